@@ -1,0 +1,137 @@
+# tern - top-level build.
+#
+#   make            every program into bin/
+#   make run        demo instance under ./run, started in the foreground
+#   make test       unit + integration tests, then again under ASan+UBSan
+#   make san        the sanitizer build into bin-san/
+#   make fuzz       libFuzzer targets (clang) into build/fuzz/
+#   make install    PREFIX=/usr/local DESTDIR= honoured
+#
+# Object lists are derived from the source folders; header dependencies are
+# tracked with -MMD.  BUILD=san switches every output directory, so the
+# normal and the sanitizer build live side by side.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+LIBEXECDIR ?= $(PREFIX)/libexec/tern
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= $(PREFIX)/etc/tern
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -fstack-protector-strong
+CPPFLAGS += -Ilib -MMD -MP
+LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt
+
+ifdef CI
+CFLAGS   += -Werror
+endif
+
+BUILD ?= normal
+ifeq ($(BUILD),san)
+OBJDIR := build/san
+BINDIR := bin-san
+CFLAGS := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined \
+	  -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+OBJDIR := build/normal
+BINDIR := bin
+CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+# Programs that are installed, one folder each.
+PROGS := master mailctl
+# Built beside them for the tests, never installed.
+TEST_PROGS := testd
+
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
+LIB_A     := $(OBJDIR)/libtern.a
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OBJDIR)/unit/%)
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+ALL_BINS := $(PROGS:%=$(BINDIR)/%) $(BINDIR)/testd
+
+.SECONDARY:
+.PHONY: all san unit-bins test run install clean fuzz deps
+all: $(ALL_BINS) unit-bins
+
+unit-bins: $(UNIT_BINS)
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+# One rule per program: every .c file in its folder.
+define prog_rule
+$(1)_OBJS := $$(patsubst %.c,$(OBJDIR)/%.o,$$(wildcard $(2)/*.c))
+$(BINDIR)/$(1): $$($(1)_OBJS) $(LIB_A)
+	@mkdir -p $(BINDIR)
+	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIB_A) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p),$(p))))
+$(eval $(call prog_rule,testd,tests/testd))
+
+$(OBJDIR)/unit/%: $(OBJDIR)/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+san:
+	$(MAKE) BUILD=san all
+
+deps:
+	@sh scripts/deps.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) BUILD=san all
+	sh tests/run.sh
+
+run: deps all
+	sh scripts/run-demo.sh
+
+FUZZ_CC ?= clang
+fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -Ilib -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(filter-out lib/daemon.c,$(LIB_SRCS)) $(LDLIBS)
+
+install: all
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8
+	for p in $(filter-out mailctl,$(PROGS)); do \
+		install -m 0755 $(BINDIR)/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
+	install -m 0755 $(BINDIR)/mailctl $(DESTDIR)$(SBINDIR)/mailctl
+	for f in conf/*; do \
+		sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			$$f > $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist; \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f) ] || \
+		cp $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist \
+			$(DESTDIR)$(SYSCONFDIR)/$$(basename $$f); done
+	for s in 5 7 8; do for f in man/man$$s/*.$$s; do \
+		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done; done
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		scripts/tern.service > $(DESTDIR)$(UNITDIR)/tern.service
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		sh scripts/create-users.sh; fi
+
+clean:
+	rm -rf build bin bin-san
+
+-include $(shell find build -name '*.d' 2>/dev/null)

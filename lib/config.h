@@ -1,0 +1,75 @@
+/* config.h - main.conf: every parameter, its default, and its value.
+ *
+ * main.conf is `name = value` lines; a line starting with white space
+ * continues the previous one; `#` starts a comment line; a later line
+ * overrides an earlier one.  `$name` and `${name}` in a value expand to that
+ * parameter's value when it is read (so `queue_directory = $config_directory/
+ * queue` follows later changes).  Every parameter is declared once in
+ * params.c, with its type and default; main.conf(5) documents that table.
+ * Unknown names are warned about, never fatal.
+ *
+ * Daemons get master.conf `-o name=value` overrides through config_set(),
+ * applied after main.conf was read.
+ */
+#ifndef TERN_CONFIG_H
+#define TERN_CONFIG_H
+
+#include "buf.h"
+
+enum param_type {
+	PARAM_STR,	/* free text */
+	PARAM_INT,	/* decimal integer */
+	PARAM_BOOL,	/* yes|no (also true/false, on/off, 1/0) */
+	PARAM_TIME,	/* seconds; suffix s, m, h, d, w allowed: "5d", "300s" */
+	PARAM_SIZE,	/* bytes; suffix k, m, g allowed (binary) */
+	PARAM_LIST,	/* comma and/or white-space separated words */
+};
+
+typedef struct param_def {
+	const char *name;
+	enum param_type type;
+	const char *def;	/* default, before $name expansion */
+	const char *summary;	/* one line, shown by `mailctl config -v` */
+} param_def_t;
+
+/* The table in params.c, ended by a NULL name. */
+extern const param_def_t config_params[];
+
+/* Read dir/main.conf (config_directory becomes dir).  Returns 0, or -1 with
+ * *err_r naming the file, line and cause (unreadable file, bad syntax).
+ * Unknown parameter names are collected and logged as warnings. */
+int config_load(const char *dir, char **err_r);
+/* Set a value as if it had come last in main.conf (-o overrides, tests).
+ * -1 with *err_r for an unknown name. */
+int config_set(const char *name, const char *value, char **err_r);
+/* Forget all values (back to the defaults). */
+void config_reset(void);
+
+/* Typed access with $name expansion.  Asking for a name that is not in the
+ * table is a bug (log_panic).  A value that does not parse as its type is
+ * fatal, with the parameter named. */
+const char *config_str(const char *name);		/* never NULL */
+long config_int(const char *name);
+int config_bool(const char *name);
+long config_time(const char *name);			/* seconds */
+long long config_size(const char *name);		/* bytes */
+/* Split a PARAM_LIST value; returns a NULL-terminated mem-allocated array
+ * of mem-allocated strings, freed with config_list_free(). */
+char **config_list(const char *name);
+void config_list_free(char ***listp);
+
+/* 1 when name was set in main.conf or by config_set(). */
+int config_is_set(const char *name);
+const param_def_t *config_lookup(const char *name);
+/* Check every value parses as its type; each problem appended to errors as
+ * one line.  Returns the number of problems (mailctl check). */
+int config_validate(buf_t *errors);
+/* Unknown names seen by the last config_load, each on its own line. */
+const char *config_unknown_names(void);
+
+/* Parse helpers, also used for -o values and by mailctl. */
+int config_parse_time(const char *s, long *out);
+int config_parse_size(const char *s, long long *out);
+int config_parse_bool(const char *s, int *out);
+
+#endif

@@ -1,0 +1,72 @@
+/* daemon.h - the one skeleton every tern server runs on.
+ *
+ * daemon_main() parses the arguments master passes (master_proto.h), reads
+ * main.conf and the -o overrides, sets up logging, runs the program's
+ * pre-drop hook as root (load TLS keys, open maps), drops privileges to the
+ * program's user through priv_drop() (chroot when master.conf says so), then
+ * serves on the inherited listeners and reports ready/busy/idle to master.
+ *
+ * Two shapes, as in Postfix:
+ *   DAEMON_SINGLE - one client at a time: the skeleton accepts, reports busy,
+ *                   calls serve() which talks to the client with blocking
+ *                   streams and returns; then reports idle.  Used by smtpd,
+ *                   the POP3/IMAP login roles, local.
+ *   DAEMON_MULTI  - many clients through the event loop: the skeleton
+ *                   accepts and calls accept_client(); the program registers
+ *                   the descriptor and calls daemon_client_done() when the
+ *                   client leaves.  Used by auth and qmgr.
+ *
+ * The process exits when idle for `max_idle` seconds (a parameter; 0 = never)
+ * or after serving `max_use` clients, and stops accepting on SIGTERM (and on
+ * SIGHUP, which is how master retires the processes of an older generation:
+ * a process with clients finishes them first).  When started without master
+ * (no status pipe), it runs with a listener given by -L addr:port or
+ * -L unix:path, which the tests use.
+ */
+#ifndef TERN_DAEMON_H
+#define TERN_DAEMON_H
+
+#include <sys/capability.h>
+
+enum daemon_mode { DAEMON_SINGLE, DAEMON_MULTI };
+
+typedef struct daemon_client {
+	int fd;
+	const char *service;	/* master.conf service name */
+	const char *addr;	/* peer address ("local" for UNIX sockets) */
+	int port;
+	int listener_index;	/* which inherited listener accepted it */
+} daemon_client_t;
+
+typedef struct daemon_spec {
+	const char *program;		/* "smtpd" */
+	enum daemon_mode mode;
+	const char *user_param;		/* parameter naming the user when root,
+					 * e.g. "mail_owner"; NULL stays root
+					 * (never for network-facing code) */
+	const char *chroot_param;	/* parameter naming the chroot directory
+					 * used when master.conf says chroot=y;
+					 * NULL: "queue_directory" */
+	const cap_value_t *caps;	/* capabilities kept after the drop */
+	int ncaps;
+	void (*pre_drop)(void);		/* as root, before the drop; may be NULL */
+	void (*post_drop)(void);	/* after the drop, before serving */
+	/* DAEMON_SINGLE: serve one client; the skeleton closes fd afterwards
+	 * unless the callee set client->fd to -1 (handed on). */
+	void (*serve)(daemon_client_t *client);
+	/* DAEMON_MULTI: take ownership of client->fd. */
+	void (*accept_client)(const daemon_client_t *client);
+	void (*on_reload)(void);	/* SIGHUP seen; may be NULL */
+} daemon_spec_t;
+
+/* Does not return. */
+void daemon_main(int argc, char **argv, const daemon_spec_t *spec) __attribute__((noreturn));
+
+/* DAEMON_MULTI bookkeeping: a client finished (drives busy/idle reports and
+ * the max_use/idle exit). */
+void daemon_client_done(void);
+/* The service name from -n, and whether a stop was requested. */
+const char *daemon_service(void);
+int daemon_stopping(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* sock.h - creating, connecting and describing sockets.
+ *
+ * master binds every listener with these; clients of internal services
+ * (mailctl, smtpd asking auth, ...) connect with sock_connect_unix().  All
+ * descriptors are created close-on-exec; master clears the flag only on the
+ * ones it hands to a child.
+ */
+#ifndef TERN_SOCK_H
+#define TERN_SOCK_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+/* addr: "127.0.0.1", "::1", "[::1]", "*" (all IPv4), "[::]".  Returns the
+ * listening descriptor or -1 with *err_r set. */
+int sock_listen_inet(const char *addr, int port, int backlog, char **err_r);
+/* Removes a stale socket file first; sets the mode on the new one. */
+int sock_listen_unix(const char *path, int mode, int backlog, char **err_r);
+/* Connect with a timeout in seconds; -1 with errno set on failure. */
+int sock_connect_unix(const char *path, int timeout);
+int sock_connect_inet(const char *host, int port, int timeout);
+
+int sock_set_nonblock(int fd, int on);
+int sock_set_cloexec(int fd, int on);
+
+/* Numeric address of the peer ("127.0.0.1", "::1", or "local" for UNIX
+ * sockets) into out; the port into *port_r when not NULL. */
+void sock_peer_addr(int fd, buf_t *out, int *port_r);
+/* Peer credentials of a UNIX socket (SO_PEERCRED). 0 or -1. */
+int sock_peer_cred(int fd, pid_t *pid_r, uid_t *uid_r, gid_t *gid_r);
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+int sock_addr_is_loopback(const char *addr);
+
+#endif

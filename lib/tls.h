@@ -1,0 +1,27 @@
+/* tls.h - OpenSSL contexts for servers and clients.
+ *
+ * A tls_ctx wraps an SSL_CTX with tern's policy (TLS 1.2 and later, the
+ * library's default secure ciphers).  Servers load the certificate and key
+ * in the daemon skeleton's pre-drop hook, while they can still read the key
+ * file.  tls_make_self_signed() is what `mailctl init` uses to make a demo
+ * pair with OpenSSL's API, never by running the openssl command.
+ */
+#ifndef TERN_TLS_H
+#define TERN_TLS_H
+
+typedef struct tls_ctx tls_ctx_t;
+
+/* NULL with *err_r set (mem-allocated) when the files cannot be used. */
+tls_ctx_t *tls_server_ctx(const char *cert_file, const char *key_file, char **err_r);
+/* A client context; verify = 0 accepts any certificate (tests, opportunistic). */
+tls_ctx_t *tls_client_ctx(int verify, char **err_r);
+void tls_ctx_free(tls_ctx_t **ctxp);
+/* The underlying SSL_CTX *, for stream.c. */
+void *tls_ctx_ssl_ctx(tls_ctx_t *ctx);
+
+/* Write a self-signed certificate for cn (and "localhost") valid for
+ * `days`, with a fresh key (key file mode 0600).  0 or -1 with *err_r. */
+int tls_make_self_signed(const char *cert_file, const char *key_file,
+			 const char *cn, int days, char **err_r);
+
+#endif
