@@ -33,4 +33,38 @@ struct master_status {
 	int reserved;
 };
 
+/*
+ * The control socket, `queue_directory/private/control` (mode 0600), speaks
+ * attr records (attr.h).  The client opens with attr_hello_write(s,
+ * MASTER_CONTROL_PROTO, MASTER_CONTROL_VERSION) and sends one request:
+ *
+ *   request=status   reply: status=ok, pid=<master pid>, then one entry per
+ *                    service as parallel lists, index i of each list
+ *                    describing service i: service, type (inet|unix),
+ *                    listen (address or path), maxproc, procs (process
+ *                    count), busy (count), ready (yes|no: every process
+ *                    reported ready at least once), throttled (yes|no),
+ *                    pids (space-separated).
+ *   request=reload   same as SIGHUP; reply status=ok.
+ *   request=stop     same as SIGTERM; reply status=ok, then master exits.
+ *
+ * On error the reply is status=error, reason=<text>.
+ *
+ * Starting: `master -c DIR [-f] [-r FD]`.  Without -f master detaches
+ * (fork, setsid) after binding its listeners.  With -r, master writes one
+ * line to FD and closes it: "ready\n" once every service has reported ready
+ * (or, for services that start no process until a client arrives, once its
+ * listeners are bound), or "error: REASON\n" when it cannot start or not
+ * every service was ready within `master_start_timeout`.  mailctl start
+ * uses this to return only when the suite is up.
+ *
+ * master holds an exclusive flock on `queue_directory/pid/master.pid`
+ * while it runs: a second master on the same configuration refuses to
+ * start, and mailctl stop knows master has exited when the lock is free.
+ */
+#define MASTER_CONTROL_PROTO "master-control"
+#define MASTER_CONTROL_VERSION 1
+#define MASTER_CONTROL_SOCKET "private/control"
+#define MASTER_PID_FILE "pid/master.pid"
+
 #endif
