@@ -1,0 +1,97 @@
+#!/bin/sh
+# run.sh - the whole test suite: what `make test` runs after building.
+#
+# Unit test programs, the man-page lint and the integration scripts, first
+# against the normal build, then against the ASan+UBSan build (bin-san).
+# Each step prints its own "N passed, M failed" last; this adds them up and
+# ends with the total, failing when anything failed.  A step that dies
+# without a count line counts as one failure.
+#   TESTS="t_master t_mailctl"  run only these integration scripts
+cd "$(dirname "$0")/.." || exit 1
+TOTAL_P=0
+TOTAL_F=0
+TOTAL_S=0
+
+count() {	# count LABEL OUTPUT-FILE EXIT-STATUS
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "FAIL $1: no result line (exit $3)"
+		tail -n 20 "$2"
+		TOTAL_F=$((TOTAL_F + 1))
+		return
+	fi
+	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+	if [ "$3" != 0 ] && [ "$f" = 0 ]; then
+		echo "FAIL $1: exit status $3"
+		f=1
+	fi
+	TOTAL_P=$((TOTAL_P + p))
+	TOTAL_F=$((TOTAL_F + f))
+	TOTAL_S=$((TOTAL_S + ${s:-0}))
+	echo "== $1: $line"
+}
+
+run_step() {	# run_step LABEL COMMAND...
+	label=$1
+	shift
+	out=$(mktemp)
+	"$@" >"$out" 2>&1
+	st=$?
+	grep -E '^(FAIL|SKIP|  |---- |     )' "$out" | head -n 200
+	count "$label" "$out" "$st"
+	rm -f "$out"
+}
+
+lint_man() {
+	p=0
+	f=0
+	for m in man/man*/*.[0-9]; do
+		[ -f "$m" ] || continue
+		if out=$(mandoc -Tlint -W warning "$m" 2>&1) && [ -z "$out" ]; then
+			p=$((p + 1))
+		else
+			echo "FAIL mandoc -Tlint $m"
+			echo "$out" | sed 's/^/  /'
+			f=$((f + 1))
+		fi
+	done
+	echo "$p passed, $f failed"
+	[ $f = 0 ]
+}
+
+suite() {	# suite BUILD BINDIR
+	build=$1
+	bindir=$2
+	for t in build/$build/unit/test_*; do
+		[ -x "$t" ] || continue
+		if [ "$build" = san ]; then
+			ASAN_OPTIONS=detect_leaks=1 run_step "$build $(basename "$t")" "$t"
+		else
+			run_step "$build $(basename "$t")" "$t"
+		fi
+	done
+	for t in tests/integration/t_*.sh; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		if [ -n "${TESTS:-}" ]; then
+			case " $TESTS " in *" $name "*) ;; *) continue ;; esac
+		fi
+		if [ "$build" = san ]; then
+			TERN_SAN=1 TERN_BIN=$PWD/$bindir run_step "$build $name" bash "$t"
+		else
+			TERN_BIN=$PWD/$bindir run_step "$build $name" bash "$t"
+		fi
+	done
+}
+
+run_step "man pages" lint_man
+suite normal bin
+suite san bin-san
+if [ $TOTAL_S -gt 0 ]; then
+	echo "$TOTAL_P passed, $TOTAL_F failed, $TOTAL_S skipped"
+else
+	echo "$TOTAL_P passed, $TOTAL_F failed"
+fi
+[ $TOTAL_F -eq 0 ]
