@@ -24,7 +24,8 @@ CC       := gcc
 endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -fstack-protector-strong
-CPPFLAGS += -Ilib -MMD -MP
+CPPFLAGS += -Ilib -MMD -MP -DTERN_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"'
 LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt
 
 ifdef CI

@@ -10,6 +10,8 @@
  *
  * Daemons get master.conf `-o name=value` overrides through config_set(),
  * applied after main.conf was read.
+ *
+ * Errors come back as mem-allocated strings in *err_r, freed by the caller.
  */
 #ifndef TERN_CONFIG_H
 #define TERN_CONFIG_H
@@ -37,8 +39,14 @@ extern const param_def_t config_params[];
 
 /* Read dir/main.conf (config_directory becomes dir).  Returns 0, or -1 with
  * *err_r naming the file, line and cause (unreadable file, bad syntax).
- * Unknown parameter names are collected and logged as warnings. */
+ * Unknown parameter names are collected and logged as warnings.  The file
+ * replaces every earlier value, config_set() ones included; on error the
+ * earlier values stay, so a bad reload leaves a running daemon as it was. */
 int config_load(const char *dir, char **err_r);
+/* The same for main.conf text already in memory (tests, the fuzzer);
+ * origin names it in messages.  text need not be NUL-terminated. */
+int config_load_text(const char *text, size_t len, const char *origin,
+		     char **err_r);
 /* Set a value as if it had come last in main.conf (-o overrides, tests).
  * -1 with *err_r for an unknown name. */
 int config_set(const char *name, const char *value, char **err_r);
@@ -46,8 +54,11 @@ int config_set(const char *name, const char *value, char **err_r);
 void config_reset(void);
 
 /* Typed access with $name expansion.  Asking for a name that is not in the
- * table is a bug (log_panic).  A value that does not parse as its type is
- * fatal, with the parameter named. */
+ * table, or for a type other than the table's (config_str reads any type),
+ * is a bug (log_panic).  A value that does not parse as its type, or whose
+ * expansion fails, is fatal, with the parameter named.  The string from
+ * config_str stays valid until the next config_load, config_set or
+ * config_reset; copy it to keep it longer. */
 const char *config_str(const char *name);		/* never NULL */
 long config_int(const char *name);
 int config_bool(const char *name);
@@ -57,14 +68,19 @@ long long config_size(const char *name);		/* bytes */
  * of mem-allocated strings, freed with config_list_free(). */
 char **config_list(const char *name);
 void config_list_free(char ***listp);
+/* Expand name's value into out (reset first).  -1 with *err_r when a $name
+ * is undefined or malformed, or references loop; config_str turns that
+ * into a fatal error, mailctl check and the fuzzer report it instead. */
+int config_expand(const char *name, buf_t *out, char **err_r);
 
-/* 1 when name was set in main.conf or by config_set(). */
+/* 1 when name was set in main.conf or by config_set(); any name. */
 int config_is_set(const char *name);
 const param_def_t *config_lookup(const char *name);
 /* Check every value parses as its type; each problem appended to errors as
  * one line.  Returns the number of problems (mailctl check). */
 int config_validate(buf_t *errors);
-/* Unknown names seen by the last config_load, each on its own line. */
+/* Unknown names seen by the last config_load, each on its own line ("" if
+ * none).  Their values still serve $name references, like helper names. */
 const char *config_unknown_names(void);
 
 /* Parse helpers, also used for -o values and by mailctl. */
