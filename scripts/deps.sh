@@ -1,0 +1,38 @@
+#!/bin/sh
+# deps.sh - make sure the Debian packages that build and test tern are here.
+#
+# Run as root it installs what is missing with apt-get (non-interactive);
+# run as anyone else it prints the exact command to run and fails when
+# something is missing.  `make run`, `make test` and .ci/run call it, so the
+# README's two commands work on a fresh Debian 12 machine.
+
+BUILD_PKGS="gcc make libc6-dev libssl-dev libdb-dev libcap-dev libcrypt-dev openssl"
+# Real clients the tests drive, and the tools the harness needs.  postfix
+# brings smtp-source; clang and its runtime build the fuzz targets.
+TEST_PKGS="python3 swaks curl socat fetchmail isync strace postfix mandoc
+	iproute2 procps psmisc util-linux clang libclang-rt-14-dev ca-certificates"
+
+missing=
+for p in $BUILD_PKGS $TEST_PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "tern needs these Debian packages:$missing" >&2
+	echo "install them with:" >&2
+	echo "  sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# The postfix package is only wanted for smtp-source: no mail configuration.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq || exit 1
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1
