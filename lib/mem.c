@@ -1,4 +1,5 @@
 /* mem.c - allocation wrappers: out of memory is fatal, never a NULL. */
+#define _GNU_SOURCE	/* vasprintf */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
