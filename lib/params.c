@@ -1,0 +1,118 @@
+/* params.c - the one table of main.conf parameters (DESIGN §7).
+ *
+ * Every parameter any tern program reads is declared here, once, with its
+ * type, default and a one-line summary; config.c serves the values and
+ * main.conf(5) documents each entry (tests/unit/test_config.c fails when a
+ * name is missing from the man page).  To add a parameter, add a line to the
+ * group it belongs to and a matching entry to man/man5/main.conf.5.
+ *
+ * Defaults are written as they would be in main.conf, $name references
+ * included.  An empty myhostname or mydomain is computed at read time from
+ * the system host name (see config.c).
+ */
+#include <stddef.h>
+
+#include "config.h"
+
+/* The Makefile passes the installed paths; these match its own defaults for
+ * builds that bypass it (the fuzz targets). */
+#ifndef TERN_SYSCONFDIR
+#define TERN_SYSCONFDIR "/usr/local/etc/tern"
+#endif
+#ifndef TERN_LIBEXECDIR
+#define TERN_LIBEXECDIR "/usr/local/libexec/tern"
+#endif
+
+const param_def_t config_params[] = {
+	/* Where things are. */
+	{ "config_directory", PARAM_STR, TERN_SYSCONFDIR,
+	  "directory of main.conf, master.conf and the map files" },
+	{ "daemon_directory", PARAM_STR, TERN_LIBEXECDIR,
+	  "directory where master finds the tern programs" },
+	{ "queue_directory", PARAM_STR, "/var/spool/tern",
+	  "top of the mail queue and of the internal sockets" },
+	{ "mail_directory", PARAM_STR, "/var/lib/tern/mail",
+	  "top of the virtual mailboxes, one folder per domain" },
+
+	/* Logging. */
+	{ "maillog_file", PARAM_STR, "",
+	  "file every program logs to; empty: syslog" },
+	{ "syslog_name", PARAM_STR, "tern",
+	  "first part of the program name in each log line" },
+
+	/* Names of this system and the mail it is the final destination for. */
+	{ "myhostname", PARAM_STR, "",
+	  "fully qualified host name; empty: the system host name" },
+	{ "mydomain", PARAM_STR, "",
+	  "local domain; empty: myhostname without its first label" },
+	{ "myorigin", PARAM_STR, "$myhostname",
+	  "domain added to locally submitted addresses without one" },
+	{ "mydestination", PARAM_LIST, "$myhostname, localhost.$mydomain, localhost",
+	  "domains delivered locally" },
+	{ "mynetworks", PARAM_LIST, "127.0.0.0/8 [::1]/128",
+	  "client networks allowed to relay without authentication" },
+	{ "inet_interfaces", PARAM_LIST, "127.0.0.1",
+	  "addresses the TCP services listen on" },
+	{ "relayhost", PARAM_STR, "",
+	  "host[:port] for all remote mail; empty: deliver by MX lookup" },
+
+	/* System users the roles run as (DESIGN §2). */
+	{ "mail_owner", PARAM_STR, "tern",
+	  "owner of the queue; user of smtpd, qmgr and smtp-out" },
+	{ "auth_owner", PARAM_STR, "ternauth",
+	  "user of the auth service, the only reader of password hashes" },
+	{ "login_user", PARAM_STR, "ternnull",
+	  "unprivileged user of the POP3/IMAP login processes" },
+	{ "vmail_owner", PARAM_STR, "vmail",
+	  "owner of the virtual mailboxes" },
+
+	/* Process management by master. */
+	{ "default_process_limit", PARAM_INT, "100",
+	  "most processes of one service when master.conf says -" },
+	{ "max_idle", PARAM_TIME, "100s",
+	  "how long an idle daemon process waits for work before exiting" },
+	{ "max_use", PARAM_INT, "100",
+	  "clients a daemon process serves before exiting" },
+	{ "ipc_timeout", PARAM_TIME, "60s",
+	  "deadline of each read or write on an internal socket" },
+	{ "daemon_timeout", PARAM_TIME, "18000s",
+	  "longest time a daemon process may spend on one request" },
+	{ "service_throttle_time", PARAM_TIME, "60s",
+	  "pause before a service that keeps crashing is started again" },
+	{ "master_start_timeout", PARAM_TIME, "30s",
+	  "how long mailctl start waits for every service to be ready" },
+	{ "master_stop_timeout", PARAM_TIME, "30s",
+	  "how long master waits for children to exit on stop" },
+
+	/* SMTP server and TLS. */
+	{ "smtpd_tls_cert_file", PARAM_STR, "$config_directory/tls/cert.pem",
+	  "PEM certificate chain of the TLS servers" },
+	{ "smtpd_tls_key_file", PARAM_STR, "$config_directory/tls/key.pem",
+	  "PEM private key of the TLS servers" },
+	{ "message_size_limit", PARAM_SIZE, "52428800",
+	  "largest message accepted, in bytes" },
+
+	/* Queue manager (DESIGN §4). */
+	{ "minimal_backoff_time", PARAM_TIME, "300s",
+	  "first retry delay of a deferred message" },
+	{ "maximal_backoff_time", PARAM_TIME, "4000s",
+	  "longest retry delay of a deferred message" },
+	{ "delay_warning_time", PARAM_TIME, "4h",
+	  "age at which the sender is warned of a delay; 0: never" },
+	{ "maximal_queue_lifetime", PARAM_TIME, "5d",
+	  "age at which an undeliverable message is bounced" },
+
+	/* Addresses, users and mailboxes (DESIGN §3). */
+	{ "recipient_delimiter", PARAM_STR, "+",
+	  "separator of user and extension in local parts" },
+	{ "alias_maps", PARAM_LIST, "$config_directory/aliases",
+	  "alias files, each compiled into FILE.db" },
+	{ "user_database", PARAM_STR, "$config_directory/users",
+	  "virtual users file, compiled into FILE.db" },
+	{ "system_accounts", PARAM_BOOL, "no",
+	  "also deliver to system accounts in ~/Maildir" },
+	{ "auth_plaintext", PARAM_STR, "loopback",
+	  "plaintext passwords outside TLS: never, loopback or always" },
+
+	{ NULL, PARAM_STR, NULL, NULL },
+};
