@@ -1,0 +1,41 @@
+/* deliver_proto.h - how qmgr hands recipients to a delivery agent.
+ *
+ * qmgr connects to private/local (later private/smtp-out), sends
+ * attr_hello (DELIVER_PROTO, DELIVER_VERSION), then one request per
+ * connection with attr_send_fd(), passing a read-only descriptor of the
+ * queue file (DESIGN §2: the agent never needs access to the queue):
+ *
+ *   id=QUEUEID  sender=ADDR (empty for <>)  offset=N  length=N
+ *   arrival=EPOCH  [envid=E]  [ret=FULL|HDRS]  [body=7BIT|8BITMIME]
+ *   rcpt=ADDR rcpt_index=N [rcpt_orig=ADDR] ...   (parallel lists)
+ *
+ * rcpt is the address to deliver to after alias expansion; rcpt_orig the
+ * address the message was sent to (for Delivered-To and DSN); offset and
+ * length locate the message content in the descriptor.
+ *
+ * The agent answers with one record:
+ *   status=ok
+ *   rcpt_index=N dsn=X.Y.Z text=TEXT ...          (parallel lists, one per
+ *                                                  recipient, in any order)
+ * dsn's class says what happened: 2 delivered, 4 try again, 5 failed.  A
+ * recipient missing from the reply, a broken connection or a timeout is a
+ * temporary failure for every unanswered recipient.
+ */
+#ifndef TERN_DELIVER_PROTO_H
+#define TERN_DELIVER_PROTO_H
+
+#define DELIVER_PROTO "deliver"
+#define DELIVER_VERSION 1
+#define DELIVER_LOCAL_SOCKET "private/local"
+
+/*
+ * qmgr's own socket, private/qmgr: one record per connection, no reply
+ * needed beyond status=ok:
+ *   request=wakeup [id=QUEUEID]   a new file is in incoming/ (smtpd)
+ *   request=flush                 retry every deferred message now (mailctl)
+ */
+#define QMGR_PROTO "qmgr"
+#define QMGR_VERSION 1
+#define QMGR_SOCKET "private/qmgr"
+
+#endif
