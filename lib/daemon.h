@@ -17,11 +17,22 @@
  *                   client leaves.  Used by auth and qmgr.
  *
  * The process exits when idle for `max_idle` seconds (a parameter; 0 = never)
- * or after serving `max_use` clients, and stops accepting on SIGTERM (and on
- * SIGHUP, which is how master retires the processes of an older generation:
- * a process with clients finishes them first).  When started without master
- * (no status pipe), it runs with a listener given by -L addr:port or
- * -L unix:path, which the tests use.
+ * or after serving `max_use` clients.
+ *
+ * Signals, one rule: SIGTERM and SIGHUP both mean "this process is done":
+ * it closes its listeners at once (so a retired port refuses new clients),
+ * finishes the clients it has, and exits 0.  SIGTERM is master stopping;
+ * SIGHUP is master retiring the processes of an older generation on reload
+ * (a process never re-reads its configuration: a fresh process does), and
+ * on_reload, when set, is called first, so a DAEMON_MULTI program can let
+ * idle persistent connections go.  SIGALRM is the watchdog: one request (or
+ * one event-loop round) longer than `daemon_timeout` kills the process.
+ *
+ * master.conf's unpriv column cannot raise privilege: the program's spec
+ * decides the user; a program that needs root (user_param NULL) refuses to
+ * run as a service marked unprivileged (-u).  When started without master
+ * (no status pipe on fd 3), it runs with a listener given by -L addr:port,
+ * -L [v6addr]:port or -L unix:path, which the tests use.
  */
 #ifndef TERN_DAEMON_H
 #define TERN_DAEMON_H
@@ -68,5 +79,9 @@ void daemon_client_done(void);
 /* The service name from -n, and whether a stop was requested. */
 const char *daemon_service(void);
 int daemon_stopping(void);
+/* The program's own arguments: the words after the options in master.conf
+ * (after -- or the first word that is not an option on the command line).
+ * Valid from the pre-drop hook on. */
+char **daemon_args(int *argc_r);
 
 #endif

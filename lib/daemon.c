@@ -1,0 +1,584 @@
+/* daemon.c - the server skeleton: arguments, setup, privilege drop, serving.
+ *
+ * Every tern server's main() is one call to daemon_main().  The skeleton
+ * owns what must be the same everywhere: the argument contract with master
+ * (master_proto.h), configuration and logging, the sanitizer report file,
+ * the order pre-drop hook -> priv_drop() -> post-drop hook, the status
+ * reports that drive master's process pool, and the stop rules described
+ * in daemon.h.
+ *
+ * SECURITY: starts as whatever master runs as (root in production) and
+ * trusts only its arguments, main.conf and the descriptors master passed.
+ * Client data is only ever touched by the program's serve()/accept_client()
+ * callbacks, after the drop.
+ */
+#define _GNU_SOURCE	/* accept4, pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#include "buf.h"
+#include "config.h"
+#include "daemon.h"
+#include "event.h"
+#include "log.h"
+#include "master_proto.h"
+#include "mem.h"
+#include "priv.h"
+#include "sock.h"
+
+/* Most listeners one service may pass; far above any sane master.conf. */
+#define DAEMON_MAX_LISTEN	64
+#define DAEMON_BACKLOG		128
+
+static struct {
+	const daemon_spec_t *spec;
+	const char *config_dir;
+	const char *service;
+	const char *type;
+	const char *listen_spec;	/* -L, standalone only */
+	int nlisten;
+	unsigned gen;
+	int chroot;
+	int unpriv;
+	char **overrides;
+	int noverrides;
+	char **args;
+	int nargs;
+
+	int status_fd;			/* -1 standalone */
+	int ready;
+	volatile int listen_fds[DAEMON_MAX_LISTEN];
+	int nfds;
+	int self_pipe[2];		/* DAEMON_SINGLE signal wake-up */
+	pid_t master_pid;
+
+	long max_idle;			/* seconds, 0 = never */
+	long max_use;			/* clients, 0 = no limit */
+	long daemon_timeout;
+	long served;
+	int clients;			/* DAEMON_MULTI: current clients */
+	int64_t idle_since_ms;
+	volatile sig_atomic_t stop_signal;
+	int stopping;
+} d = { .status_fd = -1, .self_pipe = { -1, -1 } };
+
+const char *daemon_service(void)
+{
+	return d.service;
+}
+
+int daemon_stopping(void)
+{
+	return d.stopping || d.stop_signal;
+}
+
+char **daemon_args(int *argc_r)
+{
+	*argc_r = d.nargs;
+	return d.args;
+}
+
+static void daemon_report(int kind)
+{
+	struct master_status st;
+
+	if (d.status_fd < 0)
+		return;
+	memset(&st, 0, sizeof(st));
+	st.pid = getpid();
+	st.kind = kind;
+	st.gen = d.gen;
+	/* One write below PIPE_BUF: whole or nothing.  EPIPE means master is
+	 * gone, and a process without master stops taking work. */
+	if (write(d.status_fd, &st, sizeof(st)) != (ssize_t) sizeof(st))
+		d.stopping = 1;
+}
+
+/* A fatal error before READY tells master so, which throttles the service
+ * instead of respawning it in a loop. */
+static void daemon_fatal_hook(void)
+{
+	if (!d.ready)
+		daemon_report(MASTER_STAT_FAILED);
+}
+
+static void daemon_usage(const char *why)
+{
+	log_fatal("%s; usage: %s -c CONFIG_DIR -n SERVICE -t inet|unix "
+		  "[-l NLISTEN] [-g GEN] [-S] [-u] [-o name=value]... "
+		  "[-L listen] [--] [args...]", why, d.spec->program);
+}
+
+static long daemon_number(const char *opt, const char *s, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < 0 || v > max)
+		daemon_usage(mem_printf("bad %s value \"%s\"", opt, s));
+	return v;
+}
+
+static void daemon_parse_args(int argc, char **argv)
+{
+	int i;
+
+	d.overrides = mem_reallocarray(NULL, (size_t) argc, sizeof(char *));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (a[2] != '\0')
+			daemon_usage(mem_printf("unknown option %s", a));
+		if (strchr("cntlgoL", a[1]) != NULL) {
+			if (i + 1 >= argc)
+				daemon_usage(mem_printf("option %s needs a value", a));
+			val = argv[++i];
+		}
+		switch (a[1]) {
+		case 'c': d.config_dir = val; break;
+		case 'n': d.service = val; break;
+		case 't':
+			if (strcmp(val, "inet") != 0 && strcmp(val, "unix") != 0)
+				daemon_usage(mem_printf("bad -t type \"%s\"", val));
+			d.type = val;
+			break;
+		case 'l':
+			d.nlisten = (int) daemon_number("-l", val, DAEMON_MAX_LISTEN);
+			break;
+		case 'g': d.gen = (unsigned) daemon_number("-g", val, 0x7fffffff); break;
+		case 'o': d.overrides[d.noverrides++] = (char *) val; break;
+		case 'L': d.listen_spec = val; break;
+		case 'S': d.chroot = 1; break;
+		case 'u': d.unpriv = 1; break;
+		default:
+			daemon_usage(mem_printf("unknown option %s", a));
+		}
+	}
+	d.args = argv + i;
+	d.nargs = argc - i;
+	if (d.config_dir == NULL)
+		d.config_dir = TERN_SYSCONFDIR;
+	if (d.service == NULL)
+		d.service = d.spec->program;
+}
+
+static void daemon_load_config(void)
+{
+	char *err = NULL;
+
+	if (config_load(d.config_dir, &err) < 0)
+		log_fatal("%s", err);
+	for (int i = 0; i < d.noverrides; i++) {
+		char *eq = strchr(d.overrides[i], '=');
+		char *name;
+
+		if (eq == NULL)
+			daemon_usage(mem_printf("-o %s: expected name=value",
+						d.overrides[i]));
+		name = mem_strndup(d.overrides[i], (size_t) (eq - d.overrides[i]));
+		if (config_set(name, eq + 1, &err) < 0)
+			log_fatal("service %s: -o %s: %s", d.service, name, err);
+		mem_free(name);
+	}
+	log_set_syslog_name(config_str("syslog_name"));
+	if (config_str("maillog_file")[0] != '\0')
+		log_set_dest(LOG_DEST_FILE, config_str("maillog_file"));
+	else
+		log_set_dest(LOG_DEST_SYSLOG, NULL);
+	d.max_idle = config_time("max_idle");
+	d.max_use = config_int("max_use");
+	d.daemon_timeout = config_time("daemon_timeout");
+}
+
+/* Sanitizer reports must land outside any chroot, where the harness looks
+ * (DESIGN §11): open the file while the path is still reachable. */
+static void daemon_sanitizer_log(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	const char *dir = getenv("TERN_SAN_LOG_DIR");
+	char *path;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		return;
+	path = mem_printf("%s/%s.%ld", dir, d.spec->program, (long) getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	if (fd < 0)
+		log_warn("open %s: %s", path, strerror(errno));
+	else
+		__sanitizer_set_report_fd((void *) (long) fd);
+	mem_free(path);
+#endif
+}
+
+/* Standalone: make our own listener from -L. */
+static void daemon_listen_standalone(void)
+{
+	char *err = NULL;
+	int fd;
+
+	if (strncmp(d.listen_spec, "unix:", 5) == 0) {
+		fd = sock_listen_unix(d.listen_spec + 5, 0666, DAEMON_BACKLOG, &err);
+		if (d.type == NULL)
+			d.type = "unix";
+	} else {
+		const char *colon = strrchr(d.listen_spec, ':');
+		char *host;
+		long port;
+
+		if (colon == NULL || colon == d.listen_spec)
+			daemon_usage(mem_printf("bad -L \"%s\"", d.listen_spec));
+		port = daemon_number("-L port", colon + 1, 65535);
+		host = mem_strndup(d.listen_spec, (size_t) (colon - d.listen_spec));
+		fd = sock_listen_inet(host, (int) port, DAEMON_BACKLOG, &err);
+		mem_free(host);
+		if (d.type == NULL)
+			d.type = "inet";
+	}
+	if (fd < 0)
+		log_fatal("listen %s: %s", d.listen_spec, err);
+	d.listen_fds[0] = fd;
+	d.nfds = 1;
+}
+
+static void daemon_setup_listeners(void)
+{
+	struct stat st;
+
+	/* -L means standalone, whatever fd 3 happens to be in the caller. */
+	if (d.listen_spec != NULL) {
+		daemon_listen_standalone();
+		log_also_stderr(1);
+	} else if (fstat(MASTER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		d.status_fd = MASTER_STATUS_FD;
+		sock_set_cloexec(d.status_fd, 1);
+		d.master_pid = getppid();
+		for (int i = 0; i < d.nlisten; i++) {
+			int fd = MASTER_LISTEN_FD + i;
+
+			if (fcntl(fd, F_GETFD) < 0)
+				log_fatal("listener %d of %d (fd %d) is not open",
+					  i + 1, d.nlisten, fd);
+			d.listen_fds[i] = fd;
+		}
+		d.nfds = d.nlisten;
+	} else {
+		log_fatal("no status pipe on fd %d: not started by master, "
+			  "and no -L listener given", MASTER_STATUS_FD);
+	}
+	/* Siblings share these; whoever loses the accept race must not block. */
+	for (int i = 0; i < d.nfds; i++) {
+		sock_set_nonblock(d.listen_fds[i], 1);
+		sock_set_cloexec(d.listen_fds[i], 1);
+	}
+}
+
+static void daemon_drop(void)
+{
+	const daemon_spec_t *spec = d.spec;
+	priv_spec_t ps = { NULL, NULL, spec->caps, spec->ncaps };
+	char *user = NULL, *dir = NULL;
+
+	if (priv_is_root()) {
+		if (spec->user_param == NULL && d.unpriv)
+			log_fatal("service %s is marked unprivileged in "
+				  "master.conf, but %s runs as root: set the "
+				  "unpriv column to n", d.service, spec->program);
+		if (spec->user_param != NULL)
+			user = mem_strdup(config_str(spec->user_param));
+		if (d.chroot)
+			dir = mem_strdup(config_str(spec->chroot_param ?
+					 spec->chroot_param : "queue_directory"));
+	}
+	ps.user = user;
+	ps.chroot_dir = dir;
+	priv_drop(&ps);
+	mem_free(user);
+	mem_free(dir);
+	/* Credentials changed, so the parent-death signal is set only now:
+	 * children of a master that died must not keep its ports. */
+	if (d.status_fd >= 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0)
+			log_fatal("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+		if (getppid() != d.master_pid)
+			log_fatal("master exited during start-up");
+	}
+}
+
+static void daemon_close_listeners_raw(void)
+{
+	for (int i = 0; i < d.nfds; i++) {
+		if (d.listen_fds[i] >= 0) {
+			close(d.listen_fds[i]);
+			d.listen_fds[i] = -1;
+		}
+	}
+}
+
+static void daemon_fill_client(daemon_client_t *c, int fd, int index, buf_t *addr)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->service = d.service;
+	c->listener_index = index;
+	sock_peer_addr(fd, addr, &c->port);
+	c->addr = buf_str(addr);
+}
+
+/* accept() on a shared non-blocking listener: -1 when a sibling won. */
+static int daemon_accept(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR && errno != ECONNABORTED && errno != EBADF) {
+		log_warn("accept: %s", strerror(errno));
+		/* Out of descriptors or memory: do not spin on it. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+		    errno == ENOBUFS)
+			sleep(1);
+	}
+	return fd;
+}
+
+/* ---- DAEMON_SINGLE ------------------------------------------------------ */
+
+/* Async-signal-safe: close the listeners right here, so a retired port
+ * refuses new clients even while serve() is busy with one. */
+static void daemon_single_on_signal(int signo)
+{
+	int saved = errno;
+
+	d.stop_signal = signo;
+	daemon_close_listeners_raw();
+	if (d.self_pipe[1] >= 0)
+		(void) !write(d.self_pipe[1], "", 1);
+	errno = saved;
+}
+
+static void daemon_single_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(d.self_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		log_fatal("pipe2: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = daemon_single_on_signal;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0)
+		log_fatal("sigaction: %s", strerror(errno));
+}
+
+static void daemon_single_serve(int lfd, int index)
+{
+	daemon_client_t client;
+	buf_t addr = BUF_INIT;
+	int fd = daemon_accept(lfd);
+
+	if (fd < 0)
+		return;
+	daemon_report(MASTER_STAT_BUSY);
+	daemon_fill_client(&client, fd, index, &addr);
+	alarm((unsigned) d.daemon_timeout);
+	d.spec->serve(&client);
+	alarm(0);
+	if (client.fd >= 0)
+		close(client.fd);
+	buf_release(&addr);
+	d.served++;
+	daemon_report(MASTER_STAT_IDLE);
+}
+
+static void daemon_single_loop(void)
+{
+	struct pollfd *pfd = mem_reallocarray(NULL, (size_t) d.nfds + 1,
+					      sizeof(*pfd));
+	int *index = mem_reallocarray(NULL, (size_t) d.nfds, sizeof(int));
+
+	for (;;) {
+		int n = 0, r;
+
+		if (d.stop_signal || d.stopping)
+			break;
+		if (d.max_use > 0 && d.served >= d.max_use)
+			break;
+		for (int i = 0; i < d.nfds; i++) {
+			if (d.listen_fds[i] < 0)
+				continue;
+			pfd[n].fd = d.listen_fds[i];
+			pfd[n].events = POLLIN;
+			index[n++] = i;
+		}
+		if (n == 0)
+			break;
+		pfd[n].fd = d.self_pipe[0];
+		pfd[n].events = POLLIN;
+		r = poll(pfd, (nfds_t) n + 1,
+			 d.max_idle > 0 ? (int) (d.max_idle * 1000) : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			log_fatal("poll: %s", strerror(errno));
+		if (r == 0)
+			break;		/* idle for max_idle */
+		if (d.stop_signal)
+			break;
+		for (int i = 0; i < n; i++) {
+			if (pfd[i].revents & POLLIN) {
+				daemon_single_serve(pfd[i].fd, index[i]);
+				break;	/* back to poll: re-check limits */
+			}
+		}
+	}
+	mem_free(pfd);
+	mem_free(index);
+}
+
+/* ---- DAEMON_MULTI ------------------------------------------------------- */
+
+static void daemon_multi_stop_accepting(void)
+{
+	for (int i = 0; i < d.nfds; i++) {
+		if (d.listen_fds[i] >= 0) {
+			event_del_fd(d.listen_fds[i]);
+			close(d.listen_fds[i]);
+			d.listen_fds[i] = -1;
+		}
+	}
+}
+
+static void daemon_multi_on_signal(int signo, void *ctx)
+{
+	(void) ctx;
+	if (signo == SIGHUP && d.spec->on_reload != NULL)
+		d.spec->on_reload();
+	d.stopping = 1;
+	daemon_multi_stop_accepting();
+}
+
+static void daemon_multi_accept(int lfd, int events, void *ctx)
+{
+	daemon_client_t client;
+	buf_t addr = BUF_INIT;
+	int fd;
+
+	(void) events;
+	fd = daemon_accept(lfd);
+	if (fd < 0)
+		return;
+	if (d.clients++ == 0)
+		daemon_report(MASTER_STAT_BUSY);
+	d.served++;
+	if (d.max_use > 0 && d.served >= d.max_use)
+		daemon_multi_stop_accepting();
+	daemon_fill_client(&client, fd, (int) (long) ctx, &addr);
+	d.spec->accept_client(&client);
+	buf_release(&addr);
+}
+
+void daemon_client_done(void)
+{
+	if (d.clients <= 0)
+		log_panic("daemon_client_done without a client");
+	if (--d.clients == 0) {
+		daemon_report(MASTER_STAT_IDLE);
+		d.idle_since_ms = event_now_ms();
+	}
+}
+
+static void daemon_multi_loop(void)
+{
+	for (int i = 0; i < d.nfds; i++)
+		event_add_fd(d.listen_fds[i], EVENT_READ, daemon_multi_accept,
+			     (void *) (long) i);
+	d.idle_since_ms = event_now_ms();
+	for (;;) {
+		long wait = -1;
+		int accepting = 0;
+
+		for (int i = 0; i < d.nfds; i++)
+			accepting |= d.listen_fds[i] >= 0;
+		if (d.clients == 0 && (d.stopping || !accepting))
+			break;
+		if (d.clients == 0 && d.max_idle > 0) {
+			wait = (long) (d.idle_since_ms + d.max_idle * 1000 -
+				       event_now_ms());
+			if (wait <= 0)
+				break;
+		}
+		alarm((unsigned) d.daemon_timeout);
+		event_run_once(wait);
+		alarm(0);
+	}
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+void daemon_main(int argc, char **argv, const daemon_spec_t *spec)
+{
+	sigset_t unblock;
+
+	d.spec = spec;
+	for (int i = 0; i < DAEMON_MAX_LISTEN; i++)
+		d.listen_fds[i] = -1;
+	log_init(spec->program);
+	log_set_fatal_hook(daemon_fatal_hook);
+	signal(SIGPIPE, SIG_IGN);
+	/* master starts us with SIGTERM and SIGHUP blocked, so a stop that
+	 * arrives during start-up waits for these handlers. */
+	if (spec->mode == DAEMON_MULTI) {
+		event_init();
+		event_add_signal(SIGTERM, daemon_multi_on_signal, NULL);
+		event_add_signal(SIGHUP, daemon_multi_on_signal, NULL);
+	} else {
+		daemon_single_signals();
+	}
+	sigemptyset(&unblock);
+	sigaddset(&unblock, SIGTERM);
+	sigaddset(&unblock, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
+
+	daemon_parse_args(argc, argv);
+	if ((spec->mode == DAEMON_SINGLE && spec->serve == NULL) ||
+	    (spec->mode == DAEMON_MULTI && spec->accept_client == NULL))
+		log_panic("%s: no serve/accept_client callback", spec->program);
+	daemon_load_config();
+	daemon_sanitizer_log();
+	daemon_setup_listeners();
+
+	if (spec->pre_drop != NULL)
+		spec->pre_drop();
+	daemon_drop();
+	if (spec->post_drop != NULL)
+		spec->post_drop();
+
+	daemon_report(MASTER_STAT_READY);
+	d.ready = 1;
+	if (spec->mode == DAEMON_MULTI)
+		daemon_multi_loop();
+	else
+		daemon_single_loop();
+	exit(0);
+}
