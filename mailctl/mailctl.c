@@ -1,0 +1,169 @@
+/* mailctl.c - the administrator's tool: options, dispatch, usage.
+ *
+ * `mailctl [-c DIR] COMMAND [ARGS]`: DIR is the configuration directory
+ * (main.conf, master.conf, users, aliases), from -c, else $TERN_CONFIG,
+ * else the installed one.  Each command group lives in its own file.
+ * Messages for the administrator go to stderr and, once main.conf is read,
+ * also to the suite's log (maillog_file or syslog), so that starts, stops
+ * and user changes are on record beside what the daemons log.
+ *
+ * SECURITY: mailctl runs with the privileges of whoever calls it; it trusts
+ * its configuration directory, which only root should be able to change in
+ * an installed system.  It parses no network input.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "mailctl.h"
+#include "mem.h"
+
+static const char *mailctl_config_dir;
+
+static const struct mailctl_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	int needs_config;	/* main.conf is read before run() */
+} mailctl_commands[] = {
+	{ "init", mailctl_cmd_init, 0 },
+	{ "start", mailctl_cmd_start, 1 },
+	{ "stop", mailctl_cmd_stop, 1 },
+	{ "reload", mailctl_cmd_reload, 1 },
+	{ "status", mailctl_cmd_status, 1 },
+	{ "config", mailctl_cmd_config, 1 },
+	{ "check", mailctl_cmd_check, 1 },
+	{ "user", mailctl_cmd_user, 1 },
+	{ "alias", mailctl_cmd_alias, 1 },
+	{ "newaliases", mailctl_cmd_newaliases, 1 },
+	{ NULL, NULL, 0 },
+};
+
+static const char mailctl_usage_text[] =
+	"usage: mailctl [-c DIR] COMMAND [ARGS]\n"
+	"  init DIR [--port-base N] [--domain D]  create an instance in DIR\n"
+	"  start [-f]                    start master (-f: in the foreground)\n"
+	"  stop                          stop master and every service\n"
+	"  reload                        re-read the configuration\n"
+	"  status                        master and its services\n"
+	"  config [-n] [-v] [NAME...]    effective parameter values\n"
+	"  check                         configuration, files and permissions\n"
+	"  user list [ADDR]              virtual users\n"
+	"  user add ADDR [--password-stdin]\n"
+	"  user passwd ADDR [--password-stdin]\n"
+	"  user del ADDR\n"
+	"  alias list [NAME]             aliases\n"
+	"  alias add NAME TARGET...\n"
+	"  alias del NAME [TARGET...]\n"
+	"  newaliases                    compile the alias files\n"
+	"DIR defaults to $TERN_CONFIG, then " TERN_SYSCONFDIR ".\n";
+
+void mailctl_usage_error(const char *fmt, ...)
+{
+	buf_t msg = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_error("%s", buf_str(&msg));
+	buf_release(&msg);
+	fputs(mailctl_usage_text, stderr);
+	exit(MAILCTL_USAGE);
+}
+
+int mailctl_getopt(int argc, char **argv, const char *opts,
+		   const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c == '?') {
+		if (optopt != 0)
+			mailctl_usage_error("%s: bad option or missing value: -%c",
+					    argv[0], optopt);
+		mailctl_usage_error("%s: bad option: %s", argv[0],
+				    argv[optind - 1]);
+	}
+	if (c == ':')
+		mailctl_usage_error("%s: option -%c needs a value", argv[0], optopt);
+	return c;
+}
+
+const char *mailctl_dir(void)
+{
+	return mailctl_config_dir;
+}
+
+/* Log to maillog_file when this user may write it; otherwise syslog. */
+static void mailctl_log_setup(void)
+{
+	const char *file = config_str("maillog_file");
+
+	log_set_syslog_name(config_str("syslog_name"));
+	if (*file != '\0' && access(file, W_OK) == 0)
+		log_set_dest(LOG_DEST_FILE, file);
+	else
+		log_set_dest(LOG_DEST_SYSLOG, NULL);
+}
+
+void mailctl_load_config(void)
+{
+	char *err = NULL;
+
+	if (config_load(mailctl_config_dir, &err) < 0)
+		log_fatal("%s", err);
+	mailctl_log_setup();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct mailctl_command *cmd;
+	int c;
+
+	log_init("mailctl");
+	log_set_dest(LOG_DEST_SYSLOG, NULL);
+	log_also_stderr(1);
+	/* Files mailctl creates are private unless a caller widens them. */
+	umask(077);
+
+	mailctl_config_dir = getenv("TERN_CONFIG");
+	if (mailctl_config_dir == NULL || *mailctl_config_dir == '\0')
+		mailctl_config_dir = TERN_SYSCONFDIR;
+
+	/* Global options end at the command name ("+"). */
+	while ((c = mailctl_getopt(argc, argv, "+c:h", longopts)) != -1) {
+		switch (c) {
+		case 'c':
+			mailctl_config_dir = optarg;
+			break;
+		case 'h':
+			fputs(mailctl_usage_text, stdout);
+			return MAILCTL_OK;
+		}
+	}
+	if (optind >= argc)
+		mailctl_usage_error("no command given");
+	for (cmd = mailctl_commands; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, argv[optind]) == 0)
+			break;
+	if (cmd->name == NULL)
+		mailctl_usage_error("unknown command \"%s\"", argv[optind]);
+	if (cmd->needs_config)
+		mailctl_load_config();
+	argc -= optind;
+	argv += optind;
+	/* Each command parses its own options from a fresh getopt state. */
+	optind = 0;
+	return cmd->run(argc, argv);
+}

@@ -1,0 +1,96 @@
+/* mailctl.h - what the files of mailctl share: the command entry points,
+ * the exit statuses, and small helpers for files, system users and the
+ * master control socket.
+ *
+ * Every command is `int mailctl_cmd_NAME(int argc, char **argv)` with
+ * argv[0] the command name; it returns an exit status, or ends the program
+ * through log_fatal() (status 1) when it cannot go on.
+ */
+#ifndef TERN_MAILCTL_H
+#define TERN_MAILCTL_H
+
+#include <sys/types.h>
+
+#include "attr.h"
+#include "buf.h"
+
+/* Exit statuses, documented in mailctl(8). */
+#define MAILCTL_OK		0
+#define MAILCTL_FAIL		1
+#define MAILCTL_USAGE		2
+#define MAILCTL_NOT_RUNNING	3
+
+/* mailctl.c */
+const char *mailctl_dir(void);
+/* Read main.conf of mailctl_dir() and log where it says; fatal on error. */
+void mailctl_load_config(void);
+/* Report a usage error and exit with MAILCTL_USAGE. */
+void mailctl_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+/* getopt_long over a command's arguments; a bad option is a usage error.
+ * Returns the option character, or -1 at the end (optind then indexes the
+ * first operand). */
+struct option;
+int mailctl_getopt(int argc, char **argv, const char *opts,
+		   const struct option *longopts);
+
+/* The commands. */
+int mailctl_cmd_init(int argc, char **argv);
+int mailctl_cmd_start(int argc, char **argv);
+int mailctl_cmd_stop(int argc, char **argv);
+int mailctl_cmd_reload(int argc, char **argv);
+int mailctl_cmd_status(int argc, char **argv);
+int mailctl_cmd_config(int argc, char **argv);
+int mailctl_cmd_check(int argc, char **argv);
+int mailctl_cmd_user(int argc, char **argv);
+int mailctl_cmd_alias(int argc, char **argv);
+int mailctl_cmd_newaliases(int argc, char **argv);
+
+/* mailctl_file.c: whole-file reads and atomic replacement. */
+int mailctl_file_read(const char *path, buf_t *out, char **err_r);
+/* Replace path by data: write "path.tmpPID", fsync, rename, fsync the
+ * directory.  An existing file keeps its mode and owner; a new one gets
+ * mode, and uid/gid unless uid is (uid_t) -1. */
+int mailctl_file_replace(const char *path, const char *data, size_t len,
+			 mode_t mode, uid_t uid, gid_t gid, char **err_r);
+/* Create dir if missing, then set its owner (unless uid is -1) and mode. */
+int mailctl_dir_make(const char *path, mode_t mode, uid_t uid, gid_t gid,
+		     char **err_r);
+/* Exclusive lock serialising edits of the files in dir; fatal on error.
+ * Returns the descriptor to close when done. */
+int mailctl_dir_lock(const char *dir);
+/* Compile a text map into src.db (map_compile), fatal on error; returns
+ * the number of entries. */
+int mailctl_map_compile(const char *src, int colon);
+
+/* mailctl_sysuser.c: the system users of DESIGN §2. */
+extern const char *const mailctl_roles[];	/* role parameters, NULL-ended */
+/* Create each missing role user with useradd (as root). 0 or -1 (logged). */
+int mailctl_sysuser_create(void);
+/* The user named by role parameter param: 0, or -1 when unknown. */
+int mailctl_sysuser_ids(const char *param, uid_t *uid_r, gid_t *gid_r);
+/* Append a line to problems for each role user that is missing, is root,
+ * or shares its uid with another role. */
+void mailctl_sysuser_check(buf_t *problems);
+/* Can the role's user reach path with access want (R_OK|W_OK|X_OK)?  Every
+ * directory on the way must be searchable by it.  0, or -1 with a line
+ * naming the role and the first path it cannot pass appended to problems. */
+int mailctl_sysuser_reach(const char *param, const char *path, int want,
+			  buf_t *problems);
+
+/* mailctl_control.c: talking to a running master. */
+/* master's pid when it holds its pid-file lock, else 0. */
+pid_t mailctl_master_pid(void);
+/* Send request over the control socket and read the reply (status=ok).
+ * 0 ok; -1 master does not answer (errno from connect); -2 it answered
+ * with an error or broke the protocol (*err_r says how). */
+int mailctl_control(const char *request, attr_t *reply, char **err_r);
+
+/* mailctl_passwd.c: a new password from --password-stdin or the terminal,
+ * mem-allocated (wipe and free it); fatal when none can be had. */
+char *mailctl_passwd_read(const char *address, int from_stdin);
+
+/* mailctl_check_master.c: problems of master.conf, one line each. */
+void mailctl_check_master(buf_t *problems);
+
+#endif

@@ -1,0 +1,199 @@
+/* mailctl_sysuser.c - the system users the roles run as (DESIGN §2):
+ * creating the missing ones (mailctl init as root), checking that they are
+ * sane, and proving that a role can reach the files it needs (mailctl
+ * check).
+ *
+ * Reachability is computed from the owner, group and mode bits of every
+ * directory on the way, as the kernel would for that user and its groups,
+ * rather than by switching ids: mailctl never needs to give up root to
+ * answer.  ACLs are not consulted; tern never sets any.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "mailctl.h"
+#include "mem.h"
+
+extern char **environ;
+
+const char *const mailctl_roles[] = {
+	"mail_owner", "auth_owner", "login_user", "vmail_owner", NULL,
+};
+
+int mailctl_sysuser_ids(const char *param, uid_t *uid_r, gid_t *gid_r)
+{
+	struct passwd *pw = getpwnam(config_str(param));
+
+	if (pw == NULL)
+		return -1;
+	*uid_r = pw->pw_uid;
+	*gid_r = pw->pw_gid;
+	return 0;
+}
+
+/* useradd with the options of scripts/create-users.sh; 0 or -1. */
+static int mailctl_useradd(const char *name)
+{
+	const char *prog = access("/usr/sbin/useradd", X_OK) == 0 ?
+		"/usr/sbin/useradd" : "useradd";
+	char *const argv[] = {
+		(char *) prog, "--system", "--no-create-home",
+		"--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+		(char *) name, NULL,
+	};
+	pid_t pid;
+	int status, err;
+
+	err = posix_spawnp(&pid, prog, NULL, NULL, argv, environ);
+	if (err != 0) {
+		log_error("run %s: %s", prog, strerror(err));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			log_error("wait for %s: %s", prog, strerror(errno));
+			return -1;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_error("%s %s failed (status %d)", prog, name, status);
+		return -1;
+	}
+	log_info("created system user %s", name);
+	return 0;
+}
+
+int mailctl_sysuser_create(void)
+{
+	int ret = 0;
+
+	for (size_t i = 0; mailctl_roles[i] != NULL; i++) {
+		const char *name = config_str(mailctl_roles[i]);
+
+		/* Two roles may name one user only by mistake, which
+		 * mailctl_sysuser_check reports; create it once. */
+		if (getpwnam(name) == NULL && mailctl_useradd(name) < 0)
+			ret = -1;
+	}
+	return ret;
+}
+
+void mailctl_sysuser_check(buf_t *problems)
+{
+	uid_t uids[8];
+	size_t n = 0;
+
+	for (size_t i = 0; mailctl_roles[i] != NULL; i++) {
+		const char *name = config_str(mailctl_roles[i]);
+		struct passwd *pw = getpwnam(name);
+
+		if (pw == NULL) {
+			buf_printf(problems, "%s: no system user \"%s\"\n",
+				   mailctl_roles[i], name);
+			continue;
+		}
+		if (pw->pw_uid == 0)
+			buf_printf(problems, "%s: user \"%s\" has uid 0\n",
+				   mailctl_roles[i], name);
+		for (size_t j = 0; j < n; j++) {
+			if (uids[j] == pw->pw_uid) {
+				buf_printf(problems, "%s: user \"%s\" shares uid %ld with %s\n",
+					   mailctl_roles[i], name,
+					   (long) pw->pw_uid, mailctl_roles[j]);
+			}
+		}
+		uids[n++] = pw->pw_uid;
+	}
+}
+
+struct mailctl_ident {
+	uid_t uid;
+	gid_t *groups;
+	int ngroups;
+};
+
+/* The permission bits that apply to id for a file with status st. */
+static int mailctl_perm_bits(const struct mailctl_ident *id,
+			     const struct stat *st)
+{
+	if (st->st_uid == id->uid)
+		return (st->st_mode >> 6) & 7;
+	for (int i = 0; i < id->ngroups; i++)
+		if (id->groups[i] == st->st_gid)
+			return (st->st_mode >> 3) & 7;
+	return st->st_mode & 7;
+}
+
+static int mailctl_perm_want(int want)
+{
+	return ((want & R_OK) ? 4 : 0) | ((want & W_OK) ? 2 : 0) |
+		((want & X_OK) ? 1 : 0);
+}
+
+int mailctl_sysuser_reach(const char *param, const char *path, int want,
+			  buf_t *problems)
+{
+	const char *user = config_str(param);
+	struct mailctl_ident id;
+	struct passwd *pw = getpwnam(user);
+	char *real = NULL, *p;
+	struct stat st;
+	int ret = -1;
+
+	/* Unknown users are reported by mailctl_sysuser_check. */
+	if (pw == NULL)
+		return 0;
+	id.uid = pw->pw_uid;
+	id.ngroups = 32;
+	id.groups = mem_reallocarray(NULL, (size_t) id.ngroups, sizeof(gid_t));
+	if (getgrouplist(user, pw->pw_gid, id.groups, &id.ngroups) < 0) {
+		id.groups = mem_reallocarray(id.groups, (size_t) id.ngroups,
+					     sizeof(gid_t));
+		getgrouplist(user, pw->pw_gid, id.groups, &id.ngroups);
+	}
+	real = realpath(path, NULL);
+	if (real == NULL) {
+		buf_printf(problems, "%s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	/* Every directory from / down to the parent must be searchable. */
+	for (p = real; (p = strchr(p + 1, '/')) != NULL; ) {
+		*p = '\0';
+		if (stat(real, &st) == 0 && !(mailctl_perm_bits(&id, &st) & 1)) {
+			buf_printf(problems, "%s (%s) cannot search directory %s\n",
+				   param, user, real);
+			goto out;
+		}
+		*p = '/';
+	}
+	if (stat(real, &st) < 0) {
+		buf_printf(problems, "%s: %s\n", real, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode) && (mailctl_perm_bits(&id, &st) & 1) == 0) {
+		buf_printf(problems, "%s (%s) cannot search directory %s\n",
+			   param, user, real);
+		goto out;
+	}
+	if ((mailctl_perm_bits(&id, &st) & mailctl_perm_want(want)) !=
+	    mailctl_perm_want(want)) {
+		buf_printf(problems, "%s (%s) cannot %s %s\n", param, user,
+			   (want & W_OK) ? "write to" : "read", real);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(real);
+	mem_free(id.groups);
+	return ret;
+}
