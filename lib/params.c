@@ -83,6 +83,12 @@ const param_def_t config_params[] = {
 	  "how long mailctl start waits for every service to be ready" },
 	{ "master_stop_timeout", PARAM_TIME, "30s",
 	  "how long master waits for children to exit on stop" },
+	/* master's process pool and children's environment (master(8)). */
+	{ "process_prefork", PARAM_INT, "1",
+	  "processes master keeps started per service (-o per service)" },
+	{ "import_environment", PARAM_LIST,
+	  "TZ LANG ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TERN_SAN_LOG_DIR",
+	  "environment variables master passes to its children" },
 
 	/* SMTP server and TLS. */
 	{ "smtpd_tls_cert_file", PARAM_STR, "$config_directory/tls/cert.pem",
