@@ -1,0 +1,160 @@
+/* master.h - master's shared state and the interfaces between its files.
+ *
+ * master.c       main: options, start-up order, detaching, stop, exit
+ * master_conf.c  master.conf parsing and validation (service definitions)
+ * master_dirs.c  runtime directories and the pid-file lock
+ * master_users.c the system-user checks when run as root
+ * master_listen.c binding a service's listeners
+ * master_spawn.c fork + exec of one child with its descriptors and env
+ * master_service.c the process pool: spawn, respawn, backoff, throttle
+ * master_status.c status-pipe reports from the children
+ * master_control.c the control socket (mailctl)
+ * master_reload.c re-reading the configuration, keeping what is unchanged
+ *
+ * SECURITY: master runs as root in production and never reads network
+ * input; its only peers are its own children (status pipes, trusted to say
+ * nothing about other services) and the control socket (mode 0600 in the
+ * 0700 private directory).
+ */
+#ifndef TERN_MASTER_H
+#define TERN_MASTER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "master_proto.h"
+
+enum master_svc_type { MASTER_INET, MASTER_UNIX };
+
+/* One master.conf line, validated. */
+typedef struct master_svc_def {
+	char *name;		/* "smtp" (inet: the part before ':') */
+	enum master_svc_type type;
+	int port;		/* inet */
+	int private_;		/* unix: private/ or public/ */
+	int unpriv;
+	int chroot;
+	int maxproc;		/* 0 = no limit */
+	int prefork;		/* process_prefork, main.conf or -o */
+	char *command;		/* program name */
+	char *path;		/* daemon_directory/command */
+	char **opts;		/* "name=value" from -o, NULL-terminated */
+	char **args;		/* free arguments, NULL-terminated */
+	char *text;		/* the whole definition, normalised: equality */
+	int line;
+} master_svc_def_t;
+
+typedef struct master_conf {
+	master_svc_def_t **defs;
+	int count;
+} master_conf_t;
+
+struct master_service;
+
+typedef struct master_proc {
+	pid_t pid;
+	struct master_service *svc;
+	int ready;		/* reported READY at least once */
+	int busy;
+	struct master_proc *next;
+} master_proc_t;
+
+typedef struct master_service {
+	master_svc_def_t *def;
+	unsigned gen;
+	int *fds;		/* listeners, owned */
+	int nfds;
+	char *listen_desc;	/* "127.0.0.1:25 [::1]:25" or the socket path */
+	char *listen_key;	/* equal keys can hand their listeners on */
+	char *unix_path;	/* removed when the service goes away */
+	int status_rd, status_wr;
+	char status_buf[sizeof(struct master_status)];
+	size_t status_len;
+	master_proc_t *procs;
+	int nprocs, nbusy;
+	int watching;		/* master watches the listeners (on demand) */
+	int throttled;
+	event_timer_id throttle_timer;
+	event_timer_id spawn_timer;
+	int64_t next_spawn_ms;	/* backoff after a crash */
+	int crashes;		/* abnormal exits in the current window */
+	int64_t crash_window_ms;
+	int retired;
+	struct master_service *next;
+} master_service_t;
+
+struct master_state {
+	char *config_dir;
+	char *queue_dir;
+	char *daemon_dir;
+	char *main_conf_text;	/* main.conf as read: any change renews all */
+	char **env;		/* children's environment */
+	master_service_t *services;
+	master_service_t *retired;
+	unsigned gen;
+	int root;
+	int ready_fd;		/* -r, -1 once answered */
+	event_timer_id start_timer;
+	int stopping;
+	int pid_fd;
+	int control_fd;
+};
+
+extern struct master_state master;
+
+/* master.c */
+void master_start_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void master_check_started(void);
+void master_stop(void);
+void master_check_stopped(void);
+void master_log_setup(void);
+
+/* master_conf.c */
+int master_conf_load(const char *path, master_conf_t *conf, char **err_r);
+void master_conf_free(master_conf_t *conf);
+void master_svc_def_free(master_svc_def_t **defp);
+
+/* master_dirs.c */
+void master_dirs_create(void);
+void master_pid_lock(void);
+void master_pid_write(void);
+void master_pid_release(void);
+char *master_read_file(const char *path);
+
+/* master_users.c */
+int master_users_check(char **err_r);
+
+/* master_listen.c */
+int master_listen_open(master_service_t *s, char **err_r);
+void master_listen_close(master_service_t *s, int unlink_path);
+char *master_listen_key(const master_svc_def_t *def);
+
+/* master_spawn.c */
+void master_env_build(void);
+pid_t master_spawn(master_service_t *s);
+
+/* master_service.c */
+master_service_t *master_service_new(master_svc_def_t *def, unsigned gen);
+void master_service_adjust(master_service_t *s);
+void master_service_adjust_all(void);
+void master_service_retire(master_service_t *s);
+void master_service_signal_all(int signo);
+int master_service_count_procs(void);
+void master_listen_watch(master_service_t *s, int on);
+void master_service_reap(void);
+int master_service_ready(const master_service_t *s);
+master_proc_t *master_proc_find(master_service_t *s, pid_t pid);
+
+/* master_status.c */
+void master_status_open(master_service_t *s);
+void master_status_close(master_service_t *s);
+
+/* master_control.c */
+void master_control_open(void);
+void master_control_close(void);
+
+/* master_reload.c */
+int master_reload(char **err_r);
+
+#endif

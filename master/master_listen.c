@@ -1,0 +1,165 @@
+/* master_listen.c - binding the listeners of one service.
+ *
+ * master binds every listener itself, so children never need privilege to
+ * bind (DESIGN §1).  inet services listen on each address of
+ * inet_interfaces ("all" means every IPv4 and every IPv6 address); unix
+ * services on queue_directory/private/NAME or public/NAME.  The sockets
+ * are close-on-exec here; master_spawn.c clears that only in the child.
+ *
+ * SECURITY: runs as root.  Socket files are mode 0666: access is decided
+ * by the directory (private/ is 0700 and belongs to mail_owner).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "mem.h"
+#include "master.h"
+#include "sock.h"
+
+#define MASTER_BACKLOG	128
+
+static char *master_listen_path(const master_svc_def_t *def)
+{
+	return mem_printf("%s/%s/%s", master.queue_dir,
+			  def->private_ ? "private" : "public", def->name);
+}
+
+/* The addresses of an inet service, as sock_listen_inet() takes them. */
+static char **master_listen_addrs(void)
+{
+	char **list = config_list("inet_interfaces");
+	char **out = NULL;
+	size_t n = 0;
+
+	for (char **a = list; *a; a++) {
+		const char *add[2] = { *a, NULL };
+
+		if (strcmp(*a, "all") == 0) {
+			add[0] = "*";
+			add[1] = "[::]";
+		}
+		for (int k = 0; k < 2 && add[k]; k++) {
+			out = mem_reallocarray(out, n + 2, sizeof(char *));
+			out[n++] = mem_strdup(add[k]);
+		}
+	}
+	config_list_free(&list);
+	out = mem_reallocarray(out, n + 1, sizeof(char *));
+	out[n] = NULL;
+	return out;
+}
+
+static void master_listen_addrs_free(char **addrs)
+{
+	for (char **a = addrs; *a; a++)
+		mem_free(*a);
+	mem_free(addrs);
+}
+
+/* "[::1]:25" for IPv6, "127.0.0.1:25" otherwise. */
+static void master_listen_describe(buf_t *b, const char *addr, int port)
+{
+	if (b->len)
+		buf_putc(b, ' ');
+	if (addr[0] != '[' && strchr(addr, ':') != NULL)
+		buf_printf(b, "[%s]:%d", addr, port);
+	else
+		buf_printf(b, "%s:%d", addr, port);
+}
+
+char *master_listen_key(const master_svc_def_t *def)
+{
+	buf_t b = BUF_INIT;
+
+	if (def->type == MASTER_UNIX) {
+		char *path = master_listen_path(def);
+
+		buf_printf(&b, "unix %s", path);
+		mem_free(path);
+	} else {
+		char **addrs = master_listen_addrs();
+
+		buf_puts(&b, "inet");
+		for (char **a = addrs; *a; a++)
+			buf_printf(&b, " %s", *a);
+		buf_printf(&b, " port %d", def->port);
+		master_listen_addrs_free(addrs);
+	}
+	return buf_steal(&b);
+}
+
+static void master_listen_add(master_service_t *s, int fd)
+{
+	s->fds = mem_reallocarray(s->fds, (size_t) s->nfds + 1, sizeof(int));
+	s->fds[s->nfds++] = fd;
+}
+
+int master_listen_open(master_service_t *s, char **err_r)
+{
+	const master_svc_def_t *def = s->def;
+	buf_t desc = BUF_INIT;
+	char *err = NULL;
+	int fd;
+
+	if (def->type == MASTER_UNIX) {
+		char *path = master_listen_path(def);
+
+		fd = sock_listen_unix(path, 0666, MASTER_BACKLOG, &err);
+		if (fd < 0) {
+			*err_r = mem_printf("service %s: listen on %s: %s",
+					    def->name, path, err);
+			mem_free(err);
+			mem_free(path);
+			return -1;
+		}
+		master_listen_add(s, fd);
+		buf_puts(&desc, path);
+		s->unix_path = path;
+	} else {
+		char **addrs = master_listen_addrs();
+
+		if (addrs[0] == NULL) {
+			*err_r = mem_printf("service %s: inet_interfaces is empty",
+					    def->name);
+			master_listen_addrs_free(addrs);
+			return -1;
+		}
+		for (char **a = addrs; *a; a++) {
+			fd = sock_listen_inet(*a, def->port, MASTER_BACKLOG, &err);
+			if (fd < 0) {
+				*err_r = mem_printf("service %s: listen on %s port %d: %s",
+						    def->name, *a, def->port, err);
+				mem_free(err);
+				master_listen_addrs_free(addrs);
+				buf_release(&desc);
+				master_listen_close(s, 0);
+				return -1;
+			}
+			master_listen_add(s, fd);
+			master_listen_describe(&desc, *a, def->port);
+		}
+		master_listen_addrs_free(addrs);
+	}
+	s->listen_desc = buf_steal(&desc);
+	return 0;
+}
+
+void master_listen_close(master_service_t *s, int unlink_path)
+{
+	for (int i = 0; i < s->nfds; i++) {
+		if (s->watching)
+			event_del_fd(s->fds[i]);
+		close(s->fds[i]);
+	}
+	s->watching = 0;
+	MEM_FREE(s->fds);
+	s->nfds = 0;
+	if (s->unix_path != NULL && unlink_path && unlink(s->unix_path) < 0 &&
+	    errno != ENOENT)
+		log_warn("remove %s: %s", s->unix_path, strerror(errno));
+	MEM_FREE(s->unix_path);
+}
