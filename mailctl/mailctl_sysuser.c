@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -116,6 +117,21 @@ void mailctl_sysuser_check(buf_t *problems)
 	}
 }
 
+/* Append a problem line unless the same line is already there: several
+ * files behind one closed directory make one report. */
+static void mailctl_sysuser_problem(buf_t *problems, const char *fmt, ...)
+{
+	buf_t line = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	if (strstr(buf_str(problems), buf_str(&line)) == NULL)
+		buf_puts(problems, buf_str(&line));
+	buf_release(&line);
+}
+
 struct mailctl_ident {
 	uid_t uid;
 	gid_t *groups;
@@ -170,8 +186,9 @@ int mailctl_sysuser_reach(const char *param, const char *path, int want,
 	for (p = real; (p = strchr(p + 1, '/')) != NULL; ) {
 		*p = '\0';
 		if (stat(real, &st) == 0 && !(mailctl_perm_bits(&id, &st) & 1)) {
-			buf_printf(problems, "%s (%s) cannot search directory %s\n",
-				   param, user, real);
+			mailctl_sysuser_problem(problems,
+						"%s (%s) cannot search directory %s\n",
+						param, user, real);
 			goto out;
 		}
 		*p = '/';
@@ -180,15 +197,15 @@ int mailctl_sysuser_reach(const char *param, const char *path, int want,
 		buf_printf(problems, "%s: %s\n", real, strerror(errno));
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode) && (mailctl_perm_bits(&id, &st) & 1) == 0) {
-		buf_printf(problems, "%s (%s) cannot search directory %s\n",
-			   param, user, real);
-		goto out;
-	}
+	/* A directory is only of use to a role that can also search it. */
+	if (S_ISDIR(st.st_mode))
+		want |= X_OK;
 	if ((mailctl_perm_bits(&id, &st) & mailctl_perm_want(want)) !=
 	    mailctl_perm_want(want)) {
-		buf_printf(problems, "%s (%s) cannot %s %s\n", param, user,
-			   (want & W_OK) ? "write to" : "read", real);
+		mailctl_sysuser_problem(problems, "%s (%s) cannot %s %s\n", param,
+					user, (want & W_OK) ? "write to" :
+					S_ISDIR(st.st_mode) ? "search" : "read",
+					real);
 		goto out;
 	}
 	ret = 0;

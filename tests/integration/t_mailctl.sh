@@ -1,0 +1,322 @@
+#!/bin/bash
+# t_mailctl.sh - mailctl as the administrator uses it: init (layout,
+# modes, TLS pair, refusal to re-init), config, check (fresh and broken
+# instances), users, aliases, status/start/stop, and as root the owners of
+# what init made.
+. "$(dirname "$0")/lib.sh"
+
+MC=$TERN_BIN/mailctl
+
+# mailctl_rc ARGS...: run mailctl on the instance, output in $OUT, status in $RC.
+mailctl_rc() {
+	OUT=$(tmailctl "$@" 2>&1)
+	RC=$?
+}
+
+t_instance --domain example.org
+
+# ---- init: layout -------------------------------------------------------
+for f in main.conf master.conf aliases aliases.db users users.db \
+		tls/cert.pem tls/key.pem log/maillog; do
+	if [ -f "$INST/$f" ]; then t_pass "init made $f"
+	else t_fail "init made $f"; fi
+done
+for d in queue mail log tls; do
+	if [ -d "$INST/$d" ]; then t_pass "init made $d/"
+	else t_fail "init made $d/"; fi
+done
+t_eq "$(stat -c %a "$INST/users")" 600 "users has mode 0600"
+t_eq "$(stat -c %a "$INST/users.db")" 600 "users.db has mode 0600"
+t_eq "$(stat -c %a "$INST/tls/key.pem")" 600 "TLS key has mode 0600"
+t_eq "$(stat -c %a "$INST")" 755 "instance directory has mode 0755"
+t_file_has "$INST/main.conf" "^queue_directory = $INST/queue\$" "main.conf: queue_directory"
+t_file_has "$INST/main.conf" "^mail_directory = $INST/mail\$" "main.conf: mail_directory"
+t_file_has "$INST/main.conf" "^maillog_file = $INST/log/maillog\$" "main.conf: maillog_file"
+t_file_has "$INST/main.conf" "^daemon_directory = $TERN_BIN\$" "main.conf: daemon_directory is the build"
+t_file_has "$INST/main.conf" "^inet_interfaces = 127.0.0.1\$" "main.conf: loopback only"
+t_file_has "$INST/main.conf" '^mydestination = example.org, \$myhostname, localhost$' "main.conf: mydestination"
+t_file_has "$INST/main.conf" "Port base $PB" "main.conf names the port base"
+t_file_has "$INST/master.conf" "^#smtp:$((PB + 25)) +inet " "master.conf: smtp on base+25 (commented)"
+t_file_has "$INST/master.conf" "^#imaps:$((PB + 993)) +inet " "master.conf: imaps on base+993 (commented)"
+t_file_has "$INST/master.conf" "^#auth +unix " "master.conf: auth (commented)"
+t_eq "$(grep -Ev '^[[:space:]]*(#|$)' "$INST/master.conf")" "" \
+	"master.conf enables no service whose daemon does not exist"
+t_file_has "$INST/aliases" '^postmaster: root$' "aliases: postmaster"
+t_match "$(strings "$INST/aliases.db")" '^postmaster$' "aliases.db holds postmaster"
+t_file_has "$T/init.out" "start it with: mailctl -c $INST start" "init says how to start"
+
+# ---- init: TLS pair -----------------------------------------------------
+host=$(tmailctl config myhostname | sed 's/^myhostname = //')
+subj=$(openssl x509 -noout -subject -in "$INST/tls/cert.pem" 2>&1)
+t_match "$subj" "CN ?= ?$host\$" "certificate CN is the host name ($host)"
+cpub=$(openssl x509 -noout -pubkey -in "$INST/tls/cert.pem" 2>/dev/null)
+kpub=$(openssl pkey -pubout -in "$INST/tls/key.pem" 2>/dev/null)
+if [ -n "$cpub" ] && [ "$cpub" = "$kpub" ]; then t_pass "key matches certificate"
+else t_fail "key matches certificate"; fi
+
+# ---- init: refusals -----------------------------------------------------
+sum=$(md5sum < "$INST/main.conf")
+out=$("$MC" init "$INST" 2>&1); rc=$?
+t_eq "$rc" 1 "re-init of an instance exits 1"
+t_match "$out" "already holds a main.conf" "re-init says why"
+t_eq "$(md5sum < "$INST/main.conf")" "$sum" "re-init leaves main.conf alone"
+"$MC" init "$T/other" --port-base 99999 >/dev/null 2>&1
+t_eq "$?" 2 "init --port-base out of range is a usage error"
+"$MC" init >/dev/null 2>&1
+t_eq "$?" 2 "init without a directory is a usage error"
+t_eq "$([ -e "$T/other/main.conf" ] && echo yes || echo no)" no \
+	"a refused init writes no main.conf"
+
+# ---- config -------------------------------------------------------------
+mailctl_rc config
+t_eq "$RC" 0 "config exits 0"
+t_match "$OUT" "^queue_directory = $INST/queue\$" "config: queue_directory"
+t_match "$OUT" '^message_size_limit = 52428800$' "config: a default value"
+t_match "$OUT" "^smtpd_tls_key_file = $INST/tls/key.pem\$" "config: \$config_directory expanded"
+t_eq "$(printf '%s\n' "$OUT" | grep -c ' = ')" \
+	"$(grep -c '^	{ "' "$TOP/lib/params.c")" "config prints every parameter of params.c"
+mailctl_rc config -n
+t_match "$OUT" '^mydestination = example.org, .*, localhost$' "config -n: mydestination, expanded"
+t_match "$OUT" '^mydomain = example.org$' "config -n: mydomain"
+t_nomatch "$OUT" '^message_size_limit' "config -n leaves out defaults"
+mailctl_rc config mail_directory inet_interfaces
+t_eq "$OUT" "mail_directory = $INST/mail
+inet_interfaces = 127.0.0.1" "config NAME... prints just those, in order"
+mailctl_rc config no_such_parameter
+t_eq "$RC" 1 "config of an unknown name exits 1"
+t_match "$OUT" 'unknown parameter "no_such_parameter"' "config names the unknown parameter"
+
+# ---- check --------------------------------------------------------------
+HAVE_MASTER=
+[ -x "$TERN_BIN/master" ] && HAVE_MASTER=1
+if [ -n "$HAVE_MASTER" ]; then
+	mailctl_rc check
+	t_eq "$RC" 0 "check passes on a fresh instance"
+	t_eq "$OUT" "" "check is silent on a fresh instance"
+else
+	t_skip "check on a fresh instance (no master program in $TERN_BIN)"
+fi
+
+mv "$INST/mail" "$INST/mail.away"
+mailctl_rc check
+t_eq "$RC" 1 "check fails without the mail directory"
+t_match "$OUT" "mail_directory $INST/mail: No such file or directory" "check names the mail directory"
+mv "$INST/mail.away" "$INST/mail"
+
+cp "$INST/main.conf" "$T/main.conf.good"
+t_set maximal_backoff_time "5 parsecs"
+mailctl_rc check
+t_eq "$RC" 1 "check fails on a bad time value"
+t_match "$OUT" 'maximal_backoff_time.*5 parsecs' "check names the bad parameter and value"
+cp "$T/main.conf.good" "$INST/main.conf"
+
+t_set no_such_thing 1
+mailctl_rc config -n
+t_match "$OUT" 'warning: .*unknown parameter name "no_such_thing"' "unknown parameter names are warned about"
+cp "$T/main.conf.good" "$INST/main.conf"
+
+cp "$INST/master.conf" "$T/master.conf.good"
+printf 'bogus  unix  x  -  n  many  nosuchprogram\nshort inet n\nweb:99999 inet n - n - testd\n' >> "$INST/master.conf"
+mailctl_rc check
+t_eq "$RC" 1 "check fails on a broken master.conf"
+t_match "$OUT" 'master.conf line [0-9]+: field 3 is "x"' "check: bad y/n field"
+t_match "$OUT" 'master.conf line [0-9]+: maxproc "many"' "check: bad maxproc"
+t_match "$OUT" 'master.conf line [0-9]+: command .*/nosuchprogram' "check: missing program"
+t_match "$OUT" 'master.conf line [0-9]+: 3 fields' "check: too few fields"
+t_match "$OUT" 'master.conf line [0-9]+: inet service "web:99999" is not NAME:PORT' "check: bad port"
+cp "$T/master.conf.good" "$INST/master.conf"
+
+printf -- '-----BEGIN CERTIFICATE-----\nnonsense\n-----END CERTIFICATE-----\n' > "$T/bad.pem"
+t_set smtpd_tls_cert_file "$T/bad.pem"
+mailctl_rc check
+t_eq "$RC" 1 "check fails on an unusable certificate"
+t_match "$OUT" 'TLS certificate and key' "check names the TLS pair"
+cp "$T/main.conf.good" "$INST/main.conf"
+
+# ---- users --------------------------------------------------------------
+printf 'sesame\n' | tmailctl user add Joe@Example.ORG --password-stdin >/dev/null 2>&1
+t_eq "$?" 0 "user add exits 0"
+printf 'open up\n' | tmailctl user add ann@localhost --password-stdin >/dev/null 2>&1
+mailctl_rc user list
+t_eq "$OUT" "joe@example.org
+ann@localhost" "user list: the addresses, lower-cased, in order"
+t_nomatch "$OUT" '\$' "user list shows no hash"
+line=$(grep '^joe@example.org ' "$INST/users")
+hash=$(printf '%s' "$line" | awk '{print $2}')
+t_match "$hash" '^\$(y|6)\$' "the stored hash is yescrypt or SHA-512"
+t_eq "$(stat -c %a "$INST/users")" 600 "users keeps mode 0600 after an edit"
+t_eq "$(stat -c %a "$INST/users.db")" 600 "users.db keeps mode 0600 after an edit"
+t_match "$(strings "$INST/users.db")" '^joe@example.org' "users.db has the user"
+
+# check_pw PASSWORD HASH: does crypt(3) say PASSWORD matches HASH?
+check_pw() {
+	python3 -W ignore -c 'import crypt, sys; sys.exit(0 if crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2] else 1)' "$1" "$2"
+}
+if python3 -W ignore -c 'import crypt' 2>/dev/null; then
+	check_pw sesame "$hash" && t_pass "the hash verifies the password" \
+		|| t_fail "the hash verifies the password" "$hash"
+	check_pw Sesame "$hash" && t_fail "the hash refuses a wrong password" \
+		|| t_pass "the hash refuses a wrong password"
+else
+	t_skip "crypt verification (python3 has no crypt module)"
+fi
+
+mailctl_rc user add joe@example.org --password-stdin <<<"x"
+t_eq "$RC" 1 "user add of an existing user exits 1"
+t_match "$OUT" 'already exists' "user add says the user exists"
+mailctl_rc user add nodomain --password-stdin <<<"x"
+t_eq "$RC" 2 "user add of an address without a domain is a usage error"
+mailctl_rc user add joe@other.example --password-stdin <<<"x"
+t_match "$OUT" 'warning: domain other.example is not in mydestination' "user add warns about a foreign domain"
+mailctl_rc user add empty@example.org --password-stdin </dev/null
+t_eq "$RC" 1 "user add without a password exits 1"
+t_nomatch "$(cat "$INST/users")" '^empty@' "no user is added without a password"
+
+printf 'new secret\n' | tmailctl user passwd JOE@example.org --password-stdin >/dev/null 2>&1
+t_eq "$?" 0 "user passwd exits 0"
+hash2=$(awk '$1 == "joe@example.org" {print $2}' "$INST/users")
+if [ -n "$hash2" ] && [ "$hash2" != "$hash" ]; then t_pass "user passwd changed the hash"
+else t_fail "user passwd changed the hash" "$hash2"; fi
+if python3 -W ignore -c 'import crypt' 2>/dev/null; then
+	check_pw 'new secret' "$hash2" && t_pass "the new hash verifies the new password" \
+		|| t_fail "the new hash verifies the new password"
+fi
+mailctl_rc user passwd nobody@example.org --password-stdin <<<"x"
+t_eq "$RC" 1 "user passwd of an unknown user exits 1"
+
+mailctl_rc user del ann@localhost
+t_eq "$RC" 0 "user del exits 0"
+mailctl_rc user list
+t_eq "$OUT" "joe@example.org
+joe@other.example" "user del removed just that user"
+t_nomatch "$(strings "$INST/users.db")" '^ann@localhost' "users.db lost the deleted user"
+mailctl_rc user list ann@localhost
+t_eq "$RC" 1 "user list of a missing user exits 1"
+mailctl_rc user del ann@localhost
+t_eq "$RC" 1 "user del of a missing user exits 1"
+t_file_has "$INST/log/maillog" 'mailctl.*user ann@localhost: deleted' "user changes are logged"
+
+# ---- aliases ------------------------------------------------------------
+mailctl_rc alias add Sales ann@example.org, bob@example.org
+t_eq "$RC" 0 "alias add exits 0"
+tmailctl alias add sales carol >/dev/null 2>&1
+mailctl_rc alias list
+t_match "$OUT" '^postmaster: root$' "alias list: postmaster"
+t_match "$OUT" '^sales: ann@example.org, bob@example.org, carol$' "alias list: sales with its targets"
+t_file_has "$INST/aliases" '^sales: ann@example.org, bob@example.org, carol$' "the aliases file has the entry"
+t_match "$(strings "$INST/aliases.db")" '^sales$' "aliases.db has the new alias"
+tmailctl alias del sales bob@example.org >/dev/null 2>&1
+mailctl_rc alias list sales
+t_eq "$OUT" "sales: ann@example.org, carol" "alias del NAME TARGET removes one target"
+mailctl_rc alias del sales
+t_eq "$RC" 0 "alias del exits 0"
+mailctl_rc alias list sales
+t_eq "$RC" 1 "alias list of a deleted alias exits 1"
+t_nomatch "$(strings "$INST/aliases.db")" '^sales$' "aliases.db lost the deleted alias"
+mailctl_rc alias del nosuch
+t_eq "$RC" 1 "alias del of a missing alias exits 1"
+mailctl_rc alias add 'bad name' x
+t_eq "$RC" 2 "alias add of a bad name is a usage error"
+printf 'Info: joe@example.org,\n    ann@example.org\n' >> "$INST/aliases"
+mailctl_rc newaliases
+t_eq "$RC" 0 "newaliases exits 0"
+t_match "$(strings "$INST/aliases.db")" '^info$' "newaliases compiles a hand edit (key lower-cased)"
+mailctl_rc alias list info
+t_eq "$OUT" "info: joe@example.org, ann@example.org" "alias list joins continuation lines"
+
+# ---- not running ----------------------------------------------------------
+mailctl_rc status
+t_eq "$RC" 3 "status of a stopped instance exits 3"
+t_match "$OUT" '^not running$' "status says not running"
+mailctl_rc stop
+t_eq "$RC" 3 "stop of a stopped instance exits 3"
+mailctl_rc reload
+t_eq "$RC" 3 "reload of a stopped instance exits 3"
+mailctl_rc frobnicate
+t_eq "$RC" 2 "an unknown command is a usage error"
+
+# ---- start / status / stop ------------------------------------------------
+# alive PID: the process exists and is not a zombie waiting for its reaper
+# (master detaches, so its parent is init, which reaps when it pleases).
+alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+if [ -n "$HAVE_MASTER" ]; then
+	printf 'echo:%d inet n - n 2 testd\n' $((PB + 25)) >> "$INST/master.conf"
+	mailctl_rc check
+	t_eq "$RC" 0 "check accepts a testd service"
+	mailctl_rc start
+	t_eq "$RC" 0 "start exits 0"
+	[ "$RC" = 0 ] || t_log "$OUT"
+	pid=$(t_master_pid)
+	if [ -n "$pid" ] && alive "$pid"; then t_pass "master runs after start"
+	else t_fail "master runs after start" "pid [$pid]"; fi
+	mailctl_rc status
+	t_eq "$RC" 0 "status of a running instance exits 0"
+	t_match "$OUT" "^master pid $pid" "status names master's pid"
+	t_match "$OUT" '^service +type +listen +maxproc +procs +busy +ready +throttled +pids$' "status prints the table header"
+	t_match "$OUT" "^echo +inet +[^ ]*$((PB + 25)) +2 +[0-9]+ +[0-9]+ +(yes|no) +no " "status lists the service"
+	exec 7<>/dev/tcp/127.0.0.1/$((PB + 25)) && { echo hello >&7; read -r -t 5 reply <&7; exec 7>&-; }
+	t_eq "${reply:-}" "echo: hello" "the service answers on base+25"
+	mailctl_rc start
+	t_eq "$RC" 1 "start of a running instance exits 1"
+	t_match "$OUT" 'already running' "start says it is already running"
+	mailctl_rc reload
+	t_eq "$RC" 0 "reload exits 0"
+	mailctl_rc stop
+	t_eq "$RC" 0 "stop exits 0"
+	if [ -n "$pid" ] && alive "$pid"; then
+		t_fail "master has exited when stop returns" "pid $pid"
+	else t_pass "master has exited when stop returns"; fi
+	mailctl_rc status
+	t_eq "$RC" 3 "status after stop exits 3"
+	t_file_has "$INST/log/maillog" 'mailctl.*: started$' "start is logged"
+	t_file_has "$INST/log/maillog" 'mailctl.*: stopped$' "stop is logged"
+
+	# A master that cannot start: its reason comes back, exit 1.
+	printf 'echo2:%d inet n - n 1 testd crash\n' $((PB + 26)) >> "$INST/master.conf"
+	t_set master_start_timeout 3s
+	t_set service_throttle_time 1s
+	mailctl_rc start
+	t_eq "$RC" 1 "start exits 1 when a service never gets ready"
+	t_match "$OUT" 'master: ' "start reports master's reason"
+	t_stop
+	cp "$T/master.conf.good" "$INST/master.conf"
+	cp "$T/main.conf.good" "$INST/main.conf"
+else
+	t_skip "start/status/stop (no master program in $TERN_BIN)"
+fi
+
+# ---- as root: system users and owners -------------------------------------
+if t_is_root; then
+	for u in tern ternauth ternnull vmail; do
+		if getent passwd "$u" >/dev/null; then t_pass "system user $u exists"
+		else t_fail "system user $u exists"; fi
+	done
+	t_eq "$(stat -c %U "$INST/queue")" tern "queue is owned by mail_owner"
+	t_eq "$(stat -c %U:%a "$INST/users")" ternauth:600 "users: auth_owner, 0600"
+	t_eq "$(stat -c %U:%a "$INST/users.db")" ternauth:600 "users.db: auth_owner, 0600"
+	t_eq "$(stat -c %U:%a "$INST/mail")" vmail:750 "mail: vmail_owner, 0750"
+	t_eq "$(stat -c %U:%a "$INST/tls/key.pem")" root:600 "TLS key: root, 0600"
+	t_eq "$(stat -c %U "$INST/log/maillog")" root "maillog: root"
+	t_eq "$(stat -c %U:%a "$INST")" root:755 "instance directory: root, 0755"
+
+	# check names a directory a role cannot reach, and a leaked hash file.
+	chown root "$INST/queue"; chmod 700 "$INST/queue"
+	chmod 644 "$INST/users.db"
+	mailctl_rc check
+	t_eq "$RC" 1 "check fails when a role cannot reach its files"
+	t_match "$OUT" "mail_owner \\(tern\\) cannot write to $INST/queue" "check names the queue mail_owner cannot write"
+	t_match "$OUT" "$INST/users.db: readable by others" "check names a users.db others can read"
+	chown tern "$INST/queue"; chmod 755 "$INST/queue"; chmod 600 "$INST/users.db"
+	chmod 700 "$INST"
+	mailctl_rc check
+	t_match "$OUT" "vmail_owner \\(vmail\\) cannot search directory $INST" "check names a directory on the way"
+	chmod 755 "$INST"
+else
+	t_skip "system users and ownership (needs root)"
+fi
+
+t_done
