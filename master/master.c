@@ -63,28 +63,29 @@ static void master_answer_start(const char *line)
 	}
 }
 
+/* The reason master_fatal_hook() sends to mailctl start, if still waiting. */
+static char *master_start_error;
+
 void master_start_failed(const char *fmt, ...)
 {
 	char msg[1024];
-	char *line;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	line = mem_printf("error: %s\n", msg);
-	master_answer_start(line);
-	mem_free(line);
+	master_start_error = mem_printf("error: %s\n", msg);
 	log_fatal("%s", msg);
 }
 
-/* Whatever ends master on a fatal error: no child outlives it. */
+/* Whatever ends master on a fatal error: no child outlives it, and mailctl
+ * start hears of the failure only once master is really gone, so that a
+ * second start right after it finds the lock free. */
 static void master_fatal_hook(void)
 {
 	long waited = 0, limit;
 	int status;
 
-	master_answer_start("error: fatal error, see the mail log\n");
 	if (master_service_count_procs() > 0) {
 		limit = config_time("master_stop_timeout") * 1000000L;
 		master_service_signal_all(SIGTERM);
@@ -96,6 +97,11 @@ static void master_fatal_hook(void)
 	}
 	master_control_close();
 	master_pid_release();
+	/* Nothing is left to protect: free the lock before the answer. */
+	if (master.pid_fd >= 0)
+		close(master.pid_fd);
+	master_answer_start(master_start_error ? master_start_error :
+			    "error: fatal error, see the mail log\n");
 }
 
 void master_log_setup(void)

@@ -65,7 +65,7 @@ typedef struct master_service {
 	unsigned gen;
 	int *fds;		/* listeners, owned */
 	int nfds;
-	char *listen_desc;	/* "127.0.0.1:25 [::1]:25" or the socket path */
+	char *listen_desc;	/* "127.0.0.1:25,[::1]:25" or the socket path */
 	char *listen_key;	/* equal keys can hand their listeners on */
 	char *unix_path;	/* removed when the service goes away */
 	int status_rd, status_wr;

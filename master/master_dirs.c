@@ -147,14 +147,11 @@ void master_pid_write(void)
 		master_start_failed("write pid file: %s", strerror(errno));
 }
 
-/* The content goes first, so nobody reads a stale pid once the lock is
- * free. */
+/* Empty the pid file, so nobody reads a stale pid.  The lock itself goes
+ * with the descriptor when the process ends: a free lock means master is
+ * gone (mailctl stop waits for that). */
 void master_pid_release(void)
 {
-	if (master.pid_fd < 0)
-		return;
-	if (ftruncate(master.pid_fd, 0) < 0)
+	if (master.pid_fd >= 0 && ftruncate(master.pid_fd, 0) < 0)
 		log_warn("truncate pid file: %s", strerror(errno));
-	close(master.pid_fd);
-	master.pid_fd = -1;
 }

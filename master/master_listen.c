@@ -60,11 +60,12 @@ static void master_listen_addrs_free(char **addrs)
 	mem_free(addrs);
 }
 
-/* "[::1]:25" for IPv6, "127.0.0.1:25" otherwise. */
+/* "[::1]:25" for IPv6, "127.0.0.1:25" otherwise; comma-separated, so the
+ * list stays one word in `mailctl status`. */
 static void master_listen_describe(buf_t *b, const char *addr, int port)
 {
 	if (b->len)
-		buf_putc(b, ' ');
+		buf_putc(b, ',');
 	if (addr[0] != '[' && strchr(addr, ':') != NULL)
 		buf_printf(b, "[%s]:%d", addr, port);
 	else
