@@ -49,11 +49,12 @@ lint_man() {
 	f=0
 	for m in man/man*/*.[0-9]; do
 		[ -f "$m" ] || continue
-		if out=$(mandoc -Tlint -W warning "$m" 2>&1) && [ -z "$out" ]; then
+		# Not "out": sh has no locals, and run_step's $out is our log.
+		if lint=$(mandoc -Tlint -W warning "$m" 2>&1) && [ -z "$lint" ]; then
 			p=$((p + 1))
 		else
 			echo "FAIL mandoc -Tlint $m"
-			echo "$out" | sed 's/^/  /'
+			echo "$lint" | sed 's/^/  /'
 			f=$((f + 1))
 		fi
 	done
