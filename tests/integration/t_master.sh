@@ -61,6 +61,7 @@ multi:$P_MULTI	inet	n	-	n	1	testd multi
 jail:$P_CHROOT	inet	n	-	y	2	testd
 	-o max_use=50
 uecho		unix	-	-	n	-	testd
+lazy		unix	-	-	n	-	testd -o process_prefork=0
 EOF
 
 # ---- start and status -------------------------------------------------
@@ -87,6 +88,11 @@ if [ "$HAVE_V6" = 1 ]; then
 else
 	t_skip "IPv6 listener: no ::1 on this machine"
 fi
+
+# process_prefork=0: no process until a client comes.
+t_match "$(tmailctl status)" "^lazy +unix .* 0 +0 +yes +no" "an on-demand service starts with no process, ready"
+t_eq "$(tclient unix:$Q/private/lazy hi)" "echo: hi" "its first client starts a process"
+t_match "$(svc_pids lazy)" '^[0-9]+ $' "which status then lists"
 
 # DAEMON_MULTI: two clients at once are served by one process.
 M1=$(python3 - "$P_MULTI" <<'EOF'
@@ -171,7 +177,18 @@ wait $HOLDER
 t_match "$(cat "$T/held.out")" "echo: after reload" "the connection from before the reload still answers"
 t_match "$(svc_field echo 3)" ":$P_NEW" "status shows the new port"
 t_eq "$(svc_pids uecho)" "$KEEP_UECHO" "an unchanged service keeps its processes"
-t_file_has "$INST/log/maillog" "reloaded: 3 services kept, 1 started, 1 retired" "master logs the reload"
+t_file_has "$INST/log/maillog" "reloaded: 4 services kept, 1 started, 1 retired" "master logs the reload"
+
+# ---- reload: a changed main.conf renews every service ---------------------------
+OLD=$(svc_pids multi)
+t_set max_use 99
+tmailctl reload >/dev/null 2>&1
+t_eq "$?" 0 "reload with a changed main.conf succeeds"
+renewed() { local p; p=$(svc_pids multi); [ -n "$p" ] && [ "$p" != "$OLD" ]; }
+t_wait 10 renewed
+t_match "$(svc_pids multi)" '^[0-9]+ $' "the multi service has a new process"
+t_nomatch " $(svc_pids multi)" " $OLD" "not the one from before"
+t_eq "$(tclient 127.0.0.1:$P_MULTI renewed)" "echo: renewed" "and it answers"
 
 # ---- reload: an added and a removed service --------------------------------------
 sed -i '/^uecho/d' "$INST/master.conf"
@@ -219,7 +236,7 @@ cp "$T/master.conf.good" "$INST/master.conf"
 tmailctl reload >/dev/null 2>&1
 
 # ---- stop ------------------------------------------------------------------------
-ALL=$(for s in echo multi jail added; do svc_pids $s; done)
+ALL=$(for s in echo multi jail added lazy; do svc_pids $s; done)
 OUT=$(tmailctl stop 2>&1)
 t_eq "$?" 0 "mailctl stop succeeds"
 # The lock is freed as master's descriptors close at exit; at most a
