@@ -51,6 +51,7 @@ static struct {
 	int nlisten;
 	unsigned gen;
 	int chroot;
+	int chrooted;			/* chroot applied by the drop */
 	int unpriv;
 	char **overrides;
 	int noverrides;
@@ -82,6 +83,11 @@ const char *daemon_service(void)
 int daemon_stopping(void)
 {
 	return d.stopping || d.stop_signal;
+}
+
+int daemon_chrooted(void)
+{
+	return d.chrooted;
 }
 
 char **daemon_args(int *argc_r)
@@ -314,6 +320,7 @@ static void daemon_drop(void)
 	ps.user = user;
 	ps.chroot_dir = dir;
 	priv_drop(&ps);
+	d.chrooted = dir != NULL;
 	mem_free(user);
 	mem_free(dir);
 	/* Credentials changed, so the parent-death signal is set only now:

@@ -79,6 +79,9 @@ void daemon_client_done(void);
 /* The service name from -n, and whether a stop was requested. */
 const char *daemon_service(void);
 int daemon_stopping(void);
+/* 1 when the process was chrooted (master.conf chroot=y, started as root):
+ * queue_directory is then "/" (valid after the drop). */
+int daemon_chrooted(void);
 /* The program's own arguments: the words after the options in master.conf
  * (after -- or the first word that is not an option on the command line).
  * Valid from the pre-drop hook on. */
