@@ -11,8 +11,11 @@
  * never cut, and an old port refuses clients as soon as no process of the
  * old generation holds it.
  *
- * A main.conf or master.conf with errors changes nothing; a listener that
- * cannot be bound leaves that one service as it was and is reported.
+ * A main.conf with errors changes nothing.  A master.conf with errors (or
+ * a failed user check) leaves every service and process as it was, though
+ * processes started later read the new main.conf, as they always do.  A
+ * listener that cannot be bound leaves that one service as it was and is
+ * reported.
  *
  * SECURITY: runs as root; the same checks as at start (users, -o names).
  */
