@@ -73,6 +73,8 @@ static struct {
 	int64_t idle_since_ms;
 	volatile sig_atomic_t stop_signal;
 	int stopping;
+	uid_t *peer_uids;		/* resolved spec->peer_users */
+	int npeer_uids;
 } d = { .status_fd = -1, .self_pipe = { -1, -1 } };
 
 const char *daemon_service(void)
@@ -353,10 +355,65 @@ static void daemon_fill_client(daemon_client_t *c, int fd, int index, buf_t *add
 	c->addr = buf_str(addr);
 }
 
-/* accept() on a shared non-blocking listener: -1 when a sibling won. */
+/* Resolved before the drop: user names cannot be looked up in a chroot. */
+static void daemon_resolve_peers(void)
+{
+	const char *const *p = d.spec->peer_users;
+
+	if (p == NULL)
+		return;
+	for (; *p; p++) {
+		uid_t uid;
+		gid_t gid;
+		const char *user = config_str(*p);
+
+		if (priv_user_ids(user, &uid, &gid) < 0) {
+			if (priv_is_root())
+				log_fatal("%s %s: no such user", *p, user);
+			continue;
+		}
+		d.peer_uids = mem_reallocarray(d.peer_uids, (size_t) d.npeer_uids + 1,
+					       sizeof(uid_t));
+		d.peer_uids[d.npeer_uids++] = uid;
+	}
+}
+
+/* SO_PEERCRED check of spec->peer_users on UNIX sockets. */
+static int daemon_peer_allowed(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	uid_t uid;
+
+	if (d.spec->peer_users == NULL)
+		return 1;
+	if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0 || ss.ss_family != AF_UNIX)
+		return 1;
+	if (sock_peer_cred(fd, NULL, &uid, NULL) < 0) {
+		log_warn("service %s: cannot get peer credentials: %s", d.service,
+			 strerror(errno));
+		return 0;
+	}
+	if (uid == 0 || uid == geteuid())
+		return 1;
+	for (int i = 0; i < d.npeer_uids; i++)
+		if (d.peer_uids[i] == uid)
+			return 1;
+	log_warn("service %s: refusing a connection from uid %ld", d.service, (long) uid);
+	return 0;
+}
+
+/* accept() on a shared non-blocking listener: -1 when a sibling won or the
+ * peer may not use this service. */
 static int daemon_accept(int lfd)
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd >= 0 && !daemon_peer_allowed(fd)) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
 
 	if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR && errno != ECONNABORTED && errno != EBADF) {
@@ -575,6 +632,7 @@ void daemon_main(int argc, char **argv, const daemon_spec_t *spec)
 	daemon_sanitizer_log();
 	daemon_setup_listeners();
 
+	daemon_resolve_peers();
 	if (spec->pre_drop != NULL)
 		spec->pre_drop();
 	daemon_drop();

@@ -68,6 +68,12 @@ typedef struct daemon_spec {
 	/* DAEMON_MULTI: take ownership of client->fd. */
 	void (*accept_client)(const daemon_client_t *client);
 	void (*on_reload)(void);	/* SIGHUP seen; may be NULL */
+	/* Who may connect over a UNIX socket: NULL-terminated parameter names
+	 * of users ("mail_owner", ...).  Root and the daemon's own user are
+	 * always allowed; NULL allows anyone (inet services, public/).  This,
+	 * checked with SO_PEERCRED, is what keeps e.g. local users from
+	 * handing `local` a message to write into any mailbox. */
+	const char *const *peer_users;
 } daemon_spec_t;
 
 /* Does not return. */

@@ -32,13 +32,16 @@ static const struct master_dir {
 	int mode;
 	int root_owned;		/* master's own, not the mail owner's */
 } master_dirs[] = {
+	{ "tmp", 0700, 0 },
 	{ "incoming", 0700, 0 },
 	{ "active", 0700, 0 },
 	{ "deferred", 0700, 0 },
 	{ "hold", 0700, 0 },
 	{ "corrupt", 0700, 0 },
 	{ "index", 0700, 0 },
-	{ "private", 0700, 0 },
+	/* Traversable so every role reaches the sockets it needs; who may use
+	 * a socket is checked by its server (daemon_spec_t.peer_users). */
+	{ "private", 0711, 0 },
 	{ "public", 0755, 0 },
 	{ "pid", 0755, 1 },
 };

@@ -6,8 +6,9 @@
  * services on queue_directory/private/NAME or public/NAME.  The sockets
  * are close-on-exec here; master_spawn.c clears that only in the child.
  *
- * SECURITY: runs as root.  Socket files are mode 0666: access is decided
- * by the directory (private/ is 0700 and belongs to mail_owner).
+ * SECURITY: runs as root.  Socket files are mode 0666 in a directory
+ * that cannot be listed (private/ is 0711); each server checks the peer's
+ * uid against the users allowed to use it (daemon_spec_t.peer_users).
  */
 #include <errno.h>
 #include <string.h>

@@ -62,6 +62,7 @@ jail:$P_CHROOT	inet	n	-	y	2	testd
 	-o max_use=50
 uecho		unix	-	-	n	-	testd
 lazy		unix	-	-	n	-	testd -o process_prefork=0
+guarded		unix	-	-	n	-	testd restricted
 EOF
 
 # ---- start and status -------------------------------------------------
@@ -81,7 +82,17 @@ OUT=$(tclient 127.0.0.1:$P_ECHO hello pid)
 t_match "$OUT" "^echo: hello$" "echo over TCP answers"
 t_eq "$(echo "$OUT" | tail -n 1) " "$ECHO_PIDS" "the listed echo process served"
 t_eq "$(tclient unix:$Q/private/uecho "via unix")" "echo: via unix" "echo over the private UNIX socket"
-t_eq "$(stat -c %a "$Q/private")" 700 "private/ is mode 0700"
+t_eq "$(stat -c %a "$Q/private")" 711 "private/ is mode 0711 (traversable, not listable)"
+if t_is_root; then
+	t_eq "$(tclient unix:$Q/private/guarded hi)" "echo: hi" "root may use a peer-restricted socket"
+	t_eq "$(setpriv --reuid=vmail --regid=vmail --clear-groups bash -c "$(declare -f tclient); tclient unix:$Q/private/guarded hi")" \
+		"echo: hi" "an allowed user (vmail_owner) may use it"
+	t_nomatch "$(setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c "$(declare -f tclient); tclient unix:$Q/private/guarded hi" 2>&1)" \
+		"echo" "any other user is refused (SO_PEERCRED)"
+	t_file_has "$INST/log/maillog" "service guarded: refusing a connection from uid $(id -u nobody)" "the refusal is logged with the uid"
+else
+	t_skip "peer-uid checks on private sockets need root"
+fi
 if [ "$HAVE_V6" = 1 ]; then
 	t_eq "$(tclient "[::1]:$P_ECHO" v6)" "echo: v6" "echo over IPv6 [::1]"
 	t_match "$(svc_field echo 3)" '\[::1\]' "status lists the IPv6 listener"
@@ -177,7 +188,7 @@ wait $HOLDER
 t_match "$(cat "$T/held.out")" "echo: after reload" "the connection from before the reload still answers"
 t_match "$(svc_field echo 3)" ":$P_NEW" "status shows the new port"
 t_eq "$(svc_pids uecho)" "$KEEP_UECHO" "an unchanged service keeps its processes"
-t_file_has "$INST/log/maillog" "reloaded: 4 services kept, 1 started, 1 retired" "master logs the reload"
+t_file_has "$INST/log/maillog" "reloaded: 5 services kept, 1 started, 1 retired" "master logs the reload"
 
 # ---- reload: a changed main.conf renews every service ---------------------------
 OLD=$(svc_pids multi)

@@ -7,6 +7,8 @@
  *     testd          DAEMON_SINGLE, one client at a time
  *     testd multi    DAEMON_MULTI: many clients through the event loop
  *     testd crash    exits with status 2 before it is ready (throttle test)
+ *     testd restricted  UNIX clients other than root, vmail_owner and
+ *                    itself are refused (daemon_spec_t.peer_users)
  *
  * SECURITY: runs as mail_owner with no capabilities; trusts nothing a
  * client sends beyond the line limit.
@@ -135,8 +137,12 @@ int main(int argc, char **argv)
 		.accept_client = testd_accept,
 	};
 
+	static const char *const restricted_peers[] = { "vmail_owner", NULL };
+
 	/* The mode must be known before daemon_main() runs. */
 	if (mode != NULL && strcmp(mode, "multi") == 0)
 		spec.mode = DAEMON_MULTI;
+	if (mode != NULL && strcmp(mode, "restricted") == 0)
+		spec.peer_users = restricted_peers;
 	daemon_main(argc, argv, &spec);
 }
