@@ -87,7 +87,38 @@ suite() {	# suite BUILD BINDIR
 	done
 }
 
+# Every parser has a libFuzzer target; a short run of each proves they
+# build and survive (TERN_FUZZ_SECONDS, default 5; 0 skips).  Longer
+# campaigns: make fuzz && build/fuzz/fuzz_X -max_total_time=600.
+fuzz_smoke() {
+	p=0
+	f=0
+	secs=${TERN_FUZZ_SECONDS:-5}
+	if ! make -s fuzz >/dev/null 2>&1; then
+		echo "FAIL make fuzz"
+		make fuzz 2>&1 | tail -n 20
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+	for t in build/fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		dir=$(mktemp -d)
+		if (cd "$dir" && "$OLDPWD/$t" -max_total_time="$secs" -rss_limit_mb=1024 \
+				>"$dir/log" 2>&1); then
+			p=$((p + 1))
+		else
+			echo "FAIL $t"
+			tail -n 30 "$dir/log" | sed 's/^/  /'
+			f=$((f + 1))
+		fi
+		rm -rf "$dir"
+	done
+	echo "$p passed, $f failed"
+	[ $f = 0 ]
+}
+
 run_step "man pages" lint_man
+[ "${TERN_FUZZ_SECONDS:-5}" = 0 ] || run_step "fuzz targets" fuzz_smoke
 suite normal bin
 suite san bin-san
 if [ $TOTAL_S -gt 0 ]; then
