@@ -46,7 +46,7 @@ CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 
 # Programs that are installed, one folder each.
-PROGS := master mailctl
+PROGS := master mailctl auth
 # Built beside them for the tests, never installed.
 TEST_PROGS := testd
 
@@ -88,7 +88,14 @@ $(eval $(call prog_rule,testd,tests/testd))
 
 $(OBJDIR)/unit/%: $(OBJDIR)/tests/unit/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(LDLIBS)
+
+# The unit test of a program's module (tests/unit/test_auth_token.c for
+# auth/auth_token.c) links that module's object too.
+PROG_UNIT_SRCS := $(foreach p,$(PROGS),$(filter $(wildcard $(p)/*.c), \
+	$(patsubst tests/unit/test_%.c,$(p)/%.c,$(UNIT_SRCS))))
+$(foreach s,$(PROG_UNIT_SRCS),$(eval \
+	$(OBJDIR)/unit/test_$(notdir $(s:.c=)): $(OBJDIR)/$(s:.c=.o)))
 
 san:
 	$(MAKE) BUILD=san all

@@ -120,5 +120,25 @@ const param_def_t config_params[] = {
 	{ "auth_plaintext", PARAM_STR, "loopback",
 	  "plaintext passwords outside TLS: never, loopback or always" },
 
+	/* The auth service (auth(8)). */
+	{ "auth_failure_delay", PARAM_TIME, "1s",
+	  "delay of the first failed login's reply; doubles per failure" },
+	{ "auth_failure_delay_max", PARAM_TIME, "8s",
+	  "longest delay of a failed login's reply" },
+	{ "auth_failure_limit", PARAM_INT, "10",
+	  "failures after which a client address is refused; 0: no limit" },
+	{ "auth_failure_window", PARAM_TIME, "10m",
+	  "how long auth remembers a client address's last failure" },
+	{ "auth_failure_table_size", PARAM_INT, "10000",
+	  "client addresses whose failures auth remembers at most" },
+	{ "auth_token_ttl", PARAM_TIME, "30s",
+	  "lifetime of a one-time session token" },
+	{ "auth_token_limit", PARAM_INT, "10000",
+	  "most session tokens outstanding at once" },
+	{ "auth_max_clients", PARAM_INT, "500",
+	  "most connections the auth process serves at once" },
+	{ "auth_idle_timeout", PARAM_TIME, "300s",
+	  "auth closes a connection without a request for this long" },
+
 	{ NULL, PARAM_STR, NULL, NULL },
 };

@@ -1,0 +1,305 @@
+/* auth_conn.c - auth's connections: records in, replies out.
+ *
+ * Each peer (an smtpd, a login or session process, local) holds one
+ * connection and sends one request at a time.  Input is read without
+ * blocking (stream_fill + attr_try_read) when the event loop says the
+ * descriptor is readable.  A connection has three states:
+ *
+ *   HELLO  waiting for the peer's hello record
+ *   READY  waiting for a request
+ *   HELD   a failure reply is held back by the penalty delay: a timer will
+ *          send it; meanwhile the descriptor is not watched, so whatever
+ *          the peer sends waits in the socket, and every other connection
+ *          is served as usual
+ *
+ * Limits: auth_max_clients connections; a request of at most
+ * AUTH_REQUEST_MAX bytes, which must be complete within ipc_timeout of its
+ * first byte; auth_idle_timeout between requests (peers reconnect on
+ * their own).  A reply is written only while the peer has read most of the
+ * earlier ones (SIOCOUTQ), so the write, bounded by ipc_timeout, can only
+ * block on a peer that broke the protocol.  A malformed record closes that
+ * connection alone.  A once-a-second sweep enforces the timeouts and, when
+ * the process is retiring, lets idle connections go.
+ */
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "auth_client.h"
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "mem.h"
+#include "sock.h"
+#include "stream.h"
+
+#define AUTH_REQUEST_MAX	16384	/* bytes of one request record */
+#define AUTH_UNREAD_MAX		65536	/* reply bytes a peer may leave unread */
+#define AUTH_SWEEP_MS		1000
+
+enum auth_conn_state { AUTH_CONN_HELLO, AUTH_CONN_READY, AUTH_CONN_HELD };
+
+struct auth_conn {
+	int fd;
+	stream_t *s;
+	enum auth_conn_state state;
+	char peer[64];			/* "pid 123 uid 456", for logs */
+	attr_t *req;
+	attr_t *held;			/* the reply in state HELD */
+	event_timer_id timer;
+	int64_t last_ms;		/* last request answered (or connect) */
+	int64_t partial_ms;		/* first byte of an incomplete record */
+	struct auth_conn *prev, *next;
+};
+
+static struct {
+	struct auth_conn *list;
+	long count;
+	long max_clients;
+	long idle_ms, ipc_ms;
+	int retiring;
+} conns;
+
+static void auth_conn_on_read(int fd, int events, void *ctx);
+
+static void auth_conn_close(struct auth_conn *c)
+{
+	if (c->timer != 0)
+		event_cancel_timer(c->timer);
+	event_del_fd(c->fd);
+	stream_close(&c->s);
+	attr_free(&c->req);
+	attr_free(&c->held);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		conns.list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	mem_free(c);
+	conns.count--;
+	daemon_client_done();
+}
+
+/* Write reply (freed here).  0, or -1 with the connection closed. */
+static int auth_conn_send(struct auth_conn *c, attr_t *reply)
+{
+	int unread = 0, r;
+
+	if (ioctl(c->fd, SIOCOUTQ, &unread) == 0 && unread > AUTH_UNREAD_MAX) {
+		log_warn("peer %s: does not read its replies (%d bytes unread); "
+			 "closing", c->peer, unread);
+		attr_free(&reply);
+		auth_conn_close(c);
+		return -1;
+	}
+	r = attr_write(c->s, reply);
+	/* A held reply may carry nothing secret, but an ok may carry a token. */
+	for (size_t i = 0; i < reply->count; i++)
+		explicit_bzero(reply->values[i], reply->values_len[i]);
+	attr_free(&reply);
+	if (r != ATTR_OK) {
+		log_warn("peer %s: write: %s", c->peer, stream_strerror(c->s));
+		auth_conn_close(c);
+		return -1;
+	}
+	c->last_ms = event_now_ms();
+	return 0;
+}
+
+/* The peer's hello: right protocol and version, or the connection ends. */
+static int auth_conn_hello(struct auth_conn *c)
+{
+	const char *proto = attr_get(c->req, "proto");
+	long version;
+	int ok;
+
+	version = attr_get_long(c->req, "version", &ok);
+	if (proto == NULL || strcmp(proto, AUTH_PROTO) != 0 || !ok ||
+	    version != AUTH_VERSION) {
+		log_warn("peer %s: bad hello (protocol %s version %ld)", c->peer,
+			 proto != NULL ? proto : "(none)", version);
+		auth_conn_close(c);
+		return -1;
+	}
+	if (attr_hello_write(c->s, AUTH_PROTO, AUTH_VERSION) != ATTR_OK) {
+		log_warn("peer %s: write: %s", c->peer, stream_strerror(c->s));
+		auth_conn_close(c);
+		return -1;
+	}
+	c->state = AUTH_CONN_READY;
+	return 0;
+}
+
+static void auth_conn_release_held(void *ctx)
+{
+	struct auth_conn *c = ctx;
+	attr_t *reply = c->held;
+
+	c->timer = 0;
+	c->held = NULL;
+	c->state = AUTH_CONN_READY;
+	if (auth_conn_send(c, reply) < 0)
+		return;
+	event_add_fd(c->fd, EVENT_READ, auth_conn_on_read, c);
+	/* Requests that came meanwhile may already be buffered; then the
+	 * descriptor would not wake us for them. */
+	if (stream_pending(c->s) > 0)
+		auth_conn_on_read(c->fd, 0, c);
+}
+
+/* One request: answer it now, or hold the answer back.  0 when the next
+ * record may be read, -1 when not (held, or the connection is gone). */
+static int auth_conn_request(struct auth_conn *c)
+{
+	attr_t *reply = attr_new();
+	long delay_ms = 0;
+
+	if (auth_request_handle(c->req, c->peer, reply, &delay_ms) < 0) {
+		attr_free(&reply);
+		auth_conn_close(c);
+		return -1;
+	}
+	attr_clear(c->req);
+	if (delay_ms <= 0)
+		return auth_conn_send(c, reply);
+	c->state = AUTH_CONN_HELD;
+	c->held = reply;
+	event_del_fd(c->fd);
+	c->timer = event_add_timer(delay_ms, auth_conn_release_held, c);
+	return -1;
+}
+
+/* Handle every complete record buffered; keep track of a partial one. */
+static void auth_conn_process(struct auth_conn *c)
+{
+	for (;;) {
+		int r = attr_try_read(c->s, c->req);
+
+		if (r == ATTR_AGAIN) {
+			if (stream_pending(c->s) > AUTH_REQUEST_MAX) {
+				log_warn("peer %s: request over %d bytes; closing",
+					 c->peer, AUTH_REQUEST_MAX);
+				auth_conn_close(c);
+				return;
+			}
+			if (stream_pending(c->s) > 0 && c->partial_ms == 0)
+				c->partial_ms = event_now_ms();
+			return;
+		}
+		if (r == ATTR_EOF) {
+			auth_conn_close(c);
+			return;
+		}
+		if (r != ATTR_OK) {
+			log_warn("peer %s: %s; closing", c->peer,
+				 r == ATTR_BAD ? "malformed record" :
+				 stream_strerror(c->s));
+			auth_conn_close(c);
+			return;
+		}
+		c->partial_ms = 0;
+		if (c->state == AUTH_CONN_HELLO) {
+			if (auth_conn_hello(c) < 0)
+				return;
+			continue;
+		}
+		if (auth_conn_request(c) < 0)
+			return;
+	}
+}
+
+static void auth_conn_on_read(int fd, int events, void *ctx)
+{
+	struct auth_conn *c = ctx;
+	ssize_t n;
+
+	(void) fd;
+	(void) events;
+	n = stream_fill(c->s);
+	if (n < 0 && n != STREAM_EOF) {
+		log_warn("peer %s: read: %s", c->peer, stream_strerror(c->s));
+		auth_conn_close(c);
+		return;
+	}
+	auth_conn_process(c);
+}
+
+/* Timeouts, and idle connections of a retiring process. */
+static void auth_conn_sweep(void)
+{
+	int64_t now = event_now_ms();
+	int stopping = conns.retiring || daemon_stopping();
+	struct auth_conn *c, *next;
+
+	for (c = conns.list; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == AUTH_CONN_HELD)
+			continue;
+		if (c->partial_ms != 0 && now - c->partial_ms > conns.ipc_ms) {
+			log_warn("peer %s: timeout reading a request; closing",
+				 c->peer);
+			auth_conn_close(c);
+		} else if (stream_pending(c->s) == 0 &&
+			   (stopping || now - c->last_ms > conns.idle_ms)) {
+			auth_conn_close(c);
+		}
+	}
+}
+
+static void auth_conn_on_sweep_timer(void *ctx)
+{
+	(void) ctx;
+	auth_conn_sweep();
+	event_add_timer(AUTH_SWEEP_MS, auth_conn_on_sweep_timer, NULL);
+}
+
+void auth_conn_init(void)
+{
+	conns.max_clients = config_int("auth_max_clients");
+	conns.idle_ms = config_time("auth_idle_timeout") * 1000;
+	conns.ipc_ms = config_time("ipc_timeout") * 1000;
+	event_add_timer(AUTH_SWEEP_MS, auth_conn_on_sweep_timer, NULL);
+}
+
+void auth_conn_accept(const daemon_client_t *client)
+{
+	struct auth_conn *c;
+	pid_t pid = 0;
+	uid_t uid = 0;
+	gid_t gid;
+
+	if (conns.count >= conns.max_clients || conns.retiring) {
+		log_warn("refusing a connection: %s", conns.retiring ?
+			 "retiring" : "auth_max_clients reached");
+		close(client->fd);
+		daemon_client_done();
+		return;
+	}
+	c = MEM_NEW(struct auth_conn);
+	c->fd = client->fd;
+	c->s = stream_open(client->fd);
+	stream_set_timeout(c->s, (int) (conns.ipc_ms / 1000));
+	if (sock_peer_cred(c->fd, &pid, &uid, &gid) == 0)
+		snprintf(c->peer, sizeof(c->peer), "pid %ld uid %ld",
+			 (long) pid, (long) uid);
+	else
+		snprintf(c->peer, sizeof(c->peer), "fd %d", c->fd);
+	c->req = attr_new();
+	c->last_ms = event_now_ms();
+	c->next = conns.list;
+	if (conns.list != NULL)
+		conns.list->prev = c;
+	conns.list = c;
+	conns.count++;
+	event_add_fd(c->fd, EVENT_READ, auth_conn_on_read, c);
+}
+
+void auth_conn_retire(void)
+{
+	conns.retiring = 1;
+	auth_conn_sweep();
+}

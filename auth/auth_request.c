@@ -1,0 +1,248 @@
+/* auth_request.c - one request of the auth protocol, one reply.
+ *
+ * The requests of lib/auth_client.h, each from a table entry naming its
+ * handler:
+ *   verify  credentials -> ok (with a token on token=yes) | fail | tempfail;
+ *           subject to the failure table of the client address: refused
+ *           outright (tempfail) while the address is over its limit,
+ *           otherwise a failure's reply is held back by the growing delay
+ *   lookup  does a mailbox exist -> ok | noent | tempfail; a local part
+ *           with recipient_delimiter falls back to the part before it
+ *   redeem  a one-time token -> ok with its user | fail
+ * A request that lacks an attribute its kind needs, or carries a NUL in a
+ * value, is malformed: the peer is broken and loses its connection.
+ *
+ * Log lines name the service, the client address and the user (only
+ * where it looks like an address), never a password or a token.
+ */
+#include <string.h>
+
+#include "auth.h"
+#include "auth_client.h"
+#include "auth_penalty.h"
+#include "auth_token.h"
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "mem.h"
+
+static auth_penalty_t *auth_penalty;
+static auth_tokens_t *auth_tokens;
+
+void auth_request_init(void)
+{
+	auth_penalty_limits_t lim;
+	long n;
+
+	lim.delay_ms = config_time("auth_failure_delay") * 1000;
+	lim.delay_max_ms = config_time("auth_failure_delay_max") * 1000;
+	lim.limit = config_int("auth_failure_limit");
+	lim.window_ms = config_time("auth_failure_window") * 1000;
+	n = config_int("auth_failure_table_size");
+	lim.max_entries = n > 0 ? (size_t) n : 1;
+	auth_penalty = auth_penalty_new(&lim);
+	n = config_int("auth_token_limit");
+	auth_tokens = auth_tokens_new(config_time("auth_token_ttl") * 1000,
+				      n > 0 ? (size_t) n : 0);
+}
+
+const char *auth_request_loggable(const char *user)
+{
+	const char *why;
+
+	return users_address_check(user, &why) == 0 ? user : "(not an address)";
+}
+
+/* A required attribute: present, no NUL inside, at most max bytes. */
+static const char *auth_request_attr(const attr_t *req, const char *name,
+				     size_t max)
+{
+	const char *v = attr_get(req, name);
+
+	return v != NULL && strlen(v) <= max ? v : NULL;
+}
+
+static void auth_request_reply(attr_t *reply, const char *status,
+			       const char *reason)
+{
+	attr_add(reply, "status", status);
+	if (reason != NULL)
+		attr_add(reply, "reason", reason);
+}
+
+static int auth_request_verify(const attr_t *req, const char *peer,
+			       attr_t *reply, long *delay_ms_r)
+{
+	const char *client = auth_request_attr(req, "client", AUTH_NAME_MAX);
+	const char *service = auth_request_attr(req, "service", AUTH_NAME_MAX);
+	const char *want_token = attr_get(req, "token");
+	const char *user = attr_get(req, "user");
+	const char *mech = attr_get(req, "mech");
+	const char *why = NULL;
+	buf_t canon = BUF_INIT, token = BUF_INIT;
+	int64_t now = event_now_ms();
+	int r;
+
+	if (client == NULL || service == NULL) {
+		log_warn("peer %s: verify without client or service", peer);
+		return -1;
+	}
+	if (auth_penalty_blocked(auth_penalty, client, now)) {
+		log_warn("service=%s client=%s: login refused: too many "
+			 "authentication failures", service, client);
+		auth_request_reply(reply, "tempfail",
+				   "too many authentication failures, try later");
+		return 0;
+	}
+	r = auth_verify(req, &canon, &why);
+	if (r < 0) {
+		log_warn("peer %s: malformed verify request: %s", peer, why);
+		return -1;
+	}
+	if (r == AUTH_OK && want_token != NULL && strcmp(want_token, "yes") == 0 &&
+	    auth_token_issue(auth_tokens, buf_str(&canon), service, client, now,
+			     &token, &why) < 0) {
+		log_error("service=%s client=%s user=%s: no session token: %s",
+			  service, client, buf_str(&canon), why);
+		r = AUTH_TEMPFAIL;
+	}
+	if (r == AUTH_OK) {
+		auth_penalty_success(auth_penalty, client);
+		log_info("service=%s client=%s mech=%s user=%s: authenticated",
+			 service, client, mech, buf_str(&canon));
+		auth_request_reply(reply, "ok", NULL);
+		attr_add(reply, "user", buf_str(&canon));
+		if (token.len)
+			attr_add(reply, "token", buf_str(&token));
+	} else if (r == AUTH_FAIL) {
+		*delay_ms_r = auth_penalty_fail(auth_penalty, client, now);
+		log_info("service=%s client=%s mech=%s user=%s: authentication "
+			 "failed: %s (failure %ld, reply delayed %ld ms)",
+			 service, client, mech, auth_request_loggable(user), why,
+			 auth_penalty_failures(auth_penalty, client, now),
+			 *delay_ms_r);
+		auth_request_reply(reply, "fail", "authentication failed");
+	} else {
+		auth_request_reply(reply, "tempfail", why);
+	}
+	if (token.data != NULL)
+		explicit_bzero(token.data, token.len);
+	buf_release(&token);
+	buf_release(&canon);
+	return 0;
+}
+
+/* users.db entry of address, or of its base without the extension of
+ * recipient_delimiter ("user+tag@dom" -> "user@dom"). */
+static int auth_request_find(const char *address, users_entry_t *e)
+{
+	const char *delims = config_str("recipient_delimiter");
+	const char *at = strrchr(address, '@');
+	size_t cut;
+	char *base;
+	int r = auth_db_get(address, e);
+
+	if (r != 0 || at == NULL || *delims == '\0')
+		return r;
+	cut = strcspn(address, delims);
+	if (cut == 0 || address + cut >= at)
+		return r;
+	base = mem_printf("%.*s%s", (int) cut, address, at);
+	r = auth_db_get(base, e);
+	mem_free(base);
+	return r;
+}
+
+static int auth_request_lookup(const attr_t *req, const char *peer,
+			       attr_t *reply, long *delay_ms_r)
+{
+	const char *user = auth_request_attr(req, "user", AUTH_NAME_MAX);
+	users_entry_t e;
+	char *address;
+	const char *why;
+	int r = 0;
+
+	(void) delay_ms_r;
+	if (user == NULL) {
+		log_warn("peer %s: lookup without a user", peer);
+		return -1;
+	}
+	address = mem_strdup(user);
+	users_address_lower(address);
+	if (users_address_check(address, &why) == 0)
+		r = auth_request_find(address, &e);
+	if (r > 0) {
+		auth_request_reply(reply, "ok", NULL);
+		attr_add(reply, "user", e.address);
+		if (e.apop != NULL)
+			attr_add(reply, "apop", "yes");
+		users_entry_clear(&e);
+	} else {
+		auth_request_reply(reply, r == 0 ? "noent" : "tempfail",
+				   r == 0 ? NULL : "users database unavailable");
+	}
+	mem_free(address);
+	return 0;
+}
+
+static int auth_request_redeem(const attr_t *req, const char *peer,
+			       attr_t *reply, long *delay_ms_r)
+{
+	const char *token = auth_request_attr(req, "token", AUTH_NAME_MAX);
+	const char *client = auth_request_attr(req, "client", AUTH_NAME_MAX);
+	const char *service = auth_request_attr(req, "service", AUTH_NAME_MAX);
+	buf_t user = BUF_INIT;
+	const char *why = NULL;
+
+	(void) delay_ms_r;
+	if (token == NULL || client == NULL || service == NULL) {
+		log_warn("peer %s: redeem without token, client or service", peer);
+		return -1;
+	}
+	if (auth_token_redeem(auth_tokens, token, service, client,
+			      event_now_ms(), &user, &why)) {
+		log_info("service=%s client=%s user=%s: session token redeemed",
+			 service, client, buf_str(&user));
+		auth_request_reply(reply, "ok", NULL);
+		attr_add(reply, "user", buf_str(&user));
+	} else {
+		log_warn("service=%s client=%s peer %s: session token refused: %s",
+			 service, client, peer, why);
+		auth_request_reply(reply, "fail", "invalid session token");
+	}
+	buf_release(&user);
+	return 0;
+}
+
+static const struct auth_request_kind {
+	const char *name;
+	int (*handle)(const attr_t *req, const char *peer, attr_t *reply,
+		      long *delay_ms_r);
+} auth_request_kinds[] = {
+	{ "verify", auth_request_verify },
+	{ "lookup", auth_request_lookup },
+	{ "redeem", auth_request_redeem },
+	{ NULL, NULL },
+};
+
+int auth_request_handle(const attr_t *req, const char *peer, attr_t *reply,
+			long *delay_ms_r)
+{
+	const char *what = attr_get(req, "request");
+	const struct auth_request_kind *k;
+
+	*delay_ms_r = 0;
+	for (size_t i = 0; i < req->count; i++) {
+		if (strlen(req->values[i]) != req->values_len[i]) {
+			log_warn("peer %s: NUL in attribute %s", peer,
+				 req->names[i]);
+			return -1;
+		}
+	}
+	for (k = auth_request_kinds; what != NULL && k->name != NULL; k++)
+		if (strcmp(k->name, what) == 0)
+			return k->handle(req, peer, reply, delay_ms_r);
+	log_warn("peer %s: unknown request \"%s\"", peer,
+		 what == NULL ? "(none)" : what);
+	return -1;
+}
