@@ -107,6 +107,18 @@ const param_def_t config_params[] = {
 	  "age at which the sender is warned of a delay; 0: never" },
 	{ "maximal_queue_lifetime", PARAM_TIME, "5d",
 	  "age at which an undeliverable message is bounced" },
+	{ "queue_run_delay", PARAM_TIME, "300s",
+	  "how often qmgr scans incoming/ and deferred/ for work" },
+	{ "qmgr_message_active_limit", PARAM_INT, "1000",
+	  "most messages qmgr keeps in active/ at once" },
+	{ "qmgr_delivery_timeout", PARAM_TIME, "1000s",
+	  "longest wait for a delivery agent's answer to one request" },
+	{ "local_destination_concurrency_limit", PARAM_INT, "20",
+	  "most parallel delivery requests qmgr sends to local" },
+	{ "local_destination_recipient_limit", PARAM_INT, "50",
+	  "most recipients of one message in one request to local" },
+	{ "bounce_size_limit", PARAM_SIZE, "50000",
+	  "largest original message returned whole in a bounce" },
 
 	/* Addresses, users and mailboxes (DESIGN §3). */
 	{ "recipient_delimiter", PARAM_STR, "+",

@@ -366,6 +366,10 @@ static int queue_apply_record(queue_msg_t *m, char *line)
 		m->warned = 1;
 		return 0;
 	}
+	if (strcmp(type, "resolved") == 0) {
+		m->resolved = 1;
+		return 0;
+	}
 	if (strcmp(type, "add") == 0) {
 		const char *addr = queue_field(names, values, n, "addr");
 		const char *parent = queue_field(names, values, n, "parent");

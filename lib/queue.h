@@ -25,6 +25,9 @@
  *     defer   rcpt=N dsn=D text=T next=EPOCH   temporary failure
  *     notified rcpt=N                the sender was sent the bounce for N
  *     warned                         the delay warning was sent
+ *     resolved                       alias expansion is complete: the
+ *                                    recipient list is final, never
+ *                                    expanded again (qmgr, first take)
  */
 #ifndef TERN_QUEUE_H
 #define TERN_QUEUE_H
@@ -93,6 +96,7 @@ typedef struct queue_msg {
 	queue_rcpt_t *rcpts;
 	size_t nrcpts;
 	int warned;
+	int resolved;		/* a "resolved" record was seen */
 	int torn;		/* the file ends in an incomplete record */
 } queue_msg_t;
 

@@ -1,0 +1,230 @@
+/* local.c - the local delivery agent: qmgr's requests in, Maildirs out.
+ *
+ * One request per connection (lib/deliver_proto.h): the hello and the
+ * request arrive with attr_recv_fd(), the request carrying a read-only
+ * descriptor of the queue file; the answer is one record with a result
+ * per recipient.  Each recipient is resolved to its mailbox
+ * (local_resolve.c) and delivered by a child running as the mailbox owner
+ * (local_child.c); one log line per recipient, Postfix-like.
+ *
+ * SECURITY: master starts local as root (master.conf unpriv column n).
+ * With virtual users only, it drops to vmail_owner with no capabilities.
+ * With system_accounts = yes it stays uid 0 but the skeleton leaves it
+ * only CAP_SETUID and CAP_SETGID, with NO_NEW_PRIVS: it can switch ids
+ * and nothing else - no file access beyond an ordinary user's.  Only
+ * mail_owner (qmgr) and root may connect (SO_PEERCRED), and every request
+ * is checked anyway.  All mail is read and written by the children, which
+ * run as vmail_owner or as the system account, and refuse uid 0.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "config.h"
+#include "daemon.h"
+#include "deliver_proto.h"
+#include "local.h"
+#include "log.h"
+#include "mem.h"
+#include "queue.h"
+#include "stream.h"
+
+static struct {
+	char *mail_directory;
+	char *delimiter;
+	int system_accounts;
+	int timeout;
+} local_conf;
+
+const char *local_mail_directory(void)
+{
+	return local_conf.mail_directory;
+}
+
+const char *local_delimiter(void)
+{
+	return local_conf.delimiter;
+}
+
+int local_system_accounts(void)
+{
+	return local_conf.system_accounts;
+}
+
+static int local_number(const char *s, long long *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/* Check the request; NULL when it is usable, else why not. */
+static const char *local_request_check(const attr_t *a, int qfd, local_req_t *req)
+{
+	long long off, len;
+	size_t n = attr_count_of(a, "rcpt");
+	struct stat st;
+
+	req->id = attr_get(a, "id");
+	req->sender = attr_get(a, "sender");
+	if (req->id == NULL || !queue_id_valid(req->id))
+		return "missing or bad queue id";
+	if (req->sender == NULL)
+		return "missing sender";
+	if (local_number(attr_get(a, "offset"), &off) < 0 ||
+	    local_number(attr_get(a, "length"), &len) < 0)
+		return "bad offset or length";
+	if (qfd < 0 || fstat(qfd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    off + len > st.st_size)
+		return "no usable queue file descriptor";
+	if (n == 0 || attr_count_of(a, "rcpt_index") != n ||
+	    (attr_count_of(a, "rcpt_orig") != n && attr_count_of(a, "rcpt_orig") != 0))
+		return "recipient lists do not match";
+	req->fd = qfd;
+	req->offset = (off_t) off;
+	req->length = (size_t) len;
+	req->arrival = attr_get(a, "arrival") ? strtod(attr_get(a, "arrival"), NULL) : 0;
+	return NULL;
+}
+
+static void local_log(const local_req_t *req, const local_rcpt_t *r)
+{
+	struct timeval tv;
+	double delay;
+	const char *status = r->dsn.data[0] == '2' ? "sent" :
+		r->dsn.data[0] == '4' ? "deferred" : "bounced";
+
+	gettimeofday(&tv, NULL);
+	delay = (double) tv.tv_sec + tv.tv_usec / 1e6 - req->arrival;
+	if (delay < 0 || req->arrival <= 0)
+		delay = 0;
+	if (r->orig != NULL && strcasecmp(r->orig, r->addr) != 0)
+		log_info("%s: to=<%s>, orig_to=<%s>, relay=local, delay=%.2f, "
+			 "dsn=%s, status=%s (%s)", req->id, r->addr, r->orig,
+			 delay, buf_str(&r->dsn), status, buf_str(&r->text));
+	else
+		log_info("%s: to=<%s>, relay=local, delay=%.2f, dsn=%s, "
+			 "status=%s (%s)", req->id, r->addr, delay,
+			 buf_str(&r->dsn), status, buf_str(&r->text));
+}
+
+static void local_deliver_request(const local_req_t *req, const attr_t *a,
+				  attr_t *reply)
+{
+	size_t n = attr_count_of(a, "rcpt");
+	local_rcpt_t *rcpts = mem_zalloc(n * sizeof(*rcpts));
+
+	for (size_t i = 0; i < n; i++) {
+		rcpts[i].addr = attr_get_nth(a, "rcpt", i);
+		rcpts[i].index = attr_get_nth(a, "rcpt_index", i);
+		rcpts[i].orig = attr_get_nth(a, "rcpt_orig", i);
+		local_resolve(&rcpts[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (rcpts[i].resolved && rcpts[i].dsn.len == 0)
+			local_child_run(req, rcpts, n, i);
+	attr_add(reply, "status", "ok");
+	for (size_t i = 0; i < n; i++) {
+		local_rcpt_t *r = &rcpts[i];
+
+		local_log(req, r);
+		attr_add(reply, "rcpt_index", r->index);
+		attr_add(reply, "dsn", buf_str(&r->dsn));
+		attr_add(reply, "text", buf_str(&r->text));
+		mem_free(r->lower);
+		mem_free(r->mailbox);
+		mem_free(r->user);
+		buf_release(&r->dsn);
+		buf_release(&r->text);
+	}
+	mem_free(rcpts);
+}
+
+static void local_serve(daemon_client_t *client)
+{
+	attr_t *a = attr_new(), *reply = attr_new();
+	const char *proto, *why = NULL;
+	local_req_t req;
+	stream_t *s;
+	int qfd = -1, r;
+
+	r = attr_recv_fd(client->fd, a, &qfd, local_conf.timeout);
+	proto = attr_get(a, "proto");
+	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
+	    strcmp(proto, DELIVER_PROTO) != 0 ||
+	    attr_get_long(a, "version", NULL) != DELIVER_VERSION) {
+		log_warn("bad or missing hello from %s; disconnecting", client->addr);
+		if (qfd >= 0)
+			close(qfd);
+		attr_free(&a);
+		attr_free(&reply);
+		return;
+	}
+	r = attr_recv_fd(client->fd, a, &qfd, local_conf.timeout);
+	memset(&req, 0, sizeof(req));
+	if (r != ATTR_OK)
+		why = r == ATTR_BAD ? "malformed request" : "no request";
+	else
+		why = local_request_check(a, qfd, &req);
+	if (why != NULL) {
+		log_warn("%s: refused a delivery request: %s",
+			 req.id && queue_id_valid(req.id) ? req.id : "NOQUEUE", why);
+		attr_add(reply, "status", "error");
+		attr_add(reply, "reason", why);
+	} else {
+		local_deliver_request(&req, a, reply);
+	}
+	if (qfd >= 0)
+		close(qfd);
+	s = stream_open(client->fd);
+	client->fd = -1;
+	stream_set_timeout(s, local_conf.timeout);
+	if (attr_write(s, reply) != ATTR_OK)
+		log_warn("%s: cannot send the results to qmgr: %s",
+			 why ? "NOQUEUE" : req.id, stream_strerror(s));
+	stream_close(&s);
+	attr_free(&a);
+	attr_free(&reply);
+}
+
+static const char *const local_peers[] = { "mail_owner", NULL };
+static const cap_value_t local_caps[] = { CAP_SETUID, CAP_SETGID };
+
+/* Who local runs as depends on main.conf, which is read only inside
+ * daemon_main(): the pre-drop hook fills in the user and capabilities. */
+static daemon_spec_t local_spec = {
+	.program = "local",
+	.mode = DAEMON_SINGLE,
+	.user_param = "vmail_owner",
+	.peer_users = local_peers,
+	.serve = local_serve,
+};
+
+static void local_pre_drop(void)
+{
+	local_conf.mail_directory = mem_strdup(config_str("mail_directory"));
+	local_conf.delimiter = mem_strdup(config_str("recipient_delimiter"));
+	local_conf.system_accounts = config_bool("system_accounts");
+	local_conf.timeout = (int) config_time("ipc_timeout");
+	local_resolve_init();
+	if (local_conf.system_accounts) {
+		local_spec.user_param = NULL;
+		local_spec.caps = local_caps;
+		local_spec.ncaps = 2;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	local_spec.pre_drop = local_pre_drop;
+	daemon_main(argc, argv, &local_spec);
+}

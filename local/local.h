@@ -1,0 +1,61 @@
+/* local.h - what the files of local share.
+ *
+ * One request (lib/deliver_proto.h) names one message - a read-only
+ * descriptor of its queue file - and a batch of its recipients.  Each
+ * recipient is first resolved to a mailbox and the user that owns it
+ * (local_resolve.c), then delivered by a child process running as that
+ * user (local_child.c, local_deliver.c); every recipient ends with an
+ * enhanced status code and a text, which go back to qmgr.
+ */
+#ifndef TERN_LOCAL_H
+#define TERN_LOCAL_H
+
+#include <sys/types.h>
+
+#include "buf.h"
+
+typedef struct local_req {
+	const char *id;
+	const char *sender;	/* "" for the null sender */
+	int fd;			/* the queue file, read-only */
+	off_t offset;
+	size_t length;
+	double arrival;
+} local_req_t;
+
+typedef struct local_rcpt {
+	const char *addr;	/* as qmgr sent it */
+	const char *orig;	/* before alias expansion */
+	const char *index;	/* qmgr's rcpt_index, echoed back */
+	char *lower;		/* addr in lower case: the Delivered-To value */
+	int resolved;		/* 1: mailbox, uid and gid are set */
+	char *mailbox;		/* Maildir directory */
+	char *user;		/* system user to run as (initgroups) */
+	uid_t uid;
+	gid_t gid;
+	buf_t dsn;		/* result, once known */
+	buf_t text;
+} local_rcpt_t;
+
+/* local.c */
+const char *local_mail_directory(void);
+const char *local_delimiter(void);
+int local_system_accounts(void);
+
+/* local_resolve.c: find the mailbox of r, or set its result. */
+void local_resolve_init(void);
+void local_resolve(local_rcpt_t *r);
+
+/* local_child.c: deliver the recipients with the same uid as rcpts[first]
+ * in one child process running as that user; sets their results. */
+void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
+		     size_t first);
+
+/* local_deliver.c, in the child.  The message's header, read once into
+ * hdr (for the loop check): 0, or -1 with errno. */
+int local_deliver_header(const local_req_t *req, buf_t *hdr);
+/* Deliver one recipient, setting its result. */
+void local_deliver_one(const local_req_t *req, local_rcpt_t *r,
+		       const buf_t *hdr);
+
+#endif

@@ -1,0 +1,106 @@
+/* local_deliver.c - one recipient into its Maildir, in the delivery child.
+ *
+ * Before anything is written the message's own header is searched for a
+ * Delivered-To: equal to this recipient: then the message has been here
+ * before and went round in a forwarding loop (5.4.6).  Otherwise the
+ * message is written behind a Return-Path: (the envelope sender) and a
+ * Delivered-To: header by maildir_deliver(), which reports success only
+ * after fsync of the file, the link into new/ and fsync of new/ - only
+ * then does qmgr hear 2.0.0.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "header.h"
+#include "local.h"
+#include "maildir.h"
+#include "mem.h"
+
+/* Most of the message read to find the end of its header. */
+#define LOCAL_HEADER_MAX (1024 * 1024)
+
+int local_deliver_header(const local_req_t *req, buf_t *hdr)
+{
+	size_t want = req->length < LOCAL_HEADER_MAX ? req->length : LOCAL_HEADER_MAX;
+	header_field_t f;
+	size_t pos = 0;
+
+	buf_reset(hdr);
+	buf_reserve(hdr, want + 1);
+	while (hdr->len < want) {
+		ssize_t n = pread(req->fd, hdr->data + hdr->len, want - hdr->len,
+				  req->offset + (off_t) hdr->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		hdr->len += (size_t) n;
+	}
+	hdr->data[hdr->len] = '\0';
+	while (header_next(hdr->data, hdr->len, &pos, &f) == 1)
+		;
+	buf_truncate(hdr, pos);
+	return 0;
+}
+
+/* Does the header hold "Delivered-To: addr" (any case, <> optional)? */
+static int local_deliver_loop(const buf_t *hdr, const char *addr)
+{
+	header_field_t f;
+	buf_t v = BUF_INIT;
+	size_t pos = 0;
+	int found = 0;
+
+	while (!found && header_next(hdr->data, hdr->len, &pos, &f) == 1) {
+		const char *s;
+		size_t n;
+
+		if (!header_is(&f, "Delivered-To"))
+			continue;
+		header_value(&f, &v);
+		addr_lower(v.data);
+		s = v.data;
+		n = v.len;
+		if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+			s++;
+			n -= 2;
+		}
+		found = n == strlen(addr) && memcmp(s, addr, n) == 0;
+	}
+	buf_release(&v);
+	return found;
+}
+
+void local_deliver_one(const local_req_t *req, local_rcpt_t *r,
+		       const buf_t *hdr)
+{
+	buf_t prefix = BUF_INIT, name = BUF_INIT;
+	char *err = NULL;
+
+	if (local_deliver_loop(hdr, r->lower)) {
+		buf_set(&r->dsn, "5.4.6");
+		buf_set(&r->text, "mail forwarding loop for ");
+		buf_puts(&r->text, r->lower);
+		return;
+	}
+	buf_printf(&prefix, "Return-Path: <%s>\nDelivered-To: %s\n", req->sender,
+		   r->lower);
+	if (maildir_deliver(r->mailbox, prefix.data, prefix.len, req->fd,
+			    req->offset, req->length, &name, &err) == 0) {
+		buf_set(&r->dsn, "2.0.0");
+		buf_set(&r->text, "delivered to maildir");
+	} else {
+		buf_set(&r->dsn, errno == EDQUOT ? "4.2.2" :
+			errno == ENOSPC ? "4.3.1" : "4.3.0");
+		buf_set(&r->text, err);
+		mem_free(err);
+	}
+	buf_release(&prefix);
+	buf_release(&name);
+}

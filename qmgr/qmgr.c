@@ -1,0 +1,272 @@
+/* qmgr.c - the queue manager: start-up, timers and private/qmgr.
+ *
+ * qmgr is the one resident process that owns the queue (DESIGN §1, §4).
+ * At start it removes abandoned files from tmp/, rebuilds the queue index,
+ * continues every message a crash left in active/, and takes what waits in
+ * incoming/ and deferred/.  After that it works from wake-ups on
+ * private/qmgr (smtpd after each commit, mailctl to flush) and from a
+ * timer every queue_run_delay, so a lost wake-up only delays a message.
+ *
+ * private/qmgr (lib/deliver_proto.h): hello, then one request, answered
+ * with status=ok:  request=wakeup  a new file is in incoming/
+ *                  request=flush   retry every deferred message now
+ *                  request=reindex rebuild index/queue.db from the files
+ *
+ * On stop, qmgr waits a little for the deliveries it started, so that
+ * their results are recorded rather than repeated after the restart.
+ *
+ * SECURITY: runs as mail_owner with no capabilities, in queue_directory.
+ * It trusts the queue files (written by smtpd and itself) and main.conf;
+ * requests on private/qmgr (mode 0700, mail_owner's) only cause scans.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "config.h"
+#include "daemon.h"
+#include "deliver_proto.h"
+#include "event.h"
+#include "log.h"
+#include "mem.h"
+#include "qmgr.h"
+#include "stream.h"
+
+/* How long a stopping qmgr waits for the answers of running deliveries. */
+#define QMGR_DRAIN_MS 10000
+
+struct qmgr_conf qmgr_conf;
+
+typedef struct qmgr_client {
+	stream_t *s;
+	attr_t *rec;
+	int hello;
+	event_timer_id timer;
+} qmgr_client_t;
+
+static int qmgr_stop;
+static event_timer_id qmgr_wake_timer;
+
+int qmgr_stopping(void)
+{
+	return qmgr_stop || daemon_stopping();
+}
+
+static void qmgr_wake(void *ctx)
+{
+	(void) ctx;
+	qmgr_wake_timer = 0;
+	qmgr_scan_incoming();
+}
+
+void qmgr_wakeup(void)
+{
+	if (qmgr_wake_timer == 0 && !qmgr_stopping())
+		qmgr_wake_timer = event_add_timer(0, qmgr_wake, NULL);
+}
+
+static void qmgr_periodic(void *ctx)
+{
+	(void) ctx;
+	if (qmgr_stopping())
+		return;
+	qmgr_scan_tmp();
+	qmgr_scan_incoming();
+	qmgr_scan_deferred(0);
+	qmgr_index_sync();
+	event_add_timer(qmgr_conf.run_delay * 1000, qmgr_periodic, NULL);
+}
+
+/* ---- private/qmgr ---- */
+
+static void qmgr_client_close(qmgr_client_t *c)
+{
+	event_del_fd(stream_fd(c->s));
+	if (c->timer)
+		event_cancel_timer(c->timer);
+	stream_close(&c->s);
+	attr_free(&c->rec);
+	mem_free(c);
+	daemon_client_done();
+}
+
+static void qmgr_client_timeout(void *ctx)
+{
+	qmgr_client_t *c = ctx;
+
+	c->timer = 0;
+	log_warn("private/qmgr: client timed out");
+	qmgr_client_close(c);
+}
+
+/* One request; the answer's status. */
+static const char *qmgr_client_request(const attr_t *rec)
+{
+	const char *req = attr_get(rec, "request");
+
+	if (req == NULL)
+		return NULL;
+	if (strcmp(req, "wakeup") == 0) {
+		qmgr_wakeup();
+	} else if (strcmp(req, "flush") == 0) {
+		log_info("flush requested: retrying every deferred message");
+		qmgr_scan_deferred(1);
+		qmgr_wakeup();
+	} else if (strcmp(req, "reindex") == 0) {
+		qmgr_index_rebuild();
+	} else {
+		return NULL;
+	}
+	return "ok";
+}
+
+static void qmgr_client_readable(int fd, int events, void *ctx)
+{
+	qmgr_client_t *c = ctx;
+	ssize_t got;
+	int r;
+
+	(void) fd;
+	(void) events;
+	got = stream_fill(c->s);
+	while ((r = attr_try_read(c->s, c->rec)) == ATTR_OK) {
+		const char *status;
+		attr_t *reply;
+
+		if (!c->hello) {
+			const char *p = attr_get(c->rec, "proto");
+
+			if (p == NULL || strcmp(p, QMGR_PROTO) != 0 ||
+			    attr_get_long(c->rec, "version", NULL) != QMGR_VERSION) {
+				log_warn("private/qmgr: bad hello; disconnecting");
+				qmgr_client_close(c);
+				return;
+			}
+			c->hello = 1;
+			continue;
+		}
+		status = qmgr_client_request(c->rec);
+		reply = attr_new();
+		if (status != NULL) {
+			attr_add(reply, "status", status);
+		} else {
+			log_warn("private/qmgr: unknown request \"%s\"",
+				 attr_get(c->rec, "request") ?
+				 attr_get(c->rec, "request") : "");
+			attr_add(reply, "status", "error");
+			attr_add(reply, "reason", "unknown request");
+		}
+		attr_write(c->s, reply);
+		attr_free(&reply);
+		qmgr_client_close(c);
+		return;
+	}
+	if (r != ATTR_AGAIN || got == STREAM_EOF || got == STREAM_ERROR) {
+		if (r == ATTR_BAD)
+			log_warn("private/qmgr: malformed record; disconnecting");
+		qmgr_client_close(c);
+	}
+}
+
+static void qmgr_accept(const daemon_client_t *client)
+{
+	qmgr_client_t *c = MEM_NEW(qmgr_client_t);
+
+	c->s = stream_open(client->fd);
+	stream_set_timeout(c->s, (int) qmgr_conf.ipc_timeout);
+	c->rec = attr_new();
+	event_add_fd(client->fd, EVENT_READ, qmgr_client_readable, c);
+	c->timer = event_add_timer(qmgr_conf.ipc_timeout * 1000,
+				   qmgr_client_timeout, c);
+}
+
+/* ---- start and stop ---- */
+
+static void qmgr_drain(void)
+{
+	int64_t deadline = event_now_ms() + QMGR_DRAIN_MS;
+
+	qmgr_stop = 1;
+	while (qmgr_deliver_running() > 0 && event_now_ms() < deadline)
+		event_run_once(100);
+	qmgr_index_close();
+}
+
+static void qmgr_read_conf(void)
+{
+	struct qmgr_conf *c = &qmgr_conf;
+
+	c->mydestination = config_list("mydestination");
+	c->myhostname = mem_strdup(config_str("myhostname"));
+	c->myorigin = mem_strdup(config_str("myorigin"));
+	c->delimiter = mem_strdup(config_str("recipient_delimiter"));
+	c->min_backoff = config_time("minimal_backoff_time");
+	c->max_backoff = config_time("maximal_backoff_time");
+	c->lifetime = config_time("maximal_queue_lifetime");
+	c->warn_time = config_time("delay_warning_time");
+	c->run_delay = config_time("queue_run_delay");
+	c->active_limit = config_int("qmgr_message_active_limit");
+	c->delivery_timeout = config_time("qmgr_delivery_timeout");
+	c->ipc_timeout = config_time("ipc_timeout");
+	c->concurrency = config_int("local_destination_concurrency_limit");
+	c->rcpt_limit = config_int("local_destination_recipient_limit");
+	c->bounce_size_limit = config_size("bounce_size_limit");
+	if (c->run_delay < 1)
+		c->run_delay = 1;
+	if (c->active_limit < 1)
+		c->active_limit = 1;
+	if (c->concurrency < 1)
+		c->concurrency = 1;
+	if (c->rcpt_limit < 1)
+		c->rcpt_limit = 1;
+	if (c->delivery_timeout < 1)
+		c->delivery_timeout = 1;
+}
+
+static void qmgr_post_drop(void)
+{
+	const char *dir = config_str("queue_directory");
+
+	if (chdir(dir) < 0)
+		log_fatal("chdir %s: %s", dir, strerror(errno));
+	qmgr_read_conf();
+	qmgr_aliasdb_init();
+	atexit(qmgr_drain);
+	qmgr_scan_tmp();
+	qmgr_index_rebuild();
+	qmgr_scan_active();
+	qmgr_scan_incoming();
+	qmgr_scan_deferred(0);
+	event_add_timer(qmgr_conf.run_delay * 1000, qmgr_periodic, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const peers[] = { "mail_owner", NULL };
+	static const daemon_spec_t spec = {
+		.program = "qmgr",
+		.mode = DAEMON_MULTI,
+		.user_param = "mail_owner",
+		.peer_users = peers,
+		.post_drop = qmgr_post_drop,
+		.accept_client = qmgr_accept,
+	};
+	/* qmgr is resident: it must not exit when idle or after serving
+	 * max_use wake-ups, whatever main.conf says for other daemons.  These
+	 * come first, so an explicit -o in master.conf still wins. */
+	char **args = mem_reallocarray(NULL, (size_t) argc + 5, sizeof(char *));
+	int n = 0;
+
+	args[n++] = argv[0];
+	args[n++] = "-o";
+	args[n++] = "max_idle=0";
+	args[n++] = "-o";
+	args[n++] = "max_use=0";
+	for (int i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	daemon_main(n, args, &spec);
+}

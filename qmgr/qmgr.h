@@ -1,0 +1,99 @@
+/* qmgr.h - what the files of qmgr share.
+ *
+ * qmgr owns the queue (DESIGN §4).  Its working directory is
+ * queue_directory, so every path below is relative to it.  A message it
+ * works on lives in active/ and in memory as a qmgr_msg_t; each message
+ * hands its local recipients to the delivery code (qmgr_deliver.c) in
+ * jobs, and when the last job of a message has answered, the message is
+ * finished: bounced, removed or moved to deferred/ (qmgr_msg.c).
+ */
+#ifndef TERN_QMGR_H
+#define TERN_QMGR_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "attr.h"
+#include "queue.h"
+
+/* Files left in tmp/ longer than this were abandoned by a crashed writer. */
+#define QMGR_TMP_MAX_AGE 3600
+
+typedef struct qmgr_msg {
+	char id[QUEUE_ID_LEN + 1];
+	int fd;			/* active/ID, O_RDWR | O_APPEND */
+	queue_msg_t q;
+	double arrival;		/* epoch seconds */
+	int jobs;		/* delivery requests in flight */
+	int dirty;		/* records appended but not yet synced */
+	struct qmgr_msg *next;
+} qmgr_msg_t;
+
+/* Settings read once after the privilege drop (qmgr.c). */
+struct qmgr_conf {
+	char **mydestination;
+	const char *myhostname;
+	const char *myorigin;
+	const char *delimiter;
+	long min_backoff, max_backoff;
+	long lifetime, warn_time;
+	long run_delay;
+	long active_limit;
+	long delivery_timeout;
+	long ipc_timeout;
+	long concurrency, rcpt_limit;
+	long long bounce_size_limit;
+};
+extern struct qmgr_conf qmgr_conf;
+/* Alias expansion over alias_maps (qmgr_aliasdb.c), set up by init. */
+struct qmgr_alias_conf;
+extern struct qmgr_alias_conf qmgr_alias_conf;
+void qmgr_aliasdb_init(void);
+
+/* qmgr.c: the stop flag, and asking for an early scan of incoming/. */
+int qmgr_stopping(void);
+void qmgr_wakeup(void);
+
+/* qmgr_scan.c: the queue directories. */
+void qmgr_scan_incoming(void);
+/* Deferred files whose retry time has come (all of them when flush). */
+void qmgr_scan_deferred(int flush);
+/* At start: continue every message left in active/ by a crash. */
+void qmgr_scan_active(void);
+void qmgr_scan_tmp(void);
+/* Move sub/ID to dest/ID without ever overwriting: link, then unlink.
+ * 0, or -1 with errno (ENOENT: the file went away, e.g. mailctl). */
+int qmgr_move(const char *id, const char *sub, const char *dest);
+/* Move a broken file to corrupt/, with a log line. */
+void qmgr_corrupt(const char *id, const char *sub, const char *why);
+
+/* qmgr_msg.c: one message in active/. */
+/* Take active/ID: read it, expand aliases on the first take, schedule. */
+void qmgr_msg_take(const char *id);
+size_t qmgr_msg_count(void);
+/* A delivery job of msg ended: reply is the agent's answer, or NULL with
+ * failure saying why there is none.  idx lists the job's recipients. */
+void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
+		       const attr_t *reply, const char *failure);
+/* The address a recipient was originally sent to (before aliases). */
+const queue_rcpt_t *qmgr_msg_top(const queue_msg_t *q, size_t i);
+/* The address with a domain: a bare local part gets myorigin. */
+char *qmgr_msg_qualify(const char *addr);
+
+/* qmgr_deliver.c: jobs to private/local, at most `concurrency` at once. */
+void qmgr_deliver_submit(qmgr_msg_t *msg, const size_t *idx, size_t n);
+size_t qmgr_deliver_running(void);
+
+/* qmgr_backoff.c */
+/* The delay before try number tries + 1 (tries >= 1 failures so far). */
+long qmgr_backoff(int tries, long min, long max);
+
+/* qmgr_index.c: the Berkeley DB cache of the queue (index/queue.db). */
+void qmgr_index_rebuild(void);
+void qmgr_index_update(const char *id, const char *state, const queue_msg_t *q,
+		       time_t next);
+void qmgr_index_remove(const char *id);
+void qmgr_index_sync(void);
+void qmgr_index_close(void);
+
+#endif

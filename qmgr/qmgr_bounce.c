@@ -1,0 +1,177 @@
+/* qmgr_bounce.c - composing delivery status notifications; see
+ * qmgr_bounce.h.
+ *
+ * The report has three parts (RFC 6522 §3): a text for people, the
+ * machine-readable message/delivery-status of RFC 3464 §2 (one block for
+ * the message, one per recipient), and the original message (RFC 3462:
+ * message/rfc822) or only its header (text/rfc822-headers).  Text that
+ * came from elsewhere (reasons, addresses) is cleaned of control
+ * characters so it can never break a header line.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "header.h"
+#include "qmgr_bounce.h"
+
+static void qmgr_bounce_date(time_t t, buf_t *out)
+{
+	char s[64];
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	buf_puts(out, s);
+}
+
+/* Text from outside, with control characters made spaces. */
+static void qmgr_bounce_text(const char *s, buf_t *out)
+{
+	for (; s && *s; s++)
+		buf_putc(out, (unsigned char) *s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
+static void qmgr_bounce_human(const qmgr_dsn_t *d, buf_t *out)
+{
+	buf_printf(out, "This is the mail system at host %s.\n\n", d->hostname);
+	if (d->action == QMGR_DSN_FAILED) {
+		buf_puts(out,
+			 "I'm sorry to have to inform you that your message "
+			 "could not\nbe delivered to one or more recipients. "
+			 "It's attached below.\n\n"
+			 "For further assistance, please send mail to "
+			 "postmaster.\n\n");
+	} else {
+		buf_puts(out,
+			 "####################################################"
+			 "################\n"
+			 "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND "
+			 "YOUR MESSAGE. #\n"
+			 "####################################################"
+			 "################\n\n"
+			 "Your message could not be delivered for some time. "
+			 "It will be\nretried until ");
+		qmgr_bounce_date(d->retry_until, out);
+		buf_puts(out, ".\n\n");
+	}
+	buf_puts(out, "                   The mail system\n\n");
+	for (size_t i = 0; i < d->nrcpts; i++) {
+		buf_putc(out, '<');
+		qmgr_bounce_text(d->rcpts[i].final, out);
+		buf_putc(out, '>');
+		if (d->rcpts[i].orig) {
+			buf_puts(out, " (expanded from <");
+			qmgr_bounce_text(d->rcpts[i].orig, out);
+			buf_puts(out, ">)");
+		}
+		buf_puts(out, ": ");
+		qmgr_bounce_text(d->rcpts[i].text, out);
+		buf_puts(out, "\n\n");
+	}
+}
+
+static void qmgr_bounce_status(const qmgr_dsn_t *d, buf_t *out)
+{
+	buf_printf(out, "Reporting-MTA: dns; %s\n", d->hostname);
+	buf_printf(out, "X-Tern-Queue-ID: %s\n", d->id);
+	if (d->envid && *d->envid) {
+		buf_puts(out, "Original-Envelope-Id: ");
+		qmgr_bounce_text(d->envid, out);
+		buf_putc(out, '\n');
+	}
+	buf_puts(out, "Arrival-Date: ");
+	qmgr_bounce_date(d->arrival, out);
+	buf_putc(out, '\n');
+	for (size_t i = 0; i < d->nrcpts; i++) {
+		const qmgr_dsn_rcpt_t *r = &d->rcpts[i];
+
+		buf_puts(out, "\nFinal-Recipient: rfc822; ");
+		qmgr_bounce_text(r->final, out);
+		buf_putc(out, '\n');
+		if (r->orcpt && *r->orcpt) {
+			buf_puts(out, "Original-Recipient: ");
+			if (strchr(r->orcpt, ';') == NULL)
+				buf_puts(out, "rfc822;");
+			qmgr_bounce_text(r->orcpt, out);
+			buf_putc(out, '\n');
+		} else if (r->orig) {
+			buf_puts(out, "Original-Recipient: rfc822; ");
+			qmgr_bounce_text(r->orig, out);
+			buf_putc(out, '\n');
+		}
+		buf_printf(out, "Action: %s\n", d->action == QMGR_DSN_FAILED ?
+			   "failed" : "delayed");
+		buf_puts(out, "Status: ");
+		qmgr_bounce_text(r->status, out);
+		buf_puts(out, "\nDiagnostic-Code: X-Tern; ");
+		qmgr_bounce_text(r->text, out);
+		buf_puts(out, "\nLast-Attempt-Date: ");
+		qmgr_bounce_date(d->now, out);
+		buf_putc(out, '\n');
+		if (d->action == QMGR_DSN_DELAYED) {
+			buf_puts(out, "Will-Retry-Until: ");
+			qmgr_bounce_date(d->retry_until, out);
+			buf_putc(out, '\n');
+		}
+	}
+}
+
+/* The length of orig's header, its blank line included. */
+static size_t qmgr_bounce_header_len(const char *orig, size_t len)
+{
+	header_field_t f;
+	size_t pos = 0;
+
+	while (header_next(orig, len, &pos, &f) == 1)
+		;
+	return pos;
+}
+
+void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
+{
+	const char *boundary = d->bounce_id;
+	size_t olen = d->orig_len;
+
+	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
+		   d->hostname);
+	buf_puts(out, "To: <");
+	qmgr_bounce_text(d->sender, out);
+	buf_puts(out, ">\n");
+	buf_printf(out, "Subject: %s\n", d->action == QMGR_DSN_FAILED ?
+		   "Undelivered Mail Returned to Sender" :
+		   "Delayed Mail (still being retried)");
+	buf_puts(out, "Date: ");
+	qmgr_bounce_date(d->now, out);
+	buf_printf(out, "\nMessage-ID: <%s.%s@%s>\n", d->bounce_id,
+		   d->action == QMGR_DSN_FAILED ? "bounce" : "delay", d->hostname);
+	buf_puts(out, "Auto-Submitted: auto-replied\n"
+		 "MIME-Version: 1.0\n"
+		 "Content-Type: multipart/report; report-type=delivery-status;\n");
+	buf_printf(out, "\tboundary=\"%s/%s\"\n\n", boundary, d->hostname);
+	buf_puts(out, "This is a MIME-encapsulated message.\n\n");
+
+	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
+	buf_puts(out, "Content-Description: Notification\n"
+		 "Content-Type: text/plain; charset=utf-8\n\n");
+	qmgr_bounce_human(d, out);
+
+	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
+	buf_puts(out, "Content-Description: Delivery report\n"
+		 "Content-Type: message/delivery-status\n\n");
+	qmgr_bounce_status(d, out);
+	buf_putc(out, '\n');
+
+	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
+	if (d->headers_only) {
+		olen = qmgr_bounce_header_len(d->orig, d->orig_len);
+		buf_puts(out, "Content-Description: Undelivered Message Headers\n"
+			 "Content-Type: text/rfc822-headers\n\n");
+	} else {
+		buf_puts(out, "Content-Description: Undelivered Message\n"
+			 "Content-Type: message/rfc822\n\n");
+	}
+	buf_append(out, d->orig, olen);
+	if (olen > 0 && d->orig[olen - 1] != '\n')
+		buf_putc(out, '\n');
+	buf_printf(out, "\n--%s/%s--\n", boundary, d->hostname);
+}

@@ -1,0 +1,131 @@
+/* qmgr_notify.c - queueing bounces and delay warnings.
+ *
+ * The report (qmgr_bounce.c) is written with the same queue writer smtpd
+ * uses, so it is committed by fsync + link + directory fsync like any
+ * received message, and then delivered by qmgr itself.  Its sender is
+ * null: a report is never reported on (RFC 3461 §6.2, RFC 5321 §4.5.5).
+ * The original comes back whole up to bounce_size_limit, and as its header
+ * only when larger or when the sender asked for RET=HDRS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mem.h"
+#include "qmgr_notify.h"
+
+/* Most of the original read to find its header, when only that returns. */
+#define QMGR_NOTIFY_HEADER_MAX (256 * 1024)
+
+static int qmgr_notify_read(const qmgr_msg_t *msg, size_t want, buf_t *out)
+{
+	buf_reserve(out, want + 1);
+	while (out->len < want) {
+		ssize_t n = pread(msg->fd, out->data + out->len, want - out->len,
+				  msg->q.content_off + (off_t) out->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		out->len += (size_t) n;
+	}
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
+			      qmgr_dsn_t *d)
+{
+	queue_writer_t *w = queue_writer_open(".");
+	buf_t text = BUF_INIT;
+	attr_t *env;
+	int r;
+
+	if (w == NULL) {
+		log_error("%s: cannot create a queue file for the report: %s",
+			  msg->id, strerror(errno));
+		return -1;
+	}
+	d->bounce_id = queue_writer_id(w);
+	qmgr_bounce_compose(d, &text);
+	env = queue_writer_envelope(w);
+	attr_add(env, "sender", "");
+	attr_add(env, "rcpt", to);
+	attr_add(env, "rcpt_orcpt", "");
+	attr_add(env, "rcpt_notify", "");
+	attr_add(env, "body", "8BITMIME");
+	attr_addf(env, "arrival", "%lld", (long long) d->now);
+	attr_add(env, "proto", "local");
+	attr_add(env, "service", "qmgr");
+	r = queue_writer_content(w, text.data, text.len);
+	if (r == 0)
+		r = queue_writer_commit(w);
+	if (r < 0)
+		log_error("%s: cannot queue the report: %s", msg->id,
+			  strerror(errno));
+	else
+		log_info("%s: sender %s notification: %s", msg->id,
+			 d->action == QMGR_DSN_FAILED ? "non-delivery" : "delay",
+			 queue_writer_id(w));
+	queue_writer_free(&w);
+	buf_release(&text);
+	return r;
+}
+
+int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
+		     const size_t *idx, size_t n)
+{
+	qmgr_dsn_rcpt_t *rcpts = mem_reallocarray(NULL, n, sizeof(*rcpts));
+	const char *ret = attr_get(msg->q.env, "ret");
+	const char *sender = attr_get(msg->q.env, "sender");
+	qmgr_dsn_t d;
+	buf_t orig = BUF_INIT;
+	size_t want;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	d.action = action;
+	d.id = msg->id;
+	d.sender = sender ? sender : "";
+	d.envid = attr_get(msg->q.env, "envid");
+	d.hostname = qmgr_conf.myhostname;
+	d.arrival = (time_t) msg->arrival;
+	d.now = time(NULL);
+	d.retry_until = (time_t) msg->arrival + qmgr_conf.lifetime;
+	d.headers_only = (ret && strcasecmp(ret, "HDRS") == 0) ||
+		msg->q.content_len > (size_t) qmgr_conf.bounce_size_limit;
+	for (size_t k = 0; k < n; k++) {
+		const queue_rcpt_t *r = &msg->q.rcpts[idx[k]];
+		const queue_rcpt_t *top = qmgr_msg_top(&msg->q, idx[k]);
+
+		rcpts[k].final = r->addr;
+		rcpts[k].orcpt = r->orcpt;
+		rcpts[k].orig = top != r ? top->addr : NULL;
+		rcpts[k].status = r->dsn ? r->dsn : (action == QMGR_DSN_FAILED ?
+						      "5.0.0" : "4.0.0");
+		rcpts[k].text = r->text ? r->text : "unknown";
+	}
+	d.rcpts = rcpts;
+	d.nrcpts = n;
+	want = msg->q.content_len;
+	if (d.headers_only && want > QMGR_NOTIFY_HEADER_MAX)
+		want = QMGR_NOTIFY_HEADER_MAX;
+	if (qmgr_notify_read(msg, want, &orig) < 0) {
+		log_error("%s: cannot read the message for the report: %s",
+			  msg->id, strerror(errno));
+		r = -1;
+	} else {
+		d.orig = orig.data ? orig.data : "";
+		d.orig_len = orig.len;
+		r = qmgr_notify_commit(msg, d.sender, &d);
+	}
+	if (r == 0)
+		qmgr_wakeup();
+	buf_release(&orig);
+	mem_free(rcpts);
+	return r;
+}

@@ -1,0 +1,16 @@
+/* qmgr_notify.h - queueing a delivery status notification for a message. */
+#ifndef TERN_QMGR_NOTIFY_H
+#define TERN_QMGR_NOTIFY_H
+
+#include <stddef.h>
+
+#include "qmgr.h"
+#include "qmgr_bounce.h"
+
+/* Compose the report about msg's recipients idx[0..n) and commit it to
+ * incoming/ as a new message from the null sender to msg's sender.
+ * 0 when it is safely queued; -1 (logged) otherwise. */
+int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
+		     const size_t *idx, size_t n);
+
+#endif

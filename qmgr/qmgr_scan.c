@@ -1,0 +1,174 @@
+/* qmgr_scan.c - the queue directories: what waits in incoming/, deferred/
+ * and active/, and the leftovers in tmp/.
+ *
+ * Files move between directories by link() + unlink(), never by a rename
+ * that could overwrite another file.  A crash between the two leaves the
+ * same file under both names; the next move sees the same inode behind
+ * EEXIST and only removes the old name.  Within a directory, files are
+ * taken in queue id order, which is arrival order.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mem.h"
+#include "qmgr.h"
+
+int qmgr_move(const char *id, const char *sub, const char *dest)
+{
+	char *from = mem_printf("%s/%s", sub, id);
+	char *to = mem_printf("%s/%s", dest, id);
+	struct stat a, b;
+	int r = 0, err = 0;
+
+	if (link(from, to) < 0) {
+		err = errno;
+		if (err == EEXIST && stat(from, &a) == 0 && stat(to, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			err = 0;	/* an earlier move was cut short */
+		else
+			r = -1;
+	}
+	if (r == 0 && unlink(from) < 0 && errno != ENOENT) {
+		err = errno;
+		r = -1;
+	}
+	mem_free(from);
+	mem_free(to);
+	errno = err;
+	return r;
+}
+
+void qmgr_corrupt(const char *id, const char *sub, const char *why)
+{
+	if (qmgr_move(id, sub, "corrupt") < 0)
+		log_error("%s: corrupt queue file (%s), and cannot move it to "
+			  "corrupt/: %s", id, why, strerror(errno));
+	else
+		log_error("%s: corrupt queue file (%s); moved to corrupt/", id, why);
+	qmgr_index_remove(id);
+}
+
+static int qmgr_scan_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The queue ids in sub/, sorted; NULL-terminated, free with qmgr_scan_free. */
+static char **qmgr_scan_dir(const char *sub)
+{
+	DIR *d = opendir(sub);
+	struct dirent *de;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (d == NULL) {
+		log_error("open %s/: %s", sub, strerror(errno));
+		return mem_zalloc(sizeof(char *));
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!queue_id_valid(de->d_name))
+			continue;
+		ids = mem_reallocarray(ids, n + 2, sizeof(char *));
+		ids[n++] = mem_strdup(de->d_name);
+	}
+	closedir(d);
+	if (ids == NULL)
+		return mem_zalloc(sizeof(char *));
+	ids[n] = NULL;
+	qsort(ids, n, sizeof(char *), qmgr_scan_cmp);
+	return ids;
+}
+
+static void qmgr_scan_free(char **ids)
+{
+	for (size_t i = 0; ids[i]; i++)
+		mem_free(ids[i]);
+	mem_free(ids);
+}
+
+static int qmgr_scan_room(void)
+{
+	return !qmgr_stopping() &&
+		qmgr_msg_count() < (size_t) qmgr_conf.active_limit;
+}
+
+void qmgr_scan_incoming(void)
+{
+	char **ids = qmgr_scan_dir("incoming");
+
+	for (size_t i = 0; ids[i] && qmgr_scan_room(); i++) {
+		if (qmgr_move(ids[i], "incoming", "active") < 0) {
+			if (errno != ENOENT)
+				log_error("%s: move to active/: %s", ids[i],
+					  strerror(errno));
+			continue;
+		}
+		qmgr_msg_take(ids[i]);
+	}
+	qmgr_scan_free(ids);
+}
+
+void qmgr_scan_deferred(int flush)
+{
+	char **ids = qmgr_scan_dir("deferred");
+	time_t now = time(NULL);
+
+	for (size_t i = 0; ids[i] && qmgr_scan_room(); i++) {
+		char *path = mem_printf("deferred/%s", ids[i]);
+		struct stat st;
+		int due = stat(path, &st) == 0 && (flush || st.st_mtime <= now);
+
+		mem_free(path);
+		if (!due)
+			continue;
+		if (qmgr_move(ids[i], "deferred", "active") < 0) {
+			if (errno != ENOENT)
+				log_error("%s: move to active/: %s", ids[i],
+					  strerror(errno));
+			continue;
+		}
+		qmgr_msg_take(ids[i]);
+	}
+	qmgr_scan_free(ids);
+}
+
+void qmgr_scan_active(void)
+{
+	char **ids = qmgr_scan_dir("active");
+
+	for (size_t i = 0; ids[i] && !qmgr_stopping(); i++)
+		qmgr_msg_take(ids[i]);
+	qmgr_scan_free(ids);
+}
+
+void qmgr_scan_tmp(void)
+{
+	DIR *d = opendir("tmp");
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *path;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = mem_printf("tmp/%s", de->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > QMGR_TMP_MAX_AGE) {
+			if (unlink(path) == 0)
+				log_info("%s: removed an abandoned temporary "
+					 "queue file", de->d_name);
+		}
+		mem_free(path);
+	}
+	closedir(d);
+}
