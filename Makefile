@@ -46,9 +46,9 @@ CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 
 # Programs that are installed, one folder each.
-PROGS := master mailctl auth
+PROGS := master mailctl auth qmgr local
 # Built beside them for the tests, never installed.
-TEST_PROGS := testd
+TEST_PROGS := testd qinject
 
 LIB_SRCS  := $(wildcard lib/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
@@ -59,7 +59,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OBJDIR)/unit/%)
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-ALL_BINS := $(PROGS:%=$(BINDIR)/%) $(BINDIR)/testd
+ALL_BINS := $(PROGS:%=$(BINDIR)/%) $(TEST_PROGS:%=$(BINDIR)/%)
 
 .SECONDARY:
 .PHONY: all san unit-bins test run install clean fuzz deps
@@ -85,6 +85,7 @@ $(BINDIR)/$(1): $$($(1)_OBJS) $(LIB_A)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p),$(p))))
 $(eval $(call prog_rule,testd,tests/testd))
+$(eval $(call prog_rule,qinject,tests/tools))
 
 $(OBJDIR)/unit/%: $(OBJDIR)/tests/unit/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
