@@ -20,7 +20,11 @@
  *   request=redeem  token=T service=NAME client=ADDR
  *      reply: status=ok user=CANONICAL | status=fail reason=TEXT
  *
- * CANONICAL is the lower-case address as stored in users.db.  Passwords and
+ * CANONICAL is the lower-case address as stored in users.db.  A token is
+ * good once, for auth_token_ttl, and only with the service and client of
+ * the verify that issued it; any redeem uses it up.  A failed verify is
+ * answered after auth's failure delay, so the timeout given to
+ * auth_client_new() must exceed auth_failure_delay_max.  Passwords and
  * tokens never appear in any log line.
  */
 #ifndef TERN_AUTH_CLIENT_H
