@@ -231,6 +231,32 @@ void queue_writer_free(queue_writer_t **wp)
 	MEM_FREE(*wp);
 }
 
+int queue_file_move(const char *queue_dir, const char *id, const char *from,
+		    const char *to)
+{
+	char *src = mem_printf("%s/%s/%s", queue_dir, from, id);
+	char *dst = mem_printf("%s/%s/%s", queue_dir, to, id);
+	struct stat a, b;
+	int r = 0, err = 0;
+
+	if (link(src, dst) < 0) {
+		err = errno;
+		if (err == EEXIST && stat(src, &a) == 0 && stat(dst, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			err = 0;	/* an earlier move was cut short */
+		else
+			r = -1;
+	}
+	if (r == 0 && unlink(src) < 0 && errno != ENOENT) {
+		err = errno;
+		r = -1;
+	}
+	mem_free(src);
+	mem_free(dst);
+	errno = err;
+	return r;
+}
+
 /* ---- records ---- */
 
 static void queue_escape(buf_t *out, const char *s)

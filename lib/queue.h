@@ -107,6 +107,13 @@ void queue_msg_clear(queue_msg_t *m);
 /* Is every recipient final (DONE, NOTIFIED or EXPANDED)? */
 int queue_msg_finished(const queue_msg_t *m);
 
+/* Move queue_dir/from/id to queue_dir/to/id without ever overwriting:
+ * link, then unlink.  A move cut short by a crash (the same file under
+ * both names) is completed.  0, or -1 with errno (ENOENT: no such file,
+ * EEXIST: another file of that id is already there). */
+int queue_file_move(const char *queue_dir, const char *id, const char *from,
+		    const char *to);
+
 /* Append one record to a committed file opened O_RDWR|O_APPEND.  type and
  * the name/value pairs (NULL-terminated vararg list of const char *).
  * sync: fsync afterwards.  0 or -1 with errno. */

@@ -41,6 +41,7 @@ static const struct mailctl_command {
 	{ "user", mailctl_cmd_user, 1 },
 	{ "alias", mailctl_cmd_alias, 1 },
 	{ "newaliases", mailctl_cmd_newaliases, 1 },
+	{ "queue", mailctl_cmd_queue, 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -61,6 +62,10 @@ static const char mailctl_usage_text[] =
 	"  alias add NAME TARGET...\n"
 	"  alias del NAME [TARGET...]\n"
 	"  newaliases                    compile the alias files\n"
+	"  queue list                    the mail queue, like mailq\n"
+	"  queue show ID                 a message's envelope and header\n"
+	"  queue delete|hold|release ID|ALL\n"
+	"  queue flush|reindex           retry deferred mail; rebuild the index\n"
 	"DIR defaults to $TERN_CONFIG, then " TERN_SYSCONFDIR ".\n";
 
 void mailctl_usage_error(const char *fmt, ...)

@@ -1,10 +1,8 @@
 /* qmgr_scan.c - the queue directories: what waits in incoming/, deferred/
  * and active/, and the leftovers in tmp/.
  *
- * Files move between directories by link() + unlink(), never by a rename
- * that could overwrite another file.  A crash between the two leaves the
- * same file under both names; the next move sees the same inode behind
- * EEXIST and only removes the old name.  Within a directory, files are
+ * Files move between directories with queue_file_move() (link, unlink:
+ * never a rename that could overwrite).  Within a directory, files are
  * taken in queue id order, which is arrival order.
  */
 #include <dirent.h>
@@ -21,27 +19,7 @@
 
 int qmgr_move(const char *id, const char *sub, const char *dest)
 {
-	char *from = mem_printf("%s/%s", sub, id);
-	char *to = mem_printf("%s/%s", dest, id);
-	struct stat a, b;
-	int r = 0, err = 0;
-
-	if (link(from, to) < 0) {
-		err = errno;
-		if (err == EEXIST && stat(from, &a) == 0 && stat(to, &b) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			err = 0;	/* an earlier move was cut short */
-		else
-			r = -1;
-	}
-	if (r == 0 && unlink(from) < 0 && errno != ENOENT) {
-		err = errno;
-		r = -1;
-	}
-	mem_free(from);
-	mem_free(to);
-	errno = err;
-	return r;
+	return queue_file_move(".", id, sub, dest);
 }
 
 void qmgr_corrupt(const char *id, const char *sub, const char *why)

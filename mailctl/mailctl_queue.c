@@ -1,0 +1,380 @@
+/* mailctl_queue.c - `mailctl queue list|show|delete|hold|release|flush|
+ * reindex`: the administrator's view of the mail queue.
+ *
+ * list and show read the queue files themselves, the truth (DESIGN §4),
+ * so they work whether qmgr runs or not.  delete, hold and release act on
+ * the files directly, the way qmgr moves them (queue_file_move: link, then
+ * unlink, never overwriting): a held message leaves the directories qmgr
+ * schedules from, a released one goes back to incoming/ with its results
+ * kept, so nothing is delivered twice.  qmgr copes with a file that moves
+ * away under it.  After a change qmgr is asked over private/qmgr to wake
+ * up and to rebuild its index; flush and reindex are only such requests.
+ *
+ * As root mailctl acts as root; otherwise as the caller (an instance made
+ * by that user).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "deliver_proto.h"
+#include "header.h"
+#include "log.h"
+#include "mailctl.h"
+#include "mem.h"
+#include "queue.h"
+#include "sock.h"
+#include "stream.h"
+
+/* The directories a message can wait in, in the order list shows them. */
+static const char *const mailctl_queue_subs[] = {
+	"incoming", "active", "deferred", "hold", NULL
+};
+
+/* Most of a message's header that `queue show` prints. */
+#define MAILCTL_QUEUE_HEADER_MAX (256 * 1024)
+
+static const char *mailctl_queue_dir(void)
+{
+	return config_str("queue_directory");
+}
+
+/* Ask qmgr over private/qmgr.  0 ok, -1 not reachable or refused. */
+static int mailctl_queue_qmgr(const char *request, int quiet)
+{
+	char *path = mem_printf("%s/%s", mailctl_queue_dir(), QMGR_SOCKET);
+	int fd = sock_connect_unix(path, (int) config_time("ipc_timeout"));
+	attr_t *a, *reply;
+	stream_t *s;
+	int r = -1;
+
+	if (fd < 0) {
+		if (!quiet)
+			log_error("qmgr is not reachable at %s: %s", path,
+				  strerror(errno));
+		mem_free(path);
+		return -1;
+	}
+	s = stream_open(fd);
+	stream_set_timeout(s, (int) config_time("ipc_timeout"));
+	a = attr_new();
+	reply = attr_new();
+	attr_add(a, "request", request);
+	if (attr_hello_write(s, QMGR_PROTO, QMGR_VERSION) == ATTR_OK &&
+	    attr_write(s, a) == ATTR_OK && attr_read(s, reply) == ATTR_OK &&
+	    attr_get(reply, "status") && strcmp(attr_get(reply, "status"), "ok") == 0)
+		r = 0;
+	else if (!quiet)
+		log_error("qmgr did not accept request=%s", request);
+	attr_free(&a);
+	attr_free(&reply);
+	stream_close(&s);
+	mem_free(path);
+	return r;
+}
+
+/* Open the file of id in any queue directory; its directory in *sub_r. */
+static int mailctl_queue_open(const char *id, const char **sub_r)
+{
+	for (size_t i = 0; mailctl_queue_subs[i]; i++) {
+		char *path = mem_printf("%s/%s/%s", mailctl_queue_dir(),
+					mailctl_queue_subs[i], id);
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		mem_free(path);
+		if (fd >= 0) {
+			*sub_r = mailctl_queue_subs[i];
+			return fd;
+		}
+	}
+	return -1;
+}
+
+static int mailctl_queue_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Sorted queue ids in one directory. */
+static size_t mailctl_queue_ids(const char *sub, char ***ids_r)
+{
+	char *path = mem_printf("%s/%s", mailctl_queue_dir(), sub);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (d == NULL)
+		log_fatal("open %s: %s", path, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (!queue_id_valid(de->d_name))
+			continue;
+		ids = mem_reallocarray(ids, n + 1, sizeof(char *));
+		ids[n++] = mem_strdup(de->d_name);
+	}
+	closedir(d);
+	mem_free(path);
+	if (n > 0)
+		qsort(ids, n, sizeof(char *), mailctl_queue_cmp);
+	*ids_r = ids;
+	return n;
+}
+
+static void mailctl_queue_free_ids(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mem_free(ids[i]);
+	mem_free(ids);
+}
+
+static const char *mailctl_queue_state_name(enum queue_rcpt_state s)
+{
+	static const char *const names[] = { "pending", "deferred", "delivered",
+					     "failed", "bounced", "expanded" };
+
+	return names[s];
+}
+
+static void mailctl_queue_time(const char *epoch, char out[32])
+{
+	time_t t = epoch ? (time_t) strtoll(epoch, NULL, 10) : 0;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* One entry of `queue list`; 1 when shown. */
+static int mailctl_queue_list_one(const char *sub, const char *id, size_t *bytes)
+{
+	char *path = mem_printf("%s/%s/%s", mailctl_queue_dir(), sub, id);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	const char *err, *sender;
+	char when[32];
+	queue_msg_t q;
+
+	mem_free(path);
+	if (fd < 0)
+		return 0;	/* moved on meanwhile */
+	if (queue_msg_read(fd, &q, &err) < 0) {
+		printf("%-21s  %-8s  (unreadable: %s)\n", id, sub, err);
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	sender = attr_get(q.env, "sender");
+	mailctl_queue_time(attr_get(q.env, "arrival"), when);
+	printf("%-21s  %-8s  %9zu  %s  <%s>\n", id, sub, q.content_len, when,
+	       sender ? sender : "");
+	for (size_t i = 0; i < q.nrcpts; i++) {
+		const queue_rcpt_t *r = &q.rcpts[i];
+
+		if (r->state == QUEUE_RCPT_DONE || r->state == QUEUE_RCPT_NOTIFIED ||
+		    r->state == QUEUE_RCPT_EXPANDED)
+			continue;
+		printf("    %s", r->addr);
+		if (r->text)
+			printf("  (%s%s%s)", r->dsn ? r->dsn : "", r->dsn ? " " : "",
+			       r->text);
+		putchar('\n');
+	}
+	*bytes += q.content_len;
+	queue_msg_clear(&q);
+	return 1;
+}
+
+static int mailctl_queue_list(void)
+{
+	size_t count = 0, bytes = 0;
+
+	for (size_t s = 0; mailctl_queue_subs[s]; s++) {
+		char **ids;
+		size_t n = mailctl_queue_ids(mailctl_queue_subs[s], &ids);
+
+		for (size_t i = 0; i < n; i++)
+			count += (size_t) mailctl_queue_list_one(mailctl_queue_subs[s],
+								 ids[i], &bytes);
+		mailctl_queue_free_ids(ids, n);
+	}
+	if (count == 0)
+		printf("Mail queue is empty\n");
+	else
+		printf("-- %zu message%s, %zu bytes\n", count,
+		       count == 1 ? "" : "s", bytes);
+	return MAILCTL_OK;
+}
+
+static void mailctl_queue_show_header(int fd, const queue_msg_t *q)
+{
+	size_t want = q->content_len < MAILCTL_QUEUE_HEADER_MAX ?
+		q->content_len : MAILCTL_QUEUE_HEADER_MAX;
+	char *data = mem_alloc(want + 1);
+	header_field_t f;
+	size_t pos = 0, got = 0;
+
+	while (got < want) {
+		ssize_t n = pread(fd, data + got, want - got,
+				  q->content_off + (off_t) got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t) n;
+	}
+	while (header_next(data, got, &pos, &f) == 1)
+		fwrite(f.start, 1, f.len, stdout);
+	mem_free(data);
+}
+
+static int mailctl_queue_show(const char *id)
+{
+	const char *sub = NULL, *err;
+	queue_msg_t q;
+	int fd = queue_id_valid(id) ? mailctl_queue_open(id, &sub) : -1;
+
+	if (fd < 0) {
+		log_error("queue show: no message %s in the queue", id);
+		return MAILCTL_FAIL;
+	}
+	if (queue_msg_read(fd, &q, &err) < 0) {
+		log_error("queue show: %s/%s: %s", sub, id, err);
+		close(fd);
+		return MAILCTL_FAIL;
+	}
+	printf("id: %s\nstate: %s\nsize: %zu\n", id, sub, q.content_len);
+	for (size_t i = 0; i < q.env->count; i++) {
+		const char *n = q.env->names[i];
+
+		if (strcmp(n, "id") == 0 || strncmp(n, "rcpt", 4) == 0)
+			continue;
+		printf("%s: %s\n", n, q.env->values[i]);
+	}
+	for (size_t i = 0; i < q.nrcpts; i++) {
+		const queue_rcpt_t *r = &q.rcpts[i];
+
+		printf("recipient: %s  %s", r->addr, mailctl_queue_state_name(r->state));
+		if (r->parent >= 0)
+			printf("  (from alias %s)", q.rcpts[r->parent].addr);
+		if (r->orcpt)
+			printf("  orcpt=%s", r->orcpt);
+		if (r->notify)
+			printf("  notify=%s", r->notify);
+		if (r->text)
+			printf("  %s %s", r->dsn ? r->dsn : "", r->text);
+		putchar('\n');
+	}
+	printf("\n");
+	mailctl_queue_show_header(fd, &q);
+	close(fd);
+	queue_msg_clear(&q);
+	return MAILCTL_OK;
+}
+
+/* Apply op to id (or to every message for ALL) in the directories from. */
+static int mailctl_queue_each(const char *id, const char *const *from,
+			      int (*op)(const char *sub, const char *id))
+{
+	size_t done = 0;
+	int all = strcmp(id, "ALL") == 0;
+
+	if (!all && !queue_id_valid(id)) {
+		log_error("queue: \"%s\" is not a queue id", id);
+		return MAILCTL_FAIL;
+	}
+	for (size_t s = 0; from[s]; s++) {
+		char **ids;
+		size_t n = mailctl_queue_ids(from[s], &ids);
+
+		for (size_t i = 0; i < n; i++)
+			if ((all || strcmp(ids[i], id) == 0) && op(from[s], ids[i]) == 0)
+				done++;
+		mailctl_queue_free_ids(ids, n);
+	}
+	if (done == 0 && !all) {
+		log_error("queue: no such message %s where it could be", id);
+		return MAILCTL_FAIL;
+	}
+	printf("%zu message%s\n", done, done == 1 ? "" : "s");
+	return MAILCTL_OK;
+}
+
+static int mailctl_queue_op_delete(const char *sub, const char *id)
+{
+	char *path = mem_printf("%s/%s/%s", mailctl_queue_dir(), sub, id);
+	int r = unlink(path);
+
+	if (r < 0 && errno != ENOENT)
+		log_error("unlink %s: %s", path, strerror(errno));
+	else if (r == 0)
+		log_info("%s: removed from %s/ by the administrator", id, sub);
+	mem_free(path);
+	return r;
+}
+
+static int mailctl_queue_op_move(const char *sub, const char *id, const char *to)
+{
+	int r = queue_file_move(mailctl_queue_dir(), id, sub, to);
+
+	if (r < 0 && errno != ENOENT)
+		log_error("%s: move from %s/ to %s/: %s", id, sub, to, strerror(errno));
+	else if (r == 0)
+		log_info("%s: moved from %s/ to %s/ by the administrator", id, sub, to);
+	return r;
+}
+
+static int mailctl_queue_op_hold(const char *sub, const char *id)
+{
+	return mailctl_queue_op_move(sub, id, "hold");
+}
+
+static int mailctl_queue_op_release(const char *sub, const char *id)
+{
+	return mailctl_queue_op_move(sub, id, "incoming");
+}
+
+int mailctl_cmd_queue(int argc, char **argv)
+{
+	static const char *const waiting[] = { "incoming", "active", "deferred",
+					       "hold", NULL };
+	static const char *const schedulable[] = { "incoming", "active",
+						   "deferred", NULL };
+	static const char *const held[] = { "hold", NULL };
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	int r;
+
+	if (sub == NULL)
+		mailctl_usage_error("queue: give a subcommand");
+	if (strcmp(sub, "list") == 0 && argc == 2)
+		return mailctl_queue_list();
+	if (strcmp(sub, "show") == 0 && argc == 3)
+		return mailctl_queue_show(argv[2]);
+	if (strcmp(sub, "flush") == 0 && argc == 2)
+		return mailctl_queue_qmgr("flush", 0) < 0 ? MAILCTL_NOT_RUNNING :
+			MAILCTL_OK;
+	if (strcmp(sub, "reindex") == 0 && argc == 2) {
+		if (mailctl_queue_qmgr("reindex", 0) < 0) {
+			log_error("the index is rebuilt when qmgr starts");
+			return MAILCTL_NOT_RUNNING;
+		}
+		return MAILCTL_OK;
+	}
+	if (strcmp(sub, "delete") == 0 && argc == 3)
+		r = mailctl_queue_each(argv[2], waiting, mailctl_queue_op_delete);
+	else if (strcmp(sub, "hold") == 0 && argc == 3)
+		r = mailctl_queue_each(argv[2], schedulable, mailctl_queue_op_hold);
+	else if (strcmp(sub, "release") == 0 && argc == 3)
+		r = mailctl_queue_each(argv[2], held, mailctl_queue_op_release);
+	else
+		mailctl_usage_error("queue: unknown subcommand or wrong arguments");
+	/* qmgr, when it runs, takes released mail and refreshes its index. */
+	if (r == MAILCTL_OK && mailctl_queue_qmgr("reindex", 1) == 0)
+		mailctl_queue_qmgr("wakeup", 1);
+	return r;
+}
