@@ -1,0 +1,211 @@
+/* smtpd.c - the tern SMTP server: smtp, submission, smtps and submit.
+ *
+ * One binary serves every SMTP service of master.conf; what differs
+ * between them comes from -o overrides on the service line (DESIGN §1):
+ * smtpd_require_auth and smtpd_sender_login_match for submission,
+ * smtpd_tls_wrappermode for smtps, smtpd_local_submit for the UNIX socket
+ * public/submit.  It runs on the daemon skeleton as DAEMON_SINGLE: one
+ * client per process at a time, blocking streams with deadlines.
+ *
+ * Before the privilege drop (as root) it loads the TLS certificate and key
+ * and opens the alias databases; after it, it connects lazily to auth over
+ * private/auth for logins and recipient lookups.  Accepted messages become
+ * queue files in incoming/ (smtpd_queue.c); qmgr takes them from there.
+ *
+ * SECURITY: runs as mail_owner with no capabilities, optionally chrooted
+ * to the queue directory.  Everything a client sends is untrusted: command
+ * lines are parsed by lib/smtp_parse.c with fixed limits, message content
+ * is streamed to disk and never interpreted beyond header field names.
+ * Passwords pass through to auth and are never logged.  auth and qmgr are
+ * trusted peers reached over the private/ sockets.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "mem.h"
+#include "sock.h"
+#include "smtpd.h"
+
+smtpd_conf_t smtpd_conf;
+
+/* TLS needs the key, which only root may read: load it before the drop.
+ * A missing certificate means no STARTTLS, which is logged once; a
+ * wrapper-mode service cannot work without one. */
+static void smtpd_load_tls(void)
+{
+	const char *cert = config_str("smtpd_tls_cert_file");
+	const char *key = config_str("smtpd_tls_key_file");
+	char *err = NULL;
+
+	smtpd_conf.tls_wrapper = config_bool("smtpd_tls_wrappermode");
+	if (cert[0] == '\0' || key[0] == '\0') {
+		if (smtpd_conf.tls_wrapper)
+			log_fatal("service %s: smtpd_tls_wrappermode needs "
+				  "smtpd_tls_cert_file and smtpd_tls_key_file",
+				  daemon_service());
+		return;
+	}
+	smtpd_conf.tls = tls_server_ctx(cert, key, &err);
+	if (smtpd_conf.tls == NULL) {
+		if (smtpd_conf.tls_wrapper)
+			log_fatal("service %s: TLS: %s", daemon_service(), err);
+		log_warn("TLS not offered: %s", err);
+		mem_free(err);
+	}
+}
+
+/* alias_maps files, each compiled into FILE.db; a missing one is only a
+ * warning (mailctl newaliases makes it). */
+static void smtpd_open_aliases(void)
+{
+	char **files = config_list("alias_maps");
+	size_t n = 0;
+
+	while (files[n] != NULL)
+		n++;
+	smtpd_conf.aliases = mem_reallocarray(NULL, n + 1, sizeof(map_t *));
+	for (size_t i = 0; i < n; i++) {
+		char *path = mem_printf("%s.db", files[i]);
+		char *err = NULL;
+		map_t *m = map_open(path, MAP_RDONLY, &err);
+
+		if (m == NULL) {
+			log_warn("alias map %s: %s", path, err);
+			mem_free(err);
+		} else {
+			smtpd_conf.aliases[smtpd_conf.naliases++] = m;
+		}
+		mem_free(path);
+	}
+	config_list_free(&files);
+}
+
+static enum smtpd_plaintext smtpd_parse_plaintext(void)
+{
+	const char *v = config_str("auth_plaintext");
+
+	if (strcasecmp(v, "never") == 0)
+		return SMTPD_PLAIN_NEVER;
+	if (strcasecmp(v, "always") == 0)
+		return SMTPD_PLAIN_ALWAYS;
+	if (strcasecmp(v, "loopback") != 0)
+		log_fatal("auth_plaintext: \"%s\" is not never, loopback or always", v);
+	return SMTPD_PLAIN_LOOPBACK;
+}
+
+static void smtpd_pre_drop(void)
+{
+	char *err = NULL;
+
+	smtpd_load_tls();
+	smtpd_open_aliases();
+	smtpd_conf.mynetworks = cidr_parse(config_str("mynetworks"), &err);
+	if (smtpd_conf.mynetworks == NULL)
+		log_fatal("mynetworks: %s", err);
+}
+
+static unsigned long long smtpd_size_param(const char *name)
+{
+	long long v = config_size(name);
+
+	if (v < 0)
+		log_fatal("%s: must not be negative", name);
+	return (unsigned long long) v;
+}
+
+static int smtpd_seconds_param(const char *name)
+{
+	long v = config_time(name);
+
+	if (v <= 0 || v > 86400)
+		log_fatal("%s: must be between 1s and 1d", name);
+	return (int) v;
+}
+
+/* After the drop: everything else, and the paths as seen from here. */
+static void smtpd_post_drop(void)
+{
+	char *auth_path;
+
+	smtpd_conf.sasl_enable = config_bool("smtpd_sasl_auth_enable");
+	smtpd_conf.require_auth = config_bool("smtpd_require_auth");
+	smtpd_conf.login_match = config_bool("smtpd_sender_login_match");
+	smtpd_conf.add_headers = config_bool("smtpd_add_missing_headers");
+	smtpd_conf.local_submit = config_bool("smtpd_local_submit");
+	smtpd_conf.auth_header = config_bool("smtpd_sasl_authenticated_header");
+	smtpd_conf.expn = config_bool("smtpd_expn_enable");
+	smtpd_conf.plaintext = smtpd_parse_plaintext();
+	smtpd_conf.timeout = smtpd_seconds_param("smtpd_timeout");
+	smtpd_conf.ipc_timeout = smtpd_seconds_param("ipc_timeout");
+	smtpd_conf.hard_error_limit = config_int("smtpd_hard_error_limit");
+	smtpd_conf.rcpt_limit = config_int("smtpd_recipient_limit");
+	smtpd_conf.hop_limit = config_int("hopcount_limit");
+	smtpd_conf.size_limit = smtpd_size_param("message_size_limit");
+	smtpd_conf.line_max = smtpd_size_param("smtpd_max_line_length");
+	smtpd_conf.header_hold = smtpd_size_param("header_size_limit");
+	smtpd_conf.minfree = smtpd_size_param("queue_minfree");
+	if (smtpd_conf.line_max < 998)
+		log_fatal("smtpd_max_line_length: must be at least 998 "
+			  "(RFC 5321 §4.5.3.1.6)");
+	if (smtpd_conf.rcpt_limit < 1)
+		log_fatal("smtpd_recipient_limit: must be at least 1");
+	smtpd_conf.banner = mem_strdup(config_str("smtpd_banner"));
+	smtpd_conf.myhostname = mem_strdup(config_str("myhostname"));
+	smtpd_conf.myorigin = mem_strdup(config_str("myorigin"));
+	smtpd_conf.delimiter = mem_strdup(config_str("recipient_delimiter"));
+	smtpd_conf.mydestination = config_list("mydestination");
+	smtpd_conf.queue_dir = smtpd_queue_path("");
+	if (smtpd_conf.local_submit && smtpd_conf.tls_wrapper)
+		log_fatal("service %s: smtpd_local_submit and "
+			  "smtpd_tls_wrappermode exclude each other",
+			  daemon_service());
+	auth_path = smtpd_queue_path(AUTH_SOCKET);
+	smtpd_conf.auth = auth_client_new(auth_path, smtpd_conf.ipc_timeout);
+	mem_free(auth_path);
+}
+
+static void smtpd_serve(daemon_client_t *client)
+{
+	stream_t *s;
+	uid_t uid = (uid_t) -1;
+	pid_t pid;
+	gid_t gid;
+	int local = 0;
+
+	if (smtpd_conf.local_submit) {
+		/* The submitter is whoever the kernel says is on the other
+		 * end; a socket without credentials is refused. */
+		if (sock_peer_cred(client->fd, &pid, &uid, &gid) < 0) {
+			log_warn("service %s: no peer credentials: %s; "
+				 "connection refused", client->service,
+				 strerror(errno));
+			return;
+		}
+		local = 1;
+	}
+	s = stream_open(client->fd);
+	client->fd = -1;
+	stream_set_timeout(s, smtpd_conf.timeout);
+	smtpd_session_run(s, client->service, client->addr, local, uid);
+	stream_close(&s);
+}
+
+int main(int argc, char **argv)
+{
+	static const daemon_spec_t spec = {
+		.program = "smtpd",
+		.mode = DAEMON_SINGLE,
+		.user_param = "mail_owner",
+		.pre_drop = smtpd_pre_drop,
+		.post_drop = smtpd_post_drop,
+		.serve = smtpd_serve,
+	};
+
+	daemon_main(argc, argv, &spec);
+}

@@ -1,0 +1,207 @@
+/* smtpd_queue.c - queue files for accepted messages, and qmgr's wake-up.
+ *
+ * A message becomes a queue file through lib/queue.h (DESIGN §4): the
+ * envelope and the content are streamed into tmp/, and only after
+ * queue_writer_commit() (fsync, link into incoming/, fsync of incoming/)
+ * returned 0 does the client hear 250.  A file that was not committed is
+ * removed, so nothing half-written is ever delivered.  Then qmgr is poked
+ * over private/qmgr; a lost poke only delays delivery (qmgr also scans).
+ *
+ * The envelope, one attr record (attr.h): sender ("" for <>);
+ * rcpt, rcpt_orcpt, rcpt_notify as parallel lists (empty values where the
+ * client gave none); ret, envid, body, smtputf8 when given; client_addr,
+ * client_name, helo, proto, service, arrival (epoch seconds); tls
+ * ("VERSION/CIPHER"), auth_user and submit_uid when they apply.
+ *
+ * Free space: before MAIL and before DATA/BDAT the file system of the
+ * queue must have queue_minfree bytes free (0: 1.5 x message_size_limit)
+ * plus the size the client declared; otherwise, and when a write fails
+ * with ENOSPC or EDQUOT, the answer is 452 4.3.1.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+#include "attr.h"
+#include "daemon.h"
+#include "config.h"
+#include "deliver_proto.h"
+#include "log.h"
+#include "mem.h"
+#include "sock.h"
+#include "smtpd.h"
+
+char *smtpd_queue_path(const char *sub)
+{
+	if (daemon_chrooted())
+		return mem_printf("/%s", sub);
+	if (sub[0] == '\0')
+		return mem_strdup(config_str("queue_directory"));
+	return mem_printf("%s/%s", config_str("queue_directory"), sub);
+}
+
+int smtpd_queue_space_ok(unsigned long long size)
+{
+	unsigned long long need = smtpd_conf.minfree, avail;
+	struct statvfs st;
+
+	if (need == 0)
+		need = smtpd_conf.size_limit / 2 * 3;
+	if (statvfs(smtpd_conf.queue_dir, &st) < 0) {
+		log_warn("statvfs %s: %s", smtpd_conf.queue_dir, strerror(errno));
+		return 0;
+	}
+	avail = (unsigned long long) st.f_bavail * st.f_frsize;
+	return avail >= need && avail - need >= size;
+}
+
+void smtpd_queue_error_reply(smtpd_session_t *sess, const char *id, int err)
+{
+	log_warn("%s: queue file for %s: %s", id ? id : "NOQUEUE",
+		 buf_str(&sess->client), strerror(err));
+	if (err == ENOSPC || err == EDQUOT)
+		smtpd_reply(sess, "452 4.3.1 Insufficient system storage");
+	else
+		smtpd_reply(sess, "451 4.3.0 Error: queue file write error");
+}
+
+static void smtpd_queue_envelope(smtpd_session_t *sess, attr_t *env)
+{
+	const smtp_mail_t *m = &sess->mail;
+
+	attr_add(env, "sender", buf_str(&m->addr));
+	for (size_t i = 0; i < sess->nrcpts; i++) {
+		attr_add(env, "rcpt", sess->rcpts[i].addr);
+		attr_add(env, "rcpt_orcpt", sess->rcpts[i].orcpt);
+		attr_add(env, "rcpt_notify", sess->rcpts[i].notify);
+	}
+	if (m->ret != SMTP_RET_NONE)
+		attr_add(env, "ret", m->ret == SMTP_RET_FULL ? "FULL" : "HDRS");
+	if (m->has_envid)
+		attr_add(env, "envid", buf_str(&m->envid));
+	if (m->body != SMTP_BODY_NONE)
+		attr_add(env, "body", m->body == SMTP_BODY_7BIT ? "7BIT" : "8BITMIME");
+	if (m->smtputf8)
+		attr_add(env, "smtputf8", "yes");
+	attr_add(env, "client_addr", sess->addr);
+	attr_add(env, "client_name", sess->local ? "localhost" : "unknown");
+	attr_add(env, "helo", buf_str(&sess->helo));
+	attr_add(env, "proto", smtpd_protocol(sess));
+	if (stream_is_tls(sess->s))
+		attr_addf(env, "tls", "%s/%s", stream_tls_version(sess->s),
+			  stream_tls_cipher(sess->s));
+	if (sess->auth_user.len > 0)
+		attr_add(env, "auth_user", buf_str(&sess->auth_user));
+	if (sess->local)
+		attr_add_long(env, "submit_uid", (long) sess->uid);
+	attr_add(env, "service", sess->service);
+	attr_add_long(env, "arrival", (long) time(NULL));
+}
+
+smtpd_msg_t *smtpd_queue_start(smtpd_session_t *sess)
+{
+	queue_writer_t *w;
+	buf_t received = BUF_INIT, extra = BUF_INIT;
+	const char *id;
+	int err;
+
+	if (!smtpd_queue_space_ok(sess->mail.has_size ? sess->mail.size : 0)) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	if ((w = queue_writer_open(smtpd_conf.queue_dir)) == NULL)
+		return NULL;
+	id = queue_writer_id(w);
+	smtpd_queue_envelope(sess, queue_writer_envelope(w));
+	smtpd_received_header(sess, id, time(NULL), &received);
+	if (queue_writer_content(w, received.data, received.len) < 0) {
+		err = errno;
+		queue_writer_free(&w);
+		buf_release(&received);
+		errno = err;
+		return NULL;
+	}
+	buf_release(&received);
+	if (sess->auth_user.len > 0)
+		buf_printf(&extra, ", sasl_username=%s", buf_str(&sess->auth_user));
+	if (sess->local)
+		buf_printf(&extra, ", uid=%ld", (long) sess->uid);
+	log_info("%s: client=%s%s", id, buf_str(&sess->client), buf_str(&extra));
+	buf_release(&extra);
+	return smtpd_msg_new(w, smtpd_conf.add_headers || smtpd_conf.local_submit);
+}
+
+void smtpd_queue_finish(smtpd_session_t *sess, smtpd_msg_t **mp)
+{
+	smtpd_msg_t *m = *mp;
+	queue_writer_t *w = smtpd_msg_writer(m);
+	char *id = mem_strdup(queue_writer_id(w));
+	buf_t reply = BUF_INIT;
+
+	switch (smtpd_msg_finish(m)) {
+	case SMTPD_MSG_TOOBIG:
+		buf_set(&reply, "552 5.3.4 Error: message file too big");
+		break;
+	case SMTPD_MSG_LINE:
+		buf_printf(&reply, "552 5.3.4 Error: message has a line longer "
+			   "than %llu octets", smtpd_conf.line_max);
+		break;
+	case SMTPD_MSG_HOPS:
+		buf_set(&reply, "554 5.4.6 Error: too many hops");
+		break;
+	case SMTPD_MSG_IO:
+		smtpd_queue_error_reply(sess, id, smtpd_msg_errno(m));
+		goto out;
+	default:
+		if (queue_writer_commit(w) < 0) {
+			smtpd_queue_error_reply(sess, id, errno);
+			goto out;
+		}
+		log_info("%s: from=<%s>, size=%zu, nrcpt=%zu (queued)", id,
+			 buf_str(&sess->mail.addr), queue_writer_content_len(w),
+			 sess->nrcpts);
+		smtpd_reply(sess, "250 2.0.0 Ok: queued as %s", id);
+		/* The client has its answer before qmgr is asked anything. */
+		stream_flush(sess->s);
+		smtpd_queue_wakeup(id);
+		goto out;
+	}
+	smtpd_log_reject(sess, id, "END-OF-MESSAGE", buf_str(&reply), NULL);
+	smtpd_reply(sess, "%s", buf_str(&reply));
+out:
+	smtpd_msg_free(mp);
+	buf_release(&reply);
+	mem_free(id);
+}
+
+void smtpd_queue_wakeup(const char *id)
+{
+	char *path = smtpd_queue_path(QMGR_SOCKET);
+	attr_t *req, *reply;
+	stream_t *s;
+	int fd = sock_connect_unix(path, smtpd_conf.ipc_timeout);
+
+	if (fd < 0) {
+		log_warn("%s: cannot wake qmgr: %s: %s", id, path, strerror(errno));
+		mem_free(path);
+		return;
+	}
+	s = stream_open(fd);
+	stream_set_timeout(s, smtpd_conf.ipc_timeout);
+	req = attr_new();
+	reply = attr_new();
+	attr_add(req, "request", "wakeup");
+	attr_add(req, "id", id);
+	if (attr_hello_write(s, QMGR_PROTO, QMGR_VERSION) != ATTR_OK ||
+	    attr_write(s, req) != ATTR_OK || attr_read(s, reply) != ATTR_OK ||
+	    attr_get(reply, "status") == NULL ||
+	    strcmp(attr_get(reply, "status"), "ok") != 0)
+		log_warn("%s: qmgr wake-up via %s failed: %s", id, path,
+			 stream_status(s) != STREAM_OK ? stream_strerror(s) :
+			 "bad reply");
+	attr_free(&req);
+	attr_free(&reply);
+	stream_close(&s);
+	mem_free(path);
+}

@@ -1,0 +1,365 @@
+/* smtpd_session.c - one SMTP session: state, replies and the command loop.
+ *
+ * The session is an explicit state (SMTPD_S_*, the states of RFC 5321
+ * §4.1.4); the command table says which states each command is allowed
+ * in, and a command in any other state gets 503 5.5.1 without reaching
+ * its handler.  Transitions happen in the handlers, the transaction is
+ * forgotten in one place (smtpd_transaction_reset).
+ *
+ * Replies are buffered and go out when the session has to wait for input,
+ * so a pipelined batch (RFC 2920) is answered in one write.  Every reply
+ * but the greeting and the HELO/EHLO success carries an enhanced status
+ * code (RFC 2034 §3 exempts exactly those two, RFC 3463 defines them).
+ *
+ * Waiting for a command is done here, not in the stream, in slices of a
+ * second, so that a stop request (daemon_stopping) is answered with 421
+ * 4.3.2 even while the client is idle, and an idle client gets 421 4.4.2
+ * when smtpd_timeout passes (a stream timeout would be sticky and leave
+ * no way to say so).
+ *
+ * SECURITY: all input is untrusted; a line longer than the longest command
+ * allowed is answered 500 5.5.2 and skipped up to its end, and after
+ * smtpd_hard_error_limit error replies the client is disconnected.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "mem.h"
+#include "sock.h"
+#include "smtpd.h"
+
+/* The longest line read as a command: MAIL with every parameter. */
+#define SMTPD_READ_MAX SMTP_MAIL_LINE_MAX
+
+typedef struct smtpd_command {
+	const char *name;
+	int states;		/* SMTPD_S_* in which it is allowed */
+	size_t line_max;	/* with CRLF (RFC 5321 §4.5.3.1.4) */
+	void (*handler)(smtpd_session_t *sess);
+} smtpd_command_t;
+
+#define ST_TRANS (SMTPD_S_MAIL | SMTPD_S_RCPT | SMTPD_S_BDAT)
+
+static const smtpd_command_t smtpd_commands[] = {
+	{ "EHLO", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_ehlo },
+	{ "HELO", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_helo },
+	{ "MAIL", SMTPD_S_HELO, SMTP_MAIL_LINE_MAX, smtpd_cmd_mail },
+	{ "RCPT", SMTPD_S_MAIL | SMTPD_S_RCPT, SMTP_RCPT_LINE_MAX, smtpd_cmd_rcpt },
+	{ "DATA", SMTPD_S_MAIL | SMTPD_S_RCPT, SMTP_LINE_MAX, smtpd_cmd_data },
+	/* BDAT must see every state: its chunk is read even when refused. */
+	{ "BDAT", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_bdat },
+	{ "RSET", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_rset },
+	{ "NOOP", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_noop },
+	{ "QUIT", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_quit },
+	{ "VRFY", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_vrfy },
+	{ "EXPN", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_expn },
+	{ "HELP", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_help },
+	{ "AUTH", SMTPD_S_HELO, SMTP_LINE_MAX, smtpd_cmd_auth },
+	{ "STARTTLS", SMTPD_S_INIT | SMTPD_S_HELO, SMTP_LINE_MAX, smtpd_cmd_starttls },
+	{ "SEND", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
+	{ "SOML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
+	{ "SAML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
+	{ "TURN", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
+	{ NULL, 0, 0, NULL },
+};
+
+void smtpd_reply(smtpd_session_t *sess, const char *fmt, ...)
+{
+	buf_t r = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&r, fmt, ap);
+	va_end(ap);
+	if (r.len > 0 && (r.data[0] == '4' || r.data[0] == '5'))
+		sess->errors++;
+	buf_puts(&r, "\r\n");
+	stream_write(sess->s, r.data, r.len);
+	buf_release(&r);
+}
+
+void smtpd_reply_part(smtpd_session_t *sess, int code, int last,
+		      const char *fmt, ...)
+{
+	buf_t r = BUF_INIT;
+	va_list ap;
+
+	buf_printf(&r, "%d%c", code, last ? ' ' : '-');
+	va_start(ap, fmt);
+	buf_vprintf(&r, fmt, ap);
+	va_end(ap);
+	if (last && code >= 400)
+		sess->errors++;
+	buf_puts(&r, "\r\n");
+	stream_write(sess->s, r.data, r.len);
+	buf_release(&r);
+}
+
+int smtpd_plaintext_ok(const smtpd_session_t *sess)
+{
+	switch (smtpd_conf.plaintext) {
+	case SMTPD_PLAIN_ALWAYS:
+		return 1;
+	case SMTPD_PLAIN_LOOPBACK:
+		/* A loopback client counts as secure, as in Dovecot (DESIGN §6). */
+		return stream_is_tls(sess->s) || sess->loopback;
+	default:
+		return stream_is_tls(sess->s);
+	}
+}
+
+int smtpd_auth_offered(const smtpd_session_t *sess)
+{
+	return smtpd_conf.sasl_enable && !sess->local && smtpd_plaintext_ok(sess);
+}
+
+const char *smtpd_protocol(const smtpd_session_t *sess)
+{
+	/* RFC 3848 (ESMTPA/ESMTPS/ESMTPSA) and RFC 6531 §3.7.3 (UTF8SMTP*). */
+	static const char *const names[2][4] = {
+		{ "ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA" },
+		{ "UTF8SMTP", "UTF8SMTPS", "UTF8SMTPA", "UTF8SMTPSA" },
+	};
+	int idx = (stream_is_tls(sess->s) ? 1 : 0) + (sess->auth_user.len ? 2 : 0);
+
+	if (!sess->esmtp)
+		return "SMTP";
+	return names[sess->mail.smtputf8 ? 1 : 0][idx];
+}
+
+void smtpd_log_reject(smtpd_session_t *sess, const char *id, const char *what,
+		      const char *reply, const char *rcpt)
+{
+	buf_t extra = BUF_INIT;
+
+	if (sess->state & (SMTPD_S_MAIL | SMTPD_S_RCPT | SMTPD_S_BDAT))
+		buf_printf(&extra, " from=<%s>", buf_str(&sess->mail.addr));
+	if (rcpt != NULL)
+		buf_printf(&extra, " to=<%s>", rcpt);
+	log_info("%s: reject: %s from %s: %s;%s proto=%s helo=<%s>",
+		 id ? id : "NOQUEUE", what, buf_str(&sess->client), reply,
+		 buf_str(&extra), smtpd_protocol(sess), buf_str(&sess->helo));
+	buf_release(&extra);
+}
+
+void smtpd_transaction_reset(smtpd_session_t *sess)
+{
+	for (size_t i = 0; i < sess->nrcpts; i++) {
+		mem_free(sess->rcpts[i].addr);
+		mem_free(sess->rcpts[i].orcpt);
+		mem_free(sess->rcpts[i].notify);
+	}
+	sess->nrcpts = 0;
+	smtpd_msg_free(&sess->msg);
+	buf_reset(&sess->mail.addr);
+	sess->mail.smtputf8 = 0;
+	sess->mail.has_size = 0;
+	sess->mail.has_envid = 0;
+	sess->mail.body = SMTP_BODY_NONE;
+	sess->mail.ret = SMTP_RET_NONE;
+	if (sess->state != SMTPD_S_INIT)
+		sess->state = SMTPD_S_HELO;
+}
+
+int smtpd_wait_input(stream_t *s, int stop_ok)
+{
+	int64_t deadline;
+	struct timespec ts;
+	int status;
+
+	if (stream_pending(s) > 0)
+		return STREAM_OK;
+	if ((status = stream_flush(s)) != STREAM_OK)
+		return status;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+		   (int64_t) smtpd_conf.timeout * 1000;
+	for (;;) {
+		struct pollfd pfd = { .fd = stream_fd(s), .events = POLLIN };
+		int64_t left;
+		int n;
+
+		if (stop_ok && daemon_stopping())
+			return SMTPD_SHUTDOWN;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = deadline - ((int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (left <= 0)
+			return STREAM_TIMEOUT;
+		n = poll(&pfd, 1, left > 1000 ? 1000 : (int) left);
+		if (n > 0)
+			return STREAM_OK;
+		if (n < 0 && errno != EINTR)
+			return STREAM_ERROR;
+	}
+}
+
+int smtpd_read_line(smtpd_session_t *sess, buf_t *line, size_t limit)
+{
+	int status = smtpd_wait_input(sess->s, 1);
+
+	buf_reset(line);
+	if (status != STREAM_OK)
+		return status;
+	stream_set_line_limit(sess->s, limit);
+	return stream_read_line(sess->s, line);
+}
+
+void smtpd_session_abort(smtpd_session_t *sess, int status)
+{
+	const char *after = sess->last_cmd ? sess->last_cmd : "CONNECT";
+
+	switch (status) {
+	case STREAM_TIMEOUT:
+		log_info("timeout after %s from %s", after, buf_str(&sess->client));
+		smtpd_reply(sess, "421 4.4.2 %s Error: timeout exceeded",
+			    smtpd_conf.myhostname);
+		break;
+	case SMTPD_SHUTDOWN:
+		log_info("shutdown: closing session of %s after %s",
+			 buf_str(&sess->client), after);
+		smtpd_reply(sess, "421 4.3.2 %s Service shutting down",
+			    smtpd_conf.myhostname);
+		break;
+	default:
+		if (stream_status(sess->s) == STREAM_EOF ||
+		    stream_status(sess->s) == STREAM_OK)
+			log_info("lost connection after %s from %s", after,
+				 buf_str(&sess->client));
+		else
+			log_info("lost connection after %s from %s: %s", after,
+				 buf_str(&sess->client), stream_strerror(sess->s));
+		break;
+	}
+	sess->done = 1;
+}
+
+static void smtpd_bad_sequence(smtpd_session_t *sess, const char *verb)
+{
+	if (sess->state == SMTPD_S_INIT)
+		smtpd_reply(sess, "503 5.5.1 Error: send HELO/EHLO first");
+	else if (strcmp(verb, "MAIL") == 0 || strcmp(verb, "AUTH") == 0 ||
+		 strcmp(verb, "STARTTLS") == 0)
+		smtpd_reply(sess, "503 5.5.1 Error: %s not allowed during a "
+			    "mail transaction", verb);
+	else if (sess->state == SMTPD_S_BDAT)
+		smtpd_reply(sess, "503 5.5.1 Error: %s not allowed during BDAT "
+			    "(RSET first)", verb);
+	else
+		smtpd_reply(sess, "503 5.5.1 Error: need MAIL command");
+}
+
+static void smtpd_dispatch(smtpd_session_t *sess)
+{
+	const smtpd_command_t *c;
+	const char *err;
+
+	err = smtp_cmd_parse(sess->line.data, sess->line.len, &sess->cmd);
+	if (err != NULL) {
+		sess->last_cmd = "UNKNOWN";
+		smtpd_reply(sess, "%s", err);
+		return;
+	}
+	for (c = smtpd_commands; c->name != NULL; c++)
+		if (strcmp(c->name, buf_str(&sess->cmd.verb)) == 0)
+			break;
+	if (c->name == NULL) {
+		sess->last_cmd = "UNKNOWN";
+		smtpd_reply(sess, "500 5.5.1 Error: command not recognized");
+		return;
+	}
+	sess->last_cmd = c->name;
+	sess->ncmds++;
+	if (sess->line.len > c->line_max) {
+		/* RFC 5321 §4.5.3.1.4; the session goes on (§4.5.3.1.9). */
+		smtpd_reply(sess, "500 5.5.2 Error: line too long");
+		return;
+	}
+	if (!(c->states & sess->state)) {
+		smtpd_bad_sequence(sess, c->name);
+		return;
+	}
+	c->handler(sess);
+}
+
+static void smtpd_session_init(smtpd_session_t *sess, stream_t *s,
+			       const char *service, const char *addr,
+			       int local, uid_t uid)
+{
+	memset(sess, 0, sizeof(*sess));
+	sess->s = s;
+	sess->service = service;
+	sess->addr = mem_strdup(addr);
+	sess->local = local;
+	sess->uid = uid;
+	sess->loopback = sock_addr_is_loopback(addr);
+	sess->state = SMTPD_S_INIT;
+	buf_init(&sess->client);
+	if (local)
+		buf_printf(&sess->client, "localhost[%s] uid=%ld", addr, (long) uid);
+	else
+		buf_printf(&sess->client, "unknown[%s]", addr);
+	smtp_cmd_init(&sess->cmd);
+	smtp_mail_init(&sess->mail);
+}
+
+static void smtpd_session_free(smtpd_session_t *sess)
+{
+	smtpd_transaction_reset(sess);
+	mem_free(sess->rcpts);
+	smtp_mail_release(&sess->mail);
+	smtp_cmd_release(&sess->cmd);
+	buf_release(&sess->line);
+	buf_release(&sess->helo);
+	buf_release(&sess->auth_user);
+	buf_release(&sess->client);
+	mem_free(sess->addr);
+}
+
+void smtpd_session_run(stream_t *s, const char *service, const char *addr,
+		       int local, uid_t uid)
+{
+	smtpd_session_t sess;
+
+	smtpd_session_init(&sess, s, service, addr, local, uid);
+	log_info("connect from %s", buf_str(&sess.client));
+	/* smtps: TLS from the first octet (RFC 8314 §3.3). */
+	if (smtpd_conf.tls_wrapper && stream_tls_accept(s, smtpd_conf.tls) != STREAM_OK) {
+		log_info("TLS handshake failed for %s: %s", buf_str(&sess.client),
+			 stream_strerror(s));
+		sess.done = 1;
+	}
+	if (!sess.done)
+		smtpd_reply(&sess, "220 %s", smtpd_conf.banner);
+	while (!sess.done) {
+		int status = smtpd_read_line(&sess, &sess.line, SMTPD_READ_MAX);
+
+		if (status == STREAM_TOOLONG) {
+			sess.last_cmd = "UNKNOWN";
+			smtpd_reply(&sess, "500 5.5.2 Error: line too long");
+		} else if (status != STREAM_OK) {
+			smtpd_session_abort(&sess, status);
+			break;
+		} else {
+			smtpd_dispatch(&sess);
+		}
+		if (!sess.done && sess.errors >= smtpd_conf.hard_error_limit) {
+			log_info("too many errors after %s from %s",
+				 sess.last_cmd ? sess.last_cmd : "CONNECT",
+				 buf_str(&sess.client));
+			smtpd_reply(&sess, "421 4.7.0 %s Error: too many errors",
+				    smtpd_conf.myhostname);
+			sess.done = 1;
+		}
+	}
+	stream_flush(s);
+	log_info("disconnect from %s commands=%ld errors=%ld",
+		 buf_str(&sess.client), sess.ncmds, sess.errors);
+	smtpd_session_free(&sess);
+}
