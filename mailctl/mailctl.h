@@ -91,6 +91,10 @@ int mailctl_control(const char *request, attr_t *reply, char **err_r);
  * mem-allocated (wipe and free it); fatal when none can be had. */
 char *mailctl_passwd_read(const char *address, int from_stdin);
 
+/* mailctl_check.c: as root, the problems of the system users and of what
+ * each role cannot reach, one line each. */
+void mailctl_check_roles(buf_t *problems);
+
 /* mailctl_check_master.c: problems of master.conf, one line each. */
 void mailctl_check_master(buf_t *problems);
 

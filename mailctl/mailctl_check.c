@@ -145,7 +145,7 @@ static void mailctl_check_private(const char *path, buf_t *problems)
 			   path, (unsigned) (st.st_mode & 07777));
 }
 
-static void mailctl_check_roles(buf_t *problems)
+void mailctl_check_roles(buf_t *problems)
 {
 	const char *users = config_str("user_database");
 	char **aliases = config_list("alias_maps");

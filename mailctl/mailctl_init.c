@@ -261,6 +261,23 @@ static void mailctl_init_tls(void)
 	mem_free(key);
 }
 
+/* The instance is only as reachable as the directories above it: a DIR
+ * under a private home or a mode 0700 temporary directory shuts the roles
+ * out, which the administrator should hear now rather than at start. */
+static void mailctl_init_warn_reach(void)
+{
+	buf_t problems = BUF_INIT;
+
+	mailctl_check_roles(&problems);
+	for (char *p = problems.data, *nl; p != NULL && *p; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		log_warn("%s", p);
+	}
+	buf_release(&problems);
+}
+
 static void mailctl_init_args(int argc, char **argv, struct mailctl_init *in)
 {
 	static const struct option longopts[] = {
@@ -353,6 +370,8 @@ int mailctl_cmd_init(int argc, char **argv)
 	log_set_dest(LOG_DEST_FILE, config_str("maillog_file"));
 	log_info("created instance %s (port base %ld%s)", in.dir, in.port_base,
 		 geteuid() == 0 ? ", system users and ownership set" : "");
+	if (geteuid() == 0)
+		mailctl_init_warn_reach();
 	printf("start it with: mailctl -c %s start\n", in.dir);
 
 	mem_free(alias_file);

@@ -27,7 +27,7 @@ static struct termios mailctl_tty_saved;
 
 static void mailctl_tty_restore(int signo)
 {
-	tcsetattr(mailctl_tty_fd, TCSAFLUSH, &mailctl_tty_saved);
+	tcsetattr(mailctl_tty_fd, TCSANOW, &mailctl_tty_saved);
 	signal(signo, SIG_DFL);
 	raise(signo);
 }
@@ -72,11 +72,16 @@ static int mailctl_passwd_prompt(int fd, const char *prompt, buf_t *out)
 	int r;
 
 	quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-	if (write(fd, prompt, strlen(prompt)) < 0 ||
-	    tcsetattr(fd, TCSAFLUSH, &quiet) < 0)
+	/* Echo off (dropping anything typed before) and only then the
+	 * prompt, so no answer can arrive while it would still be echoed
+	 * or be thrown away by the flush. */
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) < 0 ||
+	    write(fd, prompt, strlen(prompt)) < 0) {
+		tcsetattr(fd, TCSANOW, &mailctl_tty_saved);
 		return -1;
+	}
 	r = mailctl_passwd_line(fd, out);
-	tcsetattr(fd, TCSAFLUSH, &mailctl_tty_saved);
+	tcsetattr(fd, TCSANOW, &mailctl_tty_saved);
 	if (write(fd, "\n", 1) < 0)
 		r = -1;
 	return r;

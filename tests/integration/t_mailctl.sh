@@ -196,6 +196,54 @@ mailctl_rc user del ann@localhost
 t_eq "$RC" 1 "user del of a missing user exits 1"
 t_file_has "$INST/log/maillog" 'mailctl.*user ann@localhost: deleted' "user changes are logged"
 
+# ---- users: the password prompt on a terminal -----------------------------
+# drive_prompt ADDR FIRST SECOND: `user add ADDR` on a pseudo-terminal,
+# answering its two prompts; prints what the terminal showed.
+cat > "$T/drive_prompt.py" <<'PY'
+import os, pty, select, sys, time
+mc, inst, addr, first, second = sys.argv[1:6]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(mc, [mc, "-c", inst, "user", "add", addr])
+seen = b""
+def until(want, limit=10):
+    global seen
+    end = time.time() + limit
+    while want not in seen and time.time() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                data = os.read(fd, 1024)
+            except OSError:
+                return
+            if not data:
+                return
+            seen += data
+until(b"Password for " + addr.encode() + b": ")
+os.write(fd, first.encode() + b"\n")
+until(b"Again: ")
+os.write(fd, second.encode() + b"\n")
+until(b"\0", 3)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace").replace("\r", ""))
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 99)
+PY
+OUT=$(timeout 30 python3 "$T/drive_prompt.py" "$MC" "$INST" tty@example.org 'open sesame' 'open sesame' 2>&1)
+t_eq "$?" 0 "user add with the password typed twice on a terminal"
+t_match "$OUT" 'Password for tty@example.org: ' "the terminal shows the prompt"
+t_nomatch "$OUT" 'open sesame' "the password is not echoed"
+if python3 -W ignore -c 'import crypt' 2>/dev/null; then
+	check_pw 'open sesame' "$(awk '$1 == "tty@example.org" {print $2}' "$INST/users")" \
+		&& t_pass "the typed password is stored" || t_fail "the typed password is stored"
+fi
+OUT=$(timeout 30 python3 "$T/drive_prompt.py" "$MC" "$INST" tty2@example.org one two 2>&1)
+t_eq "$?" 1 "user add with two different passwords exits 1"
+t_match "$OUT" 'passwords differ' "user add says the passwords differ"
+t_nomatch "$(cat "$INST/users")" '^tty2@' "no user is added when the passwords differ"
+OUT=$(setsid "$MC" -c "$INST" user add tty3@example.org </dev/null 2>&1)
+t_eq "$?" 1 "user add without a terminal or --password-stdin exits 1"
+t_match "$OUT" 'use --password-stdin' "user add without a terminal points to --password-stdin"
+tmailctl user del tty@example.org >/dev/null 2>&1
+
 # ---- aliases ------------------------------------------------------------
 mailctl_rc alias add Sales ann@example.org, bob@example.org
 t_eq "$RC" 0 "alias add exits 0"
@@ -315,6 +363,11 @@ if t_is_root; then
 	mailctl_rc check
 	t_match "$OUT" "vmail_owner \\(vmail\\) cannot search directory $INST" "check names a directory on the way"
 	chmod 755 "$INST"
+
+	mkdir -m 700 "$T/private"
+	out=$("$MC" init "$T/private/inst" 2>&1)
+	t_match "$out" "warning: mail_owner \\(tern\\) cannot search directory $T/private" \
+		"init as root warns when the roles cannot reach the instance"
 else
 	t_skip "system users and ownership (needs root)"
 fi
