@@ -6,9 +6,15 @@
  * message is written behind a Return-Path: (the envelope sender) and a
  * Delivered-To: header by maildir_deliver(), which reports success only
  * after fsync of the file, the link into new/ and fsync of new/ - only
- * then does qmgr hear 2.0.0.
+ * then does qmgr hear 2.0.0.  A delivery killed half way leaves a file in
+ * tmp/; the next delivery to that Maildir removes it once the process
+ * named in it (the P<pid> of the Maildir name, on this host) is gone.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,6 +83,77 @@ static int local_deliver_loop(const buf_t *hdr, const char *addr)
 	return found;
 }
 
+/* Is pid gone?  A zombie (killed, not yet reaped) is gone too. */
+static int local_deliver_pid_gone(pid_t pid)
+{
+	char *path, state = 0;
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) < 0)
+		return errno == ESRCH;
+	path = mem_printf("/proc/%ld/stat", (long) pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	mem_free(path);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		char *paren;
+
+		buf[n] = '\0';
+		paren = strrchr(buf, ')');
+		if (paren != NULL && paren[1] == ' ')
+			state = paren[2];
+	}
+	return state == 'Z';
+}
+
+/* Is tmp/name a file a delivery process of this host left behind? */
+static int local_deliver_abandoned(const char *name, const char *host)
+{
+	const char *p = strchr(name, 'P'), *q, *h;
+	char *end;
+	long pid;
+
+	if (p == NULL || (q = strchr(p, 'Q')) == NULL ||
+	    (h = strchr(q, '.')) == NULL || strcmp(h + 1, host) != 0)
+		return 0;
+	pid = strtol(p + 1, &end, 10);
+	if (end != q || pid <= 0)
+		return 0;
+	return local_deliver_pid_gone((pid_t) pid);
+}
+
+static void local_deliver_clean_tmp(const char *mailbox)
+{
+	char *tmp = mem_printf("%s/tmp", mailbox);
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	for (char *c = host; *c; c++)
+		if (*c == '/' || *c == ':' || *c == ',')
+			*c = '_';
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char *path;
+
+		if (de->d_name[0] == '.' || !local_deliver_abandoned(de->d_name, host))
+			continue;
+		path = mem_printf("%s/%s", tmp, de->d_name);
+		unlink(path);
+		mem_free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	mem_free(tmp);
+}
+
 void local_deliver_one(const local_req_t *req, local_rcpt_t *r,
 		       const buf_t *hdr)
 {
@@ -89,6 +166,7 @@ void local_deliver_one(const local_req_t *req, local_rcpt_t *r,
 		buf_puts(&r->text, r->lower);
 		return;
 	}
+	local_deliver_clean_tmp(r->mailbox);
 	buf_printf(&prefix, "Return-Path: <%s>\nDelivered-To: %s\n", req->sender,
 		   r->lower);
 	if (maildir_deliver(r->mailbox, prefix.data, prefix.len, req->fd,

@@ -1,0 +1,131 @@
+# t_local.sh - local delivery into Maildirs: exact content with Return-Path
+# and Delivered-To, user+tag and mixed case, unknown users and mail loops
+# bounced as RFC 3464 reports, the null sender never bounced, and a
+# delivery killed half way recovered with nothing lost and no temporary
+# files left.  Messages go into the queue with tests/tools/qinject (the
+# way smtpd commits them) and qmgr hands them to local.
+. "$(dirname "$0")/lib.sh"
+
+t_instance
+t_set queue_run_delay 1s
+t_set minimal_backoff_time 1s
+t_set maximal_backoff_time 2s
+cat >> "$INST/master.conf" <<'EOF'
+auth             unix  -       -       n       1       auth
+qmgr             unix  -       -       n       1       qmgr
+local            unix  -       n       n       -       local
+EOF
+for u in bob alice; do
+	echo "pw-$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1
+done
+t_start
+
+MAIL=$INST/mail/localhost
+QDIR=$INST/queue
+
+inject() { "$TERN_BIN/qinject" -q "$QDIR" "$@"; }
+count_new() { find "$MAIL/$1/new" -type f 2>/dev/null | wc -l; }
+wait_new() { t_wait 15 sh -c "[ \$(find '$MAIL/$1/new' -type f 2>/dev/null | wc -l) -ge $2 ]"; }
+queue_empty() { [ -z "$(find "$QDIR/incoming" "$QDIR/active" "$QDIR/deferred" -type f)" ]; }
+newest() { ls -t "$MAIL/$1/new"/* 2>/dev/null | head -n 1; }
+
+# 1. One message, byte-exact behind the two added header lines.
+printf 'From: alice@localhost\r\nSubject: one\r\n\r\nline 1\r\n.leading dot\r\n\r\nlast\r\n' |
+	inject -f alice@localhost bob@localhost >/dev/null
+wait_new bob 1
+f=$(newest bob)
+expect=$(printf 'Return-Path: <alice@localhost>\nDelivered-To: bob@localhost\nFrom: alice@localhost\nSubject: one\n\nline 1\n.leading dot\n\nlast\n')
+t_eq "$(cat "$f")" "$expect" "delivered content is exact, behind Return-Path and Delivered-To"
+t_match "$(basename "$f")" ',S=[0-9]+,W=[0-9]+$' "Maildir name carries ,S= and ,W="
+size=$(stat -c %s "$f")
+t_match "$(basename "$f")" ",S=$size," "the ,S= size is the size on disk"
+t_wait 10 queue_empty && t_pass "queue file removed after delivery" ||
+	t_fail "queue file removed after delivery" "$(find "$QDIR" -type f)"
+t_file_has "$INST/log/maillog" 'local\[[0-9]+\]: [0-9A-F]{21}: to=<bob@localhost>, relay=local, delay=[0-9.]+, dsn=2\.0\.0, status=sent \(delivered to maildir\)' \
+	"Postfix-like delivery log line"
+if t_is_root; then
+	t_eq "$(stat -c %U "$f")" "vmail" "the message belongs to vmail_owner"
+else
+	t_skip "mailbox ownership (needs root)"
+fi
+
+# 2. user+tag and mixed case go to the lower-case mailbox.
+n=$(count_new bob)
+echo "Subject: tag" | inject -f alice@localhost 'Bob+News@LocalHost' >/dev/null
+echo "Subject: case" | inject -f alice@localhost 'BOB@localhost' >/dev/null
+wait_new bob $((n + 2))
+t_eq "$(count_new bob)" "$((n + 2))" "user+tag and mixed case delivered to bob"
+t_eq "$(grep -l '^Delivered-To: bob+news@localhost$' "$MAIL"/bob/new/* | wc -l)" 1 \
+	"Delivered-To keeps the extension, in lower case"
+t_eq "$(find "$MAIL" -maxdepth 1 -name 'Bob*' | wc -l)" 0 "no mixed-case mailbox directory"
+
+# 3. Unknown user: a bounce to the (local) sender.
+a=$(count_new alice)
+printf 'Subject: to nobody\nMessage-ID: <m3@test>\n\nbody three\n' |
+	inject -f alice@localhost nobody@localhost >/dev/null
+wait_new alice $((a + 1))
+b=$(newest alice)
+t_file_has "$b" '^Return-Path: <>$' "bounce has the null sender"
+t_file_has "$b" '^Content-Type: multipart/report; report-type=delivery-status;' "bounce is a multipart/report"
+t_file_has "$b" '^Content-Type: message/delivery-status$' "bounce has a delivery-status part"
+t_file_has "$b" '^Final-Recipient: rfc822; nobody@localhost$' "bounce names the final recipient"
+t_file_has "$b" '^Action: failed$' "bounce says Action: failed"
+t_file_has "$b" '^Status: 5\.1\.1$' "bounce carries status 5.1.1"
+t_file_has "$b" '^Reporting-MTA: dns; ' "bounce has Reporting-MTA"
+t_file_has "$b" '^Arrival-Date: ' "bounce has Arrival-Date"
+t_file_has "$b" '^body three$' "bounce returns the original message"
+t_file_has "$INST/log/maillog" 'to=<nobody@localhost>, relay=local, .*dsn=5\.1\.1, status=bounced' \
+	"unknown user logged as bounced"
+
+# 4. The null sender's failure is logged, never bounced.
+a=$(count_new alice)
+echo "Subject: null" | inject -f '' ghost@localhost >/dev/null
+t_wait 10 grep -q 'to=<ghost@localhost>: no failure notice' "$INST/log/maillog"
+t_file_has "$INST/log/maillog" 'to=<ghost@localhost>: no failure notice' "null sender failure only logged"
+t_wait 10 queue_empty
+sleep 1
+t_eq "$(count_new alice)" "$a" "no bounce for a null-sender message"
+t_eq "$(find "$MAIL" -path '*/new/*' -type f | xargs grep -l '^Subject: null$' 2>/dev/null | wc -l)" 0 \
+	"the null-sender message went nowhere"
+
+# 5. Delivered-To loop: bounced with 5.4.6.
+a=$(count_new alice)
+n=$(count_new bob)
+printf 'Delivered-To: BOB@localhost\nSubject: looping\n\nloop\n' |
+	inject -f alice@localhost bob@localhost >/dev/null
+wait_new alice $((a + 1))
+b=$(newest alice)
+t_file_has "$b" '^Status: 5\.4\.6$' "mail loop bounced with 5.4.6"
+t_file_has "$b" 'mail forwarding loop for bob@localhost' "loop bounce says why"
+t_eq "$(count_new bob)" "$n" "the looping message was not delivered"
+
+# 6. kill -9 of local in the middle of a big delivery: recovered, nothing
+#    lost, nothing left in tmp/.
+T_SIGNALS_EXPECTED=1
+n=$(count_new bob)
+{ printf 'Subject: big\n\n'; head -c 40000000 /dev/zero | tr '\0' 'x' | fold -w 76; } >"$T/big.txt"
+inject -f alice@localhost bob@localhost <"$T/big.txt" >/dev/null
+if t_wait 20 sh -c "ls '$MAIL/bob/tmp/' | grep -q ."; then
+	victims=
+	for p in $(tmailctl status | awk '$1 == "local" { for (i = 9; i <= NF; i++) print $i }' | tr ',' ' '); do
+		victims="$victims $p $(ps -o pid= --ppid "$p")"
+	done
+	tmp_before=$(ls "$MAIL/bob/tmp" | wc -l)
+	kill -KILL $victims 2>/dev/null
+	t_pass "local killed while writing ($tmp_before file(s) in tmp/)"
+else
+	t_fail "local was caught mid-delivery" "no file appeared in tmp/"
+fi
+t_wait 20 grep -q 'status=deferred (delivery agent' "$INST/log/maillog" &&
+	t_pass "qmgr deferred the recipient of the killed delivery" ||
+	t_fail "qmgr deferred the recipient of the killed delivery"
+tmailctl queue flush >/dev/null 2>&1
+wait_new bob $((n + 1))
+t_wait 20 queue_empty
+t_eq "$(grep -l '^Subject: big$' "$MAIL"/bob/new/* | wc -l)" 1 "the big message delivered exactly once"
+t_eq "$(ls "$MAIL/bob/tmp" | wc -l)" 0 "Maildir tmp/ is empty after recovery"
+t_eq "$(ls "$QDIR/tmp" | wc -l)" 0 "queue tmp/ is empty after recovery"
+f=$(grep -l '^Subject: big$' "$MAIL"/bob/new/*)
+t_eq "$(tail -n +3 "$f" | cmp - "$T/big.txt" && echo same)" "same" "the big message is complete"
+
+t_done
