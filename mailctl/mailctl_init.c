@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,8 +87,10 @@ static void mailctl_init_mainconf(const struct mailctl_init *in, buf_t *out)
 		d, d, pb, pb, pb + 25, pb + 587, pb + 465, pb + 110, pb + 995,
 		pb + 143, pb + 993, d, d, buf_str(&daemon_dir), d);
 	if (in->domain != NULL)
-		buf_printf(out, "mydomain = %s\nmydestination = %s, $myhostname, localhost\n",
-			   in->domain, in->domain);
+		buf_printf(out, "mydomain = %s\n", in->domain);
+	if (in->domain != NULL && strcasecmp(in->domain, "localhost") != 0)
+		buf_printf(out, "mydestination = %s, $myhostname, localhost\n",
+			   in->domain);
 	else
 		buf_puts(out, "mydestination = localhost, $myhostname\n");
 	buf_puts(out,
