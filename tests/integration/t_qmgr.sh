@@ -1,0 +1,183 @@
+# t_qmgr.sh - the queue manager: aliases (one-to-many, nested, loops,
+# self-reference, user+tag), remote recipients deferred and visible,
+# DSN options (NOTIFY, ORCPT, RET), expiry and delay warnings, mailctl
+# queue list/show/hold/release/delete/flush/reindex, corrupt files, a
+# lost wake-up, and a qmgr killed and restarted with nothing lost.
+# Messages enter the queue through tests/tools/qinject, committed exactly
+# as smtpd commits them.
+. "$(dirname "$0")/lib.sh"
+
+t_instance
+t_set queue_run_delay 1s
+t_set minimal_backoff_time 1s
+t_set maximal_backoff_time 2s
+t_set delay_warning_time 1h
+cat >> "$INST/master.conf" <<'EOF'
+auth             unix  -       -       n       1       auth
+qmgr             unix  -       -       n       1       qmgr
+local            unix  -       n       n       -       local
+EOF
+for u in bob alice carol dave; do
+	echo "pw-$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1
+done
+tmailctl alias add team bob carol >/dev/null 2>&1
+tmailctl alias add all team dave@localhost bob >/dev/null 2>&1
+tmailctl alias add loop1 loop2 >/dev/null 2>&1
+tmailctl alias add loop2 loop1 >/dev/null 2>&1
+tmailctl alias add carol carol carol-archive@localhost >/dev/null 2>&1
+tmailctl alias add carol-archive dave >/dev/null 2>&1
+tmailctl alias add world bob remote@example.com >/dev/null 2>&1
+t_start
+
+MAIL=$INST/mail/localhost
+QDIR=$INST/queue
+
+inject() { "$TERN_BIN/qinject" -q "$QDIR" "$@"; }
+count_new() { find "$MAIL/$1/new" -type f 2>/dev/null | wc -l; }
+wait_new() { t_wait 15 sh -c "[ \$(find '$MAIL/$1/new' -type f 2>/dev/null | wc -l) -ge $2 ]"; }
+has_subject() { grep -l "^Subject: $2\$" "$MAIL/$1"/new/* 2>/dev/null | wc -l; }
+newest() { ls -t "$MAIL/$1/new"/* 2>/dev/null | head -n 1; }
+queue_idle() { [ -z "$(find "$QDIR/incoming" "$QDIR/active" -type f)" ]; }
+settle() { sleep 0.5; t_wait 15 queue_idle; sleep 0.5; }
+
+# 1. Aliases: one-to-many and nested, each user once.
+echo "Subject: to-all" | inject -f alice@localhost all@localhost >/dev/null
+settle
+t_eq "$(has_subject bob to-all)" 1 "nested alias: bob gets one copy (team and all name him)"
+t_eq "$(has_subject carol to-all)" 1 "nested alias: carol (self-reference) gets it"
+t_eq "$(has_subject dave to-all)" 1 "nested alias: dave gets one copy (direct and via carol-archive)"
+f=$(grep -l '^Subject: to-all$' "$MAIL"/bob/new/*)
+t_file_has "$f" '^Delivered-To: bob@localhost$' "alias target's Delivered-To is the final address"
+t_file_has "$INST/log/maillog" 'to=<bob@localhost>, orig_to=<all@localhost>, relay=local' \
+	"log line names the original recipient"
+
+# 2. user+tag of an alias, mixed case.
+echo "Subject: team-tag" | inject -f alice@localhost 'Team+Sub@LOCALHOST' >/dev/null
+settle
+t_eq "$(has_subject bob team-tag)$(has_subject carol team-tag)" 11 "alias+tag expands like the alias"
+
+# 3. A loop without a user: bounced, not looping forever.
+a=$(count_new alice)
+echo "Subject: loopy" | inject -f alice@localhost loop1@localhost >/dev/null
+wait_new alice $((a + 1))
+settle
+t_file_has "$(newest alice)" '^Status: 5\.1\.1$' "alias loop ends in a bounce"
+t_file_has "$(newest alice)" '^Original-Recipient: rfc822; loop1@localhost$' \
+	"bounce of an alias target names the original recipient"
+
+# 4. Remote recipient: deferred and visible; the local part is delivered.
+id=$(echo "Subject: world" | inject -f alice@localhost world@localhost)
+settle
+t_eq "$(has_subject bob world)" 1 "local target of a mixed alias delivered"
+list=$(tmailctl queue list 2>&1)
+t_match "$list" "$id +deferred .*<alice@localhost>" "queue list shows the deferred message"
+t_match "$list" "remote@example.com +\(4\.4\.1 no outbound transport" "queue list shows the remote recipient and why"
+t_nomatch "$list" "^ +bob@localhost" "delivered recipients are not listed"
+show=$(tmailctl queue show "$id" 2>&1)
+t_match "$show" "^state: deferred" "queue show: state"
+t_match "$show" "recipient: world@localhost +expanded" "queue show: the expanded alias"
+t_match "$show" "^Subject: world" "queue show: the message header"
+
+# 5. hold, release, flush, delete, reindex.
+tmailctl queue hold "$id" >/dev/null 2>&1
+t_eq "$(ls "$QDIR/hold")" "$id" "hold moves the file to hold/"
+t_match "$(tmailctl queue list)" "$id +hold " "queue list shows it held"
+sleep 2.5
+t_eq "$(ls "$QDIR/hold")" "$id" "a held message is never scheduled"
+tmailctl queue release "$id" >/dev/null 2>&1
+t_wait 10 sh -c "ls '$QDIR/deferred' | grep -q $id" && t_pass "release puts it back in the queue" ||
+	t_fail "release puts it back in the queue" "$(ls -R "$QDIR")"
+t_eq "$(has_subject bob world)" 1 "released message: bob not delivered twice"
+tmailctl queue flush >/dev/null 2>&1 && t_pass "queue flush accepted" || t_fail "queue flush accepted"
+t_file_has "$INST/log/maillog" 'flush requested' "qmgr heard the flush"
+tmailctl queue reindex >/dev/null 2>&1 && t_pass "queue reindex accepted" || t_fail "queue reindex accepted"
+t_wait 5 grep -q 'queue index rebuilt: 1 message$' "$INST/log/maillog" &&
+	t_pass "reindex counts the one queued message" ||
+	t_fail "reindex counts the one queued message" "$(grep 'index rebuilt' "$INST/log/maillog" | tail -2)"
+t_eq "$(has_subject bob world)" 1 "reindex redelivers nothing"
+tmailctl queue delete "$id" >/dev/null 2>&1
+t_wait 5 sh -c "! ls '$QDIR'/*/$id" 2>/dev/null
+t_match "$(tmailctl queue list)" "Mail queue is empty" "delete empties the queue"
+
+# 6. DSN: NOTIFY=NEVER, ORCPT and RET=HDRS.
+a=$(count_new alice)
+echo "Subject: never" | inject -f alice@localhost -N NEVER nobody@localhost >/dev/null
+settle
+t_eq "$(count_new alice)" "$a" "NOTIFY=NEVER: no bounce"
+printf 'Subject: hdrs\n\nsecret body\n' |
+	inject -f alice@localhost -R HDRS -o 'rfc822;Orig@Example.org' -E env-42 nobody@localhost >/dev/null
+wait_new alice $((a + 1))
+b=$(newest alice)
+t_file_has "$b" '^Original-Recipient: rfc822;Orig@Example.org$' "ORCPT becomes Original-Recipient"
+t_file_has "$b" '^Original-Envelope-Id: env-42$' "ENVID becomes Original-Envelope-Id"
+t_file_has "$b" '^Content-Type: text/rfc822-headers$' "RET=HDRS returns the header only"
+t_eq "$(grep -c '^secret body$' "$b")" 0 "RET=HDRS leaves the body out"
+
+# 7. Expiry and delay warning (arrival times in the past).
+a=$(count_new alice)
+old=$(( $(date +%s) - 6 * 86400 ))
+echo "Subject: ancient" | inject -f alice@localhost -a "$old" far@example.net >/dev/null
+t_wait 20 sh -c "grep -l '^Action: failed' '$MAIL'/alice/new/* 2>/dev/null | xargs grep -l 'far@example.net' | grep -q ." &&
+	t_pass "a message past maximal_queue_lifetime bounces" ||
+	t_fail "a message past maximal_queue_lifetime bounces"
+f=$(grep -l '^Action: failed' "$MAIL"/alice/new/* | xargs grep -l 'far@example.net' | head -n 1)
+t_file_has "$f" '^Status: 5\.4\.7$' "expiry status 5.4.7"
+t_file_has "$f" 'last problem: no outbound transport' "expiry says the last problem"
+settle
+aged=$(( $(date +%s) - 2 * 3600 ))
+echo "Subject: slow" | inject -f alice@localhost -a "$aged" slow@example.net >/dev/null
+t_wait 15 sh -c "grep -l '^Action: delayed' '$MAIL'/alice/new/* 2>/dev/null | xargs grep -l slow@example.net | grep -q ." &&
+	t_pass "delay warning after delay_warning_time" ||
+	t_fail "delay warning after delay_warning_time"
+f=$(grep -l '^Action: delayed' "$MAIL"/alice/new/* | xargs grep -l slow@example.net | head -n 1)
+t_file_has "$f" '^Will-Retry-Until: ' "delay warning says until when"
+sleep 3
+t_eq "$(grep -l '^Action: delayed' "$MAIL"/alice/new/* | xargs grep -l slow@example.net | wc -l)" 1 \
+	"the delay warning is sent once"
+tmailctl queue delete ALL >/dev/null 2>&1
+
+# 8. A corrupt file goes to corrupt/.
+printf 'garbage\n' >"$T/bad"
+bad=00000000000000000000A
+install -m 600 "$T/bad" "$QDIR/incoming/$bad"
+t_is_root && chown --reference="$QDIR/incoming" "$QDIR/incoming/$bad"
+t_wait 10 test -f "$QDIR/corrupt/$bad" && t_pass "a corrupt file is moved to corrupt/" ||
+	t_fail "a corrupt file is moved to corrupt/"
+t_file_has "$INST/log/maillog" "$bad: corrupt queue file" "corrupt file logged"
+
+# 9. A lost wake-up only delays: the periodic scan finds the file.
+n=$(count_new bob)
+echo "Subject: nowake" | inject -n -f alice@localhost bob@localhost >/dev/null
+wait_new bob $((n + 1))
+t_eq "$(has_subject bob nowake)" 1 "message without a wake-up delivered by the periodic scan"
+
+# 10. kill -9 of qmgr during a run of 200 messages: each delivered, at
+#     most duplicated, nothing left.
+T_SIGNALS_EXPECTED=1
+n=$(count_new dave)
+for i in $(seq 1 200); do
+	printf 'Subject: run-%d\n\nbody %d\n' "$i" "$i" | inject -f alice@localhost dave@localhost >/dev/null &
+	[ $((i % 20)) = 0 ] && wait
+	if [ "$i" = 100 ]; then
+		q=$(tmailctl status | awk '$1 == "qmgr" { print $9 }')
+		kill -KILL "$q" && t_pass "qmgr killed in the middle of the run (pid $q)"
+	fi
+done
+wait
+t_wait 30 sh -c "[ \$(tmailctl status | awk '\$1 == \"qmgr\" { print \$9 }') != $q ]"
+t_wait 60 sh -c "[ \$(find '$MAIL/dave/new' -type f | wc -l) -ge $((n + 200)) ]"
+settle
+missing=0
+dups=0
+for i in $(seq 1 200); do
+	c=$(has_subject dave "run-$i")
+	[ "$c" = 0 ] && missing=$((missing + 1))
+	[ "$c" -gt 1 ] && dups=$((dups + c - 1))
+done
+t_eq "$missing" 0 "after the qmgr crash every message is delivered"
+t_log "duplicates after the qmgr crash: $dups"
+t_eq "$(find "$QDIR/incoming" "$QDIR/active" "$QDIR/deferred" "$QDIR/tmp" -type f | wc -l)" 0 \
+	"nothing left in the queue after recovery"
+t_eq "$(ls "$MAIL/dave/tmp" | wc -l)" 0 "no temporary files left in the Maildir"
+
+t_done
