@@ -127,6 +127,7 @@ install: all
 	for p in $(filter-out mailctl,$(PROGS)); do \
 		install -m 0755 $(BINDIR)/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	install -m 0755 $(BINDIR)/mailctl $(DESTDIR)$(SBINDIR)/mailctl
+	ln -sf mailctl $(DESTDIR)$(SBINDIR)/sendmail
 	for f in conf/*; do \
 		sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 			$$f > $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist; \

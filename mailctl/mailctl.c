@@ -41,6 +41,7 @@ static const struct mailctl_command {
 	{ "user", mailctl_cmd_user, 1 },
 	{ "alias", mailctl_cmd_alias, 1 },
 	{ "newaliases", mailctl_cmd_newaliases, 1 },
+	{ "send", mailctl_cmd_send, 1 },
 	{ "queue", mailctl_cmd_queue, 1 },
 	{ NULL, NULL, 0 },
 };
@@ -62,6 +63,7 @@ static const char mailctl_usage_text[] =
 	"  alias add NAME TARGET...\n"
 	"  alias del NAME [TARGET...]\n"
 	"  newaliases                    compile the alias files\n"
+	"  send [-ti] [-f FROM] [RCPT...] submit the message on stdin\n"
 	"  queue list                    the mail queue, like mailq\n"
 	"  queue show ID                 a message's envelope and header\n"
 	"  queue delete|hold|release ID|ALL\n"
@@ -145,6 +147,12 @@ int main(int argc, char **argv)
 	mailctl_config_dir = getenv("TERN_CONFIG");
 	if (mailctl_config_dir == NULL || *mailctl_config_dir == '\0')
 		mailctl_config_dir = TERN_SYSCONFDIR;
+	/* Installed as sendmail too: under that name it is `mailctl send`. */
+	if (strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0],
+		   "sendmail") == 0) {
+		mailctl_load_config();
+		return mailctl_cmd_send(argc, argv);
+	}
 
 	/* Global options end at the command name ("+"). */
 	while ((c = mailctl_getopt(argc, argv, "+c:h", longopts)) != -1) {

@@ -45,6 +45,7 @@ int mailctl_cmd_check(int argc, char **argv);
 int mailctl_cmd_user(int argc, char **argv);
 int mailctl_cmd_alias(int argc, char **argv);
 int mailctl_cmd_newaliases(int argc, char **argv);
+int mailctl_cmd_send(int argc, char **argv);
 int mailctl_cmd_queue(int argc, char **argv);	/* mailctl_queue.c */
 
 /* mailctl_file.c: whole-file reads and atomic replacement. */
