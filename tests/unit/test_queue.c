@@ -1,5 +1,6 @@
 /* test_queue.c - unit tests for lib/queue.c: commit order, reading back,
  * result records and torn records. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -117,8 +118,49 @@ static void test_queue_roundtrip(void)
 	test_assert(queue_append(fd, 0, "notified", "rcpt", "2", NULL) == 0);
 	test_assert(queue_msg_read(fd, &m, &err) == 0);
 	test_assert(queue_msg_finished(&m));
+	test_assert(!m.resolved);
+	queue_msg_clear(&m);
+	test_assert(queue_append(fd, 1, "resolved", NULL) == 0);
+	test_assert(queue_msg_read(fd, &m, &err) == 0);
+	test_assert(m.resolved);
 	queue_msg_clear(&m);
 	close(fd);
+	test_end();
+}
+
+static void test_queue_move(void)
+{
+	char *a, *b, *d;
+	char id[QUEUE_ID_LEN + 1];
+	queue_writer_t *w = queue_writer_open(qdir);
+	int fd;
+
+	test_begin("queue: moves never overwrite and finish an interrupted move");
+	memcpy(id, queue_writer_id(w), sizeof(id));
+	attr_add(queue_writer_envelope(w), "rcpt", "b@y.org");
+	queue_writer_content(w, "x\n", 2);
+	test_assert(queue_writer_commit(w) == 0);
+	queue_writer_free(&w);
+	d = mem_printf("%s/active", qdir);
+	mkdir(d, 0700);
+	a = mem_printf("%s/incoming/%s", qdir, id);
+	b = mem_printf("%s/active/%s", qdir, id);
+	test_assert(queue_file_move(qdir, id, "incoming", "active") == 0);
+	test_assert(access(a, F_OK) < 0 && access(b, F_OK) == 0);
+	test_assert(queue_file_move(qdir, id, "incoming", "active") < 0 && errno == ENOENT);
+	test_assert(link(b, a) == 0);	/* a move cut short by a crash */
+	test_assert(queue_file_move(qdir, id, "incoming", "active") == 0);
+	test_assert(access(a, F_OK) < 0 && access(b, F_OK) == 0);
+	fd = open(a, O_WRONLY | O_CREAT | O_EXCL, 0600);	/* another file */
+	test_assert(fd >= 0);
+	close(fd);
+	test_assert(queue_file_move(qdir, id, "incoming", "active") < 0 && errno == EEXIST);
+	test_assert(access(a, F_OK) == 0 && access(b, F_OK) == 0);
+	unlink(a);
+	unlink(b);
+	mem_free(a);
+	mem_free(b);
+	mem_free(d);
 	test_end();
 }
 
@@ -154,7 +196,8 @@ static void test_queue_abort_and_corrupt(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_queue_ids, test_queue_roundtrip, test_queue_abort_and_corrupt, NULL,
+		test_queue_ids, test_queue_roundtrip, test_queue_abort_and_corrupt,
+		test_queue_move, NULL,
 	};
 	int r;
 

@@ -1,0 +1,141 @@
+/* test_qmgr_bounce.c - unit tests for qmgr/qmgr_bounce.c: the structure
+ * of RFC 3464 reports in an RFC 6522 multipart/report, the original
+ * returned whole or as its header, and foreign text kept on one line. */
+#include "../../lib/buf.h"
+#include "../../qmgr/qmgr_bounce.h"
+#include "test.h"
+
+static const char orig[] = "From: a@example.org\nSubject: hello\n\nthe body\n";
+
+static void compose(enum qmgr_dsn_action action, int headers_only, buf_t *out)
+{
+	static const qmgr_dsn_rcpt_t rcpts[] = {
+		{ "nobody@localhost", NULL, NULL, "5.1.1", "unknown user" },
+		{ "bob@localhost", "rfc822;Team@localhost", "team@localhost",
+		  "5.4.6", "loop\nInjected: header" },
+	};
+	qmgr_dsn_t d = {
+		.action = action, .id = "660D564FA364404772000",
+		.bounce_id = "660D564FA662D0460C000", .sender = "a@example.org",
+		.envid = "E1", .hostname = "mx.example.org", .arrival = 1000000000,
+		.now = 1000000060, .retry_until = 1000432000, .rcpts = rcpts,
+		.nrcpts = 2, .orig = orig, .orig_len = sizeof(orig) - 1,
+		.headers_only = headers_only,
+	};
+
+	buf_reset(out);
+	qmgr_bounce_compose(&d, out);
+}
+
+static int has_line(const buf_t *b, const char *line)
+{
+	const char *p = b->data;
+	size_t n = strlen(line);
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == b->data || p[-1] == '\n') && p[n] == '\n')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static size_t count(const buf_t *b, const char *s)
+{
+	size_t n = 0;
+
+	for (const char *p = b->data; (p = strstr(p, s)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void test_bounce_structure(void)
+{
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: multipart/report with three parts");
+	compose(QMGR_DSN_FAILED, 0, &b);
+	test_assert(has_line(&b, "To: <a@example.org>"));
+	test_assert(has_line(&b, "Subject: Undelivered Mail Returned to Sender"));
+	test_assert(has_line(&b, "Auto-Submitted: auto-replied"));
+	test_assert(has_line(&b, "MIME-Version: 1.0"));
+	test_assert(has_line(&b, "Content-Type: multipart/report; report-type=delivery-status;"));
+	test_assert(has_line(&b, "\tboundary=\"660D564FA662D0460C000/mx.example.org\""));
+	test_assert_int(count(&b, "\n--660D564FA662D0460C000/mx.example.org\n"), 3);
+	test_assert(has_line(&b, "--660D564FA662D0460C000/mx.example.org--"));
+	test_assert(has_line(&b, "Content-Type: message/delivery-status"));
+	test_assert(has_line(&b, "Content-Type: message/rfc822"));
+	buf_release(&b);
+	test_end();
+}
+
+static void test_bounce_fields(void)
+{
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: per-message and per-recipient fields (RFC 3464)");
+	compose(QMGR_DSN_FAILED, 0, &b);
+	test_assert(has_line(&b, "Reporting-MTA: dns; mx.example.org"));
+	test_assert(has_line(&b, "Original-Envelope-Id: E1"));
+	test_assert(strstr(b.data, "\nArrival-Date: ") != NULL);
+	test_assert(has_line(&b, "Final-Recipient: rfc822; nobody@localhost"));
+	test_assert(has_line(&b, "Status: 5.1.1"));
+	test_assert(has_line(&b, "Diagnostic-Code: X-Tern; unknown user"));
+	test_assert(has_line(&b, "Original-Recipient: rfc822;Team@localhost"));
+	test_assert_int(count(&b, "\nAction: failed\n"), 2);
+	test_assert_int(count(&b, "Will-Retry-Until"), 0);
+	buf_release(&b);
+	test_end();
+}
+
+static void test_bounce_text_one_line(void)
+{
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: foreign text cannot add header lines");
+	compose(QMGR_DSN_FAILED, 0, &b);
+	test_assert(!has_line(&b, "Injected: header"));
+	test_assert(has_line(&b, "Diagnostic-Code: X-Tern; loop Injected: header"));
+	buf_release(&b);
+	test_end();
+}
+
+static void test_bounce_original(void)
+{
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: RET=FULL returns the message, RET=HDRS its header");
+	compose(QMGR_DSN_FAILED, 0, &b);
+	test_assert(strstr(b.data, "message/rfc822\n\nFrom: a@example.org\n"
+			   "Subject: hello\n\nthe body\n\n--") != NULL);
+	compose(QMGR_DSN_FAILED, 1, &b);
+	test_assert(has_line(&b, "Content-Type: text/rfc822-headers"));
+	test_assert(strstr(b.data, "the body") == NULL);
+	test_assert(strstr(b.data, "Subject: hello\n") != NULL);
+	buf_release(&b);
+	test_end();
+}
+
+static void test_bounce_delayed(void)
+{
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: a delay warning says delayed and until when");
+	compose(QMGR_DSN_DELAYED, 1, &b);
+	test_assert(has_line(&b, "Subject: Delayed Mail (still being retried)"));
+	test_assert_int(count(&b, "\nAction: delayed\n"), 2);
+	test_assert_int(count(&b, "\nWill-Retry-Until: "), 2);
+	test_assert(strstr(b.data, "THIS IS A WARNING ONLY") != NULL);
+	buf_release(&b);
+	test_end();
+}
+
+int main(void)
+{
+	static void (*const tests[])(void) = {
+		test_bounce_structure, test_bounce_fields, test_bounce_text_one_line,
+		test_bounce_original, test_bounce_delayed, NULL,
+	};
+
+	return test_main(tests);
+}
