@@ -31,13 +31,12 @@ static void auth_pre_drop(void)
 static void auth_post_drop(void)
 {
 	/* Each new process forgets failures and tokens: a process that
-	 * retires after max_use clients would let a token issued by it
-	 * fail at its successor. */
-	if (config_int("max_use") != 0)
-		log_warn("max_use is %ld: auth should run with -o max_use=0 in "
+	 * retires after max_use clients or max_idle seconds would let a
+	 * token issued by it fail at its successor. */
+	if (config_int("max_use") != 0 || config_time("max_idle") != 0)
+		log_warn("auth should run with -o max_use=0 -o max_idle=0 in "
 			 "master.conf, or outstanding tokens and failure counts "
-			 "are lost whenever a new auth process takes over",
-			 config_int("max_use"));
+			 "are lost whenever a new auth process takes over");
 	auth_verify_init();
 	auth_request_init();
 	auth_conn_init();

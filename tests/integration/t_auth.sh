@@ -99,7 +99,7 @@ t_instance
 t_set auth_failure_delay 1s
 t_set auth_failure_delay_max 2s
 t_set auth_failure_limit 4
-t_set auth_failure_window 4s
+t_set auth_failure_window 8s
 t_set auth_token_ttl 3s
 SOCK=$INST/queue/private/auth
 echo 'Secret-Pw-Alice' | tmailctl user add alice@localhost --password-stdin \
@@ -110,7 +110,7 @@ HASH=$(openssl passwd -6 'Secret-Pw-Carol')
 echo "carol@localhost $HASH Apop-Secret-Carol" >> "$INST/users"
 echo 'Secret-Pw-Dave' | tmailctl user add dave@localhost --password-stdin \
 	>/dev/null 2>&1
-echo "auth unix - - n 1 auth -o max_use=0" >> "$INST/master.conf"
+echo "auth unix - - n 1 auth -o max_use=0 -o max_idle=0" >> "$INST/master.conf"
 t_start
 t_wait 10 test -S "$SOCK" || t_fail "auth socket appears"
 
@@ -209,7 +209,7 @@ areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
 areq verify $BAD client=198.51.100.9 >/dev/null
 fge 1.5 "$(elapsed)" && t_pass "a success resets the delay" ||
 	t_fail "a success resets the delay" "took $(elapsed) s"
-sleep 4
+sleep 8
 r=$(areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
 	client=198.51.100.7 service=smtp)
 t_eq "$r" "status=ok user=alice@localhost" "after the window the address may log in again"
@@ -295,5 +295,19 @@ if t_is_root; then
 else
 	t_skip "auth runs as ternauth without capabilities (needs root)"
 fi
+
+# ---- SIGHUP (how master retires a process): it leaves, a fresh one serves ----
+old=$(ps -o pid=,comm= --ppid "$(t_master_pid)" | awk '$2 == "auth" { print $1 }')
+kill -HUP "$old"
+if t_wait 10 sh -c "! kill -0 $old 2>/dev/null"; then
+	t_pass "auth leaves on SIGHUP"
+else
+	t_fail "auth leaves on SIGHUP" "pid $old still there"
+fi
+r=$(areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
+	client=192.0.2.70 service=smtp)
+t_eq "$r" "status=ok user=alice@localhost" "its successor answers"
+t_nomatch "$(t_maillog)" "auth.*warning: auth should run with" \
+	"no warning about max_use or max_idle with the documented service line"
 
 t_done

@@ -182,7 +182,7 @@ t_match "$(cat "$T/err")" "unreachable" "...with a clear message"
 if [ -x "$TERN_BIN/smtpd" ]; then
 	echo 'pw' | tmailctl user add rcpt@localhost --password-stdin >/dev/null 2>&1
 	cat >> "$INST/master.conf" <<EOF
-auth unix - - n 1 auth -o max_use=0
+auth unix - - n 1 auth -o max_use=0 -o max_idle=0
 submit unix n - n - smtpd -o smtpd_local_submit=yes
 EOF
 	t_start
