@@ -22,8 +22,7 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -103,6 +102,9 @@ static void smtpd_pre_drop(void)
 {
 	char *err = NULL;
 
+	/* The time zone file is out of reach in a chroot: load it now, for
+	 * the dates of Received and Date fields. */
+	tzset();
 	smtpd_load_tls();
 	smtpd_open_aliases();
 	smtpd_conf.mynetworks = cidr_parse(config_str("mynetworks"), &err);
