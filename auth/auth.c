@@ -42,6 +42,12 @@ static void auth_post_drop(void)
 	auth_conn_init();
 }
 
+/* smtpd and qmgr (mail_owner), local and the POP3/IMAP sessions
+ * (vmail_owner), the login roles (login_user); root for mailctl. */
+static const char *const auth_peers[] = {
+	"mail_owner", "vmail_owner", "login_user", NULL
+};
+
 static const daemon_spec_t auth_spec = {
 	.program = "auth",
 	.mode = DAEMON_MULTI,
@@ -52,6 +58,7 @@ static const daemon_spec_t auth_spec = {
 	.post_drop = auth_post_drop,
 	.accept_client = auth_conn_accept,
 	.on_reload = auth_conn_retire,
+	.peer_users = auth_peers,
 };
 
 int main(int argc, char **argv)
