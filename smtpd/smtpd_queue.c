@@ -125,8 +125,6 @@ smtpd_msg_t *smtpd_queue_start(smtpd_session_t *sess)
 	buf_release(&received);
 	if (sess->auth_user.len > 0)
 		buf_printf(&extra, ", sasl_username=%s", buf_str(&sess->auth_user));
-	if (sess->local)
-		buf_printf(&extra, ", uid=%ld", (long) sess->uid);
 	log_info("%s: client=%s%s", id, buf_str(&sess->client), buf_str(&extra));
 	buf_release(&extra);
 	return smtpd_msg_new(w, smtpd_conf.add_headers || smtpd_conf.local_submit);

@@ -10,7 +10,7 @@
 #   strict      $P26   smtpd_timeout 2s, 5 errors, 3 recipients,
 #                      10000-octet lines, EXPN on, no plaintext AUTH
 #   full        $P27   queue_minfree far beyond any disk
-#   chrooted    $P28   plain smtp, chroot y
+#   chrooted    $P28   plain smtp, chroot y, login named in Received
 #   auth
 # Users a@localhost (password secret-a) and b@localhost (secret-b); aliases
 # team -> a, b and alias-a -> a@localhost.  mynetworks is 192.0.2.0/24, so
@@ -39,7 +39,7 @@ strict:$P26 inet n - n - smtpd -o smtpd_timeout=2s -o smtpd_hard_error_limit=5
   -o smtpd_recipient_limit=3 -o smtpd_max_line_length=10000
   -o smtpd_expn_enable=yes -o auth_plaintext=never
 full:$P27 inet n - n - smtpd -o queue_minfree=100000g
-chrooted:$P28 inet n - y - smtpd
+chrooted:$P28 inet n - y - smtpd -o smtpd_sasl_authenticated_header=yes
 auth unix - - n 1 auth -o max_use=0
 EOF
 	{ printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
