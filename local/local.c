@@ -17,6 +17,7 @@
  * run as vmail_owner or as the system account, and refuse uid 0.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +118,18 @@ static void local_log(const local_req_t *req, const local_rcpt_t *r)
 			 buf_str(&r->dsn), status, buf_str(&r->text));
 }
 
+/* qmgr sends nothing after the request: a readable or hung-up socket
+ * means it went away, and a result it can no longer record would only
+ * become a duplicate delivery. */
+static int local_peer_gone(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
 static void local_deliver_request(const local_req_t *req, const attr_t *a,
-				  attr_t *reply)
+				  int peer, attr_t *reply)
 {
 	size_t n = attr_count_of(a, "rcpt");
 	local_rcpt_t *rcpts = mem_zalloc(n * sizeof(*rcpts));
@@ -129,9 +140,16 @@ static void local_deliver_request(const local_req_t *req, const attr_t *a,
 		rcpts[i].orig = attr_get_nth(a, "rcpt_orig", i);
 		local_resolve(&rcpts[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (rcpts[i].resolved && rcpts[i].dsn.len == 0)
-			local_child_run(req, rcpts, n, i);
+	for (size_t i = 0; i < n; i++) {
+		if (!rcpts[i].resolved || rcpts[i].dsn.len != 0)
+			continue;
+		if (local_peer_gone(peer)) {
+			buf_set(&rcpts[i].dsn, "4.3.0");
+			buf_set(&rcpts[i].text, "qmgr went away; not delivered");
+			continue;
+		}
+		local_child_run(req, rcpts, n, i);
+	}
 	attr_add(reply, "status", "ok");
 	for (size_t i = 0; i < n; i++) {
 		local_rcpt_t *r = &rcpts[i];
@@ -181,7 +199,7 @@ static void local_serve(daemon_client_t *client)
 		attr_add(reply, "status", "error");
 		attr_add(reply, "reason", why);
 	} else {
-		local_deliver_request(&req, a, reply);
+		local_deliver_request(&req, a, client->fd, reply);
 	}
 	if (qfd >= 0)
 		close(qfd);
