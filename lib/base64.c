@@ -68,6 +68,10 @@ int base64_decode(const char *s, size_t len, buf_t *out)
 			if (pad || (v[k] = base64_value(s[i + k])) < 0)
 				return -1;
 		}
+		/* Bits after the last octet must be zero (RFC 4648 §3.5), so
+		 * each octet string has exactly one encoding. */
+		if ((pad == 2 && (v[1] & 15)) || (pad == 1 && (v[2] & 3)))
+			return -1;
 		buf_putc(out, v[0] << 2 | v[1] >> 4);
 		if (pad < 2)
 			buf_putc(out, (v[1] & 15) << 4 | v[2] >> 2);
