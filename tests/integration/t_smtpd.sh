@@ -186,4 +186,19 @@ out=$(swaks --server 127.0.0.1:"$P465" --tlsc --from x@b.example --to a@localhos
 t_match "$out" '<~  220 ' "smtps: greeting over TLS (wrapper mode)"
 t_match "$out" '<~  250 2\.0\.0 Ok: queued as' "smtps: message accepted"
 
+# ---- stop: an idle client hears 421 at once -----------------------------
+
+mkfifo "$T/stop.in"
+raw "$P25" < "$T/stop.in" > "$T/stop.out" &
+rawpid=$!
+exec 7>"$T/stop.in"
+printf 'EHLO c\r\n' >&7
+t_wait 5 grep -q '^250 ' "$T/stop.out"
+t_stop
+t_wait 10 grep -q '^421 ' "$T/stop.out"
+exec 7>&-
+wait "$rawpid"
+t_match "$(cat "$T/stop.out")" '^421 4\.3\.2 .*shutting down' "mailctl stop: idle session gets 421 4.3.2"
+t_file_has "$INST/log/maillog" 'shutdown: closing session of unknown\[127\.0\.0\.1\] after EHLO' "shutdown logged"
+
 t_done
