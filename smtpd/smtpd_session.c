@@ -139,7 +139,9 @@ void smtpd_log_reject(smtpd_session_t *sess, const char *id, const char *what,
 {
 	buf_t extra = BUF_INIT;
 
-	if (sess->state & (SMTPD_S_MAIL | SMTPD_S_RCPT | SMTPD_S_BDAT))
+	/* The sender of the transaction, or of the MAIL being refused. */
+	if ((sess->state & (SMTPD_S_MAIL | SMTPD_S_RCPT | SMTPD_S_BDAT)) ||
+	    sess->mail.addr.len > 0)
 		buf_printf(&extra, " from=<%s>", buf_str(&sess->mail.addr));
 	if (rcpt != NULL)
 		buf_printf(&extra, " to=<%s>", rcpt);
