@@ -41,33 +41,35 @@ struct mailctl_init {
 	const char *domain;	/* NULL: localhost */
 	uid_t mail_uid, auth_uid, vmail_uid;
 	gid_t mail_gid, auth_gid, vmail_gid;
+	buf_t daemon_dir;
 };
+
+/* An instance made from a build tree runs the programs built beside this
+ * mailctl; an installed mailctl uses the installed ones. */
+static void mailctl_init_daemon_dir(buf_t *out)
+{
+	char self[PATH_MAX], *slash, *master;
+	ssize_t n;
+
+	buf_set(out, TERN_LIBEXECDIR);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return;
+	*slash = '\0';
+	master = mem_printf("%s/master", self);
+	if (access(master, X_OK) == 0)
+		buf_set(out, self);
+	mem_free(master);
+}
 
 static void mailctl_init_mainconf(const struct mailctl_init *in, buf_t *out)
 {
 	const char *d = in->dir;
-	char self[PATH_MAX], *slash;
-	char *master;
-	ssize_t n;
 	long pb = in->port_base;
-
-	/* An instance made from a build tree runs the programs built beside
-	 * this mailctl; an installed mailctl uses the installed ones. */
-	buf_t daemon_dir = BUF_INIT;
-
-	buf_set(&daemon_dir, TERN_LIBEXECDIR);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			master = mem_printf("%s/master", self);
-			if (access(master, X_OK) == 0)
-				buf_set(&daemon_dir, self);
-			mem_free(master);
-		}
-	}
 
 	buf_printf(out,
 		"# main.conf - the tern instance in %s, made by `mailctl init`.\n"
@@ -85,7 +87,7 @@ static void mailctl_init_mainconf(const struct mailctl_init *in, buf_t *out)
 		"\n"
 		"inet_interfaces = 127.0.0.1\n",
 		d, d, pb, pb, pb + 25, pb + 587, pb + 465, pb + 110, pb + 995,
-		pb + 143, pb + 993, d, d, buf_str(&daemon_dir), d);
+		pb + 143, pb + 993, d, d, buf_str(&in->daemon_dir), d);
 	if (in->domain != NULL)
 		buf_printf(out, "mydomain = %s\n", in->domain);
 	if (in->domain != NULL && strcasecmp(in->domain, "localhost") != 0)
@@ -97,28 +99,39 @@ static void mailctl_init_mainconf(const struct mailctl_init *in, buf_t *out)
 		"\n"
 		"smtpd_tls_cert_file = $config_directory/tls/cert.pem\n"
 		"smtpd_tls_key_file = $config_directory/tls/key.pem\n");
-	buf_release(&daemon_dir);
 }
 
-/* The services of a complete suite, all commented out for now: a line is
- * enabled by the issue that brings its daemon (see master.conf). */
+/* The services of a complete suite.  A line is enabled only when its
+ * program is in daemon_directory: nothing may pretend to serve a protocol
+ * that is not implemented.  What sets the SMTP services apart are their
+ * -o overrides (smtpd(8)), never the port. */
 static const struct mailctl_init_service {
 	const char *name;
 	int port;		/* standard port; 0: a unix service */
-	const char *cols;	/* private unpriv chroot maxproc command */
+	const char *cols;	/* private unpriv chroot maxproc */
+	const char *program;
+	const char *options;	/* -o overrides, or "" */
 } mailctl_init_services[] = {
-	{ "smtp", 25, "n       -       n       -       smtpd" },
-	{ "submission", 587, "n       -       n       -       smtpd" },
-	{ "smtps", 465, "n       -       n       -       smtpd" },
-	{ "submit", 0, "n       -       n       -       smtpd" },
-	{ "pop3", 110, "n       -       n       -       pop3d" },
-	{ "pop3s", 995, "n       -       n       -       pop3d" },
-	{ "imap", 143, "n       -       n       -       imapd" },
-	{ "imaps", 993, "n       -       n       -       imapd" },
-	{ "auth", 0, "-       -       n       1       auth" },
-	{ "qmgr", 0, "-       -       n       1       qmgr" },
-	{ "local", 0, "-       n       n       -       local" },
-	{ NULL, 0, NULL },
+	{ "smtp", 25, "n       -       n       -", "smtpd", "" },
+	{ "submission", 587, "n       -       n       -", "smtpd",
+	  "-o smtpd_require_auth=yes -o smtpd_sender_login_match=yes\n"
+	  "\t-o smtpd_add_missing_headers=yes" },
+	{ "smtps", 465, "n       -       n       -", "smtpd",
+	  "-o smtpd_tls_wrappermode=yes -o smtpd_require_auth=yes\n"
+	  "\t-o smtpd_sender_login_match=yes -o smtpd_add_missing_headers=yes" },
+	{ "submit", 0, "n       -       n       -", "smtpd",
+	  "-o smtpd_local_submit=yes" },
+	{ "pop3", 110, "n       -       n       -", "pop3d", "" },
+	{ "pop3s", 995, "n       -       n       -", "pop3d",
+	  "-o pop3d_tls_wrappermode=yes" },
+	{ "imap", 143, "n       -       n       -", "imapd", "" },
+	{ "imaps", 993, "n       -       n       -", "imapd",
+	  "-o imapd_tls_wrappermode=yes" },
+	{ "auth", 0, "-       -       n       1", "auth",
+	  "-o max_use=0 -o max_idle=0" },
+	{ "qmgr", 0, "-       -       n       1", "qmgr", "" },
+	{ "local", 0, "-       n       n       -", "local", "" },
+	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static void mailctl_init_masterconf(const struct mailctl_init *in, buf_t *out)
@@ -142,19 +155,32 @@ static void mailctl_init_masterconf(const struct mailctl_init *in, buf_t *out)
 		"#   command  a program in daemon_directory, then -o name=value\n"
 		"#            overrides of main.conf, then its arguments\n"
 		"#\n"
-		"# Port base %ld.  A service stays commented out until its daemon is\n"
-		"# part of the installed suite: nothing here may pretend to serve a\n"
+		"# Port base %ld.  A service is commented out when its program is\n"
+		"# not in daemon_directory: nothing here may pretend to serve a\n"
 		"# protocol that is not implemented.\n"
 		"#\n"
 		"#service          type  private unpriv  chroot  maxproc command\n",
 		in->port_base);
 	for (sv = mailctl_init_services; sv->name != NULL; sv++) {
+		char *prog = mem_printf("%s/%s", buf_str(&in->daemon_dir), sv->program);
+		const char *off = access(prog, X_OK) == 0 ? "" : "#";
+		buf_t opts = BUF_INIT;
+
 		field = sv->port ? mem_printf("%s:%ld", sv->name,
 					       in->port_base + sv->port) :
 			mem_strdup(sv->name);
-		buf_printf(out, "#%-16s %s  %s\n", field,
-			   sv->port ? "inet" : "unix", sv->cols);
+		/* continuation lines of a disabled service are commented too */
+		for (const char *o = sv->options; *o; o++) {
+			buf_putc(&opts, *o);
+			if (*o == '\n')
+				buf_puts(&opts, off);
+		}
+		buf_printf(out, "%s%-16s %s  %s  %s%s%s\n", off, field,
+			   sv->port ? "inet" : "unix", sv->cols, sv->program,
+			   *sv->options ? " " : "", buf_str(&opts));
+		buf_release(&opts);
 		mem_free(field);
+		mem_free(prog);
 	}
 }
 
@@ -341,6 +367,7 @@ int mailctl_cmd_init(int argc, char **argv)
 	if (lstat(main_path, &st) == 0)
 		log_fatal("%s already holds a main.conf; not touching it", in.dir);
 
+	mailctl_init_daemon_dir(&in.daemon_dir);
 	mailctl_init_mainconf(&in, &mainconf);
 	mailctl_init_masterconf(&in, &masterconf);
 	/* Build everything from the configuration just written, so the files
@@ -383,5 +410,6 @@ int mailctl_cmd_init(int argc, char **argv)
 	free(in.dir);
 	buf_release(&mainconf);
 	buf_release(&masterconf);
+	buf_release(&in.daemon_dir);
 	return MAILCTL_OK;
 }

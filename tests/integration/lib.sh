@@ -114,6 +114,9 @@ t_free_port_base() {
 tmailctl() { "$TERN_BIN/mailctl" -c "$INST" "$@"; }
 
 # t_instance [mailctl init options...]: creates $T/inst, sets INST and PB.
+# The services init enables are commented out, so each test runs exactly
+# the services it appends to master.conf; T_DEFAULT_SERVICES=1 keeps the
+# suite as init made it.
 t_instance() {
 	INST=$T/inst
 	PB=$(t_free_port_base)
@@ -121,6 +124,9 @@ t_instance() {
 			>"$T/init.out" 2>&1; then
 		t_fail "mailctl init" "$(cat "$T/init.out")"
 		t_done
+	fi
+	if [ -z "${T_DEFAULT_SERVICES:-}" ]; then
+		sed -i -E 's/^([^#])/#\1/' "$INST/master.conf"
 	fi
 }
 

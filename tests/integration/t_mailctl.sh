@@ -39,8 +39,19 @@ t_file_has "$INST/main.conf" "Port base $PB" "main.conf names the port base"
 t_file_has "$INST/master.conf" "^#smtp:$((PB + 25)) +inet " "master.conf: smtp on base+25 (commented)"
 t_file_has "$INST/master.conf" "^#imaps:$((PB + 993)) +inet " "master.conf: imaps on base+993 (commented)"
 t_file_has "$INST/master.conf" "^#auth +unix " "master.conf: auth (commented)"
-t_eq "$(grep -Ev '^[[:space:]]*(#|$)' "$INST/master.conf")" "" \
-	"master.conf enables no service whose daemon does not exist"
+# init enables exactly the services whose program is in daemon_directory.
+"$TERN_BIN/mailctl" init "$T/full" --port-base "$PB" >/dev/null 2>&1
+for svc in smtp submission smtps submit pop3 pop3s imap imaps auth qmgr local; do
+	prog=$(grep -E "^#?$svc[: ]" "$T/full/master.conf" | awk '{print $7}')
+	if [ -x "$TERN_BIN/$prog" ]; then
+		t_file_has "$T/full/master.conf" "^$svc[: ]" "init enables $svc ($prog is built)"
+	else
+		t_file_has "$T/full/master.conf" "^#$svc[: ]" "init leaves $svc commented out ($prog is not built)"
+	fi
+done
+t_file_has "$T/full/master.conf" "^submission:$((PB + 587)) .* -o smtpd_require_auth=yes" "submission requires AUTH"
+t_file_has "$T/full/master.conf" "^smtps:$((PB + 465)) .* -o smtpd_tls_wrappermode=yes" "smtps is implicit TLS"
+t_file_has "$T/full/master.conf" "^submit .* -o smtpd_local_submit=yes" "submit is local submission"
 t_file_has "$INST/aliases" '^postmaster: root$' "aliases: postmaster"
 t_match "$(strings "$INST/aliases.db")" '^postmaster$' "aliases.db holds postmaster"
 t_file_has "$T/init.out" "start it with: mailctl -c $INST start" "init says how to start"
