@@ -13,9 +13,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,13 +70,18 @@ static void local_child_write(int fd, size_t i, const local_rcpt_t *r)
 }
 
 static void local_child_main(const local_req_t *req, local_rcpt_t *rcpts,
-			     size_t n, size_t first, int out)
+			     size_t n, size_t first, int out, pid_t parent)
 {
 	const local_rcpt_t *who = &rcpts[first];
 	buf_t hdr = BUF_INIT;
 	int hdr_ok;
 
 	local_child_become(who);
+	/* A delivery whose result can no longer reach qmgr must not finish:
+	 * qmgr will retry it, and finishing too would deliver it twice.  Set
+	 * after the id switch, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(1);
 	hdr_ok = local_deliver_header(req, &hdr) == 0;
 	for (size_t i = first; i < n; i++) {
 		local_rcpt_t *r = &rcpts[i];
@@ -145,7 +152,7 @@ void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
 {
 	local_rcpt_t *who = &rcpts[first];
 	int p[2], status = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	char *why = NULL;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -156,7 +163,7 @@ void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
 		close(p[1]);
 	} else if (pid == 0) {
 		close(p[0]);
-		local_child_main(req, rcpts, n, first, p[1]);
+		local_child_main(req, rcpts, n, first, p[1], parent);
 	} else {
 		close(p[1]);
 		local_child_collect(p[0], rcpts, n);

@@ -39,7 +39,12 @@ run_step() {	# run_step LABEL COMMAND...
 	out=$(mktemp)
 	"$@" >"$out" 2>&1
 	st=$?
-	grep -E '^(FAIL|SKIP|  |---- |     )' "$out" | head -n 200
+	if [ "$st" = 0 ]; then
+		grep -E '^(SKIP) ' "$out" | head -n 50
+	else
+		# a failing step shows its failures and the log lines after them
+		grep -vE '^(ok|SKIP) ' "$out" | tail -n 120
+	fi
 	count "$label" "$out" "$st"
 	rm -f "$out"
 }

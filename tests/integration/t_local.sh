@@ -112,7 +112,8 @@ if t_wait 20 sh -c "ls '$MAIL/bob/tmp/' | grep -q ."; then
 	done
 	tmp_before=$(ls "$MAIL/bob/tmp" | wc -l)
 	kill -KILL $victims 2>/dev/null
-	t_pass "local killed while writing ($tmp_before file(s) in tmp/)"
+	done_before=$(grep -l '^Subject: big$' "$MAIL"/bob/new/* 2>/dev/null | wc -l)
+	t_pass "local killed while writing ($tmp_before file(s) in tmp/, $done_before already in new/)"
 else
 	t_fail "local was caught mid-delivery" "no file appeared in tmp/"
 fi
@@ -122,10 +123,19 @@ t_wait 20 grep -q 'status=deferred (delivery agent' "$INST/log/maillog" &&
 tmailctl queue flush >/dev/null 2>&1
 wait_new bob $((n + 1))
 t_wait 20 queue_empty
-t_eq "$(grep -l '^Subject: big$' "$MAIL"/bob/new/* | wc -l)" 1 "the big message delivered exactly once"
+# The kill lands mid-write unless the machine was slow enough for the
+# delivery to finish first; then its result may be lost with the process,
+# and DESIGN §4 allows exactly one duplicate, which is counted and reported.
+got=$(grep -l '^Subject: big$' "$MAIL"/bob/new/* | wc -l)
+if [ "${done_before:-0}" = 0 ]; then
+	t_eq "$got" 1 "the big message delivered exactly once"
+else
+	t_match "$got" '^[12]$' "delivered before the kill: at most one duplicate ($((got - 1)) duplicate(s))"
+fi
 t_eq "$(ls "$MAIL/bob/tmp" | wc -l)" 0 "Maildir tmp/ is empty after recovery"
 t_eq "$(ls "$QDIR/tmp" | wc -l)" 0 "queue tmp/ is empty after recovery"
-f=$(grep -l '^Subject: big$' "$MAIL"/bob/new/*)
-t_eq "$(tail -n +3 "$f" | cmp - "$T/big.txt" && echo same)" "same" "the big message is complete"
+for f in $(grep -l '^Subject: big$' "$MAIL"/bob/new/*); do
+	t_eq "$(tail -n +3 "$f" | cmp - "$T/big.txt" && echo same)" "same" "the big message is complete ($(basename "$f"))"
+done
 
 t_done
