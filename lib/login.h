@@ -1,0 +1,69 @@
+/* login.h - the login/session split of the POP3 and IMAP servers (DESIGN §2).
+ *
+ * The *login* role runs as login_user, chrooted to an empty directory, with
+ * no access to any mailbox or password hash.  It speaks the protocol up to
+ * a successful authentication (TLS included), asking auth to verify the
+ * credentials with token=yes.  On success it hands the client to a
+ * *session* process over the UNIX socket private/<service>-session, with
+ * attr_send_fd() (SCM_RIGHTS): one record
+ *
+ *     proto=login-session version=1   (the hello, in the same record)
+ *     token=T  service=S  client=ADDR  port=N  secured=yes|no
+ *     [tls_version=V tls_cipher=C]  [input=BYTES]  [greeting_tag=...]
+ *
+ * where input is what the client had already sent after the
+ * authentication command (pipelining), and the descriptor is the client's
+ * socket.  When TLS is on, the login process cannot hand over the TLS
+ * state: it passes one end of a socketpair instead and stays in the middle,
+ * relaying plaintext in a forked child that lives until either side closes
+ * (so it outlives reloads and max_use: master does not track it).  The
+ * session answers "ok" or "fail reason=..." in a one-line attr record on
+ * the same socket before the login side lets go.
+ *
+ * The session role (a process master started with exec, DAEMON_SINGLE)
+ * receives the record, redeems the token with auth - never trusting the
+ * login process's word for the user - and serves the user's mailbox as
+ * the mailbox owner.  A forged or replayed token is refused.
+ */
+#ifndef TERN_LOGIN_H
+#define TERN_LOGIN_H
+
+#include "buf.h"
+#include "stream.h"
+
+#define LOGIN_PROTO "login-session"
+#define LOGIN_VERSION 1
+
+typedef struct login_info {
+	char *service;		/* "pop3", "pop3s", "imap", ... */
+	char *client;		/* numeric address */
+	int port;
+	int secured;		/* TLS on, or loopback counted as secure */
+	char *tls_version;	/* NULL without TLS */
+	char *tls_cipher;
+	char *user;		/* session side: from auth's redeem */
+} login_info_t;
+
+/*
+ * Login side: hand the authenticated client to the session service.
+ * session_socket is the path of private/<service>-session as reachable from
+ * the login process.  On success returns 0 and *client is consumed (closed
+ * or handed to the relay child); on failure -1 with *err_r (static text)
+ * and the caller still owns *client, to answer the protocol's error.
+ */
+int login_handoff(stream_t **client, const char *session_socket,
+		  const char *token, const login_info_t *info, const char **err_r);
+
+/*
+ * Session side: read the hand-off on conn (the accepted session socket),
+ * redeem the token with auth (auth_socket path, timeout), and answer the
+ * login process.  On success 0, a stream on the client descriptor with the
+ * pending input put back, and *info filled (info->user set).  -1 with
+ * *err_r on a bad record or a refused token (the client has then been
+ * closed).
+ */
+int login_session_accept(int conn, const char *auth_socket, int timeout,
+			 stream_t **client_r, login_info_t *info, const char **err_r);
+void login_info_clear(login_info_t *info);
+
+#endif
