@@ -1,0 +1,109 @@
+/* pop3d.h - the POP3 server's shared declarations (both roles).
+ *
+ * One binary, two roles, chosen by `-o pop3d_role=login|session` before the
+ * daemon skeleton starts (pop3d.c):
+ *
+ *   login   - the AUTHORIZATION state (RFC 1939 §4) as login_user, chrooted
+ *             to an empty directory: USER/PASS, APOP, AUTH (RFC 5034),
+ *             CAPA, STLS (RFC 2595), QUIT.  pop3d_login*.c.  On success it
+ *             hands the client to the session service (lib/login.h).
+ *   session - TRANSACTION and UPDATE (RFC 1939 §5, §6) as the mailbox
+ *             owner, on private/pop3-session: receives the client with
+ *             login_session_accept() and serves the mailbox through
+ *             lib/mailbox.h.  pop3d_session*.c, pop3d_cmd_*.c.
+ *
+ * Shared here: the configuration both roles read, the reply helpers, CAPA
+ * (one list for both states, RFC 2449 §5), and the command line reader with
+ * the RFC 2449 §4 limit.
+ */
+#ifndef TERN_POP3D_H
+#define TERN_POP3D_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "daemon.h"
+#include "stream.h"
+
+/* RFC 2449 §4: a command line is at most 255 octets including CRLF.  A
+ * longer line is answered with -ERR and the connection goes on. */
+#define POP3D_LINE_MAX		255
+/* RFC 1939 §3 / RFC 2449 §4: a keyword is 3 or 4 characters, an argument
+ * at most 40; POP3D_ARGS_MAX arguments are kept (AUTH has two, TOP two). */
+#define POP3D_ARG_MAX		40
+#define POP3D_ARGS_MAX		4
+
+/* RFC 2449 §8 / RFC 3206 response codes for pop3d_err(). */
+#define POP3D_RC_IN_USE		"IN-USE"
+#define POP3D_RC_LOGIN_DELAY	"LOGIN-DELAY"
+#define POP3D_RC_SYS_TEMP	"SYS/TEMP"
+#define POP3D_RC_SYS_PERM	"SYS/PERM"
+#define POP3D_RC_AUTH		"AUTH"
+
+enum pop3d_role { POP3D_ROLE_LOGIN, POP3D_ROLE_SESSION };
+
+/* What both roles read from main.conf and the -o overrides, once, in
+ * pop3d.c (before the privilege drop: paths are as seen after it). */
+typedef struct pop3d_conf {
+	enum pop3d_role role;
+	int idle_timeout;		/* pop3d_idle_timeout, seconds */
+	int ipc_timeout;		/* ipc_timeout, seconds */
+	int auth_timeout;		/* for auth requests: > failure delay */
+	char *auth_socket;		/* private/auth as reachable after the drop */
+	char *myhostname;
+} pop3d_conf_t;
+
+extern pop3d_conf_t pop3d_conf;
+
+/* A parsed command line: keyword upper-cased, arguments split on single
+ * spaces (RFC 1939 §3).  Points into the line buffer it was parsed from. */
+typedef struct pop3d_cmd {
+	char *name;
+	char *args[POP3D_ARGS_MAX];
+	int nargs;
+	int bad;			/* syntax: empty, keyword/argument too long,
+					 * too many arguments */
+} pop3d_cmd_t;
+
+/* pop3d_reply.c: "+OK text" / "-ERR [CODE] text", buffered (the reader
+ * flushes before it waits, so pipelined replies go out together).  code is
+ * one of POP3D_RC_* or NULL. */
+void pop3d_ok(stream_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pop3d_err(stream_t *s, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* pop3d_capa.c: the multi-line CAPA answer ("+OK" ... "."), RFC 2449 §5.
+ * The list is the same before and after login, apart from STLS, which is
+ * offered only before login and only when stls_offered (TLS available and
+ * not yet on).  USER and SASL are listed in both states (RFC 2449 §6.3 and
+ * RFC 5034 §6 allow it; clients read the list once, and a list that only
+ * grows or shrinks by STLS is what the issue asks for), but only when
+ * plaintext_ok: where auth_plaintext refuses plaintext passwords on this
+ * connection they are left out, so no client is invited to send one.
+ * transaction: 1 after login (TRANSACTION state), 0 before. */
+void pop3d_capa(stream_t *s, int transaction, int stls_offered, int plaintext_ok);
+
+/* pop3d_read.c: flush pending replies, wait up to pop3d_idle_timeout for a
+ * command line, read it with the POP3D_LINE_MAX limit, and parse it.
+ * Returns STREAM_OK with cmd filled, STREAM_TOOLONG after answering -ERR
+ * itself (the rest of the line was skipped; the caller reads the next),
+ * or STREAM_TIMEOUT / STREAM_EOF / STREAM_ERROR (the caller ends the
+ * session; on timeout it may say "-ERR" first), or POP3D_SHUTDOWN when the
+ * daemon was asked to stop while the client was idle. */
+#define POP3D_SHUTDOWN (-100)
+int pop3d_read_command(stream_t *s, buf_t *line, pop3d_cmd_t *cmd);
+/* Parse line (CRLF removed in place) into cmd; 0, or -1 with cmd->bad. */
+int pop3d_parse(buf_t *line, pop3d_cmd_t *cmd);
+/* Read one raw line (an AUTH continuation) with the same limit and wait;
+ * the CRLF is removed.  Same returns as pop3d_read_command. */
+int pop3d_read_raw(stream_t *s, buf_t *line);
+
+/* pop3d_login.c: serve one client in the login role (DAEMON_SINGLE). */
+void pop3d_login_serve(daemon_client_t *client);
+/* pop3d_session.c: serve one hand-off in the session role (DAEMON_SINGLE
+ * on private/pop3-session): login_session_accept() on client->fd, then
+ * TRANSACTION and UPDATE. */
+void pop3d_session_serve(daemon_client_t *client);
+
+#endif
