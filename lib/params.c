@@ -131,6 +131,25 @@ const param_def_t config_params[] = {
 	{ "smtpd_sasl_authenticated_header", PARAM_BOOL, "no",
 	  "name the authenticated user in the Received header" },
 
+	/* POP3 server (pop3d(8)): a login and a session role, DESIGN §2. */
+	{ "pop3d_role", PARAM_STR, "login",
+	  "what a pop3d process does: login (pre-auth) or session (mailbox)" },
+	{ "pop3d_tls_wrappermode", PARAM_BOOL, "no",
+	  "TLS from the first byte (pop3s, port 995)" },
+	{ "pop3d_idle_timeout", PARAM_TIME, "10m",
+	  "how long pop3d waits for a client command (RFC 1939 autologout)" },
+	{ "pop3d_login_failures", PARAM_INT, "3",
+	  "failed logins after which pop3d closes the connection" },
+	{ "pop3d_session_socket", PARAM_STR, "pop3-session",
+	  "UNIX service (in private/) of the POP3 session role" },
+	{ "pop3d_apop", PARAM_BOOL, "yes",
+	  "offer APOP: an RFC 1939 timestamp in the greeting" },
+	/* Where the chrooted login roles find their sockets (master(8)). */
+	{ "login_directory", PARAM_STR, "$queue_directory/login",
+	  "chroot of the POP3/IMAP login roles, holding links to their sockets" },
+	{ "login_sockets", PARAM_LIST, "auth pop3-session imap-session",
+	  "unix services master links into login_directory" },
+
 	/* Queue manager (DESIGN §4). */
 	{ "minimal_backoff_time", PARAM_TIME, "300s",
 	  "first retry delay of a deferred message" },

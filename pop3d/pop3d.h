@@ -55,14 +55,20 @@ typedef struct pop3d_conf {
 
 extern pop3d_conf_t pop3d_conf;
 
-/* A parsed command line: keyword upper-cased, arguments split on single
- * spaces (RFC 1939 §3).  Points into the line buffer it was parsed from. */
+/* A parsed command line: keyword upper-cased, arguments split on spaces
+ * (RFC 1939 §3; runs of spaces are taken as one).  Points into the line
+ * buffer it was parsed from.  Argument lengths are the handlers' business
+ * (a password or an AUTH initial response may exceed POP3D_ARG_MAX). */
 typedef struct pop3d_cmd {
 	char *name;
 	char *args[POP3D_ARGS_MAX];
 	int nargs;
-	int bad;			/* syntax: empty, keyword/argument too long,
-					 * too many arguments */
+	char *rest;			/* everything after "KEYWORD ", unsplit
+					 * ("" when none): PASS takes it whole,
+					 * spaces included (RFC 1939 §7) */
+	int bad;			/* syntax: empty line, keyword not 3-4
+					 * letters, more than POP3D_ARGS_MAX
+					 * arguments, a control character */
 } pop3d_cmd_t;
 
 /* pop3d_reply.c: "+OK text" / "-ERR [CODE] text", buffered (the reader
@@ -93,7 +99,9 @@ void pop3d_capa(stream_t *s, int transaction, int stls_offered, int plaintext_ok
  * daemon was asked to stop while the client was idle. */
 #define POP3D_SHUTDOWN (-100)
 int pop3d_read_command(stream_t *s, buf_t *line, pop3d_cmd_t *cmd);
-/* Parse line (CRLF removed in place) into cmd; 0, or -1 with cmd->bad. */
+/* Parse line (CRLF removed in place) into cmd; 0, or -1 with cmd->bad.
+ * cmd points into line, which also holds a split copy of the arguments
+ * behind the command text: use cmd, not line, afterwards. */
 int pop3d_parse(buf_t *line, pop3d_cmd_t *cmd);
 /* Read one raw line (an AUTH continuation) with the same limit and wait;
  * the CRLF is removed.  Same returns as pop3d_read_command. */
