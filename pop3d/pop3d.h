@@ -111,7 +111,16 @@ int pop3d_read_raw(stream_t *s, buf_t *line);
 void pop3d_login_serve(daemon_client_t *client);
 /* pop3d_session.c: serve one hand-off in the session role (DAEMON_SINGLE
  * on private/pop3-session): login_session_accept() on client->fd, then
- * TRANSACTION and UPDATE. */
+ * TRANSACTION and UPDATE.
+ *
+ * Contract with the login role: the login process sends NOTHING to the
+ * client after a successful PASS / APOP / AUTH; the session answers that
+ * command itself, once it has the mailbox: "+OK Logged in." (RFC 1939
+ * §4: +OK means the maildrop is locked and ready), or "-ERR [IN-USE] ..."
+ * / "-ERR [SYS/TEMP] ..." and closes the connection (there is no way back
+ * to the login process).  The pending input put back on the stream by
+ * login_session_accept() is what the client pipelined behind the
+ * authentication command. */
 void pop3d_session_serve(daemon_client_t *client);
 
 #endif
