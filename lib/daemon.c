@@ -77,6 +77,8 @@ static struct {
 	int npeer_uids;
 } d = { .status_fd = -1, .self_pipe = { -1, -1 } };
 
+static void daemon_close_listeners_raw(void);
+
 const char *daemon_service(void)
 {
 	return d.service;
@@ -96,6 +98,32 @@ char **daemon_args(int *argc_r)
 {
 	*argc_r = d.nargs;
 	return d.args;
+}
+
+void daemon_detach(void)
+{
+	struct sigaction sa;
+
+	alarm(0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	daemon_close_listeners_raw();
+	if (d.status_fd >= 0) {
+		close(d.status_fd);
+		d.status_fd = -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (d.self_pipe[i] >= 0) {
+			close(d.self_pipe[i]);
+			d.self_pipe[i] = -1;
+		}
+	}
+	d.stop_signal = 0;
+	d.stopping = 0;
 }
 
 static void daemon_report(int kind)

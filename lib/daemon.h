@@ -88,6 +88,12 @@ int daemon_stopping(void);
 /* 1 when the process was chrooted (master.conf chroot=y, started as root):
  * queue_directory is then "/" (valid after the drop). */
 int daemon_chrooted(void);
+/* In a forked child that master must not count as a daemon process (the
+ * TLS relay of a login process, lib/login.c): close the listeners, the
+ * status pipe and the signal pipe, and restore the default action of
+ * SIGTERM, SIGHUP and SIGALRM (and cancel any alarm).  The child then
+ * lives on its own until its work is done. */
+void daemon_detach(void);
 /* The program's own arguments: the words after the options in master.conf
  * (after -- or the first word that is not an option on the command line).
  * Valid from the pre-drop hook on. */

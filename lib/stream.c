@@ -171,6 +171,17 @@ int stream_release_fd(stream_t **sp)
 	return fd;
 }
 
+void stream_forget(stream_t **sp)
+{
+	stream_t *s = *sp;
+
+	if (s == NULL)
+		return;
+	close(s->fd);
+	stream_free(s);
+	*sp = NULL;
+}
+
 int stream_fd(const stream_t *s)
 {
 	return s->fd;

@@ -37,6 +37,11 @@ void stream_close(stream_t **sp);
 /* Free the stream but leave the descriptor open (handing it on). */
 int stream_release_fd(stream_t **sp);
 
+/* Close the descriptor and free the stream without a flush, a TLS
+ * close_notify or any change to the descriptor's flags: for a process that
+ * forked and leaves the connection (and its TLS state) to the child. */
+void stream_forget(stream_t **sp);
+
 int stream_fd(const stream_t *s);
 void stream_set_timeout(stream_t *s, int seconds);	/* 0 = no wait */
 void stream_set_line_limit(stream_t *s, size_t max);	/* default 8192 */

@@ -1,0 +1,477 @@
+/* login.c - the hand-off from a login process to a session process (see
+ * login.h and DESIGN §2).
+ *
+ * Login side (login_handoff): connect to the session service, send the
+ * record of login.h with the client's descriptor (attr_send_fd), wait for
+ * the session's "status=ok" or "status=fail", and let go of the client.
+ * Without TLS the session gets the client's own socket and the login
+ * process simply closes its copy.  With TLS the session gets one end of a
+ * socketpair; a relay process, forked twice so that it is nobody's child
+ * that anyone waits for and detached from master (daemon_detach()), keeps
+ * the TLS stream and copies plaintext both ways until both directions are
+ * closed, while the login process goes back to accepting clients.
+ *
+ * Session side (login_session_accept): receive the record and the
+ * descriptor, check the record, redeem the token with auth (the login
+ * process's word about the user is never taken), answer the login
+ * process, and give the caller a stream on the client with the pipelined
+ * input put back.
+ *
+ * SECURITY: the login process is unprivileged and parses network input, so
+ * the session treats its record as untrusted apart from the peer check
+ * the skeleton did (peer_users): every field is length-checked, the
+ * descriptor must be a stream socket, and only auth's redeem decides who
+ * the user is.  Tokens are never logged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "auth_client.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "login.h"
+#include "mem.h"
+#include "sock.h"
+
+/* Longest pipelined input carried over; POP3/IMAP logins leave little. */
+#define LOGIN_INPUT_MAX		(64 * 1024)
+/* Longest value of the short fields (service, address, TLS names). */
+#define LOGIN_FIELD_MAX		256
+/* Relay copy buffer. */
+#define LOGIN_RELAY_CHUNK	16384
+
+static int login_ipc_timeout(void)
+{
+	long t = config_time("ipc_timeout");
+
+	return t > 0 && t < 3600 ? (int) t : 60;
+}
+
+void login_info_clear(login_info_t *info)
+{
+	MEM_FREE(info->service);
+	MEM_FREE(info->client);
+	MEM_FREE(info->tls_version);
+	MEM_FREE(info->tls_cipher);
+	MEM_FREE(info->user);
+	info->port = 0;
+	info->secured = 0;
+}
+
+/* ---- the TLS relay ------------------------------------------------------ */
+
+static int64_t login_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write all of data to the (non-blocking) plaintext socket within timeout
+ * seconds: 0 or -1. */
+static int login_write_all(int fd, const char *data, size_t len, int timeout)
+{
+	int64_t deadline = login_now_ms() + (int64_t) timeout * 1000;
+
+	while (len > 0) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		int64_t left;
+
+		if (n > 0) {
+			data += n;
+			len -= (size_t) n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			return -1;
+		left = deadline - login_now_ms();
+		if (left <= 0)
+			return -1;
+		if (poll(&pfd, 1, (int) left) < 0 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Copy between the TLS client and the session's end of the socketpair
+ * until both directions are done.  Client EOF: the session's socket is
+ * shut for writing (the session sees EOF and ends).  Session EOF: what it
+ * wrote is flushed to the client and the TLS connection is closed.  Each
+ * write waits at most the stream's timeout; there is no idle limit of its
+ * own, since the session enforces the protocol's idle timeout and closes.
+ */
+static void login_relay(stream_t *client, int sess)
+{
+	char *chunk = mem_alloc(LOGIN_RELAY_CHUNK);
+	int timeout = login_ipc_timeout();
+	int client_open = 1;
+
+	sock_set_nonblock(sess, 1);
+	for (;;) {
+		struct pollfd pfd[2];
+		nfds_t n = 0;
+		int ci = -1;
+
+		/* Drain what the TLS layer already decrypted first. */
+		if (client_open && stream_pending(client) > 0) {
+			if (login_write_all(sess, stream_pending_data(client),
+					    stream_pending(client), timeout) < 0)
+				break;
+			stream_discard_input(client);
+		}
+		pfd[n].fd = sess;
+		pfd[n++].events = POLLIN;
+		if (client_open) {
+			ci = (int) n;
+			pfd[n].fd = stream_fd(client);
+			pfd[n++].events = POLLIN;
+		}
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (ci >= 0 && pfd[ci].revents != 0) {
+			ssize_t r = stream_fill(client);
+
+			if (r < 0) {
+				/* The client is gone or sent close_notify:
+				 * the session sees end of file. */
+				if (stream_pending(client) > 0 &&
+				    login_write_all(sess, stream_pending_data(client),
+						    stream_pending(client), timeout) < 0)
+					break;
+				stream_discard_input(client);
+				shutdown(sess, SHUT_WR);
+				client_open = 0;
+				if (r != STREAM_EOF)
+					break;
+			}
+		}
+		if (pfd[0].revents != 0) {
+			ssize_t r = recv(sess, chunk, LOGIN_RELAY_CHUNK, MSG_DONTWAIT);
+
+			if (r == 0 || (r < 0 && errno != EAGAIN &&
+				       errno != EWOULDBLOCK && errno != EINTR))
+				break;		/* the session has finished */
+			/* A client that shut its sending side may still
+			 * read: keep writing until a write fails. */
+			if (r > 0 &&
+			    (stream_write(client, chunk, (size_t) r) != STREAM_OK ||
+			     stream_flush(client) != STREAM_OK))
+				break;
+		}
+	}
+	mem_free(chunk);
+}
+
+/* Fork the relay: the grandchild relays and exits; the child exits at
+ * once, so the login process reaps it here and never has a stray child.
+ * 0 in the login process, -1 when fork failed. */
+static int login_relay_start(stream_t *client, int mine, int theirs, int conn)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(theirs);
+		close(conn);
+		daemon_detach();
+		pid = fork();
+		if (pid < 0) {
+			log_warn("TLS relay: fork: %s", strerror(errno));
+			_exit(1);
+		}
+		if (pid > 0)
+			_exit(0);
+		login_relay(client, mine);
+		stream_close(&client);
+		close(mine);
+		log_info("TLS relay finished");
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* ---- login side --------------------------------------------------------- */
+
+int login_handoff(stream_t **client, const char *session_socket,
+		  const char *token, const login_info_t *info, const char **err_r)
+{
+	stream_t *s = *client;
+	int tls = stream_is_tls(s);
+	int timeout = login_ipc_timeout();
+	int pair[2] = { -1, -1 };
+	attr_t *rec = attr_new(), *reply = attr_new();
+	const char *status;
+	int conn, fd, r = -1;
+
+	if (stream_pending(s) > LOGIN_INPUT_MAX) {
+		*err_r = "too much pipelined input";
+		goto out_free;
+	}
+	conn = sock_connect_unix(session_socket, timeout);
+	if (conn < 0) {
+		log_warn("connect to %s: %s", session_socket, strerror(errno));
+		*err_r = "session service unreachable";
+		goto out_free;
+	}
+	if (tls) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+			log_warn("socketpair: %s", strerror(errno));
+			*err_r = "no socketpair for the TLS relay";
+			goto out_conn;
+		}
+		fd = pair[1];
+	} else {
+		fd = stream_fd(s);
+	}
+	attr_add(rec, "proto", LOGIN_PROTO);
+	attr_add_long(rec, "version", LOGIN_VERSION);
+	attr_add(rec, "token", token);
+	attr_add(rec, "service", info->service);
+	attr_add(rec, "client", info->client);
+	attr_add_long(rec, "port", info->port);
+	attr_add(rec, "secured", info->secured ? "yes" : "no");
+	if (tls) {
+		attr_add(rec, "tls_version", stream_tls_version(s) ?
+			 stream_tls_version(s) : "unknown");
+		attr_add(rec, "tls_cipher", stream_tls_cipher(s) ?
+			 stream_tls_cipher(s) : "unknown");
+	}
+	if (stream_pending(s) > 0)
+		attr_add_n(rec, "input", stream_pending_data(s), stream_pending(s));
+	if (attr_send_fd(conn, rec, fd) != ATTR_OK) {
+		log_warn("hand-off to %s: %s", session_socket, strerror(errno));
+		*err_r = "hand-off to the session service failed";
+		goto out_pair;
+	}
+	if (attr_recv_fd(conn, reply, &fd, timeout) != ATTR_OK) {
+		log_warn("hand-off to %s: no answer from the session",
+			 session_socket);
+		*err_r = "no answer from the session service";
+		goto out_pair;
+	}
+	if (fd >= 0)
+		close(fd);	/* nobody sends descriptors this way */
+	status = attr_get(reply, "status");
+	if (status == NULL || strcmp(status, "ok") != 0) {
+		const char *why = attr_get(reply, "reason");
+
+		log_warn("hand-off to %s refused: %s", session_socket,
+			 why != NULL ? why : "(no reason)");
+		*err_r = "session service refused the hand-off";
+		goto out_pair;
+	}
+	if (tls) {
+		/* The pending input went with the record: drop it here. */
+		stream_discard_input(s);
+		if (login_relay_start(s, pair[0], pair[1], conn) < 0) {
+			/* The session has the other end; closing ours makes
+			 * it see end of file.  The client is lost. */
+			log_warn("cannot start the TLS relay: %s", strerror(errno));
+			close(pair[0]);
+			close(pair[1]);
+			stream_close(client);
+			close(conn);
+			attr_free(&rec);
+			attr_free(&reply);
+			return 0;
+		}
+		close(pair[0]);
+		close(pair[1]);
+		stream_forget(client);
+	} else {
+		/* The session holds the socket now; our copy just goes. */
+		stream_forget(client);
+	}
+	r = 0;
+	goto out_conn;
+out_pair:
+	if (pair[0] >= 0)
+		close(pair[0]);
+	if (pair[1] >= 0)
+		close(pair[1]);
+out_conn:
+	close(conn);
+out_free:
+	/* The record held the token and the client's input. */
+	for (size_t i = 0; i < rec->count; i++)
+		explicit_bzero(rec->values[i], rec->values_len[i]);
+	attr_free(&rec);
+	attr_free(&reply);
+	return r;
+}
+
+/* ---- session side ------------------------------------------------------- */
+
+/* A short printable field of the record: present, no NUL or control
+ * characters, at most LOGIN_FIELD_MAX.  NULL otherwise. */
+static const char *login_field(const attr_t *a, const char *name)
+{
+	const char *v = attr_get(a, name);
+	size_t len;
+
+	if (v == NULL || attr_count_of(a, name) != 1)
+		return NULL;
+	len = strlen(v);
+	if (len == 0 || len > LOGIN_FIELD_MAX)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char) v[i] < 0x20 || v[i] == 0x7f)
+			return NULL;
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->names[i], name) == 0 && a->values_len[i] != len)
+			return NULL;
+	return v;
+}
+
+static size_t login_input_len(const attr_t *a)
+{
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->names[i], "input") == 0)
+			return a->values_len[i];
+	return 0;
+}
+
+static void login_answer(int conn, const char *status, const char *reason)
+{
+	attr_t *a = attr_new();
+
+	attr_add(a, "status", status);
+	if (reason != NULL)
+		attr_add(a, "reason", reason);
+	if (attr_send_fd(conn, a, -1) != ATTR_OK)
+		log_warn("cannot answer the login process: %s", strerror(errno));
+	attr_free(&a);
+}
+
+int login_session_accept(int conn, const char *auth_socket, int timeout,
+			 stream_t **client_r, login_info_t *info, const char **err_r)
+{
+	attr_t *rec = attr_new(), *req = attr_new(), *reply = attr_new();
+	const char *token, *service, *client, *secured, *v;
+	const char *tlsv = NULL, *tlsc = NULL;
+	auth_client_t *auth = NULL;
+	struct stat st;
+	long port;
+	int fd = -1, ok, type = 0, r = -1, answered = 0;
+	socklen_t tlen = sizeof(type);
+
+	*client_r = NULL;
+	memset(info, 0, sizeof(*info));
+	if (attr_recv_fd(conn, rec, &fd, timeout) != ATTR_OK) {
+		*err_r = "no valid hand-off record";
+		goto out;
+	}
+	if ((v = attr_get(rec, "proto")) == NULL || strcmp(v, LOGIN_PROTO) != 0 ||
+	    attr_get_long(rec, "version", &ok) != LOGIN_VERSION || !ok) {
+		*err_r = "hand-off record of the wrong protocol or version";
+		goto out;
+	}
+	token = login_field(rec, "token");
+	service = login_field(rec, "service");
+	client = login_field(rec, "client");
+	secured = login_field(rec, "secured");
+	port = attr_get_long(rec, "port", &ok);
+	if (token == NULL || service == NULL || client == NULL ||
+	    secured == NULL || !ok || port < 0 || port > 65535 ||
+	    (strcmp(secured, "yes") != 0 && strcmp(secured, "no") != 0)) {
+		*err_r = "malformed hand-off record";
+		goto out;
+	}
+	if (attr_get(rec, "tls_version") != NULL &&
+	    ((tlsv = login_field(rec, "tls_version")) == NULL ||
+	     (tlsc = login_field(rec, "tls_cipher")) == NULL)) {
+		*err_r = "malformed TLS facts in the hand-off record";
+		goto out;
+	}
+	if (attr_count_of(rec, "input") > 1 || login_input_len(rec) > LOGIN_INPUT_MAX) {
+		*err_r = "malformed pipelined input in the hand-off record";
+		goto out;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+	    type != SOCK_STREAM) {
+		*err_r = "hand-off without a client socket";
+		goto out;
+	}
+
+	/* Only auth says who the user is. */
+	auth = auth_client_new(auth_socket, timeout);
+	attr_add(req, "request", "redeem");
+	attr_add(req, "token", token);
+	attr_add(req, "service", service);
+	attr_add(req, "client", client);
+	switch (auth_client_request(auth, req, reply)) {
+	case AUTH_OK:
+		v = attr_get(reply, "user");
+		if (v == NULL || *v == '\0') {
+			*err_r = "auth redeemed the token without naming a user";
+			login_answer(conn, "fail", "internal error");
+			answered = 1;
+			goto out;
+		}
+		break;
+	case AUTH_FAIL:
+		*err_r = "invalid session token";
+		login_answer(conn, "fail", "invalid session token");
+		answered = 1;
+		goto out;
+	default:
+		*err_r = "auth unavailable to redeem the token";
+		login_answer(conn, "fail", "auth unavailable");
+		answered = 1;
+		goto out;
+	}
+	info->service = mem_strdup(service);
+	info->client = mem_strdup(client);
+	info->port = (int) port;
+	info->secured = strcmp(secured, "yes") == 0;
+	info->tls_version = tlsv ? mem_strdup(tlsv) : NULL;
+	info->tls_cipher = tlsc ? mem_strdup(tlsc) : NULL;
+	info->user = mem_strdup(v);
+
+	sock_set_cloexec(fd, 1);
+	*client_r = stream_open(fd);
+	fd = -1;
+	for (size_t i = 0; i < rec->count; i++)
+		if (strcmp(rec->names[i], "input") == 0)
+			stream_unread(*client_r, rec->values[i], rec->values_len[i]);
+	login_answer(conn, "ok", NULL);
+	answered = 1;
+	r = 0;
+out:
+	if (r < 0 && !answered && attr_get(rec, "proto") != NULL)
+		login_answer(conn, "fail", *err_r);
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < rec->count; i++)
+		explicit_bzero(rec->values[i], rec->values_len[i]);
+	for (size_t i = 0; i < req->count; i++)
+		explicit_bzero(req->values[i], req->values_len[i]);
+	attr_free(&rec);
+	attr_free(&req);
+	attr_free(&reply);
+	auth_client_free(&auth);
+	return r;
+}
