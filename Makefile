@@ -46,7 +46,7 @@ CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 
 # Programs that are installed, one folder each.
-PROGS := master mailctl auth qmgr local smtpd
+PROGS := master mailctl auth qmgr local smtpd pop3d
 # Built beside them for the tests, never installed.
 TEST_PROGS := testd qinject
 

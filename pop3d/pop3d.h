@@ -106,6 +106,15 @@ int pop3d_parse(buf_t *line, pop3d_cmd_t *cmd);
 /* Read one raw line (an AUTH continuation) with the same limit and wait;
  * the CRLF is removed.  Same returns as pop3d_read_command. */
 int pop3d_read_raw(stream_t *s, buf_t *line);
+/* The same with another limit (SASL responses after a "+ " challenge,
+ * which RFC 5034 does not hold to 255 octets). */
+int pop3d_read_limited(stream_t *s, buf_t *line, size_t limit);
+
+/* pop3d.c: the path of a socket in private/ as this process reaches it
+ * (mem-allocated): "/NAME" inside the login role's chroot, else
+ * "<queue_directory>/private/NAME".  pop3d_conf.auth_socket is
+ * pop3d_socket_path("auth"). */
+char *pop3d_socket_path(const char *name);
 
 /* pop3d_login.c: serve one client in the login role (DAEMON_SINGLE). */
 void pop3d_login_serve(daemon_client_t *client);

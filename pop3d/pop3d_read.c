@@ -57,17 +57,21 @@ static int pop3d_wait_input(stream_t *s)
 
 int pop3d_read_raw(stream_t *s, buf_t *line)
 {
+	return pop3d_read_limited(s, line, POP3D_LINE_MAX);
+}
+
+int pop3d_read_limited(stream_t *s, buf_t *line, size_t limit)
+{
 	int status;
 
 	buf_reset(line);
 	if ((status = pop3d_wait_input(s)) != STREAM_OK)
 		return status;
-	stream_set_line_limit(s, POP3D_LINE_MAX);
+	stream_set_line_limit(s, limit);
 	status = stream_read_line(s, line);
 	if (status == STREAM_TOOLONG) {
 		buf_reset(line);
-		pop3d_err(s, NULL, "Line too long (at most %d octets)",
-			  POP3D_LINE_MAX);
+		pop3d_err(s, NULL, "Line too long (at most %zu octets)", limit);
 		return STREAM_TOOLONG;
 	}
 	if (status == STREAM_OK && (line->len == 0 ||
