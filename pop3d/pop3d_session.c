@@ -1,0 +1,263 @@
+/* pop3d_session.c - the session role: a mailbox served over POP3.
+ *
+ * A login process hands over an authenticated client on
+ * private/pop3-session (lib/login.h).  login_session_accept() redeems the
+ * token with auth, so the user comes from auth, never from the login
+ * process.  Then, before anything else is said to the client (the login
+ * role answers nothing to the successful PASS/APOP/AUTH, pop3d.h), the
+ * session opens the user's Maildir, takes the POP3 lock (held by another
+ * session: "-ERR [IN-USE]"), lists the messages - the snapshot the whole
+ * session works on (RFC 1939 §4, DESIGN §6) - and only then answers
+ * "+OK": RFC 1939 says +OK to PASS means the maildrop is locked and ready.
+ *
+ * The TRANSACTION state reads commands with pop3d_read_command() (the
+ * 255-octet limit and the idle timeout) and dispatches them from the table
+ * below, one handler per command.  QUIT enters UPDATE (pop3d_update.c);
+ * a dropped connection, an idle timeout or a daemon stop ends the session
+ * without UPDATE, so nothing is deleted and no flag changes.
+ *
+ * SECURITY: runs as the mailbox owner (vmail_owner for virtual users),
+ * never as root, with no capability; it trusts auth for the user name and
+ * nothing the client or the login process says.  It reaches the Maildir
+ * only through lib/mailbox.h (no symlinks followed) and never logs message
+ * content.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "mem.h"
+#include "pop3d_session.h"
+
+typedef struct pop3d_command {
+	const char *name;
+	void (*handler)(pop3d_session_t *sess);
+	int min_args, max_args;		/* -1: not checked */
+} pop3d_command_t;
+
+static const pop3d_command_t pop3d_commands[] = {
+	{ "STAT", pop3d_cmd_stat, 0, 0 },
+	{ "LIST", pop3d_cmd_list, 0, 1 },
+	{ "RETR", pop3d_cmd_retr, 1, 1 },
+	{ "DELE", pop3d_cmd_dele, 1, 1 },
+	{ "NOOP", pop3d_cmd_noop, 0, 0 },
+	{ "RSET", pop3d_cmd_rset, 0, 0 },
+	{ "TOP", pop3d_cmd_top, 2, 2 },
+	{ "UIDL", pop3d_cmd_uidl, 0, 1 },
+	{ "CAPA", pop3d_cmd_capa, 0, 0 },
+	{ "QUIT", pop3d_cmd_quit, 0, 0 },
+	/* AUTHORIZATION only (RFC 1939 §4, RFC 2595, RFC 5034) */
+	{ "USER", pop3d_cmd_authorization, -1, -1 },
+	{ "PASS", pop3d_cmd_authorization, -1, -1 },
+	{ "APOP", pop3d_cmd_authorization, -1, -1 },
+	{ "AUTH", pop3d_cmd_authorization, -1, -1 },
+	{ "STLS", pop3d_cmd_authorization, -1, -1 },
+	{ NULL, NULL, 0, 0 },
+};
+
+int pop3d_session_plaintext_ok(const pop3d_session_t *sess)
+{
+	const char *v = config_str("auth_plaintext");
+
+	if (strcmp(v, "always") == 0)
+		return 1;
+	if (strcmp(v, "never") == 0)
+		return sess->info.tls_version != NULL;
+	return sess->info.secured;	/* TLS, or a loopback client */
+}
+
+int pop3d_session_number(const char *arg, long *out)
+{
+	long v = 0;
+	size_t n = 0;
+
+	for (; arg[n] != '\0'; n++) {
+		if (arg[n] < '0' || arg[n] > '9' || n >= 9)
+			return -1;
+		v = v * 10 + (arg[n] - '0');
+	}
+	if (n == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+mailbox_msg_t *pop3d_session_msg(pop3d_session_t *sess, const char *arg,
+				 int deleted_ok, size_t *index_r)
+{
+	long n;
+
+	if (pop3d_session_number(arg, &n) < 0) {
+		pop3d_err(sess->s, NULL, "Invalid message number");
+		return NULL;
+	}
+	if (n < 1 || (size_t) n > sess->nmsgs) {
+		pop3d_err(sess->s, NULL, "No such message");
+		return NULL;
+	}
+	if (!deleted_ok && (sess->marks[n - 1] & POP3D_MSG_DELETED)) {
+		pop3d_err(sess->s, NULL, "Message %ld already deleted", n);
+		return NULL;
+	}
+	*index_r = (size_t) n - 1;
+	return &sess->msgs[n - 1];
+}
+
+/* Open, lock and list the user's mailbox; answer the login command.
+ * 0 when the session may go on. */
+static int pop3d_session_open(pop3d_session_t *sess)
+{
+	buf_t path = BUF_INIT;
+	char *err = NULL;
+	int r = -1;
+
+	mailbox_path_virtual(config_str("mail_directory"), sess->info.user, &path);
+	if (path.len == 0) {
+		log_warn("user=<%s>, client=%s: the user cannot name a mailbox",
+			 sess->info.user, sess->info.client);
+		pop3d_err(sess->s, POP3D_RC_SYS_PERM, "No mailbox for this user");
+		goto out;
+	}
+	sess->mb = mailbox_open(buf_str(&path), &err);
+	if (sess->mb == NULL) {
+		log_error("user=<%s>, client=%s: %s", sess->info.user,
+			  sess->info.client, err);
+		pop3d_err(sess->s, POP3D_RC_SYS_TEMP, "Cannot open the mailbox");
+		goto out;
+	}
+	if (mailbox_lock(sess->mb) < 0) {
+		if (errno == EWOULDBLOCK) {
+			log_info("user=<%s>, client=%s: mailbox in use",
+				 sess->info.user, sess->info.client);
+			pop3d_err(sess->s, POP3D_RC_IN_USE,
+				  "Mailbox is locked by another POP3 session");
+		} else {
+			log_error("user=<%s>, client=%s: lock %s: %m",
+				  sess->info.user, sess->info.client, buf_str(&path));
+			pop3d_err(sess->s, POP3D_RC_SYS_TEMP, "Cannot lock the mailbox");
+		}
+		goto out;
+	}
+	if (mailbox_list(sess->mb, &sess->msgs, &sess->nmsgs) < 0) {
+		log_error("user=<%s>, client=%s: list %s: %m",
+			  sess->info.user, sess->info.client, buf_str(&path));
+		pop3d_err(sess->s, POP3D_RC_SYS_TEMP, "Cannot read the mailbox");
+		goto out;
+	}
+	sess->marks = mem_zalloc(sess->nmsgs ? sess->nmsgs : 1);
+	for (size_t i = 0; i < sess->nmsgs; i++)
+		sess->total_octets += sess->msgs[i].wsize;
+	log_info("user=<%s>, client=%s, service=%s, messages=%zu, octets=%lld%s",
+		 sess->info.user, sess->info.client, sess->info.service,
+		 sess->nmsgs, sess->total_octets,
+		 sess->info.tls_version ? ", tls" : "");
+	pop3d_ok(sess->s, "Logged in, %zu message%s (%lld octets)", sess->nmsgs,
+		 sess->nmsgs == 1 ? "" : "s", sess->total_octets);
+	r = 0;
+out:
+	mem_free(err);
+	buf_release(&path);
+	return r;
+}
+
+static void pop3d_session_dispatch(pop3d_session_t *sess)
+{
+	const pop3d_command_t *c;
+
+	for (c = pop3d_commands; c->name != NULL; c++)
+		if (strcmp(c->name, sess->cmd.name) == 0)
+			break;
+	if (c->name == NULL) {
+		sess->nerrors++;
+		pop3d_err(sess->s, NULL, "Unknown command");
+		return;
+	}
+	if (c->min_args >= 0 && (sess->cmd.bad || sess->cmd.nargs < c->min_args ||
+				 sess->cmd.nargs > c->max_args)) {
+		sess->nerrors++;
+		pop3d_err(sess->s, NULL, "Syntax error: %s takes %s", c->name,
+			  c->max_args == 0 ? "no argument" :
+			  c->min_args == 2 ? "two arguments" :
+			  c->min_args == 1 ? "one argument" : "at most one argument");
+		return;
+	}
+	c->handler(sess);
+}
+
+static void pop3d_session_loop(pop3d_session_t *sess)
+{
+	while (sess->state == POP3D_TRANSACTION) {
+		int status = pop3d_read_command(sess->s, &sess->line, &sess->cmd);
+
+		switch (status) {
+		case STREAM_OK:
+			if (sess->cmd.bad && (sess->cmd.name == NULL ||
+					      strlen(sess->cmd.name) < 3 ||
+					      strlen(sess->cmd.name) > 4)) {
+				sess->nerrors++;
+				pop3d_err(sess->s, NULL, "Syntax error");
+				break;
+			}
+			pop3d_session_dispatch(sess);
+			break;
+		case STREAM_TOOLONG:
+			sess->nerrors++;	/* answered by the reader */
+			break;
+		case STREAM_TIMEOUT:
+			/* RFC 1939 §3: the autologout timer closes the session
+			 * without entering UPDATE. */
+			pop3d_err(sess->s, NULL, "Autologout: idle for too long");
+			stream_flush(sess->s);
+			log_info("user=<%s>, client=%s: idle timeout",
+				 sess->info.user, sess->info.client);
+			sess->state = POP3D_CLOSED;
+			break;
+		case POP3D_SHUTDOWN:
+			pop3d_err(sess->s, POP3D_RC_SYS_TEMP,
+				  "Server shutting down, nothing was deleted");
+			stream_flush(sess->s);
+			sess->state = POP3D_CLOSED;
+			break;
+		default:
+			log_info("user=<%s>, client=%s: connection lost: %s",
+				 sess->info.user, sess->info.client,
+				 status == STREAM_EOF ? "end of input" :
+				 stream_strerror(sess->s));
+			sess->state = POP3D_CLOSED;
+			break;
+		}
+	}
+}
+
+void pop3d_session_serve(daemon_client_t *client)
+{
+	pop3d_session_t sess;
+	const char *err = NULL;
+
+	memset(&sess, 0, sizeof(sess));
+	sess.state = POP3D_TRANSACTION;
+	if (login_session_accept(client->fd, pop3d_conf.auth_socket,
+				 pop3d_conf.ipc_timeout, &sess.s, &sess.info,
+				 &err) < 0) {
+		log_warn("session hand-off refused: %s", err ? err : "unknown error");
+		login_info_clear(&sess.info);
+		return;
+	}
+	stream_set_timeout(sess.s, pop3d_conf.idle_timeout);
+	if (pop3d_session_open(&sess) == 0) {
+		pop3d_session_loop(&sess);
+		log_info("disconnect user=<%s>, client=%s, retr=%ld, top=%ld, "
+			 "dele=%ld, deleted=%zu, sent=%lld, errors=%ld, %s",
+			 sess.info.user, sess.info.client, sess.nretr, sess.ntop,
+			 sess.ndele, sess.state == POP3D_UPDATE ? sess.ndeleted : 0,
+			 sess.sent_octets, sess.nerrors,
+			 sess.state == POP3D_UPDATE ? "quit" : "no update");
+	}
+	stream_flush(sess.s);
+	stream_close(&sess.s);
+	mailbox_close(&sess.mb);	/* releases the lock */
+	mem_free(sess.marks);
+	buf_release(&sess.line);
+	login_info_clear(&sess.info);
+}
