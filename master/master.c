@@ -329,6 +329,7 @@ int main(int argc, char **argv)
 	master_dirs_create();
 	master_pid_lock();
 	master_open_services(&conf);
+	master_login_links();
 	master_control_open();
 	if (!master_foreground)
 		master_detach();

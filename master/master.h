@@ -129,6 +129,8 @@ int master_users_check(char **err_r);
 int master_listen_open(master_service_t *s, char **err_r);
 void master_listen_close(master_service_t *s, int unlink_path);
 char *master_listen_key(const master_svc_def_t *def);
+/* Hard links in login_directory to the sockets named by login_sockets. */
+void master_login_links(void);
 
 /* master_spawn.c */
 void master_env_build(void);

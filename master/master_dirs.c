@@ -115,6 +115,9 @@ void master_dirs_create(void)
 				master_dirs[i].root_owned ? getgid() : gid);
 		mem_free(path);
 	}
+	/* The chroot of the POP3/IMAP login roles: master's, holding only
+	 * the socket links master_login_links() makes. */
+	master_dir_make(config_str("login_directory"), 0755, getuid(), getgid());
 }
 
 void master_pid_lock(void)

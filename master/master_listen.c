@@ -6,12 +6,23 @@
  * services on queue_directory/private/NAME or public/NAME.  The sockets
  * are close-on-exec here; master_spawn.c clears that only in the child.
  *
+ * The POP3/IMAP login roles are chrooted to login_directory, which holds
+ * nothing but hard links to the sockets of the unix services named by
+ * login_sockets (auth and the session services): master_login_links()
+ * makes them after every bind, at start and on reload, and removes
+ * everything else there.  A hard link to a socket reaches the same
+ * listener, so a process in the chroot connects to "/auth".
+ *
  * SECURITY: runs as root.  Socket files are mode 0666 in a directory
  * that cannot be listed (private/ is 0711); each server checks the peer's
- * uid against the users allowed to use it (daemon_spec_t.peer_users).
+ * uid against the users allowed to use it (daemon_spec_t.peer_users), so
+ * a link in login_directory grants nothing the socket does not.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -164,4 +175,71 @@ void master_listen_close(master_service_t *s, int unlink_path)
 	    errno != ENOENT)
 		log_warn("remove %s: %s", s->unix_path, strerror(errno));
 	MEM_FREE(s->unix_path);
+}
+
+static const master_service_t *master_login_service(const char *name)
+{
+	for (const master_service_t *s = master.services; s != NULL; s = s->next)
+		if (strcmp(s->def->name, name) == 0 && s->def->type == MASTER_UNIX &&
+		    s->def->private_ && s->unix_path != NULL)
+			return s;
+	return NULL;
+}
+
+/* Remove what does not belong in login_directory: anything but the links
+ * just made (never a directory: the administrator's, if any). */
+static void master_login_prune(const char *dir, char **names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL) {
+		log_warn("open %s: %s", dir, strerror(errno));
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		int keep = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+		struct stat st;
+		char *path;
+
+		for (char **n = names; !keep && *n; n++)
+			keep = strcmp(*n, e->d_name) == 0 &&
+				master_login_service(*n) != NULL;
+		if (keep)
+			continue;
+		path = mem_printf("%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		    unlink(path) < 0 && errno != ENOENT)
+			log_warn("remove %s: %s", path, strerror(errno));
+		mem_free(path);
+	}
+	closedir(d);
+}
+
+void master_login_links(void)
+{
+	const char *dir = config_str("login_directory");
+	char **names = config_list("login_sockets");
+
+	for (char **n = names; *n; n++) {
+		const master_service_t *s = master_login_service(*n);
+		char *path, *tmp;
+
+		if (s == NULL || strchr(*n, '/') != NULL || (*n)[0] == '.')
+			continue;
+		path = mem_printf("%s/%s", dir, *n);
+		tmp = mem_printf("%s/.%s.new", dir, *n);
+		/* link + rename: the old link stays usable until the new
+		 * one replaces it. */
+		if ((unlink(tmp) < 0 && errno != ENOENT) ||
+		    link(s->unix_path, tmp) < 0 || rename(tmp, path) < 0) {
+			log_warn("link %s to %s: %s", s->unix_path, path,
+				 strerror(errno));
+			unlink(tmp);
+		}
+		mem_free(path);
+		mem_free(tmp);
+	}
+	master_login_prune(dir, names);
+	config_list_free(&names);
 }

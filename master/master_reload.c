@@ -153,6 +153,7 @@ int master_reload(char **err_r)
 
 	master_reload_apply(&conf, main_changed, &master.services, &errors, counts);
 	master_conf_free(&conf);
+	master_login_links();
 	log_info("reloaded: %d service%s kept, %d started, %d retired",
 		 counts[0], counts[0] == 1 ? "" : "s", counts[1], counts[2]);
 	master_service_adjust_all();
