@@ -58,6 +58,7 @@ static const char mailctl_usage_text[] =
 	"  user list [ADDR]              virtual users\n"
 	"  user add ADDR [--password-stdin]\n"
 	"  user passwd ADDR [--password-stdin]\n"
+	"  user apop ADDR [--password-stdin | --remove]\n"
 	"  user del ADDR\n"
 	"  alias list [NAME]             aliases\n"
 	"  alias add NAME TARGET...\n"

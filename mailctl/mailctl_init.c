@@ -197,7 +197,7 @@ static const char mailctl_init_aliases[] =
 
 static const char mailctl_init_users[] =
 	"# users - virtual users: \"ADDRESS HASH [APOP-SECRET]\" per line.\n"
-	"# Edit with `mailctl user add|passwd|del`; readable by auth_owner only.\n";
+	"# Edit with `mailctl user add|passwd|apop|del`; readable by auth_owner only.\n";
 
 /* mkdir -p for DIR's parents; DIR itself is made with its final mode. */
 static void mailctl_init_parents(const char *dir)

@@ -1,5 +1,5 @@
-/* mailctl_user.c - `mailctl user list|add|passwd|del`: the virtual users
- * file (user_database, DESIGN §3) and its compiled users.db.
+/* mailctl_user.c - `mailctl user list|add|passwd|apop|del`: the virtual
+ * users file (user_database, DESIGN §3) and its compiled users.db.
  *
  * Addresses are full addresses (local@domain), stored in lower case; a
  * domain that is not in mydestination is accepted with a warning, since
@@ -8,6 +8,12 @@
  * its owner and mode (auth_owner, 0600), and recompile users.db.  Mailboxes
  * are not created here: local delivery creates them on the first message.
  * list prints addresses only, never hashes.
+ *
+ * apop sets (or with --remove clears) the user's APOP shared secret, the
+ * third field of the line (RFC 1939 §7).  The secret is as good as a
+ * password stored in the clear, which is why the file is auth's alone; it
+ * must be one word of printable ASCII, since white space separates the
+ * fields.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -110,9 +116,14 @@ static void mailctl_users_save(struct mailctl_users *u, buf_t *text)
 	mailctl_map_compile(u->path, 0);
 }
 
+/* An APOP secret: the RFC puts no limit on it; this keeps lines sane. */
+#define MAILCTL_APOP_MAX 255
+
 struct mailctl_user_edit {
 	const char *address;
 	const char *hash;	/* new hash (passwd), NULL: delete */
+	int set_apop;		/* apop: replace the secret, keep the hash */
+	const char *apop;	/* the new secret, NULL: none */
 	int found;
 };
 
@@ -137,6 +148,13 @@ static void mailctl_user_edit_cb(const char *line, const users_entry_t *e,
 		return;
 	}
 	ed->found = 1;
+	if (ed->set_apop) {
+		buf_printf(out, "%s %s", e->address, e->hash);
+		if (ed->apop != NULL)
+			buf_printf(out, " %s", ed->apop);
+		buf_putc(out, '\n');
+		return;
+	}
 	if (ed->hash == NULL)
 		return;
 	buf_printf(out, "%s %s", e->address, ed->hash);
@@ -236,23 +254,72 @@ static int mailctl_user_change(const char *what, const char *address,
 	return MAILCTL_OK;
 }
 
+/* `user apop ADDR`: read the secret like a password; --remove clears it. */
+static int mailctl_user_apop(const char *address, int from_stdin, int remove)
+{
+	struct mailctl_users u;
+	struct mailctl_user_edit ed = { .address = address, .set_apop = 1 };
+	buf_t out = BUF_INIT;
+	char *secret = NULL;
+
+	mailctl_users_open(&u, 1);
+	mailctl_users_walk(&u, NULL, mailctl_user_find_cb, &ed);
+	if (!ed.found) {
+		log_error("no user %s", address);
+		mailctl_users_close(&u);
+		return MAILCTL_FAIL;
+	}
+	if (!remove) {
+		secret = mailctl_passwd_read(address, from_stdin);
+		for (const char *p = secret; *p; p++) {
+			if (*p <= ' ' || *p == 0x7f) {
+				explicit_bzero(secret, strlen(secret));
+				log_fatal("an APOP secret must be one word of "
+					  "printable ASCII, without white space");
+			}
+		}
+		if (strlen(secret) > MAILCTL_APOP_MAX) {
+			explicit_bzero(secret, strlen(secret));
+			log_fatal("APOP secret longer than %d bytes", MAILCTL_APOP_MAX);
+		}
+	}
+	ed.apop = secret;
+	ed.found = 0;
+	mailctl_users_walk(&u, &out, mailctl_user_edit_cb, &ed);
+	mailctl_users_save(&u, &out);
+	log_info("user %s: APOP secret %s", address, remove ? "removed" : "set");
+	if (out.data != NULL)
+		explicit_bzero(out.data, out.size);
+	buf_release(&out);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		mem_free(secret);
+	}
+	mailctl_users_close(&u);
+	return MAILCTL_OK;
+}
+
 int mailctl_cmd_user(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "password-stdin", no_argument, NULL, 's' },
+		{ "remove", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mailctl_users u;
 	struct mailctl_user_edit ed = { 0 };
 	const char *sub;
 	char *addr = NULL;
-	int c, from_stdin = 0, r;
+	int c, from_stdin = 0, remove = 0, r;
 
-	while ((c = mailctl_getopt(argc, argv, "", longopts)) != -1)
+	while ((c = mailctl_getopt(argc, argv, "", longopts)) != -1) {
 		if (c == 's')
 			from_stdin = 1;
+		else if (c == 'r')
+			remove = 1;
+	}
 	if (optind >= argc)
-		mailctl_usage_error("user: give list, add, passwd or del");
+		mailctl_usage_error("user: give list, add, passwd, apop or del");
 	sub = argv[optind];
 	if (strcmp(sub, "list") == 0) {
 		if (argc - optind > 2)
@@ -266,6 +333,18 @@ int mailctl_cmd_user(int argc, char **argv)
 		r = addr == NULL || ed.found ? MAILCTL_OK : MAILCTL_FAIL;
 		if (r != MAILCTL_OK)
 			log_error("no user %s", addr);
+		mem_free(addr);
+		return r;
+	}
+	if (remove && strcmp(sub, "apop") != 0)
+		mailctl_usage_error("user %s: --remove is for user apop", sub);
+	if (strcmp(sub, "apop") == 0) {
+		if (argc - optind != 2)
+			mailctl_usage_error("user apop: give one address");
+		if (from_stdin && remove)
+			mailctl_usage_error("user apop: --remove takes no secret");
+		addr = mailctl_user_address(argv[optind + 1]);
+		r = mailctl_user_apop(addr, from_stdin, remove);
 		mem_free(addr);
 		return r;
 	}
