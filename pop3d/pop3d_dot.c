@@ -65,9 +65,10 @@ void pop3d_dot_write(pop3d_dot_t *d, const char *p, size_t n)
 
 void pop3d_dot_end(pop3d_dot_t *d)
 {
+	/* The CRLF added to an unterminated last line belongs to the
+	 * response, not the message: LIST did not count it either. */
 	if (!d->bol) {
 		stream_write(d->s, "\r\n", 2);
-		d->octets += 2;
 		d->bol = 1;
 	}
 	stream_write(d->s, ".\r\n", 3);

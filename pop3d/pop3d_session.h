@@ -79,7 +79,8 @@ typedef struct pop3d_dot {
 	int in_body;		/* past the header (from the start for RETR) */
 	long lines_left;	/* TOP: body lines still to send; -1: all */
 	int done;		/* TOP: nothing more will be sent */
-	long long octets;	/* message octets sent (CRLF, no stuffing) */
+	long long octets;	/* message octets sent (CRLF, no stuffing,
+				 * not the CRLF added at the end) */
 } pop3d_dot_t;
 
 void pop3d_dot_init(pop3d_dot_t *d, stream_t *s, long top_lines);

@@ -62,8 +62,8 @@ static void test_dot_retr(void)
 	check("Subject: x\n\nbody\n", -1, "Subject: x\r\n\r\nbody\r\n.\r\n", 20);
 	check(".\n..\n.x\nx.\n", -1, "..\r\n...\r\n..x\r\nx.\r\n.\r\n", 15);
 	/* no LF at the end: CRLF before the dot */
-	check("a\nlast", -1, "a\r\nlast\r\n.\r\n", 9);
-	check(".", -1, "..\r\n.\r\n", 3);
+	check("a\nlast", -1, "a\r\nlast\r\n.\r\n", 7);
+	check(".", -1, "..\r\n.\r\n", 1);
 	/* every LF becomes CRLF, as ,W= counts it */
 	check("cr\r\n", -1, "cr\r\r\n.\r\n", 5);
 	check("\n\n", -1, "\r\n\r\n.\r\n", 4);
