@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""popc.py - small POP3 probes for the pop3d integration tests.
+
+  popc.py raw PORT [--tls]      send stdin as it is (one write: pipelining),
+                                print every reply line until the server
+                                closes or stays silent for 3 seconds
+  popc.py stls-inject PORT      "STLS\\r\\nCAPA\\r\\n" in one packet, then TLS,
+                                then QUIT: prints what came back over TLS
+  popc.py handoff QDIR TOKEN    as root: hand a socketpair to the session
+                                service with TOKEN; prints the session's
+                                status and the first line on our end
+  popc.py token QDIR USER PASS  as root: ask auth for a real token
+                                (verify, token=yes, service pop3)
+"""
+import socket
+import ssl
+import struct
+import sys
+import time
+
+
+def tls_ctx():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def read_all(s, quiet=3.0):
+    s.settimeout(quiet)
+    data = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ssl.SSLError, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def cmd_raw(port, tls=False):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if tls:
+        s = tls_ctx().wrap_socket(s)
+    s.sendall(sys.stdin.buffer.read())
+    sys.stdout.write(read_all(s).decode("latin-1").replace("\r\n", "\n"))
+
+
+def cmd_stls_inject(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    f = s.makefile("rb")
+    print("greeting:", f.readline().decode().rstrip())
+    s.sendall(b"STLS\r\nCAPA\r\n")
+    print("stls:", f.readline().decode().rstrip())
+    t = tls_ctx().wrap_socket(s)
+    t.sendall(b"QUIT\r\n")
+    for line in read_all(t).decode("latin-1").splitlines():
+        print("tls:", line)
+
+
+def frame(rec):
+    body = "".join("%s=%s\n" % (k, v) for k, v in rec) + "\n"
+    body = body.encode()
+    return struct.pack(">I", len(body)) + body
+
+
+def parse_records(data):
+    out = {}
+    for line in data.decode("latin-1").split("\n"):
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out.setdefault(k, v)
+    return out
+
+
+def cmd_handoff(qdir, token):
+    ours, theirs = socket.socketpair()
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(20)
+    c.connect(qdir + "/private/pop3-session")
+    rec = [("proto", "login-session"), ("version", "1"), ("token", token),
+           ("service", "pop3"), ("client", "127.0.0.1"), ("port", "4711"),
+           ("secured", "yes")]
+    socket.send_fds(c, [frame(rec)], [theirs.fileno()])
+    theirs.close()
+    hdr = b""
+    while len(hdr) < 4:
+        chunk = c.recv(4 - len(hdr))
+        if not chunk:
+            print("status=(closed)")
+            return
+        hdr += chunk
+    (n,) = struct.unpack(">I", hdr)
+    body = b""
+    while len(body) < n:
+        chunk = c.recv(n - len(body))
+        if not chunk:
+            break
+        body += chunk
+    r = parse_records(body)
+    print("status=%s" % r.get("status", ""))
+    if "reason" in r:
+        print("reason=%s" % r["reason"])
+    ours.settimeout(5)
+    try:
+        first = ours.recv(4096).decode("latin-1").splitlines()
+    except (socket.timeout, OSError):
+        first = []
+    print("client=%s" % (first[0] if first else "(nothing)"))
+    if first:
+        ours.sendall(b"QUIT\r\n")
+        read_all(ours, 2)
+
+
+def cmd_token(qdir, user, password):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(20)
+    c.connect(qdir + "/private/auth")
+    c.sendall(b"proto=auth\nversion=1\n\n")
+    req = "request=verify\nmech=PLAIN\nuser=%s\npassword=%s\nclient=127.0.0.1\n" \
+          "service=pop3\ntoken=yes\n\n" % (user, password)
+    c.sendall(req.encode())
+    data = b""
+    while data.count(b"\n\n") < 2:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    second = data.split(b"\n\n")[1] if data.count(b"\n\n") >= 2 else b""
+    print(parse_records(second).get("token", ""))
+
+
+def main():
+    what = sys.argv[1]
+    if what == "raw":
+        cmd_raw(int(sys.argv[2]), len(sys.argv) > 3 and sys.argv[3] == "--tls")
+    elif what == "stls-inject":
+        cmd_stls_inject(int(sys.argv[2]))
+    elif what == "handoff":
+        cmd_handoff(sys.argv[2], sys.argv[3])
+    elif what == "token":
+        cmd_token(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        sys.exit("usage: see the comment at the top")
+
+
+if __name__ == "__main__":
+    main()

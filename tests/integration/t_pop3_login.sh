@@ -1,0 +1,288 @@
+#!/bin/bash
+# t_pop3_login.sh - the login role of pop3d(8) and the hand-off to the
+# session role: the AUTHORIZATION commands (USER/PASS, APOP, AUTH PLAIN and
+# LOGIN with and without initial responses, CAPA, STLS, QUIT) and their
+# errors (wrong password, unknown user, wrong state, syntax, overlong line,
+# plaintext refused, too many failures, idle timeout), pipelined input
+# carried into the session, STLS (openssl s_client, poplib, and plaintext
+# injected before the handshake), POP3S, a failed hand-off, mailctl user
+# apop, and as root the uids, chroot and capabilities of both roles and a
+# session refusing a forged and a replayed token.
+. "$(dirname "$0")/lib.sh"
+
+POPC="python3 $TOP/tests/integration/popc.py"
+
+t_instance
+P110=$((PB + 110))
+P111=$((PB + 111))
+P112=$((PB + 112))
+P995=$((PB + 995))
+# Failures are not slowed here (t_auth tests auth's delays): the tests
+# below fail on purpose many times from 127.0.0.1.
+t_set auth_failure_delay 0
+t_set auth_failure_limit 0
+cat >> "$INST/master.conf" <<EOT
+pop3:$P110 inet n - y - pop3d -o pop3d_role=login
+pop3s:$P995 inet n - y - pop3d -o pop3d_role=login -o pop3d_tls_wrappermode=yes
+strict:$P111 inet n - y - pop3d -o pop3d_role=login -o auth_plaintext=never
+  -o pop3d_login_failures=2 -o pop3d_idle_timeout=3s
+broken:$P112 inet n - y - pop3d -o pop3d_role=login -o pop3d_session_socket=nowhere
+pop3-session unix - - n - pop3d -o pop3d_role=session
+auth unix - - n 1 auth -o max_use=0 -o max_idle=0
+EOT
+{ printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
+  printf 'secret b with spaces\n' | tmailctl user add b@localhost --password-stdin &&
+  printf 'apop-secret-a\n' | tmailctl user apop a@localhost --password-stdin
+} >"$T/setup.out" 2>&1 || t_fail "users for the pop3d tests" "$(cat "$T/setup.out")"
+t_file_has "$INST/users" '^a@localhost \S+ apop-secret-a$' "mailctl user apop: the secret is the third field"
+t_start
+
+b64() { printf '%b' "$1" | base64 -w0; }
+raw() { $POPC raw "$@"; }
+
+# ---- greeting, CAPA, USER/PASS -------------------------------------------
+
+out=$(printf 'CAPA\r\nQUIT\r\n' | raw "$P110")
+t_match "$out" '^\+OK .*<[0-9]+\.[0-9a-f]+\.[0-9]+@[^>]+>$' "greeting with an APOP timestamp"
+for cap in TOP UIDL PIPELINING RESP-CODES AUTH-RESP-CODE 'EXPIRE NEVER' \
+	   'IMPLEMENTATION tern' USER 'SASL PLAIN LOGIN' STLS; do
+	t_match "$out" "^$cap\$" "CAPA before login (loopback): $cap"
+done
+t_match "$out" '^\+OK Logging out' "QUIT before login"
+
+out=$(python3 - "$P110" <<'PY'
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=20)
+print(p.user("a@localhost").decode())
+print(p.pass_("secret-a").decode())
+print(p.stat())
+print(sorted(p.capa().keys()))
+print(p.quit().decode())
+PY
+)
+t_match "$out" '^\+OK Logged in' "poplib USER/PASS: +OK from the session"
+t_match "$out" '^\(0, 0\)$' "STAT answered by the session"
+t_nomatch "$out" "'STLS'" "CAPA after login: no STLS"
+t_match "$out" "'SASL'.*'USER'" "CAPA after login: USER and SASL as before"
+
+out=$(printf 'USER b@localhost\r\nPASS secret b with spaces\r\nQUIT\r\n' | raw "$P110")
+t_match "$out" '^\+OK Logged in' "PASS keeps spaces in the password (RFC 1939 §7)"
+
+out=$(printf 'USER a@localhost\r\nPASS wrong\r\nUSER nobody@localhost\r\nPASS secret-a\r\nPASS secret-a\r\nSTAT\r\nLIST\r\nRETR 1\r\nUSER\r\nXYZZY\r\nCAPA extra\r\nQUIT\r\n' | raw "$P110")
+t_eq "$(echo "$out" | grep -c '^-ERR \[AUTH\] Authentication failed$')" 2 "wrong password and unknown user: the same -ERR [AUTH]"
+t_match "$out" '^-ERR No user name given' "PASS without USER: -ERR"
+t_eq "$(echo "$out" | grep -c '^-ERR \[AUTH\] [A-Z]*: authenticate first')" 3 "STAT/LIST/RETR before login: -ERR [AUTH]"
+t_match "$out" '^-ERR Syntax: USER' "USER without a name: -ERR"
+t_match "$out" '^-ERR Unknown command' "unknown command: -ERR"
+t_match "$out" '^-ERR Syntax: CAPA' "CAPA with an argument: -ERR"
+t_match "$out" '^\+OK Logging out' "the connection survives the errors"
+
+# ---- line limit and pipelining -------------------------------------------
+
+long=$(printf 'X%.0s' $(seq 1 300))
+ok253=$(printf 'Y%.0s' $(seq 1 248))	# "USER " + 248 + CRLF = 255
+out=$(printf 'USER %s\r\nUSER %s\r\nCAPA\r\nQUIT\r\n' "$long" "$ok253" | raw "$P110")
+t_match "$out" '^-ERR Line too long \(at most 255 octets\)' "a 307-octet line: -ERR"
+t_nomatch "$(echo "$out" | sed -n 3p)" 'too long' "a 255-octet line is accepted"
+t_match "$out" '^IMPLEMENTATION tern$' "the connection survives an overlong line"
+
+out=$(printf 'CAPA\r\nUSER a@localhost\r\nPASS secret-a\r\nSTAT\r\nUIDL\r\nQUIT\r\n' | raw "$P110")
+t_match "$(echo "$out" | grep -v '^[A-Z]' | tr '\n' '|')" '^\+OK tern POP3 server ready [^|]*\|\+OK Capability list follows\|\.\|\+OK Send your password\|\+OK Logged in[^|]*\|\+OK 0 0\|\+OK[^|]*\|\.\|\+OK Logging out' \
+	"pipelined USER/PASS/STAT/UIDL/QUIT: every answer, in order, the rest from the session"
+
+# ---- AUTH ----------------------------------------------------------------
+
+PLAIN_A=$(b64 '\0a@localhost\0secret-a')
+out=$(printf 'AUTH PLAIN %s\r\nQUIT\r\n' "$PLAIN_A" | raw "$P110")
+t_match "$out" '^\+OK Logged in' "AUTH PLAIN with an initial response"
+out=$(printf 'AUTH PLAIN\r\n%s\r\nQUIT\r\n' "$PLAIN_A" | raw "$P110")
+t_match "$out" '^\+ $' "AUTH PLAIN without one: empty challenge \"+ \""
+t_match "$out" '^\+OK Logged in' "AUTH PLAIN after the challenge"
+out=$(printf 'AUTH LOGIN %s\r\n%s\r\nQUIT\r\n' "$(b64 a@localhost)" "$(b64 secret-a)" | raw "$P110")
+t_match "$out" '^\+ UGFzc3dvcmQ6$' "AUTH LOGIN with the user as initial response: Password: challenge"
+t_match "$out" '^\+OK Logged in' "AUTH LOGIN"
+out=$(printf 'AUTH LOGIN\r\n%s\r\n%s\r\nQUIT\r\n' "$(b64 a@localhost)" "$(b64 secret-a)" | raw "$P110")
+t_match "$out" '^\+ VXNlcm5hbWU6$' "AUTH LOGIN: Username: challenge"
+t_match "$out" '^\+OK Logged in' "AUTH LOGIN without an initial response"
+out=$(printf 'AUTH\r\nAUTH PLAIN\r\n*\r\nAUTH PLAIN !!!\r\nAUTH CRAM-MD5\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nQUIT\r\n' \
+	"$(b64 'no-nul')" "$(b64 '\0a@localhost\0bad')" | raw "$P110")
+t_match "$(echo "$out" | tr '\n' '|')" '\+OK Mechanisms follow\|PLAIN\|LOGIN\|\.' "AUTH without a mechanism lists them"
+t_match "$out" '^-ERR Authentication cancelled' "\"*\" cancels AUTH: -ERR"
+t_match "$out" '^-ERR Invalid base64' "bad base64: -ERR"
+t_match "$out" '^-ERR Unsupported authentication mechanism' "unknown mechanism: -ERR"
+t_match "$out" '^-ERR Malformed PLAIN' "PLAIN without NULs: -ERR"
+t_match "$out" '^-ERR \[AUTH\] Authentication failed' "AUTH PLAIN wrong password: -ERR [AUTH]"
+
+# ---- APOP ----------------------------------------------------------------
+
+out=$(python3 - "$P110" <<'PY'
+import poplib, sys
+port = int(sys.argv[1])
+p = poplib.POP3("127.0.0.1", port, timeout=20)
+print("right:", p.apop("a@localhost", "apop-secret-a").decode())
+p.quit()
+for user, secret in (("a@localhost", "wrong"), ("b@localhost", "secret b with spaces"),
+                     ("nobody@localhost", "x")):
+    p = poplib.POP3("127.0.0.1", port, timeout=20)
+    try:
+        print("bad:", p.apop(user, secret).decode())
+    except poplib.error_proto as e:
+        print("bad:", e.args[0].decode())
+    p.quit()
+PY
+)
+t_match "$out" '^right: \+OK Logged in' "APOP with the secret set by mailctl user apop"
+t_eq "$(echo "$out" | grep -c '^bad: -ERR \[AUTH\] Authentication failed$')" 3 \
+	"APOP: wrong digest, a user without a secret, an unknown user: the same -ERR [AUTH]"
+t_set pop3d_apop no
+tmailctl reload >/dev/null 2>&1
+t_wait 5 sh -c "printf 'QUIT\r\n' | $POPC raw $P110 | grep -q '^+OK tern POP3 server ready\$'" &&
+	t_pass "pop3d_apop=no: no timestamp in the greeting" ||
+	t_fail "pop3d_apop=no: no timestamp in the greeting"
+out=$(printf 'APOP a@localhost 0123456789abcdef0123456789abcdef\r\nQUIT\r\n' | raw "$P110")
+t_match "$out" '^-ERR APOP not offered' "pop3d_apop=no: APOP refused"
+sed -i '/^pop3d_apop = no$/d' "$INST/main.conf"
+tmailctl reload >/dev/null 2>&1
+
+# ---- plaintext refused, failures, idle timeout ---------------------------
+
+out=$(printf 'CAPA\r\nUSER a@localhost\r\nPASS secret-a\r\nAUTH PLAIN %s\r\nQUIT\r\n' "$PLAIN_A" | raw "$P111")
+t_nomatch "$out" '^(USER|SASL)' "auth_plaintext=never: CAPA offers neither USER nor SASL"
+t_match "$out" '^STLS$' "auth_plaintext=never: CAPA offers STLS"
+t_eq "$(echo "$out" | grep -c '^-ERR \[AUTH\] Plaintext authentication disallowed')" 3 \
+	"auth_plaintext=never: USER, PASS and AUTH PLAIN refused with -ERR [AUTH]"
+
+out=$(python3 - "$P111" <<'PY'
+import poplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=20)
+print("stls:", p.stls(context=ctx).decode())
+print("capa:", sorted(p.capa().keys()))
+p.user("a@localhost")
+print("pass:", p.pass_("secret-a").decode())
+print("stat:", p.stat())
+print("quit:", p.quit().decode())
+PY
+)
+t_match "$out" '^stls: \+OK' "poplib.stls()"
+t_match "$out" "^capa: .*'USER'" "after STLS: USER offered"
+t_nomatch "$(echo "$out" | grep '^capa:')" "'STLS'" "after STLS: STLS no longer offered"
+t_match "$out" '^pass: \+OK Logged in' "USER/PASS over STLS (relayed to the session)"
+t_match "$out" '^quit: \+OK' "QUIT through the TLS relay"
+
+out=$(printf 'STLS\r\n' | raw "$P110" | tail -n 1)
+t_match "$out" '^\+OK Begin TLS' "STLS: +OK"
+out=$($POPC stls-inject "$P110")
+t_match "$out" '^stls: \+OK' "STLS with CAPA pipelined behind it"
+t_eq "$(echo "$out" | grep '^tls:' | tr '\n' '|')" "tls: +OK Logging out|" \
+	"plaintext sent before the TLS handshake is discarded (RFC 2595 §4)"
+
+out=$(printf 'USER a@localhost\r\nPASS secret-a\r\nSTAT\r\nQUIT\r\n' |
+	timeout 30 openssl s_client -connect 127.0.0.1:"$P110" -starttls pop3 -crlf -quiet -ign_eof 2>/dev/null)
+t_match "$out" '^\+OK Logged in' "openssl s_client -starttls pop3: login"
+t_match "$out" '^\+OK 0 0' "openssl s_client -starttls pop3: STAT through the relay"
+
+out=$(python3 - "$P995" <<'PY'
+import poplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3_SSL("127.0.0.1", int(sys.argv[1]), context=ctx, timeout=20)
+print("welcome:", p.getwelcome().decode())
+print("capa:", sorted(p.capa().keys()))
+p.user("a@localhost")
+print("pass:", p.pass_("secret-a").decode())
+print("stat:", p.stat())
+print("quit:", p.quit().decode())
+PY
+)
+t_match "$out" '^welcome: \+OK' "POP3S: greeting over TLS"
+t_nomatch "$(echo "$out" | grep '^capa:')" "'STLS'" "POP3S: no STLS in CAPA"
+t_match "$out" '^pass: \+OK Logged in' "POP3S: login"
+t_match "$out" '^stat: \(0, 0\)' "POP3S: STAT"
+t_wait 5 grep -q 'TLS relay finished' "$INST/log/maillog" &&
+	t_pass "the TLS relay ends with the session" || t_fail "the TLS relay ends with the session"
+
+start=$(date +%s)
+out=$(printf 'STLS\r\n' >/dev/null; python3 - "$P111" <<'PY'
+import poplib, ssl, sys, socket
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]), timeout=20)
+p.stls(context=ctx)
+for pw in ("bad1", "bad2"):
+    p.user("a@localhost")
+    try:
+        p.pass_(pw)
+    except poplib.error_proto as e:
+        print("fail:", e.args[0].decode())
+try:
+    p.user("a@localhost")
+    print("after: still open")
+except (poplib.error_proto, OSError, EOFError) as e:
+    print("after: closed", type(e).__name__)
+PY
+)
+t_match "$out" '^fail: -ERR \[AUTH\] Authentication failed$' "first failure: -ERR [AUTH]"
+t_match "$out" '^fail: -ERR \[AUTH\] .*too many failures' "pop3d_login_failures=2: the second failure closes"
+t_match "$out" '^after: closed' "the connection is closed after too many failures"
+t_eq "$(( $(date +%s) - start >= 2 ))" 1 "the close comes after a delay"
+
+out=$( (printf 'CAPA\r\n'; sleep 5) | raw "$P111")
+t_match "$out" '^-ERR Disconnected for inactivity' "pop3d_idle_timeout=3s: idle client disconnected"
+
+out=$(printf 'USER a@localhost\r\nPASS secret-a\r\nQUIT\r\n' | raw "$P112")
+t_match "$out" '^-ERR \[SYS/TEMP\] ' "session service unreachable: -ERR [SYS/TEMP]"
+t_match "$out" '^\+OK Logging out' "the client may go on after a failed hand-off"
+
+if grep -q -e 'secret-a' -e 'apop-secret' -e 'with spaces' "$INST/log/maillog"; then
+	t_fail "no password in the log"
+else
+	t_pass "no password in the log"
+fi
+
+# ---- privilege separation (root) -----------------------------------------
+
+status_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+role_pid() {
+	local pid
+	for pid in $(pgrep -x pop3d); do
+		# this instance's (other tests may run beside this one)
+		if tr '\0' ' ' < "/proc/$pid/cmdline" |
+		   grep -q -- "-c $INST -n $2 .*pop3d_role=$1"; then
+			echo "$pid"; return 0
+		fi
+	done
+	return 1
+}
+if t_is_root; then
+	lpid=$(role_pid login pop3)
+	spid=$(role_pid session pop3-session)
+	if [ -n "$lpid" ] && [ -n "$spid" ]; then
+		t_eq "$(status_of "$lpid" Uid | head -c 20)" "$(id -u ternnull)" "login role runs as login_user (ternnull)"
+		t_eq "$(readlink "/proc/$lpid/root")" "$INST/queue/login" "login role chrooted to queue/login"
+		t_eq "$(status_of "$lpid" CapEff)" 0000000000000000 "login role: no effective capabilities"
+		t_eq "$(status_of "$lpid" NoNewPrivs)" 1 "login role: no_new_privs"
+		t_eq "$(status_of "$spid" Uid)" "$(id -u vmail)" "session role runs as vmail_owner (vmail)"
+		t_eq "$(status_of "$spid" CapEff)" 0000000000000000 "session role: no effective capabilities"
+		t_eq "$(readlink "/proc/$spid/root")" / "session role: not chrooted"
+	else
+		t_fail "find the login and session processes" "login=$lpid session=$spid"
+	fi
+	t_eq "$(ls -A "$INST/queue/login" | tr '\n' ' ')" "auth pop3-session " \
+		"login_directory holds only the socket links"
+	t_eq "$(stat -c '%U %a' "$INST/queue/login")" "root 755" "login_directory is root's, 0755"
+
+	out=$($POPC handoff "$INST/queue" 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff)
+	t_match "$out" '^status=fail' "a forged token: the session refuses the hand-off"
+	t_match "$out" '^client=\(nothing\)' "a forged token: the client gets nothing from the session"
+	token=$($POPC token "$INST/queue" a@localhost secret-a)
+	out=$($POPC handoff "$INST/queue" "$token")
+	t_match "$out" '^status=ok' "a real token: the session takes the client"
+	t_match "$out" '^client=\+OK Logged in' "a real token: the session greets the client"
+	out=$($POPC handoff "$INST/queue" "$token")
+	t_match "$out" '^status=fail' "a replayed token: the session refuses the hand-off"
+	t_file_has "$INST/log/maillog" 'session token refused' "auth logs the refused token"
+else
+	t_skip "uids, chroot and capabilities of the login and session roles (needs root)"
+	t_skip "forged and replayed tokens at the session socket (needs root)"
+fi
+
+t_done
