@@ -7,8 +7,9 @@
  * at least once; a base name seen twice is kept once, the cur/ copy).  No
  * file is stat()ed or read for a name that follows the convention:
  *   - the delivery time comes from the name, "<sec>.M<usec>P...", as every
- *     Maildir writer starts names with the time; only a name that does not
- *     start with "<digits>." is stat()ed for its mtime;
+ *     Maildir writer starts names with the time (and most put "M<usec>" in
+ *     the second part); only a name that does not start with "<digits>."
+ *     is stat()ed for its mtime;
  *   - the sizes come from ",S=" and ",W="; a name without them is read once
  *     (counting LFs gives the CRLF size).
  *
@@ -211,11 +212,16 @@ static int mailbox_name_time(const char *name, time_t *sec_r, long *usec_r)
 	}
 	if (*p != '.')
 		return 0;
-	if (p[1] == 'M') {
-		int digits = 0;
+	/* the microseconds: "M<usec>" in the second part ("1.M2P3" from
+	 * local and Dovecot, "1.V801I2cM3" from Postfix) */
+	for (p++; *p != '\0' && *p != '.' && *p != ',' && *p != ':'; p++) {
+		if (*p == 'M' && p[1] >= '0' && p[1] <= '9') {
+			int digits = 0;
 
-		for (p += 2; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
-			usec = usec * 10 + (*p - '0');
+			for (p++; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+				usec = usec * 10 + (*p - '0');
+			break;
+		}
 	}
 	*sec_r = (time_t) sec;
 	*usec_r = usec;

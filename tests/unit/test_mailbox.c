@@ -104,6 +104,8 @@ static void test_mailbox_list(void)
 	put(md, "new/1700000002.M000001P1Q1.host,S=100,W=104", "x");
 	put(md, "new/1700000001.M500000P1Q1.host,S=10,W=11", "y");
 	put(md, "new/1700000001.M000002P9Q1.host,S=20,W=22", "z");
+	/* Postfix's local: "<sec>.V<dev>I<inode>M<usec>.<host>", no sizes */
+	put(md, "new/1700000001.V801I2cM400000.pfhost", "pf\n");
 	/* no sizes, flags: measured (3 LFs) */
 	put(md, "cur/1700000003.M1P1.host:2,S", "a\nbb\n\nc");
 	/* neither time nor sizes: stat()ed for the time, measured */
@@ -128,8 +130,10 @@ static void test_mailbox_list(void)
 	}
 
 	test_assert(mailbox_list(mb, &msgs, &n) == 0);
-	test_assert_int(n, 6);
-	if (n == 6) {
+	test_assert_int(n, 7);
+	if (n == 7) {
+		test_assert_str(msgs[2].base, "1700000001.V801I2cM400000.pfhost");
+		test_assert_int(msgs[2].wsize, 4);
 		test_assert_str(msgs[0].base, "foreign-msg");
 		test_assert_int(msgs[0].mtime, 1600000000);
 		test_assert_int(msgs[0].size, 8);
@@ -139,19 +143,19 @@ static void test_mailbox_list(void)
 		test_assert_int(msgs[1].size, 20);
 		test_assert_int(msgs[1].wsize, 22);
 		test_assert_int(msgs[1].in_new, 1);
-		test_assert_str(msgs[2].base, "1700000001.M500000P1Q1.host");
-		test_assert_int(msgs[2].mtime, 1700000001);
-		test_assert_str(msgs[3].base, "1700000002.M000001P1Q1.host");
-		test_assert_str(msgs[3].name, "1700000002.M000001P1Q1.host,S=100,W=104");
-		test_assert_int(msgs[3].wsize, 104);
-		test_assert_str(msgs[4].base, "1700000003.M1P1.host");
-		test_assert_str(msgs[4].name, "1700000003.M1P1.host:2,S");
-		test_assert_int(msgs[4].size, 7);
-		test_assert_int(msgs[4].wsize, 10);
-		test_assert_str(mailbox_msg_flags(&msgs[4]), "S");
-		test_assert_str(mailbox_msg_flags(&msgs[3]), "");
-		test_assert_str(msgs[5].base, "1700000004.M1P1Q1.host");
-		test_assert_int(msgs[5].in_new, 0);
+		test_assert_str(msgs[3].base, "1700000001.M500000P1Q1.host");
+		test_assert_int(msgs[3].mtime, 1700000001);
+		test_assert_str(msgs[4].base, "1700000002.M000001P1Q1.host");
+		test_assert_str(msgs[4].name, "1700000002.M000001P1Q1.host,S=100,W=104");
+		test_assert_int(msgs[4].wsize, 104);
+		test_assert_str(msgs[5].base, "1700000003.M1P1.host");
+		test_assert_str(msgs[5].name, "1700000003.M1P1.host:2,S");
+		test_assert_int(msgs[5].size, 7);
+		test_assert_int(msgs[5].wsize, 10);
+		test_assert_str(mailbox_msg_flags(&msgs[5]), "S");
+		test_assert_str(mailbox_msg_flags(&msgs[4]), "");
+		test_assert_str(msgs[6].base, "1700000004.M1P1Q1.host");
+		test_assert_int(msgs[6].in_new, 0);
 	}
 	mailbox_close(&mb);
 	test_assert(mb == NULL);
