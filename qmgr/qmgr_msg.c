@@ -1,15 +1,38 @@
 /* qmgr_msg.c - one message in active/: take, schedule, record, finish.
  *
  * Taking a file reads it whole (but the content), expands aliases on the
- * first take and marks the recipient list final with a synced "resolved"
- * record.  Scheduling sends local recipients to the delivery code in jobs
- * and defers remote ones (there is no outbound transport yet).  Each
- * result is appended to the file before anything acts on it; a job's
- * records are synced together, once, so a crash can at most repeat a
- * delivery, never lose one.  When the last job has answered, the message
- * is finished: failures are reported to the sender, and the file is
- * removed when every recipient is final, or moved to deferred/ with its
- * modification time set to the next retry (qmgr_scan.c reads it there).
+ * first take and marks the recipient list final with a "resolved" record.
+ * Scheduling sends local recipients to the delivery code in jobs and
+ * defers remote ones (there is no outbound transport yet).  Each result
+ * is appended to the file before anything acts on it.  When the last job
+ * has answered, the message is finished: failures are reported to the
+ * sender, and the file is removed when every recipient is final, or moved
+ * to deferred/ with its modification time set to the next retry
+ * (qmgr_scan.c reads it there).
+ *
+ * Syncing (DESIGN §4: the fsyncs per message are smtpd's and local's;
+ * result records may be synced lazily).  A result record only ever says
+ * that less work remains, so losing one in a crash can only repeat work,
+ * never lose mail:
+ *  - A message whose recipients are all final is removed without a sync:
+ *    a crash that loses the records also loses the unlink (or the file is
+ *    gone), and the message is delivered once more - at most one duplicate
+ *    per crash, never a loss.
+ *  - A message that stays (deferred, or with a bounce to send) is synced
+ *    once before it moves to deferred/, so its retry count and the
+ *    "notified" marks survive; that path is rare.
+ *  - Alias expansion that changed the recipient list ("add" and "expand"
+ *    records) is synced before any delivery request goes out: results
+ *    name recipients by index, so an index must never mean one recipient
+ *    in a result record and, after a re-expansion, another.
+ *  - A "resolved" record after an expansion that changed nothing is not
+ *    synced.  If a crash loses it, the next take expands again; the
+ *    recipients keep their indices (those of the envelope), results
+ *    already recorded for them stay valid, and recipients already final
+ *    are not expanded (qmgr_alias.c).  The expansion comes out the same
+ *    unless the administrator changed the aliases in that window, in
+ *    which case the message is handled as if it had arrived after the
+ *    change - as Postfix's local(8) does when it repeats a delivery.
  */
 #define _GNU_SOURCE	/* strcasestr */
 #include <errno.h>
@@ -260,11 +283,10 @@ static void qmgr_msg_finish(qmgr_msg_t *msg)
 {
 	time_t next = 0;
 
-	qmgr_msg_sync(msg);
 	qmgr_msg_bounce(msg);
 	qmgr_msg_warn(msg);
-	qmgr_msg_sync(msg);
 	if (queue_msg_finished(&msg->q)) {
+		/* No sync: see the top of this file. */
 		char *path = mem_printf("active/%s", msg->id);
 
 		if (unlink(path) < 0 && errno != ENOENT)
@@ -284,6 +306,7 @@ static void qmgr_msg_finish(qmgr_msg_t *msg)
 		/* Failures whose report could not be queued: try soon. */
 		if (next == 0)
 			next = time(NULL) + qmgr_conf.min_backoff;
+		qmgr_msg_sync(msg);
 		qmgr_msg_park(msg, next);
 	}
 	qmgr_msg_free(msg);
@@ -339,7 +362,6 @@ static void qmgr_msg_schedule(qmgr_msg_t *msg)
 	if (nb > 0)
 		qmgr_deliver_submit(msg, batch, nb);
 	mem_free(batch);
-	qmgr_msg_sync(msg);
 	if (--msg->jobs == 0)
 		qmgr_msg_finish(msg);
 }
@@ -402,7 +424,6 @@ void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 	}
 	mem_free(why);
 	mem_free(answered);
-	qmgr_msg_sync(msg);
 	if (--msg->jobs == 0)
 		qmgr_msg_finish(msg);
 }
@@ -411,6 +432,8 @@ void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 static int qmgr_msg_resolve(qmgr_msg_t *msg)
 {
 	const char *err = NULL;
+	off_t before = lseek(msg->fd, 0, SEEK_END);
+	int changed;
 
 	log_info("%s: from=<%s>, size=%zu, nrcpt=%zu (queue active)", msg->id,
 		 qmgr_msg_sender(msg), msg->q.content_len, msg->q.nrcpts);
@@ -418,7 +441,9 @@ static int qmgr_msg_resolve(qmgr_msg_t *msg)
 		log_warn("%s: %s; trying again later", msg->id, err);
 		return -1;
 	}
-	if (queue_append(msg->fd, 1, "resolved", NULL) < 0) {
+	/* Synced only when the expansion wrote records (top of file). */
+	changed = before < 0 || lseek(msg->fd, 0, SEEK_END) != before;
+	if (queue_append(msg->fd, changed, "resolved", NULL) < 0) {
 		log_error("%s: cannot append to the queue file: %s", msg->id,
 			  strerror(errno));
 		return -1;
