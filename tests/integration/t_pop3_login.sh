@@ -269,6 +269,11 @@ if t_is_root; then
 	t_eq "$(ls -A "$INST/queue/login" | tr '\n' ' ')" "auth pop3-session " \
 		"login_directory holds only the socket links"
 	t_eq "$(stat -c '%U %a' "$INST/queue/login")" "root 755" "login_directory is root's, 0755"
+	t_eq "$(stat -c %i "$INST/queue/login/auth")" "$(stat -c %i "$INST/queue/private/auth")" \
+		"login/auth is a hard link to private/auth (after reloads)"
+	t_eq "$(stat -c %i "$INST/queue/login/pop3-session")" \
+		"$(stat -c %i "$INST/queue/private/pop3-session")" \
+		"login/pop3-session is a hard link to private/pop3-session"
 
 	out=$($POPC handoff "$INST/queue" 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff)
 	t_match "$out" '^status=fail' "a forged token: the session refuses the hand-off"
