@@ -4,8 +4,9 @@
  * request arrive with attr_recv_fd(), the request carrying a read-only
  * descriptor of the queue file; the answer is one record with a result
  * per recipient.  Each recipient is resolved to its mailbox
- * (local_resolve.c) and delivered by a child running as the mailbox owner
- * (local_child.c); one log line per recipient, Postfix-like.
+ * (local_resolve.c) and delivered as the mailbox owner (local_child.c:
+ * in this process for virtual users, by a child that switches ids for
+ * system accounts); one log line per recipient, Postfix-like.
  *
  * SECURITY: master starts local as root (master.conf unpriv column n).
  * With virtual users only, it drops to vmail_owner with no capabilities.
@@ -13,8 +14,9 @@
  * only CAP_SETUID and CAP_SETGID, with NO_NEW_PRIVS: it can switch ids
  * and nothing else - no file access beyond an ordinary user's.  Only
  * mail_owner (qmgr) and root may connect (SO_PEERCRED), and every request
- * is checked anyway.  All mail is read and written by the children, which
- * run as vmail_owner or as the system account, and refuse uid 0.
+ * is checked anyway.  Mail is read and written only as vmail_owner (local
+ * itself, with virtual users only) or as the system account (a child that
+ * switched ids), never as root.
  */
 #include <errno.h>
 #include <poll.h>

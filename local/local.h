@@ -3,9 +3,10 @@
  * One request (lib/deliver_proto.h) names one message - a read-only
  * descriptor of its queue file - and a batch of its recipients.  Each
  * recipient is first resolved to a mailbox and the user that owns it
- * (local_resolve.c), then delivered by a child process running as that
- * user (local_child.c, local_deliver.c); every recipient ends with an
- * enhanced status code and a text, which go back to qmgr.
+ * (local_resolve.c), then delivered as that user (local_child.c,
+ * local_deliver.c): in local itself when it already is that user, else by
+ * a child that switches to it; every recipient ends with an enhanced
+ * status code and a text, which go back to qmgr.
  */
 #ifndef TERN_LOCAL_H
 #define TERN_LOCAL_H
@@ -47,12 +48,13 @@ void local_resolve_init(void);
 void local_resolve(local_rcpt_t *r);
 
 /* local_child.c: deliver the recipients with the same uid as rcpts[first]
- * in one child process running as that user; sets their results. */
+ * as that user - in this process when local runs as that user and not as
+ * root, else in one child process; sets their results. */
 void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
 		     size_t first);
 
-/* local_deliver.c, in the child.  The message's header, read once into
- * hdr (for the loop check): 0, or -1 with errno. */
+/* local_deliver.c, as the mailbox owner.  The message's header, read
+ * once into hdr (for the loop check): 0, or -1 with errno. */
 int local_deliver_header(const local_req_t *req, buf_t *hdr);
 /* Deliver one recipient, setting its result. */
 void local_deliver_one(const local_req_t *req, local_rcpt_t *r,

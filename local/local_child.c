@@ -1,12 +1,17 @@
-/* local_child.c - the delivery child: the only part of local that writes
- * mailboxes, running as the mailbox owner.
+/* local_child.c - where mail is written: in local itself, or in a
+ * delivery child running as the mailbox owner.
  *
- * local's privileged parent only forks and switches ids (DESIGN §2): one
- * child per request and mailbox owner (vmail_owner for virtual users, the
- * account itself for system accounts) takes on that user's ids, refuses
- * to continue as uid 0, reads the message and writes the Maildirs.  Its
- * results come back over a pipe, one line per recipient, "N DSN TEXT";
- * a recipient without a line (the child died) is a temporary failure.
+ * When local already runs as the mailbox owner and not as root - virtual
+ * users, where local dropped to vmail_owner with no capabilities, or an
+ * instance started by an ordinary user - there are no ids to switch and
+ * the recipients are delivered in this process, without a fork.
+ *
+ * Otherwise local is the privileged parent of system_accounts mode, which
+ * only forks and switches ids (DESIGN §2): one child per request and
+ * mailbox owner takes on that user's ids, refuses to continue as uid 0,
+ * reads the message and writes the Maildirs.  Its results come back over
+ * a pipe, one line per recipient, "N DSN TEXT"; a recipient without a
+ * line (the child died) is a temporary failure.
  */
 #define _GNU_SOURCE	/* pipe2 */
 #include <errno.h>
@@ -69,20 +74,17 @@ static void local_child_write(int fd, size_t i, const local_rcpt_t *r)
 	buf_release(&line);
 }
 
-static void local_child_main(const local_req_t *req, local_rcpt_t *rcpts,
-			     size_t n, size_t first, int out, pid_t parent)
+/* Deliver the recipients of rcpts[first]'s user; each result is also
+ * written to out when out >= 0 (the child's pipe). */
+static void local_child_deliver(const local_req_t *req, local_rcpt_t *rcpts,
+				size_t n, size_t first, int out)
 {
 	const local_rcpt_t *who = &rcpts[first];
 	buf_t hdr = BUF_INIT;
-	int hdr_ok;
+	int hdr_ok, err;
 
-	local_child_become(who);
-	/* A delivery whose result can no longer reach qmgr must not finish:
-	 * qmgr will retry it, and finishing too would deliver it twice.  Set
-	 * after the id switch, which clears it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(1);
 	hdr_ok = local_deliver_header(req, &hdr) == 0;
+	err = errno;
 	for (size_t i = first; i < n; i++) {
 		local_rcpt_t *r = &rcpts[i];
 
@@ -93,11 +95,34 @@ static void local_child_main(const local_req_t *req, local_rcpt_t *rcpts,
 		} else {
 			buf_set(&r->dsn, "4.3.0");
 			buf_printf(&r->text, "cannot read the message: %s",
-				   strerror(errno));
+				   strerror(err));
 		}
-		local_child_write(out, i, r);
+		if (out >= 0)
+			local_child_write(out, i, r);
 	}
+	buf_release(&hdr);
+}
+
+static void local_child_main(const local_req_t *req, local_rcpt_t *rcpts,
+			     size_t n, size_t first, int out, pid_t parent)
+{
+	local_child_become(&rcpts[first]);
+	/* A delivery whose result can no longer reach qmgr must not finish:
+	 * qmgr will retry it, and finishing too would deliver it twice.  Set
+	 * after the id switch, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(1);
+	local_child_deliver(req, rcpts, n, first, out);
 	_exit(0);
+}
+
+/* Is a child needed to write as who?  Only to switch ids, which root does;
+ * never to deliver as root. */
+static int local_child_needed(const local_rcpt_t *who)
+{
+	uid_t me = geteuid();
+
+	return me == 0 || who->uid != me;
 }
 
 /* Apply one result line from the child. */
@@ -152,9 +177,14 @@ void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
 {
 	local_rcpt_t *who = &rcpts[first];
 	int p[2], status = 0;
-	pid_t pid, parent = getpid();
+	pid_t pid, parent;
 	char *why = NULL;
 
+	if (!local_child_needed(who)) {
+		local_child_deliver(req, rcpts, n, first, -1);
+		return;
+	}
+	parent = getpid();
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		why = mem_printf("pipe: %s", strerror(errno));
 	} else if ((pid = fork()) < 0) {
