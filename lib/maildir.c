@@ -130,17 +130,23 @@ int maildir_deliver(const char *dir, const char *prefix, size_t prefix_len,
 	size_t lf = 0, size = prefix_len + len;
 	int fd = -1, err, dfd;
 
-	if (maildir_create(dir) < 0) {
-		err = errno;
-		*err_r = mem_printf("create maildir %s: %s", dir, strerror(err));
-		errno = err;
-		return -1;
-	}
-	for (int tries = 0; fd < 0 && tries < 5; tries++) {
+	/* The Maildir is made (parents included) only when it is missing,
+	 * not checked on every delivery. */
+	for (int tries = 0, made = 0; fd < 0 && tries < 5; tries++) {
 		maildir_unique(&uniq);
 		mem_free(tmp);
 		tmp = mem_printf("%s/tmp/%s", dir, buf_str(&uniq));
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == ENOENT && !made) {
+			made = 1;
+			if (maildir_create(dir) < 0) {
+				err = errno;
+				*err_r = mem_printf("create maildir %s: %s", dir,
+						    strerror(err));
+				goto fail_noclean;
+			}
+			continue;
+		}
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
@@ -161,7 +167,9 @@ int maildir_deliver(const char *dir, const char *prefix, size_t prefix_len,
 	}
 	buf_printf(&uniq, ",S=%zu,W=%zu", size, size + lf);
 	dst = mem_printf("%s/new/%s", dir, buf_str(&uniq));
-	if (link(tmp, dst) < 0) {
+	/* new/ may be missing where only tmp/ was there: make it once. */
+	if (link(tmp, dst) < 0 && (errno != ENOENT || maildir_create(dir) < 0 ||
+				   link(tmp, dst) < 0)) {
 		err = errno;
 		*err_r = mem_printf("link %s: %s", dst, strerror(err));
 		goto fail;

@@ -21,7 +21,8 @@ int maildir_create(const char *dir);
 
 /*
  * Deliver prefix (added header lines, may be empty) followed by len bytes of
- * src_fd from offset off.  On success 0 with the new file's base name (no
+ * src_fd from offset off, making the Maildir (maildir_create) when tmp/ or
+ * new/ is missing.  On success 0 with the new file's base name (no
  * directory, no ":2," part) in name_r.  On failure -1 with *err_r describing
  * the cause (mem-allocated) and errno set; nothing is left in new/.
  */

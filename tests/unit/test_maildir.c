@@ -85,6 +85,20 @@ static void test_maildir_deliver(void)
 		mem_free(path);
 		buf_release(&name3);
 	}
+	/* a Maildir with tmp/ but no new/ yet: new/ is made on the way */
+	{
+		buf_t name4 = BUF_INIT;
+		char *md2 = mem_printf("%s/mail/example.org/half", top);
+
+		test_assert(maildir_create(md2) == 0);
+		path = mem_printf("%s/new", md2);
+		test_assert(rmdir(path) == 0);
+		test_assert(maildir_deliver(md2, "", 0, sfd, 4, 5, &name4, &err) == 0);
+		test_assert_int(count_entries(path), 1);
+		mem_free(path);
+		mem_free(md2);
+		buf_release(&name4);
+	}
 	close(sfd);
 	buf_release(&name);
 	mem_free(src);
