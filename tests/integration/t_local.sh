@@ -117,9 +117,14 @@ if t_wait 20 sh -c "ls '$MAIL/bob/tmp/' | grep -q ."; then
 else
 	t_fail "local was caught mid-delivery" "no file appeared in tmp/"
 fi
-t_wait 20 grep -q 'status=deferred (delivery agent' "$INST/log/maillog" &&
-	t_pass "qmgr deferred the recipient of the killed delivery" ||
-	t_fail "qmgr deferred the recipient of the killed delivery"
+# A delivery that finished before the kill landed may have sent its result.
+if [ "${done_before:-0}" = 0 ]; then
+	t_wait 20 grep -q 'status=deferred (delivery agent' "$INST/log/maillog" &&
+		t_pass "qmgr deferred the recipient of the killed delivery" ||
+		t_fail "qmgr deferred the recipient of the killed delivery"
+else
+	t_log "the delivery finished before the kill landed; deferred by qmgr: $(grep -c 'status=deferred (delivery agent' "$INST/log/maillog")"
+fi
 tmailctl queue flush >/dev/null 2>&1
 wait_new bob $((n + 1))
 t_wait 20 queue_empty
