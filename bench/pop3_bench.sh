@@ -1,0 +1,229 @@
+#!/bin/bash
+# pop3_bench.sh - POP3 of tern beside Dovecot, in one run.
+#
+# 1. One session LISTs and RETRieves every message of a 5000-message Maildir
+#    (login, STAT, LIST, RETR 1..5000, QUIT), timed by
+#    ../shared/bench/mailbox_bench.py (used in place) against Dovecot and
+#    tern alternately, run by run; each run starts from a fresh copy of the
+#    same pristine Maildir (../shared/bench/make_pristine_maildir.sh: 5000 x
+#    4 KiB delivered by Postfix), then a "cold" and a "warm" session.  tern
+#    gets the messages under the names its `local` writes (",S=,W=" added,
+#    content byte for byte the same); "tern-foreign" gets Postfix's names
+#    unchanged, so it must read every file once to count its octets.
+# 2. Memory per idle authenticated POP3 connection: IDLE_CONNS sessions log
+#    in and sit in the TRANSACTION state on a 10-message mailbox; the sum
+#    of RSS and of PSS of each server's processes (by executable path and
+#    process tree) before and after, divided by the count (bench/pop3_idle.py
+#    with ../shared/bench/procmem.py).  Dovecot's sessions share one user
+#    (it allows that); tern locks the maildrop per session (RFC 1939), so
+#    each of its connections has its own user with the same 10 messages.
+#
+#   sudo bench/pop3_bench.sh
+#
+# Environment: RUNS (3)  IDLE_CONNS (100)  PORT_BASE  NO_MAKE=1  KEEP=1
+#   PRISTINE (/home/bench/.pristine-Maildir-5000)
+#
+# Needs root (Dovecot, mailctl init's system users, /proc of other users).
+# Loopback only.  What this script started it stops again (Dovecot and
+# Postfix with their own stop commands, tern with mailctl stop); ~bench's
+# Maildir is left as a fresh copy of the pristine one.
+# Results: bench/results/pop3-<time>.jsonl, and the summary on stdout.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+shared=$(cd "$(dirname "$top")/shared/bench" && pwd)
+runs=${RUNS:-3}
+idle_conns=${IDLE_CONNS:-100}
+pristine=${PRISTINE:-/home/bench/.pristine-Maildir-5000}
+tern_bin=$top/bin
+
+die() { echo "pop3_bench: $*" >&2; exit 1; }
+say() { echo "pop3_bench: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "run as root"
+[ -x "$shared/mailbox_bench.py" ] || die "$shared/mailbox_bench.py not found"
+
+stamp=$(date +%Y%m%d-%H%M%S)
+resdir=$top/bench/results
+mkdir -p "$resdir"
+json=$resdir/pop3-$stamp.jsonl
+
+tmp=
+inst=
+started_postfix=
+started_dovecot=
+cleanup() {
+	local pid i
+	set +e
+	if [ -n "$inst" ] && [ -f "$inst/queue/pid/master.pid" ]; then
+		pid=$(head -n 1 "$inst/queue/pid/master.pid")
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			"$tern_bin/mailctl" -c "$inst" stop >/dev/null 2>&1 || kill -TERM "$pid"
+			for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+		fi
+	fi
+	[ -d "$pristine/new" ] && "$shared/reset_maildir.sh" "$pristine" /home/bench/Maildir bench:bench >/dev/null 2>&1
+	[ -n "$started_postfix" ] && postfix stop >/dev/null 2>&1
+	[ -n "$started_dovecot" ] && doveadm stop >/dev/null 2>&1
+	if [ -n "$tmp" ]; then
+		if [ -n "${KEEP:-}" ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- tern build -------------------------------------------------------------
+if [ -z "${NO_MAKE:-}" ]; then
+	for i in 1 2 3; do
+		make -s -C "$top" >"$resdir/pop3-$stamp.make.log" 2>&1 && break
+		[ $i = 3 ] && die "make failed, see $resdir/pop3-$stamp.make.log"
+		sleep 10
+	done
+	rm -f "$resdir/pop3-$stamp.make.log"
+fi
+for p in master mailctl auth pop3d; do
+	[ -x "$tern_bin/$p" ] || die "$tern_bin/$p missing (make)"
+done
+
+# ---- Dovecot (and Postfix only to make the pristine Maildir) ---------------
+dovecot_ready() {
+	id bench >/dev/null 2>&1 && [ -f /etc/dovecot/bench.passwd ] &&
+		grep -q '^protocols = imap pop3' /etc/dovecot/dovecot.conf
+}
+if ! dovecot_ready; then
+	say "setting up Dovecot with $shared/setup_debian.sh (apt-get; loopback only)"
+	"$shared/setup_debian.sh" >"$resdir/pop3-$stamp.setup.log" 2>&1 ||
+		die "setup_debian.sh failed, see $resdir/pop3-$stamp.setup.log"
+fi
+if [ ! -d "$pristine/new" ] || [ "$(ls "$pristine/new" | wc -l)" -lt 5000 ]; then
+	say "making $pristine with make_pristine_maildir.sh (Postfix delivers 5000 x 4 KiB)"
+	postfix status >/dev/null 2>&1 || { postfix start >/dev/null 2>&1; started_postfix=1; }
+	"$shared/make_pristine_maildir.sh" "$pristine" 25 >"$resdir/pop3-$stamp.pristine.log" 2>&1 ||
+		die "make_pristine_maildir.sh failed, see $resdir/pop3-$stamp.pristine.log"
+	if [ -n "$started_postfix" ]; then postfix stop >/dev/null 2>&1 || true; started_postfix=; fi
+fi
+if ! { [ -f /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; }; then
+	dovecot || die "dovecot did not start"
+	started_dovecot=1
+fi
+for i in $(seq 1 50); do
+	ss -Htln 'sport = :110' | grep -q '127\.0\.0\.1:110' && break
+	sleep 0.1
+done
+ss -Htln 'sport = :110' | grep -q . || die "Dovecot is not listening on 127.0.0.1:110"
+
+# ---- tern instance ------------------------------------------------------------
+free_port_base() {
+	local base p busy
+	for _ in $(seq 1 50); do
+		base=$(( (RANDOM % 40 + 15) * 1000 + (RANDOM % 4) * 10 ))
+		busy=0
+		for p in 25 110 143 465 587 993 995; do
+			if ss -Htln "sport = :$((base + p))" 2>/dev/null | grep -q .; then
+				busy=1; break
+			fi
+		done
+		[ $busy = 0 ] && { echo "$base"; return 0; }
+	done
+	return 1
+}
+pb=${PORT_BASE:-$(free_port_base)} || die "no free port base"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tern-pop3bench.XXXXXX")
+chmod 755 "$tmp"
+inst=$tmp/inst
+"$tern_bin/mailctl" init "$inst" --port-base "$pb" >"$tmp/init.out" 2>&1 ||
+	die "mailctl init: $(cat "$tmp/init.out")"
+conf=$inst/master.conf
+sed -i -E 's/^([^#])/#\1/' "$conf"
+cat >>"$conf" <<EOF
+pop3:$((pb + 110))  inet  n       -       y       -       pop3d
+	-o pop3d_role=login
+pop3-session     unix  -       -       n       -       pop3d
+	-o pop3d_role=session
+auth             unix  -       -       n       1       auth
+	-o max_use=0 -o max_idle=0
+EOF
+echo "default_process_limit = $((idle_conns + 50))" >>"$inst/main.conf"
+tport=$((pb + 110))
+for u in bench $(seq -f 'idle%g' 1 "$idle_conns"); do
+	echo "$u@localhost benchpass"
+done >"$tmp/users.txt"
+while read -r u pw; do
+	echo "$pw" | "$tern_bin/mailctl" -c "$inst" user add "$u" --password-stdin \
+		>>"$tmp/user.out" 2>&1 || die "mailctl user add $u: $(tail -n 3 "$tmp/user.out")"
+done <"$tmp/users.txt"
+owner=$(stat -c %u:%g "$inst/mail")
+tmaildir=$inst/mail/localhost/bench
+mkdir -p "$tmp/small/new"
+for f in $(ls "$pristine/new" | sort | sed -n 1,10p); do cp -a "$pristine/new/$f" "$tmp/small/new/"; done
+for i in $(seq 1 "$idle_conns"); do
+	"$top/bench/pop3_maildir.py" "$tmp/small" "$inst/mail/localhost/idle$i" "$owner" >/dev/null
+done
+chown "$owner" "$inst/mail/localhost"
+"$tern_bin/mailctl" -c "$inst" start >"$tmp/start.out" 2>&1 ||
+	die "mailctl start: $(cat "$tmp/start.out")"
+for i in $(seq 1 50); do
+	ss -Htln "sport = :$tport" | grep -q . && break
+	sleep 0.1
+done
+
+rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$top" diff --quiet HEAD -- pop3d lib 2>/dev/null || rev="$rev+dirty"
+say "tern $rev on 127.0.0.1:$tport; Dovecot $(dovecot --version | cut -d' ' -f1) on 127.0.0.1:110; $runs runs"
+
+# ---- 1. LIST + RETR of 5000 messages, alternately --------------------------
+dov_common=(--user bench --password benchpass --pop3-port 110 --runs 1 --tests pop3
+	--proc-exe-prefix /usr/lib/dovecot/ --proc-exe-prefix /usr/sbin/dovecot
+	--root-pidfile /run/dovecot/master.pid --json "$json")
+tern_common=(--user bench@localhost --password benchpass --pop3-port "$tport" --runs 1
+	--tests pop3 --proc-exe-prefix "$tern_bin/" --root-pidfile "$inst/queue/pid/master.pid"
+	--json "$json")
+for r in $(seq 1 "$runs"); do
+	"$shared/mailbox_bench.py" "${dov_common[@]}" --label dovecot \
+		--reset-cmd "$shared/reset_maildir.sh $pristine /home/bench/Maildir bench:bench" |
+		grep POP3
+	"$shared/mailbox_bench.py" "${tern_common[@]}" --label tern \
+		--reset-cmd "$top/bench/pop3_maildir.py $pristine $tmaildir $owner" | grep POP3
+	"$shared/mailbox_bench.py" "${tern_common[@]}" --label tern-foreign-names \
+		--reset-cmd "$top/bench/pop3_maildir.py --names keep $pristine $tmaildir $owner" |
+		grep POP3
+done
+
+# ---- 2. memory per idle authenticated connection -----------------------------
+"$shared/reset_maildir.sh" "$tmp/small" /home/bench/Maildir bench:bench
+"$top/bench/pop3_idle.py" --port 110 --user-fmt bench --password benchpass \
+	--conns "$idle_conns" --proc-exe-prefix /usr/lib/dovecot/ \
+	--proc-exe-prefix /usr/sbin/dovecot --root-pidfile /run/dovecot/master.pid \
+	--conn-proc-name pop3 --label dovecot --json "$json"
+sleep 3
+"$top/bench/pop3_idle.py" --port "$tport" --user-fmt 'idle%d@localhost' --password benchpass \
+	--conns "$idle_conns" --proc-exe-prefix "$tern_bin/" \
+	--root-pidfile "$inst/queue/pid/master.pid" --conn-proc-name pop3d \
+	--label tern --json "$json"
+
+# ---- summary -------------------------------------------------------------------
+python3 - "$json" <<'EOF'
+import json, statistics, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+def med(label, test, key, phase=None):
+    v = [r[key] for r in recs if r.get("label") == label and r.get("test") == test
+         and (phase is None or r.get("phase") == phase) and r.get(key) is not None]
+    return statistics.median(v) if v else None
+print("==== POP3: tern vs Dovecot (medians; ratio = tern / dovecot, < 1 is better) ====")
+for phase in ("cold", "warm"):
+    for key, unit, scale in (("list_s", "ms", 1e3), ("retr_s", "s", 1), ("total_s", "s", 1)):
+        d = med("dovecot", "pop3", key, phase)
+        for label in ("tern", "tern-foreign-names"):
+            t = med(label, "pop3", key, phase)
+            if d is None or t is None:
+                continue
+            print(f"{phase:4} {key:8} dovecot {d*scale:9.3f} {unit:2}  {label:18} {t*scale:9.3f} {unit:2}"
+                  f"  ratio {t/d:5.2f}")
+for key in ("rss_added_per_conn_kb", "pss_added_per_conn_kb"):
+    d = med("dovecot", "pop3-idle", key)
+    t = med("tern", "pop3-idle", key)
+    if d and t:
+        print(f"idle {key:24} dovecot {d:8.0f} KiB  tern {t:8.0f} KiB  ratio {t/d:5.2f}")
+EOF
+say "records in $json"
