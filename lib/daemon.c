@@ -86,7 +86,10 @@ const char *daemon_service(void)
 
 int daemon_stopping(void)
 {
-	return d.stopping || d.stop_signal;
+	/* SIGHUP retires a one-client process: its client goes on undisturbed
+	 * (a reload never cuts an established connection); SIGTERM and a lost
+	 * master are a stop, and idle clients are let go. */
+	return d.stopping || (d.stop_signal && d.stop_signal != SIGHUP);
 }
 
 int daemon_chrooted(void)

@@ -82,8 +82,12 @@ void daemon_main(int argc, char **argv, const daemon_spec_t *spec) __attribute__
 /* DAEMON_MULTI bookkeeping: a client finished (drives busy/idle reports and
  * the max_use/idle exit). */
 void daemon_client_done(void);
-/* The service name from -n, and whether a stop was requested. */
+/* The service name from -n. */
 const char *daemon_service(void);
+/* Whether the process must stop now: SIGTERM (mailctl stop) or master gone.
+ * Servers then end idle sessions (SMTP 421, POP3/IMAP BYE).  A SIGHUP that
+ * retires a DAEMON_SINGLE process is not a stop: its client is served to
+ * the end, so a reload never cuts a connection. */
 int daemon_stopping(void);
 /* 1 when the process was chrooted (master.conf chroot=y, started as root):
  * queue_directory is then "/" (valid after the drop). */

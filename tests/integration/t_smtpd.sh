@@ -188,6 +188,24 @@ t_match "$out" '<~  250 2\.0\.0 Ok: queued as' "smtps: message accepted"
 
 # ---- stop: an idle client hears 421 at once -----------------------------
 
+# A reload that replaces the service retires its processes with SIGHUP:
+# an established session goes on to the end (DESIGN §1).
+mkfifo "$T/reload.in"
+raw "$P25" < "$T/reload.in" > "$T/reload.out" &
+rawpid=$!
+exec 7>"$T/reload.in"
+printf 'EHLO c\r\n' >&7
+t_wait 5 grep -q '^250 ' "$T/reload.out"
+t_set smtpd_banner '$myhostname ESMTP reloaded'
+tmailctl reload >/dev/null 2>&1
+t_wait 10 grep -q 'reloaded' "$INST/log/maillog"
+sleep 1
+printf 'MAIL FROM:<a@example.org>\r\nQUIT\r\n' >&7
+exec 7>&-
+wait "$rawpid"
+t_match "$(cat "$T/reload.out")" '^250 2\.1\.0' "a reload does not cut an established SMTP session"
+t_nomatch "$(cat "$T/reload.out")" '^421' "no 421 on reload"
+
 mkfifo "$T/stop.in"
 raw "$P25" < "$T/stop.in" > "$T/stop.out" &
 rawpid=$!
