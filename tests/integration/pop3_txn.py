@@ -20,6 +20,9 @@
 #                      DELE N... then close the socket without QUIT
 #   pop3_txn.py quit PORT USER PASS N...
 #                      DELE N... then QUIT; prints the QUIT answer
+#   pop3_txn.py autologout PORT USER PASS SECONDS
+#                      DELE 1, stay silent; the server must say -ERR and
+#                      close within SECONDS
 #   pop3_txn.py big MAILDIR MB          write a message of about MB MiB
 #   pop3_txn.py bigcheck PORT USER PASS MAILDIR
 #                      RETR 1 over a raw socket, compared byte for byte
@@ -299,6 +302,21 @@ def drop(port, user, password, nums, quit):
         p.sock.close()
 
 
+def autologout(port, user, password, seconds):
+    p, r = login(port, user, password)
+    p.dele(1)
+    p.sock.settimeout(float(seconds))
+    t0 = time.time()
+    try:
+        data = p.sock.recv(4096)
+        rest = p.sock.recv(4096)
+    except socket.timeout:
+        say(False, 'autologout closes an idle session', 'still open after %ss' % seconds)
+        return
+    say(data.startswith(b'-ERR') and rest == b'',
+        'autologout: -ERR and the connection closes after %.1fs' % (time.time() - t0), data)
+
+
 def big(maildir, mb):
     rnd = random.Random(42)
     parts = [b'From: big@localhost\nSubject: big\n\n']
@@ -366,6 +384,8 @@ def main():
         hold(int(a[1]), a[2], a[3], a[4])
     elif cmd in ('drop', 'quit'):
         drop(int(a[1]), a[2], a[3], a[4:], cmd == 'quit')
+    elif cmd == 'autologout':
+        autologout(int(a[1]), a[2], a[3], a[4])
     elif cmd == 'big':
         big(a[1], a[2])
     elif cmd == 'bigcheck':

@@ -4,8 +4,8 @@
 # deleting a mailbox, curl listing and retrieving, the [IN-USE] lock and
 # its release when the holder is killed, deletion only on QUIT, UIDLs that
 # survive the renames an IMAP server makes and new deliveries, a message
-# delivered over SMTP served with local's name, and a 30 MiB message
-# retrieved byte-exact.  The login role's own checks are in t_pop3_login.sh.
+# delivered over SMTP served with local's name, a 30 MiB message retrieved
+# byte-exact, and the autologout timer.  The login role's own checks are in t_pop3_login.sh.
 . "$(dirname "$0")/lib.sh"
 
 PY=$TOP/tests/integration/pop3_txn.py
@@ -192,5 +192,16 @@ mkbox big
 python3 "$PY" big "$MAIL/big" 30 >/dev/null
 own big
 py bigcheck "$P" big@localhost pw-big "$MAIL/big"
+
+# 9. The autologout timer ends an idle session without UPDATE.
+t_set pop3d_idle_timeout 2s
+tmailctl reload >/dev/null 2>&1 || t_fail "mailctl reload"
+sleep 1
+n=$(find "$MAIL/frank" -type f -path '*/[nc][eu][wr]/*' | wc -l)
+py autologout "$P" frank@localhost pw-frank 15
+t_eq "$(find "$MAIL/frank" -type f -path '*/[nc][eu][wr]/*' | wc -l)" "$n" \
+	"a session ended by the autologout timer deletes nothing"
+t_file_has "$INST/log/maillog" 'user=<frank@localhost>, client=127\.0\.0\.1: idle timeout' \
+	"the autologout is logged"
 
 t_done
