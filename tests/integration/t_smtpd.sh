@@ -190,6 +190,7 @@ t_match "$out" '<~  250 2\.0\.0 Ok: queued as' "smtps: message accepted"
 
 # A reload that replaces the service retires its processes with SIGHUP:
 # an established session goes on to the end (DESIGN §1).
+trap '' PIPE	# a session cut early must fail the checks, not kill the script
 mkfifo "$T/reload.in"
 raw "$P25" < "$T/reload.in" > "$T/reload.out" &
 rawpid=$!
