@@ -1,9 +1,10 @@
 /* deliver_proto.h - how qmgr hands recipients to a delivery agent.
  *
  * qmgr connects to private/local (later private/smtp-out), sends
- * attr_hello (DELIVER_PROTO, DELIVER_VERSION), then one request per
- * connection with attr_send_fd(), passing a read-only descriptor of the
- * queue file (DESIGN §2: the agent never needs access to the queue):
+ * attr_hello (DELIVER_PROTO, DELIVER_VERSION), then requests, one at a
+ * time: each goes out with attr_send_fd(), passing a read-only descriptor
+ * of the queue file (DESIGN §2: the agent never needs access to the
+ * queue), and the next is sent only after its answer has come back:
  *
  *   id=QUEUEID  sender=ADDR (empty for <>)  offset=N  length=N
  *   arrival=EPOCH  [envid=E]  [ret=FULL|HDRS]  [body=7BIT|8BITMIME]
@@ -20,6 +21,15 @@
  * dsn's class says what happened: 2 delivered, 4 try again, 5 failed.  A
  * recipient missing from the reply, a broken connection or a timeout is a
  * temporary failure for every unanswered recipient.
+ *
+ * The connection is kept for further requests.  Either side may close it
+ * between requests: qmgr when it has been idle for half of ipc_timeout,
+ * the agent after ipc_timeout without a request, after max_use requests,
+ * or when it stops.  Since qmgr sends nothing while a request is open, an
+ * agent that sees its connection readable mid-request knows qmgr has
+ * gone.  A request that meets a connection the agent has already closed
+ * (the send fails, or the agent's close resets it with the request
+ * unread) never reached the agent, and qmgr sends it again on a new one.
  */
 #ifndef TERN_DELIVER_PROTO_H
 #define TERN_DELIVER_PROTO_H

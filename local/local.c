@@ -1,9 +1,11 @@
 /* local.c - the local delivery agent: qmgr's requests in, Maildirs out.
  *
- * One request per connection (lib/deliver_proto.h): the hello and the
- * request arrive with attr_recv_fd(), the request carrying a read-only
- * descriptor of the queue file; the answer is one record with a result
- * per recipient.  Each recipient is resolved to its mailbox
+ * qmgr keeps its connections (lib/deliver_proto.h): after the hello,
+ * requests arrive one at a time with attr_recv_fd(), each carrying a
+ * read-only descriptor of the queue file, and each is answered with one
+ * record with a result per recipient before the next is read.  A
+ * connection ends when qmgr closes it, after ipc_timeout without a
+ * request, after max_use requests, or when local is told to stop.  Each recipient is resolved to its mailbox
  * (local_resolve.c) and delivered as the mailbox owner (local_child.c:
  * in this process for virtual users, by a child that switches ids for
  * system accounts); one log line per recipient, Postfix-like.
@@ -31,6 +33,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "deliver_proto.h"
+#include "event.h"
 #include "local.h"
 #include "log.h"
 #include "mem.h"
@@ -42,6 +45,8 @@ static struct {
 	char *delimiter;
 	int system_accounts;
 	int timeout;
+	long max_requests;	/* per connection: max_use, 0 = no limit */
+	long daemon_timeout;
 } local_conf;
 
 const char *local_mail_directory(void)
@@ -169,27 +174,42 @@ static void local_deliver_request(const local_req_t *req, const attr_t *a,
 	mem_free(rcpts);
 }
 
-static void local_serve(daemon_client_t *client)
+/* Wait for qmgr's next request on a kept connection: 1 when one is
+ * there, 0 after ipc_timeout or when local is stopping. */
+static int local_wait_request(int fd)
 {
-	attr_t *a = attr_new(), *reply = attr_new();
-	const char *proto, *why = NULL;
+	int64_t deadline = event_now_ms() + local_conf.timeout * 1000LL;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - event_now_ms();
+		int r;
+
+		if (daemon_stopping() || left <= 0)
+			return 0;
+		/* A stop signal between the check and poll() waits 1 s at most. */
+		r = poll(&pfd, 1, left > 1000 ? 1000 : (int) left);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
+/* One request and its answer: 0 when the connection may carry another. */
+static int local_serve_one(int fd, attr_t *a, int first)
+{
+	attr_t *reply = attr_new();
+	const char *why = NULL;
 	local_req_t req;
 	stream_t *s;
-	int qfd = -1, r;
+	int qfd = -1, r, ok;
 
-	r = attr_recv_fd(client->fd, a, &qfd, local_conf.timeout);
-	proto = attr_get(a, "proto");
-	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
-	    strcmp(proto, DELIVER_PROTO) != 0 ||
-	    attr_get_long(a, "version", NULL) != DELIVER_VERSION) {
-		log_warn("bad or missing hello from %s; disconnecting", client->addr);
-		if (qfd >= 0)
-			close(qfd);
-		attr_free(&a);
+	r = attr_recv_fd(fd, a, &qfd, local_conf.timeout);
+	if (r == ATTR_EOF && !first) {
 		attr_free(&reply);
-		return;
+		return -1;	/* qmgr closed a kept connection */
 	}
-	r = attr_recv_fd(client->fd, a, &qfd, local_conf.timeout);
 	memset(&req, 0, sizeof(req));
 	if (r != ATTR_OK)
 		why = r == ATTR_BAD ? "malformed request" : "no request";
@@ -201,19 +221,49 @@ static void local_serve(daemon_client_t *client)
 		attr_add(reply, "status", "error");
 		attr_add(reply, "reason", why);
 	} else {
-		local_deliver_request(&req, a, client->fd, reply);
+		local_deliver_request(&req, a, fd, reply);
 	}
 	if (qfd >= 0)
 		close(qfd);
-	s = stream_open(client->fd);
-	client->fd = -1;
+	s = stream_open(fd);
 	stream_set_timeout(s, local_conf.timeout);
-	if (attr_write(s, reply) != ATTR_OK)
+	ok = attr_write(s, reply) == ATTR_OK;
+	if (!ok)
 		log_warn("%s: cannot send the results to qmgr: %s",
 			 why ? "NOQUEUE" : req.id, stream_strerror(s));
-	stream_close(&s);
-	attr_free(&a);
+	stream_release_fd(&s);
 	attr_free(&reply);
+	/* After a broken request the connection is out of step: close it. */
+	return ok && r == ATTR_OK ? 0 : -1;
+}
+
+static void local_serve(daemon_client_t *client)
+{
+	attr_t *a = attr_new();
+	const char *proto;
+	long served = 0;
+	int qfd = -1, r;
+
+	r = attr_recv_fd(client->fd, a, &qfd, local_conf.timeout);
+	proto = attr_get(a, "proto");
+	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
+	    strcmp(proto, DELIVER_PROTO) != 0 ||
+	    attr_get_long(a, "version", NULL) != DELIVER_VERSION) {
+		log_warn("bad or missing hello from %s; disconnecting", client->addr);
+		if (qfd >= 0)
+			close(qfd);
+		attr_free(&a);
+		return;
+	}
+	while (local_serve_one(client->fd, a, served == 0) == 0) {
+		if (++served == local_conf.max_requests)
+			break;	/* qmgr opens another connection */
+		/* The skeleton's deadline is per request here, not per client. */
+		alarm((unsigned) local_conf.daemon_timeout);
+		if (!local_wait_request(client->fd))
+			break;
+	}
+	attr_free(&a);
 }
 
 static const char *const local_peers[] = { "mail_owner", NULL };
@@ -235,6 +285,8 @@ static void local_pre_drop(void)
 	local_conf.delimiter = mem_strdup(config_str("recipient_delimiter"));
 	local_conf.system_accounts = config_bool("system_accounts");
 	local_conf.timeout = (int) config_time("ipc_timeout");
+	local_conf.max_requests = config_int("max_use");
+	local_conf.daemon_timeout = config_time("daemon_timeout");
 	local_resolve_init();
 	if (local_conf.system_accounts) {
 		local_spec.user_param = NULL;
