@@ -39,9 +39,12 @@
 #define DELIVER_LOCAL_SOCKET "private/local"
 
 /*
- * qmgr's own socket, private/qmgr: one record per connection, no reply
- * needed beyond status=ok:
- *   request=wakeup [id=QUEUEID]   a new file is in incoming/ (smtpd)
+ * qmgr's own socket, private/qmgr: after the hello, requests answered
+ * with status=ok, one at a time; a client may keep the connection for
+ * more (smtpd keeps it across messages), and qmgr closes one that has
+ * been silent for ipc_timeout:
+ *   request=wakeup [id=QUEUEID]   a new file is in incoming/ (smtpd); with
+ *                                 the id, qmgr takes that file at once
  *   request=flush                 retry every deferred message now (mailctl)
  */
 #define QMGR_PROTO "qmgr"

@@ -7,10 +7,13 @@
  * private/qmgr (smtpd after each commit, mailctl to flush) and from a
  * timer every queue_run_delay, so a lost wake-up only delays a message.
  *
- * private/qmgr (lib/deliver_proto.h): hello, then one request, answered
- * with status=ok:  request=wakeup  a new file is in incoming/
- *                  request=flush   retry every deferred message now
- *                  request=reindex rebuild index/queue.db from the files
+ * private/qmgr (lib/deliver_proto.h): hello, then requests, each
+ * answered with status=ok; a client may keep its connection for more
+ * (smtpd does), and one idle for ipc_timeout is closed:
+ *     request=wakeup [id=ID]  a new file is in incoming/: ID is taken at
+ *                             once (no scan), else incoming/ is scanned
+ *     request=flush           retry every deferred message now
+ *     request=reindex         rebuild index/queue.db from the files
  *
  * On stop, qmgr waits a little for the deliveries it started, so that
  * their results are recorded rather than repeated after the restart.
@@ -98,7 +101,9 @@ static void qmgr_client_timeout(void *ctx)
 	qmgr_client_t *c = ctx;
 
 	c->timer = 0;
-	log_warn("private/qmgr: client timed out");
+	/* Silence after a hello and requests is a kept connection going idle. */
+	if (!c->hello)
+		log_warn("private/qmgr: client timed out");
 	qmgr_client_close(c);
 }
 
@@ -110,7 +115,12 @@ static const char *qmgr_client_request(const attr_t *rec)
 	if (req == NULL)
 		return NULL;
 	if (strcmp(req, "wakeup") == 0) {
-		qmgr_wakeup();
+		const char *id = attr_get(rec, "id");
+
+		if (id != NULL && queue_id_valid(id))
+			qmgr_scan_incoming_id(id);
+		else
+			qmgr_wakeup();
 	} else if (strcmp(req, "flush") == 0) {
 		log_info("flush requested: retrying every deferred message");
 		qmgr_scan_deferred(1);
@@ -159,10 +169,16 @@ static void qmgr_client_readable(int fd, int events, void *ctx)
 			attr_add(reply, "status", "error");
 			attr_add(reply, "reason", "unknown request");
 		}
-		attr_write(c->s, reply);
+		r = attr_write(c->s, reply);
 		attr_free(&reply);
-		qmgr_client_close(c);
-		return;
+		if (r != ATTR_OK) {
+			qmgr_client_close(c);
+			return;
+		}
+		/* The connection may carry more requests: idle time restarts. */
+		event_cancel_timer(c->timer);
+		c->timer = event_add_timer(qmgr_conf.ipc_timeout * 1000,
+					   qmgr_client_timeout, c);
 	}
 	if (r != ATTR_AGAIN || got == STREAM_EOF || got == STREAM_ERROR) {
 		if (r == ATTR_BAD)

@@ -56,6 +56,9 @@ void qmgr_wakeup(void);
 
 /* qmgr_scan.c: the queue directories. */
 void qmgr_scan_incoming(void);
+/* Take incoming/ID now (smtpd's wake-up names it), if there is room; when
+ * there is none, the scan after the next finished message finds it. */
+void qmgr_scan_incoming_id(const char *id);
 /* Deferred files whose retry time has come (all of them when flush). */
 void qmgr_scan_deferred(int flush);
 /* At start: continue every message left in active/ by a crash. */

@@ -92,6 +92,19 @@ void qmgr_scan_incoming(void)
 	qmgr_scan_free(ids);
 }
 
+void qmgr_scan_incoming_id(const char *id)
+{
+	if (!qmgr_scan_room())
+		return;		/* qmgr_msg_free() wakes the scan */
+	if (qmgr_move(id, "incoming", "active") < 0) {
+		/* ENOENT: taken by a scan already, or deleted. */
+		if (errno != ENOENT)
+			log_error("%s: move to active/: %s", id, strerror(errno));
+		return;
+	}
+	qmgr_msg_take(id);
+}
+
 void qmgr_scan_deferred(int flush)
 {
 	char **ids = qmgr_scan_dir("deferred");

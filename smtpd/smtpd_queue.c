@@ -5,7 +5,8 @@
  * queue_writer_commit() (fsync, link into incoming/, fsync of incoming/)
  * returned 0 does the client hear 250.  A file that was not committed is
  * removed, so nothing half-written is ever delivered.  Then qmgr is poked
- * over private/qmgr; a lost poke only delays delivery (qmgr also scans).
+ * over private/qmgr, naming the queue id, on a connection the process
+ * keeps; a lost poke only delays delivery (qmgr also scans).
  *
  * The envelope, one attr record (attr.h): sender ("" for <>);
  * rcpt, rcpt_orcpt, rcpt_notify as parallel lists (empty values where the
@@ -173,33 +174,61 @@ out:
 	mem_free(id);
 }
 
-void smtpd_queue_wakeup(const char *id)
+/* The connection to qmgr, kept across messages and sessions of this
+ * process; qmgr closes it after ipc_timeout of silence. */
+static stream_t *smtpd_qmgr;
+
+static stream_t *smtpd_queue_qmgr_open(const char *path, const char *id)
 {
-	char *path = smtpd_queue_path(QMGR_SOCKET);
-	attr_t *req, *reply;
 	stream_t *s;
 	int fd = sock_connect_unix(path, smtpd_conf.ipc_timeout);
 
 	if (fd < 0) {
 		log_warn("%s: cannot wake qmgr: %s: %s", id, path, strerror(errno));
-		mem_free(path);
-		return;
+		return NULL;
 	}
 	s = stream_open(fd);
 	stream_set_timeout(s, smtpd_conf.ipc_timeout);
-	req = attr_new();
-	reply = attr_new();
+	if (attr_hello_write(s, QMGR_PROTO, QMGR_VERSION) != ATTR_OK) {
+		log_warn("%s: qmgr wake-up via %s failed: %s", id, path,
+			 stream_strerror(s));
+		stream_close(&s);
+	}
+	return s;
+}
+
+void smtpd_queue_wakeup(const char *id)
+{
+	char *path = smtpd_queue_path(QMGR_SOCKET);
+	attr_t *req = attr_new(), *reply = attr_new();
+	int r = ATTR_IOERR;
+
 	attr_add(req, "request", "wakeup");
 	attr_add(req, "id", id);
-	if (attr_hello_write(s, QMGR_PROTO, QMGR_VERSION) != ATTR_OK ||
-	    attr_write(s, req) != ATTR_OK || attr_read(s, reply) != ATTR_OK ||
-	    attr_get(reply, "status") == NULL ||
-	    strcmp(attr_get(reply, "status"), "ok") != 0)
-		log_warn("%s: qmgr wake-up via %s failed: %s", id, path,
-			 stream_status(s) != STREAM_OK ? stream_strerror(s) :
-			 "bad reply");
+	/* A kept connection qmgr has closed fails at once: one new try. */
+	for (int fresh = smtpd_qmgr == NULL; ; fresh = 1) {
+		if (smtpd_qmgr == NULL &&
+		    (smtpd_qmgr = smtpd_queue_qmgr_open(path, id)) == NULL)
+			break;
+		attr_clear(reply);
+		r = attr_write(smtpd_qmgr, req);
+		if (r == ATTR_OK)
+			r = attr_read(smtpd_qmgr, reply);
+		if (r == ATTR_OK)
+			break;
+		if (fresh)
+			log_warn("%s: qmgr wake-up via %s failed: %s", id, path,
+				 stream_strerror(smtpd_qmgr));
+		stream_close(&smtpd_qmgr);
+		if (fresh)
+			break;
+	}
+	if (r == ATTR_OK && (attr_get(reply, "status") == NULL ||
+			     strcmp(attr_get(reply, "status"), "ok") != 0)) {
+		log_warn("%s: qmgr wake-up via %s failed: bad reply", id, path);
+		stream_close(&smtpd_qmgr);
+	}
 	attr_free(&req);
 	attr_free(&reply);
-	stream_close(&s);
 	mem_free(path);
 }
