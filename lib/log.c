@@ -80,6 +80,26 @@ void log_set_dest(enum log_dest dest, const char *path)
 	}
 }
 
+int log_fd_above(int lowest)
+{
+	int fd;
+
+	if (log_dest == LOG_DEST_SYSLOG) {
+		/* Reconnected by the next message, on a free descriptor. */
+		closelog();
+		openlog(log_tag, LOG_PID, LOG_MAIL);
+		return -1;
+	}
+	if (log_dest != LOG_DEST_FILE || log_fd < 0 || log_fd >= lowest)
+		return log_dest == LOG_DEST_FILE ? log_fd : -1;
+	fd = fcntl(log_fd, F_DUPFD_CLOEXEC, lowest);
+	if (fd >= 0) {
+		close(log_fd);
+		log_fd = fd;
+	}
+	return fd;
+}
+
 void log_also_stderr(int on)
 {
 	log_stderr_too = on;

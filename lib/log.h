@@ -26,6 +26,12 @@ void log_set_syslog_name(const char *name);
 void log_set_dest(enum log_dest dest, const char *path);
 /* Also copy every line to stderr (mailctl in a terminal, master -f). */
 void log_also_stderr(int on);
+/* For a child between fork and exec that is about to dup2 descriptors onto
+ * the low numbers: moves the maillog_file descriptor to `lowest` or above
+ * (close-on-exec, so exec closes it), so that an error logged before exec
+ * still reaches the log instead of the descriptor that took its number.
+ * Returns that descriptor, or -1 when logging uses none of its own. */
+int log_fd_above(int lowest);
 const char *log_program(void);
 
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -98,12 +98,20 @@ static char **master_spawn_argv(const master_service_t *s)
 	return argv;
 }
 
-static void master_spawn_close_from(int lowest)
+/* Closes every descriptor from lowest up but keep (-1: none). */
+static void master_spawn_close_from(int lowest, int keep)
 {
-	if (close_range((unsigned) lowest, ~0U, 0) == 0)
+	if (keep < lowest) {
+		if (close_range((unsigned) lowest, ~0U, 0) == 0)
+			return;
+	} else if ((keep == lowest ||
+		    close_range((unsigned) lowest, (unsigned) keep - 1, 0) == 0) &&
+		   close_range((unsigned) keep + 1, ~0U, 0) == 0) {
 		return;
+	}
 	for (long fd = lowest, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
-		close((int) fd);
+		if (fd != keep)
+			close((int) fd);
 }
 
 /* In the child, between fork and exec. */
@@ -111,6 +119,7 @@ static void master_spawn_child(const master_service_t *s, char **argv)
 {
 	int top = MASTER_LISTEN_FD + s->nfds;
 	int *tmp = mem_reallocarray(NULL, (size_t) s->nfds + 1, sizeof(int));
+	int logfd;
 	sigset_t mask;
 
 	signal(SIGCHLD, SIG_DFL);
@@ -123,6 +132,10 @@ static void master_spawn_child(const master_service_t *s, char **argv)
 	/* A terminal's ^C is for master (-f), which stops its children. */
 	setpgid(0, 0);
 
+	/* The maillog descriptor may have a number in the target range:
+	 * move it out first, or an error logged below (a failed exec) would
+	 * be written into the status pipe and garble every later report. */
+	logfd = log_fd_above(top);
 	/* Move everything above the target range first, so no dup2 below
 	 * can overwrite a descriptor that is still to be moved. */
 	tmp[0] = fcntl(s->status_wr, F_DUPFD_CLOEXEC, top);
@@ -135,7 +148,7 @@ static void master_spawn_child(const master_service_t *s, char **argv)
 			_exit(1);
 		}
 	}
-	master_spawn_close_from(top);
+	master_spawn_close_from(top, logfd);
 	execve(s->def->path, argv, master.env);
 	log_error("exec %s: %s", s->def->path, strerror(errno));
 	_exit(1);

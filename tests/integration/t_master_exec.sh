@@ -1,0 +1,60 @@
+#!/bin/bash
+# t_master_exec.sh - a respawn whose exec fails (the program is being
+# replaced, or has lost its x bit) is logged in the maillog, and never
+# breaks the service's status pipe: once the program is back the service
+# runs and reports as before.  Found by t_crash while a rebuild replaced
+# the binaries under a running instance: the child logged its exec error
+# on the descriptor that had become the status pipe, and master misread
+# every later report of that service.
+. "$(dirname "$0")/lib.sh"
+
+T_SIGNALS_EXPECTED=1
+
+# The programs from a copy, so that one can be made unexecutable.
+mkdir "$T/bin"
+cp -p "$TERN_BIN"/* "$T/bin/"
+chmod 755 "$T/bin"
+TERN_BIN=$T/bin
+t_instance
+t_set service_throttle_time 1s
+cat >>"$INST/master.conf" <<EOF
+uecho		unix	-	-	n	-	testd
+EOF
+t_start
+Q=$INST/queue
+LOG=$INST/log/maillog
+
+svc_pids() { tmailctl status 2>/dev/null | awk -v s="$1" '$1 == s { for (i = 9; i <= NF; i++) if ($i ~ /^[0-9]+$/) printf "%s ", $i }'; }
+svc_field() { tmailctl status 2>/dev/null | awk -v s="$1" -v f="$2" '$1 == s { print $f }'; }
+echo_once() {
+	python3 - "$Q/private/uecho" "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+try:
+    s.connect(sys.argv[1])
+    f = s.makefile("rw")
+    f.write(sys.argv[2] + "\n")
+    f.flush()
+    print(f.readline().rstrip("\n"))
+except OSError as e:
+    print("error: %s" % e.__class__.__name__)
+EOF
+}
+
+t_eq "$(echo_once before)" "echo: before" "uecho answers"
+old=$(svc_pids uecho)
+chmod 644 "$T/bin/testd"
+kill -KILL $old
+t_wait 20 grep -q "exec $T/bin/testd: Permission denied" "$LOG" &&
+	t_pass "the failed exec is logged in the maillog" ||
+	t_fail "the failed exec is logged in the maillog" "$(tail -n 5 "$LOG")"
+chmod 755 "$T/bin/testd"
+t_wait 20 sh -c "grep -q 'service uecho: throttle time over' '$LOG'"
+t_wait 20 sh -c "[ \"\$('$TERN_BIN/mailctl' -c '$INST' status 2>/dev/null | awk '\$1 == \"uecho\" { print \$7 }')\" = yes ]" 
+t_eq "$(svc_field uecho 7)" yes "the new uecho process reported ready"
+t_eq "$(echo_once after)" "echo: after" "uecho answers again"
+t_eq "$(grep -c 'that is not ours' "$LOG")" 0 "master never misread a status report"
+t_eq "$(grep -c 'unknown status' "$LOG")" 0 "master saw no unknown status"
+
+t_done
