@@ -71,6 +71,36 @@ void qmgr_wakeup(void)
 		qmgr_wake_timer = event_add_timer(0, qmgr_wake, NULL);
 }
 
+/* Queue ids named by wake-ups, taken from a timer: the client has its
+ * answer before qmgr reads the file. */
+#define QMGR_TAKE_MAX 1024
+static char *qmgr_take_ids[QMGR_TAKE_MAX];
+static size_t qmgr_take_count;
+static event_timer_id qmgr_take_timer;
+
+static void qmgr_take(void *ctx)
+{
+	(void) ctx;
+	qmgr_take_timer = 0;
+	for (size_t i = 0; i < qmgr_take_count; i++) {
+		if (!qmgr_stopping())
+			qmgr_scan_incoming_id(qmgr_take_ids[i]);
+		mem_free(qmgr_take_ids[i]);
+	}
+	qmgr_take_count = 0;
+}
+
+static void qmgr_wakeup_id(const char *id)
+{
+	if (qmgr_take_count == QMGR_TAKE_MAX) {
+		qmgr_wakeup();	/* so many: the scan finds them */
+		return;
+	}
+	qmgr_take_ids[qmgr_take_count++] = mem_strdup(id);
+	if (qmgr_take_timer == 0)
+		qmgr_take_timer = event_add_timer(0, qmgr_take, NULL);
+}
+
 static void qmgr_periodic(void *ctx)
 {
 	(void) ctx;
@@ -118,7 +148,7 @@ static const char *qmgr_client_request(const attr_t *rec)
 		const char *id = attr_get(rec, "id");
 
 		if (id != NULL && queue_id_valid(id))
-			qmgr_scan_incoming_id(id);
+			qmgr_wakeup_id(id);
 		else
 			qmgr_wakeup();
 	} else if (strcmp(req, "flush") == 0) {
