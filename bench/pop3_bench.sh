@@ -20,7 +20,8 @@
 #
 #   sudo bench/pop3_bench.sh
 #
-# Environment: RUNS (3)  IDLE_CONNS (100)  PORT_BASE  NO_MAKE=1  KEEP=1
+# Environment: RUNS (3; 0: only the idle test)  IDLE_CONNS (100)  PORT_BASE
+#   NO_MAKE=1  KEEP=1
 #   PRISTINE (/home/bench/.pristine-Maildir-5000)
 #
 # Needs root (Dovecot, mailctl init's system users, /proc of other users).
@@ -191,7 +192,13 @@ for r in $(seq 1 "$runs"); do
 done
 
 # ---- 2. memory per idle authenticated connection -----------------------------
-"$shared/reset_maildir.sh" "$tmp/small" /home/bench/Maildir bench:bench
+# ~bench/Maildir is shared with the other benchmarks: retry a reset that
+# raced with a delivery.
+for i in 1 2 3; do
+	"$shared/reset_maildir.sh" "$tmp/small" /home/bench/Maildir bench:bench && break
+	[ $i = 3 ] && die "cannot reset /home/bench/Maildir (another benchmark delivering?)"
+	sleep 5
+done
 "$top/bench/pop3_idle.py" --port 110 --user-fmt bench --password benchpass \
 	--conns "$idle_conns" --proc-exe-prefix /usr/lib/dovecot/ \
 	--proc-exe-prefix /usr/sbin/dovecot --root-pidfile /run/dovecot/master.pid \
@@ -207,8 +214,11 @@ python3 - "$json" <<'EOF'
 import json, statistics, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 def med(label, test, key, phase=None):
+    # a session that saw fewer than 5000 messages raced with another
+    # benchmark using ~bench/Maildir: left out
     v = [r[key] for r in recs if r.get("label") == label and r.get("test") == test
-         and (phase is None or r.get("phase") == phase) and r.get(key) is not None]
+         and (phase is None or r.get("phase") == phase) and r.get(key) is not None
+         and (test != "pop3" or r.get("msgs") == 5000)]
     return statistics.median(v) if v else None
 print("==== POP3: tern vs Dovecot (medians; ratio = tern / dovecot, < 1 is better) ====")
 for phase in ("cold", "warm"):

@@ -9,6 +9,19 @@
 #include "buf.h"
 #include "pop3d_session.h"
 
+/* "N SIZE\r\n" without printf: a listing of 5000 lines is one buffer. */
+static void pop3d_list_num(buf_t *out, unsigned long long v)
+{
+	char digits[24];
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - ++n] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	buf_append(out, digits + sizeof(digits) - n, n);
+}
+
 void pop3d_cmd_stat(pop3d_session_t *sess)
 {
 	pop3d_ok(sess->s, "%zu %lld", sess->nmsgs - sess->ndeleted,
@@ -27,10 +40,18 @@ void pop3d_cmd_list(pop3d_session_t *sess)
 	}
 	pop3d_ok(sess->s, "%zu messages (%lld octets)", sess->nmsgs - sess->ndeleted,
 		 sess->total_octets - sess->deleted_octets);
-	for (i = 0; i < sess->nmsgs; i++)
-		if (!(sess->marks[i] & POP3D_MSG_DELETED))
-			stream_printf(sess->s, "%zu %lld\r\n", i + 1, sess->msgs[i].wsize);
-	stream_puts(sess->s, ".\r\n");
+	buf_reserve(&sess->out, 16 * sess->nmsgs + 3);
+	for (i = 0; i < sess->nmsgs; i++) {
+		if (sess->marks[i] & POP3D_MSG_DELETED)
+			continue;
+		pop3d_list_num(&sess->out, i + 1);
+		buf_putc(&sess->out, ' ');
+		pop3d_list_num(&sess->out, (unsigned long long) sess->msgs[i].wsize);
+		buf_append(&sess->out, "\r\n", 2);
+	}
+	buf_append(&sess->out, ".\r\n", 3);
+	stream_write(sess->s, sess->out.data, sess->out.len);
+	buf_release(&sess->out);
 }
 
 void pop3d_cmd_uidl(pop3d_session_t *sess)
@@ -52,8 +73,13 @@ void pop3d_cmd_uidl(pop3d_session_t *sess)
 		if (sess->marks[i] & POP3D_MSG_DELETED)
 			continue;
 		pop3d_uidl(sess->msgs[i].base, &uidl);
-		stream_printf(sess->s, "%zu %s\r\n", i + 1, buf_str(&uidl));
+		pop3d_list_num(&sess->out, i + 1);
+		buf_putc(&sess->out, ' ');
+		buf_append(&sess->out, uidl.data, uidl.len);
+		buf_append(&sess->out, "\r\n", 2);
 	}
-	stream_puts(sess->s, ".\r\n");
+	buf_append(&sess->out, ".\r\n", 3);
+	stream_write(sess->s, sess->out.data, sess->out.len);
+	buf_release(&sess->out);
 	buf_release(&uidl);
 }

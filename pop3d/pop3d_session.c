@@ -259,5 +259,6 @@ void pop3d_session_serve(daemon_client_t *client)
 	mailbox_close(&sess.mb);	/* releases the lock */
 	mem_free(sess.marks);
 	buf_release(&sess.line);
+	buf_release(&sess.out);
 	login_info_clear(&sess.info);
 }

@@ -44,6 +44,7 @@ typedef struct pop3d_session {
 	long long total_octets;
 	buf_t line;
 	pop3d_cmd_t cmd;
+	buf_t out;			/* a listing being built (released after) */
 	/* counters for the log line */
 	long nretr, ntop, ndele, nerrors;
 	long long sent_octets;
