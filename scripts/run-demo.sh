@@ -21,13 +21,15 @@ fi
 
 cat <<MSG
 tern demo instance: $DIR  (user demo@localhost, password demo)
-  services:  $MAILCTL -c $DIR status      (from another terminal)
-  log:       tail -f $DIR/log/maillog
-  config:    $DIR/main.conf, $DIR/master.conf
-The services of master.conf listen on 127.0.0.1 at $BASE + the standard
-port (smtp $((BASE + 25)), submission $((BASE + 587)), smtps $((BASE + 465)),
-pop3 $((BASE + 110)), pop3s $((BASE + 995)), imap $((BASE + 143)), imaps $((BASE + 993)))
-as each protocol daemon becomes available; see master.conf for those enabled.
+  status:  $MAILCTL -c $DIR status      (from another terminal)
+  log:     tail -f $DIR/log/maillog
+  config:  $DIR/main.conf, $DIR/master.conf
+Listening on 127.0.0.1 (services enabled in master.conf):
+MSG
+awk '$2 == "inet" && $1 !~ /^#/ { split($1, a, ":"); printf "  %-12s port %s\n", a[1], a[2] }' "$DIR/master.conf"
+cat <<MSG
+Try:  swaks --server 127.0.0.1:$((BASE + 25)) --to demo@localhost --body hello
+      curl -s pop3://127.0.0.1:$((BASE + 110))/1 -u demo@localhost:demo
 Starting master in the foreground; Ctrl-C stops it.
 MSG
 exec "$MAILCTL" -c "$DIR" start -f
