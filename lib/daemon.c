@@ -92,6 +92,11 @@ int daemon_stopping(void)
 	return d.stopping || (d.stop_signal && d.stop_signal != SIGHUP);
 }
 
+int daemon_retiring(void)
+{
+	return d.stopping || d.stop_signal;
+}
+
 int daemon_chrooted(void)
 {
 	return d.chrooted;

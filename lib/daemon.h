@@ -89,6 +89,10 @@ const char *daemon_service(void);
  * retires a DAEMON_SINGLE process is not a stop: its client is served to
  * the end, so a reload never cuts a connection. */
 int daemon_stopping(void);
+/* Whether the process is done, a SIGHUP retirement included: a server that
+ * keeps a connection between requests (local) ends it at the next request
+ * boundary, where its client can simply reconnect to a fresh process. */
+int daemon_retiring(void);
 /* 1 when the process was chrooted (master.conf chroot=y, started as root):
  * queue_directory is then "/" (valid after the drop). */
 int daemon_chrooted(void);

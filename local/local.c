@@ -175,7 +175,8 @@ static void local_deliver_request(const local_req_t *req, const attr_t *a,
 }
 
 /* Wait for qmgr's next request on a kept connection: 1 when one is
- * there, 0 after ipc_timeout or when local is stopping. */
+ * there, 0 after ipc_timeout or when local is stopping or retired by a
+ * reload (qmgr then sends on a new connection, to a fresh local). */
 static int local_wait_request(int fd)
 {
 	int64_t deadline = event_now_ms() + local_conf.timeout * 1000LL;
@@ -185,7 +186,7 @@ static int local_wait_request(int fd)
 		int64_t left = deadline - event_now_ms();
 		int r;
 
-		if (daemon_stopping() || left <= 0)
+		if (daemon_retiring() || left <= 0)
 			return 0;
 		/* A stop signal between the check and poll() waits 1 s at most. */
 		r = poll(&pfd, 1, left > 1000 ? 1000 : (int) left);
