@@ -1,0 +1,85 @@
+/* test_log.c - unit tests for lib/log.c: file destination, line format,
+ * control characters, severities, the fatal hook and exit status. */
+#include <fcntl.h>
+
+#include "../../lib/log.h"
+#include "../../lib/mem.h"
+#include "test.h"
+
+static char path[] = "/tmp/tern-test-log.XXXXXX";
+
+static char *slurp(void)
+{
+	static char text[8192];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	return text;
+}
+
+static void test_log_file(void)
+{
+	char *text, want[64];
+
+	test_begin("log: file lines carry tag, pid, severity; controls masked");
+	log_init("/usr/libexec/tern/smtpd");
+	log_set_dest(LOG_DEST_FILE, path);
+	log_info("%s: client=%s", "ID1", "unknown[127.0.0.1]");
+	log_warn("bad\r\ninput\x01here");
+	log_error("disk full");
+	text = slurp();
+	snprintf(want, sizeof(want), "tern/smtpd[%ld]: ID1: client=", (long) getpid());
+	test_assert(strstr(text, want) != NULL);
+	test_assert(strstr(text, "warning: bad??input?here\n") != NULL);
+	test_assert(strstr(text, "error: disk full\n") != NULL);
+	test_assert_str(log_program(), "smtpd");
+	/* one line per event */
+	{
+		int lines = 0;
+
+		for (char *p = text; *p; p++)
+			lines += *p == '\n';
+		test_assert_int(lines, 3);
+	}
+	test_end();
+}
+
+static int hook_ran;
+static void hook(void)
+{
+	hook_ran = 1;
+	log_info("hook ran");
+}
+
+static void do_fatal(void *ctx)
+{
+	(void) ctx;
+	log_set_fatal_hook(hook);
+	log_fatal("cannot go on: %d", 42);
+}
+
+static void test_log_fatal(void)
+{
+	test_begin("log: fatal runs the hook once and exits 1");
+	test_assert(test_expect_fatal(do_fatal, NULL));
+	test_assert(strstr(slurp(), "fatal: cannot go on: 42\n") != NULL);
+	test_assert(strstr(slurp(), "hook ran\n") != NULL);
+	test_assert(!hook_ran);	/* it ran in the child only */
+	test_end();
+}
+
+int main(void)
+{
+	static void (*const tests[])(void) = { test_log_file, test_log_fatal, NULL };
+	int fd = mkstemp(path), r;
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	r = test_main(tests);
+	unlink(path);
+	return r;
+}
