@@ -425,7 +425,10 @@ static int queue_apply_record(queue_msg_t *m, char *line)
 		return 0;
 	}
 	if (strcmp(type, "notified") == 0) {
-		r->state = QUEUE_RCPT_NOTIFIED;
+		if (r->state == QUEUE_RCPT_DONE)
+			r->notified = 1;	/* a success notice */
+		else
+			r->state = QUEUE_RCPT_NOTIFIED;
 		return 0;
 	}
 	queue_set_str(&r->dsn, queue_field(names, values, n, "dsn"));

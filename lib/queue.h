@@ -23,7 +23,9 @@
  *     done    rcpt=N dsn=D text=T    delivered (final)
  *     fail    rcpt=N dsn=D text=T    permanent failure (final once notified)
  *     defer   rcpt=N dsn=D text=T next=EPOCH   temporary failure
- *     notified rcpt=N                the sender was sent the bounce for N
+ *     notified rcpt=N                the sender was sent the bounce for N,
+ *                                    or, after "done", the success notice
+ *                                    (RFC 3461 NOTIFY=SUCCESS) for N
  *     warned                         the delay warning was sent
  *     resolved                       alias expansion is complete: the
  *                                    recipient list is final, never
@@ -86,6 +88,7 @@ typedef struct queue_rcpt {
 	char *text;		/* last reason, or NULL */
 	time_t next_try;	/* for DEFERRED */
 	int tries;
+	int notified;		/* DONE and the success notice was sent */
 } queue_rcpt_t;
 
 typedef struct queue_msg {

@@ -4,7 +4,10 @@
  * The report has three parts (RFC 6522 §3): a text for people, the
  * machine-readable message/delivery-status of RFC 3464 §2 (one block for
  * the message, one per recipient), and the original message (RFC 3462:
- * message/rfc822) or only its header (text/rfc822-headers).  Text that
+ * message/rfc822) or only its header (text/rfc822-headers).  One composer
+ * serves every kind (failed, delayed, delivered); the kind only changes
+ * the words, the Action field and what is returned: a success notice
+ * carries the header only, whatever RET says (RFC 3461 §4.3).  Text that
  * came from elsewhere (reasons, addresses) is cleaned of control
  * characters so it can never break a header line.
  */
@@ -24,6 +27,12 @@ static void qmgr_bounce_date(time_t t, buf_t *out)
 	buf_puts(out, s);
 }
 
+static const char *qmgr_bounce_action(enum qmgr_dsn_action a)
+{
+	return a == QMGR_DSN_FAILED ? "failed" : a == QMGR_DSN_DELAYED ?
+		"delayed" : "delivered";
+}
+
 /* Text from outside, with control characters made spaces. */
 static void qmgr_bounce_text(const char *s, buf_t *out)
 {
@@ -41,6 +50,11 @@ static void qmgr_bounce_human(const qmgr_dsn_t *d, buf_t *out)
 			 "It's attached below.\n\n"
 			 "For further assistance, please send mail to "
 			 "postmaster.\n\n");
+	} else if (d->action == QMGR_DSN_DELIVERED) {
+		buf_puts(out,
+			 "Your message was successfully delivered to the "
+			 "destination(s)\nlisted below.  Its header is "
+			 "attached below.\n\n");
 	} else {
 		buf_puts(out,
 			 "####################################################"
@@ -99,8 +113,7 @@ static void qmgr_bounce_status(const qmgr_dsn_t *d, buf_t *out)
 			qmgr_bounce_text(r->orig, out);
 			buf_putc(out, '\n');
 		}
-		buf_printf(out, "Action: %s\n", d->action == QMGR_DSN_FAILED ?
-			   "failed" : "delayed");
+		buf_printf(out, "Action: %s\n", qmgr_bounce_action(d->action));
 		buf_puts(out, "Status: ");
 		qmgr_bounce_text(r->status, out);
 		buf_puts(out, "\nDiagnostic-Code: X-Tern; ");
@@ -131,6 +144,9 @@ void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
 {
 	const char *boundary = d->bounce_id;
 	size_t olen = d->orig_len;
+	int headers_only = d->headers_only || d->action == QMGR_DSN_DELIVERED;
+	const char *what = d->action == QMGR_DSN_DELIVERED ? "Delivered" :
+		"Undelivered";
 
 	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
 		   d->hostname);
@@ -139,11 +155,15 @@ void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
 	buf_puts(out, ">\n");
 	buf_printf(out, "Subject: %s\n", d->action == QMGR_DSN_FAILED ?
 		   "Undelivered Mail Returned to Sender" :
-		   "Delayed Mail (still being retried)");
+		   d->action == QMGR_DSN_DELAYED ?
+		   "Delayed Mail (still being retried)" :
+		   "Successful Mail Delivery Report");
 	buf_puts(out, "Date: ");
 	qmgr_bounce_date(d->now, out);
 	buf_printf(out, "\nMessage-ID: <%s.%s@%s>\n", d->bounce_id,
-		   d->action == QMGR_DSN_FAILED ? "bounce" : "delay", d->hostname);
+		   d->action == QMGR_DSN_FAILED ? "bounce" :
+		   d->action == QMGR_DSN_DELAYED ? "delay" : "success",
+		   d->hostname);
 	buf_puts(out, "Auto-Submitted: auto-replied\n"
 		 "MIME-Version: 1.0\n"
 		 "Content-Type: multipart/report; report-type=delivery-status;\n");
@@ -162,13 +182,13 @@ void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
 	buf_putc(out, '\n');
 
 	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
-	if (d->headers_only) {
+	if (headers_only) {
 		olen = qmgr_bounce_header_len(d->orig, d->orig_len);
-		buf_puts(out, "Content-Description: Undelivered Message Headers\n"
-			 "Content-Type: text/rfc822-headers\n\n");
+		buf_printf(out, "Content-Description: %s Message Headers\n"
+			   "Content-Type: text/rfc822-headers\n\n", what);
 	} else {
-		buf_puts(out, "Content-Description: Undelivered Message\n"
-			 "Content-Type: message/rfc822\n\n");
+		buf_printf(out, "Content-Description: %s Message\n"
+			   "Content-Type: message/rfc822\n\n", what);
 	}
 	buf_append(out, d->orig, olen);
 	if (olen > 0 && d->orig[olen - 1] != '\n')

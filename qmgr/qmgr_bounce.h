@@ -16,6 +16,7 @@
 enum qmgr_dsn_action {
 	QMGR_DSN_FAILED,	/* a bounce: the recipients will not get it */
 	QMGR_DSN_DELAYED,	/* a delay warning: still being tried */
+	QMGR_DSN_DELIVERED,	/* a success notice (RFC 3461 NOTIFY=SUCCESS) */
 };
 
 typedef struct qmgr_dsn_rcpt {
@@ -38,7 +39,8 @@ typedef struct qmgr_dsn {
 	size_t nrcpts;
 	const char *orig;		/* the original message (LF ends) */
 	size_t orig_len;
-	int headers_only;		/* return only orig's header */
+	int headers_only;		/* return only orig's header (always
+					 * for DELIVERED: RFC 3461 §4.3) */
 } qmgr_dsn_t;
 
 /* The whole report message, LF line ends, appended to out. */

@@ -252,6 +252,50 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
 	mem_free(idx);
 }
 
+/* Report deliveries to recipients that asked for it (RFC 3461 §4.1:
+ * NOTIFY=SUCCESS only; an absent NOTIFY means failures - and, here, delays
+ * - but never success), then mark them with a "notified" record after
+ * their "done" (queue.h).  The mark matters when the message stays queued
+ * for other recipients: the next take does not report them again.  When
+ * every recipient is final the file is removed without a sync, so a crash
+ * in that window may send a success notice twice (like the delivery it
+ * reports, see the top of this file).  Never to the null sender.
+ * 0, or -1 when the notice could not be queued (the message then stays
+ * and it is tried again). */
+static int qmgr_msg_success(qmgr_msg_t *msg)
+{
+	size_t *idx;
+	size_t n = 0;
+	char s[24];
+
+	if (*qmgr_msg_sender(msg) == '\0')
+		return 0;
+	idx = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
+	for (size_t i = 0; i < msg->q.nrcpts; i++) {
+		const queue_rcpt_t *r = &msg->q.rcpts[i];
+
+		if (r->state == QUEUE_RCPT_DONE && !r->notified && r->notify &&
+		    strcasestr(r->notify, "SUCCESS") != NULL)
+			idx[n++] = i;
+	}
+	if (n > 0 && qmgr_notify_send(msg, QMGR_DSN_DELIVERED, idx, n) < 0) {
+		mem_free(idx);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		queue_rcpt_t *r = &msg->q.rcpts[idx[k]];
+
+		qmgr_msg_index_str(idx[k], s);
+		if (queue_append(msg->fd, 0, "notified", "rcpt", s, NULL) < 0)
+			log_error("%s: cannot append to the queue file: %s",
+				  msg->id, strerror(errno));
+		msg->dirty = 1;
+		r->notified = 1;
+	}
+	mem_free(idx);
+	return 0;
+}
+
 /* The sender hears once that some recipients are late. */
 static void qmgr_msg_warn(qmgr_msg_t *msg)
 {
@@ -282,10 +326,11 @@ static void qmgr_msg_warn(qmgr_msg_t *msg)
 static void qmgr_msg_finish(qmgr_msg_t *msg)
 {
 	time_t next = 0;
+	int success_sent = qmgr_msg_success(msg) == 0;
 
 	qmgr_msg_bounce(msg);
 	qmgr_msg_warn(msg);
-	if (queue_msg_finished(&msg->q)) {
+	if (success_sent && queue_msg_finished(&msg->q)) {
 		/* No sync: see the top of this file. */
 		char *path = mem_printf("active/%s", msg->id);
 
@@ -303,7 +348,8 @@ static void qmgr_msg_finish(qmgr_msg_t *msg)
 			    (next == 0 || r->next_try < next))
 				next = r->next_try;
 		}
-		/* Failures whose report could not be queued: try soon. */
+		/* Failures or successes whose report could not be queued:
+		 * try soon. */
 		if (next == 0)
 			next = time(NULL) + qmgr_conf.min_backoff;
 		qmgr_msg_sync(msg);

@@ -1,11 +1,12 @@
-/* qmgr_notify.c - queueing bounces and delay warnings.
+/* qmgr_notify.c - queueing bounces, delay warnings and success notices.
  *
  * The report (qmgr_bounce.c) is written with the same queue writer smtpd
  * uses, so it is committed by fsync + link + directory fsync like any
  * received message, and then delivered by qmgr itself.  Its sender is
  * null: a report is never reported on (RFC 3461 §6.2, RFC 5321 §4.5.5).
  * The original comes back whole up to bounce_size_limit, and as its header
- * only when larger or when the sender asked for RET=HDRS.
+ * only when larger or when the sender asked for RET=HDRS; a success notice
+ * returns the header only (RFC 3461 §4.3: RET is about failures).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,7 +70,8 @@ static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
 			  strerror(errno));
 	else
 		log_info("%s: sender %s notification: %s", msg->id,
-			 d->action == QMGR_DSN_FAILED ? "non-delivery" : "delay",
+			 d->action == QMGR_DSN_FAILED ? "non-delivery" :
+			 d->action == QMGR_DSN_DELAYED ? "delay" : "success",
 			 queue_writer_id(w));
 	queue_writer_free(&w);
 	buf_release(&text);
@@ -96,7 +98,8 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
 	d.arrival = (time_t) msg->arrival;
 	d.now = time(NULL);
 	d.retry_until = (time_t) msg->arrival + qmgr_conf.lifetime;
-	d.headers_only = (ret && strcasecmp(ret, "HDRS") == 0) ||
+	d.headers_only = action == QMGR_DSN_DELIVERED ||
+		(ret && strcasecmp(ret, "HDRS") == 0) ||
 		msg->q.content_len > (size_t) qmgr_conf.bounce_size_limit;
 	for (size_t k = 0; k < n; k++) {
 		const queue_rcpt_t *r = &msg->q.rcpts[idx[k]];
@@ -105,8 +108,9 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
 		rcpts[k].final = r->addr;
 		rcpts[k].orcpt = r->orcpt;
 		rcpts[k].orig = top != r ? top->addr : NULL;
-		rcpts[k].status = r->dsn ? r->dsn : (action == QMGR_DSN_FAILED ?
-						      "5.0.0" : "4.0.0");
+		rcpts[k].status = r->dsn ? r->dsn :
+			action == QMGR_DSN_FAILED ? "5.0.0" :
+			action == QMGR_DSN_DELAYED ? "4.0.0" : "2.0.0";
 		rcpts[k].text = r->text ? r->text : "unknown";
 	}
 	d.rcpts = rcpts;

@@ -10,7 +10,8 @@
 # user+tag, mixed case, dot-leading lines, 8-bit text with BODY=8BITMIME,
 # lines of 998 and 5000 octets, a 30 MB message (10 MB under TERN_SAN),
 # PIPELINING, BDAT, local submission with the uid in Received, 550 at RCPT
-# for an unknown user, and the bounce for an undeliverable alias target.
+# for an unknown user, the bounce for an undeliverable alias target, and
+# RFC 3461 success notices (NOTIFY=SUCCESS; none for NEVER or no NOTIFY).
 # The load test is t_load.sh, the durability-by-order test t_durability.sh.
 T_DEFAULT_SERVICES=1
 . "$(dirname "$0")/lib.sh"
@@ -215,6 +216,55 @@ else
 	t_fail "a bounce for the bad alias target reaches the sender's Maildir" \
 		"$(ls "$MAIL/alice/new" | wc -l) files (was $a0); $(grep ghost "$INST/log/maillog" | tail -n 3)"
 fi
+
+# ---- RFC 3461 success notices (swaks has no DSN options: smtplib) ---------------------
+# dsn_send SUBJECT MAILOPTS RCPTOPTS: alice -> bob, options space-separated.
+dsn_send() {
+	printf 'From: alice@localhost\nSubject: %s\nMessage-ID: <%s@test>\n\nsecret dsn body\n' \
+		"$1" "$1" > "$T/$1"
+	python3 - "$P25" "$T/$1" "$2" "$3" <<'EOF'
+import smtplib, sys
+port, path, mopts, ropts = sys.argv[1:5]
+data = open(path, 'rb').read().replace(b'\n', b'\r\n')
+c = smtplib.SMTP('127.0.0.1', int(port), timeout=60)
+c.ehlo('e2e.example')
+assert c.has_extn('dsn'), 'no DSN in the EHLO reply'
+c.sendmail('alice@localhost', ['bob@localhost'], data,
+           mail_options=mopts.split(), rcpt_options=ropts.split())
+c.quit()
+EOF
+}
+delivered_notices() { grep -l '^Action: delivered$' "$MAIL"/alice/new/* 2>/dev/null; }
+dsn_send e2e-dsn-never "" "NOTIFY=NEVER" || t_fail "smtplib: NOTIFY=NEVER accepted"
+dsn_send e2e-dsn-default "" "" || t_fail "smtplib: no NOTIFY accepted"
+wait_for bob e2e-dsn-never && wait_for bob e2e-dsn-default ||
+	t_fail "NOTIFY=NEVER and no NOTIFY: delivered to bob"
+dsn_send e2e-dsn-success "RET=FULL ENVID=e2e-env-7" "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob@Example.org" ||
+	t_fail "smtplib: NOTIFY=SUCCESS accepted"
+exact bob e2e-dsn-success alice@localhost bob@localhost "$T/e2e-dsn-success" "NOTIFY=SUCCESS"
+if t_wait 30 sh -c "grep -l '^Action: delivered$' '$MAIL'/alice/new/* 2>/dev/null | grep -q ."; then
+	sleep 1
+	b=$(delivered_notices)
+	t_eq "$(echo "$b" | wc -l)" 1 "one success notice, for NOTIFY=SUCCESS only (none for NEVER or no NOTIFY)"
+	b=$(echo "$b" | head -n 1)
+	t_file_has "$b" '^Return-Path: <>$' "success notice: null sender"
+	t_file_has "$b" '^Content-Type: multipart/report; report-type=delivery-status' "success notice: multipart/report"
+	t_file_has "$b" '^Content-Type: message/delivery-status$' "success notice: a delivery-status part"
+	t_file_has "$b" '^Status: 2\.0\.0$' "success notice: Status: 2.0.0"
+	t_file_has "$b" '^Final-Recipient: rfc822; bob@localhost$' "success notice: Final-Recipient"
+	t_file_has "$b" '^Original-Recipient: rfc822;Bob@Example.org$' "success notice: ORCPT as Original-Recipient"
+	t_file_has "$b" '^Original-Envelope-Id: e2e-env-7$' "success notice: ENVID as Original-Envelope-Id"
+	t_file_has "$b" '^Arrival-Date: ' "success notice: Arrival-Date"
+	t_file_has "$b" '^Reporting-MTA: dns; ' "success notice: Reporting-MTA"
+	t_file_has "$b" '^Content-Type: text/rfc822-headers$' "success notice: the header only, even with RET=FULL"
+	t_file_has "$b" '^Message-ID: <e2e-dsn-success@test>$' "success notice: about the right message"
+	t_eq "$(grep -c '^secret dsn body$' "$b")" 0 "success notice: no body"
+else
+	t_fail "a success notice reaches the sender's Maildir" \
+		"$(grep -i 'success\|dsn' "$INST/log/maillog" | tail -n 3)"
+fi
+t_eq "$(grep -l -e '<e2e-dsn-never@test>' -e '<e2e-dsn-default@test>' "$MAIL"/alice/new/* 2>/dev/null | wc -l)" 0 \
+	"no notice at all for NOTIFY=NEVER or no NOTIFY"
 
 # ---- the end: nothing left, nothing twice ------------------------------------------------------
 t_wait 30 queue_empty && t_pass "queue empty at the end" ||

@@ -1,8 +1,9 @@
 # t_qmgr.sh - the queue manager: aliases (one-to-many, nested, loops,
 # self-reference, user+tag), remote recipients deferred and visible,
-# DSN options (NOTIFY, ORCPT, RET), expiry and delay warnings, mailctl
-# queue list/show/hold/release/delete/flush/reindex, corrupt files, a
-# lost wake-up, and a qmgr killed and restarted with nothing lost.
+# DSN options (NOTIFY, ORCPT, RET, success notices), expiry and delay
+# warnings, mailctl queue list/show/hold/release/delete/flush/reindex,
+# corrupt files, a lost wake-up, and a qmgr killed and restarted with
+# nothing lost.
 # Messages enter the queue through tests/tools/qinject, committed exactly
 # as smtpd commits them.
 . "$(dirname "$0")/lib.sh"
@@ -112,6 +113,24 @@ t_file_has "$b" '^Original-Recipient: rfc822;Orig@Example.org$' "ORCPT becomes O
 t_file_has "$b" '^Original-Envelope-Id: env-42$' "ENVID becomes Original-Envelope-Id"
 t_file_has "$b" '^Content-Type: text/rfc822-headers$' "RET=HDRS returns the header only"
 t_eq "$(grep -c '^secret body$' "$b")" 0 "RET=HDRS leaves the body out"
+
+# NOTIFY=SUCCESS on a message that stays queued for another recipient: the
+# success notice goes out once, marked "notified" after "done" in the file,
+# and is not repeated by the retries.
+a=$(grep -l '^Action: delivered$' "$MAIL"/alice/new/* 2>/dev/null | wc -l)
+id=$(echo "Subject: success-mixed" | inject -f alice@localhost -N SUCCESS bob@localhost stays@example.net)
+t_wait 15 sh -c "[ \$(grep -l '^Action: delivered\$' '$MAIL'/alice/new/* 2>/dev/null | wc -l) -gt $a ]" &&
+	t_pass "NOTIFY=SUCCESS: a success notice for the delivered recipient" ||
+	t_fail "NOTIFY=SUCCESS: a success notice for the delivered recipient"
+sleep 4		# retries of stays@example.net (backoff 1-2s)
+t_eq "$(grep -l '^Action: delivered$' "$MAIL"/alice/new/* | wc -l)" $((a + 1)) \
+	"NOTIFY=SUCCESS: the notice is not repeated by the retries"
+t_eq "$(grep -l '^Action: delivered$' "$MAIL"/alice/new/* | xargs grep -l 'stays@example.net' | wc -l)" 0 \
+	"NOTIFY=SUCCESS: no notice names the recipient still queued"
+t_file_has "$(ls "$QDIR"/deferred/* "$QDIR"/active/* 2>/dev/null | head -n 1)" '^notified rcpt=0 \.$' \
+	"NOTIFY=SUCCESS: a notified record marks the recipient in the queue file"
+tmailctl queue delete ALL >/dev/null 2>&1
+settle
 
 # 7. Expiry and delay warning (arrival times in the past).
 a=$(count_new alice)

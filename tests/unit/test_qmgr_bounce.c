@@ -130,11 +130,53 @@ static void test_bounce_delayed(void)
 	test_end();
 }
 
+static void test_bounce_delivered(void)
+{
+	static const qmgr_dsn_rcpt_t rcpts[] = {
+		{ "bob@localhost", "rfc822;Bob@Example.org", NULL, "2.0.0",
+		  "delivered to maildir" },
+	};
+	qmgr_dsn_t d = {
+		.action = QMGR_DSN_DELIVERED, .id = "660D564FA364404772000",
+		.bounce_id = "660D564FA662D0460C000", .sender = "a@example.org",
+		.envid = "E1", .hostname = "mx.example.org", .arrival = 1000000000,
+		.now = 1000000060, .rcpts = rcpts, .nrcpts = 1, .orig = orig,
+		.orig_len = sizeof(orig) - 1, .headers_only = 0,	/* RET=FULL */
+	};
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: a success notice (NOTIFY=SUCCESS) says delivered");
+	qmgr_bounce_compose(&d, &b);
+	test_assert(has_line(&b, "To: <a@example.org>"));
+	test_assert(has_line(&b, "Subject: Successful Mail Delivery Report"));
+	test_assert(has_line(&b, "Content-Type: multipart/report; report-type=delivery-status;"));
+	test_assert_int(count(&b, "\n--660D564FA662D0460C000/mx.example.org\n"), 3);
+	test_assert(has_line(&b, "Content-Type: message/delivery-status"));
+	test_assert(has_line(&b, "Reporting-MTA: dns; mx.example.org"));
+	test_assert(has_line(&b, "Original-Envelope-Id: E1"));
+	test_assert(strstr(b.data, "\nArrival-Date: ") != NULL);
+	test_assert(has_line(&b, "Final-Recipient: rfc822; bob@localhost"));
+	test_assert(has_line(&b, "Original-Recipient: rfc822;Bob@Example.org"));
+	test_assert_int(count(&b, "\nAction: delivered\n"), 1);
+	test_assert(has_line(&b, "Status: 2.0.0"));
+	test_assert_int(count(&b, "Action: failed"), 0);
+	test_assert_int(count(&b, "Will-Retry-Until"), 0);
+	test_assert(strstr(b.data, "could not") == NULL);
+	/* RFC 3461 §4.3: only the header, even with RET=FULL. */
+	test_assert(has_line(&b, "Content-Type: text/rfc822-headers"));
+	test_assert(!has_line(&b, "Content-Type: message/rfc822"));
+	test_assert(strstr(b.data, "Subject: hello\n") != NULL);
+	test_assert(strstr(b.data, "the body") == NULL);
+	buf_release(&b);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_bounce_structure, test_bounce_fields, test_bounce_text_one_line,
-		test_bounce_original, test_bounce_delayed, NULL,
+		test_bounce_original, test_bounce_delayed, test_bounce_delivered,
+		NULL,
 	};
 
 	return test_main(tests);
