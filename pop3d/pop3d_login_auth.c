@@ -22,12 +22,12 @@
 #include "attr.h"
 #include "base64.h"
 #include "log.h"
+#include "sasl.h"
 #include "pop3d_login.h"
 
 /* A SASL continuation line: PLAIN with three 255-octet fields in base64,
  * with room to spare. */
 #define POP3D_SASL_LINE_MAX	2048
-#define POP3D_SASL_FIELD_MAX	255		/* RFC 4616 §2 */
 #define POP3D_APOP_DIGEST	32		/* hex MD5 */
 
 static void pop3d_login_wipe(buf_t *b)
@@ -51,7 +51,7 @@ void pop3d_login_cmd_user(pop3d_login_t *l)
 {
 	if (pop3d_login_plaintext_refused(l))
 		return;
-	if (l->cmd.nargs != 1 || strlen(l->cmd.args[0]) > POP3D_SASL_FIELD_MAX) {
+	if (l->cmd.nargs != 1 || strlen(l->cmd.args[0]) > SASL_FIELD_MAX) {
 		pop3d_err(l->s, NULL, "Syntax: USER name");
 		return;
 	}
@@ -72,7 +72,7 @@ void pop3d_login_cmd_pass(pop3d_login_t *l)
 	}
 	l->user_pending = 0;
 	/* RFC 1939 §7: spaces may be part of the password. */
-	if (l->cmd.rest[0] == '\0' || strlen(l->cmd.rest) > POP3D_SASL_FIELD_MAX) {
+	if (l->cmd.rest[0] == '\0' || strlen(l->cmd.rest) > SASL_FIELD_MAX) {
 		pop3d_err(l->s, NULL, "Syntax: PASS password");
 		buf_reset(&l->user);
 		return;
@@ -95,7 +95,7 @@ void pop3d_login_cmd_apop(pop3d_login_t *l)
 		pop3d_err(l->s, NULL, "APOP not offered");
 		return;
 	}
-	if (l->cmd.nargs != 2 || strlen(l->cmd.args[0]) > POP3D_SASL_FIELD_MAX ||
+	if (l->cmd.nargs != 2 || strlen(l->cmd.args[0]) > SASL_FIELD_MAX ||
 	    strlen(l->cmd.args[1]) != POP3D_APOP_DIGEST ||
 	    strspn(l->cmd.args[1], "0123456789abcdefABCDEF") != POP3D_APOP_DIGEST) {
 		pop3d_err(l->s, NULL, "Syntax: APOP name digest");
@@ -155,41 +155,33 @@ out:
 static int pop3d_login_plain(pop3d_login_t *l, const char *initial, attr_t *req)
 {
 	buf_t msg = BUF_INIT;
-	const char *nul1, *nul2, *end;
+	sasl_plain_t p;
 	int r = -1;
 
 	if (pop3d_login_sasl_response(l, initial, "", &msg) < 0)
 		goto out;
-	end = msg.data + msg.len;
-	nul1 = msg.len ? memchr(msg.data, '\0', msg.len) : NULL;
-	nul2 = nul1 ? memchr(nul1 + 1, '\0', (size_t) (end - nul1 - 1)) : NULL;
-	if (nul2 == NULL || nul2 == nul1 + 1 || nul2 + 1 == end ||
-	    nul1 - msg.data > POP3D_SASL_FIELD_MAX ||
-	    nul2 - nul1 - 1 > POP3D_SASL_FIELD_MAX ||
-	    end - nul2 - 1 > POP3D_SASL_FIELD_MAX ||
-	    memchr(nul2 + 1, '\0', (size_t) (end - nul2 - 1)) != NULL) {
+	if (sasl_plain_parse(msg.data ? msg.data : "", msg.len, &p) < 0) {
 		pop3d_err(l->s, NULL, "Malformed PLAIN response");
 		goto out;
 	}
 	attr_add(req, "mech", "PLAIN");
-	attr_add_n(req, "user", nul1 + 1, (size_t) (nul2 - nul1 - 1));
-	attr_add_n(req, "password", nul2 + 1, (size_t) (end - nul2 - 1));
-	if (nul1 > msg.data)
-		attr_add_n(req, "authzid", msg.data, (size_t) (nul1 - msg.data));
+	attr_add_n(req, "user", p.authcid, p.authcid_len);
+	attr_add_n(req, "password", p.passwd, p.passwd_len);
+	if (p.authzid_len > 0)
+		attr_add_n(req, "authzid", p.authzid, p.authzid_len);
 	r = 0;
 out:
 	pop3d_login_wipe(&msg);
 	return r;
 }
 
-/* One LOGIN field: text without NUL, 1 to POP3D_SASL_FIELD_MAX octets. */
+/* One LOGIN field: text without NUL, 1 to SASL_FIELD_MAX octets. */
 static int pop3d_login_login_field(pop3d_login_t *l, const char *initial,
 				   const char *challenge, buf_t *out)
 {
 	if (pop3d_login_sasl_response(l, initial, challenge, out) < 0)
 		return -1;
-	if (out->len == 0 || out->len > POP3D_SASL_FIELD_MAX ||
-	    memchr(out->data, '\0', out->len) != NULL) {
+	if (sasl_login_field_check(out->data, out->len) < 0) {
 		pop3d_err(l->s, NULL, "Malformed LOGIN response");
 		return -1;
 	}

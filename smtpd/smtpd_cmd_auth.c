@@ -19,10 +19,10 @@
 
 #include "base64.h"
 #include "log.h"
+#include "sasl.h"
 #include "smtpd.h"
 
 #define SMTPD_AUTH_LINE_MAX	(12288 + 2)	/* RFC 4954 §4, with CRLF */
-#define SMTPD_SASL_FIELD_MAX	255		/* RFC 4616 §2 */
 
 /* Forget a buffer that held a password. */
 static void smtpd_auth_wipe(buf_t *b)
@@ -81,39 +81,31 @@ static int smtpd_auth_plain(smtpd_session_t *sess, const char *initial,
 			    buf_t *authzid, buf_t *user, buf_t *pass)
 {
 	buf_t msg = BUF_INIT;
-	const char *nul1, *nul2, *end;
+	sasl_plain_t p;
 	int r = -1;
 
 	if (smtpd_auth_response(sess, initial, "", &msg) < 0)
 		goto out;
-	end = msg.data + msg.len;
-	nul1 = msg.len ? memchr(msg.data, '\0', msg.len) : NULL;
-	nul2 = nul1 ? memchr(nul1 + 1, '\0', (size_t) (end - nul1 - 1)) : NULL;
-	if (nul2 == NULL || nul2 == nul1 + 1 || nul2 + 1 == end ||
-	    nul1 - msg.data > SMTPD_SASL_FIELD_MAX ||
-	    nul2 - nul1 - 1 > SMTPD_SASL_FIELD_MAX ||
-	    end - nul2 - 1 > SMTPD_SASL_FIELD_MAX ||
-	    memchr(nul2 + 1, '\0', (size_t) (end - nul2 - 1)) != NULL) {
+	if (sasl_plain_parse(msg.data ? msg.data : "", msg.len, &p) < 0) {
 		smtpd_reply(sess, "501 5.5.2 Error: malformed PLAIN response");
 		goto out;
 	}
-	buf_append(authzid, msg.data, (size_t) (nul1 - msg.data));
-	buf_append(user, nul1 + 1, (size_t) (nul2 - nul1 - 1));
-	buf_append(pass, nul2 + 1, (size_t) (end - nul2 - 1));
+	buf_append(authzid, p.authzid, p.authzid_len);
+	buf_append(user, p.authcid, p.authcid_len);
+	buf_append(pass, p.passwd, p.passwd_len);
 	r = 0;
 out:
 	smtpd_auth_wipe(&msg);
 	return r;
 }
 
-/* One LOGIN field: text without NUL, at most SMTPD_SASL_FIELD_MAX. */
+/* One LOGIN field: text without NUL, at most SASL_FIELD_MAX. */
 static int smtpd_auth_login_field(smtpd_session_t *sess, const char *initial,
 				  const char *challenge, buf_t *out)
 {
 	if (smtpd_auth_response(sess, initial, challenge, out) < 0)
 		return -1;
-	if (out->len == 0 || out->len > SMTPD_SASL_FIELD_MAX ||
-	    memchr(out->data, '\0', out->len) != NULL) {
+	if (sasl_login_field_check(out->data, out->len) < 0) {
 		smtpd_reply(sess, "501 5.5.2 Error: malformed LOGIN response");
 		return -1;
 	}
