@@ -27,6 +27,8 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -fstack-protector-strong
 CPPFLAGS += -Ilib -MMD -MP -DTERN_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"'
 LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt
+# A program depends only on the libraries it calls (see PROGS below).
+LDFLAGS  += -Wl,--as-needed
 
 ifdef CI
 CFLAGS   += -Werror
@@ -45,8 +47,17 @@ BINDIR := bin
 CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 
-# Programs that are installed, one folder each.
-PROGS := master mailctl auth qmgr local smtpd pop3d
+# Programs that are installed, one folder each.  A server split into a
+# login and a session program (DESIGN §2) has its protocol's shared code in
+# its folder and each program's own in a subfolder: the session program
+# then links no OpenSSL (the login process keeps the TLS end), so the many
+# session processes never map libcrypto.  NAME_DIRS lists the folders of a
+# program whose sources are not just the folder of its name.
+PROGS := master mailctl auth qmgr local smtpd pop3d pop3d-session
+pop3d_DIRS         := pop3d pop3d/login
+pop3d-session_DIRS := pop3d pop3d/session
+# Man pages that document a second program: LINK:PAGE (one page for both).
+MAN_LINKS := man8/pop3d-session.8:pop3d.8
 # Built beside them for the tests, never installed.
 TEST_PROGS := testd qinject
 
@@ -78,12 +89,12 @@ $(LIB_A): $(LIB_OBJS)
 
 # One rule per program: every .c file in its folder.
 define prog_rule
-$(1)_OBJS := $$(patsubst %.c,$(OBJDIR)/%.o,$$(wildcard $(2)/*.c))
+$(1)_OBJS := $$(patsubst %.c,$(OBJDIR)/%.o,$$(foreach d,$(2),$$(wildcard $$(d)/*.c)))
 $(BINDIR)/$(1): $$($(1)_OBJS) $(LIB_A)
 	@mkdir -p $(BINDIR)
 	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIB_A) $$(LDLIBS)
 endef
-$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p),$(p))))
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p),$(or $($(p)_DIRS),$(p)))))
 $(eval $(call prog_rule,testd,tests/testd))
 $(eval $(call prog_rule,qinject,tests/tools))
 
@@ -93,8 +104,9 @@ $(OBJDIR)/unit/%: $(OBJDIR)/tests/unit/%.o $(LIB_A)
 
 # The unit test of a program's module (tests/unit/test_auth_token.c for
 # auth/auth_token.c) links that module's object too.
-PROG_UNIT_SRCS := $(foreach p,$(PROGS),$(filter $(wildcard $(p)/*.c), \
-	$(patsubst tests/unit/test_%.c,$(p)/%.c,$(UNIT_SRCS))))
+PROG_DIRS := $(sort $(foreach p,$(PROGS),$(or $($(p)_DIRS),$(p))))
+PROG_UNIT_SRCS := $(foreach d,$(PROG_DIRS),$(filter $(wildcard $(d)/*.c), \
+	$(patsubst tests/unit/test_%.c,$(d)/%.c,$(UNIT_SRCS))))
 $(foreach s,$(PROG_UNIT_SRCS),$(eval \
 	$(OBJDIR)/unit/test_$(notdir $(s:.c=)): $(OBJDIR)/$(s:.c=.o)))
 
@@ -139,6 +151,8 @@ install: all
 			$(DESTDIR)$(SYSCONFDIR)/$$(basename $$f); done
 	for s in 5 7 8; do for f in man/man$$s/*.$$s; do \
 		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done; done
+	for l in $(MAN_LINKS); do \
+		ln -sf $${l#*:} $(DESTDIR)$(MANDIR)/$${l%%:*}; done
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		scripts/tern.service > $(DESTDIR)$(UNITDIR)/tern.service
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \

@@ -83,7 +83,7 @@ if [ -z "${NO_MAKE:-}" ]; then
 	done
 	rm -f "$resdir/pop3-$stamp.make.log"
 fi
-for p in master mailctl auth pop3d; do
+for p in master mailctl auth pop3d pop3d-session; do
 	[ -x "$tern_bin/$p" ] || die "$tern_bin/$p missing (make)"
 done
 
@@ -139,9 +139,7 @@ conf=$inst/master.conf
 sed -i -E 's/^([^#])/#\1/' "$conf"
 cat >>"$conf" <<EOF
 pop3:$((pb + 110))  inet  n       -       y       -       pop3d
-	-o pop3d_role=login
-pop3-session     unix  -       -       n       -       pop3d
-	-o pop3d_role=session
+pop3-session     unix  -       -       n       -       pop3d-session
 auth             unix  -       -       n       1       auth
 	-o max_use=0 -o max_idle=0
 EOF
@@ -206,7 +204,7 @@ done
 sleep 3
 "$top/bench/pop3_idle.py" --port "$tport" --user-fmt 'idle%d@localhost' --password benchpass \
 	--conns "$idle_conns" --proc-exe-prefix "$tern_bin/" \
-	--root-pidfile "$inst/queue/pid/master.pid" --conn-proc-name pop3d \
+	--root-pidfile "$inst/queue/pid/master.pid" --conn-proc-name pop3d-session \
 	--label tern --json "$json"
 
 # ---- summary -------------------------------------------------------------------

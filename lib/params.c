@@ -131,9 +131,7 @@ const param_def_t config_params[] = {
 	{ "smtpd_sasl_authenticated_header", PARAM_BOOL, "no",
 	  "name the authenticated user in the Received header" },
 
-	/* POP3 server (pop3d(8)): a login and a session role, DESIGN §2. */
-	{ "pop3d_role", PARAM_STR, "login",
-	  "what a pop3d process does: login (pre-auth) or session (mailbox)" },
+	/* POP3 server (pop3d(8)): a login and a session program, DESIGN §2. */
 	{ "pop3d_tls_wrappermode", PARAM_BOOL, "no",
 	  "TLS from the first byte (pop3s, port 995)" },
 	{ "pop3d_idle_timeout", PARAM_TIME, "10m",

@@ -16,8 +16,8 @@
  *
  * Writes use send(MSG_NOSIGNAL) so a peer that went away is an error, not a
  * SIGPIPE that kills the daemon; descriptors that are not sockets (pipes in
- * tests and tools) fall back to write(2).  TLS runs on the same descriptor
- * through a small BIO of ours, for the same reason.
+ * tests and tools) fall back to write(2).  TLS is a layer installed on the
+ * stream by stream_tls.c (see stream_impl.h for why it lives apart).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,36 +30,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
-#include "log.h"
 #include "mem.h"
 #include "stream.h"
-#include "tls.h"
+#include "stream_impl.h"
 
-#define STREAM_CHUNK		65536	/* bytes asked of one read(2) */
 #define STREAM_DEFAULT_TIMEOUT	300
 #define STREAM_DEFAULT_LIMIT	8192
 #define STREAM_NEED_MORE	1	/* internal: no whole line buffered yet */
-
-struct stream {
-	int fd;
-	int fd_flags;		/* F_GETFL at open, restored on release */
-	int timeout;
-	size_t line_limit;
-	buf_t in;
-	size_t in_off;		/* consumed bytes at the front of in */
-	size_t scanned;		/* pending bytes known to hold no LF */
-	int skipping;		/* discarding the rest of a too-long line */
-	int eof;		/* the descriptor reached end of input */
-	buf_t out;
-	int not_socket;		/* send() said ENOTSOCK: use write() */
-	SSL *ssl;
-	int status;		/* sticky: STREAM_OK or the first failure */
-	char *error;
-};
 
 static int64_t stream_now_ms(void)
 {
@@ -69,16 +46,13 @@ static int64_t stream_now_ms(void)
 	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t stream_deadline(const stream_t *s)
+int64_t stream_deadline(const stream_t *s)
 {
 	return stream_now_ms() + (int64_t) s->timeout * 1000;
 }
 
-static int stream_fail(stream_t *s, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Record the first fatal status; later ones are consequences of it. */
-static int stream_fail(stream_t *s, int status, const char *fmt, ...)
+int stream_fail(stream_t *s, int status, const char *fmt, ...)
 {
 	va_list ap;
 	buf_t msg = BUF_INIT;
@@ -90,26 +64,6 @@ static int stream_fail(stream_t *s, int status, const char *fmt, ...)
 	va_end(ap);
 	s->status = status;
 	s->error = buf_steal(&msg);
-	return status;
-}
-
-/* OpenSSL's error queue as one line, emptying the queue. */
-static int stream_fail_tls(stream_t *s, const char *what)
-{
-	int saved_errno = errno;
-	buf_t msg = BUF_INIT;
-	char line[256];		/* ERR_error_string_n wants a fixed buffer */
-	unsigned long e;
-	int status;
-
-	while ((e = ERR_get_error()) != 0) {
-		ERR_error_string_n(e, line, sizeof(line));
-		buf_printf(&msg, "%s%s", msg.len ? "; " : "", line);
-	}
-	if (msg.len == 0)
-		buf_puts(&msg, saved_errno ? strerror(saved_errno) : "protocol error");
-	status = stream_fail(s, STREAM_ERROR, "%s: %s", what, buf_str(&msg));
-	buf_release(&msg);
 	return status;
 }
 
@@ -130,8 +84,8 @@ stream_t *stream_open(int fd)
 
 static void stream_free(stream_t *s)
 {
-	if (s->ssl)
-		SSL_free(s->ssl);
+	if (s->tls_ops)
+		s->tls_ops->free(s);
 	buf_release(&s->in);
 	buf_release(&s->out);
 	mem_free(s->error);
@@ -147,11 +101,8 @@ void stream_close(stream_t **sp)
 	if (s->status == STREAM_OK && s->out.len)
 		stream_flush(s);
 	/* A close_notify is a courtesy; waiting for the peer's is not needed. */
-	if (s->ssl && s->status == STREAM_OK) {
-		ERR_clear_error();
-		SSL_shutdown(s->ssl);
-		ERR_clear_error();
-	}
+	if (s->tls_ops && s->status == STREAM_OK)
+		s->tls_ops->shutdown(s);
 	close(s->fd);
 	stream_free(s);
 	*sp = NULL;
@@ -207,8 +158,7 @@ const char *stream_strerror(const stream_t *s)
 	return s->error ? s->error : "no error";
 }
 
-/* Wait until fd is ready for events or the deadline passes. */
-static int stream_wait(stream_t *s, short events, int64_t deadline)
+int stream_wait(stream_t *s, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = s->fd, .events = events };
 
@@ -235,26 +185,8 @@ static ssize_t stream_recv(stream_t *s, void *data, size_t len, short *wait_r)
 	ssize_t n;
 
 	*wait_r = POLLIN;
-	if (s->ssl) {
-		int r;
-
-		ERR_clear_error();
-		errno = 0;
-		r = SSL_read(s->ssl, data, len > INT_MAX ? INT_MAX : (int) len);
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(s->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			return 0;
-		case SSL_ERROR_WANT_WRITE:
-			*wait_r = POLLOUT;
-			return 0;
-		case SSL_ERROR_ZERO_RETURN:
-			return STREAM_EOF;
-		default:
-			return stream_fail_tls(s, "TLS read");
-		}
-	}
+	if (s->tls_ops)
+		return s->tls_ops->recv(s, data, len, wait_r);
 	for (;;) {
 		n = read(s->fd, data, len);
 		if (n > 0)
@@ -270,8 +202,7 @@ static ssize_t stream_recv(stream_t *s, void *data, size_t len, short *wait_r)
 	}
 }
 
-/* write(2) that cannot raise SIGPIPE on a socket: -1 with errno, or bytes. */
-static ssize_t stream_sys_write(stream_t *s, const void *data, size_t len)
+ssize_t stream_sys_write(stream_t *s, const void *data, size_t len)
 {
 	ssize_t n;
 
@@ -284,93 +215,14 @@ static ssize_t stream_sys_write(stream_t *s, const void *data, size_t len)
 	return write(s->fd, data, len);
 }
 
-/*
- * OpenSSL's own socket BIO writes with write(2), so a peer that hangs up
- * mid-TLS would kill the daemon with SIGPIPE.  This BIO does the same job on
- * the stream's descriptor through stream_sys_write().
- */
-static int stream_bio_write(BIO *bio, const char *data, int len)
-{
-	ssize_t n = stream_sys_write(BIO_get_data(bio), data, (size_t) len);
-
-	BIO_clear_retry_flags(bio);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		BIO_set_retry_write(bio);
-	return (int) n;
-}
-
-static int stream_bio_read(BIO *bio, char *data, int len)
-{
-	stream_t *s = BIO_get_data(bio);
-	ssize_t n = read(s->fd, data, (size_t) len);
-
-	BIO_clear_retry_flags(bio);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		BIO_set_retry_read(bio);
-	return (int) n;
-}
-
-static long stream_bio_ctrl(BIO *bio, int cmd, long num, void *ptr)
-{
-	stream_t *s = BIO_get_data(bio);
-
-	(void) num;
-	switch (cmd) {
-	case BIO_CTRL_FLUSH:
-		return 1;	/* nothing is buffered in this BIO */
-	case BIO_C_GET_FD:
-		if (ptr != NULL)
-			*(int *) ptr = s->fd;
-		return s->fd;
-	default:
-		return 0;
-	}
-}
-
-static BIO *stream_bio_new(stream_t *s)
-{
-	static BIO_METHOD *method;
-	BIO *bio;
-
-	if (method == NULL) {
-		method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
-				      BIO_TYPE_DESCRIPTOR, "tern stream");
-		if (method == NULL || !BIO_meth_set_write(method, stream_bio_write) ||
-		    !BIO_meth_set_read(method, stream_bio_read) ||
-		    !BIO_meth_set_ctrl(method, stream_bio_ctrl))
-			log_fatal("cannot set up the TLS I/O method");
-	}
-	if ((bio = BIO_new(method)) == NULL)
-		return NULL;
-	BIO_set_data(bio, s);
-	BIO_set_init(bio, 1);
-	return bio;
-}
-
 /* One write without waiting; same conventions as stream_recv(). */
 static ssize_t stream_send(stream_t *s, const void *data, size_t len, short *wait_r)
 {
 	ssize_t n;
 
 	*wait_r = POLLOUT;
-	if (s->ssl) {
-		int r;
-
-		ERR_clear_error();
-		errno = 0;
-		r = SSL_write(s->ssl, data, len > INT_MAX ? INT_MAX : (int) len);
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(s->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			*wait_r = POLLIN;
-			return 0;
-		case SSL_ERROR_WANT_WRITE:
-			return 0;
-		default:
-			return stream_fail_tls(s, "TLS write");
-		}
-	}
+	if (s->tls_ops)
+		return s->tls_ops->send(s, data, len, wait_r);
 	for (;;) {
 		n = stream_sys_write(s, data, len);
 		if (n >= 0)
@@ -382,8 +234,7 @@ static ssize_t stream_send(stream_t *s, const void *data, size_t len, short *wai
 	}
 }
 
-/* Write all buffered output; the deadline moves with every byte written. */
-static int stream_flush_until(stream_t *s, int64_t deadline)
+int stream_flush_until(stream_t *s, int64_t deadline)
 {
 	size_t done = 0;
 	int status = STREAM_OK;
@@ -614,7 +465,7 @@ ssize_t stream_fill(stream_t *s)
 		s->in.len += (size_t) n;
 		s->in.data[s->in.len] = '\0';
 		total += n;
-	} while (s->ssl && SSL_pending(s->ssl) > 0);
+	} while (s->tls_ops && s->tls_ops->pending(s) > 0);
 	return total;
 }
 
@@ -704,99 +555,17 @@ int stream_printf(stream_t *s, const char *fmt, ...)
 	return STREAM_OK;
 }
 
-/* Drive the handshake on s->ssl to completion within the deadline. */
-static int stream_tls_handshake(stream_t *s, const char *sni, int server,
-				int64_t deadline)
-{
-	BIO *bio;
-	int status;
-
-	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if ((bio = stream_bio_new(s)) == NULL)
-		return stream_fail_tls(s, "TLS setup");
-	SSL_set_bio(s->ssl, bio, bio);
-	if (!server && sni != NULL) {
-		if (!SSL_set_tlsext_host_name(s->ssl, sni))
-			return stream_fail_tls(s, "TLS server name");
-		if (SSL_get_verify_mode(s->ssl) != SSL_VERIFY_NONE &&
-		    !SSL_set1_host(s->ssl, sni))
-			return stream_fail_tls(s, "TLS host check");
-	}
-	for (;;) {
-		int r;
-
-		ERR_clear_error();
-		errno = 0;
-		r = server ? SSL_accept(s->ssl) : SSL_connect(s->ssl);
-		if (r == 1)
-			return STREAM_OK;
-		switch (SSL_get_error(s->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			status = stream_wait(s, POLLIN, deadline);
-			break;
-		case SSL_ERROR_WANT_WRITE:
-			status = stream_wait(s, POLLOUT, deadline);
-			break;
-		default:
-			return stream_fail_tls(s, "TLS handshake");
-		}
-		if (status != STREAM_OK)
-			return status;
-	}
-}
-
-/*
- * Common part of accept and connect.  Plaintext output (the "220 ready"
- * reply) goes out first; plaintext input is thrown away so nothing the peer
- * pipelined behind STARTTLS is read as if it came over TLS.
- */
-static int stream_tls_start(stream_t *s, tls_ctx_t *ctx, const char *sni, int server)
-{
-	int64_t deadline = stream_deadline(s);
-	int status;
-
-	if (s->status != STREAM_OK)
-		return s->status;
-	if (s->ssl)
-		return stream_fail(s, STREAM_ERROR, "TLS is already active");
-	if ((status = stream_flush_until(s, deadline)) != STREAM_OK)
-		return status;
-	stream_discard_input(s);
-	s->skipping = 0;
-	ERR_clear_error();
-	s->ssl = SSL_new(tls_ctx_ssl_ctx(ctx));
-	if (s->ssl == NULL)
-		return stream_fail_tls(s, "TLS setup");
-	status = stream_tls_handshake(s, sni, server, deadline);
-	if (status != STREAM_OK) {
-		SSL_free(s->ssl);
-		s->ssl = NULL;
-	}
-	return status;
-}
-
-int stream_tls_accept(stream_t *s, struct tls_ctx *ctx)
-{
-	return stream_tls_start(s, ctx, NULL, 1);
-}
-
-int stream_tls_connect(stream_t *s, struct tls_ctx *ctx, const char *sni)
-{
-	return stream_tls_start(s, ctx, sni, 0);
-}
-
 int stream_is_tls(const stream_t *s)
 {
-	return s->ssl != NULL;
+	return s->tls_ops != NULL;
 }
 
 const char *stream_tls_version(const stream_t *s)
 {
-	return s->ssl ? SSL_get_version(s->ssl) : NULL;
+	return s->tls_ops ? s->tls_ops->version(s) : NULL;
 }
 
 const char *stream_tls_cipher(const stream_t *s)
 {
-	return s->ssl ? SSL_get_cipher_name(s->ssl) : NULL;
+	return s->tls_ops ? s->tls_ops->cipher(s) : NULL;
 }

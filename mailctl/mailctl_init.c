@@ -123,13 +123,11 @@ static const struct mailctl_init_service {
 	  "\t-o smtpd_sender_login_match=yes -o smtpd_add_missing_headers=yes" },
 	{ "submit", 0, "n       -       n       -", "smtpd",
 	  "-o smtpd_local_submit=yes" },
-	/* POP3: chrooted login roles, a session role behind them. */
-	{ "pop3", 110, "n       -       y       -", "pop3d",
-	  "-o pop3d_role=login" },
+	/* POP3: chrooted login processes, the session program behind them. */
+	{ "pop3", 110, "n       -       y       -", "pop3d", "" },
 	{ "pop3s", 995, "n       -       y       -", "pop3d",
-	  "-o pop3d_role=login -o pop3d_tls_wrappermode=yes" },
-	{ "pop3-session", 0, "-       -       n       -", "pop3d",
-	  "-o pop3d_role=session" },
+	  "-o pop3d_tls_wrappermode=yes" },
+	{ "pop3-session", 0, "-       -       n       -", "pop3d-session", "" },
 	{ "imap", 143, "n       -       n       -", "imapd", "" },
 	{ "imaps", 993, "n       -       n       -", "imapd",
 	  "-o imapd_tls_wrappermode=yes" },

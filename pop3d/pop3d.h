@@ -1,20 +1,21 @@
-/* pop3d.h - the POP3 server's shared declarations (both roles).
+/* pop3d.h - what the two POP3 programs share (the .c files of pop3d/).
  *
- * One binary, two roles, chosen by `-o pop3d_role=login|session` before the
- * daemon skeleton starts (pop3d.c):
+ * Two programs, built from this folder and one subfolder each (pop3d.c
+ * says why they are two):
  *
- *   login   - the AUTHORIZATION state (RFC 1939 §4) as login_user, chrooted
- *             to an empty directory: USER/PASS, APOP, AUTH (RFC 5034),
- *             CAPA, STLS (RFC 2595), QUIT.  pop3d_login*.c.  On success it
- *             hands the client to the session service (lib/login.h).
- *   session - TRANSACTION and UPDATE (RFC 1939 §5, §6) as the mailbox
- *             owner, on private/pop3-session: receives the client with
- *             login_session_accept() and serves the mailbox through
- *             lib/mailbox.h.  pop3d_session*.c, pop3d_cmd_*.c.
+ *   pop3d          login/: the AUTHORIZATION state (RFC 1939 §4) as
+ *                  login_user, chrooted to an empty directory: USER/PASS,
+ *                  APOP, AUTH (RFC 5034), CAPA, STLS (RFC 2595), QUIT.  On
+ *                  success it hands the client to the session service
+ *                  (lib/login.h).
+ *   pop3d-session  session/: TRANSACTION and UPDATE (RFC 1939 §5, §6) as
+ *                  the mailbox owner, on private/pop3-session: receives the
+ *                  client with login_session_accept() and serves the
+ *                  mailbox through lib/mailbox.h.
  *
- * Shared here: the configuration both roles read, the reply helpers, CAPA
- * (one list for both states, RFC 2449 §5), and the command line reader with
- * the RFC 2449 §4 limit.
+ * Shared here: the configuration both read, the reply helpers, CAPA (one
+ * list for both states, RFC 2449 §5), and the command line reader with the
+ * RFC 2449 §4 limit.
  */
 #ifndef TERN_POP3D_H
 #define TERN_POP3D_H
@@ -42,8 +43,8 @@
 
 enum pop3d_role { POP3D_ROLE_LOGIN, POP3D_ROLE_SESSION };
 
-/* What both roles read from main.conf and the -o overrides, once, in
- * pop3d.c (before the privilege drop: paths are as seen after it). */
+/* What both programs read from main.conf and the -o overrides, once, in
+ * pop3d_post_drop() (paths are as seen after the drop). */
 typedef struct pop3d_conf {
 	enum pop3d_role role;
 	int idle_timeout;		/* pop3d_idle_timeout, seconds */
@@ -111,25 +112,13 @@ int pop3d_read_raw(stream_t *s, buf_t *line);
 int pop3d_read_limited(stream_t *s, buf_t *line, size_t limit);
 
 /* pop3d.c: the path of a socket in private/ as this process reaches it
- * (mem-allocated): "/NAME" inside the login role's chroot, else
+ * (mem-allocated): "/NAME" inside the login chroot, else
  * "<queue_directory>/private/NAME".  pop3d_conf.auth_socket is
  * pop3d_socket_path("auth"). */
 char *pop3d_socket_path(const char *name);
-
-/* pop3d_login.c: serve one client in the login role (DAEMON_SINGLE). */
-void pop3d_login_serve(daemon_client_t *client);
-/* pop3d_session.c: serve one hand-off in the session role (DAEMON_SINGLE
- * on private/pop3-session): login_session_accept() on client->fd, then
- * TRANSACTION and UPDATE.
- *
- * Contract with the login role: the login process sends NOTHING to the
- * client after a successful PASS / APOP / AUTH; the session answers that
- * command itself, once it has the mailbox: "+OK Logged in." (RFC 1939
- * §4: +OK means the maildrop is locked and ready), or "-ERR [IN-USE] ..."
- * / "-ERR [SYS/TEMP] ..." and closes the connection (there is no way back
- * to the login process).  The pending input put back on the stream by
- * login_session_accept() is what the client pipelined behind the
- * authentication command. */
-void pop3d_session_serve(daemon_client_t *client);
+/* pop3d.c: the daemon skeleton's pre_drop/post_drop steps both programs
+ * share; role is set in pop3d_conf before daemon_main(). */
+void pop3d_pre_drop(void);
+void pop3d_post_drop(void);
 
 #endif

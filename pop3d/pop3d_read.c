@@ -16,8 +16,6 @@
 #include "daemon.h"
 #include "pop3d.h"
 
-pop3d_conf_t pop3d_conf;
-
 static int64_t pop3d_now_ms(void)
 {
 	struct timespec ts;

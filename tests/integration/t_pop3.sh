@@ -19,9 +19,7 @@ auth             unix  -       -       n       1       auth
 qmgr             unix  -       -       n       1       qmgr
 local            unix  -       n       n       -       local
 pop3:$((PB + 110)) inet  n       -       y       -       pop3d
-	-o pop3d_role=login
-pop3-session     unix  -       -       n       -       pop3d
-	-o pop3d_role=session
+pop3-session     unix  -       -       n       -       pop3d-session
 EOF
 for u in bob alice carol dave erin frank big; do
 	echo "pw-$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1
@@ -66,9 +64,9 @@ mkbox bob
 python3 "$PY" prepare "$MAIL/bob" >/dev/null
 own bob
 py txn "$P" bob@localhost pw-bob "$MAIL/bob"
-t_file_has "$INST/log/maillog" 'pop3d\[[0-9]+\]: user=<bob@localhost>, client=127\.0\.0\.1, service=pop3, messages=4, octets=[0-9]+' \
+t_file_has "$INST/log/maillog" 'pop3d-session\[[0-9]+\]: user=<bob@localhost>, client=127\.0\.0\.1, service=pop3, messages=4, octets=[0-9]+' \
 	"the session logs user, client and counts"
-t_file_has "$INST/log/maillog" 'pop3d\[[0-9]+\]: disconnect user=<bob@localhost>, client=127\.0\.0\.1, retr=[0-9]+, top=[0-9]+, dele=3, deleted=2, .*, quit' \
+t_file_has "$INST/log/maillog" 'pop3d-session\[[0-9]+\]: disconnect user=<bob@localhost>, client=127\.0\.0\.1, retr=[0-9]+, top=[0-9]+, dele=3, deleted=2, .*, quit' \
 	"the session logs what was done at the end"
 if grep -q 'leading dot\|no newline at the end' "$INST/log/maillog"; then
 	t_fail "no message content in the log"
@@ -175,9 +173,13 @@ t_match "$(cat "$T/hold.out")" '^\+OK' "the first session is in"
 out=$(python3 "$PY" login "$P" frank@localhost pw-frank 2>&1)
 t_match "$out" '^-ERR \[IN-USE\]' "a second session on the locked mailbox gets -ERR [IN-USE]"
 pids=$(session_pids)
-t_eq "$(printf '%s\n' "$pids" | grep -c .)" 1 "one pop3d process holds the first connection"
+t_eq "$(printf '%s\n' "$pids" | grep -c .)" 1 "one process holds the first connection"
 if [ -n "$pids" ]; then
-	t_match "$(tr '\0' ' ' < "/proc/$pids/cmdline")" 'pop3d' "it is a pop3d process"
+	t_match "$(tr '\0' ' ' < "/proc/$pids/cmdline")" '^pop3d-session ' "it is the pop3d-session process"
+	# The point of a separate session program: no TLS library mapped.
+	maps=$(cat "/proc/$pids/maps")
+	t_match "$maps" '/libc\.so' "the session's memory map is readable"
+	t_nomatch "$maps" 'libssl|libcrypto' "pop3d-session maps no OpenSSL"
 	kill -9 "$pids"
 fi
 T_SIGNALS_EXPECTED=1

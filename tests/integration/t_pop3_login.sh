@@ -22,12 +22,12 @@ P995=$((PB + 995))
 t_set auth_failure_delay 0
 t_set auth_failure_limit 0
 cat >> "$INST/master.conf" <<EOT
-pop3:$P110 inet n - y - pop3d -o pop3d_role=login
-pop3s:$P995 inet n - y - pop3d -o pop3d_role=login -o pop3d_tls_wrappermode=yes
-strict:$P111 inet n - y - pop3d -o pop3d_role=login -o auth_plaintext=never
+pop3:$P110 inet n - y - pop3d
+pop3s:$P995 inet n - y - pop3d -o pop3d_tls_wrappermode=yes
+strict:$P111 inet n - y - pop3d -o auth_plaintext=never
   -o pop3d_login_failures=2 -o pop3d_idle_timeout=3s
-broken:$P112 inet n - y - pop3d -o pop3d_role=login -o pop3d_session_socket=nowhere
-pop3-session unix - - n - pop3d -o pop3d_role=session
+broken:$P112 inet n - y - pop3d -o pop3d_session_socket=nowhere
+pop3-session unix - - n - pop3d-session
 auth unix - - n 1 auth -o max_use=0 -o max_idle=0
 EOT
 { printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
@@ -241,20 +241,20 @@ fi
 # ---- privilege separation (root) -----------------------------------------
 
 status_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# role_pid PROGRAM SERVICE: a process of this instance (other tests may
+# run beside this one) running PROGRAM for SERVICE.
 role_pid() {
 	local pid
-	for pid in $(pgrep -x pop3d); do
-		# this instance's (other tests may run beside this one)
-		if tr '\0' ' ' < "/proc/$pid/cmdline" |
-		   grep -q -- "-c $INST -n $2 .*pop3d_role=$1"; then
+	for pid in $(pgrep -x "$1"); do
+		if tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "-c $INST -n $2 "; then
 			echo "$pid"; return 0
 		fi
 	done
 	return 1
 }
 if t_is_root; then
-	lpid=$(role_pid login pop3)
-	spid=$(role_pid session pop3-session)
+	lpid=$(role_pid pop3d pop3)
+	spid=$(role_pid pop3d-session pop3-session)
 	if [ -n "$lpid" ] && [ -n "$spid" ]; then
 		t_eq "$(status_of "$lpid" Uid | head -c 20)" "$(id -u ternnull)" "login role runs as login_user (ternnull)"
 		t_eq "$(readlink "/proc/$lpid/root")" "$INST/queue/login" "login role chrooted to queue/login"

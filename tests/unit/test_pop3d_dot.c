@@ -5,7 +5,7 @@
 
 #include "../../lib/mem.h"
 #include "../../lib/stream.h"
-#include "../../pop3d/pop3d_session.h"
+#include "../../pop3d/session/pop3d_session.h"
 #include "test.h"
 
 /* Run the message through pop3d_dot in pieces of `step` bytes (0: whole)

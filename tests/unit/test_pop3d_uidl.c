@@ -1,7 +1,7 @@
 /* test_pop3d_uidl.c - unit tests for pop3d/pop3d_uidl.c: RFC 1939 §7
  * unique-ids from Maildir base names. */
 #include "../../lib/mem.h"
-#include "../../pop3d/pop3d_session.h"
+#include "../../pop3d/session/pop3d_session.h"
 #include "test.h"
 
 static int uidl_valid(const buf_t *u)

@@ -10,7 +10,7 @@
 
 #include "auth_client.h"
 #include "buf.h"
-#include "pop3d.h"
+#include "../pop3d.h"
 #include "stream.h"
 #include "tls.h"
 
@@ -45,7 +45,8 @@ typedef struct pop3d_login {
 	const char *last_cmd;
 } pop3d_login_t;
 
-/* pop3d_login.c */
+/* pop3d_login.c: serve one client (DAEMON_SINGLE). */
+void pop3d_login_serve(daemon_client_t *client);
 void pop3d_login_pre_drop(void);
 void pop3d_login_post_drop(void);
 /* May a plaintext password be used on this connection now? */

@@ -32,7 +32,7 @@
 #include "log.h"
 #include "login.h"
 #include "mem.h"
-#include "pop3d.h"
+#include "../pop3d.h"
 #include "pop3d_login.h"
 #include "sock.h"
 

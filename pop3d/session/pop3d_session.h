@@ -17,7 +17,7 @@
 #include "buf.h"
 #include "login.h"
 #include "mailbox.h"
-#include "pop3d.h"
+#include "../pop3d.h"
 #include "stream.h"
 
 /* Per-message marks of this session. */
@@ -49,6 +49,21 @@ typedef struct pop3d_session {
 	long nretr, ntop, ndele, nerrors;
 	long long sent_octets;
 } pop3d_session_t;
+
+/* pop3d_session.c: serve one hand-off (DAEMON_SINGLE
+ * on private/pop3-session): login_session_accept() on client->fd, then
+ * TRANSACTION and UPDATE.
+ *
+ * Contract with the login program: pop3d sends NOTHING to the
+ * client after a successful PASS / APOP / AUTH; the session answers that
+ * command itself, once it has the mailbox: "+OK Logged in." (RFC 1939
+ * §4: +OK means the maildrop is locked and ready), or "-ERR [IN-USE] ..."
+ * / "-ERR [SYS/TEMP] ..." and closes the connection (there is no way back
+ * to pop3d).  The pending input put back on the stream by
+ * login_session_accept() is what the client pipelined behind the
+ * authentication command. */
+void pop3d_session_serve(daemon_client_t *client);
+
 
 /* pop3d_session.c: may plaintext passwords be used on this connection
  * (auth_plaintext, DESIGN §6)?  Decides what CAPA lists. */
