@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -178,6 +179,7 @@ static int master_conf_service(struct master_conf_parse *p, char **w, int n,
 	int i, v, nopts = 0;
 	long maxproc;
 	buf_t text = BUF_INIT;
+	struct stat st;
 	char **opts = NULL;
 
 	if (n < 7)
@@ -261,6 +263,14 @@ static int master_conf_service(struct master_conf_parse *p, char **w, int n,
 		def->prefork = def->maxproc;
 	for (int k = 0; k < n; k++)
 		buf_printf(&text, "%s%s", k ? " " : "", w[k]);
+	/* The program file is part of what a reload compares: after an
+	 * upgrade (make install, then mailctl reload) the service gets new
+	 * processes running the new program, like any changed service. */
+	if (stat(def->path, &st) == 0)
+		buf_printf(&text, " [%llu:%llu:%lld.%09ld:%lld]",
+			   (unsigned long long) st.st_dev, (unsigned long long) st.st_ino,
+			   (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+			   (long long) st.st_size);
 	def->text = buf_steal(&text);
 	*def_r = def;
 	return 0;

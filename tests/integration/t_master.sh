@@ -201,6 +201,29 @@ t_match "$(svc_pids multi)" '^[0-9]+ $' "the multi service has a new process"
 t_nomatch " $(svc_pids multi)" " $OLD" "not the one from before"
 t_eq "$(tclient 127.0.0.1:$P_MULTI renewed)" "echo: renewed" "and it answers"
 
+# ---- reload: an upgraded program renews its services ----------------------------
+# (make install, then mailctl reload: the new program must be run)
+mkdir -p "$T/daemons"
+cp "$TERN_BIN/testd" "$T/daemons/testd"
+t_set daemon_directory "$T/daemons"
+tmailctl reload >/dev/null 2>&1
+t_eq "$?" 0 "reload with a private daemon_directory succeeds"
+OLD=$(svc_pids multi)
+renewed() { local p; p=$(svc_pids multi); [ -n "$p" ] && [ "$p" != "$OLD" ]; }
+t_wait 10 renewed
+OLD=$(svc_pids multi)
+tmailctl reload >/dev/null 2>&1
+sleep 0.5
+t_eq "$(svc_pids multi)" "$OLD" "a reload with nothing changed keeps the processes"
+cp "$TERN_BIN/testd" "$T/daemons/testd.new" && mv "$T/daemons/testd.new" "$T/daemons/testd"
+tmailctl reload >/dev/null 2>&1
+t_wait 10 renewed
+t_nomatch " $(svc_pids multi)" " $OLD" "after the program file is replaced, a reload starts new processes"
+t_eq "$(tclient 127.0.0.1:$P_MULTI upgraded)" "echo: upgraded" "and they answer"
+# back to the build's programs (mailctl start needs master there)
+sed -i "\|^daemon_directory = $T/daemons\$|d" "$INST/main.conf"
+tmailctl reload >/dev/null 2>&1
+
 # ---- reload: an added and a removed service --------------------------------------
 sed -i '/^uecho/d' "$INST/master.conf"
 echo "added	unix	n	-	n	-	testd" >>"$INST/master.conf"
