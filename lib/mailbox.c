@@ -57,6 +57,7 @@ struct mailbox {
 	uint32_t *index;
 	size_t index_size;
 	char flags_tmp[64];
+	int new_changed, cur_changed;	/* since the last mailbox_sync() */
 };
 
 static void mailbox_lower(char *s)
@@ -490,27 +491,16 @@ static int mailbox_msg_dirfd(const mailbox_t *mb, const mailbox_msg_t *msg)
 	return msg->in_new ? mb->new_fd : mb->cur_fd;
 }
 
+/* O_NONBLOCK keeps a FIFO planted in the Maildir from blocking the open;
+ * on the regular file that mailbox_msg_verify() admits it changes nothing,
+ * so it is left set (one RETR is a handful of system calls: each counts). */
 static int mailbox_msg_try_open(mailbox_t *mb, mailbox_msg_t *msg)
 {
-	struct stat st;
-	int fd = openat(mailbox_msg_dirfd(mb, msg), msg->name,
-			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	int flags;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags >= 0)
-		(void) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	return fd;
+	return openat(mailbox_msg_dirfd(mb, msg), msg->name,
+		      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 }
 
-int mailbox_msg_open(mailbox_t *mb, mailbox_msg_t *msg)
+int mailbox_msg_open_unverified(mailbox_t *mb, mailbox_msg_t *msg)
 {
 	int fd = mailbox_msg_try_open(mb, msg);
 
@@ -519,6 +509,38 @@ int mailbox_msg_open(mailbox_t *mb, mailbox_msg_t *msg)
 	if (mailbox_rescan(mb, msg) < 0)
 		return -1;
 	return mailbox_msg_try_open(mb, msg);
+}
+
+int mailbox_msg_verify(int fd, off_t *size_r)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (st.st_nlink == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (size_r != NULL)
+		*size_r = st.st_size;
+	return 0;
+}
+
+int mailbox_msg_open(mailbox_t *mb, mailbox_msg_t *msg, off_t *size_r)
+{
+	int fd = mailbox_msg_open_unverified(mb, msg);
+	int err;
+
+	if (fd < 0 || mailbox_msg_verify(fd, size_r) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
 }
 
 const char *mailbox_msg_flags(const mailbox_msg_t *msg)
@@ -556,8 +578,13 @@ static int mailbox_msg_try_rename(mailbox_t *mb, mailbox_msg_t *msg,
 	char *name = mem_printf("%.*s:2,%s", (int) keep, msg->name, canon);
 	int r = 0;
 
-	if (msg->in_new || strcmp(name, msg->name) != 0)
+	if (msg->in_new || strcmp(name, msg->name) != 0) {
 		r = renameat(mailbox_msg_dirfd(mb, msg), msg->name, mb->cur_fd, name);
+		if (r == 0) {
+			mb->new_changed |= msg->in_new;
+			mb->cur_changed = 1;
+		}
+	}
 	if (r == 0)
 		mailbox_msg_rename(msg, name, 0);
 	mem_free(name);
@@ -578,11 +605,33 @@ int mailbox_msg_set_flags(mailbox_t *mb, mailbox_msg_t *msg, const char *flags)
 	return mailbox_msg_try_rename(mb, msg, mb->flags_tmp);
 }
 
+static int mailbox_msg_try_delete(mailbox_t *mb, mailbox_msg_t *msg)
+{
+	if (unlinkat(mailbox_msg_dirfd(mb, msg), msg->name, 0) < 0)
+		return -1;
+	if (msg->in_new)
+		mb->new_changed = 1;
+	else
+		mb->cur_changed = 1;
+	return 0;
+}
+
 int mailbox_msg_delete(mailbox_t *mb, mailbox_msg_t *msg)
 {
-	if (unlinkat(mailbox_msg_dirfd(mb, msg), msg->name, 0) == 0)
+	if (mailbox_msg_try_delete(mb, msg) == 0)
 		return 0;
 	if (errno != ENOENT || mailbox_rescan(mb, msg) < 0)
 		return -1;
-	return unlinkat(mailbox_msg_dirfd(mb, msg), msg->name, 0);
+	return mailbox_msg_try_delete(mb, msg);
+}
+
+int mailbox_sync(mailbox_t *mb)
+{
+	if (mb->new_changed && fsync(mb->new_fd) < 0)
+		return -1;
+	mb->new_changed = 0;
+	if (mb->cur_changed && fsync(mb->cur_fd) < 0)
+		return -1;
+	mb->cur_changed = 0;
+	return 0;
 }

@@ -55,14 +55,26 @@ void mailbox_unlock(mailbox_t *mb);
  * stay valid until the next mailbox_list() or mailbox_close(). */
 int mailbox_list(mailbox_t *mb, mailbox_msg_t **msgs_r, size_t *n_r);
 
-/* Open a message for reading (O_RDONLY, no symlinks).  -1 with errno
- * ENOENT when it no longer exists. */
-int mailbox_msg_open(mailbox_t *mb, mailbox_msg_t *msg);
+/* Open a message for reading (O_RDONLY, no symlinks, regular files only),
+ * its size in *size_r unless NULL.  -1 with errno ENOENT when it no longer
+ * exists.  Maildir files never change once delivered, so reading size_r
+ * octets reads it all. */
+int mailbox_msg_open(mailbox_t *mb, mailbox_msg_t *msg, off_t *size_r);
+/* The two halves of it, for opening a message early (read-ahead) and
+ * checking it only when it is wanted: the open alone; and the check of an
+ * open message - a regular file, still in the mailbox (-1 with ENOENT once
+ * another program has removed it), its size in *size_r unless NULL. */
+int mailbox_msg_open_unverified(mailbox_t *mb, mailbox_msg_t *msg);
+int mailbox_msg_verify(int fd, off_t *size_r);
 /* The flags of the message's current name, e.g. "FS" ("" for none). */
 const char *mailbox_msg_flags(const mailbox_msg_t *msg);
 /* Set the flags (sorted, deduplicated), moving the file to cur/. */
 int mailbox_msg_set_flags(mailbox_t *mb, mailbox_msg_t *msg, const char *flags);
 /* Remove the message.  0, or -1 (ENOENT when it was already gone). */
 int mailbox_msg_delete(mailbox_t *mb, mailbox_msg_t *msg);
+/* Make the renames and removals done so far durable: fsync new/ and cur/
+ * where something changed.  0, or -1 with errno.  Until then a crash may
+ * bring a removed message back (never lose one). */
+int mailbox_sync(mailbox_t *mb);
 
 #endif

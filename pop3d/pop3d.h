@@ -34,6 +34,11 @@
 #define POP3D_ARG_MAX		40
 #define POP3D_ARGS_MAX		4
 
+/* Bad commands (unknown, wrong state, bad syntax, too long) after which
+ * either program closes the connection: a client that only sends garbage,
+ * or is stuck in a loop, goes instead of holding a process for ever. */
+#define POP3D_BAD_COMMANDS_MAX	20
+
 /* RFC 2449 §8 / RFC 3206 response codes for pop3d_err(). */
 #define POP3D_RC_IN_USE		"IN-USE"
 #define POP3D_RC_LOGIN_DELAY	"LOGIN-DELAY"

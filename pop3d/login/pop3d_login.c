@@ -38,10 +38,6 @@
 
 /* Pause before the connection closes after too many failed logins. */
 #define POP3D_LOGIN_CLOSE_DELAY	2
-/* Commands that are errors (unknown, wrong state, bad syntax) before the
- * connection is closed: a client that only sends garbage goes. */
-#define POP3D_LOGIN_ERRORS_MAX	20
-
 pop3d_login_conf_t pop3d_login_conf;
 
 static const struct pop3d_login_command {
@@ -355,7 +351,7 @@ void pop3d_login_serve(daemon_client_t *client)
 		if (status == STREAM_TOOLONG) {
 			l.user_pending = 0;
 			buf_reset(&l.user);
-			if (++errors >= POP3D_LOGIN_ERRORS_MAX)
+			if (++errors >= POP3D_BAD_COMMANDS_MAX)
 				break;
 			continue;
 		}
@@ -364,7 +360,7 @@ void pop3d_login_serve(daemon_client_t *client)
 			break;
 		}
 		pop3d_login_dispatch(&l, &errors);
-		if (!l.done && errors >= POP3D_LOGIN_ERRORS_MAX) {
+		if (!l.done && errors >= POP3D_BAD_COMMANDS_MAX) {
 			log_info("too many errors from %s", buf_str(&l.client));
 			pop3d_err(l.s, NULL, "Too many errors, disconnecting");
 			break;

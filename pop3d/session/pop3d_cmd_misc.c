@@ -53,5 +53,6 @@ void pop3d_cmd_quit(pop3d_session_t *sess)
 void pop3d_cmd_authorization(pop3d_session_t *sess)
 {
 	sess->nerrors++;
+	sess->nbad++;
 	pop3d_err(sess->s, NULL, "%s is not allowed after login", sess->cmd.name);
 }

@@ -170,12 +170,14 @@ static void pop3d_session_dispatch(pop3d_session_t *sess)
 			break;
 	if (c->name == NULL) {
 		sess->nerrors++;
+		sess->nbad++;
 		pop3d_err(sess->s, NULL, "Unknown command");
 		return;
 	}
 	if (c->min_args >= 0 && (sess->cmd.bad || sess->cmd.nargs < c->min_args ||
 				 sess->cmd.nargs > c->max_args)) {
 		sess->nerrors++;
+		sess->nbad++;
 		pop3d_err(sess->s, NULL, "Syntax error: %s takes %s", c->name,
 			  c->max_args == 0 ? "no argument" :
 			  c->min_args == 2 ? "two arguments" :
@@ -196,6 +198,7 @@ static void pop3d_session_loop(pop3d_session_t *sess)
 					      strlen(sess->cmd.name) < 3 ||
 					      strlen(sess->cmd.name) > 4)) {
 				sess->nerrors++;
+				sess->nbad++;
 				pop3d_err(sess->s, NULL, "Syntax error");
 				break;
 			}
@@ -203,6 +206,7 @@ static void pop3d_session_loop(pop3d_session_t *sess)
 			break;
 		case STREAM_TOOLONG:
 			sess->nerrors++;	/* answered by the reader */
+			sess->nbad++;
 			break;
 		case STREAM_TIMEOUT:
 			/* RFC 1939 §3: the autologout timer closes the session
@@ -227,6 +231,15 @@ static void pop3d_session_loop(pop3d_session_t *sess)
 			sess->state = POP3D_CLOSED;
 			break;
 		}
+		if (sess->state == POP3D_TRANSACTION &&
+		    sess->nbad >= POP3D_BAD_COMMANDS_MAX) {
+			log_info("user=<%s>, client=%s: too many bad commands",
+				 sess->info.user, sess->info.client);
+			pop3d_err(sess->s, NULL,
+				  "Too many bad commands, disconnecting; nothing was deleted");
+			stream_flush(sess->s);
+			sess->state = POP3D_CLOSED;
+		}
 	}
 }
 
@@ -237,6 +250,7 @@ void pop3d_session_serve(daemon_client_t *client)
 
 	memset(&sess, 0, sizeof(sess));
 	sess.state = POP3D_TRANSACTION;
+	sess.ahead_fd = -1;
 	if (login_session_accept(client->fd, pop3d_conf.auth_socket,
 				 pop3d_conf.ipc_timeout, &sess.s, &sess.info,
 				 &err) < 0) {
@@ -256,6 +270,7 @@ void pop3d_session_serve(daemon_client_t *client)
 	}
 	stream_flush(sess.s);
 	stream_close(&sess.s);
+	pop3d_read_ahead_drop(&sess);
 	mailbox_close(&sess.mb);	/* releases the lock */
 	mem_free(sess.marks);
 	buf_release(&sess.line);

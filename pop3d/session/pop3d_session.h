@@ -45,8 +45,15 @@ typedef struct pop3d_session {
 	buf_t line;
 	pop3d_cmd_t cmd;
 	buf_t out;			/* a listing being built (released after) */
+	/* The message after the last one sent, opened and its reading
+	 * started while the client takes the current one: clients RETR in
+	 * order, and on a cold cache this hides the disk behind the network
+	 * (pop3d_cmd_retr.c). */
+	int ahead_fd;			/* -1: none */
+	size_t ahead_index;
 	/* counters for the log line */
 	long nretr, ntop, ndele, nerrors;
+	long nbad;			/* of nerrors: bad commands (pop3d.h) */
 	long long sent_octets;
 } pop3d_session_t;
 
@@ -84,6 +91,9 @@ int pop3d_session_number(const char *arg, long *out);
  * otherwise a stable 70-character form (see the file). */
 #define POP3D_UIDL_MAX 70
 void pop3d_uidl(const char *base, buf_t *out);
+
+/* pop3d_cmd_retr.c: forget the message read ahead, if any. */
+void pop3d_read_ahead_drop(pop3d_session_t *sess);
 
 /* pop3d_dot.c: a stored message (LF line ends) as a multi-line response:
  * CRLF lines, dot-stuffed, "." at the end; fed in chunks of any size.

@@ -7,10 +7,12 @@
  * than at RETR time, so that, like deletion, it happens only for a session
  * that ended with QUIT, and a message retrieved and then deleted is never
  * renamed at all.  A failed flag change is logged, not reported: Seen is
- * advice, the mail is intact.  The lock is released before the answer, so
- * a client that reconnects at once finds the mailbox free.  When some
- * deletion fails, the answer is "-ERR [SYS/TEMP]" (RFC 1939 §6: the
- * session ends either way).
+ * advice, the mail is intact.  The directories are fsynced before the
+ * answer, so a "+OK" to QUIT means the deletions survive a crash (a
+ * client may drop its own copies on it).  The lock is released before
+ * the answer, so a client that reconnects at once finds the mailbox free.
+ * When some deletion or the sync fails, the answer is "-ERR [SYS/TEMP]"
+ * (RFC 1939 §6: the session ends either way).
  */
 #include <errno.h>
 #include <string.h>
@@ -49,6 +51,15 @@ void pop3d_update(pop3d_session_t *sess)
 		}
 	}
 	buf_release(&flags);
+	if (mailbox_sync(sess->mb) < 0) {
+		log_error("user=<%s>: fsync %s: %m", sess->info.user,
+			  mailbox_dir(sess->mb));
+		mailbox_unlock(sess->mb);
+		sess->ndeleted = removed;
+		pop3d_err(sess->s, POP3D_RC_SYS_TEMP,
+			  "The mailbox could not be synced to disk");
+		return;
+	}
 	mailbox_unlock(sess->mb);
 	sess->ndeleted = removed;
 	if (failed > 0) {

@@ -10,6 +10,7 @@
 #        lines, a few long ones
 #   e2ec.py order-smtpd TRACE      the commit order of smtpd (DESIGN §4/§11)
 #   e2ec.py order-local TRACE ID   the delivery order of local for queue ID
+#   e2ec.py order-pop3 TRACE       the UPDATE order of pop3d-session
 #        TRACE: strace -f -tt -y output.  Print each step found (line
 #        number, pid, time, call) and "ORDER OK" or "ORDER BAD: why".
 import re
@@ -221,6 +222,46 @@ def cmd_order_local(path, qid):
     print('ORDER OK')
 
 
+def cmd_order_pop3(path):
+    """DELE'd file removed and RETR'd file renamed to cur/ with Seen, then
+    new/ and cur/ fsynced, then "+OK" to QUIT, all in the session."""
+    calls = parse(path)
+    try:
+        ok = first(calls, lambda c: c[3] in ('sendto', 'write', 'sendmsg')
+                   and '+OK Logging out' in c[4],
+                   what='no "+OK Logging out" written')
+        pid = ok[1]
+        mine = [c for c in calls if c[1] == pid]
+        rm = first(mine, lambda c: c[3] in ('unlink', 'unlinkat') and
+                   re.match(r'\d+<[^>]*/new>, "', c[4]),
+                   what='no unlink in new/')
+        mv = first(mine, lambda c: c[3] in ('rename', 'renameat', 'renameat2')
+                   and re.match(r'\d+<[^>]*/new>, "[^"]+", \d+<[^>]*/cur>, '
+                                r'"[^"]+:2,S"', c[4]),
+                   what='no rename new/ -> cur/ with :2,S')
+        last = max(rm[0], mv[0])
+        fn = first(mine, lambda c: c[3] in ('fsync', 'fdatasync') and
+                   re.match(r'\d+<[^>]*/new>\)', c[4]), last,
+                   'no fsync of new/ after the changes')
+        fc = first(mine, lambda c: c[3] in ('fsync', 'fdatasync') and
+                   re.match(r'\d+<[^>]*/cur>\)', c[4]), last,
+                   'no fsync of cur/ after the changes')
+        show('unlink in new/', rm)
+        show('rename new/ -> cur/', mv)
+        show('fsync of new/', fn)
+        show('fsync of cur/', fc)
+        show('+OK to QUIT', ok)
+        for c in (rm, mv, fn, fc, ok):
+            if not ok_result(c[4]):
+                raise LookupError('failed call at line %d' % c[0])
+        if not (max(fn[0], fc[0]) < ok[0]):
+            raise LookupError('+OK before the fsyncs')
+    except LookupError as e:
+        print('ORDER BAD: %s' % e)
+        return
+    print('ORDER OK')
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'send':
@@ -231,6 +272,8 @@ def main():
         cmd_order_smtpd(*args)
     elif cmd == 'order-local':
         cmd_order_local(*args)
+    elif cmd == 'order-pop3':
+        cmd_order_pop3(*args)
     else:
         raise SystemExit('unknown command ' + cmd)
 

@@ -4,7 +4,9 @@
 # incoming/, and only then writes "250 2.0.0 Ok: queued as ID" to the
 # client; and that local (through its delivery child) fsyncs the Maildir
 # tmp file, links it into new/, fsyncs new/, and only then sends the result
-# to qmgr.  The suite is the default one, plus a dedicated smtpd service
+# to qmgr; and that pop3d-session, in the UPDATE state, removes and renames
+# the files and fsyncs new/ and cur/ before its "+OK" to QUIT.  The suite
+# is the default one, plus a dedicated smtpd service
 # with maxproc 1 so that the traced process is the one that serves, and
 # local limited to one process for the same reason.
 T_DEFAULT_SERVICES=1
@@ -35,8 +37,8 @@ trace() {
 	shift
 	for p in "$@"; do args="$args -p $p"; done
 	# shellcheck disable=SC2086
-	strace -f -tt -y -s 256 -o "$out" \
-		-e trace=fsync,fdatasync,link,linkat,rename,renameat,renameat2,write,sendto,sendmsg,openat \
+	strace -f -tt -y -s 2048 -o "$out" \
+		-e trace=fsync,fdatasync,link,linkat,rename,renameat,renameat2,unlink,unlinkat,write,sendto,sendmsg,openat \
 		$args 2>"$out.err" &
 	STRACE=$!
 	if ! t_wait 10 sh -c "[ \$(grep -c 'attached' '$out.err') -ge $# ]"; then
@@ -98,6 +100,23 @@ if trace "$T/local.st" $LP; then
 		"local: write, fsync(tmp file), link(tmp, new), fsync(new/), then the result to qmgr"
 fi
 
+# ---- pop3d-session: UPDATE --------------------------------------------------
+# bob has three messages now: delete the first, retrieve the second.
+PP=$(pids_of pop3-session)
+t_match "$PP" '[0-9]' "pop3-session processes are running"
+# shellcheck disable=SC2086
+if trace "$T/pop3.st" $PP; then
+	out=$(printf 'USER bob@localhost\r\nPASS pw\r\nDELE 1\r\nRETR 2\r\nQUIT\r\n' |
+		python3 "$TOP/tests/integration/popc.py" raw "$((PB + 110))" 2>&1)
+	t_match "$out" '^\+OK Logging out' "POP3: DELE 1, RETR 2, QUIT answered +OK"
+	sleep 0.5
+	untrace
+	res=$($E2E order-pop3 "$T/pop3.st")
+	printf '%s\n' "$res" | sed 's/^/     /'
+	t_match "$res" '^ORDER OK$' \
+		"pop3d-session: unlink, rename, fsync(new/) and fsync(cur/), then +OK to QUIT"
+fi
+
 # A trace that lacks a step must be refused: drop the directory fsync
 # from the smtpd trace and from the local trace.
 if [ -s "$T/smtpd.st" ]; then
@@ -119,6 +138,10 @@ fi
 if [ -s "$T/local.st" ]; then
 	grep -v 'fsync([0-9]*<[^>]*/new>)' "$T/local.st" > "$T/local.bad"
 	t_match "$($E2E order-local "$T/local.bad" "${ID:-none}")" '^ORDER BAD' "the checker refuses a local trace without fsync(new/)"
+fi
+if [ -s "$T/pop3.st" ]; then
+	grep -v 'fsync([0-9]*<[^>]*/cur>)' "$T/pop3.st" > "$T/pop3.bad"
+	t_match "$($E2E order-pop3 "$T/pop3.bad")" '^ORDER BAD' "the checker refuses a pop3 trace without fsync(cur/)"
 fi
 
 t_done

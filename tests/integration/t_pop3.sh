@@ -195,7 +195,24 @@ python3 "$PY" big "$MAIL/big" 30 >/dev/null
 own big
 py bigcheck "$P" big@localhost pw-big "$MAIL/big"
 
-# 9. The autologout timer ends an idle session without UPDATE.
+# 9. A client that only sends bad commands is disconnected, without UPDATE.
+n=$(find "$MAIL/frank" -type f -path '*/[nc][eu][wr]/*' | wc -l)
+out=$({ printf 'USER frank@localhost\r\nPASS pw-frank\r\nDELE 1\r\n'
+	for i in $(seq 1 19); do printf 'FOOB %s\r\n' "$i"; done
+	printf 'USER again\r\nNOOP\r\nQUIT\r\n'; } |
+	python3 "$TOP/tests/integration/popc.py" raw "$P" 2>&1)
+t_eq "$(printf '%s\n' "$out" | grep -c '^-ERR Unknown command')" 19 \
+	"19 unknown commands in TRANSACTION are answered -ERR, and the session goes on"
+t_match "$out" '^-ERR USER is not allowed after login' "the 20th bad command is answered"
+t_match "$(printf '%s\n' "$out" | tail -n 1)" '^-ERR Too many bad commands' \
+	"after 20 bad commands the session is closed"
+t_nomatch "$out" '^\+OK Logging out' "the commands behind them are not served"
+t_eq "$(find "$MAIL/frank" -type f -path '*/[nc][eu][wr]/*' | wc -l)" "$n" \
+	"a session closed for bad commands deletes nothing"
+t_file_has "$INST/log/maillog" 'user=<frank@localhost>, client=127\.0\.0\.1: too many bad commands' \
+	"the disconnect is logged"
+
+# 10. The autologout timer ends an idle session without UPDATE.
 t_set pop3d_idle_timeout 2s
 tmailctl reload >/dev/null 2>&1 || t_fail "mailctl reload"
 sleep 1
