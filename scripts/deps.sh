@@ -8,8 +8,10 @@
 
 BUILD_PKGS="gcc make libc6-dev libssl-dev libdb-dev libcap-dev libcrypt-dev openssl"
 # Real clients the tests drive, and the tools the harness needs.  postfix
-# brings smtp-source; clang and its runtime build the fuzz targets.
-TEST_PKGS="python3 swaks curl socat fetchmail isync strace postfix mandoc
+# brings smtp-source; clang and its runtime build the fuzz targets;
+# swaks needs libnet-ssleay-perl for --tls and --tlsc (only a Recommends,
+# which --no-install-recommends below leaves out).
+TEST_PKGS="python3 swaks libnet-ssleay-perl curl socat fetchmail isync strace postfix mandoc
 	iproute2 procps psmisc util-linux clang libclang-rt-14-dev ca-certificates"
 
 missing=
