@@ -265,22 +265,33 @@ static int mailbox_measure(int dfd, const char *name, long long *size_r,
 	return 0;
 }
 
+/* A directory stream over new/ or cur/, read from the start.  The
+ * descriptor is duplicated because closedir() closes what it reads. */
+static DIR *mailbox_dir_read(const mailbox_t *mb, int in_new)
+{
+	int fd = dup(in_new ? mb->new_fd : mb->cur_fd);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 /* Read one of new/ and cur/ into the list. */
 static int mailbox_scan_dir(mailbox_t *mb, int in_new, size_t *alloc)
 {
 	int dfd = in_new ? mb->new_fd : mb->cur_fd;
-	int fd = dup(dfd);
 	struct dirent *e;
-	DIR *d;
+	DIR *d = mailbox_dir_read(mb, in_new);
 
-	if (fd < 0)
+	if (d == NULL)
 		return -1;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return -1;
-	}
-	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		mailbox_msg_t *m;
 		long usec = 0;
@@ -450,18 +461,11 @@ static int mailbox_rescan(mailbox_t *mb, mailbox_msg_t *msg)
 	if (mb->index == NULL && mb->n > 0)
 		mailbox_index_build(mb);
 	for (int in_new = 1; in_new >= 0; in_new--) {
-		int fd = dup(in_new ? mb->new_fd : mb->cur_fd);
 		struct dirent *e;
-		DIR *d;
+		DIR *d = mailbox_dir_read(mb, in_new);
 
-		if (fd < 0)
+		if (d == NULL)
 			return -1;
-		d = fdopendir(fd);
-		if (d == NULL) {
-			close(fd);
-			return -1;
-		}
-		rewinddir(d);
 		while ((e = readdir(d)) != NULL) {
 			size_t len;
 			mailbox_msg_t *m;
