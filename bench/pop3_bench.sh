@@ -92,17 +92,18 @@ dovecot_ready() {
 	id bench >/dev/null 2>&1 && [ -f /etc/dovecot/bench.passwd ] &&
 		grep -q '^protocols = imap pop3' /etc/dovecot/dovecot.conf
 }
-# tern's deps.sh installs Postfix (for smtp-source) with "No configuration",
-# and debconf answers given later do not reach an installed package: give it
-# the "Local only" main.cf that setup_debian.sh expects to edit.
-if [ -d /etc/postfix ] && [ ! -f /etc/postfix/main.cf ]; then
-	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
-	echo "postfix postfix/mailname string localhost" | debconf-set-selections
-	DEBIAN_FRONTEND=noninteractive dpkg-reconfigure postfix \
-		>"$resdir/pop3-$stamp.postfix.log" 2>&1 ||
-		die "dpkg-reconfigure postfix failed, see $resdir/pop3-$stamp.postfix.log"
-fi
 if ! dovecot_ready; then
+	# tern's deps.sh installs Postfix (for smtp-source) with "No
+	# configuration", and debconf answers given later do not reach an
+	# installed package: give it the "Local only" main.cf that
+	# setup_debian.sh edits.
+	if [ -d /etc/postfix ] && [ ! -f /etc/postfix/main.cf ]; then
+		echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+		echo "postfix postfix/mailname string localhost" | debconf-set-selections
+		DEBIAN_FRONTEND=noninteractive dpkg-reconfigure postfix \
+			>"$resdir/pop3-$stamp.postfix.log" 2>&1 ||
+			die "dpkg-reconfigure postfix failed, see $resdir/pop3-$stamp.postfix.log"
+	fi
 	say "setting up Dovecot with $shared/setup_debian.sh (apt-get; loopback only)"
 	"$shared/setup_debian.sh" >"$resdir/pop3-$stamp.setup.log" 2>&1 ||
 		die "setup_debian.sh failed, see $resdir/pop3-$stamp.setup.log"

@@ -265,11 +265,16 @@ static int mailbox_measure(int dfd, const char *name, long long *size_r,
 	return 0;
 }
 
+static int mailbox_dirfd(const mailbox_t *mb, int in_new)
+{
+	return in_new ? mb->new_fd : mb->cur_fd;
+}
+
 /* A directory stream over new/ or cur/, read from the start.  The
  * descriptor is duplicated because closedir() closes what it reads. */
-static DIR *mailbox_dir_read(const mailbox_t *mb, int in_new)
+static DIR *mailbox_dir_read(int dfd)
 {
-	int fd = dup(in_new ? mb->new_fd : mb->cur_fd);
+	int fd = dup(dfd);
 	DIR *d;
 
 	if (fd < 0)
@@ -286,9 +291,9 @@ static DIR *mailbox_dir_read(const mailbox_t *mb, int in_new)
 /* Read one of new/ and cur/ into the list. */
 static int mailbox_scan_dir(mailbox_t *mb, int in_new, size_t *alloc)
 {
-	int dfd = in_new ? mb->new_fd : mb->cur_fd;
+	int dfd = mailbox_dirfd(mb, in_new);
 	struct dirent *e;
-	DIR *d = mailbox_dir_read(mb, in_new);
+	DIR *d = mailbox_dir_read(dfd);
 
 	if (d == NULL)
 		return -1;
@@ -462,7 +467,7 @@ static int mailbox_rescan(mailbox_t *mb, mailbox_msg_t *msg)
 		mailbox_index_build(mb);
 	for (int in_new = 1; in_new >= 0; in_new--) {
 		struct dirent *e;
-		DIR *d = mailbox_dir_read(mb, in_new);
+		DIR *d = mailbox_dir_read(mailbox_dirfd(mb, in_new));
 
 		if (d == NULL)
 			return -1;
@@ -492,7 +497,7 @@ static int mailbox_rescan(mailbox_t *mb, mailbox_msg_t *msg)
 
 static int mailbox_msg_dirfd(const mailbox_t *mb, const mailbox_msg_t *msg)
 {
-	return msg->in_new ? mb->new_fd : mb->cur_fd;
+	return mailbox_dirfd(mb, msg->in_new);
 }
 
 /* O_NONBLOCK keeps a FIFO planted in the Maildir from blocking the open;
