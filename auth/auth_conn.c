@@ -98,8 +98,7 @@ static int auth_conn_send(struct auth_conn *c, attr_t *reply)
 	}
 	r = attr_write(c->s, reply);
 	/* A held reply may carry nothing secret, but an ok may carry a token. */
-	for (size_t i = 0; i < reply->count; i++)
-		explicit_bzero(reply->values[i], reply->values_len[i]);
+	attr_wipe(reply);
 	attr_free(&reply);
 	if (r != ATTR_OK) {
 		log_warn("peer %s: write: %s", c->peer, stream_strerror(c->s));
@@ -282,6 +281,7 @@ void auth_conn_accept(const daemon_client_t *client)
 	c = MEM_NEW(struct auth_conn);
 	c->fd = client->fd;
 	c->s = stream_open(client->fd);
+	stream_set_secret(c->s);	/* passwords in, tokens out */
 	stream_set_timeout(c->s, (int) (conns.ipc_ms / 1000));
 	if (sock_peer_cred(c->fd, &pid, &uid, &gid) == 0)
 		snprintf(c->peer, sizeof(c->peer), "pid %ld uid %ld",

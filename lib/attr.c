@@ -61,6 +61,12 @@ void attr_clear(attr_t *a)
 	a->count = 0;
 }
 
+void attr_wipe(attr_t *a)
+{
+	for (size_t i = 0; i < a->count; i++)
+		explicit_bzero(a->values[i], a->values_len[i]);
+}
+
 void attr_free(attr_t **ap)
 {
 	attr_t *a = *ap;
@@ -417,7 +423,11 @@ int attr_try_read(stream_t *s, attr_t *a)
 int attr_write(stream_t *s, const attr_t *a)
 {
 	buf_t out = BUF_INIT;
-	int r = attr_encode_limited(a, &out);
+	int r;
+
+	/* The encoding of a verify request holds a password. */
+	buf_set_secret(&out);
+	r = attr_encode_limited(a, &out);
 
 	if (r == ATTR_OK && (stream_write(s, out.data, out.len) != STREAM_OK ||
 			     stream_flush(s) != STREAM_OK))
@@ -462,6 +472,7 @@ int attr_send_fd(int sock, const attr_t *a, int fd)
 	uint32_t len;
 	int r;
 
+	buf_set_secret(&out);		/* a hand-off carries a token */
 	buf_append(&out, "\0\0\0\0", 4);
 	r = attr_encode_limited(a, &out);
 	if (r != ATTR_OK) {

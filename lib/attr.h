@@ -40,6 +40,9 @@ typedef struct attr {
 attr_t *attr_new(void);
 void attr_free(attr_t **ap);
 void attr_clear(attr_t *a);
+/* Zero every value (a record that carried a password or a token) before it
+ * is freed or reused. */
+void attr_wipe(attr_t *a);
 
 void attr_add(attr_t *a, const char *name, const char *value);
 void attr_add_n(attr_t *a, const char *name, const void *value, size_t len);

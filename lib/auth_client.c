@@ -65,6 +65,7 @@ static int auth_client_connect(auth_client_t *c)
 		return -1;
 	}
 	c->s = stream_open(fd);
+	stream_set_secret(c->s);	/* passwords out, tokens in */
 	stream_set_timeout(c->s, c->timeout);
 	r = attr_hello_write(c->s, AUTH_PROTO, AUTH_VERSION);
 	if (r == ATTR_OK)
@@ -206,8 +207,7 @@ int auth_client_verify(auth_client_t *c, const char *mech, const char *user,
 			"authentication service unavailable");
 	}
 	/* The encoded request held the password: wipe our copy. */
-	for (size_t i = 0; i < req->count; i++)
-		explicit_bzero(req->values[i], req->values_len[i]);
+	attr_wipe(req);
 	attr_free(&req);
 	attr_free(&reply);
 	return r;

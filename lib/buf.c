@@ -26,12 +26,28 @@ void buf_init(buf_t *b)
 {
 	b->data = NULL;
 	b->len = b->size = 0;
+	b->secret = 0;
+}
+
+void buf_set_secret(buf_t *b)
+{
+	b->secret = 1;
+}
+
+void buf_wipe(buf_t *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->size);
+	b->len = 0;
 }
 
 void buf_release(buf_t *b)
 {
+	if (b->secret)
+		buf_wipe(b);
 	MEM_FREE(b->data);
 	b->len = b->size = 0;
+	b->secret = 0;
 }
 
 void buf_reset(buf_t *b)
@@ -53,7 +69,17 @@ void buf_reserve(buf_t *b, size_t extra)
 	size_t nsize = b->size ? b->size : 64;
 	while (nsize < need)
 		nsize = nsize * 2 > nsize ? nsize * 2 : need;
-	b->data = mem_realloc(b->data, nsize);
+	if (b->secret && b->data != NULL) {
+		/* realloc would free the old block unwiped */
+		char *fresh = mem_alloc(nsize);
+
+		memcpy(fresh, b->data, b->len);
+		explicit_bzero(b->data, b->size);
+		mem_free(b->data);
+		b->data = fresh;
+	} else {
+		b->data = mem_realloc(b->data, nsize);
+	}
 	b->size = nsize;
 	b->data[b->len] = '\0';
 }
@@ -123,10 +149,14 @@ void buf_set(buf_t *b, const char *s)
 void buf_consume(buf_t *b, size_t n)
 {
 	if (n >= b->len) {
+		if (b->secret)
+			buf_wipe(b);
 		buf_reset(b);
 		return;
 	}
 	memmove(b->data, b->data + n, b->len - n);
+	if (b->secret)
+		explicit_bzero(b->data + b->len - n, n);
 	b->len -= n;
 	b->data[b->len] = '\0';
 }

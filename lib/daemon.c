@@ -669,6 +669,9 @@ void daemon_main(int argc, char **argv, const daemon_spec_t *spec)
 	daemon_setup_listeners();
 
 	daemon_resolve_peers();
+	/* master exec'd us without changing ids: the uid we start with is
+	 * master's, the one every genuine internal socket answers as. */
+	sock_trust_server_uid(geteuid());
 	if (spec->pre_drop != NULL)
 		spec->pre_drop();
 	daemon_drop();

@@ -315,8 +315,7 @@ out_conn:
 	close(conn);
 out_free:
 	/* The record held the token and the client's input. */
-	for (size_t i = 0; i < rec->count; i++)
-		explicit_bzero(rec->values[i], rec->values_len[i]);
+	attr_wipe(rec);
 	attr_free(&rec);
 	attr_free(&reply);
 	return r;
@@ -465,10 +464,8 @@ out:
 		login_answer(conn, "fail", *err_r);
 	if (fd >= 0)
 		close(fd);
-	for (size_t i = 0; i < rec->count; i++)
-		explicit_bzero(rec->values[i], rec->values_len[i]);
-	for (size_t i = 0; i < req->count; i++)
-		explicit_bzero(req->values[i], req->values_len[i]);
+	attr_wipe(rec);
+	attr_wipe(req);
 	attr_free(&rec);
 	attr_free(&req);
 	attr_free(&reply);

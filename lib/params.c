@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "tls.h"
 
 /* The Makefile passes the installed paths; these match its own defaults for
  * builds that bypass it (the fuzz targets). */
@@ -95,6 +96,8 @@ const param_def_t config_params[] = {
 	  "PEM certificate chain of the TLS servers" },
 	{ "smtpd_tls_key_file", PARAM_STR, "$config_directory/tls/key.pem",
 	  "PEM private key of the TLS servers" },
+	{ "tls_server_cipherlist", PARAM_STR, TLS_SERVER_CIPHERLIST,
+	  "TLS 1.2 cipher suites of every server (OpenSSL syntax)" },
 	{ "message_size_limit", PARAM_SIZE, "52428800",
 	  "largest message accepted, in bytes" },
 	/* smtpd(8); the services differ by -o overrides in master.conf. */
@@ -140,7 +143,7 @@ const param_def_t config_params[] = {
 	  "failed logins after which pop3d closes the connection" },
 	{ "pop3d_session_socket", PARAM_STR, "pop3-session",
 	  "UNIX service (in private/) of the POP3 session role" },
-	{ "pop3d_apop", PARAM_BOOL, "yes",
+	{ "pop3d_apop", PARAM_BOOL, "no",
 	  "offer APOP: an RFC 1939 timestamp in the greeting" },
 	/* Where the chrooted login roles find their sockets (master(8)). */
 	{ "login_directory", PARAM_STR, "$queue_directory/login",

@@ -8,15 +8,22 @@
  *
  * SECURITY: runs as root in every daemon; trusts only the caller's spec
  * (names from main.conf, which root owns) and the system user database.
+ * A chroot directory is trusted only when it is root's and writable by
+ * nobody else, checked on a descriptor that was opened without following
+ * a symbolic link; the root role (local's privileged part) is verified
+ * like the others: its capability set is proved, not assumed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "mem.h"
 #include "priv.h"
 
 int priv_is_root(void)
@@ -41,6 +48,59 @@ static void priv_no_new_privs(void)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		log_fatal("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		log_fatal("privilege drop: PR_SET_NO_NEW_PRIVS did not hold");
+}
+
+int priv_dir_trusted(int fd, const char *path, char **err_r)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		*err_r = mem_printf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*err_r = mem_printf("%s is not a directory", path);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		*err_r = mem_printf("%s is owned by uid %ld, not by root", path,
+				    (long) st.st_uid);
+		return -1;
+	}
+	if ((st.st_mode & 022) != 0) {
+		*err_r = mem_printf("%s is writable by group or others (mode %04o)",
+				    path, (unsigned) (st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Into a directory opened without following a link and checked on the
+ * descriptor: chroot(path) would resolve the name again, and whoever could
+ * swap it in between would choose our root (and plant an `auth` there).
+ */
+static void priv_chroot(const char *path)
+{
+	struct stat want, got;
+	char *err = NULL;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		log_fatal("chroot %s: %s%s", path, strerror(errno),
+			  errno == ELOOP || errno == ENOTDIR ?
+			  " (a symbolic link is never followed)" : "");
+	if (priv_dir_trusted(fd, path, &err) < 0)
+		log_fatal("chroot refused: %s", err);
+	if (fstat(fd, &want) < 0 || fchdir(fd) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0)
+		log_fatal("chroot %s: %s", path, strerror(errno));
+	close(fd);
+	if (stat("/", &got) < 0 || got.st_dev != want.st_dev ||
+	    got.st_ino != want.st_ino)
+		log_fatal("chroot %s: / is not the directory that was checked", path);
 }
 
 /* Make effective and permitted exactly spec->caps; nothing inheritable and
@@ -96,11 +156,13 @@ void priv_drop(const priv_spec_t *spec)
 	if (spec->user == NULL) {
 		/* A root role (local's privileged part) still gives up the
 		 * capabilities it does not need and any chance to gain more. */
-		if (spec->chroot_dir != NULL &&
-		    (chroot(spec->chroot_dir) < 0 || chdir("/") < 0))
-			log_fatal("chroot %s: %s", spec->chroot_dir, strerror(errno));
+		if (spec->chroot_dir != NULL)
+			priv_chroot(spec->chroot_dir);
 		priv_limit_caps(spec);
 		priv_no_new_privs();
+		if (geteuid() != 0 || getuid() != 0)
+			log_fatal("privilege drop: a root role lost uid 0");
+		priv_verify_caps(spec);
 		return;
 	}
 
@@ -119,12 +181,8 @@ void priv_drop(const priv_spec_t *spec)
 		log_fatal("setgid(%ld): %s", (long) gid, strerror(errno));
 	if (initgroups(spec->user, gid) < 0)
 		log_fatal("initgroups(%s): %s", spec->user, strerror(errno));
-	if (spec->chroot_dir != NULL) {
-		if (chroot(spec->chroot_dir) < 0)
-			log_fatal("chroot %s: %s", spec->chroot_dir, strerror(errno));
-		if (chdir("/") < 0)
-			log_fatal("chdir / in %s: %s", spec->chroot_dir, strerror(errno));
-	}
+	if (spec->chroot_dir != NULL)
+		priv_chroot(spec->chroot_dir);
 	/* Without KEEPCAPS, setuid away from root clears the permitted set,
 	 * and the capabilities we were asked to keep could not be raised. */
 	if (spec->ncaps > 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)

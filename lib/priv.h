@@ -23,5 +23,9 @@ void priv_drop(const priv_spec_t *spec);
 /* Look up a user; 0 with uid/gid set, -1 when unknown. */
 int priv_user_ids(const char *user, uid_t *uid_r, gid_t *gid_r);
 int priv_is_root(void);
+/* A directory where roles meet is trustworthy: a directory owned by root
+ * (or, not running as root, by us) and writable by no group or other.  fd
+ * is open on it (path only names it in *err_r).  0, or -1 with *err_r. */
+int priv_dir_trusted(int fd, const char *path, char **err_r);
 
 #endif

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "mem.h"
 #include "sock.h"
 
@@ -134,45 +135,119 @@ static int sock_unix_addr(const char *path, struct sockaddr_un *sun)
 	return 0;
 }
 
-int sock_listen_unix(const char *path, int mode, int backlog, char **err_r)
+int sock_listen_unix_at(int dirfd, const char *name, int mode, int backlog,
+			char **err_r)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int fd;
+	mode_t old_mask;
+	int fd, cwd, r, err;
 
-	if (sock_unix_addr(path, &sun) < 0) {
-		*err_r = mem_printf("socket path too long: %s", path);
+	if (strchr(name, '/') != NULL || sock_unix_addr(name, &sun) < 0) {
+		*err_r = mem_printf("bad socket name: %s", name);
 		return -1;
 	}
 	/* Only ever remove a socket: a typo must not delete someone's file. */
-	if (lstat(path, &st) == 0) {
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			*err_r = mem_printf("%s exists and is not a socket", path);
+			*err_r = mem_printf("%s exists and is not a socket", name);
 			return -1;
 		}
-		if (unlink(path) < 0) {
-			*err_r = mem_printf("remove stale socket %s: %s", path, strerror(errno));
+		if (unlinkat(dirfd, name, 0) < 0) {
+			*err_r = mem_printf("remove stale socket %s: %s", name, strerror(errno));
 			return -1;
 		}
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		*err_r = mem_printf("socket for %s: %s", path, strerror(errno));
+		*err_r = mem_printf("socket for %s: %s", name, strerror(errno));
 		return -1;
 	}
-	if (bind(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
-		*err_r = mem_printf("bind %s: %s", path, strerror(errno));
+	/*
+	 * bind() takes a path, so it is made relative to the checked directory
+	 * by standing in it; the umask gives the socket its mode at birth, so
+	 * no chmod ever resolves the name again.
+	 */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0 || fchdir(dirfd) < 0) {
+		*err_r = mem_printf("enter the directory of %s: %s", name, strerror(errno));
+		if (cwd >= 0)
+			close(cwd);
 		close(fd);
 		return -1;
 	}
-	/* Before listen(), so nobody connects while the mode is still wider. */
-	if (chmod(path, (mode_t) mode) < 0 || listen(fd, backlog) < 0) {
-		*err_r = mem_printf("%s: %s", path, strerror(errno));
+	old_mask = umask((mode_t) (~mode & 0777));
+	r = bind(fd, (struct sockaddr *) &sun, sizeof(sun));
+	err = errno;
+	umask(old_mask);
+	if (fchdir(cwd) < 0 && r == 0) {
+		r = -1;
+		err = errno;
+	}
+	close(cwd);
+	if (r < 0 || listen(fd, backlog) < 0) {
+		*err_r = mem_printf("bind %s: %s", name, strerror(r < 0 ? err : errno));
+		if (r == 0)
+			unlinkat(dirfd, name, 0);
 		close(fd);
-		unlink(path);
 		return -1;
 	}
 	return fd;
+}
+
+int sock_listen_unix(const char *path, int mode, int backlog, char **err_r)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? mem_strdup(".") :
+		slash == path ? mem_strdup("/") : mem_strndup(path, (size_t) (slash - path));
+	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd;
+
+	if (dirfd < 0) {
+		*err_r = mem_printf("%s: %s", dir, strerror(errno));
+		mem_free(dir);
+		return -1;
+	}
+	mem_free(dir);
+	fd = sock_listen_unix_at(dirfd, slash == NULL ? path : slash + 1, mode,
+				 backlog, err_r);
+	close(dirfd);
+	return fd;
+}
+
+/* Who may serve an internal socket: root, and the uid master runs as. */
+static uid_t sock_trusted_uid;
+static int sock_trusted_set;
+
+void sock_trust_server_uid(uid_t uid)
+{
+	sock_trusted_uid = uid;
+	sock_trusted_set = 1;
+}
+
+/*
+ * Every internal socket is bound by master, so SO_PEERCRED on a connected
+ * client names master's uid (credentials are those of listen()).  A socket
+ * bound by anyone else was planted: a role's uid must never be able to
+ * stand in for auth or a session service.
+ */
+static int sock_server_trusted(int fd, const char *path)
+{
+	uid_t uid;
+
+	if (!sock_trusted_set)
+		sock_trust_server_uid(getuid());
+	if (sock_peer_cred(fd, NULL, &uid, NULL) < 0) {
+		log_error("%s: cannot read the server's credentials: %s", path,
+			  strerror(errno));
+		return 0;
+	}
+	if (uid == 0 || uid == sock_trusted_uid)
+		return 1;
+	log_error("%s: refusing the server: its socket was made by uid %ld, "
+		  "not by master (uid %ld)", path, (long) uid,
+		  (long) sock_trusted_uid);
+	return 0;
 }
 
 int sock_connect_unix(const char *path, int timeout)
@@ -207,6 +282,11 @@ int sock_connect_unix(const char *path, int timeout)
 		err = errno == EAGAIN ? ETIMEDOUT : errno;
 		close(fd);
 		errno = err;
+		return -1;
+	}
+	if (!sock_server_trusted(fd, path)) {
+		close(fd);
+		errno = EPERM;
 		return -1;
 	}
 	return fd;

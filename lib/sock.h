@@ -17,10 +17,21 @@
 /* addr: "127.0.0.1", "::1", "[::1]", "*" (all IPv4), "[::]".  Returns the
  * listening descriptor or -1 with *err_r set. */
 int sock_listen_inet(const char *addr, int port, int backlog, char **err_r);
-/* Removes a stale socket file first; sets the mode on the new one. */
+/* Removes a stale socket file first; the new one is born with mode (a
+ * umask, never a chmod by name).  The _at form binds NAME in the directory
+ * dirfd, which the caller has opened and checked (master: private/). */
 int sock_listen_unix(const char *path, int mode, int backlog, char **err_r);
-/* Connect with a timeout in seconds; -1 with errno set on failure. */
+int sock_listen_unix_at(int dirfd, const char *name, int mode, int backlog,
+			char **err_r);
+/* Connect with a timeout in seconds; -1 with errno set on failure.  The
+ * server must be trusted (below): otherwise the refusal is logged and
+ * errno is EPERM. */
 int sock_connect_unix(const char *path, int timeout);
+/* The uid besides root whose UNIX sockets a client trusts: master's.  The
+ * daemon skeleton sets it before the privilege drop (master's uid is the
+ * one a child starts with); mailctl and tools leave the default, their own
+ * real uid. */
+void sock_trust_server_uid(uid_t uid);
 int sock_connect_inet(const char *host, int port, int timeout);
 
 int sock_set_nonblock(int fd, int on);

@@ -291,6 +291,8 @@ static void stream_in_make_room(stream_t *s)
 
 	if (s->in_off && (s->in_off >= pending || s->in.size - s->in.len < STREAM_CHUNK)) {
 		memmove(s->in.data, s->in.data + s->in_off, pending);
+		if (s->in.secret)
+			explicit_bzero(s->in.data + pending, s->in.len - pending);
 		s->in.len = pending;
 		s->in_off = 0;
 	}
@@ -315,12 +317,30 @@ static ssize_t stream_in_read(stream_t *s, int64_t deadline)
 
 static void stream_in_consume(stream_t *s, size_t n)
 {
+	if (s->in.secret)
+		explicit_bzero(s->in.data + s->in_off, n);
 	s->in_off += n;
 	s->scanned = 0;
 	if (s->in_off >= s->in.len) {
 		buf_reset(&s->in);
 		s->in_off = 0;
 	}
+}
+
+void stream_set_secret(stream_t *s)
+{
+	buf_set_secret(&s->in);
+	buf_set_secret(&s->out);
+}
+
+void stream_wipe_consumed(stream_t *s)
+{
+	if (s->in.data == NULL)
+		return;
+	explicit_bzero(s->in.data, s->in_off);
+	/* past len: what stream_in_make_room() moved away from, or what a
+	 * reset left behind */
+	explicit_bzero(s->in.data + s->in.len, s->in.size - s->in.len);
 }
 
 size_t stream_pending(const stream_t *s)

@@ -79,6 +79,14 @@ int stream_flush(stream_t *s);
 size_t stream_pending(const stream_t *s);
 const char *stream_pending_data(const stream_t *s);
 void stream_discard_input(stream_t *s);
+/* A stream that carries secrets (auth's connections, a login process's
+ * client before login): every byte consumed from its buffers, and every
+ * copy a buffer leaves when it grows or moves, is wiped. */
+void stream_set_secret(stream_t *s);
+/* Zero the input already consumed (and any stale copy left by moving the
+ * pending part), so a line that carried a password leaves no trace in the
+ * buffer.  Call right after such a line was used. */
+void stream_wipe_consumed(stream_t *s);
 /* Put bytes in front of the input, as if they had just been read (a session
  * process gets the input its login process had already buffered). */
 void stream_unread(stream_t *s, const void *data, size_t len);

@@ -1,7 +1,8 @@
 /* tls.c - OpenSSL contexts with tern's policy, and the demo certificate.
  *
  * Policy lives here so that every daemon speaks TLS the same way: TLS 1.2
- * or later, OpenSSL's default cipher lists, no renegotiation, and a peer
+ * or later, forward-secret AEAD suites for TLS 1.2 (a server parameter may
+ * widen that for old clients), no renegotiation, and a peer
  * that closes without close_notify is an ordinary end of input (mail
  * protocols mark their own ends, and many clients just hang up).  stream.c
  * does the I/O; it only borrows the SSL_CTX.
@@ -75,20 +76,28 @@ static tls_ctx_t *tls_ctx_new(const SSL_METHOD *method, char **err_r)
 	}
 	SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 			    SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* OpenSSL decrypts records in place and would keep the plaintext (a
+	 * password, in a login process) until the buffer is reused. */
+	SSL_CTX_set_options(ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
 	ctx = MEM_NEW(tls_ctx_t);
 	ctx->ssl_ctx = ssl_ctx;
 	return ctx;
 }
 
-tls_ctx_t *tls_server_ctx(const char *cert_file, const char *key_file, char **err_r)
+tls_ctx_t *tls_server_ctx(const char *cert_file, const char *key_file,
+			  const char *cipherlist, char **err_r)
 {
 	tls_ctx_t *ctx = tls_ctx_new(TLS_server_method(), err_r);
 	char *what = NULL;
 
 	if (ctx == NULL)
 		return NULL;
+	if (cipherlist == NULL)
+		cipherlist = TLS_SERVER_CIPHERLIST;
 	errno = 0;
-	if (SSL_CTX_use_certificate_chain_file(ctx->ssl_ctx, cert_file) != 1)
+	if (SSL_CTX_set_cipher_list(ctx->ssl_ctx, cipherlist) != 1)
+		what = mem_printf("tls_server_cipherlist \"%s\"", cipherlist);
+	else if (SSL_CTX_use_certificate_chain_file(ctx->ssl_ctx, cert_file) != 1)
 		what = mem_printf("certificate %s", cert_file);
 	else if (SSL_CTX_use_PrivateKey_file(ctx->ssl_ctx, key_file, SSL_FILETYPE_PEM) != 1)
 		what = mem_printf("private key %s", key_file);

@@ -1,7 +1,8 @@
 /* tls.h - OpenSSL contexts for servers and clients.
  *
- * A tls_ctx wraps an SSL_CTX with tern's policy (TLS 1.2 and later, the
- * library's default secure ciphers).  Servers load the certificate and key
+ * A tls_ctx wraps an SSL_CTX with tern's policy (TLS 1.2 and later; for
+ * TLS 1.2 only forward-secret AEAD suites unless tls_server_cipherlist
+ * widens the list; TLS 1.3's suites are all of that kind already).  Servers load the certificate and key
  * in the daemon skeleton's pre-drop hook, while they can still read the key
  * file.  tls_make_self_signed() is what `mailctl init` uses to make a demo
  * pair with OpenSSL's API, never by running the openssl command.
@@ -11,8 +12,15 @@
 
 typedef struct tls_ctx tls_ctx_t;
 
-/* NULL with *err_r set (mem-allocated) when the files cannot be used. */
-tls_ctx_t *tls_server_ctx(const char *cert_file, const char *key_file, char **err_r);
+/* The TLS 1.2 cipher list servers use by default (OpenSSL syntax): ECDHE
+ * key exchange, AES-GCM or ChaCha20-Poly1305, so no static-RSA exchange
+ * and no CBC. */
+#define TLS_SERVER_CIPHERLIST "ECDHE+AESGCM:ECDHE+CHACHA20"
+
+/* NULL with *err_r set (mem-allocated) when the files or the cipher list
+ * (NULL: TLS_SERVER_CIPHERLIST) cannot be used. */
+tls_ctx_t *tls_server_ctx(const char *cert_file, const char *key_file,
+			  const char *cipherlist, char **err_r);
 /* A client context; verify = 0 accepts any certificate (tests, opportunistic). */
 tls_ctx_t *tls_client_ctx(int verify, char **err_r);
 void tls_ctx_free(tls_ctx_t **ctxp);

@@ -74,7 +74,7 @@ static void mailctl_check_tls(buf_t *problems)
 			   strerror(errno));
 		return;
 	}
-	ctx = tls_server_ctx(cert, key, &err);
+	ctx = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
 	if (ctx == NULL) {
 		buf_printf(problems, "TLS certificate and key: %s\n", err);
 		mem_free(err);
@@ -135,6 +135,46 @@ static void mailctl_check_users(buf_t *problems)
 	buf_release(&text);
 }
 
+/* The directories queue subdirectories mail_owner writes (master_dirs.c
+ * makes them with these names). */
+static const char *const mailctl_queue_subdirs[] = {
+	"tmp", "incoming", "active", "deferred", "hold", "corrupt", "index", NULL,
+};
+
+/*
+ * Where roles meet, root owns the place: a role that could rename entries
+ * of the queue directory, private/, public/ or the login chroot could
+ * replace auth's socket or the chroot itself.  master takes them back at
+ * start and reload; check says so beforehand.  Only run as root.
+ */
+static void mailctl_check_queue_owner(buf_t *problems)
+{
+	const char *queue = config_str("queue_directory");
+	const char *places[] = { "", "/private", "/public", "/pid", NULL };
+	struct stat st;
+
+	for (int i = 0; places[i] != NULL; i++) {
+		char *path = mem_printf("%s%s", queue, places[i]);
+
+		if (lstat(path, &st) == 0 &&
+		    (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		     (st.st_mode & 022) != 0))
+			buf_printf(problems, "%s: must be a directory owned by root "
+				   "and writable by nobody else (uid %ld, mode %04o; "
+				   "master sets this at start and reload)\n",
+				   path, (long) st.st_uid,
+				   (unsigned) (st.st_mode & 07777));
+		mem_free(path);
+	}
+	if (lstat(config_str("login_directory"), &st) == 0 &&
+	    (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	     (st.st_mode & 022) != 0))
+		buf_printf(problems, "login_directory %s: must be a directory owned "
+			   "by root and writable by nobody else (master sets this "
+			   "at start and reload)\n",
+			   config_str("login_directory"));
+}
+
 /* Private files: owned by the role, never readable by anyone else. */
 static void mailctl_check_private(const char *path, buf_t *problems)
 {
@@ -152,8 +192,21 @@ void mailctl_check_roles(buf_t *problems)
 	char *db;
 
 	mailctl_sysuser_check(problems);
+	mailctl_check_queue_owner(problems);
 	mailctl_sysuser_reach("mail_owner", config_str("queue_directory"),
-			      R_OK | W_OK | X_OK, problems);
+			      X_OK, problems);
+	for (const char *const *d = mailctl_queue_subdirs; *d != NULL; d++) {
+		char *sub = mem_printf("%s/%s", config_str("queue_directory"), *d);
+
+		/* master makes them at start: only a present one is checked. */
+		if (access(sub, F_OK) == 0)
+			mailctl_sysuser_reach("mail_owner", sub,
+					      R_OK | W_OK | X_OK, problems);
+		mem_free(sub);
+	}
+	if (access(config_str("login_directory"), F_OK) == 0)
+		mailctl_sysuser_reach("login_user", config_str("login_directory"),
+				      X_OK, problems);
 	for (size_t i = 0; aliases[i] != NULL; i++) {
 		db = mem_printf("%s.db", aliases[i]);
 		if (access(db, F_OK) == 0)

@@ -407,8 +407,9 @@ int mailctl_cmd_init(int argc, char **argv)
 	mailctl_init_ids(&in);
 	mailctl_init_dir(in.dir, 0755, 0, 0);
 	mailctl_init_topdir(in.dir);
-	mailctl_init_dir(config_str("queue_directory"), 0755, in.mail_uid,
-			 in.mail_gid);
+	/* Root's, like every place where roles meet; master gives mail_owner
+	 * the subdirectories it writes (master_dirs.c). */
+	mailctl_init_dir(config_str("queue_directory"), 0755, 0, 0);
 	mailctl_init_dir(config_str("mail_directory"), 0750, in.vmail_uid,
 			 in.vmail_gid);
 	mailctl_init_log(config_str("maillog_file"));

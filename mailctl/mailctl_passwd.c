@@ -59,13 +59,6 @@ static int mailctl_passwd_line(int fd, buf_t *out)
 	return 0;
 }
 
-static void mailctl_passwd_wipe(buf_t *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->size);
-	buf_release(b);
-}
-
 static int mailctl_passwd_prompt(int fd, const char *prompt, buf_t *out)
 {
 	struct termios quiet = mailctl_tty_saved;
@@ -90,7 +83,7 @@ static int mailctl_passwd_prompt(int fd, const char *prompt, buf_t *out)
 static char *mailctl_passwd_tty(const char *address)
 {
 	struct sigaction sa, old_int, old_term, old_hup, old_tstp;
-	buf_t first = BUF_INIT, second = BUF_INIT;
+	buf_t first = BUF_INIT_SECRET, second = BUF_INIT_SECRET;
 	char *prompt;
 	int r;
 
@@ -119,17 +112,17 @@ static char *mailctl_passwd_tty(const char *address)
 	mailctl_tty_fd = -1;
 
 	if (r < 0 || strcmp(buf_str(&first), buf_str(&second)) != 0) {
-		mailctl_passwd_wipe(&first);
-		mailctl_passwd_wipe(&second);
+		buf_release(&first);
+		buf_release(&second);
 		log_fatal(r < 0 ? "no password read" : "the passwords differ");
 	}
-	mailctl_passwd_wipe(&second);
+	buf_release(&second);
 	return buf_steal(&first);
 }
 
 char *mailctl_passwd_read(const char *address, int from_stdin)
 {
-	buf_t pw = BUF_INIT;
+	buf_t pw = BUF_INIT_SECRET;
 	char *s;
 
 	if (!from_stdin)

@@ -36,7 +36,10 @@
 /* How often the fatal path looks for exited children while it waits. */
 #define MASTER_REAP_POLL_US	50000
 
-struct master_state master = { .ready_fd = -1, .pid_fd = -1, .control_fd = -1 };
+struct master_state master = {
+	.ready_fd = -1, .pid_fd = -1, .control_fd = -1,
+	.private_fd = -1, .public_fd = -1, .piddir_fd = -1, .login_fd = -1,
+};
 static int master_foreground;
 static event_timer_id master_stop_timer;
 
@@ -326,7 +329,8 @@ int main(int argc, char **argv)
 	mem_free(path);
 	master_env_build();
 
-	master_dirs_create();
+	if (master_dirs_open(&err) < 0)
+		master_start_failed("%s", err);
 	master_pid_lock();
 	master_open_services(&conf);
 	master_login_links();

@@ -14,7 +14,7 @@
  * SECURITY: master runs as root in production and never reads network
  * input; its only peers are its own children (status pipes, trusted to say
  * nothing about other services) and the control socket (mode 0600 in the
- * 0700 private directory).
+ * root-owned, unlistable private directory, mode 0711).
  */
 #ifndef TERN_MASTER_H
 #define TERN_MASTER_H
@@ -99,6 +99,8 @@ struct master_state {
 	int stopping;
 	int pid_fd;
 	int control_fd;
+	/* Checked directories (master_dirs.c), worked in relative to these. */
+	int private_fd, public_fd, piddir_fd, login_fd;
 };
 
 extern struct master_state master;
@@ -116,7 +118,9 @@ void master_conf_free(master_conf_t *conf);
 void master_svc_def_free(master_svc_def_t **defp);
 
 /* master_dirs.c */
-void master_dirs_create(void);
+/* Open, check and fix the runtime directories (at start and on reload):
+ * 0, or -1 with *err_r. */
+int master_dirs_open(char **err_r);
 void master_pid_lock(void);
 void master_pid_write(void);
 void master_pid_release(void);

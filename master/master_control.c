@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE	/* accept4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -202,8 +203,9 @@ void master_control_open(void)
 
 	master_control_path = mem_printf("%s/%s", master.queue_dir,
 					 MASTER_CONTROL_SOCKET);
-	master.control_fd = sock_listen_unix(master_control_path, 0600,
-					     MASTER_CONTROL_BACKLOG, &err);
+	master.control_fd = sock_listen_unix_at(master.private_fd,
+						strrchr(MASTER_CONTROL_SOCKET, '/') + 1,
+						0600, MASTER_CONTROL_BACKLOG, &err);
 	if (master.control_fd < 0)
 		master_start_failed("control socket %s: %s", master_control_path, err);
 	sock_set_nonblock(master.control_fd, 1);
@@ -217,7 +219,8 @@ void master_control_close(void)
 	event_del_fd(master.control_fd);
 	close(master.control_fd);
 	master.control_fd = -1;
-	if (unlink(master_control_path) < 0 && errno != ENOENT)
+	if (unlinkat(master.private_fd, strrchr(MASTER_CONTROL_SOCKET, '/') + 1,
+		     0) < 0 && errno != ENOENT)
 		log_warn("remove %s: %s", master_control_path, strerror(errno));
 	MEM_FREE(master_control_path);
 }

@@ -1,13 +1,26 @@
 /* master_dirs.c - the queue directory tree and master's pid-file lock.
  *
- * At start master makes sure the runtime directories exist with the
- * owners and modes DESIGN §4 asks for, and takes an exclusive flock on
- * pid/master.pid for as long as it runs: a second master on the same
- * configuration is refused, and `mailctl stop` knows master has gone when
- * the lock is free.
+ * At start and on every reload master opens the runtime directories,
+ * checks them and gives them the owners and modes of the ownership model
+ * (doc/architecture.md, "Privilege separation"): where roles meet, root
+ * owns the place.  The queue directory, private/, public/, pid/ and the
+ * login chroot are root's and writable by no role; mail_owner owns only the
+ * queue subdirectories it writes (tmp/, incoming/, ...), which it cannot
+ * rename or replace, since their parent is root's.  An instance made by an
+ * older mailctl init, whose queue directory was mail_owner's, is taken
+ * back at start, with a log line.
+ *
+ * master keeps descriptors of private/, public/, pid/ and login_directory
+ * and does all its later work relative to them (binding, linking,
+ * unlinking), so a name is resolved once, when it is checked.  It also
+ * takes an exclusive flock on pid/master.pid for as long as it runs: a
+ * second master on the same configuration is refused, and `mailctl stop`
+ * knows master has gone when the lock is free.
  *
  * SECURITY: runs as root.  Never follows a symbolic link in the tree:
- * a directory that is a link, or not a directory, stops master.
+ * every directory is opened with O_NOFOLLOW and fixed up through its
+ * descriptor (fchown, fchmod), so a link or a swapped name stops master
+ * (or fails the reload) instead of redirecting a root operation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,23 +40,27 @@
 /* Configuration files are small; refuse to slurp anything huge. */
 #define MASTER_FILE_MAX		(4 * 1024 * 1024)
 
+enum master_dir_owner { OWNER_MASTER, OWNER_MAIL };
+
 static const struct master_dir {
 	const char *name;
 	int mode;
-	int root_owned;		/* master's own, not the mail owner's */
+	enum master_dir_owner owner;
+	int *keep_fd;		/* master works relative to this one later */
 } master_dirs[] = {
-	{ "tmp", 0700, 0 },
-	{ "incoming", 0700, 0 },
-	{ "active", 0700, 0 },
-	{ "deferred", 0700, 0 },
-	{ "hold", 0700, 0 },
-	{ "corrupt", 0700, 0 },
-	{ "index", 0700, 0 },
+	{ "tmp", 0700, OWNER_MAIL, NULL },
+	{ "incoming", 0700, OWNER_MAIL, NULL },
+	{ "active", 0700, OWNER_MAIL, NULL },
+	{ "deferred", 0700, OWNER_MAIL, NULL },
+	{ "hold", 0700, OWNER_MAIL, NULL },
+	{ "corrupt", 0700, OWNER_MAIL, NULL },
+	{ "index", 0700, OWNER_MAIL, NULL },
 	/* Traversable so every role reaches the sockets it needs; who may use
-	 * a socket is checked by its server (daemon_spec_t.peer_users). */
-	{ "private", 0711, 0 },
-	{ "public", 0755, 0 },
-	{ "pid", 0755, 1 },
+	 * a socket is checked by its server (daemon_spec_t.peer_users), and
+	 * no role can add or replace one. */
+	{ "private", 0711, OWNER_MASTER, &master.private_fd },
+	{ "public", 0755, OWNER_MASTER, &master.public_fd },
+	{ "pid", 0755, OWNER_MASTER, &master.piddir_fd },
 };
 
 char *master_read_file(const char *path)
@@ -73,57 +90,109 @@ char *master_read_file(const char *path)
 	return buf_steal(&b);
 }
 
-static void master_dir_make(const char *path, int mode, uid_t uid, gid_t gid)
+/*
+ * Open NAME in dirfd (or the path NAME when dirfd is AT_FDCWD), making it
+ * when missing, never through a symbolic link, and give it its owner and
+ * mode through the descriptor.  -1 with *err_r when it is not a directory
+ * or cannot be fixed.
+ */
+static int master_dir_open(int dirfd, const char *name, const char *path,
+			   int mode, uid_t uid, gid_t gid, char **err_r)
 {
 	struct stat st;
+	int fd;
 
-	if (mkdir(path, (mode_t) mode) < 0 && errno != EEXIST)
-		master_start_failed("create directory %s: %s", path, strerror(errno));
-	if (lstat(path, &st) < 0)
-		master_start_failed("lstat %s: %s", path, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		master_start_failed("%s is not a directory", path);
-	if (master.root && (st.st_uid != uid || st.st_gid != gid) &&
-	    lchown(path, uid, gid) < 0)
-		master_start_failed("chown %s: %s", path, strerror(errno));
-	if ((st.st_mode & 07777) != (mode_t) mode && chmod(path, (mode_t) mode) < 0)
-		master_start_failed("chmod %s: %s", path, strerror(errno));
+	if (mkdirat(dirfd, name, (mode_t) mode) < 0 && errno != EEXIST) {
+		*err_r = mem_printf("create directory %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		*err_r = mem_printf("open %s: %s%s", path, strerror(errno),
+				    errno == ELOOP || errno == ENOTDIR ?
+				    " (it must be a directory, not a symbolic link)" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*err_r = mem_printf("stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (master.root && (st.st_uid != uid || st.st_gid != gid)) {
+		if (fchown(fd, uid, gid) < 0) {
+			*err_r = mem_printf("chown %s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		log_info("%s: owner set to uid %ld (was %ld)", path, (long) uid,
+			 (long) st.st_uid);
+	}
+	if ((st.st_mode & 07777) != (mode_t) mode && fchmod(fd, (mode_t) mode) < 0) {
+		*err_r = mem_printf("chmod %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
-void master_dirs_create(void)
+static void master_fd_replace(int *slot, int fd)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	struct stat st;
+	if (*slot >= 0)
+		close(*slot);
+	*slot = fd;
+}
+
+int master_dirs_open(char **err_r)
+{
+	uid_t uid = getuid(), mail_uid = getuid();
+	gid_t gid = getgid(), mail_gid = getgid();
+	const char *login = config_str("login_directory");
+	char *path;
+	int qfd, fd;
 
 	if (master.root &&
-	    priv_user_ids(config_str("mail_owner"), &uid, &gid) < 0)
-		master_start_failed("mail_owner %s: no such user",
+	    priv_user_ids(config_str("mail_owner"), &mail_uid, &mail_gid) < 0) {
+		*err_r = mem_printf("mail_owner %s: no such user",
 				    config_str("mail_owner"));
-	/* The top is the administrator's (mailctl init); only make it. */
-	if (mkdir(master.queue_dir, 0755) < 0 && errno != EEXIST)
-		master_start_failed("create queue_directory %s: %s",
-				    master.queue_dir, strerror(errno));
-	if (lstat(master.queue_dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		master_start_failed("queue_directory %s is not a directory",
-				    master.queue_dir);
-	for (size_t i = 0; i < sizeof(master_dirs) / sizeof(master_dirs[0]); i++) {
-		char *path = mem_printf("%s/%s", master.queue_dir, master_dirs[i].name);
-
-		master_dir_make(path, master_dirs[i].mode,
-				master_dirs[i].root_owned ? getuid() : uid,
-				master_dirs[i].root_owned ? getgid() : gid);
-		mem_free(path);
+		return -1;
 	}
+	qfd = master_dir_open(AT_FDCWD, master.queue_dir, master.queue_dir, 0755,
+			      uid, gid, err_r);
+	if (qfd < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(master_dirs) / sizeof(master_dirs[0]); i++) {
+		const struct master_dir *md = &master_dirs[i];
+		int mail = md->owner == OWNER_MAIL;
+
+		path = mem_printf("%s/%s", master.queue_dir, md->name);
+		fd = master_dir_open(qfd, md->name, path, md->mode,
+				     mail ? mail_uid : uid, mail ? mail_gid : gid,
+				     err_r);
+		mem_free(path);
+		if (fd < 0) {
+			close(qfd);
+			return -1;
+		}
+		if (md->keep_fd != NULL)
+			master_fd_replace(md->keep_fd, fd);
+		else
+			close(fd);
+	}
+	close(qfd);
 	/* The chroot of the POP3/IMAP login roles: master's, holding only
 	 * the socket links master_login_links() makes. */
-	master_dir_make(config_str("login_directory"), 0755, getuid(), getgid());
+	fd = master_dir_open(AT_FDCWD, login, login, 0755, uid, gid, err_r);
+	if (fd < 0)
+		return -1;
+	master_fd_replace(&master.login_fd, fd);
+	return 0;
 }
 
 void master_pid_lock(void)
 {
 	char *path = mem_printf("%s/%s", master.queue_dir, MASTER_PID_FILE);
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = openat(master.piddir_fd, strrchr(MASTER_PID_FILE, '/') + 1,
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		master_start_failed("open %s: %s", path, strerror(errno));

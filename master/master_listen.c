@@ -13,13 +13,18 @@
  * everything else there.  A hard link to a socket reaches the same
  * listener, so a process in the chroot connects to "/auth".
  *
- * SECURITY: runs as root.  Socket files are mode 0666 in a directory
- * that cannot be listed (private/ is 0711); each server checks the peer's
- * uid against the users allowed to use it (daemon_spec_t.peer_users), so
- * a link in login_directory grants nothing the socket does not.
+ * SECURITY: runs as root.  Everything happens relative to the directory
+ * descriptors master_dirs.c opened and checked (private/, public/,
+ * login_directory, all root's), never by resolving a path again.  Socket
+ * files are born mode 0666 (a umask at bind) in a directory that cannot be
+ * listed (private/ is 0711); each server checks the peer's uid against the
+ * users allowed to use it (daemon_spec_t.peer_users), so a link in
+ * login_directory grants nothing the socket does not; each client checks
+ * that master made the socket (sock_connect_unix).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,6 +43,11 @@ static char *master_listen_path(const master_svc_def_t *def)
 {
 	return mem_printf("%s/%s/%s", master.queue_dir,
 			  def->private_ ? "private" : "public", def->name);
+}
+
+static int master_listen_dirfd(const master_svc_def_t *def)
+{
+	return def->private_ ? master.private_fd : master.public_fd;
 }
 
 /* The addresses of an inet service, as sock_listen_inet() takes them. */
@@ -121,7 +131,8 @@ int master_listen_open(master_service_t *s, char **err_r)
 	if (def->type == MASTER_UNIX) {
 		char *path = master_listen_path(def);
 
-		fd = sock_listen_unix(path, 0666, MASTER_BACKLOG, &err);
+		fd = sock_listen_unix_at(master_listen_dirfd(def), def->name,
+					 0666, MASTER_BACKLOG, &err);
 		if (fd < 0) {
 			*err_r = mem_printf("service %s: listen on %s: %s",
 					    def->name, path, err);
@@ -171,7 +182,8 @@ void master_listen_close(master_service_t *s, int unlink_path)
 	s->watching = 0;
 	MEM_FREE(s->fds);
 	s->nfds = 0;
-	if (s->unix_path != NULL && unlink_path && unlink(s->unix_path) < 0 &&
+	if (s->unix_path != NULL && unlink_path &&
+	    unlinkat(master_listen_dirfd(s->def), s->def->name, 0) < 0 &&
 	    errno != ENOENT)
 		log_warn("remove %s: %s", s->unix_path, strerror(errno));
 	MEM_FREE(s->unix_path);
@@ -190,28 +202,29 @@ static const master_service_t *master_login_service(const char *name)
  * just made (never a directory: the administrator's, if any). */
 static void master_login_prune(const char *dir, char **names)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(master.login_fd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 
 	if (d == NULL) {
 		log_warn("open %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	while ((e = readdir(d)) != NULL) {
 		int keep = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
 		struct stat st;
-		char *path;
 
 		for (char **n = names; !keep && *n; n++)
 			keep = strcmp(*n, e->d_name) == 0 &&
 				master_login_service(*n) != NULL;
 		if (keep)
 			continue;
-		path = mem_printf("%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode) &&
-		    unlink(path) < 0 && errno != ENOENT)
-			log_warn("remove %s: %s", path, strerror(errno));
-		mem_free(path);
+		if (fstatat(master.login_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISDIR(st.st_mode) &&
+		    unlinkat(master.login_fd, e->d_name, 0) < 0 && errno != ENOENT)
+			log_warn("remove %s/%s: %s", dir, e->d_name, strerror(errno));
 	}
 	closedir(d);
 }
@@ -221,23 +234,26 @@ void master_login_links(void)
 	const char *dir = config_str("login_directory");
 	char **names = config_list("login_sockets");
 
+	if (master.login_fd < 0) {
+		config_list_free(&names);
+		return;
+	}
 	for (char **n = names; *n; n++) {
 		const master_service_t *s = master_login_service(*n);
-		char *path, *tmp;
+		char *tmp;
 
 		if (s == NULL || strchr(*n, '/') != NULL || (*n)[0] == '.')
 			continue;
-		path = mem_printf("%s/%s", dir, *n);
-		tmp = mem_printf("%s/.%s.new", dir, *n);
+		tmp = mem_printf(".%s.new", *n);
 		/* link + rename: the old link stays usable until the new
 		 * one replaces it. */
-		if ((unlink(tmp) < 0 && errno != ENOENT) ||
-		    link(s->unix_path, tmp) < 0 || rename(tmp, path) < 0) {
-			log_warn("link %s to %s: %s", s->unix_path, path,
+		if ((unlinkat(master.login_fd, tmp, 0) < 0 && errno != ENOENT) ||
+		    linkat(master.private_fd, s->def->name, master.login_fd, tmp, 0) < 0 ||
+		    renameat(master.login_fd, tmp, master.login_fd, *n) < 0) {
+			log_warn("link %s to %s/%s: %s", s->unix_path, dir, *n,
 				 strerror(errno));
-			unlink(tmp);
+			unlinkat(master.login_fd, tmp, 0);
 		}
-		mem_free(path);
 		mem_free(tmp);
 	}
 	master_login_prune(dir, names);

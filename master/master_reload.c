@@ -132,6 +132,13 @@ int master_reload(char **err_r)
 		*err_r = err;
 		return -1;
 	}
+	/* Re-checked as at start: nothing found in the tree since then is
+	 * trusted, and a login_directory that became a link is refused. */
+	if (master_dirs_open(&err) < 0) {
+		log_error("reload refused: %s", err);
+		*err_r = err;
+		return -1;
+	}
 	mem_free(master.daemon_dir);
 	master.daemon_dir = mem_strdup(config_str("daemon_directory"));
 	path = mem_printf("%s/master.conf", master.config_dir);

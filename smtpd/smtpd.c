@@ -50,7 +50,7 @@ static void smtpd_load_tls(void)
 				  daemon_service());
 		return;
 	}
-	smtpd_conf.tls = tls_server_ctx(cert, key, &err);
+	smtpd_conf.tls = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
 	if (smtpd_conf.tls == NULL) {
 		if (smtpd_conf.tls_wrapper)
 			log_fatal("service %s: TLS: %s", daemon_service(), err);

@@ -24,21 +24,13 @@
 
 #define SMTPD_AUTH_LINE_MAX	(12288 + 2)	/* RFC 4954 §4, with CRLF */
 
-/* Forget a buffer that held a password. */
-static void smtpd_auth_wipe(buf_t *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->size);
-	buf_release(b);
-}
-
 /* A SASL response: the initial one, or a line read after a 334
  * challenge.  0 with the decoded response, -1 when the exchange ended
  * (a reply was sent or the session is over). */
 static int smtpd_auth_response(smtpd_session_t *sess, const char *initial,
 			       const char *challenge, buf_t *out)
 {
-	buf_t line = BUF_INIT;
+	buf_t line = BUF_INIT_SECRET;
 	const char *p;
 	size_t len;
 	int status, r = -1;
@@ -58,6 +50,7 @@ static int smtpd_auth_response(smtpd_session_t *sess, const char *initial,
 			smtpd_session_abort(sess, status);
 			goto out;
 		}
+		stream_wipe_consumed(sess->s);
 		buf_chomp(&line);
 		p = line.data;
 		len = line.len;
@@ -72,7 +65,7 @@ static int smtpd_auth_response(smtpd_session_t *sess, const char *initial,
 	}
 	r = 0;
 out:
-	smtpd_auth_wipe(&line);
+	buf_release(&line);
 	return r;
 }
 
@@ -80,7 +73,7 @@ out:
 static int smtpd_auth_plain(smtpd_session_t *sess, const char *initial,
 			    buf_t *authzid, buf_t *user, buf_t *pass)
 {
-	buf_t msg = BUF_INIT;
+	buf_t msg = BUF_INIT_SECRET;
 	sasl_plain_t p;
 	int r = -1;
 
@@ -95,7 +88,7 @@ static int smtpd_auth_plain(smtpd_session_t *sess, const char *initial,
 	buf_append(pass, p.passwd, p.passwd_len);
 	r = 0;
 out:
-	smtpd_auth_wipe(&msg);
+	buf_release(&msg);
 	return r;
 }
 
@@ -145,7 +138,7 @@ static int smtpd_auth_refused(smtpd_session_t *sess, const char *mech)
 void smtpd_cmd_auth(smtpd_session_t *sess)
 {
 	buf_t mech = BUF_INIT, authzid = BUF_INIT, user = BUF_INIT;
-	buf_t pass = BUF_INIT, canon = BUF_INIT, reason = BUF_INIT;
+	buf_t pass = BUF_INIT_SECRET, canon = BUF_INIT, reason = BUF_INIT;
 	const char *args = buf_str(&sess->cmd.args);
 	const char *sp = strchr(args, ' ');
 	const char *initial = NULL;
@@ -186,7 +179,11 @@ void smtpd_cmd_auth(smtpd_session_t *sess)
 		smtpd_reply(sess, "454 4.7.0 Temporary authentication failure");
 	}
 out:
-	smtpd_auth_wipe(&pass);
+	/* The command line (AUTH PLAIN <response>) held the password too. */
+	buf_wipe(&sess->line);
+	buf_wipe(&sess->cmd.args);
+	stream_wipe_consumed(sess->s);
+	buf_release(&pass);
 	buf_release(&mech);
 	buf_release(&authzid);
 	buf_release(&user);

@@ -309,6 +309,9 @@ static void smtpd_session_init(smtpd_session_t *sess, stream_t *s,
 		buf_printf(&sess->client, "unknown[%s]", addr);
 	smtp_cmd_init(&sess->cmd);
 	smtp_mail_init(&sess->mail);
+	/* AUTH lines carry passwords: no copy may outlive their use. */
+	buf_set_secret(&sess->line);
+	buf_set_secret(&sess->cmd.args);
 }
 
 static void smtpd_session_free(smtpd_session_t *sess)

@@ -92,7 +92,7 @@ void pop3d_login_pre_drop(void)
 				  daemon_service());
 		return;
 	}
-	pop3d_login_conf.tls = tls_server_ctx(cert, key, &err);
+	pop3d_login_conf.tls = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
 	if (pop3d_login_conf.tls == NULL) {
 		if (pop3d_login_conf.tls_wrapper)
 			log_fatal("service %s: TLS: %s", daemon_service(), err);
@@ -161,12 +161,6 @@ void pop3d_login_abort(pop3d_login_t *l, int status)
 	l->done = 1;
 }
 
-static void pop3d_login_wipe_attrs(attr_t *a)
-{
-	for (size_t i = 0; i < a->count; i++)
-		explicit_bzero(a->values[i], a->values_len[i]);
-}
-
 /* Success: hand the client on.  The login process says nothing more to
  * the client; the session answers the authentication command. */
 static void pop3d_login_handoff(pop3d_login_t *l, const char *user,
@@ -214,7 +208,11 @@ void pop3d_login_verify(pop3d_login_t *l, attr_t *req)
 	attr_add(req, "service", l->service);
 	attr_add(req, "token", "yes");
 	r = auth_client_request(pop3d_login_conf.auth, req, reply);
-	pop3d_login_wipe_attrs(req);
+	attr_wipe(req);
+	/* The password was used: no copy of it may reach the relay process
+	 * the hand-off forks, nor outlive this command. */
+	buf_wipe(&l->line);
+	stream_wipe_consumed(l->s);
 	user = attr_get(reply, "user");
 	token = attr_get(reply, "token");
 	if (r == AUTH_OK && (user == NULL || token == NULL)) {
@@ -244,7 +242,7 @@ void pop3d_login_verify(pop3d_login_t *l, attr_t *req)
 		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary authentication "
 			  "failure, try again later");
 	}
-	pop3d_login_wipe_attrs(reply);
+	attr_wipe(reply);
 	attr_free(&reply);
 	mem_free(mech_copy);
 }
@@ -310,7 +308,6 @@ static void pop3d_login_dispatch(pop3d_login_t *l, long *errors)
 void pop3d_login_serve(daemon_client_t *client)
 {
 	pop3d_login_t l;
-	buf_t line = BUF_INIT;
 	long errors = 0;
 	int status;
 
@@ -318,7 +315,11 @@ void pop3d_login_serve(daemon_client_t *client)
 	buf_init(&l.client);
 	buf_init(&l.user);
 	buf_init(&l.stamp);
+	buf_init(&l.line);
+	buf_set_secret(&l.line);
 	l.s = stream_open(client->fd);
+	/* Until the hand-off this stream carries passwords. */
+	stream_set_secret(l.s);
 	client->fd = -1;
 	l.service = client->service;
 	l.addr = mem_strdup(client->addr);
@@ -347,7 +348,7 @@ void pop3d_login_serve(daemon_client_t *client)
 		pop3d_ok(l.s, "tern POP3 server ready");
 	}
 	while (!l.done) {
-		status = pop3d_read_command(l.s, &line, &l.cmd);
+		status = pop3d_read_command(l.s, &l.line, &l.cmd);
 		if (status == STREAM_TOOLONG) {
 			l.user_pending = 0;
 			buf_reset(&l.user);
@@ -369,9 +370,7 @@ void pop3d_login_serve(daemon_client_t *client)
 	if (l.s != NULL)
 		stream_flush(l.s);
 out:
-	if (line.data != NULL)
-		explicit_bzero(line.data, line.size);
-	buf_release(&line);
+	buf_release(&l.line);
 	if (l.s != NULL) {
 		log_info("disconnect from %s", buf_str(&l.client));
 		stream_close(&l.s);

@@ -41,7 +41,8 @@ typedef struct pop3d_login {
 	buf_t stamp;			/* APOP timestamp "<...>", empty: none */
 	long failures;
 	int done;			/* leave after this reply */
-	pop3d_cmd_t cmd;
+	buf_t line;			/* the command line; secret (PASS) */
+	pop3d_cmd_t cmd;		/* points into line */
 	const char *last_cmd;
 } pop3d_login_t;
 

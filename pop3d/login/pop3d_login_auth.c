@@ -5,7 +5,9 @@
  * outside TLS they are refused with -ERR [AUTH] unless auth_plaintext
  * allows them on this connection (a loopback client counts as secure by
  * default, DESIGN §6), and CAPA then does not offer them.  APOP sends only
- * an MD5 digest and is allowed wherever the greeting had a timestamp.
+ * an MD5 digest, but of a secret stored in the clear, and the digest can
+ * be attacked offline by whoever sees it: it is off by default
+ * (pop3d_apop) and, when on, follows the same plaintext rule as USER/PASS.
  *
  * AUTH follows RFC 5034: an initial response is taken when given ("="
  * for an empty one); otherwise the challenge is "+ " and base64; a
@@ -29,13 +31,6 @@
  * with room to spare. */
 #define POP3D_SASL_LINE_MAX	2048
 #define POP3D_APOP_DIGEST	32		/* hex MD5 */
-
-static void pop3d_login_wipe(buf_t *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->size);
-	buf_release(b);
-}
 
 static int pop3d_login_plaintext_refused(pop3d_login_t *l)
 {
@@ -95,6 +90,8 @@ void pop3d_login_cmd_apop(pop3d_login_t *l)
 		pop3d_err(l->s, NULL, "APOP not offered");
 		return;
 	}
+	if (pop3d_login_plaintext_refused(l))
+		return;
 	if (l->cmd.nargs != 2 || strlen(l->cmd.args[0]) > SASL_FIELD_MAX ||
 	    strlen(l->cmd.args[1]) != POP3D_APOP_DIGEST ||
 	    strspn(l->cmd.args[1], "0123456789abcdefABCDEF") != POP3D_APOP_DIGEST) {
@@ -117,7 +114,7 @@ void pop3d_login_cmd_apop(pop3d_login_t *l)
 static int pop3d_login_sasl_response(pop3d_login_t *l, const char *initial,
 				     const char *challenge, buf_t *out)
 {
-	buf_t line = BUF_INIT;
+	buf_t line = BUF_INIT_SECRET;
 	const char *p;
 	size_t len;
 	int status, r = -1;
@@ -147,14 +144,14 @@ static int pop3d_login_sasl_response(pop3d_login_t *l, const char *initial,
 	}
 	r = 0;
 out:
-	pop3d_login_wipe(&line);
+	buf_release(&line);
 	return r;
 }
 
 /* PLAIN: [authzid] NUL authcid NUL passwd (RFC 4616 §2). */
 static int pop3d_login_plain(pop3d_login_t *l, const char *initial, attr_t *req)
 {
-	buf_t msg = BUF_INIT;
+	buf_t msg = BUF_INIT_SECRET;
 	sasl_plain_t p;
 	int r = -1;
 
@@ -171,7 +168,7 @@ static int pop3d_login_plain(pop3d_login_t *l, const char *initial, attr_t *req)
 		attr_add_n(req, "authzid", p.authzid, p.authzid_len);
 	r = 0;
 out:
-	pop3d_login_wipe(&msg);
+	buf_release(&msg);
 	return r;
 }
 
@@ -192,7 +189,7 @@ static int pop3d_login_login_field(pop3d_login_t *l, const char *initial,
  * the user name. */
 static int pop3d_login_login(pop3d_login_t *l, const char *initial, attr_t *req)
 {
-	buf_t user = BUF_INIT, pass = BUF_INIT;
+	buf_t user = BUF_INIT_SECRET, pass = BUF_INIT_SECRET;
 	int r = -1;
 
 	if (pop3d_login_login_field(l, initial, "VXNlcm5hbWU6", &user) < 0 ||
@@ -203,8 +200,8 @@ static int pop3d_login_login(pop3d_login_t *l, const char *initial, attr_t *req)
 	attr_add_n(req, "password", pass.data, pass.len);
 	r = 0;
 out:
-	pop3d_login_wipe(&user);
-	pop3d_login_wipe(&pass);
+	buf_release(&user);
+	buf_release(&pass);
 	return r;
 }
 
@@ -242,7 +239,6 @@ void pop3d_login_cmd_auth(pop3d_login_t *l)
 	if (r == 0)
 		pop3d_login_verify(l, req);
 	else
-		for (size_t i = 0; i < req->count; i++)
-			explicit_bzero(req->values[i], req->values_len[i]);
+		attr_wipe(req);
 	attr_free(&req);
 }

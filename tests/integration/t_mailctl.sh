@@ -361,7 +361,7 @@ if t_is_root; then
 		if getent passwd "$u" >/dev/null; then t_pass "system user $u exists"
 		else t_fail "system user $u exists"; fi
 	done
-	t_eq "$(stat -c %U "$INST/queue")" tern "queue is owned by mail_owner"
+	t_eq "$(stat -c %U:%a "$INST/queue")" root:755 "queue is root's, like every place where roles meet"
 	t_eq "$(stat -c %U:%a "$INST/users")" ternauth:600 "users: auth_owner, 0600"
 	t_eq "$(stat -c %U:%a "$INST/users.db")" ternauth:600 "users.db: auth_owner, 0600"
 	t_eq "$(stat -c %U:%a "$INST/mail")" vmail:750 "mail: vmail_owner, 0750"
@@ -374,9 +374,14 @@ if t_is_root; then
 	chmod 644 "$INST/users.db"
 	mailctl_rc check
 	t_eq "$RC" 1 "check fails when a role cannot reach its files"
-	t_match "$OUT" "mail_owner \\(tern\\) cannot write to $INST/queue" "check names the queue mail_owner cannot write"
+	t_match "$OUT" "mail_owner \\(tern\\) cannot search directory $INST/queue" "check names the queue mail_owner cannot search"
 	t_match "$OUT" "$INST/users.db: readable by others" "check names a users.db others can read"
 	chown tern "$INST/queue"; chmod 755 "$INST/queue"; chmod 600 "$INST/users.db"
+	mailctl_rc check
+	t_eq "$RC" 1 "check fails when mail_owner owns the queue directory"
+	t_match "$OUT" "$INST/queue: must be a directory owned by root" \
+		"check names a queue directory a role could rearrange"
+	chown root "$INST/queue"
 	chmod 700 "$INST"
 	mailctl_rc check
 	t_match "$OUT" "vmail_owner \\(vmail\\) cannot search directory $INST" "check names a directory on the way"

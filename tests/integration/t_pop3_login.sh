@@ -21,6 +21,9 @@ P995=$((PB + 995))
 # below fail on purpose many times from 127.0.0.1.
 t_set auth_failure_delay 0
 t_set auth_failure_limit 0
+out=$(tmailctl config pop3d_apop)
+t_eq "$out" "pop3d_apop = no" "APOP is off by default"
+t_set pop3d_apop yes
 cat >> "$INST/master.conf" <<EOT
 pop3:$P110 inet n - y - pop3d
 pop3s:$P995 inet n - y - pop3d -o pop3d_tls_wrappermode=yes
@@ -143,6 +146,9 @@ out=$(printf 'APOP a@localhost 0123456789abcdef0123456789abcdef\r\nQUIT\r\n' | r
 t_match "$out" '^-ERR APOP not offered' "pop3d_apop=no: APOP refused"
 sed -i '/^pop3d_apop = no$/d' "$INST/main.conf"
 tmailctl reload >/dev/null 2>&1
+out=$(printf 'APOP a@localhost 0123456789abcdef0123456789abcdef\r\nQUIT\r\n' | raw "$P111")
+t_match "$out" '^-ERR \[AUTH\] Plaintext authentication disallowed' \
+	"APOP follows auth_plaintext: refused outside TLS where plaintext is"
 
 # ---- plaintext refused, failures, idle timeout ---------------------------
 
@@ -198,6 +204,27 @@ t_match "$out" '^welcome: \+OK' "POP3S: greeting over TLS"
 t_nomatch "$(echo "$out" | grep '^capa:')" "'STLS'" "POP3S: no STLS in CAPA"
 t_match "$out" '^pass: \+OK Logged in' "POP3S: login"
 t_match "$out" '^stat: \(0, 0\)' "POP3S: STAT"
+# tls_server_cipherlist: TLS 1.2 only with forward secrecy and AEAD.
+tls_try() {	# tls_try OPENSSL-OPTIONS...: the negotiated cipher, or "refused"
+	local o
+	# QUIT, and wait for the server to close: with TLS 1.3 the greeting
+	# may come after the handshake output
+	o=$(printf 'QUIT\r\n' | timeout 20 openssl s_client -connect 127.0.0.1:"$P995" \
+		-ign_eof "$@" 2>&1)
+	if printf '%s\n' "$o" | grep -q '^+OK'; then
+		printf '%s\n' "$o" | sed -n 's/^ *Cipher *: *//p' | head -n 1
+	else
+		echo refused
+	fi
+}
+t_eq "$(tls_try -tls1_2 -cipher AES256-GCM-SHA384)" refused \
+	"TLS 1.2 with static-RSA key exchange (AES256-GCM-SHA384) is refused"
+t_eq "$(tls_try -tls1_2 -cipher ECDHE-RSA-AES128-SHA)" refused \
+	"TLS 1.2 with a CBC suite (ECDHE-RSA-AES128-SHA) is refused"
+t_eq "$(tls_try -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256)" ECDHE-RSA-AES128-GCM-SHA256 \
+	"TLS 1.2 with ECDHE-RSA-AES128-GCM-SHA256 is accepted"
+t_match "$(tls_try -tls1_3)" '^TLS_' "TLS 1.3 is accepted"
+
 t_wait 5 grep -q 'TLS relay finished' "$INST/log/maillog" &&
 	t_pass "the TLS relay ends with the session" || t_fail "the TLS relay ends with the session"
 
@@ -269,6 +296,41 @@ if t_is_root; then
 	t_eq "$(ls -A "$INST/queue/login" | tr '\n' ' ')" "auth pop3-session " \
 		"login_directory holds only the socket links"
 	t_eq "$(stat -c '%U %a' "$INST/queue/login")" "root 755" "login_directory is root's, 0755"
+	# The TLS relay is forked at the hand-off: no copy of the password
+	# may live on in it (or in the login process) for the session's life.
+	python3 - "$P995" "$T" <<'PY' &
+import os, poplib, ssl, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = poplib.POP3_SSL("127.0.0.1", port, context=ctx, timeout=20)
+p.user("a@localhost")
+p.pass_("secret-a")
+p.stat()
+open(t + "/held", "w").close()
+for _ in range(300):
+    if os.path.exists(t + "/release"):
+        break
+    time.sleep(0.1)
+p.quit()
+PY
+	holder=$!
+	t_wait 20 test -f "$T/held"
+	found=
+	n=0
+	for pid in $(pgrep -x pop3d); do
+		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST -n pop3s " || continue
+		n=$((n + 1))
+		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" secret-a |
+			grep -v '^scanned')"
+	done
+	touch "$T/release"
+	wait "$holder"
+	if [ "$n" -ge 1 ]; then
+		t_eq "$found" "" "POP3S: the password is in no pop3s process (TLS relay included) after login"
+	else
+		t_fail "POP3S: the password is in no pop3s process (TLS relay included) after login" \
+			"no pop3s process of this instance found"
+	fi
 	t_eq "$(stat -c %i "$INST/queue/login/auth")" "$(stat -c %i "$INST/queue/private/auth")" \
 		"login/auth is a hard link to private/auth (after reloads)"
 	t_eq "$(stat -c %i "$INST/queue/login/pop3-session")" \

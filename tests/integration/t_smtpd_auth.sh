@@ -127,4 +127,51 @@ t_file_has "$T/local" '^Message-ID: <' "submit: Message-ID added"
 t_file_has "$T/local" '^Date: ' "submit: Date added"
 t_file_has "$INST/log/maillog" "$id: client=localhost\\[local\\] uid=$suid\$" "log: client and uid"
 
+# ---- no password left in smtpd's memory after AUTH (root: /proc/PID/mem) --
+if t_is_root; then
+	python3 - "$P587" "$T" <<'PY' &
+import base64, os, smtplib, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+held = []
+for mech in ("PLAIN", "LOGIN"):
+    c = smtplib.SMTP("127.0.0.1", port, timeout=20)
+    c.ehlo("c")
+    if mech == "PLAIN":
+        c.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0a@localhost\0Mem-Secret-7").decode())
+    else:
+        c.docmd("AUTH", "LOGIN")
+        c.docmd(base64.b64encode(b"a@localhost").decode())
+        c.docmd(base64.b64encode(b"Mem-Secret-7").decode())
+    c.docmd("NOOP")
+    held.append(c)
+open(t + "/held", "w").close()
+for _ in range(300):
+    if os.path.exists(t + "/release"):
+        break
+    time.sleep(0.1)
+for c in held:
+    c.quit()
+PY
+	holder=$!
+	t_wait 20 test -f "$T/held"
+	found=
+	n=0
+	for pid in $(pgrep -x smtpd); do
+		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST " || continue
+		n=$((n + 1))
+		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" Mem-Secret-7 \
+			"$(b64 '\0a@localhost\0Mem-Secret-7')" "$(b64 'Mem-Secret-7')" | grep -v '^scanned')"
+	done
+	touch "$T/release"
+	wait "$holder"
+	if [ "$n" -ge 2 ]; then
+		t_eq "$found" "" "after AUTH PLAIN and LOGIN, no form of the password is in smtpd's memory"
+	else
+		t_fail "after AUTH PLAIN and LOGIN, no form of the password is in smtpd's memory" \
+			"found $n smtpd processes of this instance to scan"
+	fi
+else
+	t_skip "password left in smtpd's memory (reading /proc/PID/mem needs root)"
+fi
+
 t_done

@@ -231,6 +231,49 @@ static void test_priv_drop_chroot(void)
 	test_end();
 }
 
+/* A jail a role could rearrange is refused: owned by another uid, writable
+ * by group or others, or reached through a symbolic link. */
+static void test_priv_chroot_untrusted(void)
+{
+	char dir[] = "/tmp/test_priv.XXXXXX";
+	char link[64];
+	priv_spec_t spec = { TEST_USER, dir, NULL, 0 };
+	priv_spec_t via_link = { TEST_USER, link, NULL, 0 };
+	priv_spec_t root_role = { NULL, dir, NULL, 0 };
+	struct test_report r;
+
+	if (!test_need_root("chroot refused: foreign owner, group/other write, link"))
+		return;
+	test_begin("chroot refused: foreign owner, group/other write, link");
+	test_assert(mkdtemp(dir) != NULL);
+	snprintf(link, sizeof(link), "%s.link", dir);
+	test_assert(symlink(dir, link) == 0);
+	test_assert(chmod(dir, 0755) == 0);
+	test_drop_in_child(&via_link, &r);
+	test_assert_int(r.exit_status, 1);
+	test_assert(chown(dir, 65534, 65534) == 0);
+	test_drop_in_child(&spec, &r);
+	test_assert_int(r.exit_status, 1);
+	test_drop_in_child(&root_role, &r);
+	test_assert_int(r.exit_status, 1);
+	test_assert(chown(dir, 0, 0) == 0);
+	test_assert(chmod(dir, 0775) == 0);
+	test_drop_in_child(&spec, &r);
+	test_assert_int(r.exit_status, 1);
+	test_assert(chmod(dir, 0757) == 0);
+	test_drop_in_child(&spec, &r);
+	test_assert_int(r.exit_status, 1);
+	/* and the same directory, made root's and 0755, is accepted */
+	test_assert(chmod(dir, 0755) == 0);
+	test_drop_in_child(&spec, &r);
+	test_assert_int(r.exit_status, 0);
+	test_drop_in_child(&root_role, &r);
+	test_assert_int(r.exit_status, 0);
+	unlink(link);
+	rmdir(dir);
+	test_end();
+}
+
 static void test_priv_keep_cap(void)
 {
 	const cap_value_t keep[] = { CAP_NET_BIND_SERVICE };
@@ -276,6 +319,7 @@ int main(void)
 		test_priv_not_root,
 		test_priv_drop_user,
 		test_priv_drop_chroot,
+		test_priv_chroot_untrusted,
 		test_priv_keep_cap,
 		test_priv_refusals,
 		NULL,

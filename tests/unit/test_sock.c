@@ -11,7 +11,10 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../lib/buf.h"
 #include "../../lib/mem.h"
@@ -247,6 +250,69 @@ static void test_unix(void)
 	test_end();
 }
 
+/*
+ * A client trusts only sockets made by root or by master's uid: the peer
+ * credentials of a connected client are those of the listen() call, so a
+ * socket listened on by another uid (a role that planted it) is refused.
+ */
+static void test_unix_untrusted_server(void)
+{
+	char *path = mem_printf("%s/planted.sock", tmpdir);
+	char *err = NULL;
+	int lfd, cfd, p[2], status;
+	char c;
+	pid_t pid;
+
+	test_begin("sock UNIX connect refuses a server that master did not make");
+	if (getuid() != 0) {
+		test_skip("needs root to listen as another uid");
+		mem_free(path);
+		return;
+	}
+	test_assert(pipe(p) == 0);
+	pid = fork();
+	if (pid == 0) {
+		/* Bound as root, listened as nobody: what counts is listen(). */
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		if (fd < 0 || bind(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0 ||
+		    chmod(path, 0666) < 0 || setgid(65534) < 0 || setuid(65534) < 0 ||
+		    listen(fd, 4) < 0)
+			_exit(2);
+		if (write(p[1], "r", 1) != 1)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	test_assert(read(p[0], &c, 1) == 1);
+	close(p[0]);
+	errno = 0;
+	test_assert_int(sock_connect_unix(path, 5), -1);
+	test_assert_int(errno, EPERM);
+	/* A uid named as master's is accepted (a non-root instance). */
+	sock_trust_server_uid(65534);
+	cfd = sock_connect_unix(path, 5);
+	test_assert(cfd >= 0);
+	close(cfd);
+	sock_trust_server_uid(getuid());
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	unlink(path);
+	/* and root's own socket still is */
+	lfd = sock_listen_unix(path, 0600, 4, &err);
+	test_assert(lfd >= 0);
+	cfd = sock_connect_unix(path, 5);
+	test_assert(cfd >= 0);
+	close(cfd);
+	close(lfd);
+	unlink(path);
+	mem_free(path);
+	test_end();
+}
+
 static void test_unix_timeout(void)
 {
 	char *path = mem_printf("%s/full.sock", tmpdir);
@@ -318,7 +384,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_inet4, test_inet6, test_v4_mapped, test_inet_errors,
-		test_unix, test_unix_timeout, test_loopback, test_flags, NULL,
+		test_unix, test_unix_untrusted_server, test_unix_timeout, test_loopback, test_flags, NULL,
 	};
 	int ret;
 

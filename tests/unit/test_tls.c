@@ -90,18 +90,18 @@ static void test_bad_input(void)
 	MEM_FREE(err);
 	test_assert(access(other_key, F_OK) < 0);
 
-	ctx = tls_server_ctx(missing, key_file, &err);
+	ctx = tls_server_ctx(missing, key_file, NULL, &err);
 	test_assert(ctx == NULL);
 	test_assert(err != NULL && strstr(err, missing) != NULL);
 	MEM_FREE(err);
 
 	test_assert_int(tls_make_self_signed(other_cert, other_key, "localhost", 1, &err), 0);
-	ctx = tls_server_ctx(cert_file, other_key, &err);
+	ctx = tls_server_ctx(cert_file, other_key, NULL, &err);
 	test_assert(ctx == NULL);
 	test_assert(err != NULL && strstr(err, "mismatch") != NULL);
 	MEM_FREE(err);
 
-	ctx = tls_server_ctx(cert_file, key_file, &err);
+	ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
 	test_assert(ctx != NULL && err == NULL);
 	tls_ctx_free(&ctx);
 	test_assert(ctx == NULL);
@@ -145,7 +145,7 @@ static void run_client(int fd, int verify)
 static void test_handshake(void)
 {
 	char *err = NULL;
-	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, &err);
+	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
 	buf_t line = BUF_INIT;
 	stream_t *s;
 	int sv[2];
@@ -185,7 +185,7 @@ static void test_handshake(void)
 static void test_verify_fails(void)
 {
 	char *err = NULL;
-	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, &err);
+	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
 	stream_t *s;
 	int sv[2];
 	pid_t pid;
@@ -248,7 +248,7 @@ static void run_injecting_client(int fd)
 static void test_starttls_injection(void)
 {
 	char *err = NULL;
-	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, &err);
+	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
 	buf_t line = BUF_INIT;
 	stream_t *s;
 	int sv[2];
@@ -308,7 +308,7 @@ static void run_bulk_client(int fd)
 static void test_bulk_and_hangup(void)
 {
 	char *err = NULL;
-	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, &err);
+	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
 	buf_t data = BUF_INIT;
 	stream_t *s;
 	int sv[2], status = STREAM_OK;
@@ -350,7 +350,7 @@ static void test_bulk_and_hangup(void)
 static void test_handshake_timeout(void)
 {
 	char *err = NULL;
-	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, &err);
+	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
 	stream_t *s;
 	int sv[2];
 
