@@ -12,7 +12,14 @@
  *          the peer sends waits in the socket, and every other connection
  *          is served as usual
  *
- * Limits: auth_max_clients connections; a request of at most
+ * Limits: auth_max_clients connections, of which the protocol processes
+ * (smtpd as mail_owner, the login roles as login_user), which a burst of
+ * remote clients can multiply, may hold all but auth_reserved_clients: the
+ * rest stays for local's lookups and the sessions' token redemptions, so
+ * a burst never stops delivery or the logins already verified.  Protocol
+ * processes also let their connection go when their client leaves.  (Run
+ * by an ordinary user, every role has one uid and the share cannot be
+ * told apart: only the total applies.)  A request of at most
  * AUTH_REQUEST_MAX bytes, which must be complete within ipc_timeout of its
  * first byte; auth_idle_timeout between requests (peers reconnect on
  * their own).  A reply is written only while the peer has read most of the
@@ -33,6 +40,7 @@
 #include "event.h"
 #include "log.h"
 #include "mem.h"
+#include "priv.h"
 #include "sock.h"
 #include "stream.h"
 
@@ -47,6 +55,7 @@ struct auth_conn {
 	stream_t *s;
 	enum auth_conn_state state;
 	char peer[64];			/* "pid 123 uid 456", for logs */
+	int protocol;			/* a protocol process: limited share */
 	attr_t *req;
 	attr_t *held;			/* the reply in state HELD */
 	event_timer_id timer;
@@ -58,7 +67,11 @@ struct auth_conn {
 static struct {
 	struct auth_conn *list;
 	long count;
+	long protocol_count;
 	long max_clients;
+	long reserved;			/* auth_reserved_clients */
+	uid_t protocol_uids[2];		/* mail_owner, login_user */
+	int nprotocol_uids;
 	long idle_ms, ipc_ms;
 	int retiring;
 } conns;
@@ -79,6 +92,8 @@ static void auth_conn_close(struct auth_conn *c)
 		conns.list = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	if (c->protocol)
+		conns.protocol_count--;
 	mem_free(c);
 	conns.count--;
 	daemon_client_done();
@@ -258,7 +273,22 @@ static void auth_conn_on_sweep_timer(void *ctx)
 
 void auth_conn_init(void)
 {
+	const char *roles[] = { "mail_owner", "login_user" };
+
 	conns.max_clients = config_int("auth_max_clients");
+	conns.reserved = config_int("auth_reserved_clients");
+	if (conns.reserved >= conns.max_clients)
+		log_fatal("auth_reserved_clients (%ld) must be less than "
+			  "auth_max_clients (%ld)", conns.reserved, conns.max_clients);
+	for (int i = 0; i < 2; i++) {
+		uid_t uid;
+		gid_t gid;
+
+		/* As an ordinary user's instance every role is that user. */
+		if (priv_user_ids(config_str(roles[i]), &uid, &gid) == 0 &&
+		    uid != geteuid())
+			conns.protocol_uids[conns.nprotocol_uids++] = uid;
+	}
 	conns.idle_ms = config_time("auth_idle_timeout") * 1000;
 	conns.ipc_ms = config_time("ipc_timeout") * 1000;
 	event_add_timer(AUTH_SWEEP_MS, auth_conn_on_sweep_timer, NULL);
@@ -271,9 +301,24 @@ void auth_conn_accept(const daemon_client_t *client)
 	uid_t uid = 0;
 	gid_t gid;
 
-	if (conns.count >= conns.max_clients || conns.retiring) {
-		log_warn("refusing a connection: %s", conns.retiring ?
-			 "retiring" : "auth_max_clients reached");
+	int have_cred = sock_peer_cred(client->fd, &pid, &uid, &gid) == 0;
+	int protocol = 0;
+	const char *why = NULL;
+
+	for (int i = 0; have_cred && i < conns.nprotocol_uids; i++)
+		protocol |= uid == conns.protocol_uids[i];
+	if (conns.retiring)
+		why = "retiring";
+	else if (conns.count >= conns.max_clients)
+		why = "auth_max_clients reached";
+	else if (protocol &&
+		 conns.protocol_count >= conns.max_clients - conns.reserved)
+		why = "the protocol processes' share of auth_max_clients is in "
+			"use (auth_reserved_clients are kept for delivery and "
+			"sessions)";
+	if (why != NULL) {
+		log_warn("refusing a connection from pid %ld uid %ld: %s",
+			 (long) pid, (long) uid, why);
 		close(client->fd);
 		daemon_client_done();
 		return;
@@ -283,11 +328,13 @@ void auth_conn_accept(const daemon_client_t *client)
 	c->s = stream_open(client->fd);
 	stream_set_secret(c->s);	/* passwords in, tokens out */
 	stream_set_timeout(c->s, (int) (conns.ipc_ms / 1000));
-	if (sock_peer_cred(c->fd, &pid, &uid, &gid) == 0)
+	if (have_cred)
 		snprintf(c->peer, sizeof(c->peer), "pid %ld uid %ld",
 			 (long) pid, (long) uid);
 	else
 		snprintf(c->peer, sizeof(c->peer), "fd %d", c->fd);
+	c->protocol = protocol;
+	conns.protocol_count += protocol;
 	c->req = attr_new();
 	c->last_ms = event_now_ms();
 	c->next = conns.list;

@@ -43,6 +43,12 @@ static void auth_client_disconnect(auth_client_t *c)
 		stream_close(&c->s);
 }
 
+void auth_client_release(auth_client_t *c)
+{
+	if (c != NULL)
+		auth_client_disconnect(c);
+}
+
 void auth_client_free(auth_client_t **cp)
 {
 	auth_client_t *c = *cp;

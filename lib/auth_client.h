@@ -49,6 +49,10 @@ typedef struct auth_client auth_client_t;
  * ("<queue_directory>/private/auth", or "private/auth" inside a chroot).
  * Connects lazily on the first request and reconnects once after an error. */
 auth_client_t *auth_client_new(const char *socket_path, int timeout);
+/* Let the connection go (the next request connects again).  A protocol
+ * process calls it when its client leaves, so an idle process holds none
+ * of auth's connections (auth_max_clients). */
+void auth_client_release(auth_client_t *c);
 void auth_client_free(auth_client_t **cp);
 
 /* Each returns an enum auth_result; user_r gets the canonical address on

@@ -195,6 +195,8 @@ static void smtpd_serve(daemon_client_t *client)
 	client->fd = -1;
 	stream_set_timeout(s, smtpd_conf.timeout);
 	smtpd_session_run(s, client->service, client->addr, local, uid);
+	/* An idle smtpd must not hold one of auth's connections. */
+	auth_client_release(smtpd_conf.auth);
 	stream_close(&s);
 }
 

@@ -379,4 +379,6 @@ out:
 	buf_release(&l.user);
 	buf_release(&l.stamp);
 	mem_free(l.addr);
+	/* An idle login process must not hold one of auth's connections. */
+	auth_client_release(pop3d_login_conf.auth);
 }
