@@ -21,6 +21,7 @@ P995=$((PB + 995))
 # below fail on purpose many times from 127.0.0.1.
 t_set auth_failure_delay 0
 t_set auth_failure_limit 0
+t_set auth_failure_user_limit 0
 cat >> "$INST/master.conf" <<EOT
 pop3:$P110 inet n - y - pop3d
 pop3s:$P995 inet n - y - pop3d -o pop3d_tls_wrappermode=yes
