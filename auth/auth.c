@@ -7,7 +7,7 @@
  * exists.  The protocol is in lib/auth_client.h, the program in auth(8).
  *
  * One process (maxproc 1 in master.conf) serves every client through the
- * event loop, so the failure table and the outstanding tokens are one and
+ * event loop, so the failure tables and the outstanding tokens are one and
  * the same for all; a failed login's reply is held back with a timer,
  * never by sleeping, so one attacker never slows anyone else down.
  *

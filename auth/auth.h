@@ -6,7 +6,7 @@
  *   auth_request.c  one request (verify, lookup, redeem) -> one reply
  *   auth_verify.c   checking PLAIN/LOGIN passwords and APOP digests
  *   auth_db.c       users.db: open before the drop, reopen on change
- *   auth_penalty.c  failure delays and limits per client address
+ *   auth_penalty.c  failure delays and limits per client address and user
  *   auth_token.c    one-time session tokens
  */
 #ifndef TERN_AUTH_H

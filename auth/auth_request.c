@@ -3,9 +3,13 @@
  * The requests of lib/auth_client.h, each from a table entry naming its
  * handler:
  *   verify  credentials -> ok (with a token on token=yes) | fail | tempfail;
- *           subject to the failure table of the client address: refused
- *           outright (tempfail) while the address is over its limit,
- *           otherwise a failure's reply is held back by the growing delay
+ *           subject to the failure tables of auth_penalty.h: refused
+ *           outright (tempfail) while the client address is over its
+ *           limit, or the user is over its limit and this address failed
+ *           for it lately; otherwise a failure (wrong credentials, unknown
+ *           user, any mechanism) is charged to the address, the user and
+ *           the pair, and its reply held back by the growing delay, and a
+ *           success forgives that user's failures from that address
  *   lookup  does a mailbox exist -> ok | noent | tempfail; a local part
  *           with recipient_delimiter falls back to the part before it
  *   redeem  a one-time token -> ok with its user | fail
@@ -40,6 +44,10 @@ void auth_request_init(void)
 	lim.window_ms = config_time("auth_failure_window") * 1000;
 	n = config_int("auth_failure_table_size");
 	lim.max_entries = n > 0 ? (size_t) n : 1;
+	lim.user_limit = config_int("auth_failure_user_limit");
+	lim.user_window_ms = config_time("auth_failure_user_window") * 1000;
+	n = config_int("auth_failure_user_table_size");
+	lim.user_max_entries = n > 0 ? (size_t) n : 1;
 	auth_penalty = auth_penalty_new(&lim);
 	n = config_int("auth_token_limit");
 	auth_tokens = auth_tokens_new(config_time("auth_token_ttl") * 1000,
@@ -83,13 +91,27 @@ static int auth_request_verify(const attr_t *req, const char *peer,
 	int64_t now = event_now_ms();
 	int r;
 
-	if (client == NULL || service == NULL) {
-		log_warn("peer %s: verify without client or service", peer);
+	/* The user is needed before the credentials are checked: it is half
+	 * of the key the refusal is decided by. */
+	if (client == NULL || service == NULL || user == NULL) {
+		log_warn("peer %s: verify without client, service or user", peer);
 		return -1;
 	}
-	if (auth_penalty_blocked(auth_penalty, client, now)) {
+	switch (auth_penalty_check(auth_penalty, client, user, now)) {
+	case AUTH_PENALTY_NONE:
+		break;
+	case AUTH_PENALTY_ADDRESS:
 		log_warn("service=%s client=%s: login refused: too many "
 			 "authentication failures", service, client);
+		auth_request_reply(reply, "tempfail",
+				   "too many authentication failures, try later");
+		return 0;
+	case AUTH_PENALTY_USER:
+		log_warn("service=%s client=%s user=%s: login refused: too many "
+			 "authentication failures for the user", service, client,
+			 auth_request_loggable(user));
+		/* The same answer as for the address: the client learns
+		 * nothing about the user from it. */
 		auth_request_reply(reply, "tempfail",
 				   "too many authentication failures, try later");
 		return 0;
@@ -107,7 +129,9 @@ static int auth_request_verify(const attr_t *req, const char *peer,
 		r = AUTH_TEMPFAIL;
 	}
 	if (r == AUTH_OK) {
-		auth_penalty_success(auth_penalty, client);
+		/* Keyed by the name as given, like the failures it forgives
+		 * (it is the stored address, in lower case, anyway). */
+		auth_penalty_success(auth_penalty, client, user, now);
 		log_info("service=%s client=%s mech=%s user=%s: authenticated",
 			 service, client, mech, buf_str(&canon));
 		auth_request_reply(reply, "ok", NULL);
@@ -115,11 +139,13 @@ static int auth_request_verify(const attr_t *req, const char *peer,
 		if (token.len)
 			attr_add(reply, "token", buf_str(&token));
 	} else if (r == AUTH_FAIL) {
-		*delay_ms_r = auth_penalty_fail(auth_penalty, client, now);
+		*delay_ms_r = auth_penalty_fail(auth_penalty, client, user, now);
 		log_info("service=%s client=%s mech=%s user=%s: authentication "
-			 "failed: %s (failure %ld, reply delayed %ld ms)",
+			 "failed: %s (failure %ld from the address, %ld for the "
+			 "user, reply delayed %ld ms)",
 			 service, client, mech, auth_request_loggable(user), why,
 			 auth_penalty_failures(auth_penalty, client, now),
+			 auth_penalty_user_failures(auth_penalty, user, now),
 			 *delay_ms_r);
 		auth_request_reply(reply, "fail", "authentication failed");
 	} else {

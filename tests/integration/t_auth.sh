@@ -3,8 +3,10 @@
 #
 # A small python client speaks the attr protocol of lib/auth_client.h on
 # queue/private/auth: PLAIN/LOGIN/APOP verification, lookups, failure
-# delays that grow per client address while other clients are served at
-# once, the failure limit and its window, one-time tokens (redeemed once;
+# delays that grow per client address and per user while other clients are
+# served at once, the failure limit and its window, what a success forgives
+# (t_auth_penalty tests the limits with real clients), one-time tokens
+# (redeemed once;
 # replayed, forged or misbound ones refused), a malformed record closing
 # only its own connection, users.db changes seen without a restart, and no
 # password or token in the log.  As root: auth runs as ternauth without
@@ -153,8 +155,9 @@ r=$(areq verify mech=APOP user=alice@localhost challenge="$CH" digest="$DIG3" \
 	client=192.0.2.5 service=pop3)
 t_eq "$r" "reason=authentication failed status=fail" "APOP for a user without a secret fails"
 
-# ---- failure delays, limit, window, reset -----------------------------------
-BAD="mech=PLAIN user=alice@localhost password=Wrong-Pw-Guess service=smtp"
+# ---- failure delays, limit, window, forgiveness -----------------------------
+# dave has not failed yet, so his failures and the address's count alike.
+BAD="mech=PLAIN user=dave@localhost password=Wrong-Pw-Guess service=smtp"
 areq verify $BAD client=198.51.100.7 >/dev/null; e1=$(elapsed)
 areq verify $BAD client=198.51.100.7 >/dev/null; e2=$(elapsed)
 # While the third failure is held back, other clients are answered at once.
@@ -167,7 +170,7 @@ res = {}
 def held():
     c = authc.Conn(sock)
     t0 = time.time()
-    c.req(request='verify', mech='PLAIN', user='alice@localhost',
+    c.req(request='verify', mech='PLAIN', user='dave@localhost',
           password="Wrong-Pw-Guess", client="198.51.100.7", service="smtp")
     res['held'] = time.time() - t0
 th = threading.Thread(target=held)
@@ -194,25 +197,47 @@ t_eq "$ost" ok "another client logs in while a failure is held"
 fge 0.5 "$other" && t_pass "...and is not kept waiting" ||
 	t_fail "...and is not kept waiting" "took $other s"
 areq verify $BAD client=198.51.100.7 >/dev/null
-r=$(areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
+r=$(areq verify mech=PLAIN user=dave@localhost password=Secret-Pw-Dave \
 	client=198.51.100.7 service=smtp)
 t_eq "$r" "reason=too many authentication failures, try later status=tempfail" \
 	"over the limit even the right password is refused"
 fge 0.5 "$(elapsed)" && t_pass "the refusal is immediate" ||
 	t_fail "the refusal is immediate" "took $(elapsed) s"
 r=$(areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
+	client=198.51.100.7 service=smtp)
+t_eq "$r" "reason=too many authentication failures, try later status=tempfail" \
+	"...and so is every other user's"
+r=$(areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
 	client=198.51.100.8 service=smtp)
 t_eq "$r" "status=ok user=alice@localhost" "other addresses are not refused"
-areq verify $BAD client=198.51.100.9 >/dev/null
+# A success forgives the user's own failures from its address, and only
+# those: another user's success leaves the address's count as it was.
+FRANK="mech=PLAIN user=frank@localhost password=Wrong-Pw-Guess service=smtp"
+areq verify $FRANK client=198.51.100.9 >/dev/null
 areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
 	client=198.51.100.9 service=smtp >/dev/null
-areq verify $BAD client=198.51.100.9 >/dev/null
-fge 1.5 "$(elapsed)" && t_pass "a success resets the delay" ||
-	t_fail "a success resets the delay" "took $(elapsed) s"
+areq verify $FRANK client=198.51.100.9 >/dev/null
+areq verify mech=PLAIN user=Carol@localhost password=Wrong-Pw-Guess \
+	client=198.51.100.9 service=smtp >/dev/null
+areq verify mech=PLAIN user=carol@localhost password=Secret-Pw-Carol \
+	client=198.51.100.9 service=smtp >/dev/null
+areq verify $FRANK client=198.51.100.9 >/dev/null
+grep -o 'client=198\.51\.100\.9 mech=PLAIN user=[a-zA-Z]*@localhost: authentication failed: [a-z ]* (failure [0-9]* from the address' \
+	"$INST/log/maillog" | sed 's/.*user=\([a-zA-Z]*\)@.*(failure \([0-9]*\).*/\1 \2/' |
+	tr '\n' ' ' > "$T/forgive"
+t_eq "$(cat "$T/forgive")" "frank 1 frank 2 Carol 3 frank 3 " \
+	"a success forgives its user's own failures from the address, not another's"
+# frank does not exist and has failed from one address only; from another,
+# his next failure waits as his third: the count is per user too.
+areq verify $FRANK client=198.51.100.10 >/dev/null
+fge "$(elapsed)" 1.9 && t_pass "a user's failures from another address wait longer" ||
+	t_fail "a user's failures from another address wait longer" "took $(elapsed) s"
+t_match "$(t_maillog)" 'client=198\.51\.100\.10 mech=PLAIN user=frank@localhost: authentication failed: unknown user \(failure 1 from the address, 4 for the user, reply delayed 2000 ms\)' \
+	"unknown users count per user like real ones"
 sleep 8
-r=$(areq verify mech=PLAIN user=alice@localhost password=Secret-Pw-Alice \
+r=$(areq verify mech=PLAIN user=dave@localhost password=Secret-Pw-Dave \
 	client=198.51.100.7 service=smtp)
-t_eq "$r" "status=ok user=alice@localhost" "after the window the address may log in again"
+t_eq "$r" "status=ok user=dave@localhost" "after the window the address may log in again"
 
 # ---- tokens -------------------------------------------------------------------
 r=$(areq verify mech=PLAIN user=dave@localhost password=Secret-Pw-Dave \
@@ -280,8 +305,10 @@ t_eq "$r" "status=noent" "a deleted user is gone"
 LOG=$(t_maillog)
 t_nomatch "$LOG" 'Secret-Pw|Apop-Secret|Wrong-Pw' "no password or secret in the maillog"
 t_nomatch "$LOG" "$TOKEN|$TOKEN2|$FORGED" "no token in the maillog"
-t_match "$LOG" 'auth\[[0-9]+\]: service=smtp client=198\.51\.100\.7 .*authentication failed: wrong password' \
-	"failures are logged with service, client and cause"
+t_match "$LOG" 'auth\[[0-9]+\]: service=smtp client=198\.51\.100\.7 mech=PLAIN user=dave@localhost: authentication failed: wrong password \(failure 2 from the address, 2 for the user, reply delayed 2000 ms\)' \
+	"failures are logged with service, client, user, cause and counts"
+t_match "$LOG" 'auth\[[0-9]+\]: warning: service=smtp client=198\.51\.100\.7: login refused: too many authentication failures$' \
+	"the refusal of the address is logged"
 t_match "$LOG" 'auth\[[0-9]+\]: warning: peer .*malformed record; closing' "the broken peer is logged"
 
 # ---- privileges ---------------------------------------------------------------

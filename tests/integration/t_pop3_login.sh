@@ -21,6 +21,7 @@ P995=$((PB + 995))
 # below fail on purpose many times from 127.0.0.1.
 t_set auth_failure_delay 0
 t_set auth_failure_limit 0
+t_set auth_failure_user_limit 0
 out=$(tmailctl config pop3d_apop)
 t_eq "$out" "pop3d_apop = no" "APOP is off by default"
 t_set pop3d_apop yes
