@@ -214,6 +214,23 @@ static int login_relay_start(stream_t *client, int mine, int theirs, int conn)
 
 /* ---- login side --------------------------------------------------------- */
 
+static int login_client_matches(int fd, const char *client, long port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	buf_t peer = BUF_INIT;
+	int peer_port = 0, ok;
+
+	if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_UNIX)
+		return 1;
+	sock_peer_addr(fd, &peer, &peer_port);
+	ok = strcmp(buf_str(&peer), client) == 0 && peer_port == port;
+	buf_release(&peer);
+	return ok;
+}
+
 int login_handoff(stream_t **client, const char *session_socket,
 		  const char *token, const login_info_t *info, const char **err_r)
 {
@@ -412,6 +429,13 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
 	    type != SOCK_STREAM) {
 		*err_r = "hand-off without a client socket";
+		goto out;
+	}
+	/* Where the session holds the client's own TCP socket, the address
+	 * the login process claims (and auth bound the token to) must be the
+	 * socket's; only a TLS relay's socketpair cannot be checked. */
+	if (!login_client_matches(fd, client, port)) {
+		*err_r = "the claimed client address is not the connection's";
 		goto out;
 	}
 

@@ -9,7 +9,9 @@
  * test itself on the accepted session socket.  The TLS relay is covered
  * by the integration tests (STLS and POP3S in t_pop3_login).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -331,11 +333,39 @@ static void test_session_refuses_bad_records(void)
 	test_end();
 }
 
+/* With the client's own TCP socket, the claimed address must be its peer's:
+ * the record says 192.0.2.7:40110, the socket comes from 127.0.0.1. */
+static void test_session_checks_tcp_peer(void)
+{
+	char *err = NULL;
+	char status[32];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int lfd = sock_listen_inet("127.0.0.1", 0, 4, &err), cfd, afd;
+	attr_t *rec = good_record();
+
+	test_begin("login: a TCP client whose address is not the claimed one is refused");
+	test_assert(lfd >= 0);
+	test_assert(getsockname(lfd, (struct sockaddr *) &ss, &len) == 0);
+	cfd = sock_connect_inet("127.0.0.1",
+				ntohs(((struct sockaddr_in *) &ss)->sin_port), 5);
+	afd = accept(lfd, NULL, NULL);
+	test_assert(cfd >= 0 && afd >= 0);
+	test_assert_str(send_record(rec, afd, status, sizeof(status)),
+			"the claimed client address is not the connection's");
+	test_assert_str(status, "fail");
+	close(afd);
+	close(cfd);
+	close(lfd);
+	attr_free(&rec);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_handoff_ok, test_handoff_bad_token,
-		test_session_refuses_bad_records, NULL
+		test_session_refuses_bad_records, test_session_checks_tcp_peer, NULL
 	};
 	char *err = NULL, *cmd;
 	int lfd, r;
