@@ -43,11 +43,19 @@ int auth_verify(const attr_t *req, buf_t *canon_r, const char **why_r);
 /* auth_request.c */
 /* Create the penalty and token tables from main.conf. */
 void auth_request_init(void);
-/* Answer req (from the internal peer named peer) in reply; *delay_ms_r is
- * how long to hold the reply back.  0, or -1 when req is malformed (the
- * connection is then closed). */
-int auth_request_handle(const attr_t *req, const char *peer, attr_t *reply,
-			long *delay_ms_r);
+/* Who sent a request: for logs, and for the failure budget of a login
+ * process (auth_process.h). */
+typedef struct auth_peer {
+	const char *name;	/* "pid 123 uid 456" */
+	pid_t pid;
+	int login;		/* runs as login_user: a login process */
+} auth_peer_t;
+
+/* Answer req (from peer) in reply; *delay_ms_r is how long to hold the
+ * reply back.  0, or -1 when req is malformed (the connection is then
+ * closed). */
+int auth_request_handle(const attr_t *req, const auth_peer_t *peer,
+			attr_t *reply, long *delay_ms_r);
 /* An address or user name as it may appear in a log line: names that are
  * not plausible addresses (perhaps a password typed into the wrong field)
  * are not written out. */

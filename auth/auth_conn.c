@@ -56,6 +56,7 @@ struct auth_conn {
 	enum auth_conn_state state;
 	char peer[64];			/* "pid 123 uid 456", for logs */
 	int protocol;			/* a protocol process: limited share */
+	auth_peer_t who;		/* name (peer), pid, login process */
 	attr_t *req;
 	attr_t *held;			/* the reply in state HELD */
 	event_timer_id timer;
@@ -72,6 +73,8 @@ static struct {
 	long reserved;			/* auth_reserved_clients */
 	uid_t protocol_uids[2];		/* mail_owner, login_user */
 	int nprotocol_uids;
+	uid_t login_uid;		/* login_user, when told apart */
+	int have_login_uid;
 	long idle_ms, ipc_ms;
 	int retiring;
 } conns;
@@ -172,7 +175,7 @@ static int auth_conn_request(struct auth_conn *c)
 	attr_t *reply = attr_new();
 	long delay_ms = 0;
 
-	if (auth_request_handle(c->req, c->peer, reply, &delay_ms) < 0) {
+	if (auth_request_handle(c->req, &c->who, reply, &delay_ms) < 0) {
 		attr_free(&reply);
 		auth_conn_close(c);
 		return -1;
@@ -286,8 +289,13 @@ void auth_conn_init(void)
 
 		/* As an ordinary user's instance every role is that user. */
 		if (priv_user_ids(config_str(roles[i]), &uid, &gid) == 0 &&
-		    uid != geteuid())
+		    uid != geteuid()) {
 			conns.protocol_uids[conns.nprotocol_uids++] = uid;
+			if (i == 1) {
+				conns.login_uid = uid;
+				conns.have_login_uid = 1;
+			}
+		}
 	}
 	conns.idle_ms = config_time("auth_idle_timeout") * 1000;
 	conns.ipc_ms = config_time("ipc_timeout") * 1000;
@@ -335,6 +343,9 @@ void auth_conn_accept(const daemon_client_t *client)
 		snprintf(c->peer, sizeof(c->peer), "fd %d", c->fd);
 	c->protocol = protocol;
 	conns.protocol_count += protocol;
+	c->who.name = c->peer;
+	c->who.pid = pid;
+	c->who.login = have_cred && conns.have_login_uid && uid == conns.login_uid;
 	c->req = attr_new();
 	c->last_ms = event_now_ms();
 	c->next = conns.list;

@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "auth_client.h"
 #include "auth_penalty.h"
+#include "auth_process.h"
 #include "auth_token.h"
 #include "config.h"
 #include "event.h"
@@ -31,6 +32,7 @@
 #include "mem.h"
 
 static auth_penalty_t *auth_penalty;
+static auth_process_t *auth_process;
 static auth_tokens_t *auth_tokens;
 
 void auth_request_init(void)
@@ -49,6 +51,9 @@ void auth_request_init(void)
 	n = config_int("auth_failure_user_table_size");
 	lim.user_max_entries = n > 0 ? (size_t) n : 1;
 	auth_penalty = auth_penalty_new(&lim);
+	n = config_int("auth_failure_table_size");
+	auth_process = auth_process_new(config_int("auth_process_failure_limit"),
+					lim.window_ms, n > 0 ? (size_t) n : 1);
 	n = config_int("auth_token_limit");
 	auth_tokens = auth_tokens_new(config_time("auth_token_ttl") * 1000,
 				      n > 0 ? (size_t) n : 0);
@@ -78,7 +83,23 @@ static void auth_request_reply(attr_t *reply, const char *status,
 		attr_add(reply, "reason", reason);
 }
 
-static int auth_request_verify(const attr_t *req, const char *peer,
+/* A login process over its failure budget (auth_process.h) is refused,
+ * whatever address it names: 1 when the reply is made. */
+static int auth_request_process_refused(const auth_peer_t *peer, attr_t *reply,
+					int64_t now)
+{
+	if (!peer->login || !auth_process_over(auth_process, peer->pid, now))
+		return 0;
+	log_error("peer %s: login process refused: over its budget of %ld failed "
+		  "logins and lookups in auth_failure_window (a login process "
+		  "that was taken over?)", peer->name,
+		  config_int("auth_process_failure_limit"));
+	auth_request_reply(reply, "tempfail", "too many failures from this "
+			   "login process, try later");
+	return 1;
+}
+
+static int auth_request_verify(const attr_t *req, const auth_peer_t *peer,
 			       attr_t *reply, long *delay_ms_r)
 {
 	const char *client = auth_request_attr(req, "client", AUTH_NAME_MAX);
@@ -94,9 +115,11 @@ static int auth_request_verify(const attr_t *req, const char *peer,
 	/* The user is needed before the credentials are checked: it is half
 	 * of the key the refusal is decided by. */
 	if (client == NULL || service == NULL || user == NULL) {
-		log_warn("peer %s: verify without client, service or user", peer);
+		log_warn("peer %s: verify without client, service or user", peer->name);
 		return -1;
 	}
+	if (auth_request_process_refused(peer, reply, now))
+		return 0;
 	switch (auth_penalty_check(auth_penalty, client, user, now)) {
 	case AUTH_PENALTY_NONE:
 		break;
@@ -118,7 +141,7 @@ static int auth_request_verify(const attr_t *req, const char *peer,
 	}
 	r = auth_verify(req, &canon, &why);
 	if (r < 0) {
-		log_warn("peer %s: malformed verify request: %s", peer, why);
+		log_warn("peer %s: malformed verify request: %s", peer->name, why);
 		return -1;
 	}
 	if (r == AUTH_OK && want_token != NULL && strcmp(want_token, "yes") == 0 &&
@@ -139,6 +162,8 @@ static int auth_request_verify(const attr_t *req, const char *peer,
 		if (token.len)
 			attr_add(reply, "token", buf_str(&token));
 	} else if (r == AUTH_FAIL) {
+		if (peer->login)
+			auth_process_spend(auth_process, peer->pid, now);
 		*delay_ms_r = auth_penalty_fail(auth_penalty, client, user, now);
 		log_info("service=%s client=%s mech=%s user=%s: authentication "
 			 "failed: %s (failure %ld from the address, %ld for the "
@@ -179,7 +204,7 @@ static int auth_request_find(const char *address, users_entry_t *e)
 	return r;
 }
 
-static int auth_request_lookup(const attr_t *req, const char *peer,
+static int auth_request_lookup(const attr_t *req, const auth_peer_t *peer,
 			       attr_t *reply, long *delay_ms_r)
 {
 	const char *user = auth_request_attr(req, "user", AUTH_NAME_MAX);
@@ -190,9 +215,15 @@ static int auth_request_lookup(const attr_t *req, const char *peer,
 
 	(void) delay_ms_r;
 	if (user == NULL) {
-		log_warn("peer %s: lookup without a user", peer);
+		log_warn("peer %s: lookup without a user", peer->name);
 		return -1;
 	}
+	/* A login process has no use for lookups: each one spends its
+	 * budget, so a process that was taken over cannot list the users. */
+	if (auth_request_process_refused(peer, reply, event_now_ms()))
+		return 0;
+	if (peer->login)
+		auth_process_spend(auth_process, peer->pid, event_now_ms());
 	address = mem_strdup(user);
 	users_address_lower(address);
 	if (users_address_check(address, &why) == 0)
@@ -211,7 +242,7 @@ static int auth_request_lookup(const attr_t *req, const char *peer,
 	return 0;
 }
 
-static int auth_request_redeem(const attr_t *req, const char *peer,
+static int auth_request_redeem(const attr_t *req, const auth_peer_t *peer,
 			       attr_t *reply, long *delay_ms_r)
 {
 	const char *token = auth_request_attr(req, "token", AUTH_NAME_MAX);
@@ -222,7 +253,7 @@ static int auth_request_redeem(const attr_t *req, const char *peer,
 
 	(void) delay_ms_r;
 	if (token == NULL || client == NULL || service == NULL) {
-		log_warn("peer %s: redeem without token, client or service", peer);
+		log_warn("peer %s: redeem without token, client or service", peer->name);
 		return -1;
 	}
 	if (auth_token_redeem(auth_tokens, token, service, client,
@@ -233,7 +264,7 @@ static int auth_request_redeem(const attr_t *req, const char *peer,
 		attr_add(reply, "user", buf_str(&user));
 	} else {
 		log_warn("service=%s client=%s peer %s: session token refused: %s",
-			 service, client, peer, why);
+			 service, client, peer->name, why);
 		auth_request_reply(reply, "fail", "invalid session token");
 	}
 	buf_release(&user);
@@ -242,7 +273,7 @@ static int auth_request_redeem(const attr_t *req, const char *peer,
 
 static const struct auth_request_kind {
 	const char *name;
-	int (*handle)(const attr_t *req, const char *peer, attr_t *reply,
+	int (*handle)(const attr_t *req, const auth_peer_t *peer, attr_t *reply,
 		      long *delay_ms_r);
 } auth_request_kinds[] = {
 	{ "verify", auth_request_verify },
@@ -251,7 +282,7 @@ static const struct auth_request_kind {
 	{ NULL, NULL },
 };
 
-int auth_request_handle(const attr_t *req, const char *peer, attr_t *reply,
+int auth_request_handle(const attr_t *req, const auth_peer_t *peer, attr_t *reply,
 			long *delay_ms_r)
 {
 	const char *what = attr_get(req, "request");
@@ -260,7 +291,7 @@ int auth_request_handle(const attr_t *req, const char *peer, attr_t *reply,
 	*delay_ms_r = 0;
 	for (size_t i = 0; i < req->count; i++) {
 		if (strlen(req->values[i]) != req->values_len[i]) {
-			log_warn("peer %s: NUL in attribute %s", peer,
+			log_warn("peer %s: NUL in attribute %s", peer->name,
 				 req->names[i]);
 			return -1;
 		}
@@ -268,7 +299,7 @@ int auth_request_handle(const attr_t *req, const char *peer, attr_t *reply,
 	for (k = auth_request_kinds; what != NULL && k->name != NULL; k++)
 		if (strcmp(k->name, what) == 0)
 			return k->handle(req, peer, reply, delay_ms_r);
-	log_warn("peer %s: unknown request \"%s\"", peer,
+	log_warn("peer %s: unknown request \"%s\"", peer->name,
 		 what == NULL ? "(none)" : what);
 	return -1;
 }

@@ -208,6 +208,9 @@ const param_def_t config_params[] = {
 	  "most session tokens outstanding at once" },
 	{ "auth_max_clients", PARAM_INT, "500",
 	  "most connections the auth process serves at once" },
+	{ "auth_process_failure_limit", PARAM_INT, "50",
+	  "failed logins and lookups one login process may cause in "
+	  "auth_failure_window" },
 	{ "auth_reserved_clients", PARAM_INT, "50",
 	  "auth connections kept from smtpd and login processes" },
 	{ "auth_idle_timeout", PARAM_TIME, "300s",
