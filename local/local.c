@@ -91,9 +91,12 @@ static const char *local_request_check(const attr_t *a, int qfd, local_req_t *re
 	if (local_number(attr_get(a, "offset"), &off) < 0 ||
 	    local_number(attr_get(a, "length"), &len) < 0)
 		return "bad offset or length";
-	if (qfd < 0 || fstat(qfd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    off + len > st.st_size)
+	if (qfd < 0 || fstat(qfd, &st) < 0 || !S_ISREG(st.st_mode))
 		return "no usable queue file descriptor";
+	/* Both are non-negative (local_number); compared without a sum
+	 * that could overflow. */
+	if (off > (long long) st.st_size || len > (long long) st.st_size - off)
+		return "offset and length beyond the queue file";
 	if (n == 0 || attr_count_of(a, "rcpt_index") != n ||
 	    (attr_count_of(a, "rcpt_orig") != n && attr_count_of(a, "rcpt_orig") != 0))
 		return "recipient lists do not match";

@@ -143,4 +143,44 @@ for f in $(grep -l '^Subject: big$' "$MAIL"/bob/new/*); do
 	t_eq "$(tail -n +3 "$f" | cmp - "$T/big.txt" && echo same)" "same" "the big message is complete ($(basename "$f"))"
 done
 
+# 8. A request whose offset and length overflow a sum is refused, not
+# trusted (local keeps serving the next one).  Sent as qmgr would, with a
+# descriptor of a small file, by a client running as root or as mail_owner.
+printf 'Subject: x\n\nsmall\n' > "$T/small"
+out=$(python3 - "$QDIR/private/local" "$T/small" <<'PY' 2>&1
+import socket, struct, sys
+def enc(v):
+    return ''.join('%%%02X' % ord(c) if c in '%\r\n\0' else c for c in v)
+def send(s, attrs, fd):
+    rec = (''.join('%s=%s\n' % (k, enc(v)) for k, v in attrs) + '\n').encode()
+    msg = struct.pack('>I', len(rec)) + rec
+    if fd is None:
+        s.sendall(msg)
+    else:
+        socket.send_fds(s, [msg], [fd])
+def recv(s):
+    # replies are plain records (attr_write), ended by a blank line
+    data = b''
+    while b'\n\n' not in data:
+        d = s.recv(4096)
+        if not d:
+            break
+        data += d
+    return data.decode()
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(sys.argv[1])
+send(s, [('proto', 'deliver'), ('version', '1')], None)
+f = open(sys.argv[2], 'rb')
+send(s, [('id', '0123456789ABC0000100001'[:21]), ('sender', 'alice@localhost'),
+         ('offset', '9223372036854775807'), ('length', '9223372036854775807'),
+         ('rcpt', 'bob@localhost'), ('rcpt_index', '0')], f.fileno())
+print(recv(s).replace('\n', ' '))
+PY
+)
+t_match "$out" 'status=error reason=offset and length beyond the queue file' \
+	"an offset and length whose sum overflows are refused"
+t_file_has "$INST/log/maillog" 'local\[[0-9]+\]: warning: .*refused a delivery request: offset and length beyond the queue file' \
+	"the refusal is logged"
+
 t_done
