@@ -13,12 +13,13 @@
  * SECURITY: master starts local as root (master.conf unpriv column n).
  * With virtual users only, it drops to vmail_owner with no capabilities.
  * With system_accounts = yes it stays uid 0 but the skeleton leaves it
- * only CAP_SETUID and CAP_SETGID, with NO_NEW_PRIVS: it can switch ids
- * and nothing else - no file access beyond an ordinary user's.  Only
- * mail_owner (qmgr) and root may connect (SO_PEERCRED), and every request
- * is checked anyway.  Mail is read and written only as vmail_owner (local
- * itself, with virtual users only) or as the system account (a child that
- * switched ids), never as root.
+ * only CAP_SETUID and CAP_SETGID, with NO_NEW_PRIVS, and that process
+ * parses nothing: each qmgr connection is served by a reader that drops
+ * to vmail_owner first, and the root parent only forks writers on the
+ * reader's fixed-size request (local_spawn.c).  Only mail_owner (qmgr) and
+ * root may connect (SO_PEERCRED), and every request is checked anyway.
+ * Mail is read and written only as vmail_owner or as the system account
+ * (a writer), never as root.
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,6 +38,7 @@
 #include "local.h"
 #include "log.h"
 #include "mem.h"
+#include "priv.h"
 #include "queue.h"
 #include "stream.h"
 
@@ -241,33 +243,42 @@ static int local_serve_one(int fd, attr_t *a, int first)
 	return ok && r == ATTR_OK ? 0 : -1;
 }
 
-static void local_serve(daemon_client_t *client)
+/* One qmgr connection: the hello, then requests until it ends. */
+static void local_serve_conn(int fd)
 {
 	attr_t *a = attr_new();
 	const char *proto;
 	long served = 0;
 	int qfd = -1, r;
 
-	r = attr_recv_fd(client->fd, a, &qfd, local_conf.timeout);
+	r = attr_recv_fd(fd, a, &qfd, local_conf.timeout);
 	proto = attr_get(a, "proto");
 	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
 	    strcmp(proto, DELIVER_PROTO) != 0 ||
 	    attr_get_long(a, "version", NULL) != DELIVER_VERSION) {
-		log_warn("bad or missing hello from %s; disconnecting", client->addr);
+		log_warn("bad or missing hello from qmgr; disconnecting");
 		if (qfd >= 0)
 			close(qfd);
 		attr_free(&a);
 		return;
 	}
-	while (local_serve_one(client->fd, a, served == 0) == 0) {
+	while (local_serve_one(fd, a, served == 0) == 0) {
 		if (++served == local_conf.max_requests)
 			break;	/* qmgr opens another connection */
 		/* The skeleton's deadline is per request here, not per client. */
 		alarm((unsigned) local_conf.daemon_timeout);
-		if (!local_wait_request(client->fd))
+		if (!local_wait_request(fd))
 			break;
 	}
 	attr_free(&a);
+}
+
+static void local_serve(daemon_client_t *client)
+{
+	if (local_conf.system_accounts && priv_is_root())
+		local_spawn_serve(&client->fd, local_serve_conn);
+	else
+		local_serve_conn(client->fd);
 }
 
 static const char *const local_peers[] = { "mail_owner", NULL };

@@ -53,6 +53,19 @@ void local_resolve(local_rcpt_t *r);
 void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
 		     size_t first);
 
+/* local_spawn.c: system_accounts mode (see there).  Serve one qmgr
+ * connection: fork the reader, which drops to vmail_owner and runs
+ * reader(fd); answer its spawn requests until it leaves.  *client is
+ * closed here and set to -1. */
+void local_spawn_serve(int *client, void (*reader)(int client));
+/* In the reader: whether writers come from the root parent. */
+int local_spawn_active(void);
+/* In the reader: have the parent start a writer as uid/gid (a system
+ * user's account) that takes its job from work.  0, or -1 with errno. */
+int local_spawn_writer(uid_t uid, gid_t gid, int work);
+/* In a writer: read the job from work, deliver, write the results. */
+void local_child_job(int work);
+
 /* local_deliver.c, as the mailbox owner.  The message's header, read
  * once into hdr (for the loop check): 0, or -1 with errno. */
 int local_deliver_header(const local_req_t *req, buf_t *hdr);

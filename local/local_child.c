@@ -1,70 +1,49 @@
-/* local_child.c - where mail is written: in local itself, or in a
- * delivery child running as the mailbox owner.
+/* local_child.c - where mail is written: in local itself, or by a writer
+ * running as the mailbox owner.
  *
- * When local already runs as the mailbox owner and not as root - virtual
- * users, where local dropped to vmail_owner with no capabilities, or an
- * instance started by an ordinary user - there are no ids to switch and
- * the recipients are delivered in this process, without a fork.
+ * When local already runs as the mailbox owner - virtual users, delivered
+ * by local as vmail_owner (or by the reader of system_accounts mode, which
+ * is vmail_owner too), or an instance started by an ordinary user - the
+ * recipients are delivered in this process.
  *
- * Otherwise local is the privileged parent of system_accounts mode, which
- * only forks and switches ids (DESIGN §2): one child per request and
- * mailbox owner takes on that user's ids, refuses to continue as uid 0,
- * reads the message and writes the Maildirs.  Its results come back over
- * a pipe, one line per recipient, "N DSN TEXT"; a recipient without a
- * line (the child died) is a temporary failure.
+ * A system account needs a writer with that user's ids: the reader of
+ * system_accounts mode (local_spawn.c) asks the root parent for one and
+ * sends it its job over a socketpair - the queue file descriptor, the
+ * message's place in it, and each recipient's position and address - and
+ * the writer delivers into its own user's ~/Maildir, whatever the reader
+ * says.  Results come back one line per recipient, "N DSN TEXT"; a
+ * recipient without a line (the writer died) is a temporary failure.
  */
-#define _GNU_SOURCE	/* pipe2 */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <signal.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "attr.h"
 #include "config.h"
 #include "local.h"
 #include "log.h"
 #include "mem.h"
-#include "priv.h"
 
 /* Room for one result line; longer texts are cut. */
 #define LOCAL_CHILD_LINE 2048
-
-static void local_child_become(const local_rcpt_t *r)
-{
-	if (!priv_is_root())
-		return;		/* not root: everything runs as the caller */
-	if (r->uid == 0) {
-		log_error("refusing to deliver as uid 0 (%s)", r->lower);
-		_exit(1);
-	}
-	if (setgid(r->gid) < 0 || initgroups(r->user, r->gid) < 0 ||
-	    setuid(r->uid) < 0) {
-		log_error("cannot switch to user %s (uid %ld): %s", r->user,
-			  (long) r->uid, strerror(errno));
-		_exit(1);
-	}
-	if (setuid(0) == 0 || geteuid() == 0) {
-		log_error("delivery child could regain root; stopping");
-		_exit(1);
-	}
-}
 
 static int local_child_same(const local_rcpt_t *a, const local_rcpt_t *b)
 {
 	return b->resolved && b->dsn.len == 0 && a->uid == b->uid;
 }
 
-static void local_child_write(int fd, size_t i, const local_rcpt_t *r)
+/* One result line; tag is the recipient's position in the array of the
+ * process that reads the line. */
+static void local_child_write(int fd, const char *tag, const local_rcpt_t *r)
 {
 	buf_t line = BUF_INIT;
 
-	buf_printf(&line, "%zu %s ", i, buf_str(&r->dsn));
+	buf_printf(&line, "%s %s ", tag, buf_str(&r->dsn));
 	for (const char *s = buf_str(&r->text); *s &&
 	     line.len < LOCAL_CHILD_LINE - 2; s++)
 		buf_putc(&line, *s == '\n' || *s == '\r' ? ' ' : *s);
@@ -75,9 +54,11 @@ static void local_child_write(int fd, size_t i, const local_rcpt_t *r)
 }
 
 /* Deliver the recipients of rcpts[first]'s user; each result is also
- * written to out when out >= 0 (the child's pipe). */
+ * written to out when out >= 0 (the child's pipe or the writer's
+ * socket), tagged with its position here, or with r->index when
+ * by_index (a writer's recipients carry the reader's positions). */
 static void local_child_deliver(const local_req_t *req, local_rcpt_t *rcpts,
-				size_t n, size_t first, int out)
+				size_t n, size_t first, int out, int by_index)
 {
 	const local_rcpt_t *who = &rcpts[first];
 	buf_t hdr = BUF_INIT;
@@ -97,23 +78,14 @@ static void local_child_deliver(const local_req_t *req, local_rcpt_t *rcpts,
 			buf_printf(&r->text, "cannot read the message: %s",
 				   strerror(err));
 		}
-		if (out >= 0)
-			local_child_write(out, i, r);
+		if (out >= 0) {
+			char tag[32];
+
+			snprintf(tag, sizeof(tag), "%zu", i);
+			local_child_write(out, by_index ? r->index : tag, r);
+		}
 	}
 	buf_release(&hdr);
-}
-
-static void local_child_main(const local_req_t *req, local_rcpt_t *rcpts,
-			     size_t n, size_t first, int out, pid_t parent)
-{
-	local_child_become(&rcpts[first]);
-	/* A delivery whose result can no longer reach qmgr must not finish:
-	 * qmgr will retry it, and finishing too would deliver it twice.  Set
-	 * after the id switch, which clears it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(1);
-	local_child_deliver(req, rcpts, n, first, out);
-	_exit(0);
 }
 
 /* Is a child needed to write as who?  Only to switch ids, which root does;
@@ -172,41 +144,117 @@ static void local_child_collect(int in, local_rcpt_t *rcpts, size_t n)
 	buf_release(&got);
 }
 
+/* The job of a writer: the message and the recipients of who's user. */
+static void local_child_send_job(int work, const local_req_t *req,
+				 const local_rcpt_t *rcpts, size_t n, size_t first)
+{
+	attr_t *job = attr_new();
+
+	attr_add(job, "id", req->id);
+	attr_add(job, "sender", req->sender);
+	attr_addf(job, "offset", "%lld", (long long) req->offset);
+	attr_addf(job, "length", "%zu", req->length);
+	for (size_t i = first; i < n; i++) {
+		if (i != first && !local_child_same(&rcpts[first], &rcpts[i]))
+			continue;
+		attr_addf(job, "i", "%zu", i);
+		attr_add(job, "lower", rcpts[i].lower);
+	}
+	if (attr_send_fd(work, job, req->fd) != ATTR_OK)
+		log_warn("%s: cannot send a writer its job: %s", req->id,
+			 strerror(errno));
+	attr_free(&job);
+}
+
+/* Reader side of system_accounts mode: a writer from the root parent. */
+static char *local_child_spawned(const local_req_t *req, local_rcpt_t *rcpts,
+				 size_t n, size_t first)
+{
+	const local_rcpt_t *who = &rcpts[first];
+	int w[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w) < 0)
+		return mem_printf("socketpair: %s", strerror(errno));
+	if (local_spawn_writer(who->uid, who->gid, w[1]) < 0) {
+		int err = errno;
+
+		close(w[0]);
+		close(w[1]);
+		return mem_printf("no writer for %s: %s", who->user, strerror(err));
+	}
+	close(w[1]);
+	local_child_send_job(w[0], req, rcpts, n, first);
+	local_child_collect(w[0], rcpts, n);
+	close(w[0]);
+	return NULL;
+}
+
+static long long local_child_number(const attr_t *a, const char *name)
+{
+	const char *v = attr_get(a, name);
+	char *end;
+	long long x;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	return errno || *end ? -1 : x;
+}
+
+void local_child_job(int work)
+{
+	struct passwd *pw = getpwuid(getuid());
+	attr_t *job = attr_new();
+	local_req_t req;
+	local_rcpt_t *rcpts;
+	char *mailbox;
+	size_t n;
+	long long off, len;
+	int qfd = -1;
+
+	memset(&req, 0, sizeof(req));
+	if (pw == NULL || attr_recv_fd(work, job, &qfd, (int) config_time("ipc_timeout")) != ATTR_OK ||
+	    qfd < 0 || (req.id = attr_get(job, "id")) == NULL ||
+	    (req.sender = attr_get(job, "sender")) == NULL ||
+	    (off = local_child_number(job, "offset")) < 0 ||
+	    (len = local_child_number(job, "length")) < 0 ||
+	    (n = attr_count_of(job, "i")) == 0 || attr_count_of(job, "lower") != n) {
+		log_error("writer: no usable job from the reader");
+		_exit(1);
+	}
+	req.fd = qfd;
+	req.offset = (off_t) off;
+	req.length = (size_t) len;
+	/* The user's own Maildir: never a place the reader names. */
+	mailbox = mem_printf("%s/Maildir", pw->pw_dir);
+	rcpts = mem_zalloc(n * sizeof(*rcpts));
+	for (size_t k = 0; k < n; k++) {
+		rcpts[k].index = attr_get_nth(job, "i", k);
+		rcpts[k].lower = (char *) attr_get_nth(job, "lower", k);
+		rcpts[k].mailbox = mailbox;
+		rcpts[k].user = pw->pw_name;
+		rcpts[k].uid = pw->pw_uid;
+		rcpts[k].resolved = 1;
+	}
+	local_child_deliver(&req, rcpts, n, 0, work, 1);
+	_exit(0);
+}
+
 void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
 		     size_t first)
 {
 	local_rcpt_t *who = &rcpts[first];
-	int p[2], status = 0;
-	pid_t pid, parent;
 	char *why = NULL;
 
 	if (!local_child_needed(who)) {
-		local_child_deliver(req, rcpts, n, first, -1);
+		local_child_deliver(req, rcpts, n, first, -1, 0);
 		return;
 	}
-	parent = getpid();
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		why = mem_printf("pipe: %s", strerror(errno));
-	} else if ((pid = fork()) < 0) {
-		why = mem_printf("fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-	} else if (pid == 0) {
-		close(p[0]);
-		local_child_main(req, rcpts, n, first, p[1], parent);
-	} else {
-		close(p[1]);
-		local_child_collect(p[0], rcpts, n);
-		close(p[0]);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			why = WIFSIGNALED(status) ?
-				mem_printf("delivery process killed by signal %d",
-					   WTERMSIG(status)) :
-				mem_printf("delivery process failed (status %d)",
-					   WEXITSTATUS(status));
-	}
+	if (local_spawn_active())
+		why = local_child_spawned(req, rcpts, n, first);
+	else
+		why = mem_strdup("no way to switch user ids here");
 	for (size_t i = first; i < n; i++) {
 		local_rcpt_t *r = &rcpts[i];
 

@@ -8,9 +8,9 @@
  * user, never as root.  An auth outage is a temporary error (4.3.0),
  * never "unknown user".
  *
- * SECURITY: runs in local's parent (vmail_owner, or root with only
- * CAP_SETUID and CAP_SETGID when system_accounts is on); it reads no mail
- * and writes no file.
+ * SECURITY: runs in local as vmail_owner (in system_accounts mode, in the
+ * reader, which is vmail_owner too: never in the root parent); it reads no
+ * mail and writes no file.
  */
 #include <pwd.h>
 #include <string.h>
@@ -28,6 +28,8 @@ static auth_client_t *local_auth;
 static uid_t local_vmail_uid;
 static gid_t local_vmail_gid;
 static char *local_vmail_user;
+/* Started as root: writers can switch to a system user's ids. */
+static int local_resolve_switching;
 
 void local_resolve_init(void)
 {
@@ -41,6 +43,7 @@ void local_resolve_init(void)
 	local_vmail_gid = getgid();
 	if (!priv_is_root())
 		return;
+	local_resolve_switching = 1;
 	if (priv_user_ids(local_vmail_user, &local_vmail_uid, &local_vmail_gid) < 0)
 		log_fatal("vmail_owner %s: no such user", local_vmail_user);
 	if (local_vmail_uid == 0)
@@ -95,8 +98,8 @@ static int local_resolve_system(local_rcpt_t *r, const char *name)
 	}
 	r->mailbox = mem_printf("%s/Maildir", pw->pw_dir);
 	r->user = mem_strdup(pw->pw_name);
-	r->uid = priv_is_root() ? pw->pw_uid : getuid();
-	r->gid = priv_is_root() ? pw->pw_gid : getgid();
+	r->uid = local_resolve_switching ? pw->pw_uid : getuid();
+	r->gid = local_resolve_switching ? pw->pw_gid : getgid();
 	r->resolved = 1;
 	return 1;
 }

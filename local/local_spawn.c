@@ -1,0 +1,236 @@
+/* local_spawn.c - system_accounts mode: a root parent that only forks and
+ * switches ids, a reader that parses, writers that deliver.
+ *
+ * With system_accounts = yes local must become any system user, so it
+ * stays uid 0 with CAP_SETUID and CAP_SETGID alone.  That process parses
+ * nothing (DESIGN §2; qmail's qmail-lspawn is the model):
+ *
+ *   root parent   for each qmgr connection, forks the reader and then
+ *                 answers only the reader's spawn requests: one fixed-size
+ *                 binary message (uid, gid) with one descriptor, checked
+ *                 field by field; it forks a writer that takes on that
+ *                 user's ids (never uid 0), and reaps its children.
+ *   reader        drops to vmail_owner first, then does everything that
+ *                 parses: qmgr's records (local.c), auth's replies
+ *                 (local_resolve.c), the writers' results; it delivers to
+ *                 virtual users itself, as local does without system
+ *                 accounts.
+ *   writer        one per request and system user: as that user, reads
+ *                 its job (the queue file descriptor, the message's place
+ *                 in it and its recipients' mailboxes) from the reader
+ *                 over a socketpair, delivers (local_deliver.c), and
+ *                 writes one result line per recipient back.
+ *
+ * SECURITY: the parent trusts the reader no further than the message
+ * format allows: a wrong size, a missing descriptor, uid 0, or a uid/gid
+ * pair that is not a system user's account ends the reader's connection.
+ * Both children die with the parent (PR_SET_PDEATHSIG), so nothing runs
+ * outside master's care.
+ */
+#define _GNU_SOURCE	/* MSG_CMSG_CLOEXEC */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "config.h"
+#include "daemon.h"
+#include "local.h"
+#include "log.h"
+#include "mem.h"
+#include "priv.h"
+
+#define LOCAL_SPAWN_MAGIC 0x746c7370u	/* "tlsp" */
+
+/* The one message the reader may send the root parent, and the answer. */
+struct local_spawn_msg {
+	uint32_t magic;
+	uint32_t uid;
+	uint32_t gid;
+};
+struct local_spawn_answer {
+	int32_t status;		/* 0: a writer runs; else an errno value */
+};
+
+/* In the reader: its end of the channel to the root parent; -1 elsewhere. */
+static int local_spawn_fd = -1;
+
+int local_spawn_active(void)
+{
+	return local_spawn_fd >= 0;
+}
+
+/* ---- root parent ---- */
+
+static void local_spawn_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(1);
+}
+
+/* Writer: take on uid's ids (the parent checked them against passwd),
+ * then do the job the reader sends over work. */
+static void local_spawn_writer_main(const struct passwd *pw, int work, pid_t parent)
+{
+	if (setgid(pw->pw_gid) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		log_error("writer: cannot switch to user %s (uid %ld): %s",
+			  pw->pw_name, (long) pw->pw_uid, strerror(errno));
+		_exit(1);
+	}
+	/* From uid 0 to another without KEEPCAPS: no capability is left. */
+	if (setuid(0) == 0 || geteuid() == 0 || getuid() == 0) {
+		log_error("writer: could regain root; stopping");
+		_exit(1);
+	}
+	local_spawn_die_with_parent(parent);
+	local_child_job(work);
+	_exit(0);
+}
+
+/* One spawn request: 0 answered (the reader goes on), -1 the channel is
+ * done (end of file, or a message that breaks the format). */
+static int local_spawn_one(int ctl)
+{
+	union {
+		struct cmsghdr hdr;
+		char space[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct local_spawn_msg m;
+	struct local_spawn_answer a = { 0 };
+	struct iovec iov = { &m, sizeof(m) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf.space,
+			      .msg_controllen = sizeof(cbuf.space) };
+	struct cmsghdr *c;
+	struct passwd *pw;
+	int work = -1;
+	ssize_t n;
+	pid_t pid;
+
+	do
+		n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&work, CMSG_DATA(c), sizeof(int));
+	if (n != (ssize_t) sizeof(m) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    work < 0 || m.magic != LOCAL_SPAWN_MAGIC) {
+		log_error("reader broke the spawn protocol; closing its channel");
+		if (work >= 0)
+			close(work);
+		return -1;
+	}
+	pw = getpwuid((uid_t) m.uid);
+	if (m.uid == 0 || pw == NULL || pw->pw_gid != (gid_t) m.gid) {
+		log_error("reader asked for uid %lu gid %lu, which is no system "
+			  "user's account; closing its channel",
+			  (unsigned long) m.uid, (unsigned long) m.gid);
+		close(work);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		a.status = errno;
+	} else if (pid == 0) {
+		close(ctl);
+		daemon_detach();
+		local_spawn_writer_main(pw, work, getppid());
+	}
+	close(work);
+	if (send(ctl, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t) sizeof(a))
+		return -1;
+	return 0;
+}
+
+static void local_spawn_reap(int block)
+{
+	while (waitpid(-1, NULL, block ? 0 : WNOHANG) > 0)
+		;
+}
+
+void local_spawn_serve(int *client, void (*reader)(int client))
+{
+	pid_t parent = getpid(), pid;
+	int ctl[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		log_error("socketpair: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		close(ctl[0]);
+		close(ctl[1]);
+		return;
+	}
+	if (pid == 0) {
+		priv_spec_t spec = { config_str("vmail_owner"), NULL, NULL, 0 };
+
+		close(ctl[0]);
+		daemon_detach();
+		priv_drop(&spec);
+		local_spawn_die_with_parent(parent);
+		local_spawn_fd = ctl[1];
+		reader(*client);
+		_exit(0);
+	}
+	close(ctl[1]);
+	/* qmgr's connection is the reader's alone; no writer inherits it. */
+	close(*client);
+	*client = -1;
+	while (local_spawn_one(ctl[0]) == 0)
+		local_spawn_reap(0);
+	close(ctl[0]);
+	/* The reader has left: so have the writers it waited for. */
+	local_spawn_reap(1);
+}
+
+/* ---- reader ---- */
+
+int local_spawn_writer(uid_t uid, gid_t gid, int work)
+{
+	union {
+		struct cmsghdr hdr;
+		char space[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct local_spawn_msg m = { LOCAL_SPAWN_MAGIC, (uint32_t) uid, (uint32_t) gid };
+	struct local_spawn_answer a;
+	struct iovec iov = { &m, sizeof(m) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf.space,
+			      .msg_controllen = sizeof(cbuf.space) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	memset(cbuf.space, 0, sizeof(cbuf.space));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &work, sizeof(int));
+	if (sendmsg(local_spawn_fd, &msg, MSG_NOSIGNAL) != (ssize_t) sizeof(m))
+		return -1;
+	do
+		n = recv(local_spawn_fd, &a, sizeof(a), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t) sizeof(a))
+		return -1;
+	if (a.status != 0) {
+		errno = a.status;
+		return -1;
+	}
+	return 0;
+}
