@@ -48,7 +48,7 @@ CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 
 # Programs that are installed, one folder each.  A server split into a
-# login and a session program (DESIGN §2) has its protocol's shared code in
+# login and a session program (architecture §2) has its protocol's shared code in
 # its folder and each program's own in a subfolder: the session program
 # then links no OpenSSL (the login process keeps the TLS end), so the many
 # session processes never map libcrypto.  NAME_DIRS lists the folders of a

@@ -1,4 +1,4 @@
-/* auth.c - the auth daemon: main and the daemon spec (DESIGN §1, §2).
+/* auth.c - the auth daemon: main and the daemon spec (architecture §1, §2).
  *
  * auth is the only reader of password hashes.  smtpd and the POP3/IMAP
  * login processes send it credentials over private/auth and get ok, fail

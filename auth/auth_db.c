@@ -1,4 +1,4 @@
-/* auth_db.c - auth's handle on users.db (DESIGN §3).
+/* auth_db.c - auth's handle on users.db (architecture §3).
  *
  * The database is "$user_database.db", compiled by mailctl and replaced by
  * rename, never edited in place.  It is opened before the privilege drop

@@ -1,4 +1,4 @@
-/* auth_token.h - one-time session tokens (DESIGN §2).
+/* auth_token.h - one-time session tokens (architecture §2).
  *
  * After a successful verify with token=yes, auth issues a token: 32 random
  * bytes, written as 64 hex digits, bound to the user, the service and the

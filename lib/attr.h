@@ -1,4 +1,4 @@
-/* attr.h - the IPC record of every tern UNIX-socket protocol (DESIGN §5).
+/* attr.h - the IPC record of every tern UNIX-socket protocol (architecture §5).
  *
  * A record is a list of `name=value` lines ended by a blank line.  In values
  * `%`, CR, LF and NUL are written as %XX; names are [a-z0-9_]+.  A list is the

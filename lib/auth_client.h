@@ -1,4 +1,4 @@
-/* auth_client.h - asking the auth daemon (DESIGN §1, §2) over private/auth.
+/* auth_client.h - asking the auth daemon (architecture §1, §2) over private/auth.
  *
  * auth is the only process that reads users.db.  Everyone else asks it:
  * smtpd and the POP3/IMAP login roles to verify credentials (and, for the

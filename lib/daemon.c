@@ -256,7 +256,7 @@ static void daemon_load_config(void)
 }
 
 /* Sanitizer reports must land outside any chroot, where the harness looks
- * (DESIGN §11): open the file while the path is still reachable. */
+ * (architecture §9): open the file while the path is still reachable. */
 static void daemon_sanitizer_log(void)
 {
 #if defined(__SANITIZE_ADDRESS__)

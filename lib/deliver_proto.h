@@ -3,7 +3,7 @@
  * qmgr connects to private/local (later private/smtp-out), sends
  * attr_hello (DELIVER_PROTO, DELIVER_VERSION), then requests, one at a
  * time: each goes out with attr_send_fd(), passing a read-only descriptor
- * of the queue file (DESIGN §2: the agent never needs access to the
+ * of the queue file (architecture §2: the agent never needs access to the
  * queue), and the next is sent only after its answer has come back:
  *
  *   id=QUEUEID  sender=ADDR (empty for <>)  offset=N  length=N

@@ -1,7 +1,7 @@
 /* log.c - syslog / file / stderr logging with Postfix-like lines.
  *
  * File mode opens the file with O_APPEND and writes each whole line with one
- * write(2), so lines from many processes never interleave (DESIGN §7).  The
+ * write(2), so lines from many processes never interleave (architecture §8).  The
  * file stays open across a chroot because it is opened before the drop.
  */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* login.c - the hand-off from a login process to a session process (see
- * login.h and DESIGN §2).
+ * login.h and architecture §2).
  *
  * Login side (login_handoff): connect to the session service, send the
  * record of login.h with the client's descriptor (attr_send_fd), wait for

@@ -1,4 +1,4 @@
-/* login.h - the login/session split of the POP3 and IMAP servers (DESIGN §2).
+/* login.h - the login/session split of the POP3 and IMAP servers (architecture §2).
  *
  * The *login* role runs as login_user, chrooted to an empty directory, with
  * no access to any mailbox or password hash.  It speaks the protocol up to

@@ -1,4 +1,4 @@
-/* maildir.h - delivery into a Maildir (DESIGN §3) and its file names.
+/* maildir.h - delivery into a Maildir (architecture §3) and its file names.
  *
  * A message is created in tmp/ (O_EXCL, symlinks never followed), written,
  * fsynced, linked into new/ and new/ is fsynced: only then is delivery

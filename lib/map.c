@@ -1,4 +1,4 @@
-/* map.c - the map interface over Berkeley DB hash files (DESIGN §3).
+/* map.c - the map interface over Berkeley DB hash files (architecture §3).
  *
  * Each map is one DB_HASH file opened without an environment: no shared
  * region files, no locking between processes.  That is safe because a map

@@ -1,4 +1,4 @@
-/* map.h - the lookup interface of every map and index (DESIGN §3).
+/* map.h - the lookup interface of every map and index (architecture §3).
  *
  * open/get/put/del/iterate/close over Berkeley DB as the first backend, so
  * another backend (LMDB) can be added behind the same calls.  Maps are text

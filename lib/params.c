@@ -1,4 +1,4 @@
-/* params.c - the one table of main.conf parameters (DESIGN §7).
+/* params.c - the one table of main.conf parameters (architecture §8).
  *
  * Every parameter any tern program reads is declared here, once, with its
  * type, default and a one-line summary; config.c serves the values and
@@ -57,7 +57,7 @@ const param_def_t config_params[] = {
 	{ "relayhost", PARAM_STR, "",
 	  "host[:port] for all remote mail; empty: deliver by MX lookup" },
 
-	/* System users the roles run as (DESIGN §2). */
+	/* System users the roles run as (architecture §2). */
 	{ "mail_owner", PARAM_STR, "tern",
 	  "owner of the queue; user of smtpd, qmgr and smtp-out" },
 	{ "auth_owner", PARAM_STR, "ternauth",
@@ -134,7 +134,7 @@ const param_def_t config_params[] = {
 	{ "smtpd_sasl_authenticated_header", PARAM_BOOL, "no",
 	  "name the authenticated user in the Received header" },
 
-	/* POP3 server (pop3d(8)): a login and a session program, DESIGN §2. */
+	/* POP3 server (pop3d(8)): a login and a session program, architecture §2. */
 	{ "pop3d_tls_wrappermode", PARAM_BOOL, "no",
 	  "TLS from the first byte (pop3s, port 995)" },
 	{ "pop3d_idle_timeout", PARAM_TIME, "10m",
@@ -151,7 +151,7 @@ const param_def_t config_params[] = {
 	{ "login_sockets", PARAM_LIST, "auth pop3-session imap-session",
 	  "unix services master links into login_directory" },
 
-	/* Queue manager (DESIGN §4). */
+	/* Queue manager (architecture §4). */
 	{ "minimal_backoff_time", PARAM_TIME, "300s",
 	  "first retry delay of a deferred message" },
 	{ "maximal_backoff_time", PARAM_TIME, "4000s",
@@ -173,7 +173,7 @@ const param_def_t config_params[] = {
 	{ "bounce_size_limit", PARAM_SIZE, "50000",
 	  "largest original message returned whole in a bounce" },
 
-	/* Addresses, users and mailboxes (DESIGN §3). */
+	/* Addresses, users and mailboxes (architecture §3). */
 	{ "recipient_delimiter", PARAM_STR, "+",
 	  "separator of user and extension in local parts" },
 	{ "alias_maps", PARAM_LIST, "$config_directory/aliases",

@@ -1,4 +1,4 @@
-/* priv.c - the one privilege-drop path of every tern process (DESIGN §2).
+/* priv.c - the one privilege-drop path of every tern process (architecture §2).
  *
  * The daemon skeleton calls priv_drop() once, after its pre-drop hook and
  * before it touches a client.  The order is fixed and each step is checked:

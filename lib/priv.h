@@ -1,4 +1,4 @@
-/* priv.h - the one privilege-drop path (DESIGN §2).
+/* priv.h - the one privilege-drop path (architecture §2).
  *
  * In one fixed order: look up the user; setgid + initgroups; chroot + chdir
  * ("/"); setuid; keep only the listed capabilities (libcap), none by

@@ -1,6 +1,6 @@
 /* queue.c - queue file writing, reading and result records; see queue.h.
  *
- * The order of the commit is the durability contract of DESIGN §4: fsync
+ * The order of the commit is the durability contract of architecture §4: fsync
  * of the file, link into incoming/, fsync of incoming/, and only then does
  * the caller acknowledge the message.  A crash before the link leaves a
  * file in tmp/ that nobody acknowledged (qmgr removes old ones); a crash

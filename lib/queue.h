@@ -1,4 +1,4 @@
-/* queue.h - queue files: the durable truth of every accepted message (DESIGN §4).
+/* queue.h - queue files: the durable truth of every accepted message (architecture §4).
  *
  * A queue file is
  *

@@ -1,4 +1,4 @@
-/* users.h - the virtual users file and its entries (DESIGN §3).
+/* users.h - the virtual users file and its entries (architecture §3).
  *
  * The users file has one line per user, `address hash [apop-secret]`,
  * white-space separated, `#` comment lines and blank lines allowed.  mailctl

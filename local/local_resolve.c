@@ -1,6 +1,6 @@
 /* local_resolve.c - which mailbox a recipient has, and whose it is.
  *
- * Virtual users first (DESIGN §3): the address, in lower case and without
+ * Virtual users first (architecture §3): the address, in lower case and without
  * its recipient_delimiter extension, is looked up with auth (the only
  * reader of users.db); its Maildir is mail_directory/<domain>/<local>/,
  * owned by vmail_owner.  With system_accounts = yes, a local part that is

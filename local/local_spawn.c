@@ -3,7 +3,7 @@
  *
  * With system_accounts = yes local must become any system user, so it
  * stays uid 0 with CAP_SETUID and CAP_SETGID alone.  That process parses
- * nothing (DESIGN §2; qmail's qmail-lspawn is the model):
+ * nothing (architecture §2; qmail's qmail-lspawn is the model):
  *
  *   root parent   for each qmgr connection, forks the reader and then
  *                 answers only the reader's spawn requests: one fixed-size

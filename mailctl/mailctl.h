@@ -65,7 +65,7 @@ int mailctl_dir_lock(const char *dir);
  * the number of entries. */
 int mailctl_map_compile(const char *src, int colon);
 
-/* mailctl_sysuser.c: the system users of DESIGN §2. */
+/* mailctl_sysuser.c: the system users of architecture §2. */
 extern const char *const mailctl_roles[];	/* role parameters, NULL-ended */
 /* Create each missing role user with useradd (as root). 0 or -1 (logged). */
 int mailctl_sysuser_create(void);

@@ -3,7 +3,7 @@
  * The aliases file (the first file of alias_maps) is aliases(5) style:
  * "name: target, target", a line starting with white space continues the
  * entry above, '#' starts a comment line.  Targets are addresses or local
- * names; qmgr expands them (DESIGN §3).  Names are stored in lower case.
+ * names; qmgr expands them (architecture §3).  Names are stored in lower case.
  * `alias add` creates an entry or adds targets to an existing one; `alias
  * del NAME` removes the entry, `alias del NAME TARGET...` only those
  * targets (and the entry when none is left).  Edits keep the rest of the

@@ -6,7 +6,7 @@
  * main.conf is read.  Values that do not parse are reported first, and the
  * file checks, which need those values, run only when all of them parse.
  * Run as root, check also proves that each system user can reach what its
- * role needs (DESIGN §2) and that the password hashes are readable by
+ * role needs (architecture §2) and that the password hashes are readable by
  * auth_owner alone.
  */
 #include <errno.h>

@@ -9,7 +9,7 @@
  * main.conf is written last: a DIR holding a main.conf is a finished
  * instance, which init refuses to touch, while an init that failed half way
  * can simply be run again.  Run as root, init creates the system users of
- * DESIGN §2 and gives each file the owner and mode its role needs (see the
+ * architecture §2 and gives each file the owner and mode its role needs (see the
  * table in mailctl(8) and tern(7)).
  */
 #include <errno.h>

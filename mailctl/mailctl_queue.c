@@ -1,7 +1,7 @@
 /* mailctl_queue.c - `mailctl queue list|show|delete|hold|release|flush|
  * reindex`: the administrator's view of the mail queue.
  *
- * list and show read the queue files themselves, the truth (DESIGN §4),
+ * list and show read the queue files themselves, the truth (architecture §4),
  * so they work whether qmgr runs or not.  delete, hold and release act on
  * the files directly, the way qmgr moves them (queue_file_move: link, then
  * unlink, never overwriting): a held message leaves the directories qmgr

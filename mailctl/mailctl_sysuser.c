@@ -1,4 +1,4 @@
-/* mailctl_sysuser.c - the system users the roles run as (DESIGN §2):
+/* mailctl_sysuser.c - the system users the roles run as (architecture §2):
  * creating the missing ones (mailctl init as root), checking that they are
  * sane, and proving that a role can reach the files it needs (mailctl
  * check).

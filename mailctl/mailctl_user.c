@@ -1,5 +1,5 @@
 /* mailctl_user.c - `mailctl user list|add|passwd|apop|del`: the virtual
- * users file (user_database, DESIGN §3) and its compiled users.db.
+ * users file (user_database, architecture §3) and its compiled users.db.
  *
  * Addresses are full addresses (local@domain), stored in lower case; a
  * domain that is not in mydestination is accepted with a warning, since

@@ -1,7 +1,7 @@
 /* master_listen.c - binding the listeners of one service.
  *
  * master binds every listener itself, so children never need privilege to
- * bind (DESIGN §1).  inet services listen on each address of
+ * bind (architecture §1).  inet services listen on each address of
  * inet_interfaces ("all" means every IPv4 and every IPv6 address); unix
  * services on queue_directory/private/NAME or public/NAME.  The sockets
  * are close-on-exec here; master_spawn.c clears that only in the child.

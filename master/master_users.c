@@ -1,6 +1,6 @@
 /* master_users.c - the system users master checks before it starts as root.
  *
- * DESIGN §2: the roles run as mail_owner, auth_owner, login_user and
+ * architecture §2: the roles run as mail_owner, auth_owner, login_user and
  * vmail_owner.  Each must exist, none may be root, and no two may share a
  * uid, or the separation between the roles would be a fiction.  Checked
  * at start and again on every reload (main.conf may have changed them).

@@ -1,6 +1,6 @@
 /* pop3d.c - what both POP3 programs do before and after the privilege drop.
  *
- * The POP3 server is two programs built from this folder (DESIGN §2):
+ * The POP3 server is two programs built from this folder (architecture §2):
  *
  *   pop3d          login/: the pop3 and pop3s services (inet, chroot y),
  *                  as login_user, chrooted to login_directory, which holds

@@ -6,7 +6,7 @@
  * RFC 2449 §6.3 and RFC 5034 §6 describe them without forbidding it, and
  * a client that caches the list sees one answer.  Both are left out
  * whenever auth_plaintext refuses plaintext passwords on this connection
- * (DESIGN §6), so no client is invited to send one in the clear.
+ * (architecture §7), so no client is invited to send one in the clear.
  * EXPIRE NEVER: tern never deletes mail by itself (RFC 2449 §6.7).
  * LOGIN-DELAY is not announced: there is no fixed delay, auth slows
  * repeated failures instead.

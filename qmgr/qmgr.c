@@ -1,6 +1,6 @@
 /* qmgr.c - the queue manager: start-up, timers and private/qmgr.
  *
- * qmgr is the one resident process that owns the queue (DESIGN §1, §4).
+ * qmgr is the one resident process that owns the queue (architecture §1, §4).
  * At start it removes abandoned files from tmp/, rebuilds the queue index,
  * continues every message a crash left in active/, and takes what waits in
  * incoming/ and deferred/.  After that it works from wake-ups on

@@ -1,6 +1,6 @@
 /* qmgr.h - what the files of qmgr share.
  *
- * qmgr owns the queue (DESIGN §4).  Its working directory is
+ * qmgr owns the queue (architecture §4).  Its working directory is
  * queue_directory, so every path below is relative to it.  A message it
  * works on lives in active/ and in memory as a qmgr_msg_t; each message
  * hands its local recipients to the delivery code (qmgr_deliver.c) in

@@ -1,4 +1,4 @@
-/* qmgr_alias.h - alias expansion of a message's recipients (DESIGN §3).
+/* qmgr_alias.h - alias expansion of a message's recipients (architecture §3).
  *
  * Pure logic over a lookup callback, so the unit tests can drive it with a
  * table and qmgr with the alias_maps databases.  The expansion is written

@@ -1,4 +1,4 @@
-/* qmgr_backoff.c - how long a deferred recipient waits (DESIGN §4).
+/* qmgr_backoff.c - how long a deferred recipient waits (architecture §4).
  *
  * Exponential: minimal_backoff_time after the first failure, doubling
  * with each further one, never more than maximal_backoff_time.

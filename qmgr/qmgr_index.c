@@ -1,6 +1,6 @@
 /* qmgr_index.c - index/queue.db: a cache of the queue for `mailctl queue`.
  *
- * The queue files are the truth (DESIGN §4); this Berkeley DB file only
+ * The queue files are the truth (architecture §4); this Berkeley DB file only
  * summarises them: queue id -> an attr record with state, arrival, size,
  * sender, recipients, next retry and last reason.  Only qmgr opens it.
  * It is rebuilt from the files at every start and on `mailctl queue

@@ -10,7 +10,7 @@
  * to deferred/ with its modification time set to the next retry
  * (qmgr_scan.c reads it there).
  *
- * Syncing (DESIGN §4: the fsyncs per message are smtpd's and local's;
+ * Syncing (architecture §4: the fsyncs per message are smtpd's and local's;
  * result records may be synced lazily).  A result record only ever says
  * that less work remains, so losing one in a crash can only repeat work,
  * never lose mail:

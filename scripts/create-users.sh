@@ -1,5 +1,5 @@
 #!/bin/sh
-# create-users.sh - create the system users tern's roles run as (DESIGN §2)
+# create-users.sh - create the system users tern's roles run as (architecture §2)
 # when they are missing.  `make install` runs it as root; `mailctl init`
 # does the same for an instance.
 #

@@ -1,7 +1,7 @@
 /* smtpd.c - the tern SMTP server: smtp, submission, smtps and submit.
  *
  * One binary serves every SMTP service of master.conf; what differs
- * between them comes from -o overrides on the service line (DESIGN §1):
+ * between them comes from -o overrides on the service line (architecture §1):
  * smtpd_require_auth and smtpd_sender_login_match for submission,
  * smtpd_tls_wrappermode for smtps, smtpd_local_submit for the UNIX socket
  * public/submit.  It runs on the daemon skeleton as DAEMON_SINGLE: one

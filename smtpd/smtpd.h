@@ -25,7 +25,7 @@
 #include "stream.h"
 #include "tls.h"
 
-/* auth_plaintext (DESIGN §6) */
+/* auth_plaintext (architecture §7) */
 enum smtpd_plaintext { SMTPD_PLAIN_NEVER, SMTPD_PLAIN_LOOPBACK, SMTPD_PLAIN_ALWAYS };
 
 /* Everything smtpd reads from main.conf and the -o overrides, once. */

@@ -5,7 +5,7 @@
  * session (§4: 503 otherwise).  Both mechanisms send the password in the
  * clear, so outside TLS they are refused with 538 5.7.11 unless
  * auth_plaintext allows it on this connection (loopback clients count as
- * secure by default, DESIGN §6); EHLO does not offer what would be
+ * secure by default, architecture §7); EHLO does not offer what would be
  * refused.  A response line of "*" cancels (501 5.7.0), undecodable
  * base64 is 501 5.5.2, a response longer than 12288 octets 500 5.5.6
  * (§4).  The verdict is auth's (which also slows down repeated failures):

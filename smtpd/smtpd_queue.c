@@ -1,6 +1,6 @@
 /* smtpd_queue.c - queue files for accepted messages, and qmgr's wake-up.
  *
- * A message becomes a queue file through lib/queue.h (DESIGN §4): the
+ * A message becomes a queue file through lib/queue.h (architecture §4): the
  * envelope and the content are streamed into tmp/, and only after
  * queue_writer_commit() (fsync, link into incoming/, fsync of incoming/)
  * returned 0 does the client hear 250.  A file that was not committed is

@@ -108,7 +108,7 @@ int smtpd_plaintext_ok(const smtpd_session_t *sess)
 	case SMTPD_PLAIN_ALWAYS:
 		return 1;
 	case SMTPD_PLAIN_LOOPBACK:
-		/* A loopback client counts as secure, as in Dovecot (DESIGN §6). */
+		/* A loopback client counts as secure, as in Dovecot (architecture §7). */
 		return stream_is_tls(sess->s) || sess->loopback;
 	default:
 		return stream_is_tls(sess->s);

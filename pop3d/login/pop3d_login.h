@@ -14,7 +14,7 @@
 #include "stream.h"
 #include "tls.h"
 
-/* auth_plaintext (DESIGN §6) */
+/* auth_plaintext (architecture §7) */
 enum pop3d_plaintext { POP3D_PLAIN_NEVER, POP3D_PLAIN_LOOPBACK, POP3D_PLAIN_ALWAYS };
 
 typedef struct pop3d_login_conf {

@@ -4,7 +4,7 @@
  * USER, PASS and both SASL mechanisms carry the password in the clear:
  * outside TLS they are refused with -ERR [AUTH] unless auth_plaintext
  * allows them on this connection (a loopback client counts as secure by
- * default, DESIGN §6), and CAPA then does not offer them.  APOP sends only
+ * default, architecture §7), and CAPA then does not offer them.  APOP sends only
  * an MD5 digest, but of a secret stored in the clear, and the digest can
  * be attacked offline by whoever sees it: it is off by default
  * (pop3d_apop) and, when on, follows the same plaintext rule as USER/PASS.

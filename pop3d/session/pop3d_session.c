@@ -7,7 +7,7 @@
  * role answers nothing to the successful PASS/APOP/AUTH, pop3d.h), the
  * session opens the user's Maildir, takes the POP3 lock (held by another
  * session: "-ERR [IN-USE]"), lists the messages - the snapshot the whole
- * session works on (RFC 1939 §4, DESIGN §6) - and only then answers
+ * session works on (RFC 1939 §4, architecture §7) - and only then answers
  * "+OK": RFC 1939 says +OK to PASS means the maildrop is locked and ready.
  *
  * The TRANSACTION state reads commands with pop3d_read_command() (the

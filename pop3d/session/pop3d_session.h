@@ -73,7 +73,7 @@ void pop3d_session_serve(daemon_client_t *client);
 
 
 /* pop3d_session.c: may plaintext passwords be used on this connection
- * (auth_plaintext, DESIGN §6)?  Decides what CAPA lists. */
+ * (auth_plaintext, architecture §7)?  Decides what CAPA lists. */
 int pop3d_session_plaintext_ok(const pop3d_session_t *sess);
 
 /*

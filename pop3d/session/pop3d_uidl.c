@@ -1,6 +1,6 @@
 /* pop3d_uidl.c - the POP3 unique-id of a message (RFC 1939 §7).
  *
- * The unique-id is the Maildir base name (DESIGN §3): it stays the same
+ * The unique-id is the Maildir base name (architecture §3): it stays the same
  * across sessions, flag changes and the move from new/ to cur/.  RFC 1939
  * allows 1 to 70 characters in the range 0x21..0x7E.  `local` names are
  * "<sec>.M<usec>P<pid>Q<n>.<host>": about 35 characters plus the host

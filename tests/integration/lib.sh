@@ -146,7 +146,7 @@ t_stop() { tmailctl stop >/dev/null 2>&1; }
 
 t_maillog() { cat "$INST/log/maillog" 2>/dev/null; }
 
-# Sanitizer reports and crashes hidden by respawning fail the run (DESIGN §11).
+# Sanitizer reports and crashes hidden by respawning fail the run (architecture §9).
 t_check_san() {
 	local f
 	[ "${TERN_SAN:-}" = 1 ] || return 0

@@ -1,5 +1,5 @@
 # t_crash.sh - kill -9 in the middle of the work (issue 3, "Crashes";
-# DESIGN §4 and §11), with the full service table of `mailctl init`.
+# architecture §4 and §11), with the full service table of `mailctl init`.
 #
 # 1. smtpd killed in the middle of DATA: the client never sees a 250,
 #    nothing half-written reaches incoming/ or a Maildir, the session's
@@ -16,7 +16,7 @@
 #    qmgr's "status=deferred (delivery agent ...)" lines.  After a
 #    flush every message that got a 250 is in the Maildir, complete, and
 #    no temporary file is left in the queue or the Maildir.  Duplicates
-#    are counted and reported; DESIGN §4 allows a crash one repeated
+#    are counted and reported; architecture §4 allows a crash one repeated
 #    delivery of what it interrupted, so each extra copy must be matched
 #    by a kill that caught that message (a message caught by two kills
 #    may come three times, one caught by one kill twice at most).
@@ -236,7 +236,7 @@ dups=$(awk '$2 > 1 { n += $2 - 1 } END { print n + 0 }' "$T/got")
 dupmsgs=$(awk '$2 > 1 { n++ } END { print n + 0 }' "$T/got")
 most=$(awk '$2 > m { m = $2 } END { print m + 0 }' "$T/got")
 t_log "duplicates: $dups extra cop(ies) of $dupmsgs message(s) after $((qk + lk)) kills"
-# DESIGN §4: a crash may repeat the deliveries it interrupted, once each.
+# architecture §4: a crash may repeat the deliveries it interrupted, once each.
 # So every extra copy must come from a kill that caught the message: its
 # recipient deferred because the delivery agent died, or the message in
 # flight (taken and not yet removed) when a qmgr died.  Each duplicated

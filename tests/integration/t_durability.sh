@@ -1,5 +1,5 @@
 #!/bin/bash
-# t_durability.sh - durability by order (DESIGN §4, §11): strace shows that
+# t_durability.sh - durability by order (architecture §4, §11): strace shows that
 # smtpd fsyncs the queue file, links tmp/ID to incoming/ID, fsyncs
 # incoming/, and only then writes "250 2.0.0 Ok: queued as ID" to the
 # client; and that local (through its delivery child) fsyncs the Maildir

@@ -130,7 +130,7 @@ wait_new bob $((n + 1))
 t_wait 20 queue_empty
 # The kill lands mid-write unless the machine was slow enough for the
 # delivery to finish first; then its result may be lost with the process,
-# and DESIGN §4 allows exactly one duplicate, which is counted and reported.
+# and architecture §4 allows exactly one duplicate, which is counted and reported.
 got=$(grep -l '^Subject: big$' "$MAIL"/bob/new/* | wc -l)
 if [ "${done_before:-0}" = 0 ]; then
 	t_eq "$got" 1 "the big message delivered exactly once"

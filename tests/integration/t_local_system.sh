@@ -4,7 +4,7 @@
 # the user's ~/Maildir, written by the user (the file is theirs), with the
 # same headers as a virtual delivery; virtual users still get theirs in
 # the same request; root's account is refused; and the roles are as
-# DESIGN §2 says: the root parent of local holds only CAP_SETUID and
+# architecture §2 says: the root parent of local holds only CAP_SETUID and
 # CAP_SETGID, and the process that talks to qmgr (the reader, which parses
 # every record) runs as vmail_owner with no capabilities.
 . "$(dirname "$0")/lib.sh"

@@ -189,7 +189,7 @@ t_match "$out" '<~  250 2\.0\.0 Ok: queued as' "smtps: message accepted"
 # ---- stop: an idle client hears 421 at once -----------------------------
 
 # A reload that replaces the service retires its processes with SIGHUP:
-# an established session goes on to the end (DESIGN §1).
+# an established session goes on to the end (architecture §1).
 trap '' PIPE	# a session cut early must fail the checks, not kill the script
 mkfifo "$T/reload.in"
 raw "$P25" < "$T/reload.in" > "$T/reload.out" &
