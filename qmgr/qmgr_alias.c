@@ -93,17 +93,12 @@ static int qmgr_alias_lookup(struct qmgr_alias_run *r, size_t i, buf_t *value)
 
 static void qmgr_alias_push(queue_msg_t *m, size_t parent, const char *addr)
 {
-	queue_rcpt_t *p, *n;
+	queue_rcpt_t *n = queue_msg_add_rcpt(m, addr);
+	const queue_rcpt_t *p = &m->rcpts[parent];
 
-	m->rcpts = mem_reallocarray(m->rcpts, m->nrcpts + 1, sizeof(*m->rcpts));
-	p = &m->rcpts[parent];
-	n = &m->rcpts[m->nrcpts++];
-	memset(n, 0, sizeof(*n));
-	n->addr = mem_strdup(addr);
 	n->parent = (int) parent;
 	n->orcpt = p->orcpt ? mem_strdup(p->orcpt) : NULL;
 	n->notify = p->notify ? mem_strdup(p->notify) : NULL;
-	n->state = QUEUE_RCPT_PENDING;
 }
 
 /* One target of an alias: "<addr>" and "addr" forms; a bare local part
