@@ -2,9 +2,11 @@
  *
  * One line parser serves every way a record arrives: a complete buffer
  * (attr_decode), a blocking stream (attr_read), a non-blocking stream
- * (attr_try_read) and a descriptor-passing socket (attr_recv_fd).  It checks
- * every limit as it goes, so a broken peer costs at most one record's worth
- * of memory before it is refused.  The decoder is strict: a raw CR or NUL,
+ * (attr_try_read) and a descriptor-passing socket (attr_recv_fd), and also
+ * records kept in files (attr_decode_limited with the file format's own
+ * limits, attr_decode_line to recover a damaged one).  It checks every
+ * limit as it goes, so a broken peer costs at most one record's worth of
+ * memory before it is refused.  The decoder is strict: a raw CR or NUL,
  * a '%' not followed by two hex digits, a name outside [a-z0-9_]+ or a line
  * without '=' makes the whole record ATTR_BAD.
  *
@@ -40,6 +42,12 @@
 #define ATTR_SEND_TIMEOUT_MS 60000
 /* Room to receive (and then close) a few descriptors too many. */
 #define ATTR_RECV_MAX_FDS 8
+
+const attr_limits_t attr_ipc_limits = {
+	.max_line = ATTR_MAX_LINE,
+	.max_count = ATTR_MAX_COUNT,
+	.max_record = ATTR_MAX_RECORD,
+};
 
 enum attr_line {
 	ATTR_LINE_MORE,		/* an attribute was added */
@@ -196,6 +204,12 @@ long attr_get_long(const attr_t *a, const char *name, int *ok_r)
 	return n;
 }
 
+/* The special octets of a value, each of which takes %XX. */
+static int attr_special(char c)
+{
+	return c == '%' || c == '\r' || c == '\n' || c == '\0';
+}
+
 static void attr_encode_value(buf_t *out, const char *v, size_t len)
 {
 	size_t run = 0;
@@ -203,7 +217,7 @@ static void attr_encode_value(buf_t *out, const char *v, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		char c = v[i];
 
-		if (c != '%' && c != '\r' && c != '\n' && c != '\0')
+		if (!attr_special(c))
 			continue;
 		buf_append(out, v + run, i - run);
 		buf_printf(out, "%%%02X", (unsigned char) c);
@@ -223,12 +237,24 @@ void attr_encode(const attr_t *a, buf_t *out)
 	buf_putc(out, '\n');
 }
 
-/* Encode for sending, refusing what the peer's reader would refuse. */
-static int attr_encode_limited(const attr_t *a, buf_t *out)
+size_t attr_encoded_size(const char *name, const void *value, size_t len)
+{
+	const char *v = value;
+	size_t n = strlen(name) + 1 + len + 1;
+
+	for (size_t i = 0; i < len; i++)
+		if (attr_special(v[i]))
+			n += 2;
+	return n;
+}
+
+/* The checks mirror attr_parse_line(), so that whatever passes here
+ * decodes with the same limits. */
+int attr_encode_limited(const attr_t *a, buf_t *out, const attr_limits_t *lim)
 {
 	size_t start = out->len;
 
-	if (a->count > ATTR_MAX_COUNT)
+	if (a->count > lim->max_count)
 		return ATTR_BAD;
 	for (size_t i = 0; i < a->count; i++) {
 		size_t line = out->len;
@@ -236,10 +262,10 @@ static int attr_encode_limited(const attr_t *a, buf_t *out)
 		buf_puts(out, a->names[i]);
 		buf_putc(out, '=');
 		attr_encode_value(out, a->values[i], a->values_len[i]);
-		if (out->len - line > ATTR_MAX_LINE)
+		if (out->len - line > lim->max_line)
 			return ATTR_BAD;
 		buf_putc(out, '\n');
-		if (out->len - start >= ATTR_MAX_RECORD)
+		if (out->len - start >= lim->max_record)
 			return ATTR_BAD;
 	}
 	buf_putc(out, '\n');
@@ -259,20 +285,21 @@ static int attr_hex(char c)
 
 /*
  * Parse one line, given without its LF, into a.  *size counts the encoded
- * record so far, line feeds included, for the ATTR_MAX_RECORD check.
+ * record so far, line feeds included, for the max_record check.
  */
 static enum attr_line attr_parse_line(attr_t *a, size_t *size,
-				      const char *line, size_t len)
+				      const char *line, size_t len,
+				      const attr_limits_t *lim)
 {
 	const char *eq, *end = line + len;
 	char *value, *v;
 
 	*size += len + 1;
-	if (len > ATTR_MAX_LINE || *size > ATTR_MAX_RECORD)
+	if (len > lim->max_line || *size > lim->max_record)
 		return ATTR_LINE_BAD;
 	if (len == 0)
 		return ATTR_LINE_END;
-	if (a->count >= ATTR_MAX_COUNT)
+	if (a->count >= lim->max_count)
 		return ATTR_LINE_BAD;
 	eq = memchr(line, '=', len);
 	if (eq == NULL || eq == line)
@@ -309,6 +336,12 @@ bad:
 
 int attr_decode(const char *data, size_t len, attr_t *a)
 {
+	return attr_decode_limited(data, len, a, &attr_ipc_limits);
+}
+
+int attr_decode_limited(const char *data, size_t len, attr_t *a,
+			const attr_limits_t *lim)
+{
 	size_t pos = 0, size = 0;
 
 	attr_clear(a);
@@ -320,7 +353,7 @@ int attr_decode(const char *data, size_t len, attr_t *a)
 		if (nl == NULL)
 			break;
 		line_len = (size_t) (nl - (data + pos));
-		r = attr_parse_line(a, &size, data + pos, line_len);
+		r = attr_parse_line(a, &size, data + pos, line_len, lim);
 		pos += line_len + 1;
 		if (r == ATTR_LINE_BAD)
 			break;
@@ -334,12 +367,28 @@ int attr_decode(const char *data, size_t len, attr_t *a)
 	return ATTR_BAD;
 }
 
+int attr_decode_line(const char *line, size_t len, size_t max_line, attr_t *a)
+{
+	/* One line alone: only its own length and a's count are limits. */
+	attr_limits_t lim = {
+		.max_line = max_line, .max_count = (size_t) -1,
+		.max_record = (size_t) -1,
+	};
+	size_t size = 0;
+
+	if (len == 0)
+		return ATTR_BAD;
+	return attr_parse_line(a, &size, line, len, &lim) == ATTR_LINE_MORE ?
+		ATTR_OK : ATTR_BAD;
+}
+
 /* A line from a stream, LF included; at EOF it may lack the LF. */
 static enum attr_line attr_take_line(attr_t *a, size_t *size, const buf_t *line)
 {
 	if (line->len == 0 || line->data[line->len - 1] != '\n')
 		return ATTR_LINE_BAD;
-	return attr_parse_line(a, size, line->data, line->len - 1);
+	return attr_parse_line(a, size, line->data, line->len - 1,
+			       &attr_ipc_limits);
 }
 
 /* Map a stream failure to a record status; size 0: no line started yet. */
@@ -427,7 +476,7 @@ int attr_write(stream_t *s, const attr_t *a)
 
 	/* The encoding of a verify request holds a password. */
 	buf_set_secret(&out);
-	r = attr_encode_limited(a, &out);
+	r = attr_encode_limited(a, &out, &attr_ipc_limits);
 
 	if (r == ATTR_OK && (stream_write(s, out.data, out.len) != STREAM_OK ||
 			     stream_flush(s) != STREAM_OK))
@@ -474,7 +523,7 @@ int attr_send_fd(int sock, const attr_t *a, int fd)
 
 	buf_set_secret(&out);		/* a hand-off carries a token */
 	buf_append(&out, "\0\0\0\0", 4);
-	r = attr_encode_limited(a, &out);
+	r = attr_encode_limited(a, &out, &attr_ipc_limits);
 	if (r != ATTR_OK) {
 		buf_release(&out);
 		return r;

@@ -6,7 +6,11 @@
  * protocol and its version (`proto=auth`, `version=1`): see attr_hello().
  *
  * Readers enforce the limits below and treat a malformed record from an
- * internal peer as fatal for that connection (ATTR_BAD).  Records that carry
+ * internal peer as fatal for that connection (ATTR_BAD).  The same encoding
+ * serves records kept in files (the queue file envelope, queue.h), which
+ * have limits of their own: the *_limited functions take the limits as an
+ * argument, and a writer that encodes with the limits its reader decodes
+ * with can never write what that reader refuses.  Records that carry
  * a descriptor are sent with one sendmsg() and read with recvmsg(), never
  * through a buffered stream, so the descriptor cannot be separated from its
  * record.
@@ -22,6 +26,16 @@
 #define ATTR_MAX_LINE   65536	/* one name=value line, encoded */
 #define ATTR_MAX_COUNT  1024	/* attributes in one record */
 #define ATTR_MAX_RECORD (1024 * 1024)	/* whole encoded record */
+
+/* Limits of one record; the IPC readers and writers use attr_ipc_limits
+ * (the ATTR_MAX_* values above). */
+typedef struct attr_limits {
+	size_t max_line;	/* one encoded name=value line, LF not counted */
+	size_t max_count;	/* attributes */
+	size_t max_record;	/* encoded, every LF and the blank line counted */
+} attr_limits_t;
+
+extern const attr_limits_t attr_ipc_limits;
 
 enum attr_status {
 	ATTR_OK = 1,
@@ -61,6 +75,19 @@ const char *attr_get_nth(const attr_t *a, const char *name, size_t i);
  * line).  Decode returns ATTR_OK or ATTR_BAD. */
 void attr_encode(const attr_t *a, buf_t *out);
 int attr_decode(const char *data, size_t len, attr_t *a);
+/* The same within lim: encode appends the record and returns ATTR_OK, or
+ * ATTR_BAD (out then holds an unfinished record) when a decoder with the
+ * same limits would refuse it; decode as attr_decode, with lim. */
+int attr_encode_limited(const attr_t *a, buf_t *out, const attr_limits_t *lim);
+int attr_decode_limited(const char *data, size_t len, attr_t *a,
+			const attr_limits_t *lim);
+/* Bytes the attribute name=value takes in an encoded record, its LF
+ * included: what a writer counts to stay within a byte budget. */
+size_t attr_encoded_size(const char *name, const void *value, size_t len);
+/* Add the attribute of one encoded line (without its LF, at most max_line
+ * bytes) to a: ATTR_OK, or ATTR_BAD with a unchanged.  For recovering what
+ * can be read of a damaged record line by line; never for IPC. */
+int attr_decode_line(const char *line, size_t len, size_t max_line, attr_t *a);
 
 /* Over a stream: write + flush; read one record (a is cleared first). */
 int attr_write(stream_t *s, const attr_t *a);

@@ -34,9 +34,14 @@
 #ifndef TERN_DELIVER_PROTO_H
 #define TERN_DELIVER_PROTO_H
 
+#include "attr.h"
+
 #define DELIVER_PROTO "deliver"
 #define DELIVER_VERSION 1
 #define DELIVER_LOCAL_SOCKET "private/local"
+/* Recipients in one request: three attributes each, beside the eight of
+ * the message, within one IPC record (attr.h ATTR_MAX_COUNT). */
+#define DELIVER_MAX_RCPTS ((ATTR_MAX_COUNT - 8) / 3)
 
 /*
  * qmgr's own socket, private/qmgr: after the hello, requests answered

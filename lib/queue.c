@@ -5,6 +5,12 @@
  * the caller acknowledge the message.  A crash before the link leaves a
  * file in tmp/ that nobody acknowledged (qmgr removes old ones); a crash
  * after it leaves a complete, synced file that qmgr will deliver.
+ *
+ * The limits of queue.h are kept in one place each: the envelope goes
+ * through queue_envelope_check() and queue_env_limits on the way out and on
+ * the way in, a record line through QUEUE_MAX_RECORD_LINE in queue_append()
+ * and in the reader.  The reader takes the records a chunk at a time, so
+ * their total size (which grows with every retry) is not a limit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +29,21 @@
 #define QUEUE_MAGIC "TERNQ1"
 #define QUEUE_HEADER_LEN 33	/* "TERNQ1 " + 12 + " " + 12 + "\n" */
 #define QUEUE_FLUSH_SIZE 65536
-#define QUEUE_MAX_ENVELOPE (4 * 1024 * 1024)
-#define QUEUE_MAX_RECORDS (64 * 1024 * 1024)
+#define QUEUE_READ_CHUNK 65536
+
+/* The envelope as an attr record: three attributes per recipient and the
+ * others; a line as long as IPC allows (the fields are far shorter). */
+static const attr_limits_t queue_env_limits = {
+	.max_line = ATTR_MAX_LINE,
+	.max_count = 3 * QUEUE_MAX_RCPTS + QUEUE_MAX_ENV_OTHER,
+	.max_record = QUEUE_MAX_ENVELOPE,
+};
+
+/* A recipient's escaped fields fit in an envelope line and a record line. */
+_Static_assert(3 * (QUEUE_MAX_ADDR + QUEUE_MAX_ORCPT) + 64 < ATTR_MAX_LINE,
+	       "a recipient field must fit in an envelope line");
+_Static_assert(QUEUE_MAX_RCPT_BYTES > 0 && QUEUE_MAX_RCPT_BYTES < QUEUE_MAX_ENVELOPE,
+	       "the recipients' share of the envelope");
 
 void queue_id_new(char out[QUEUE_ID_LEN + 1])
 {
@@ -46,6 +65,72 @@ int queue_id_valid(const char *id)
 		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'A' && id[i] <= 'F')))
 			return 0;
 	return i == QUEUE_ID_LEN;
+}
+
+/* ---- limits ---- */
+
+/* A field the reader keeps as a C string: no NUL, at most max octets. */
+static int queue_field_ok(const attr_t *a, size_t i, size_t max)
+{
+	return a->values_len[i] <= max &&
+		memchr(a->values[i], '\0', a->values_len[i]) == NULL;
+}
+
+/* The envelope's own rules, beyond those of its encoding: checked by the
+ * writer before it writes and by the reader after it decodes. */
+static int queue_envelope_check(const attr_t *env, const char **err_r)
+{
+	size_t nrcpt = 0, norcpt = 0, nnotify = 0, other = 0;
+
+	for (size_t i = 0; i < env->count; i++) {
+		const char *name = env->names[i];
+		int ok;
+
+		if (strcmp(name, "rcpt") == 0) {
+			nrcpt++;
+			ok = queue_field_ok(env, i, QUEUE_MAX_ADDR);
+		} else if (strcmp(name, "rcpt_orcpt") == 0) {
+			norcpt++;
+			ok = queue_field_ok(env, i, QUEUE_MAX_ORCPT);
+		} else if (strcmp(name, "rcpt_notify") == 0) {
+			nnotify++;
+			ok = queue_field_ok(env, i, QUEUE_MAX_NOTIFY);
+		} else {
+			other++;
+			ok = strcmp(name, "sender") != 0 ||
+				queue_field_ok(env, i, QUEUE_MAX_ADDR);
+		}
+		if (!ok) {
+			*err_r = "queue file envelope field too long";
+			return -1;
+		}
+	}
+	if (nrcpt == 0) {
+		*err_r = "queue file has no recipients";
+		return -1;
+	}
+	if (nrcpt > QUEUE_MAX_RCPTS) {
+		*err_r = "too many recipients in the queue file envelope";
+		return -1;
+	}
+	if (norcpt > nrcpt || nnotify > nrcpt || other > QUEUE_MAX_ENV_OTHER) {
+		*err_r = "too many queue file envelope attributes";
+		return -1;
+	}
+	return 0;
+}
+
+size_t queue_rcpt_size(const char *addr, const char *orcpt, const char *notify)
+{
+	size_t la = strlen(addr);
+	size_t lo = orcpt ? strlen(orcpt) : 0;
+	size_t ln = notify ? strlen(notify) : 0;
+
+	if (la > QUEUE_MAX_ADDR || lo > QUEUE_MAX_ORCPT || ln > QUEUE_MAX_NOTIFY)
+		return 0;
+	return attr_encoded_size("rcpt", addr, la) +
+		attr_encoded_size("rcpt_orcpt", orcpt ? orcpt : "", lo) +
+		attr_encoded_size("rcpt_notify", notify ? notify : "", ln);
 }
 
 /* ---- writer ---- */
@@ -132,23 +217,37 @@ static int queue_writer_flush(queue_writer_t *w)
 	return 0;
 }
 
-/* Header placeholder and envelope, once, before the first content byte. */
-static void queue_writer_start(queue_writer_t *w)
+/* Header placeholder and envelope, once, before the first content byte.
+ * An envelope the reader would refuse is never written: EMSGSIZE. */
+static int queue_writer_start(queue_writer_t *w)
 {
-	if (w->content_off != 0)
-		return;
-	buf_printf(&w->out, "%s %012d %012d\n", QUEUE_MAGIC, 0, 0);
-	attr_encode(w->env, &w->out);
-	w->content_off = (off_t) w->out.len;
-}
+	buf_t env = BUF_INIT;
+	const char *why;
 
-int queue_writer_content(queue_writer_t *w, const void *data, size_t len)
-{
 	if (w->error) {
 		errno = w->error;
 		return -1;
 	}
-	queue_writer_start(w);
+	if (w->content_off != 0)
+		return 0;
+	if (queue_envelope_check(w->env, &why) < 0 ||
+	    attr_encode_limited(w->env, &env, &queue_env_limits) != ATTR_OK) {
+		buf_release(&env);
+		w->error = EMSGSIZE;
+		errno = EMSGSIZE;
+		return -1;
+	}
+	buf_printf(&w->out, "%s %012d %012d\n", QUEUE_MAGIC, 0, 0);
+	buf_append(&w->out, env.data, env.len);
+	w->content_off = (off_t) w->out.len;
+	buf_release(&env);
+	return 0;
+}
+
+int queue_writer_content(queue_writer_t *w, const void *data, size_t len)
+{
+	if (queue_writer_start(w) < 0)
+		return -1;
 	buf_append(&w->out, data, len);
 	w->content_len += len;
 	if (w->out.len >= QUEUE_FLUSH_SIZE)
@@ -179,8 +278,7 @@ int queue_writer_commit(queue_writer_t *w)
 	char *tmp, *dst, *dir;
 	int r = -1, err = 0;
 
-	queue_writer_start(w);
-	if (queue_writer_flush(w) < 0)
+	if (queue_writer_start(w) < 0 || queue_writer_flush(w) < 0)
 		return -1;
 	snprintf(header, sizeof(header), "%s %012lld %012zu\n", QUEUE_MAGIC,
 		 (long long) w->content_off, w->content_len);
@@ -259,9 +357,17 @@ int queue_file_move(const char *queue_dir, const char *id, const char *from,
 
 /* ---- records ---- */
 
-static void queue_escape(buf_t *out, const char *s)
+/* Escape at most max octets of s; a cut never splits a UTF-8 sequence. */
+static void queue_escape(buf_t *out, const char *s, size_t max)
 {
-	for (; *s; s++) {
+	size_t len = strlen(s);
+
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char) s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	for (const char *end = s + len; s < end; s++) {
 		unsigned char c = (unsigned char) *s;
 
 		if (c == '%' || c == ' ' || c == '\r' || c == '\n' || c < 0x20)
@@ -310,6 +416,7 @@ int queue_append(int fd, int sync, const char *type, ...)
 	const char *name;
 	char last;
 	off_t end;
+	size_t lead;
 	va_list ap;
 	int r = 0;
 
@@ -317,6 +424,7 @@ int queue_append(int fd, int sync, const char *type, ...)
 	end = lseek(fd, 0, SEEK_END);
 	if (end > 0 && pread(fd, &last, 1, end - 1) == 1 && last != '\n')
 		buf_putc(&line, '\n');
+	lead = line.len;
 	buf_puts(&line, type);
 	va_start(ap, type);
 	while ((name = va_arg(ap, const char *)) != NULL) {
@@ -325,11 +433,16 @@ int queue_append(int fd, int sync, const char *type, ...)
 		if (value == NULL)
 			continue;
 		buf_printf(&line, " %s=", name);
-		queue_escape(&line, value);
+		queue_escape(&line, value, strcmp(name, "text") == 0 ?
+			     QUEUE_MAX_TEXT : (size_t) -1);
 	}
 	va_end(ap);
 	buf_puts(&line, " .\n");
-	if (write(fd, line.data, line.len) != (ssize_t) line.len)
+	/* What the reader would refuse is never written. */
+	if (line.len - lead - 1 > QUEUE_MAX_RECORD_LINE) {
+		errno = EMSGSIZE;
+		r = -1;
+	} else if (write(fd, line.data, line.len) != (ssize_t) line.len)
 		r = -1;
 	else if (sync && fdatasync(fd) < 0)
 		r = -1;
@@ -339,11 +452,27 @@ int queue_append(int fd, int sync, const char *type, ...)
 
 /* ---- reader ---- */
 
-static queue_rcpt_t *queue_msg_add_rcpt(queue_msg_t *m, const char *addr)
+/* Room in m->rcpts for n recipients: powers of two, so that reading or
+ * expanding tens of thousands of recipients does not copy the array each
+ * time.  Every change of nrcpts goes through queue_msg_add_rcpt(). */
+static size_t queue_rcpts_room(size_t n)
+{
+	size_t room = 8;
+
+	if (n == 0)
+		return 0;
+	while (room < n)
+		room *= 2;
+	return room;
+}
+
+queue_rcpt_t *queue_msg_add_rcpt(queue_msg_t *m, const char *addr)
 {
 	queue_rcpt_t *r;
 
-	m->rcpts = mem_reallocarray(m->rcpts, m->nrcpts + 1, sizeof(*m->rcpts));
+	if (queue_rcpts_room(m->nrcpts + 1) != queue_rcpts_room(m->nrcpts))
+		m->rcpts = mem_reallocarray(m->rcpts, queue_rcpts_room(m->nrcpts + 1),
+					    sizeof(*m->rcpts));
 	r = &m->rcpts[m->nrcpts++];
 	memset(r, 0, sizeof(*r));
 	r->addr = mem_strdup(addr);
@@ -401,7 +530,8 @@ static int queue_apply_record(queue_msg_t *m, char *line)
 		const char *parent = queue_field(names, values, n, "parent");
 		long p = parent ? strtol(parent, NULL, 10) : -1;
 
-		if (addr == NULL || p < 0 || (size_t) p >= m->nrcpts)
+		if (addr == NULL || p < 0 || (size_t) p >= m->nrcpts ||
+		    m->nrcpts >= QUEUE_MAX_TOTAL_RCPTS)
 			return -1;
 		r = queue_msg_add_rcpt(m, addr);
 		r->parent = (int) p;
@@ -466,98 +596,225 @@ static int queue_read_at(int fd, char *buf, size_t len, off_t off)
 	return 0;
 }
 
-int queue_msg_read(int fd, queue_msg_t *m, const char **err_r)
+/* The recipients of the envelope, in order: the rcpt list, and beside it
+ * the rcpt_orcpt and rcpt_notify lists (one pass each, not a search per
+ * recipient: an envelope may hold QUEUE_MAX_RCPTS of them). */
+static void queue_msg_envelope_rcpts(queue_msg_t *m, size_t max)
+{
+	const attr_t *env = m->env;
+	size_t no = 0, nn = 0;
+
+	for (size_t i = 0; i < env->count && m->nrcpts < max; i++)
+		if (strcmp(env->names[i], "rcpt") == 0)
+			queue_msg_add_rcpt(m, env->values[i]);
+	for (size_t i = 0; i < env->count; i++) {
+		const char *v = env->values[i];
+		queue_rcpt_t *r;
+
+		if (strcmp(env->names[i], "rcpt_orcpt") == 0 && no < m->nrcpts) {
+			r = &m->rcpts[no++];
+			queue_set_str(&r->orcpt, *v ? v : NULL);
+		} else if (strcmp(env->names[i], "rcpt_notify") == 0 &&
+			   nn < m->nrcpts) {
+			r = &m->rcpts[nn++];
+			queue_set_str(&r->notify, *v ? v : NULL);
+		}
+	}
+}
+
+/* What decodes of a damaged envelope, line by line up to its blank line. */
+static void queue_envelope_salvage(const char *data, size_t len, attr_t *env)
+{
+	size_t pos = 0;
+
+	while (pos < len && env->count < queue_env_limits.max_count) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+		size_t n = nl ? (size_t) (nl - (data + pos)) : len - pos;
+
+		if (n == 0)
+			break;
+		(void) attr_decode_line(data + pos, n, queue_env_limits.max_line, env);
+		pos += n + 1;
+	}
+}
+
+/* One record line, without its LF.  A line that is not complete (no
+ * trailing " .": a crash mid-append, or the zeros a crash can leave) is
+ * torn and ignored; a complete one that does not apply is an error, or
+ * skipped when salvaging. */
+static int queue_apply_line(queue_msg_t *m, buf_t *line, int salvage,
+			    const char **err_r)
+{
+	size_t len = line->len;
+	char *s = line->data;	/* NUL-terminated by buf_append */
+
+	if (len < 2 || memcmp(s + len - 2, " .", 2) != 0 ||
+	    memchr(s, '\0', len) != NULL) {
+		m->torn = 1;
+		return 0;
+	}
+	s[len - 2] = '\0';
+	if (queue_apply_record(m, s) < 0 && !salvage) {
+		*err_r = "bad queue file record";
+		return -1;
+	}
+	return 0;
+}
+
+/* The result records from start to end, a chunk at a time. */
+static int queue_read_records(int fd, queue_msg_t *m, off_t start, off_t end,
+			      int salvage, const char **err_r)
+{
+	char *chunk = mem_alloc(QUEUE_READ_CHUNK);
+	buf_t line = BUF_INIT;
+	int skipping = 0, r = 0;	/* skipping: the rest of a long line */
+	off_t off = start;
+
+	while (off < end && r == 0) {
+		size_t want = end - off < QUEUE_READ_CHUNK ? (size_t) (end - off) :
+			QUEUE_READ_CHUNK;
+		ssize_t n = pread(fd, chunk, want, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err_r = "cannot read queue file records";
+			r = -1;
+			break;
+		}
+		off += n;
+		for (size_t i = 0; i < (size_t) n && r == 0;) {
+			const char *nl = memchr(chunk + i, '\n', (size_t) n - i);
+			size_t take = nl ? (size_t) (nl - (chunk + i)) : (size_t) n - i;
+
+			if (!skipping)
+				buf_append(&line, chunk + i, take);
+			i += take;
+			if (line.len > QUEUE_MAX_RECORD_LINE) {
+				if (!salvage) {
+					*err_r = "queue file record too long";
+					r = -1;
+					break;
+				}
+				skipping = 1;
+				buf_reset(&line);
+			}
+			if (nl == NULL)
+				break;
+			i++;
+			if (!skipping)
+				r = queue_apply_line(m, &line, salvage, err_r);
+			skipping = 0;
+			buf_reset(&line);
+		}
+	}
+	if (r == 0 && (line.len > 0 || skipping))
+		m->torn = 1;	/* a crash mid-append: ignored */
+	buf_release(&line);
+	mem_free(chunk);
+	return r;
+}
+
+/*
+ * queue_msg_read() (salvage 0) and queue_msg_salvage() (salvage 1): one
+ * reader, so that salvaging can never disagree with reading about where
+ * things are.  Salvaging goes on past what it cannot read.
+ */
+static int queue_msg_parse(int fd, queue_msg_t *m, int salvage,
+			   const char **err_r)
 {
 	char header[QUEUE_HEADER_LEN + 1];
-	long long coff, clen;
+	long long coff = 0, clen = 0;
 	struct stat st;
-	char *env = NULL, *recs = NULL;
-	size_t envlen, reclen;
+	char *env = NULL;
+	size_t envlen;
 	const char *id;
+	int header_ok = 0;
 
 	memset(m, 0, sizeof(*m));
+	m->env = attr_new();
 	if (fstat(fd, &st) < 0 || queue_read_at(fd, header, QUEUE_HEADER_LEN, 0) < 0) {
 		*err_r = "cannot read the queue file header";
-		return -1;
+		goto bad;
 	}
 	header[QUEUE_HEADER_LEN] = '\0';
-	if (memcmp(header, QUEUE_MAGIC " ", 7) != 0 ||
-	    sscanf(header + 7, "%12lld %12lld", &coff, &clen) != 2 ||
-	    coff <= QUEUE_HEADER_LEN || clen < 0 || coff + clen > st.st_size) {
+	if (memcmp(header, QUEUE_MAGIC " ", 7) != 0) {
 		*err_r = "bad queue file header";
-		return -1;
+		goto bad;	/* not a queue file: nothing to salvage */
 	}
-	envlen = (size_t) coff - QUEUE_HEADER_LEN;
-	if (envlen > QUEUE_MAX_ENVELOPE) {
-		*err_r = "queue file envelope too large";
-		return -1;
+	if (sscanf(header + 7, "%12lld %12lld", &coff, &clen) == 2 &&
+	    coff > QUEUE_HEADER_LEN && clen >= 0 && coff + clen <= st.st_size)
+		header_ok = 1;
+	if (!header_ok) {
+		*err_r = "bad queue file header";
+		if (!salvage)
+			goto bad;
+		/* The envelope still starts after the header. */
+		coff = clen = 0;
+		envlen = (size_t) (st.st_size - QUEUE_HEADER_LEN);
+		if (envlen > QUEUE_MAX_ENVELOPE)
+			envlen = QUEUE_MAX_ENVELOPE;
+	} else {
+		envlen = (size_t) coff - QUEUE_HEADER_LEN;
+		if (envlen > QUEUE_MAX_ENVELOPE) {
+			*err_r = "queue file envelope too large";
+			if (!salvage)
+				goto bad;
+			envlen = QUEUE_MAX_ENVELOPE;
+			header_ok = 0;	/* nor are the records where it says */
+			coff = clen = 0;
+		}
 	}
-	env = mem_alloc(envlen);
-	m->env = attr_new();
-	if (queue_read_at(fd, env, envlen, QUEUE_HEADER_LEN) < 0 ||
-	    attr_decode(env, envlen, m->env) != ATTR_OK) {
+	env = mem_alloc(envlen ? envlen : 1);
+	if (queue_read_at(fd, env, envlen, QUEUE_HEADER_LEN) < 0) {
+		*err_r = "cannot read the queue file envelope";
+		goto bad;
+	}
+	if (salvage) {
+		queue_envelope_salvage(env, envlen, m->env);
+	} else if (attr_decode_limited(env, envlen, m->env,
+				       &queue_env_limits) != ATTR_OK) {
 		*err_r = "bad queue file envelope";
+		goto bad;
+	} else if (queue_envelope_check(m->env, err_r) < 0) {
 		goto bad;
 	}
 	id = attr_get(m->env, "id");
-	if (id == NULL || !queue_id_valid(id)) {
+	if (id != NULL && queue_id_valid(id)) {
+		memcpy(m->id, id, QUEUE_ID_LEN + 1);
+	} else if (!salvage) {
 		*err_r = "queue file envelope has no valid id";
 		goto bad;
 	}
-	memcpy(m->id, id, QUEUE_ID_LEN + 1);
 	m->content_off = (off_t) coff;
 	m->content_len = (size_t) clen;
-	for (size_t i = 0; i < attr_count_of(m->env, "rcpt"); i++) {
-		queue_rcpt_t *r = queue_msg_add_rcpt(m, attr_get_nth(m->env, "rcpt", i));
-		const char *o = attr_get_nth(m->env, "rcpt_orcpt", i);
-		const char *n = attr_get_nth(m->env, "rcpt_notify", i);
-
-		queue_set_str(&r->orcpt, o && *o ? o : NULL);
-		queue_set_str(&r->notify, n && *n ? n : NULL);
-	}
-	if (m->nrcpts == 0) {
-		*err_r = "queue file has no recipients";
+	queue_msg_envelope_rcpts(m, salvage ? QUEUE_MAX_TOTAL_RCPTS : (size_t) -1);
+	if (header_ok && queue_read_records(fd, m, (off_t) (coff + clen),
+					    st.st_size, salvage, err_r) < 0)
 		goto bad;
-	}
-	reclen = (size_t) (st.st_size - coff - clen);
-	if (reclen > QUEUE_MAX_RECORDS) {
-		*err_r = "queue file result records too large";
-		goto bad;
-	}
-	recs = mem_alloc(reclen + 1);
-	if (queue_read_at(fd, recs, reclen, (off_t) (coff + clen)) < 0) {
-		*err_r = "cannot read queue file records";
-		goto bad;
-	}
-	recs[reclen] = '\0';
-	for (char *line = recs, *nl; *line; line = nl + 1) {
-		size_t len;
-
-		nl = strchr(line, '\n');
-		if (nl == NULL) {
-			m->torn = 1;	/* a crash mid-append: ignored */
-			break;
-		}
-		*nl = '\0';
-		len = (size_t) (nl - line);
-		if (len < 2 || strcmp(line + len - 2, " .") != 0) {
-			m->torn = 1;
-			continue;
-		}
-		line[len - 2] = '\0';
-		if (queue_apply_record(m, line) < 0) {
-			*err_r = "bad queue file record";
-			goto bad;
-		}
-	}
 	mem_free(env);
-	mem_free(recs);
 	return 0;
 bad:
 	mem_free(env);
-	mem_free(recs);
+	if (salvage && m->env->count > 0) {
+		if (m->nrcpts == 0)
+			queue_msg_envelope_rcpts(m, QUEUE_MAX_TOTAL_RCPTS);
+		return 0;
+	}
 	queue_msg_clear(m);
 	return -1;
+}
+
+int queue_msg_read(int fd, queue_msg_t *m, const char **err_r)
+{
+	return queue_msg_parse(fd, m, 0, err_r);
+}
+
+int queue_msg_salvage(int fd, queue_msg_t *m)
+{
+	const char *err;
+
+	return queue_msg_parse(fd, m, 1, &err);
 }
 
 void queue_msg_clear(queue_msg_t *m)

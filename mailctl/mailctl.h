@@ -47,6 +47,9 @@ int mailctl_cmd_alias(int argc, char **argv);
 int mailctl_cmd_newaliases(int argc, char **argv);
 int mailctl_cmd_send(int argc, char **argv);
 int mailctl_cmd_queue(int argc, char **argv);	/* mailctl_queue.c */
+/* mailctl_queue.c, for check: files in corrupt/ and queue limits that
+ * main.conf goes past, one line each. */
+void mailctl_queue_check(buf_t *problems);
 
 /* mailctl_file.c: whole-file reads and atomic replacement. */
 int mailctl_file_read(const char *path, buf_t *out, char **err_r);

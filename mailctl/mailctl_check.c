@@ -250,6 +250,7 @@ int mailctl_cmd_check(int argc, char **argv)
 			mailctl_check_map("alias_maps", aliases[i], &problems);
 		config_list_free(&aliases);
 		mailctl_check_master(&problems);
+		mailctl_queue_check(&problems);
 		if (geteuid() == 0)
 			mailctl_check_roles(&problems);
 	}

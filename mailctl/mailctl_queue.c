@@ -10,6 +10,12 @@
  * away under it.  After a change qmgr is asked over private/qmgr to wake
  * up and to rebuild its index; flush and reindex are only such requests.
  *
+ * Files qmgr could not read wait in corrupt/ for the administrator: list
+ * shows them in a section of their own, `mailctl check` reports them
+ * (mailctl_queue_check) with the one queue limit main.conf can break,
+ * delete removes them, and release gives back those that can be read
+ * now (moved there by a version with smaller queue limits).
+ *
  * As root mailctl acts as root; otherwise as the caller (an instance made
  * by that user).
  */
@@ -19,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -189,6 +196,88 @@ static int mailctl_queue_list_one(const char *sub, const char *id, size_t *bytes
 	return 1;
 }
 
+/* The queue ids in corrupt/, sorted; -1 with errno when it cannot be
+ * read (mailctl_queue_ids() would end the program: check goes on). */
+static ssize_t mailctl_queue_corrupt_ids(char ***ids_r)
+{
+	char *path = mem_printf("%s/corrupt", mailctl_queue_dir());
+	int ok = access(path, R_OK | X_OK) == 0;
+
+	mem_free(path);
+	*ids_r = NULL;
+	if (!ok)
+		return -1;
+	return (ssize_t) mailctl_queue_ids("corrupt", ids_r);
+}
+
+/* Why qmgr cannot read sub/id, or NULL when it can (a file moved to
+ * corrupt/ by an older version with smaller limits); its size in *size_r. */
+static const char *mailctl_queue_unreadable(const char *sub, const char *id,
+					    off_t *size_r)
+{
+	char *path = mem_printf("%s/%s/%s", mailctl_queue_dir(), sub, id);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	const char *err = "cannot open it";
+	struct stat st;
+	queue_msg_t q;
+
+	*size_r = 0;
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		*size_r = st.st_size;
+	if (fd >= 0 && queue_msg_read(fd, &q, &err) == 0) {
+		err = strcmp(q.id, id) != 0 ?
+			"queue id differs from the file name" : NULL;
+		queue_msg_clear(&q);
+	}
+	if (fd >= 0)
+		close(fd);
+	mem_free(path);
+	return err;
+}
+
+/* corrupt/: one line per file, with why qmgr could not read it. */
+static void mailctl_queue_list_corrupt(void)
+{
+	char **ids;
+	ssize_t n = mailctl_queue_corrupt_ids(&ids);
+
+	if (n <= 0)
+		return;
+	printf("-- %zd corrupt file%s in %s/corrupt/, never delivered (qmgr(8)):\n",
+	       n, n == 1 ? "" : "s", mailctl_queue_dir());
+	for (ssize_t i = 0; i < n; i++) {
+		off_t size;
+		const char *err = mailctl_queue_unreadable("corrupt", ids[i], &size);
+
+		printf("%-21s  %-8s  %9lld  (%s)\n", ids[i], "corrupt",
+		       (long long) size, err ? err : "readable now: queue release "
+		       "delivers it");
+	}
+	mailctl_queue_free_ids(ids, (size_t) n);
+}
+
+void mailctl_queue_check(buf_t *problems)
+{
+	long limit = config_int("smtpd_recipient_limit");
+	char **ids;
+	ssize_t n;
+
+	if (limit > QUEUE_MAX_RCPTS)
+		buf_printf(problems, "smtpd_recipient_limit %ld: more than a queue "
+			   "file holds (%d); smtpd uses %d\n", limit,
+			   QUEUE_MAX_RCPTS, QUEUE_MAX_RCPTS);
+	n = mailctl_queue_corrupt_ids(&ids);
+	if (n <= 0)
+		return;
+	buf_printf(problems, "queue_directory: %zd file%s in %s/corrupt/ that "
+		   "qmgr could not read, never delivered (see `mailctl queue "
+		   "list`):", n, n == 1 ? "" : "s", mailctl_queue_dir());
+	for (ssize_t i = 0; i < n && i < 10; i++)
+		buf_printf(problems, " %s", ids[i]);
+	buf_puts(problems, n > 10 ? " ...\n" : "\n");
+	mailctl_queue_free_ids(ids, (size_t) n);
+}
+
 static int mailctl_queue_list(void)
 {
 	size_t count = 0, bytes = 0;
@@ -207,6 +296,7 @@ static int mailctl_queue_list(void)
 	else
 		printf("-- %zu message%s, %zu bytes\n", count,
 		       count == 1 ? "" : "s", bytes);
+	mailctl_queue_list_corrupt();
 	return MAILCTL_OK;
 }
 
@@ -336,16 +426,26 @@ static int mailctl_queue_op_hold(const char *sub, const char *id)
 
 static int mailctl_queue_op_release(const char *sub, const char *id)
 {
+	off_t size;
+	const char *err;
+
+	/* A corrupt file goes back only when qmgr can read it now; otherwise
+	 * it would come straight back, reported to everyone once more. */
+	if (strcmp(sub, "corrupt") == 0 &&
+	    (err = mailctl_queue_unreadable(sub, id, &size)) != NULL) {
+		log_error("%s: still cannot be read (%s); left in corrupt/", id, err);
+		return -1;
+	}
 	return mailctl_queue_op_move(sub, id, "incoming");
 }
 
 int mailctl_cmd_queue(int argc, char **argv)
 {
 	static const char *const waiting[] = { "incoming", "active", "deferred",
-					       "hold", NULL };
+					       "hold", "corrupt", NULL };
 	static const char *const schedulable[] = { "incoming", "active",
 						   "deferred", NULL };
-	static const char *const held[] = { "hold", NULL };
+	static const char *const held[] = { "hold", "corrupt", NULL };
 	const char *sub = argc > 1 ? argv[1] : NULL;
 	int r;
 

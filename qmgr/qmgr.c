@@ -268,6 +268,13 @@ static void qmgr_read_conf(void)
 		c->concurrency = 1;
 	if (c->rcpt_limit < 1)
 		c->rcpt_limit = 1;
+	/* A larger request could not be sent: every delivery would fail. */
+	if (c->rcpt_limit > DELIVER_MAX_RCPTS) {
+		log_warn("local_destination_recipient_limit: %ld is more than one "
+			 "delivery request holds; using %d", c->rcpt_limit,
+			 DELIVER_MAX_RCPTS);
+		c->rcpt_limit = DELIVER_MAX_RCPTS;
+	}
 	if (c->delivery_timeout < 1)
 		c->delivery_timeout = 1;
 }

@@ -67,8 +67,10 @@ void qmgr_scan_tmp(void);
 /* Move sub/ID to dest/ID without ever overwriting: link, then unlink.
  * 0, or -1 with errno (ENOENT: the file went away, e.g. mailctl). */
 int qmgr_move(const char *id, const char *sub, const char *dest);
-/* Move a broken file to corrupt/, with a log line. */
-void qmgr_corrupt(const char *id, const char *sub, const char *why);
+
+/* qmgr_corrupt.c: active/ID, open as fd, cannot be read (why): report it
+ * to postmaster and the sender, then move it to corrupt/. */
+void qmgr_corrupt(const char *id, int fd, const char *why);
 
 /* qmgr_msg.c: one message in active/. */
 /* Take active/ID: read it, expand aliases on the first take, schedule. */
@@ -82,6 +84,8 @@ void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 const queue_rcpt_t *qmgr_msg_top(const queue_msg_t *q, size_t i);
 /* The address with a domain: a bare local part gets myorigin. */
 char *qmgr_msg_qualify(const char *addr);
+/* Does r want notices of kind what ("FAILURE", "DELAY")?  No NOTIFY: yes. */
+int qmgr_msg_notify_has(const queue_rcpt_t *r, const char *what);
 
 /* qmgr_deliver.c: jobs to private/local, at most `concurrency` at once. */
 void qmgr_deliver_submit(qmgr_msg_t *msg, const size_t *idx, size_t n);

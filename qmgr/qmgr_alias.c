@@ -4,7 +4,10 @@
  * The recipient list grows as aliases are replaced by their targets, and
  * the loop below walks it to the end, so nested aliases are expanded in
  * the same pass.  Comparisons use a canonical form (lower case, with a
- * domain), kept beside the list.
+ * domain), kept beside the list, and a hash set of those forms answers
+ * "does the message already have this recipient?" in constant time: a
+ * list alias may bring thousands of targets to a message of thousands of
+ * recipients.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,13 +17,72 @@
 #include "mem.h"
 #include "qmgr_alias.h"
 
+/* A set of strings kept elsewhere, by their index in an array the caller
+ * passes (so the array may move); open addressing, at most half full. */
+struct qmgr_alias_set {
+	size_t *slot;		/* index + 1, or 0 when empty */
+	size_t nslot, count;
+};
+
 struct qmgr_alias_run {
 	queue_msg_t *m;
 	int fd;
 	const qmgr_alias_conf_t *conf;
 	char **canon;		/* canonical address of each recipient */
 	size_t ncanon;
+	struct qmgr_alias_set known;	/* of canon */
 };
+
+static size_t qmgr_alias_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL & (size_t) -1;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * (1099511628211ULL & (size_t) -1);
+	return h;
+}
+
+static int qmgr_alias_set_has(const struct qmgr_alias_set *set,
+			      char *const *keys, const char *key)
+{
+	if (set->nslot == 0)
+		return 0;
+	for (size_t i = qmgr_alias_hash(key) & (set->nslot - 1);
+	     set->slot[i] != 0; i = (i + 1) & (set->nslot - 1))
+		if (strcmp(keys[set->slot[i] - 1], key) == 0)
+			return 1;
+	return 0;
+}
+
+static void qmgr_alias_set_put(struct qmgr_alias_set *set, char *const *keys,
+			       size_t idx)
+{
+	size_t i = qmgr_alias_hash(keys[idx]) & (set->nslot - 1);
+
+	while (set->slot[i] != 0)
+		i = (i + 1) & (set->nslot - 1);
+	set->slot[i] = idx + 1;
+}
+
+static void qmgr_alias_set_add(struct qmgr_alias_set *set, char *const *keys,
+			       size_t idx)
+{
+	if ((set->count + 1) * 2 > set->nslot) {
+		struct qmgr_alias_set bigger = {
+			.nslot = set->nslot ? set->nslot * 2 : 64,
+			.count = set->count,
+		};
+
+		bigger.slot = mem_zalloc(bigger.nslot * sizeof(size_t));
+		for (size_t i = 0; i < set->nslot; i++)
+			if (set->slot[i] != 0)
+				qmgr_alias_set_put(&bigger, keys, set->slot[i] - 1);
+		mem_free(set->slot);
+		*set = bigger;
+	}
+	qmgr_alias_set_put(set, keys, idx);
+	set->count++;
+}
 
 void qmgr_alias_canon(const char *addr, const char *origin, buf_t *out)
 {
@@ -39,6 +101,7 @@ static void qmgr_alias_sync_canon(struct qmgr_alias_run *r)
 	for (; r->ncanon < r->m->nrcpts; r->ncanon++) {
 		qmgr_alias_canon(r->m->rcpts[r->ncanon].addr, r->conf->origin, &b);
 		r->canon[r->ncanon] = buf_steal(&b);
+		qmgr_alias_set_add(&r->known, r->canon, r->ncanon);
 	}
 	buf_release(&b);
 }
@@ -93,17 +156,12 @@ static int qmgr_alias_lookup(struct qmgr_alias_run *r, size_t i, buf_t *value)
 
 static void qmgr_alias_push(queue_msg_t *m, size_t parent, const char *addr)
 {
-	queue_rcpt_t *p, *n;
+	queue_rcpt_t *n = queue_msg_add_rcpt(m, addr);
+	const queue_rcpt_t *p = &m->rcpts[parent];
 
-	m->rcpts = mem_reallocarray(m->rcpts, m->nrcpts + 1, sizeof(*m->rcpts));
-	p = &m->rcpts[parent];
-	n = &m->rcpts[m->nrcpts++];
-	memset(n, 0, sizeof(*n));
-	n->addr = mem_strdup(addr);
 	n->parent = (int) parent;
 	n->orcpt = p->orcpt ? mem_strdup(p->orcpt) : NULL;
 	n->notify = p->notify ? mem_strdup(p->notify) : NULL;
-	n->state = QUEUE_RCPT_PENDING;
 }
 
 /* One target of an alias: "<addr>" and "addr" forms; a bare local part
@@ -133,26 +191,58 @@ static int qmgr_alias_target(const char *t, size_t n, const char *domain,
 	return r;
 }
 
-/* Replace recipient i by the targets in value.  0, or -1 on a write error. */
+/* Recipient i cannot be expanded within the limits of a queue file: it
+ * fails, so the sender hears of it (RFC 3463 X.2.4: a list that could not
+ * be expanded) instead of part of the list being left out. */
+static int qmgr_alias_too_big(struct qmgr_alias_run *r, size_t i, size_t more)
+{
+	queue_rcpt_t *rc = &r->m->rcpts[i];
+	char idx[32];
+	char *text = mem_printf("alias expansion to %zu more recipients would "
+				"exceed %d recipients per message", more,
+				QUEUE_MAX_TOTAL_RCPTS);
+
+	snprintf(idx, sizeof(idx), "%zu", i);
+	log_warn("%s: alias %s: %s; not expanded, returned to the sender",
+		 r->m->id, r->canon[i], text);
+	if (queue_append(r->fd, 0, "fail", "rcpt", idx, "dsn", "5.2.4",
+			 "text", text, NULL) < 0) {
+		mem_free(text);
+		return -1;
+	}
+	rc->state = QUEUE_RCPT_FAILED;
+	mem_free(rc->dsn);
+	mem_free(rc->text);
+	rc->dsn = mem_strdup("5.2.4");
+	rc->text = text;
+	return 0;
+}
+
+/* Replace recipient i by the targets in value: first the list of new
+ * ones is made, then it is written whole, or not at all when it would
+ * take the message over QUEUE_MAX_TOTAL_RCPTS.  0, or -1 on a write error. */
 static int qmgr_alias_replace(struct qmgr_alias_run *r, size_t i,
 			      const char *value)
 {
 	const char *domain = addr_domain(r->canon[i]);
 	buf_t addr = BUF_INIT, canon = BUF_INIT;
+	char **fresh = NULL, **fresh_canon = NULL;
+	struct qmgr_alias_set named = { NULL, 0, 0 };	/* of fresh_canon */
 	char parent[32];
 	const char *s = value;
-	size_t valid = 0, added = 0;
+	size_t valid = 0, nfresh = 0, room = 0;
 	int ret = 0;
 
 	snprintf(parent, sizeof(parent), "%zu", i);
-	while (*s && ret == 0) {
+	while (*s) {
 		size_t n;
 
 		s += strspn(s, ", \t\r\n");
 		n = strcspn(s, ", \t\r\n");
 		if (n == 0)
 			break;
-		if (qmgr_alias_target(s, n, domain, &addr) < 0) {
+		if (qmgr_alias_target(s, n, domain, &addr) < 0 ||
+		    addr.len > QUEUE_MAX_ADDR) {
 			log_warn("%s: alias %s: unusable target \"%.*s\" ignored",
 				 r->m->id, r->canon[i], (int) n, s);
 			s += n;
@@ -163,42 +253,52 @@ static int qmgr_alias_replace(struct qmgr_alias_run *r, size_t i,
 		qmgr_alias_canon(buf_str(&addr), r->conf->origin, &canon);
 		/* Another recipient of the message already gets it, unless
 		 * it is this alias's own chain (a self-reference). */
-		if (!qmgr_alias_in_chain(r, (int) i, buf_str(&canon))) {
-			size_t k;
-
-			for (k = 0; k < r->ncanon; k++)
-				if (strcmp(r->canon[k], buf_str(&canon)) == 0)
-					break;
-			if (k < r->ncanon)
-				continue;
+		if (!qmgr_alias_in_chain(r, (int) i, buf_str(&canon)) &&
+		    qmgr_alias_set_has(&r->known, r->canon, buf_str(&canon)))
+			continue;
+		if (qmgr_alias_set_has(&named, fresh_canon, buf_str(&canon)))
+			continue;	/* named twice by this alias */
+		if (nfresh == room) {
+			room = room ? room * 2 : 16;
+			fresh = mem_reallocarray(fresh, room, sizeof(char *));
+			fresh_canon = mem_reallocarray(fresh_canon, room, sizeof(char *));
 		}
-		if (r->m->nrcpts >= QMGR_ALIAS_MAX_RCPTS) {
-			log_warn("%s: alias %s: more than %d recipients; the "
-				 "rest is ignored", r->m->id, r->canon[i],
-				 QMGR_ALIAS_MAX_RCPTS);
-			break;
-		}
-		if (queue_append(r->fd, 0, "add", "parent", parent, "addr",
-				 buf_str(&addr), "orcpt", r->m->rcpts[i].orcpt,
-				 "notify", r->m->rcpts[i].notify, NULL) < 0) {
-			ret = -1;
-			break;
-		}
-		qmgr_alias_push(r->m, i, buf_str(&addr));
-		qmgr_alias_sync_canon(r);
-		added++;
+		fresh[nfresh] = buf_steal(&addr);
+		fresh_canon[nfresh] = buf_steal(&canon);
+		qmgr_alias_set_add(&named, fresh_canon, nfresh++);
 	}
-	if (ret == 0 && valid == 0) {
+	if (valid == 0) {
 		log_warn("%s: alias %s has no usable target; delivering to "
 			 "the address itself", r->m->id, r->canon[i]);
-	} else if (ret == 0) {
-		if (queue_append(r->fd, 0, "expand", "rcpt", parent, NULL) < 0)
+	} else if (r->m->nrcpts + nfresh > QUEUE_MAX_TOTAL_RCPTS) {
+		ret = qmgr_alias_too_big(r, i, nfresh);
+	} else {
+		for (size_t k = 0; k < nfresh && ret == 0; k++) {
+			if (queue_append(r->fd, 0, "add", "parent", parent, "addr",
+					 fresh[k], "orcpt", r->m->rcpts[i].orcpt,
+					 "notify", r->m->rcpts[i].notify, NULL) < 0)
+				ret = -1;
+			else
+				qmgr_alias_push(r->m, i, fresh[k]);
+		}
+		qmgr_alias_sync_canon(r);
+		if (ret == 0 && queue_append(r->fd, 0, "expand", "rcpt", parent,
+					     NULL) < 0)
 			ret = -1;
-		else
+		else if (ret == 0)
 			r->m->rcpts[i].state = QUEUE_RCPT_EXPANDED;
-		log_info("%s: alias %s expanded to %zu new recipient%s",
-			 r->m->id, r->canon[i], added, added == 1 ? "" : "s");
+		if (ret == 0)
+			log_info("%s: alias %s expanded to %zu new recipient%s",
+				 r->m->id, r->canon[i], nfresh,
+				 nfresh == 1 ? "" : "s");
 	}
+	for (size_t k = 0; k < nfresh; k++) {
+		mem_free(fresh[k]);
+		mem_free(fresh_canon[k]);
+	}
+	mem_free(fresh);
+	mem_free(fresh_canon);
+	mem_free(named.slot);
 	buf_release(&addr);
 	buf_release(&canon);
 	return ret;
@@ -207,7 +307,7 @@ static int qmgr_alias_replace(struct qmgr_alias_run *r, size_t i,
 int qmgr_alias_expand(queue_msg_t *m, int fd, const qmgr_alias_conf_t *conf,
 		      const char **err_r)
 {
-	struct qmgr_alias_run r = { m, fd, conf, NULL, 0 };
+	struct qmgr_alias_run r = { m, fd, conf, NULL, 0, { NULL, 0, 0 } };
 	buf_t value = BUF_INIT;
 	int ret = 0;
 
@@ -239,6 +339,7 @@ int qmgr_alias_expand(queue_msg_t *m, int fd, const qmgr_alias_conf_t *conf,
 	for (size_t k = 0; k < r.ncanon; k++)
 		mem_free(r.canon[k]);
 	mem_free(r.canon);
+	mem_free(r.known.slot);
 	buf_release(&value);
 	return ret;
 }

@@ -11,8 +11,9 @@
 #include "buf.h"
 #include "queue.h"
 
-/* Limits: recipients one message may grow to, and nesting depth. */
-#define QMGR_ALIAS_MAX_RCPTS 1000
+/* Nesting depth.  The recipients one message may grow to are those a
+ * queue file holds (QUEUE_MAX_TOTAL_RCPTS): an alias whose expansion
+ * would go past that fails (5.2.4) and is returned to the sender. */
 #define QMGR_ALIAS_MAX_DEPTH 20
 
 typedef struct qmgr_alias_conf {
@@ -31,7 +32,8 @@ typedef struct qmgr_alias_conf {
  * local domains local, then base.  An address already in its own chain of
  * aliases is not expanded again (a self-reference delivers to the user,
  * a loop ends); a target equal to another recipient of the message is
- * dropped.  Bare targets get the domain of the alias they came from.
+ * dropped.  Bare targets get the domain of the alias they came from, and
+ * targets longer than a queue file holds (QUEUE_MAX_ADDR) are ignored.
  * Records go to fd unsynced; m is updated to match.  0, or -1 when a
  * lookup failed (try the message again later); *err_r says why.
  */

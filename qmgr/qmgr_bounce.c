@@ -195,3 +195,27 @@ void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
 		buf_putc(out, '\n');
 	buf_printf(out, "\n--%s/%s--\n", boundary, d->hostname);
 }
+
+void qmgr_bounce_notice(const char *hostname, const char *notice_id,
+			const char *to, const char *subject, time_t now,
+			const char *body, buf_t *out)
+{
+	size_t len = strlen(body);
+
+	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
+		   hostname);
+	buf_puts(out, "To: <");
+	qmgr_bounce_text(to, out);
+	buf_puts(out, ">\nSubject: ");
+	qmgr_bounce_text(subject, out);
+	buf_puts(out, "\nDate: ");
+	qmgr_bounce_date(now, out);
+	buf_printf(out, "\nMessage-ID: <%s.notice@%s>\n", notice_id, hostname);
+	buf_puts(out, "Auto-Submitted: auto-generated\n"
+		 "MIME-Version: 1.0\n"
+		 "Content-Type: text/plain; charset=utf-8\n"
+		 "Content-Transfer-Encoding: 8bit\n\n");
+	buf_append(out, body, len);
+	if (len > 0 && body[len - 1] != '\n')
+		buf_putc(out, '\n');
+}

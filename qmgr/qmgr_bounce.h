@@ -3,7 +3,8 @@
  *
  * Composing is pure (text in, message out), so the unit tests check the
  * exact structure; qmgr_notify.c reads the original message, composes and
- * queues the result as a new message with the null sender.
+ * queues the result as a new message with the null sender.  The same
+ * goes for the plain notices qmgr sends to postmaster.
  */
 #ifndef TERN_QMGR_BOUNCE_H
 #define TERN_QMGR_BOUNCE_H
@@ -45,5 +46,11 @@ typedef struct qmgr_dsn {
 
 /* The whole report message, LF line ends, appended to out. */
 void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out);
+
+/* A plain-text notice from the mail system (to postmaster): header and
+ * body, LF line ends, appended to out.  notice_id is its own queue id. */
+void qmgr_bounce_notice(const char *hostname, const char *notice_id,
+			const char *to, const char *subject, time_t now,
+			const char *body, buf_t *out);
 
 #endif

@@ -207,7 +207,7 @@ static void qmgr_msg_park(qmgr_msg_t *msg, time_t when)
 	}
 }
 
-static int qmgr_msg_notify_has(const queue_rcpt_t *r, const char *what)
+int qmgr_msg_notify_has(const queue_rcpt_t *r, const char *what)
 {
 	return r->notify == NULL || *r->notify == '\0' ||
 		strcasestr(r->notify, what) != NULL;
@@ -522,10 +522,10 @@ void qmgr_msg_take(const char *id)
 	memcpy(msg->id, id, QUEUE_ID_LEN + 1);
 	msg->fd = fd;
 	if (queue_msg_read(fd, &msg->q, &err) < 0 || strcmp(msg->q.id, id) != 0) {
-		close(fd);
 		if (err == NULL)
 			queue_msg_clear(&msg->q);
-		qmgr_corrupt(id, "active", err ? err : "queue id differs from the file name");
+		qmgr_corrupt(id, fd, err ? err : "queue id differs from the file name");
+		close(fd);
 		mem_free(msg);
 		return;
 	}

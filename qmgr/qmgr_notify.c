@@ -7,6 +7,7 @@
  * The original comes back whole up to bounce_size_limit, and as its header
  * only when larger or when the sender asked for RET=HDRS; a success notice
  * returns the header only (RFC 3461 §4.3: RET is about failures).
+ * Notices to postmaster (qmgr_corrupt.c) go out the same way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,43 +39,84 @@ static int qmgr_notify_read(const qmgr_msg_t *msg, size_t want, buf_t *out)
 	return 0;
 }
 
-static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
-			      qmgr_dsn_t *d)
+/* Commit text, made for the writer w, as a message from the null sender
+ * to `to`; what names it in the log line about the message `about`. */
+static int qmgr_notify_queue(const char *about, queue_writer_t **wp,
+			     const char *to, const buf_t *text, const char *what,
+			     time_t now)
 {
-	queue_writer_t *w = queue_writer_open(".");
-	buf_t text = BUF_INIT;
-	attr_t *env;
+	queue_writer_t *w = *wp;
+	attr_t *env = queue_writer_envelope(w);
 	int r;
 
-	if (w == NULL) {
-		log_error("%s: cannot create a queue file for the report: %s",
-			  msg->id, strerror(errno));
-		return -1;
-	}
-	d->bounce_id = queue_writer_id(w);
-	qmgr_bounce_compose(d, &text);
-	env = queue_writer_envelope(w);
 	attr_add(env, "sender", "");
 	attr_add(env, "rcpt", to);
 	attr_add(env, "rcpt_orcpt", "");
 	attr_add(env, "rcpt_notify", "");
 	attr_add(env, "body", "8BITMIME");
-	attr_addf(env, "arrival", "%lld", (long long) d->now);
+	attr_addf(env, "arrival", "%lld", (long long) now);
 	attr_add(env, "proto", "local");
 	attr_add(env, "service", "qmgr");
-	r = queue_writer_content(w, text.data, text.len);
+	r = queue_writer_content(w, text->data, text->len);
 	if (r == 0)
 		r = queue_writer_commit(w);
 	if (r < 0)
-		log_error("%s: cannot queue the report: %s", msg->id,
-			  strerror(errno));
+		log_error("%s: cannot queue the %s notification: %s", about,
+			  what, strerror(errno));
 	else
-		log_info("%s: sender %s notification: %s", msg->id,
-			 d->action == QMGR_DSN_FAILED ? "non-delivery" :
-			 d->action == QMGR_DSN_DELAYED ? "delay" : "success",
+		log_info("%s: %s notification: %s", about, what,
 			 queue_writer_id(w));
-	queue_writer_free(&w);
+	queue_writer_free(wp);
+	return r;
+}
+
+static queue_writer_t *qmgr_notify_open(const char *about)
+{
+	queue_writer_t *w = queue_writer_open(".");
+
+	if (w == NULL)
+		log_error("%s: cannot create a queue file for the report: %s",
+			  about, strerror(errno));
+	return w;
+}
+
+static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
+			      qmgr_dsn_t *d)
+{
+	queue_writer_t *w = qmgr_notify_open(msg->id);
+	buf_t text = BUF_INIT;
+	int r;
+
+	if (w == NULL)
+		return -1;
+	d->bounce_id = queue_writer_id(w);
+	qmgr_bounce_compose(d, &text);
+	r = qmgr_notify_queue(msg->id, &w, to, &text,
+			      d->action == QMGR_DSN_FAILED ? "sender non-delivery" :
+			      d->action == QMGR_DSN_DELAYED ? "sender delay" :
+			      "sender success", d->now);
 	buf_release(&text);
+	return r;
+}
+
+int qmgr_notify_postmaster(const char *about, const char *subject,
+			   const char *body)
+{
+	queue_writer_t *w = qmgr_notify_open(about);
+	char *to = mem_printf("postmaster@%s", qmgr_conf.myorigin);
+	buf_t text = BUF_INIT;
+	time_t now = time(NULL);
+	int r = -1;
+
+	if (w != NULL) {
+		qmgr_bounce_notice(qmgr_conf.myhostname, queue_writer_id(w), to,
+				   subject, now, body, &text);
+		r = qmgr_notify_queue(about, &w, to, &text, "postmaster", now);
+	}
+	if (r == 0)
+		qmgr_wakeup();
+	buf_release(&text);
+	mem_free(to);
 	return r;
 }
 

@@ -1,4 +1,5 @@
-/* qmgr_notify.h - queueing a delivery status notification for a message. */
+/* qmgr_notify.h - queueing a delivery status notification for a message,
+ * and notices to postmaster. */
 #ifndef TERN_QMGR_NOTIFY_H
 #define TERN_QMGR_NOTIFY_H
 
@@ -12,5 +13,11 @@
  * 0 when it is safely queued; -1 (logged) otherwise. */
 int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
 		     const size_t *idx, size_t n);
+
+/* Queue a plain notice about the message `about` to postmaster (at
+ * myorigin, so aliases take it on).  0 when it is safely queued; -1
+ * (logged) otherwise. */
+int qmgr_notify_postmaster(const char *about, const char *subject,
+			   const char *body);
 
 #endif

@@ -22,16 +22,6 @@ int qmgr_move(const char *id, const char *sub, const char *dest)
 	return queue_file_move(".", id, sub, dest);
 }
 
-void qmgr_corrupt(const char *id, const char *sub, const char *why)
-{
-	if (qmgr_move(id, sub, "corrupt") < 0)
-		log_error("%s: corrupt queue file (%s), and cannot move it to "
-			  "corrupt/: %s", id, why, strerror(errno));
-	else
-		log_error("%s: corrupt queue file (%s); moved to corrupt/", id, why);
-	qmgr_index_remove(id);
-}
-
 static int qmgr_scan_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *) a, *(char *const *) b);

@@ -157,6 +157,13 @@ static void smtpd_post_drop(void)
 			  "(RFC 5321 §4.5.3.1.6)");
 	if (smtpd_conf.rcpt_limit < 1)
 		log_fatal("smtpd_recipient_limit: must be at least 1");
+	/* Never accept recipients a queue file cannot hold: qmgr could not
+	 * read the message back. */
+	if (smtpd_conf.rcpt_limit > QUEUE_MAX_RCPTS) {
+		log_warn("smtpd_recipient_limit: %ld is more than a queue file "
+			 "holds; using %d", smtpd_conf.rcpt_limit, QUEUE_MAX_RCPTS);
+		smtpd_conf.rcpt_limit = QUEUE_MAX_RCPTS;
+	}
 	smtpd_conf.banner = mem_strdup(config_str("smtpd_banner"));
 	smtpd_conf.myhostname = mem_strdup(config_str("myhostname"));
 	smtpd_conf.myorigin = mem_strdup(config_str("myorigin"));

@@ -43,7 +43,7 @@ typedef struct smtpd_conf {
 	int timeout;			/* smtpd_timeout, seconds */
 	int ipc_timeout;
 	long hard_error_limit;
-	long rcpt_limit;
+	long rcpt_limit;		/* at most QUEUE_MAX_RCPTS */
 	long hop_limit;
 	unsigned long long size_limit;	/* message_size_limit, 0: none */
 	unsigned long long line_max;	/* smtpd_max_line_length */
@@ -103,6 +103,7 @@ typedef struct smtpd_session {
 	smtp_mail_t mail;
 	smtpd_rcpt_entry_t *rcpts;
 	size_t nrcpts, rcpts_alloc;
+	size_t rcpt_bytes;		/* their share of the queue file envelope */
 	smtpd_msg_t *msg;		/* a BDAT transaction in progress */
 } smtpd_session_t;
 

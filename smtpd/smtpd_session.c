@@ -159,6 +159,7 @@ void smtpd_transaction_reset(smtpd_session_t *sess)
 		mem_free(sess->rcpts[i].notify);
 	}
 	sess->nrcpts = 0;
+	sess->rcpt_bytes = 0;
 	smtpd_msg_free(&sess->msg);
 	buf_reset(&sess->mail.addr);
 	sess->mail.smtputf8 = 0;

@@ -1,5 +1,6 @@
 /* test_attr.c - unit tests for lib/attr.c: the IPC record format, its
- * limits, stream reading (also a byte at a time) and descriptor passing. */
+ * limits (also caller-chosen ones, as queue files use), stream reading
+ * (also a byte at a time) and descriptor passing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -251,6 +252,115 @@ static void test_attr_limits(void)
 	test_assert_int(attr_decode(b.data, b.len, a), ATTR_OK);
 	test_assert_int(a->count, 16);
 	buf_release(&b);
+	attr_free(&a);
+	test_end();
+}
+
+/* Encoding within lim and decoding the full encoding with lim agree on
+ * want; when both take it, the limited encoding is the full one. */
+static void limited_agree(const attr_t *a, const attr_limits_t *lim, int want,
+			  int line)
+{
+	buf_t lo = BUF_INIT, full = BUF_INIT;
+	attr_t *b = attr_new();
+	int e = attr_encode_limited(a, &lo, lim), d;
+
+	attr_encode(a, &full);
+	d = attr_decode_limited(full.data, full.len, b, lim);
+	if (e != want || d != want) {
+		printf("  line %d: encode %d, decode %d, expected %d\n", line, e, d, want);
+		test_case_failed = 1;
+	}
+	if (want == ATTR_OK)
+		test_assert(lo.len == full.len && memcmp(lo.data, full.data, lo.len) == 0);
+	buf_release(&lo);
+	buf_release(&full);
+	attr_free(&b);
+}
+
+static void test_attr_limits_chosen(void)
+{
+	static const attr_limits_t lim = {
+		.max_line = 10, .max_count = 3, .max_record = 30,
+	};
+	static const struct {
+		const char *v;
+		size_t len;
+	} sizes[] = {
+		{ "", 0 }, { "abc", 3 }, { "%", 1 }, { "a\r\n\0b", 5 }, { "%%%", 3 },
+	};
+	attr_t *a = attr_new();
+	buf_t b = BUF_INIT;
+
+	test_begin("attr limits chosen by the caller: writer and reader agree");
+	test_assert_int(attr_ipc_limits.max_line, ATTR_MAX_LINE);
+	test_assert_int(attr_ipc_limits.max_count, ATTR_MAX_COUNT);
+	test_assert_int(attr_ipc_limits.max_record, ATTR_MAX_RECORD);
+
+	/* line: 10 octets encoded fit, 11 do not, escapes counted */
+	attr_add(a, "v", "xxxxxxxx");
+	limited_agree(a, &lim, ATTR_OK, __LINE__);
+	attr_clear(a);
+	attr_add(a, "v", "xxxxxxxxx");
+	limited_agree(a, &lim, ATTR_BAD, __LINE__);
+	attr_clear(a);
+	attr_add(a, "v", "x%x");
+	limited_agree(a, &lim, ATTR_OK, __LINE__);
+	attr_clear(a);
+	attr_add(a, "v", "%%%");
+	limited_agree(a, &lim, ATTR_BAD, __LINE__);
+
+	/* count: 3, not 4 */
+	attr_clear(a);
+	for (int i = 0; i < 3; i++)
+		attr_add(a, "v", "");
+	limited_agree(a, &lim, ATTR_OK, __LINE__);
+	attr_add(a, "v", "");
+	limited_agree(a, &lim, ATTR_BAD, __LINE__);
+
+	/* record: 11 + 11 + 7 + the blank line = 30 fits, 31 does not */
+	attr_clear(a);
+	attr_add(a, "v", "xxxxxxxx");
+	attr_add(a, "v", "xxxxxxxx");
+	attr_add(a, "v", "xxxx");
+	limited_agree(a, &lim, ATTR_OK, __LINE__);
+	attr_clear(a);
+	attr_add(a, "v", "xxxxxxxx");
+	attr_add(a, "v", "xxxxxxxx");
+	attr_add(a, "v", "xxxxx");
+	limited_agree(a, &lim, ATTR_BAD, __LINE__);
+
+	/* attr_encoded_size is what encoding one attribute takes */
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		attr_clear(a);
+		attr_add_n(a, "name", sizes[i].v, sizes[i].len);
+		buf_reset(&b);
+		attr_encode(a, &b);
+		test_assert_int(attr_encoded_size("name", sizes[i].v, sizes[i].len),
+				b.len - 1);
+	}
+	attr_free(&a);
+	buf_release(&b);
+	test_end();
+}
+
+static void test_attr_decode_line(void)
+{
+	static const char *const bad[] = {
+		"", "novalue", "=x", "Upper=x", "v=%zz", "v=%2", "v=a\rb",
+	};
+	attr_t *a = attr_new();
+
+	test_begin("attr decode one line at a time, for damaged records");
+	test_assert_int(attr_decode_line("v=a%25b", 7, 64, a), ATTR_OK);
+	test_assert_int(attr_decode_line("w=", 2, 64, a), ATTR_OK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		test_assert_int(attr_decode_line(bad[i], strlen(bad[i]), 64, a), ATTR_BAD);
+	test_assert_int(attr_decode_line("v=xxxx", 6, 5, a), ATTR_BAD);
+	test_assert_int(attr_decode_line("v=xxx", 5, 5, a), ATTR_OK);
+	test_assert_int(a->count, 3);
+	test_assert_str(attr_get(a, "v"), "a%b");
+	test_assert_str(attr_get(a, "w"), "");
 	attr_free(&a);
 	test_end();
 }
@@ -734,6 +844,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_attr_encode_golden, test_attr_round_trip, test_attr_lists,
 		test_attr_get_long, test_attr_malformed, test_attr_limits,
+		test_attr_limits_chosen, test_attr_decode_line,
 		test_attr_bad_name_panics, test_attr_stream, test_attr_hello,
 		test_attr_read_bytewise, test_attr_try_read,
 		test_attr_fd_passing, test_attr_fd_big, test_attr_fd_timeout,

@@ -2,7 +2,8 @@
  * nested aliases, duplicates, loops and self-references, extensions,
  * local and remote keys, lookup errors, and that the records written to
  * the queue file read back as the same expansion, so a second run after a
- * crash adds nothing. */
+ * crash adds nothing; an expansion up to the recipients a queue file holds,
+ * and one past it failing (5.2.4) rather than cut short. */
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -26,11 +27,30 @@ static const char *const table[][2] = {
 };
 static int lookups_fail;
 
+/* "bigN": an alias of N targets m0..m(N-1). */
+static int lookup_big(const char *key, buf_t *value_r)
+{
+	long n;
+	char *end;
+
+	if (strncmp(key, "big", 3) != 0)
+		return 0;
+	n = strtol(key + 3, &end, 10);
+	if (*end != '\0')
+		return 0;
+	buf_reset(value_r);
+	for (long i = 0; i < n; i++)
+		buf_printf(value_r, "m%ld, ", i);
+	return 1;
+}
+
 static int lookup(const char *key, buf_t *value_r, void *ctx)
 {
 	(void) ctx;
 	if (lookups_fail)
 		return -1;
+	if (lookup_big(key, value_r))
+		return 1;
 	for (size_t i = 0; table[i][0]; i++) {
 		if (strcmp(table[i][0], key) == 0) {
 			buf_set(value_r, table[i][1]);
@@ -103,6 +123,44 @@ static void expand_expect(const char *const *rcpts, const char *want)
 	buf_release(&got);
 	buf_release(&back);
 	close(fd);
+}
+
+static void test_alias_limit(void)
+{
+	char fits[32], over[32];
+	const char *r1[] = { fits, NULL }, *r2[] = { over, NULL };
+	const char *err = NULL;
+	queue_msg_t m, again;
+	int fd;
+
+	test_begin("alias: expansion up to QUEUE_MAX_TOTAL_RCPTS; past it, a failure");
+	snprintf(fits, sizeof(fits), "big%d", QUEUE_MAX_TOTAL_RCPTS - 1);
+	snprintf(over, sizeof(over), "big%d", QUEUE_MAX_TOTAL_RCPTS);
+	fd = make_msg(r1, &m);
+	test_assert(qmgr_alias_expand(&m, fd, &conf, &err) == 0);
+	test_assert_int(m.nrcpts, QUEUE_MAX_TOTAL_RCPTS);
+	test_assert_int(m.rcpts[0].state, QUEUE_RCPT_EXPANDED);
+	test_assert(queue_msg_read(fd, &again, &err) == 0);
+	test_assert_int(again.nrcpts, QUEUE_MAX_TOTAL_RCPTS);
+	test_assert_str(again.rcpts[QUEUE_MAX_TOTAL_RCPTS - 1].addr, "m19998@localhost");
+	queue_msg_clear(&again);
+	queue_msg_clear(&m);
+	close(fd);
+
+	fd = make_msg(r2, &m);
+	test_assert(qmgr_alias_expand(&m, fd, &conf, &err) == 0);
+	test_assert_int(m.nrcpts, 1);
+	test_assert_int(m.rcpts[0].state, QUEUE_RCPT_FAILED);
+	test_assert_str(m.rcpts[0].dsn, "5.2.4");
+	test_assert(queue_msg_read(fd, &again, &err) == 0);
+	test_assert_int(again.nrcpts, 1);
+	test_assert_int(again.rcpts[0].state, QUEUE_RCPT_FAILED);
+	test_assert_str(again.rcpts[0].dsn, "5.2.4");
+	test_assert(strstr(again.rcpts[0].text, "exceed") != NULL);
+	queue_msg_clear(&again);
+	queue_msg_clear(&m);
+	close(fd);
+	test_end();
 }
 
 static void test_alias_nested(void)
@@ -215,7 +273,8 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_alias_nested, test_alias_loop, test_alias_self,
 		test_alias_extension, test_alias_remote, test_alias_bad_targets,
-		test_alias_records, test_alias_lookup_error, test_alias_canon, NULL,
+		test_alias_records, test_alias_lookup_error, test_alias_canon,
+		test_alias_limit, NULL,
 	};
 	char *p;
 	int r;

@@ -1,6 +1,7 @@
 /* test_qmgr_bounce.c - unit tests for qmgr/qmgr_bounce.c: the structure
  * of RFC 3464 reports in an RFC 6522 multipart/report, the original
- * returned whole or as its header, and foreign text kept on one line. */
+ * returned whole or as its header, and foreign text kept on one line;
+ * the plain notices to postmaster. */
 #include "../../lib/buf.h"
 #include "../../qmgr/qmgr_bounce.h"
 #include "test.h"
@@ -171,12 +172,33 @@ static void test_bounce_delivered(void)
 	test_end();
 }
 
+static void test_bounce_notice(void)
+{
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: a plain notice to postmaster");
+	qmgr_bounce_notice("mx.example.org", "660D564FA662D0460C000",
+			   "postmaster@example.org", "Queue file X\nBcc: evil",
+			   1000000000, "line one\nline two", &b);
+	test_assert(has_line(&b, "From: MAILER-DAEMON@mx.example.org "
+			     "(Mail Delivery System)"));
+	test_assert(has_line(&b, "To: <postmaster@example.org>"));
+	test_assert(has_line(&b, "Subject: Queue file X Bcc: evil"));
+	test_assert(has_line(&b, "Message-ID: <660D564FA662D0460C000.notice@mx.example.org>"));
+	test_assert(has_line(&b, "Auto-Submitted: auto-generated"));
+	test_assert(has_line(&b, "Content-Type: text/plain; charset=utf-8"));
+	test_assert(strstr(buf_str(&b), "\n\nline one\nline two\n") != NULL);
+	test_assert(b.data[b.len - 1] == '\n');
+	buf_release(&b);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_bounce_structure, test_bounce_fields, test_bounce_text_one_line,
 		test_bounce_original, test_bounce_delayed, test_bounce_delivered,
-		NULL,
+		test_bounce_notice, NULL,
 	};
 
 	return test_main(tests);
