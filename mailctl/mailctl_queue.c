@@ -157,6 +157,34 @@ static void mailctl_queue_time(const char *epoch, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/*
+ * Envelope values and header fields came from the network (HELO, ORCPT,
+ * ENVID, DSN texts of remote servers): written to a terminal as they are,
+ * a control character could move the cursor or rewrite what the
+ * administrator reads.  Each is shown as \xHH (and a backslash doubled);
+ * keep_lines keeps LF and TAB, for header fields.
+ */
+static void mailctl_queue_put(const char *s, size_t len, int keep_lines)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '\\')
+			fputs("\\\\", stdout);
+		else if ((c < 0x20 || c == 0x7f) &&
+			 !(keep_lines && (c == '\n' || c == '\t')))
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+static void mailctl_queue_puts(const char *s)
+{
+	if (s != NULL)
+		mailctl_queue_put(s, strlen(s), 0);
+}
+
 /* One entry of `queue list`; 1 when shown. */
 static int mailctl_queue_list_one(const char *sub, const char *id, size_t *bytes)
 {
@@ -177,18 +205,26 @@ static int mailctl_queue_list_one(const char *sub, const char *id, size_t *bytes
 	close(fd);
 	sender = attr_get(q.env, "sender");
 	mailctl_queue_time(attr_get(q.env, "arrival"), when);
-	printf("%-21s  %-8s  %9zu  %s  <%s>\n", id, sub, q.content_len, when,
-	       sender ? sender : "");
+	printf("%-21s  %-8s  %9zu  %s  <", id, sub, q.content_len, when);
+	mailctl_queue_puts(sender);
+	fputs(">\n", stdout);
 	for (size_t i = 0; i < q.nrcpts; i++) {
 		const queue_rcpt_t *r = &q.rcpts[i];
 
 		if (r->state == QUEUE_RCPT_DONE || r->state == QUEUE_RCPT_NOTIFIED ||
 		    r->state == QUEUE_RCPT_EXPANDED)
 			continue;
-		printf("    %s", r->addr);
-		if (r->text)
-			printf("  (%s%s%s)", r->dsn ? r->dsn : "", r->dsn ? " " : "",
-			       r->text);
+		fputs("    ", stdout);
+		mailctl_queue_puts(r->addr);
+		if (r->text) {
+			fputs("  (", stdout);
+			if (r->dsn != NULL) {
+				mailctl_queue_puts(r->dsn);
+				putchar(' ');
+			}
+			mailctl_queue_puts(r->text);
+			putchar(')');
+		}
 		putchar('\n');
 	}
 	*bytes += q.content_len;
@@ -319,7 +355,7 @@ static void mailctl_queue_show_header(int fd, const queue_msg_t *q)
 		got += (size_t) n;
 	}
 	while (header_next(data, got, &pos, &f) == 1)
-		fwrite(f.start, 1, f.len, stdout);
+		mailctl_queue_put(f.start, f.len, 1);
 	mem_free(data);
 }
 
@@ -344,20 +380,35 @@ static int mailctl_queue_show(const char *id)
 
 		if (strcmp(n, "id") == 0 || strncmp(n, "rcpt", 4) == 0)
 			continue;
-		printf("%s: %s\n", n, q.env->values[i]);
+		printf("%s: ", n);
+		mailctl_queue_put(q.env->values[i], q.env->values_len[i], 0);
+		putchar('\n');
 	}
 	for (size_t i = 0; i < q.nrcpts; i++) {
 		const queue_rcpt_t *r = &q.rcpts[i];
 
-		printf("recipient: %s  %s", r->addr, mailctl_queue_state_name(r->state));
-		if (r->parent >= 0)
-			printf("  (from alias %s)", q.rcpts[r->parent].addr);
-		if (r->orcpt)
-			printf("  orcpt=%s", r->orcpt);
-		if (r->notify)
-			printf("  notify=%s", r->notify);
-		if (r->text)
-			printf("  %s %s", r->dsn ? r->dsn : "", r->text);
+		fputs("recipient: ", stdout);
+		mailctl_queue_puts(r->addr);
+		printf("  %s", mailctl_queue_state_name(r->state));
+		if (r->parent >= 0) {
+			fputs("  (from alias ", stdout);
+			mailctl_queue_puts(q.rcpts[r->parent].addr);
+			putchar(')');
+		}
+		if (r->orcpt) {
+			fputs("  orcpt=", stdout);
+			mailctl_queue_puts(r->orcpt);
+		}
+		if (r->notify) {
+			fputs("  notify=", stdout);
+			mailctl_queue_puts(r->notify);
+		}
+		if (r->text) {
+			fputs("  ", stdout);
+			mailctl_queue_puts(r->dsn ? r->dsn : "");
+			putchar(' ');
+			mailctl_queue_puts(r->text);
+		}
 		putchar('\n');
 	}
 	printf("\n");

@@ -78,6 +78,21 @@ show=$(tmailctl queue show "$id" 2>&1)
 t_match "$show" "^state: deferred" "queue show: state"
 t_match "$show" "recipient: world@localhost +expanded" "queue show: the expanded alias"
 t_match "$show" "^Subject: world" "queue show: the message header"
+# Control characters from the network (an ENVID, a header field) reach
+# the terminal escaped, never raw.
+esc=$(printf '\033')
+id2=$(printf 'Subject: \033]0;owned\007x\n\nbody\n' |
+	inject -f alice@localhost -E "id$esc[2Jz" remote2@example.com)
+settle
+show=$(tmailctl queue show "$id2" 2>&1)
+t_match "$show" '^envid: id\\x1b\[2Jz$' "queue show: a control character in ENVID is shown as \\x1b"
+t_match "$show" '^Subject: \\x1b\]0;owned\\x07x$' "queue show: control characters in a header field are escaped"
+if printf '%s' "$show$(tmailctl queue list 2>&1)" | grep -q "$esc"; then
+	t_fail "queue show and list print no raw escape character"
+else
+	t_pass "queue show and list print no raw escape character"
+fi
+tmailctl queue delete "$id2" >/dev/null 2>&1
 
 # 5. hold, release, flush, delete, reindex.
 tmailctl queue hold "$id" >/dev/null 2>&1
