@@ -48,6 +48,7 @@ void auth_request_init(void);
 typedef struct auth_peer {
 	const char *name;	/* "pid 123 uid 456" */
 	pid_t pid;
+	int protocol;		/* smtpd or a login process: a failure budget */
 	int login;		/* runs as login_user: a login process */
 } auth_peer_t;
 

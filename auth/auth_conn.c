@@ -28,6 +28,7 @@
  * connection alone.  A once-a-second sweep enforces the timeouts and, when
  * the process is retiring, lets idle connections go.
  */
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,7 @@ static void auth_conn_close(struct auth_conn *c)
 		event_cancel_timer(c->timer);
 	event_del_fd(c->fd);
 	stream_close(&c->s);
+	attr_wipe(c->req);
 	attr_free(&c->req);
 	attr_free(&c->held);
 	if (c->prev != NULL)
@@ -180,6 +182,7 @@ static int auth_conn_request(struct auth_conn *c)
 		auth_conn_close(c);
 		return -1;
 	}
+	attr_wipe(c->req);	/* it held a password */
 	attr_clear(c->req);
 	if (delay_ms <= 0)
 		return auth_conn_send(c, reply);
@@ -302,6 +305,37 @@ void auth_conn_init(void)
 	event_add_timer(AUTH_SWEEP_MS, auth_conn_on_sweep_timer, NULL);
 }
 
+/*
+ * smtpd and the login processes are master's children.  A process of
+ * theirs that forked (or was left by a parent that exited) is not, and
+ * with its own pid would have a fresh failure budget (auth_process.h).
+ * When auth is not master's child (started by hand), nothing can be told.
+ */
+static int auth_conn_started_by_master(pid_t pid)
+{
+	char path[64], text[512], *p;
+	long ppid;
+	int fd, ok;
+	ssize_t n;
+
+	if (getppid() <= 1)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long) pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold anything, so from the
+	 * last ')'. */
+	p = strrchr(text, ')');
+	ok = p != NULL && sscanf(p + 1, " %*c %ld", &ppid) == 1;
+	return ok && (pid_t) ppid == getppid();
+}
+
 void auth_conn_accept(const daemon_client_t *client)
 {
 	struct auth_conn *c;
@@ -317,6 +351,9 @@ void auth_conn_accept(const daemon_client_t *client)
 		protocol |= uid == conns.protocol_uids[i];
 	if (conns.retiring)
 		why = "retiring";
+	else if (protocol && !auth_conn_started_by_master(pid))
+		why = "a protocol process that master did not start (a fork "
+			"would escape the failure budget of its parent)";
 	else if (conns.count >= conns.max_clients)
 		why = "auth_max_clients reached";
 	else if (protocol &&
@@ -345,6 +382,7 @@ void auth_conn_accept(const daemon_client_t *client)
 	conns.protocol_count += protocol;
 	c->who.name = c->peer;
 	c->who.pid = pid;
+	c->who.protocol = protocol;
 	c->who.login = have_cred && conns.have_login_uid && uid == conns.login_uid;
 	c->req = attr_new();
 	c->last_ms = event_now_ms();

@@ -53,7 +53,8 @@ void auth_request_init(void)
 	auth_penalty = auth_penalty_new(&lim);
 	n = config_int("auth_failure_table_size");
 	auth_process = auth_process_new(config_int("auth_process_failure_limit"),
-					lim.window_ms, n > 0 ? (size_t) n : 1);
+					config_time("auth_process_failure_window") * 1000,
+					n > 0 ? (size_t) n : 1);
 	n = config_int("auth_token_limit");
 	auth_tokens = auth_tokens_new(config_time("auth_token_ttl") * 1000,
 				      n > 0 ? (size_t) n : 0);
@@ -83,19 +84,21 @@ static void auth_request_reply(attr_t *reply, const char *status,
 		attr_add(reply, "reason", reason);
 }
 
-/* A login process over its failure budget (auth_process.h) is refused,
- * whatever address it names: 1 when the reply is made. */
+/* A protocol process over its failure budget (auth_process.h) is
+ * refused, whatever address it names: 1 when the reply is made. */
 static int auth_request_process_refused(const auth_peer_t *peer, attr_t *reply,
 					int64_t now)
 {
-	if (!peer->login || !auth_process_over(auth_process, peer->pid, now))
+	if (!peer->protocol || !auth_process_over(auth_process, peer->pid, now))
 		return 0;
-	log_error("peer %s: login process refused: over its budget of %ld failed "
-		  "logins and lookups in auth_failure_window (a login process "
-		  "that was taken over?)", peer->name,
-		  config_int("auth_process_failure_limit"));
+	log_error("peer %s: %s process refused: over its budget of %ld failed "
+		  "logins%s in auth_process_failure_window (taken over, or "
+		  "serving many failing clients one after another)", peer->name,
+		  peer->login ? "login" : "protocol",
+		  config_int("auth_process_failure_limit"),
+		  peer->login ? " and lookups" : "");
 	auth_request_reply(reply, "tempfail", "too many failures from this "
-			   "login process, try later");
+			   "process, try later");
 	return 1;
 }
 
@@ -162,7 +165,7 @@ static int auth_request_verify(const attr_t *req, const auth_peer_t *peer,
 		if (token.len)
 			attr_add(reply, "token", buf_str(&token));
 	} else if (r == AUTH_FAIL) {
-		if (peer->login)
+		if (peer->protocol)
 			auth_process_spend(auth_process, peer->pid, now);
 		*delay_ms_r = auth_penalty_fail(auth_penalty, client, user, now);
 		log_info("service=%s client=%s mech=%s user=%s: authentication "
@@ -219,11 +222,13 @@ static int auth_request_lookup(const attr_t *req, const auth_peer_t *peer,
 		return -1;
 	}
 	/* A login process has no use for lookups: each one spends its
-	 * budget, so a process that was taken over cannot list the users. */
-	if (auth_request_process_refused(peer, reply, event_now_ms()))
-		return 0;
-	if (peer->login)
+	 * budget, so a process that was taken over cannot list the users.
+	 * (smtpd looks up every RCPT, as SMTP lets anyone do from outside.) */
+	if (peer->login) {
+		if (auth_request_process_refused(peer, reply, event_now_ms()))
+			return 0;
 		auth_process_spend(auth_process, peer->pid, event_now_ms());
+	}
 	address = mem_strdup(user);
 	users_address_lower(address);
 	if (users_address_check(address, &why) == 0)

@@ -60,19 +60,22 @@ attr_t *attr_new(void)
 	return MEM_NEW(attr_t);
 }
 
+void attr_wipe(attr_t *a)
+{
+	for (size_t i = 0; i < a->count; i++)
+		explicit_bzero(a->values[i], a->values_len[i]);
+}
+
 void attr_clear(attr_t *a)
 {
+	/* Any record may have carried a password or a token; records are
+	 * small, so every value is wiped rather than trusting each caller. */
+	attr_wipe(a);
 	for (size_t i = 0; i < a->count; i++) {
 		mem_free(a->names[i]);
 		mem_free(a->values[i]);
 	}
 	a->count = 0;
-}
-
-void attr_wipe(attr_t *a)
-{
-	for (size_t i = 0; i < a->count; i++)
-		explicit_bzero(a->values[i], a->values_len[i]);
 }
 
 void attr_free(attr_t **ap)
@@ -403,7 +406,9 @@ static int attr_stream_status(int sr, size_t size)
 
 int attr_read(stream_t *s, attr_t *a)
 {
-	buf_t line = BUF_INIT;
+	/* Records may carry passwords and tokens: nothing read is left
+	 * behind in freed memory. */
+	buf_t line = BUF_INIT_SECRET;
 	size_t size = 0;
 	int r;
 
@@ -433,7 +438,8 @@ int attr_read(stream_t *s, attr_t *a)
 
 int attr_try_read(stream_t *s, attr_t *a)
 {
-	buf_t line = BUF_INIT, taken = BUF_INIT;
+	/* As attr_read: records may carry passwords and tokens. */
+	buf_t line = BUF_INIT_SECRET, taken = BUF_INIT_SECRET;
 	size_t size = 0;
 	int r;
 
@@ -661,6 +667,8 @@ int attr_recv_fd(int sock, attr_t *a, int *fd_r, int timeout)
 			r = attr_recv_exact(sock, body, len, fd_r, deadline, 0);
 			if (r == ATTR_OK)
 				r = attr_decode(body, len, a);
+			/* a hand-off record carries a token */
+			explicit_bzero(body, len);
 			mem_free(body);
 		}
 	}

@@ -209,8 +209,10 @@ const param_def_t config_params[] = {
 	{ "auth_max_clients", PARAM_INT, "500",
 	  "most connections the auth process serves at once" },
 	{ "auth_process_failure_limit", PARAM_INT, "50",
-	  "failed logins and lookups one login process may cause in "
-	  "auth_failure_window" },
+	  "failed logins one smtpd or login process may cause in "
+	  "auth_process_failure_window" },
+	{ "auth_process_failure_window", PARAM_TIME, "1m",
+	  "the window of auth_process_failure_limit" },
 	{ "auth_reserved_clients", PARAM_INT, "50",
 	  "auth connections kept from smtpd and login processes" },
 	{ "auth_idle_timeout", PARAM_TIME, "300s",

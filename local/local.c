@@ -191,7 +191,7 @@ static int local_wait_request(int fd)
 		int64_t left = deadline - event_now_ms();
 		int r;
 
-		if (daemon_retiring() || left <= 0)
+		if (daemon_retiring() || local_spawn_parent_done() || left <= 0)
 			return 0;
 		/* A stop signal between the check and poll() waits 1 s at most. */
 		r = poll(&pfd, 1, left > 1000 ? 1000 : (int) left);

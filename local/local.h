@@ -58,8 +58,11 @@ void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
  * reader(fd); answer its spawn requests until it leaves.  *client is
  * closed here and set to -1. */
 void local_spawn_serve(int *client, void (*reader)(int client));
-/* In the reader: whether writers come from the root parent. */
+/* In the reader: whether writers come from the root parent, and whether
+ * that parent wants the reader to leave (local stops or retires, or the
+ * parent is gone). */
 int local_spawn_active(void);
+int local_spawn_parent_done(void);
 /* In the reader: have the parent start a writer as uid/gid (a system
  * user's account) that takes its job from work.  0, or -1 with errno. */
 int local_spawn_writer(uid_t uid, gid_t gid, int work);

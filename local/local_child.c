@@ -68,10 +68,17 @@ static void local_child_deliver(const local_req_t *req, local_rcpt_t *rcpts,
 	err = errno;
 	for (size_t i = first; i < n; i++) {
 		local_rcpt_t *r = &rcpts[i];
+		struct pollfd pfd = { .fd = out, .events = POLLIN };
 
 		if (i != first && !local_child_same(who, r))
 			continue;
-		if (hdr_ok) {
+		/* A writer's reader sends nothing after the job: readable or
+		 * hung up means it has gone, and a result nobody will pass on
+		 * to qmgr must not be a delivery (it would be repeated). */
+		if (by_index && poll(&pfd, 1, 0) > 0) {
+			buf_set(&r->dsn, "4.3.0");
+			buf_set(&r->text, "the reader went away; not delivered");
+		} else if (hdr_ok) {
 			local_deliver_one(req, r, &hdr);
 		} else {
 			buf_set(&r->dsn, "4.3.0");

@@ -22,21 +22,24 @@
  *                 writes one result line per recipient back.
  *
  * SECURITY: the parent trusts the reader no further than the message
- * format allows: a wrong size, a missing descriptor, uid 0, or a uid/gid
- * pair that is not a system user's account ends the reader's connection.
- * Both children die with the parent (PR_SET_PDEATHSIG), so nothing runs
- * outside master's care.
+ * format allows: a wrong size, anything but exactly one descriptor (all
+ * that came are closed), uid 0, or a uid/gid pair that is not a system
+ * user's account ends the reader's channel.  The children cannot count on
+ * PR_SET_PDEATHSIG (a parent without CAP_KILL may not signal another
+ * uid), so each watches its channel instead: when local stops or retires,
+ * the parent shuts its side of the channel and the reader leaves at the
+ * next request boundary; a writer whose reader has gone delivers nothing
+ * more.  Nothing outlives local, which stays under master's care.
  */
 #define _GNU_SOURCE	/* MSG_CMSG_CLOEXEC */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,17 +72,19 @@ int local_spawn_active(void)
 	return local_spawn_fd >= 0;
 }
 
-/* ---- root parent ---- */
-
-static void local_spawn_die_with_parent(pid_t parent)
+int local_spawn_parent_done(void)
 {
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(1);
+	struct pollfd pfd = { .fd = local_spawn_fd, .events = POLLIN };
+
+	/* The parent never sends unasked: readable means end of file. */
+	return local_spawn_fd >= 0 && poll(&pfd, 1, 0) > 0;
 }
+
+/* ---- root parent ---- */
 
 /* Writer: take on uid's ids (the parent checked them against passwd),
  * then do the job the reader sends over work. */
-static void local_spawn_writer_main(const struct passwd *pw, int work, pid_t parent)
+static void local_spawn_writer_main(const struct passwd *pw, int work)
 {
 	if (setgid(pw->pw_gid) < 0 || initgroups(pw->pw_name, pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
@@ -92,47 +97,97 @@ static void local_spawn_writer_main(const struct passwd *pw, int work, pid_t par
 		log_error("writer: could regain root; stopping");
 		_exit(1);
 	}
-	local_spawn_die_with_parent(parent);
 	local_child_job(work);
 	_exit(0);
 }
 
+/*
+ * Wait for the reader's next message.  Waiting is no request, so the
+ * watchdog is off meanwhile.  When local is told to stop or retire, the
+ * parent shuts its sending side: the reader sees end of file and leaves
+ * at its next request boundary, and can still ask for writers until then.
+ * A stop request can arrive while poll() sleeps (the signal handler
+ * restarts system calls), hence the one-second slices.
+ */
+static int local_spawn_wait(int ctl)
+{
+	static int told;
+
+	alarm(0);
+	for (;;) {
+		struct pollfd pfd = { .fd = ctl, .events = POLLIN };
+		int r;
+
+		if (!told && daemon_retiring()) {
+			shutdown(ctl, SHUT_WR);
+			told = 1;
+		}
+		r = poll(&pfd, 1, 1000);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
 /* One spawn request: 0 answered (the reader goes on), -1 the channel is
  * done (end of file, or a message that breaks the format). */
+/* Every descriptor that came with a message, whatever its shape, so that
+ * none a broken reader sends stays open here (and in later children). */
+#define LOCAL_SPAWN_FDS_MAX 16
+
+static int local_spawn_take_fds(struct msghdr *msg, int *fds, int max)
+{
+	int n = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k && n < max; i++)
+			memcpy(&fds[n++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	return n;
+}
+
 static int local_spawn_one(int ctl)
 {
 	union {
 		struct cmsghdr hdr;
-		char space[CMSG_SPACE(sizeof(int))];
+		char space[CMSG_SPACE(LOCAL_SPAWN_FDS_MAX * sizeof(int))];
 	} cbuf;
+	int fds[LOCAL_SPAWN_FDS_MAX], nfds;
 	struct local_spawn_msg m;
 	struct local_spawn_answer a = { 0 };
 	struct iovec iov = { &m, sizeof(m) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf.space,
 			      .msg_controllen = sizeof(cbuf.space) };
-	struct cmsghdr *c;
 	struct passwd *pw;
-	int work = -1;
+	int work;
 	ssize_t n;
 	pid_t pid;
 
+	if (local_spawn_wait(ctl) < 0)
+		return -1;
 	do
 		n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n == 0)
+	if (n <= 0)
 		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&work, CMSG_DATA(c), sizeof(int));
+	alarm((unsigned) config_time("daemon_timeout"));
+	nfds = local_spawn_take_fds(&msg, fds, LOCAL_SPAWN_FDS_MAX);
 	if (n != (ssize_t) sizeof(m) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    work < 0 || m.magic != LOCAL_SPAWN_MAGIC) {
+	    nfds != 1 || m.magic != LOCAL_SPAWN_MAGIC) {
 		log_error("reader broke the spawn protocol; closing its channel");
-		if (work >= 0)
-			close(work);
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
 		return -1;
 	}
+	work = fds[0];
 	pw = getpwuid((uid_t) m.uid);
 	if (m.uid == 0 || pw == NULL || pw->pw_gid != (gid_t) m.gid) {
 		log_error("reader asked for uid %lu gid %lu, which is no system "
@@ -147,7 +202,7 @@ static int local_spawn_one(int ctl)
 	} else if (pid == 0) {
 		close(ctl);
 		daemon_detach();
-		local_spawn_writer_main(pw, work, getppid());
+		local_spawn_writer_main(pw, work);
 	}
 	close(work);
 	if (send(ctl, &a, sizeof(a), MSG_NOSIGNAL) != (ssize_t) sizeof(a))
@@ -163,7 +218,7 @@ static void local_spawn_reap(int block)
 
 void local_spawn_serve(int *client, void (*reader)(int client))
 {
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 	int ctl[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
@@ -183,7 +238,6 @@ void local_spawn_serve(int *client, void (*reader)(int client))
 		close(ctl[0]);
 		daemon_detach();
 		priv_drop(&spec);
-		local_spawn_die_with_parent(parent);
 		local_spawn_fd = ctl[1];
 		reader(*client);
 		_exit(0);

@@ -86,13 +86,30 @@ static int mailctl_queue_qmgr(const char *request, int quiet)
 	return r;
 }
 
+/* A queue file, as root, in a directory mail_owner writes: never through a
+ * link, and only a regular file (a FIFO planted there would hang every
+ * queue command).  -1 otherwise. */
+static int mailctl_queue_open_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		log_warn("%s: not a regular file; ignored", path);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 /* Open the file of id in any queue directory; its directory in *sub_r. */
 static int mailctl_queue_open(const char *id, const char **sub_r)
 {
 	for (size_t i = 0; mailctl_queue_subs[i]; i++) {
 		char *path = mem_printf("%s/%s/%s", mailctl_queue_dir(),
 					mailctl_queue_subs[i], id);
-		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = mailctl_queue_open_file(path);
 
 		mem_free(path);
 		if (fd >= 0) {
@@ -189,7 +206,7 @@ static void mailctl_queue_puts(const char *s)
 static int mailctl_queue_list_one(const char *sub, const char *id, size_t *bytes)
 {
 	char *path = mem_printf("%s/%s/%s", mailctl_queue_dir(), sub, id);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = mailctl_queue_open_file(path);
 	const char *err, *sender;
 	char when[32];
 	queue_msg_t q;
@@ -252,7 +269,7 @@ static const char *mailctl_queue_unreadable(const char *sub, const char *id,
 					    off_t *size_r)
 {
 	char *path = mem_printf("%s/%s/%s", mailctl_queue_dir(), sub, id);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = mailctl_queue_open_file(path);
 	const char *err = "cannot open it";
 	struct stat st;
 	queue_msg_t q;

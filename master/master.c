@@ -310,6 +310,14 @@ int main(int argc, char **argv)
 	master_log_setup();
 	master.queue_dir = mem_strdup(config_str("queue_directory"));
 	master.daemon_dir = mem_strdup(config_str("daemon_directory"));
+	if (master.queue_dir[0] != '/' || master.daemon_dir[0] != '/')
+		master_start_failed("queue_directory and daemon_directory must be "
+				    "absolute paths");
+	/* Children inherit the working directory: never the administrator's
+	 * (a role could reach a directory the administrator can and it
+	 * cannot). */
+	if (chdir("/") < 0)
+		master_start_failed("chdir /: %s", strerror(errno));
 	if (master.root) {
 		if (master_users_check(&err) < 0)
 			master_start_failed("%s", err);

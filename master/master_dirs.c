@@ -192,10 +192,15 @@ void master_pid_lock(void)
 {
 	char *path = mem_printf("%s/%s", master.queue_dir, MASTER_PID_FILE);
 	int fd = openat(master.piddir_fd, strrchr(MASTER_PID_FILE, '/') + 1,
-			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+			O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		master_start_failed("open %s: %s", path, strerror(errno));
+	/* Readable by nobody else: whoever can open the file can hold a lock
+	 * on it, and a shared lock held by another user would keep master
+	 * from ever starting again. */
+	if (fchown(fd, getuid(), getgid()) < 0 || fchmod(fd, 0600) < 0)
+		master_start_failed("%s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		char pid[32] = "";
 		ssize_t n;

@@ -179,6 +179,20 @@ t_eq "$?" 0 "reload succeeds once the directory is back"
 out=$(pop_login secret-a)
 t_match "$out" '^\+OK Logged in' "POP3 works after the refused reload"
 
+# ---- the pid file, the working directory, the queue files ----------------
+t_eq "$(stat -c '%U %a' "$Q/pid/master.pid")" "root 600" \
+	"pid/master.pid is root's, 0600: nobody else can hold a lock on it"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+	flock -s -n "$Q/pid/master.pid" true 2>&1)
+t_match "$out" "Permission denied" "another user cannot open it to lock it"
+apid=$(instance_pids auth | head -n 1)
+t_eq "$(readlink "/proc/$apid/cwd")" / "daemons work in /, never the administrator's directory"
+as_tern mkfifo "$Q/hold/662025E22172F04889ABC"
+out=$(timeout 10 "$TERN_BIN/mailctl" -c "$INST" queue list 2>&1)
+t_eq "$?" 0 "a FIFO mail_owner planted in the queue does not hang mailctl queue list"
+t_match "$out" "662025E22172F04889ABC: not a regular file" "and mailctl names it"
+rm -f "$Q/hold/662025E22172F04889ABC"
+
 # ---- attack 4: pid/ as a link before start ---------------------------------
 t_stop
 t_wait 10 sh -c "! kill -0 $(t_master_pid) 2>/dev/null"

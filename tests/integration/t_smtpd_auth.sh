@@ -137,11 +137,11 @@ for mech in ("PLAIN", "LOGIN"):
     c = smtplib.SMTP("127.0.0.1", port, timeout=20)
     c.ehlo("c")
     if mech == "PLAIN":
-        c.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0a@localhost\0Mem-Secret-7").decode())
+        c.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0a@localhost\0Mem-Secret-7-long-enough-to-outlive-a-free").decode())
     else:
         c.docmd("AUTH", "LOGIN")
         c.docmd(base64.b64encode(b"a@localhost").decode())
-        c.docmd(base64.b64encode(b"Mem-Secret-7").decode())
+        c.docmd(base64.b64encode(b"Mem-Secret-7-long-enough-to-outlive-a-free").decode())
     c.docmd("NOOP")
     held.append(c)
 open(t + "/held", "w").close()
@@ -156,19 +156,19 @@ PY
 	t_wait 20 test -f "$T/held"
 	found=
 	n=0
-	for pid in $(pgrep -x smtpd); do
+	for pid in $(pgrep -x smtpd) $(pgrep -x auth); do
 		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST " || continue
 		n=$((n + 1))
-		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" Mem-Secret-7 \
-			"$(b64 '\0a@localhost\0Mem-Secret-7')" "$(b64 'Mem-Secret-7')" | grep -v '^scanned')"
+		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" Mem-Secret-7-long-enough-to-outlive-a-free \
+			"$(b64 '\0a@localhost\0Mem-Secret-7-long-enough-to-outlive-a-free')" "$(b64 'Mem-Secret-7-long-enough-to-outlive-a-free')" | grep -v '^scanned')"
 	done
 	touch "$T/release"
 	wait "$holder"
-	if [ "$n" -ge 2 ]; then
-		t_eq "$found" "" "after AUTH PLAIN and LOGIN, no form of the password is in smtpd's memory"
+	if [ "$n" -ge 3 ]; then
+		t_eq "$found" "" "after AUTH PLAIN and LOGIN, no form of the password is in smtpd's or auth's memory"
 	else
-		t_fail "after AUTH PLAIN and LOGIN, no form of the password is in smtpd's memory" \
-			"found $n smtpd processes of this instance to scan"
+		t_fail "after AUTH PLAIN and LOGIN, no form of the password is in smtpd's or auth's memory" \
+			"found $n smtpd and auth processes of this instance to scan"
 	fi
 else
 	t_skip "password left in smtpd's memory (reading /proc/PID/mem needs root)"
