@@ -148,7 +148,7 @@ const param_def_t config_params[] = {
 	/* Where the chrooted login roles find their sockets (master(8)). */
 	{ "login_directory", PARAM_STR, "$queue_directory/login",
 	  "chroot of the POP3/IMAP login roles, holding links to their sockets" },
-	{ "login_sockets", PARAM_LIST, "auth pop3-session imap-session",
+	{ "login_sockets", PARAM_LIST, "auth anvil pop3-session imap-session",
 	  "unix services master links into login_directory" },
 
 	/* Queue manager (DESIGN §4). */
@@ -204,6 +204,14 @@ const param_def_t config_params[] = {
 	  "most connections the auth process serves at once" },
 	{ "auth_idle_timeout", PARAM_TIME, "300s",
 	  "auth closes a connection without a request for this long" },
+
+	/* The anvil service (anvil(8)). */
+	{ "anvil_rate_time_unit", PARAM_TIME, "60s",
+	  "time unit of the connection rate limits" },
+	{ "anvil_table_size", PARAM_INT, "50000",
+	  "pairs of service and client address anvil keeps counts of at most" },
+	{ "anvil_max_clients", PARAM_INT, "1000",
+	  "most server connections the anvil process serves at once" },
 
 	{ NULL, PARAM_STR, NULL, NULL },
 };
