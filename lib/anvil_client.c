@@ -38,17 +38,17 @@ void anvil_client_free(anvil_client_t **cp)
 }
 
 /* Send req and check that the reply says status=ok.  ANVIL_OK, or
- * ANVIL_UNAVAILABLE after a warning. */
+ * ANVIL_UNAVAILABLE after a warning that ends with then. */
 static int anvil_client_request(anvil_client_t *c, const attr_t *req,
-				attr_t *reply)
+				attr_t *reply, const char *then)
 {
 	const char *what = attr_get(req, "request");
 	const char *status, *reason;
 	buf_t why = BUF_INIT;
 
 	if (attr_client_request(c->conn, req, reply, &why) < 0) {
-		log_warn("anvil server %s: %s", attr_client_path(c->conn),
-			 buf_str(&why));
+		log_warn("anvil server %s: %s%s", attr_client_path(c->conn),
+			 buf_str(&why), then);
 		buf_release(&why);
 		return ANVIL_UNAVAILABLE;
 	}
@@ -56,9 +56,9 @@ static int anvil_client_request(anvil_client_t *c, const attr_t *req,
 	status = attr_get(reply, "status");
 	if (strcmp(status, "ok") != 0) {
 		reason = attr_get(reply, "reason");
-		log_warn("anvil server %s: %s request: %s: %s",
+		log_warn("anvil server %s: %s request: %s: %s%s",
 			 attr_client_path(c->conn), what, status,
-			 reason != NULL ? reason : "no reason given");
+			 reason != NULL ? reason : "no reason given", then);
 		return ANVIL_UNAVAILABLE;
 	}
 	return ANVIL_OK;
@@ -76,13 +76,14 @@ int anvil_client_connect(anvil_client_t *c, const char *service,
 	attr_add(req, "client", client);
 	if (handoff)
 		attr_add(req, "handoff", "yes");
-	r = anvil_client_request(c, req, reply);
+	r = anvil_client_request(c, req, reply, "; client let in unchecked");
 	if (r == ANVIL_OK) {
 		*count_r = attr_get_long(reply, "count", &ok_count);
 		*rate_r = attr_get_long(reply, "rate", &ok_rate);
 		if (!ok_count || !ok_rate || *count_r < 1 || *rate_r < 0) {
 			log_warn("anvil server %s: connect reply without valid "
-				 "counts", attr_client_path(c->conn));
+				 "counts; client let in unchecked",
+				 attr_client_path(c->conn));
 			/* Whatever anvil counted goes with the connection. */
 			attr_client_disconnect(c->conn);
 			r = ANVIL_UNAVAILABLE;
@@ -102,7 +103,7 @@ int anvil_client_disconnect(anvil_client_t *c, const char *service,
 	attr_add(req, "request", "disconnect");
 	attr_add(req, "service", service);
 	attr_add(req, "client", client);
-	r = anvil_client_request(c, req, reply);
+	r = anvil_client_request(c, req, reply, "");
 	attr_free(&req);
 	attr_free(&reply);
 	return r;

@@ -133,6 +133,15 @@ const param_def_t config_params[] = {
 	  "local submission over a UNIX socket, sender's uid recorded (submit)" },
 	{ "smtpd_sasl_authenticated_header", PARAM_BOOL, "no",
 	  "name the authenticated user in the Received header" },
+	/* Limits per client address, counted by anvil(8). */
+	{ "smtpd_client_connection_count_limit", PARAM_INT, "50",
+	  "most connections one client address has open to a service; 0: no limit" },
+	{ "smtpd_client_connection_rate_limit", PARAM_INT, "0",
+	  "most connections from one address per anvil_rate_time_unit; 0: no limit" },
+	{ "smtpd_client_event_limit_exceptions", PARAM_LIST, "$mynetworks",
+	  "client networks the connection count and rate limits do not apply to" },
+	{ "smtpd_junk_command_limit", PARAM_INT, "100",
+	  "NOOP, RSET, VRFY, EXPN and HELP commands per message; 0: no limit" },
 
 	/* POP3 server (pop3d(8)): a login and a session program, DESIGN §2. */
 	{ "pop3d_tls_wrappermode", PARAM_BOOL, "no",
