@@ -130,7 +130,7 @@ void pop3d_post_drop(void);
 /* Commands that do nothing (CAPA, NOOP, RSET) count against
  * pop3d_junk_command_limit in both roles: past it the client gets
  * "-ERR Too many junk commands" and the connection ends.  The session
- * starts the count again after each RETR, TOP and DELE. */
+ * starts the count again after each RETR, TOP and DELE that succeeded. */
 
 /* pop3d_anvil.c: the limits per client address (see the file). */
 /* After the drop: the anvil client, and in the login role the limits. */

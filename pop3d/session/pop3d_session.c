@@ -16,7 +16,8 @@
  * a dropped connection, an idle timeout or a daemon stop ends the session
  * without UPDATE, so nothing is deleted and no flag changes; so does a
  * session of commands that do nothing (CAPA NOOP RSET, marked JUNK):
- * past pop3d_junk_command_limit of them since the last RETR, TOP or DELE.
+ * past pop3d_junk_command_limit of them since the last RETR, TOP or DELE
+ * that succeeded.
  * When the login process counted the client with anvil, the session
  * counts it on until the client leaves (../pop3d_anvil.c).
  *
@@ -42,7 +43,7 @@ typedef struct pop3d_command {
 } pop3d_command_t;
 
 #define JUNK 1	/* counts against pop3d_junk_command_limit */
-#define WORK 2	/* starts that count again */
+#define WORK 2	/* done without error, starts that count again */
 
 static const pop3d_command_t pop3d_commands[] = {
 	{ "STAT", pop3d_cmd_stat, 0, 0, 0 },
@@ -172,6 +173,7 @@ out:
 static void pop3d_session_dispatch(pop3d_session_t *sess)
 {
 	const pop3d_command_t *c;
+	long errors;
 
 	for (c = pop3d_commands; c->name != NULL; c++)
 		if (strcmp(c->name, sess->cmd.name) == 0)
@@ -202,9 +204,11 @@ static void pop3d_session_dispatch(pop3d_session_t *sess)
 		sess->state = POP3D_CLOSED;
 		return;
 	}
-	if (c->flags & WORK)
-		sess->junk = 0;
+	errors = sess->nerrors;
 	c->handler(sess);
+	/* Only work done starts the count again, not "DELE 999". */
+	if ((c->flags & WORK) && sess->nerrors == errors)
+		sess->junk = 0;
 }
 
 static void pop3d_session_loop(pop3d_session_t *sess)
