@@ -67,6 +67,7 @@ void login_info_clear(login_info_t *info)
 	MEM_FREE(info->user);
 	info->port = 0;
 	info->secured = 0;
+	info->anvil = 0;
 }
 
 /* ---- the TLS relay ------------------------------------------------------ */
@@ -269,6 +270,8 @@ int login_handoff(stream_t **client, const char *session_socket,
 	attr_add(rec, "client", info->client);
 	attr_add_long(rec, "port", info->port);
 	attr_add(rec, "secured", info->secured ? "yes" : "no");
+	if (info->anvil)
+		attr_add(rec, "anvil", "yes");
 	if (tls) {
 		attr_add(rec, "tls_version", stream_tls_version(s) ?
 			 stream_tls_version(s) : "unknown");
@@ -385,7 +388,7 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 			 stream_t **client_r, login_info_t *info, const char **err_r)
 {
 	attr_t *rec = attr_new(), *req = attr_new(), *reply = attr_new();
-	const char *token, *service, *client, *secured, *v;
+	const char *token, *service, *client, *secured, *anvil, *v;
 	const char *tlsv = NULL, *tlsc = NULL;
 	auth_client_t *auth = NULL;
 	struct stat st;
@@ -413,6 +416,12 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 	    secured == NULL || !ok || port < 0 || port > 65535 ||
 	    (strcmp(secured, "yes") != 0 && strcmp(secured, "no") != 0)) {
 		*err_r = "malformed hand-off record";
+		goto out;
+	}
+	if (attr_get(rec, "anvil") != NULL &&
+	    ((anvil = login_field(rec, "anvil")) == NULL ||
+	     strcmp(anvil, "yes") != 0)) {
+		*err_r = "malformed anvil flag in the hand-off record";
 		goto out;
 	}
 	if (attr_get(rec, "tls_version") != NULL &&
@@ -470,6 +479,7 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 	info->client = mem_strdup(client);
 	info->port = (int) port;
 	info->secured = strcmp(secured, "yes") == 0;
+	info->anvil = attr_get(rec, "anvil") != NULL;
 	info->tls_version = tlsv ? mem_strdup(tlsv) : NULL;
 	info->tls_cipher = tlsc ? mem_strdup(tlsc) : NULL;
 	info->user = mem_strdup(v);

@@ -10,6 +10,7 @@
  *     proto=login-session version=1   (the hello, in the same record)
  *     token=T  service=S  client=ADDR  port=N  secured=yes|no
  *     [tls_version=V tls_cipher=C]  [input=BYTES]  [greeting_tag=...]
+ *     [anvil=yes]
  *
  * where input is what the client had already sent after the
  * authentication command (pipelining), and the descriptor is the client's
@@ -19,6 +20,12 @@
  * (so it outlives reloads and max_use: master does not track it).  The
  * session answers "ok" or "fail reason=..." in a one-line attr record on
  * the same socket before the login side lets go.
+ *
+ * anvil=yes says that the login process counted the client with anvil
+ * (lib/anvil_client.h) and gives that count up with the hand-off: the
+ * session counts the client again, as a hand-off, for as long as it
+ * serves it, so a client is counted for the whole life of its connection
+ * (the TLS relay holds nothing).
  *
  * The session role (a process master started with exec, DAEMON_SINGLE)
  * receives the record, redeems the token with auth - never trusting the
@@ -42,6 +49,7 @@ typedef struct login_info {
 	char *tls_version;	/* NULL without TLS */
 	char *tls_cipher;
 	char *user;		/* session side: from auth's redeem */
+	int anvil;		/* counted by anvil until the hand-off */
 } login_info_t;
 
 /*

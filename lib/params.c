@@ -133,6 +133,15 @@ const param_def_t config_params[] = {
 	  "local submission over a UNIX socket, sender's uid recorded (submit)" },
 	{ "smtpd_sasl_authenticated_header", PARAM_BOOL, "no",
 	  "name the authenticated user in the Received header" },
+	/* Limits per client address, counted by anvil(8). */
+	{ "smtpd_client_connection_count_limit", PARAM_INT, "50",
+	  "most connections one client address has open to a service; 0: no limit" },
+	{ "smtpd_client_connection_rate_limit", PARAM_INT, "0",
+	  "most connections from one address per anvil_rate_time_unit; 0: no limit" },
+	{ "smtpd_client_event_limit_exceptions", PARAM_LIST, "$mynetworks",
+	  "client networks the connection count and rate limits do not apply to" },
+	{ "smtpd_junk_command_limit", PARAM_INT, "100",
+	  "NOOP, RSET, VRFY, EXPN and HELP commands per message; 0: no limit" },
 
 	/* POP3 server (pop3d(8)): a login and a session program, architecture §2. */
 	{ "pop3d_tls_wrappermode", PARAM_BOOL, "no",
@@ -145,10 +154,19 @@ const param_def_t config_params[] = {
 	  "UNIX service (in private/) of the POP3 session role" },
 	{ "pop3d_apop", PARAM_BOOL, "no",
 	  "offer APOP: an RFC 1939 timestamp in the greeting" },
+	{ "pop3d_client_connection_count_limit", PARAM_INT, "20",
+	  "most connections one client address has open to a service; 0: no limit" },
+	{ "pop3d_client_connection_rate_limit", PARAM_INT, "0",
+	  "most connections from one address per anvil_rate_time_unit; 0: no limit" },
+	{ "pop3d_client_event_limit_exceptions", PARAM_LIST,
+	  "$smtpd_client_event_limit_exceptions",
+	  "client networks the POP3 connection limits do not apply to" },
+	{ "pop3d_junk_command_limit", PARAM_INT, "100",
+	  "CAPA, NOOP, RSET after which pop3d disconnects; 0: no limit" },
 	/* Where the chrooted login roles find their sockets (master(8)). */
 	{ "login_directory", PARAM_STR, "$queue_directory/login",
 	  "chroot of the POP3/IMAP login roles, holding links to their sockets" },
-	{ "login_sockets", PARAM_LIST, "auth pop3-session imap-session",
+	{ "login_sockets", PARAM_LIST, "auth anvil pop3-session imap-session",
 	  "unix services master links into login_directory" },
 
 	/* Queue manager (architecture §4). */
@@ -217,6 +235,14 @@ const param_def_t config_params[] = {
 	  "auth connections kept from smtpd and login processes" },
 	{ "auth_idle_timeout", PARAM_TIME, "300s",
 	  "auth closes a connection without a request for this long" },
+
+	/* The anvil service (anvil(8)). */
+	{ "anvil_rate_time_unit", PARAM_TIME, "60s",
+	  "time unit of the connection rate limits" },
+	{ "anvil_table_size", PARAM_INT, "50000",
+	  "pairs of service and client address anvil keeps counts of at most" },
+	{ "anvil_max_clients", PARAM_INT, "1000",
+	  "most server connections the anvil process serves at once" },
 
 	{ NULL, PARAM_STR, NULL, NULL },
 };

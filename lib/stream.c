@@ -317,7 +317,10 @@ static ssize_t stream_in_read(stream_t *s, int64_t deadline)
 
 static void stream_in_consume(stream_t *s, size_t n)
 {
-	if (s->in.secret)
+	/* Nothing to wipe in a buffer never allocated (NULL + 0 is
+	 * undefined, and UBSan says so: stream_discard_input() before the
+	 * first read, as at the start of implicit TLS). */
+	if (s->in.secret && n > 0)
 		explicit_bzero(s->in.data + s->in_off, n);
 	s->in_off += n;
 	s->scanned = 0;

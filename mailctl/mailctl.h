@@ -91,6 +91,10 @@ pid_t mailctl_master_pid(void);
  * with an error or broke the protocol (*err_r says how). */
 int mailctl_control(const char *request, attr_t *reply, char **err_r);
 
+/* mailctl_anvil.c: print anvil's counters per service and client
+ * address (status -v), or why there are none. */
+void mailctl_status_anvil(void);
+
 /* mailctl_passwd.c: a new password from --password-stdin or the terminal,
  * mem-allocated (wipe and free it); fatal when none can be had. */
 char *mailctl_passwd_read(const char *address, int from_stdin);

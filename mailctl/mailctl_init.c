@@ -133,6 +133,9 @@ static const struct mailctl_init_service {
 	  "-o imapd_tls_wrappermode=yes" },
 	{ "auth", 0, "-       -       n       1", "auth",
 	  "-o max_use=0 -o max_idle=0" },
+	/* Connection counts per client address for smtpd and pop3d. */
+	{ "anvil", 0, "-       -       n       1", "anvil",
+	  "-o max_use=0 -o max_idle=0" },
 	{ "qmgr", 0, "-       -       n       1", "qmgr", "" },
 	{ "local", 0, "-       n       n       -", "local", "" },
 	{ NULL, 0, NULL, NULL, NULL },

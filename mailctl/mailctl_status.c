@@ -1,5 +1,6 @@
 /* mailctl_status.c - `mailctl status`: master's pid and a table of its
- * services as master reports them over the control socket.
+ * services as master reports them over the control socket; with -v also
+ * anvil's counters per service and client address (mailctl_anvil.c).
  *
  * Exit 0 when master answers, MAILCTL_NOT_RUNNING when it is not running,
  * 1 when it runs but does not answer (or we may not ask it).
@@ -67,15 +68,19 @@ int mailctl_cmd_status(int argc, char **argv)
 {
 	attr_t *reply = attr_new();
 	char *err = NULL;
-	int r, err_no, ret = MAILCTL_OK;
+	int r, err_no, verbose = 0, ret = MAILCTL_OK;
 	pid_t pid;
 
-	if (mailctl_getopt(argc, argv, "", NULL) != -1 || optind != argc)
+	while (mailctl_getopt(argc, argv, "v", NULL) != -1)
+		verbose = 1;	/* -v is the only option */
+	if (optind != argc)
 		mailctl_usage_error("status takes no arguments");
 	r = mailctl_control("status", reply, &err);
 	err_no = errno;
 	if (r == 0) {
 		mailctl_status_print(reply);
+		if (verbose)
+			mailctl_status_anvil();
 	} else if (r == -1 && err_no == EACCES) {
 		log_error("%s", err);
 		ret = MAILCTL_FAIL;

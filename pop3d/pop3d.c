@@ -4,8 +4,8 @@
  *
  *   pop3d          login/: the pop3 and pop3s services (inet, chroot y),
  *                  as login_user, chrooted to login_directory, which holds
- *                  nothing but links to the auth and session sockets
- *                  (master(8) login_sockets); anyone may connect.
+ *                  nothing but links to the auth, anvil and session
+ *                  sockets (master(8) login_sockets); anyone may connect.
  *   pop3d-session  session/: the pop3-session service (unix, private,
  *                  chroot n), as vmail_owner; only login_user (and root)
  *                  may connect.
@@ -67,4 +67,8 @@ void pop3d_post_drop(void)
 		(int) (fail_max > 0 && fail_max < 3600 ? fail_max : 0);
 	pop3d_conf.auth_socket = pop3d_socket_path("auth");
 	pop3d_conf.myhostname = mem_strdup(config_str("myhostname"));
+	pop3d_conf.junk_limit = config_int("pop3d_junk_command_limit");
+	if (pop3d_conf.junk_limit < 0)
+		log_fatal("pop3d_junk_command_limit: must not be negative");
+	pop3d_anvil_init();
 }

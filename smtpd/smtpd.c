@@ -9,15 +9,20 @@
  *
  * Before the privilege drop (as root) it loads the TLS certificate and key
  * and opens the alias databases; after it, it connects lazily to auth over
- * private/auth for logins and recipient lookups.  Accepted messages become
+ * private/auth for logins and recipient lookups, and to anvil over
+ * private/anvil for the connection limits per client address
+ * (smtpd_anvil.c).  Accepted messages become
  * queue files in incoming/ (smtpd_queue.c); qmgr takes them from there.
  *
  * SECURITY: runs as mail_owner with no capabilities, optionally chrooted
  * to the queue directory.  Everything a client sends is untrusted: command
  * lines are parsed by lib/smtp_parse.c with fixed limits, message content
  * is streamed to disk and never interpreted beyond header field names.
- * Passwords pass through to auth and are never logged.  auth and qmgr are
- * trusted peers reached over the private/ sockets.
+ * Passwords pass through to auth and are never logged.  auth, anvil and
+ * qmgr are trusted peers reached over the private/ sockets.  One client
+ * address cannot take every process: it may hold only so many
+ * connections (smtpd_anvil.c), and a session of commands that do nothing
+ * ends after smtpd_junk_command_limit of them (smtpd_session.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -146,6 +151,7 @@ static void smtpd_post_drop(void)
 	smtpd_conf.timeout = smtpd_seconds_param("smtpd_timeout");
 	smtpd_conf.ipc_timeout = smtpd_seconds_param("ipc_timeout");
 	smtpd_conf.hard_error_limit = config_int("smtpd_hard_error_limit");
+	smtpd_conf.junk_limit = config_int("smtpd_junk_command_limit");
 	smtpd_conf.rcpt_limit = config_int("smtpd_recipient_limit");
 	smtpd_conf.hop_limit = config_int("hopcount_limit");
 	smtpd_conf.size_limit = smtpd_size_param("message_size_limit");
@@ -164,6 +170,8 @@ static void smtpd_post_drop(void)
 			 "holds; using %d", smtpd_conf.rcpt_limit, QUEUE_MAX_RCPTS);
 		smtpd_conf.rcpt_limit = QUEUE_MAX_RCPTS;
 	}
+	if (smtpd_conf.junk_limit < 0)
+		log_fatal("smtpd_junk_command_limit: must not be negative");
 	smtpd_conf.banner = mem_strdup(config_str("smtpd_banner"));
 	smtpd_conf.myhostname = mem_strdup(config_str("myhostname"));
 	smtpd_conf.myorigin = mem_strdup(config_str("myorigin"));
@@ -177,6 +185,7 @@ static void smtpd_post_drop(void)
 	auth_path = smtpd_queue_path(AUTH_SOCKET);
 	smtpd_conf.auth = auth_client_new(auth_path, smtpd_conf.ipc_timeout);
 	mem_free(auth_path);
+	smtpd_anvil_init();
 }
 
 static void smtpd_serve(daemon_client_t *client)

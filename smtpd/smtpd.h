@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "anvil_client.h"
 #include "auth_client.h"
 #include "buf.h"
 #include "cidr.h"
@@ -59,6 +60,13 @@ typedef struct smtpd_conf {
 	size_t naliases;
 	auth_client_t *auth;
 	char *queue_dir;		/* the queue as this process sees it */
+	/* Limits per client address (smtpd_anvil.c). */
+	long conn_count_limit;		/* smtpd_client_connection_count_limit */
+	long conn_rate_limit;		/* smtpd_client_connection_rate_limit */
+	long rate_unit;			/* anvil_rate_time_unit, seconds */
+	long junk_limit;		/* smtpd_junk_command_limit */
+	cidr_list_t *limit_exceptions;	/* smtpd_client_event_limit_exceptions */
+	anvil_client_t *anvil;
 } smtpd_conf_t;
 
 extern smtpd_conf_t smtpd_conf;
@@ -98,6 +106,8 @@ typedef struct smtpd_session {
 	smtp_cmd_t cmd;
 	const char *last_cmd;		/* for "lost connection after X" */
 	long ncmds;
+	long junk;			/* junk commands since the last message */
+	int anvil_held;			/* anvil counts this connection */
 
 	/* The mail transaction. */
 	smtp_mail_t mail;
@@ -136,6 +146,16 @@ int smtpd_plaintext_ok(const smtpd_session_t *sess);
 int smtpd_auth_offered(const smtpd_session_t *sess);
 /* RFC 3848 protocol name: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA, UTF8SMTP... */
 const char *smtpd_protocol(const smtpd_session_t *sess);
+
+/* smtpd_anvil.c */
+/* After the privilege drop: the limits and the anvil client. */
+void smtpd_anvil_init(void);
+/* At connect: 0 when the client may go on; -1 when it has too many
+ * connections open or made in the time unit (logged, and answered 421
+ * unless TLS has yet to start). */
+int smtpd_anvil_admit(smtpd_session_t *sess);
+/* At the end of the session: give the count back to anvil. */
+void smtpd_anvil_release(smtpd_session_t *sess);
 
 /* smtpd_cmd_*.c: one handler per command. */
 void smtpd_cmd_helo(smtpd_session_t *sess);

@@ -161,6 +161,7 @@ void smtpd_queue_finish(smtpd_session_t *sess, smtpd_msg_t **mp)
 			 buf_str(&sess->mail.addr), queue_writer_content_len(w),
 			 sess->nrcpts);
 		smtpd_reply(sess, "250 2.0.0 Ok: queued as %s", id);
+		sess->junk = 0;		/* smtpd_junk_command_limit is per message */
 		/* The client has its answer before qmgr is asked anything. */
 		stream_flush(sess->s);
 		smtpd_queue_wakeup(id);

@@ -19,7 +19,12 @@
  *
  * SECURITY: all input is untrusted; a line longer than the longest command
  * allowed is answered 500 5.5.2 and skipped up to its end, and after
- * smtpd_hard_error_limit error replies the client is disconnected.
+ * smtpd_hard_error_limit error replies the client is disconnected.  The
+ * commands that do nothing (RSET NOOP VRFY EXPN HELP, marked JUNK in the
+ * table) count against smtpd_junk_command_limit, reset by each accepted
+ * message: past it, 421 4.7.0 and the end, so that a client cannot hold a
+ * process for ever with cheap commands.  A client over its connection
+ * limits is refused before the greeting (smtpd_anvil.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -43,31 +48,33 @@ typedef struct smtpd_command {
 	int states;		/* SMTPD_S_* in which it is allowed */
 	size_t line_max;	/* with CRLF (RFC 5321 §4.5.3.1.4) */
 	void (*handler)(smtpd_session_t *sess);
+	int junk;		/* counts against smtpd_junk_command_limit */
 } smtpd_command_t;
 
 #define ST_TRANS (SMTPD_S_MAIL | SMTPD_S_RCPT | SMTPD_S_BDAT)
+#define JUNK 1
 
 static const smtpd_command_t smtpd_commands[] = {
-	{ "EHLO", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_ehlo },
-	{ "HELO", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_helo },
-	{ "MAIL", SMTPD_S_HELO, SMTP_MAIL_LINE_MAX, smtpd_cmd_mail },
-	{ "RCPT", SMTPD_S_MAIL | SMTPD_S_RCPT, SMTP_RCPT_LINE_MAX, smtpd_cmd_rcpt },
-	{ "DATA", SMTPD_S_MAIL | SMTPD_S_RCPT, SMTP_LINE_MAX, smtpd_cmd_data },
+	{ "EHLO", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_ehlo, 0 },
+	{ "HELO", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_helo, 0 },
+	{ "MAIL", SMTPD_S_HELO, SMTP_MAIL_LINE_MAX, smtpd_cmd_mail, 0 },
+	{ "RCPT", SMTPD_S_MAIL | SMTPD_S_RCPT, SMTP_RCPT_LINE_MAX, smtpd_cmd_rcpt, 0 },
+	{ "DATA", SMTPD_S_MAIL | SMTPD_S_RCPT, SMTP_LINE_MAX, smtpd_cmd_data, 0 },
 	/* BDAT must see every state: its chunk is read even when refused. */
-	{ "BDAT", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_bdat },
-	{ "RSET", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_rset },
-	{ "NOOP", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_noop },
-	{ "QUIT", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_quit },
-	{ "VRFY", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_vrfy },
-	{ "EXPN", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_expn },
-	{ "HELP", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_help },
-	{ "AUTH", SMTPD_S_HELO, SMTP_LINE_MAX, smtpd_cmd_auth },
-	{ "STARTTLS", SMTPD_S_INIT | SMTPD_S_HELO, SMTP_LINE_MAX, smtpd_cmd_starttls },
-	{ "SEND", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
-	{ "SOML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
-	{ "SAML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
-	{ "TURN", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete },
-	{ NULL, 0, 0, NULL },
+	{ "BDAT", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_bdat, 0 },
+	{ "RSET", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_rset, JUNK },
+	{ "NOOP", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_noop, JUNK },
+	{ "QUIT", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_quit, 0 },
+	{ "VRFY", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_vrfy, JUNK },
+	{ "EXPN", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_expn, JUNK },
+	{ "HELP", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_help, JUNK },
+	{ "AUTH", SMTPD_S_HELO, SMTP_LINE_MAX, smtpd_cmd_auth, 0 },
+	{ "STARTTLS", SMTPD_S_INIT | SMTPD_S_HELO, SMTP_LINE_MAX, smtpd_cmd_starttls, 0 },
+	{ "SEND", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete, 0 },
+	{ "SOML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete, 0 },
+	{ "SAML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete, 0 },
+	{ "TURN", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete, 0 },
+	{ NULL, 0, 0, NULL, 0 },
 };
 
 void smtpd_reply(smtpd_session_t *sess, const char *fmt, ...)
@@ -284,6 +291,15 @@ static void smtpd_dispatch(smtpd_session_t *sess)
 		smtpd_reply(sess, "500 5.5.2 Error: line too long");
 		return;
 	}
+	if (c->junk && smtpd_conf.junk_limit > 0 &&
+	    ++sess->junk > smtpd_conf.junk_limit) {
+		log_info("too many junk commands after %s from %s", c->name,
+			 buf_str(&sess->client));
+		smtpd_reply(sess, "421 4.7.0 %s Error: too many junk commands",
+			    smtpd_conf.myhostname);
+		sess->done = 1;
+		return;
+	}
 	if (!(c->states & sess->state)) {
 		smtpd_bad_sequence(sess, c->name);
 		return;
@@ -335,8 +351,12 @@ void smtpd_session_run(stream_t *s, const char *service, const char *addr,
 
 	smtpd_session_init(&sess, s, service, addr, local, uid);
 	log_info("connect from %s", buf_str(&sess.client));
+	/* Before any TLS work: a refused client costs nothing more. */
+	if (smtpd_anvil_admit(&sess) < 0)
+		sess.done = 1;
 	/* smtps: TLS from the first octet (RFC 8314 §3.3). */
-	if (smtpd_conf.tls_wrapper && stream_tls_accept(s, smtpd_conf.tls) != STREAM_OK) {
+	if (!sess.done && smtpd_conf.tls_wrapper &&
+	    stream_tls_accept(s, smtpd_conf.tls) != STREAM_OK) {
 		log_info("TLS handshake failed for %s: %s", buf_str(&sess.client),
 			 stream_strerror(s));
 		sess.done = 1;
@@ -365,6 +385,7 @@ void smtpd_session_run(stream_t *s, const char *service, const char *addr,
 		}
 	}
 	stream_flush(s);
+	smtpd_anvil_release(&sess);
 	log_info("disconnect from %s commands=%ld errors=%ld",
 		 buf_str(&sess.client), sess.ncmds, sess.errors);
 	smtpd_session_free(&sess);

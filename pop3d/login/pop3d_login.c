@@ -14,6 +14,9 @@
  * Failed logins: auth delays each failure's reply (and refuses an address
  * with too many); after pop3d_login_failures failures on one connection
  * the client gets its -ERR after a further pause and is disconnected.
+ * Before the greeting, a client over its connection limits is refused
+ * (../pop3d_anvil.c); CAPA, NOOP and RSET count against
+ * pop3d_junk_command_limit.
  *
  * SECURITY: runs as login_user, chrooted to login_directory (nothing but
  * links to the auth and session sockets), no capabilities.  Passwords are
@@ -40,27 +43,30 @@
 #define POP3D_LOGIN_CLOSE_DELAY	2
 pop3d_login_conf_t pop3d_login_conf;
 
+#define JUNK 1	/* counts against pop3d_junk_command_limit */
+
 static const struct pop3d_login_command {
 	const char *name;
 	void (*handle)(pop3d_login_t *l);
+	int junk;
 } pop3d_login_commands[] = {
-	{ "USER", pop3d_login_cmd_user },
-	{ "PASS", pop3d_login_cmd_pass },
-	{ "APOP", pop3d_login_cmd_apop },
-	{ "AUTH", pop3d_login_cmd_auth },
-	{ "CAPA", pop3d_login_cmd_capa },
-	{ "STLS", pop3d_login_cmd_stls },
-	{ "QUIT", pop3d_login_cmd_quit },
+	{ "USER", pop3d_login_cmd_user, 0 },
+	{ "PASS", pop3d_login_cmd_pass, 0 },
+	{ "APOP", pop3d_login_cmd_apop, 0 },
+	{ "AUTH", pop3d_login_cmd_auth, 0 },
+	{ "CAPA", pop3d_login_cmd_capa, JUNK },
+	{ "STLS", pop3d_login_cmd_stls, 0 },
+	{ "QUIT", pop3d_login_cmd_quit, 0 },
 	/* TRANSACTION commands (RFC 1939 §5, RFC 2449): not yet. */
-	{ "STAT", pop3d_login_cmd_noauth },
-	{ "LIST", pop3d_login_cmd_noauth },
-	{ "RETR", pop3d_login_cmd_noauth },
-	{ "DELE", pop3d_login_cmd_noauth },
-	{ "NOOP", pop3d_login_cmd_noauth },
-	{ "RSET", pop3d_login_cmd_noauth },
-	{ "TOP", pop3d_login_cmd_noauth },
-	{ "UIDL", pop3d_login_cmd_noauth },
-	{ NULL, NULL },
+	{ "STAT", pop3d_login_cmd_noauth, 0 },
+	{ "LIST", pop3d_login_cmd_noauth, 0 },
+	{ "RETR", pop3d_login_cmd_noauth, 0 },
+	{ "DELE", pop3d_login_cmd_noauth, 0 },
+	{ "NOOP", pop3d_login_cmd_noauth, JUNK },
+	{ "RSET", pop3d_login_cmd_noauth, JUNK },
+	{ "TOP", pop3d_login_cmd_noauth, 0 },
+	{ "UIDL", pop3d_login_cmd_noauth, 0 },
+	{ NULL, NULL, 0 },
 };
 
 static enum pop3d_plaintext pop3d_login_parse_plaintext(void)
@@ -175,11 +181,19 @@ static void pop3d_login_handoff(pop3d_login_t *l, const char *user,
 	info.client = l->addr;
 	info.port = l->port;
 	info.secured = tls || l->loopback;
-	/* The relay process must not keep this process's auth connection. */
+	/* The session counts the client from now on (pop3d_anvil.c). */
+	info.anvil = l->anvil_held;
+	/* The relay process must not keep this process's auth or anvil
+	 * connection; closing the anvil one gives this client's count
+	 * back. */
 	if (tls) {
 		auth_client_free(&pop3d_login_conf.auth);
 		pop3d_login_conf.auth = auth_client_new(pop3d_conf.auth_socket,
 							pop3d_conf.auth_timeout);
+		if (l->anvil_held) {
+			pop3d_anvil_forget();
+			l->anvil_held = 0;
+		}
 	}
 	stream_flush(l->s);
 	if (login_handoff(&l->s, pop3d_login_conf.session_socket, token, &info,
@@ -188,7 +202,13 @@ static void pop3d_login_handoff(pop3d_login_t *l, const char *user,
 			 buf_str(&l->client), user, err);
 		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary server failure, "
 			  "try again later");
+		if (info.anvil && !l->anvil_held)
+			l->anvil_held = pop3d_anvil_hold(l->service, l->addr);
 		return;
+	}
+	if (l->anvil_held) {
+		pop3d_anvil_release(l->service, l->addr);
+		l->anvil_held = 0;
 	}
 	log_info("%s: login: user=<%s>, method=%s%s", buf_str(&l->client),
 		 user, mech, tls ? ", TLS" : "");
@@ -295,6 +315,14 @@ static void pop3d_login_dispatch(pop3d_login_t *l, long *errors)
 		(*errors)++;
 		return;
 	}
+	if (c->junk && pop3d_conf.junk_limit > 0 &&
+	    ++l->junk > pop3d_conf.junk_limit) {
+		log_info("too many junk commands after %s from %s", c->name,
+			 buf_str(&l->client));
+		pop3d_err(l->s, NULL, "Too many junk commands, disconnecting");
+		l->done = 1;
+		return;
+	}
 	/* USER names the user of the PASS that follows, and only of that. */
 	if (strcmp(c->name, "PASS") == 0)
 		l->user_pending = was_user;
@@ -328,6 +356,15 @@ void pop3d_login_serve(daemon_client_t *client)
 	buf_printf(&l.client, "[%s]:%d", l.addr, l.port);
 	stream_set_timeout(l.s, pop3d_conf.idle_timeout);
 	log_info("connect from %s", buf_str(&l.client));
+	/* Before any TLS work: a refused client costs nothing more. */
+	l.anvil_held = pop3d_anvil_admit(l.s, l.service, l.addr,
+					 buf_str(&l.client),
+					 pop3d_login_conf.tls_wrapper);
+	if (l.anvil_held < 0) {
+		l.anvil_held = 0;
+		stream_flush(l.s);
+		goto out;
+	}
 
 	if (pop3d_login_conf.tls_wrapper) {
 		stream_set_timeout(l.s, pop3d_conf.ipc_timeout);
@@ -370,6 +407,8 @@ void pop3d_login_serve(daemon_client_t *client)
 	if (l.s != NULL)
 		stream_flush(l.s);
 out:
+	if (l.anvil_held)
+		pop3d_anvil_release(l.service, l.addr);
 	buf_release(&l.line);
 	if (l.s != NULL) {
 		log_info("disconnect from %s", buf_str(&l.client));

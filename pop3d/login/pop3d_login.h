@@ -40,6 +40,8 @@ typedef struct pop3d_login {
 	int user_pending;		/* USER was the last command */
 	buf_t stamp;			/* APOP timestamp "<...>", empty: none */
 	long failures;
+	long junk;			/* CAPA, NOOP, RSET so far */
+	int anvil_held;			/* counted by anvil (pop3d_anvil.c) */
 	int done;			/* leave after this reply */
 	buf_t line;			/* the command line; secret (PASS) */
 	pop3d_cmd_t cmd;		/* points into line */

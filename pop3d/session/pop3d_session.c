@@ -14,7 +14,12 @@
  * 255-octet limit and the idle timeout) and dispatches them from the table
  * below, one handler per command.  QUIT enters UPDATE (pop3d_update.c);
  * a dropped connection, an idle timeout or a daemon stop ends the session
- * without UPDATE, so nothing is deleted and no flag changes.
+ * without UPDATE, so nothing is deleted and no flag changes; so does a
+ * session of commands that do nothing (CAPA NOOP RSET, marked JUNK):
+ * past pop3d_junk_command_limit of them since the last RETR, TOP or DELE
+ * that succeeded.
+ * When the login process counted the client with anvil, the session
+ * counts it on until the client leaves (../pop3d_anvil.c).
  *
  * SECURITY: runs as the mailbox owner (vmail_owner for virtual users),
  * never as root, with no capability; it trusts auth for the user name and
@@ -34,26 +39,30 @@ typedef struct pop3d_command {
 	const char *name;
 	void (*handler)(pop3d_session_t *sess);
 	int min_args, max_args;		/* -1: not checked */
+	int flags;
 } pop3d_command_t;
 
+#define JUNK 1	/* counts against pop3d_junk_command_limit */
+#define WORK 2	/* done without error, starts that count again */
+
 static const pop3d_command_t pop3d_commands[] = {
-	{ "STAT", pop3d_cmd_stat, 0, 0 },
-	{ "LIST", pop3d_cmd_list, 0, 1 },
-	{ "RETR", pop3d_cmd_retr, 1, 1 },
-	{ "DELE", pop3d_cmd_dele, 1, 1 },
-	{ "NOOP", pop3d_cmd_noop, 0, 0 },
-	{ "RSET", pop3d_cmd_rset, 0, 0 },
-	{ "TOP", pop3d_cmd_top, 2, 2 },
-	{ "UIDL", pop3d_cmd_uidl, 0, 1 },
-	{ "CAPA", pop3d_cmd_capa, 0, 0 },
-	{ "QUIT", pop3d_cmd_quit, 0, 0 },
+	{ "STAT", pop3d_cmd_stat, 0, 0, 0 },
+	{ "LIST", pop3d_cmd_list, 0, 1, 0 },
+	{ "RETR", pop3d_cmd_retr, 1, 1, WORK },
+	{ "DELE", pop3d_cmd_dele, 1, 1, WORK },
+	{ "NOOP", pop3d_cmd_noop, 0, 0, JUNK },
+	{ "RSET", pop3d_cmd_rset, 0, 0, JUNK },
+	{ "TOP", pop3d_cmd_top, 2, 2, WORK },
+	{ "UIDL", pop3d_cmd_uidl, 0, 1, 0 },
+	{ "CAPA", pop3d_cmd_capa, 0, 0, JUNK },
+	{ "QUIT", pop3d_cmd_quit, 0, 0, 0 },
 	/* AUTHORIZATION only (RFC 1939 §4, RFC 2595, RFC 5034) */
-	{ "USER", pop3d_cmd_authorization, -1, -1 },
-	{ "PASS", pop3d_cmd_authorization, -1, -1 },
-	{ "APOP", pop3d_cmd_authorization, -1, -1 },
-	{ "AUTH", pop3d_cmd_authorization, -1, -1 },
-	{ "STLS", pop3d_cmd_authorization, -1, -1 },
-	{ NULL, NULL, 0, 0 },
+	{ "USER", pop3d_cmd_authorization, -1, -1, 0 },
+	{ "PASS", pop3d_cmd_authorization, -1, -1, 0 },
+	{ "APOP", pop3d_cmd_authorization, -1, -1, 0 },
+	{ "AUTH", pop3d_cmd_authorization, -1, -1, 0 },
+	{ "STLS", pop3d_cmd_authorization, -1, -1, 0 },
+	{ NULL, NULL, 0, 0, 0 },
 };
 
 int pop3d_session_plaintext_ok(const pop3d_session_t *sess)
@@ -164,6 +173,7 @@ out:
 static void pop3d_session_dispatch(pop3d_session_t *sess)
 {
 	const pop3d_command_t *c;
+	long errors;
 
 	for (c = pop3d_commands; c->name != NULL; c++)
 		if (strcmp(c->name, sess->cmd.name) == 0)
@@ -184,7 +194,21 @@ static void pop3d_session_dispatch(pop3d_session_t *sess)
 			  c->min_args == 1 ? "one argument" : "at most one argument");
 		return;
 	}
+	if ((c->flags & JUNK) && pop3d_conf.junk_limit > 0 &&
+	    ++sess->junk > pop3d_conf.junk_limit) {
+		log_info("user=<%s>, client=%s: too many junk commands after %s",
+			 sess->info.user, sess->info.client, c->name);
+		pop3d_err(sess->s, NULL, "Too many junk commands, disconnecting; "
+			  "nothing was deleted");
+		stream_flush(sess->s);
+		sess->state = POP3D_CLOSED;
+		return;
+	}
+	errors = sess->nerrors;
 	c->handler(sess);
+	/* Only work done starts the count again, not "DELE 999". */
+	if ((c->flags & WORK) && sess->nerrors == errors)
+		sess->junk = 0;
 }
 
 static void pop3d_session_loop(pop3d_session_t *sess)
@@ -259,6 +283,10 @@ void pop3d_session_serve(daemon_client_t *client)
 		return;
 	}
 	stream_set_timeout(sess.s, pop3d_conf.idle_timeout);
+	/* The login process counted the client until now. */
+	if (sess.info.anvil)
+		sess.anvil_held = pop3d_anvil_hold(sess.info.service,
+						   sess.info.client);
 	if (pop3d_session_open(&sess) == 0) {
 		pop3d_session_loop(&sess);
 		log_info("disconnect user=<%s>, client=%s, retr=%ld, top=%ld, "
@@ -270,6 +298,8 @@ void pop3d_session_serve(daemon_client_t *client)
 	}
 	stream_flush(sess.s);
 	stream_close(&sess.s);
+	if (sess.anvil_held)
+		pop3d_anvil_release(sess.info.service, sess.info.client);
 	pop3d_read_ahead_drop(&sess);
 	mailbox_close(&sess.mb);	/* releases the lock */
 	mem_free(sess.marks);

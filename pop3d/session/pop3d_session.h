@@ -54,6 +54,8 @@ typedef struct pop3d_session {
 	/* counters for the log line */
 	long nretr, ntop, ndele, nerrors;
 	long nbad;			/* of nerrors: bad commands (pop3d.h) */
+	long junk;			/* CAPA NOOP RSET since RETR TOP DELE */
+	int anvil_held;			/* counted by anvil (../pop3d_anvil.c) */
 	long long sent_octets;
 } pop3d_session_t;
 

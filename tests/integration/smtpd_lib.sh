@@ -11,7 +11,7 @@
 #                      10000-octet lines, EXPN on, no plaintext AUTH
 #   full        $P27   queue_minfree far beyond any disk
 #   chrooted    $P28   plain smtp, chroot y, login named in Received
-#   auth
+#   auth, anvil (the default connection limits apply to loopback clients)
 # Users a@localhost (password secret-a) and b@localhost (secret-b); aliases
 # team -> a, b and alias-a -> a@localhost.  mynetworks is 192.0.2.0/24, so
 # loopback clients are outsiders; message_size_limit is 2 MiB.
@@ -41,6 +41,7 @@ strict:$P26 inet n - n - smtpd -o smtpd_timeout=2s -o smtpd_hard_error_limit=5
 full:$P27 inet n - n - smtpd -o queue_minfree=100000g
 chrooted:$P28 inet n - y - smtpd -o smtpd_sasl_authenticated_header=yes
 auth unix - - n 1 auth -o max_use=0
+anvil unix - - n 1 anvil -o max_use=0 -o max_idle=0
 EOF
 	{ printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
 	  printf 'secret-b\n' | tmailctl user add b@localhost --password-stdin &&

@@ -93,7 +93,7 @@ static struct login_child login_child_start(int srv, const char *token)
 	if (c.pid == 0) {
 		login_info_t info = {
 			.service = (char *) "pop3", .client = (char *) "192.0.2.7",
-			.port = 40110, .secured = 1,
+			.port = 40110, .secured = 1, .anvil = 1,
 		};
 		stream_t *s = stream_open(srv);
 		const char *err = NULL;
@@ -149,7 +149,7 @@ static void test_handoff_ok(void)
 	char *report, reply[64];
 	ssize_t n;
 
-	test_begin("login: hand-off with a good token: user from auth, facts, pipelined input");
+	test_begin("login: hand-off with a good token: user from auth, facts, anvil flag, pipelined input");
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, cp) < 0)
 		log_fatal("socketpair: %s", strerror(errno));
 	test_assert(write(cp[0], "STAT\r\nLIST\r\n", 12) == 12);
@@ -168,6 +168,7 @@ static void test_handoff_ok(void)
 		test_assert_str(info.client, "192.0.2.7");
 		test_assert_int(info.port, 40110);
 		test_assert_int(info.secured, 1);
+		test_assert_int(info.anvil, 1);
 		test_assert(info.tls_version == NULL);
 		stream_set_timeout(cs, 5);
 		test_assert_int(stream_read_line(cs, &line), STREAM_OK);
@@ -313,6 +314,12 @@ static void test_session_refuses_bad_records(void)
 	attr_add(rec, "tls_version", "TLSv1.3");	/* without a cipher */
 	err = send_record(rec, cp[1], status, sizeof(status));
 	test_assert_str(err, "malformed TLS facts in the hand-off record");
+	attr_free(&rec);
+
+	rec = good_record();
+	attr_add(rec, "anvil", "no");	/* the flag is there or absent */
+	err = send_record(rec, cp[1], status, sizeof(status));
+	test_assert_str(err, "malformed anvil flag in the hand-off record");
 	attr_free(&rec);
 
 	rec = good_record();	/* a pipe is no client connection */
