@@ -11,32 +11,7 @@ T_DEFAULT_SERVICES=1
 
 if ! t_is_root; then
 	t_skip "auth's connection share (roles are told apart by uid: needs root)"
-	
-# A login process names its client's address itself, so auth also keeps
-# a failure budget per process: guesses from ever new addresses (and for
-# ever new users) are stopped by it, where no address or user limit could.
-out=$(python3 - "$P110" <<'PY' 2>&1
-import socket, sys
-port = int(sys.argv[1])
-for i in range(5):
-    s = socket.create_connection(("127.0.0.1", port), timeout=20,
-                                 source_address=("127.0.9.%d" % (i + 1), 0))
-    f = s.makefile("rwb")
-    f.readline()
-    f.write(b"USER guess%d@localhost\r\n" % i); f.flush(); f.readline()
-    f.write(b"PASS wrong\r\n"); f.flush()
-    print(i, f.readline().decode().strip())
-    f.write(b"QUIT\r\n"); f.flush()
-    s.close()
-PY
-)
-t_eq "$(echo "$out" | grep -c '^[0-9] -ERR \[AUTH\] Authentication failed$')" 3 \
-	"the login process gets its budget of failures, each from a new address"
-t_match "$out" '^3 -ERR \[SYS/TEMP\] ' "then auth refuses that process, whatever address it names"
-t_file_has "$INST/log/maillog" 'auth\[[0-9]+\]: error: peer pid [0-9]+ uid '"$(id -u ternnull)"': login process refused: over its budget' \
-	"the refusal names the process and says why"
-
-t_done
+	t_done
 fi
 
 t_instance
