@@ -92,11 +92,42 @@ static void test_mem_fatal(void)
 	test_end();
 }
 
+/* A secret buffer leaves no copy behind where it can be seen: wiped on
+ * demand, and the tail a consume moves away from is zeroed. */
+static void test_buf_secret(void)
+{
+	buf_t b = BUF_INIT_SECRET, plain = BUF_INIT;
+	char *old;
+
+	test_begin("buf secret: wipe, consume, growth keep no stale copy");
+	test_assert(b.secret);
+	buf_puts(&b, "AUTH PLAIN c2VjcmV0");
+	buf_consume(&b, 5);
+	test_assert_str(buf_str(&b), "PLAIN c2VjcmV0");
+	/* the 5 bytes moved away from are zero past the new end */
+	for (size_t i = b.len; i < b.len + 5; i++)
+		test_assert(b.data[i] == '\0');
+	old = b.data;
+	buf_reserve(&b, 4096);	/* grows into a new block */
+	test_assert_str(buf_str(&b), "PLAIN c2VjcmV0");
+	test_assert(b.data != old || b.size >= 4096);
+	buf_wipe(&b);
+	test_assert_int(b.len, 0);
+	for (size_t i = 0; i < b.size; i++)
+		test_assert(b.data[i] == '\0');
+	buf_release(&b);
+	test_assert(!b.secret && b.data == NULL);
+	buf_puts(&plain, "x");
+	test_assert(!plain.secret);
+	buf_release(&plain);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_buf_append, test_buf_printf, test_buf_edit, test_mem,
-		test_mem_fatal, NULL,
+		test_mem_fatal, test_buf_secret, NULL,
 	};
 	return test_main(tests);
 }

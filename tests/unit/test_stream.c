@@ -4,6 +4,7 @@
  * under test really waits in poll(2) and sees input arrive in pieces.  TLS
  * is tested in test_tls.c.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +14,19 @@
 #include "../../lib/buf.h"
 #include "../../lib/mem.h"
 #include "../../lib/stream.h"
+#include "../../lib/stream_impl.h"
 #include "test.h"
+
+/* The input buffer as it is in memory, consumed part included. */
+static const char *stream_impl_in(const stream_t *s)
+{
+	return s->in.data;
+}
+
+static size_t stream_impl_in_size(const stream_t *s)
+{
+	return s->in.size;
+}
 
 /* A stream on one end of a socketpair; the other end goes to *peer_r. */
 static stream_t *pair_stream(int *peer_r)
@@ -531,13 +544,49 @@ static void test_flush_before_wait(void)
 	test_end();
 }
 
+/* A line that carried a password leaves nothing in the input buffer once
+ * consumed: stream_wipe_consumed() on a plain stream, and every consume on
+ * a secret one. */
+static void test_wipe(void)
+{
+	const char *needle = "hunter2-password";
+	buf_t line = BUF_INIT;
+	int peer;
+	stream_t *s = pair_stream(&peer);
+	stream_t *t;
+
+	test_begin("stream: consumed input wiped (stream_wipe_consumed, secret streams)");
+	write_all(peer, "PASS hunter2-password\r\nNOOP\r\n", 29);
+	test_assert_int(stream_read_line(s, &line), STREAM_OK);
+	test_assert(memmem(stream_impl_in(s), stream_impl_in_size(s), needle,
+			   strlen(needle)) != NULL);
+	stream_wipe_consumed(s);
+	test_assert(memmem(stream_impl_in(s), stream_impl_in_size(s), needle,
+			   strlen(needle)) == NULL);
+	test_assert_int(stream_read_line(s, &line), STREAM_OK);
+	test_assert_str(buf_str(&line), "NOOP\r\n");
+	stream_close(&s);
+	close(peer);
+
+	t = pair_stream(&peer);
+	stream_set_secret(t);
+	write_all(peer, "PASS hunter2-password\r\nNOOP\r\n", 29);
+	test_assert_int(stream_read_line(t, &line), STREAM_OK);
+	test_assert(memmem(stream_impl_in(t), stream_impl_in_size(t), needle,
+			   strlen(needle)) == NULL);
+	stream_close(&t);
+	close(peer);
+	buf_release(&line);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_lines, test_trickle, test_limit, test_limit_at_eof, test_toolong_eof,
 		test_timeout, test_read_exact_big, test_read, test_unread,
 		test_try_line, test_write, test_write_big, test_write_closed,
-		test_pipe, test_flush_before_wait, NULL,
+		test_pipe, test_flush_before_wait, test_wipe, NULL,
 	};
 
 	signal(SIGPIPE, SIG_DFL);	/* a SIGPIPE must kill us, loudly */
