@@ -22,6 +22,7 @@ t_set auth_failure_limit 3
 t_set auth_failure_window 60s
 t_set auth_failure_user_limit 5
 t_set auth_failure_user_window 4s
+t_set pop3d_apop yes		# off by default; APOP guesses are tested here
 cat >> "$INST/master.conf" <<EOF
 submission:$P587 inet n - n - smtpd -o smtpd_require_auth=yes
 pop3:$P110 inet n - y - pop3d
