@@ -23,7 +23,10 @@ ifeq ($(origin CC),default)
 CC       := gcc
 endif
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -fstack-protector-strong
+# The warning set OpenSMTPD builds with, on top of -Wall -Wextra.
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
+	    -Wmissing-prototypes -Wstrict-prototypes -Wmissing-declarations \
+	    -Wsign-compare -fstack-protector-strong
 CPPFLAGS += -Ilib -MMD -MP -DTERN_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"'
 LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt

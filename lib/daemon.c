@@ -53,7 +53,7 @@ static struct {
 	int chroot;
 	int chrooted;			/* chroot applied by the drop */
 	int unpriv;
-	char **overrides;
+	const char **overrides;
 	int noverrides;
 	char **args;
 	int nargs;
@@ -211,7 +211,7 @@ static void daemon_parse_args(int argc, char **argv)
 			d.nlisten = (int) daemon_number("-l", val, DAEMON_MAX_LISTEN);
 			break;
 		case 'g': d.gen = (unsigned) daemon_number("-g", val, 0x7fffffff); break;
-		case 'o': d.overrides[d.noverrides++] = (char *) val; break;
+		case 'o': d.overrides[d.noverrides++] = val; break;
 		case 'L': d.listen_spec = val; break;
 		case 'S': d.chroot = 1; break;
 		case 'u': d.unpriv = 1; break;
@@ -234,7 +234,7 @@ static void daemon_load_config(void)
 	if (config_load(d.config_dir, &err) < 0)
 		log_fatal("%s", err);
 	for (int i = 0; i < d.noverrides; i++) {
-		char *eq = strchr(d.overrides[i], '=');
+		const char *eq = strchr(d.overrides[i], '=');
 		char *name;
 
 		if (eq == NULL)

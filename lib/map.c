@@ -39,8 +39,12 @@ static void map_db_message(const DB_ENV *env, const char *prefix,
 
 static void map_dbt(DBT *d, const void *data, size_t len)
 {
+	/* Berkeley DB's DBT has no const member, but reads only through it
+	 * here: the one place the qualifier is dropped. */
+	union { const void *c; void *v; } u = { .c = data };
+
 	memset(d, 0, sizeof(*d));
-	d->data = (void *) data;
+	d->data = u.v;
 	d->size = (u_int32_t) len;
 }
 

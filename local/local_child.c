@@ -238,7 +238,7 @@ void local_child_job(int work)
 	rcpts = mem_zalloc(n * sizeof(*rcpts));
 	for (size_t k = 0; k < n; k++) {
 		rcpts[k].index = attr_get_nth(job, "i", k);
-		rcpts[k].lower = (char *) attr_get_nth(job, "lower", k);
+		rcpts[k].lower = mem_strdup(attr_get_nth(job, "lower", k));
 		rcpts[k].mailbox = mailbox;
 		rcpts[k].user = pw->pw_name;
 		rcpts[k].uid = pw->pw_uid;

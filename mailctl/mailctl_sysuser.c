@@ -47,15 +47,19 @@ static int mailctl_useradd(const char *name)
 {
 	const char *prog = access("/usr/sbin/useradd", X_OK) == 0 ?
 		"/usr/sbin/useradd" : "useradd";
+	/* exec's argv is not const: copies, not casts */
+	char *prog_arg = mem_strdup(prog), *name_arg = mem_strdup(name);
 	char *const argv[] = {
-		(char *) prog, "--system", "--no-create-home",
+		prog_arg, "--system", "--no-create-home",
 		"--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-		(char *) name, NULL,
+		name_arg, NULL,
 	};
 	pid_t pid;
 	int status, err;
 
 	err = posix_spawnp(&pid, prog, NULL, NULL, argv, environ);
+	mem_free(prog_arg);
+	mem_free(name_arg);
 	if (err != 0) {
 		log_error("run %s: %s", prog, strerror(err));
 		return -1;

@@ -144,16 +144,16 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
 		(ret && strcasecmp(ret, "HDRS") == 0) ||
 		msg->q.content_len > (size_t) qmgr_conf.bounce_size_limit;
 	for (size_t k = 0; k < n; k++) {
-		const queue_rcpt_t *r = &msg->q.rcpts[idx[k]];
+		const queue_rcpt_t *qr = &msg->q.rcpts[idx[k]];
 		const queue_rcpt_t *top = qmgr_msg_top(&msg->q, idx[k]);
 
-		rcpts[k].final = r->addr;
-		rcpts[k].orcpt = r->orcpt;
-		rcpts[k].orig = top != r ? top->addr : NULL;
-		rcpts[k].status = r->dsn ? r->dsn :
+		rcpts[k].final = qr->addr;
+		rcpts[k].orcpt = qr->orcpt;
+		rcpts[k].orig = top != qr ? top->addr : NULL;
+		rcpts[k].status = qr->dsn ? qr->dsn :
 			action == QMGR_DSN_FAILED ? "5.0.0" :
 			action == QMGR_DSN_DELAYED ? "4.0.0" : "2.0.0";
-		rcpts[k].text = r->text ? r->text : "unknown";
+		rcpts[k].text = qr->text ? qr->text : "unknown";
 	}
 	d.rcpts = rcpts;
 	d.nrcpts = n;

@@ -177,7 +177,7 @@ static void pop3d_login_handoff(pop3d_login_t *l, const char *user,
 	int tls = stream_is_tls(l->s);
 
 	memset(&info, 0, sizeof(info));
-	info.service = (char *) l->service;
+	info.service = l->service;
 	info.client = l->addr;
 	info.port = l->port;
 	info.secured = tls || l->loopback;
@@ -349,7 +349,7 @@ void pop3d_login_serve(daemon_client_t *client)
 	/* Until the hand-off this stream carries passwords. */
 	stream_set_secret(l.s);
 	client->fd = -1;
-	l.service = client->service;
+	l.service = mem_strdup(client->service);
 	l.addr = mem_strdup(client->addr);
 	l.port = client->port;
 	l.loopback = sock_addr_is_loopback(l.addr);
@@ -418,6 +418,7 @@ out:
 	buf_release(&l.user);
 	buf_release(&l.stamp);
 	mem_free(l.addr);
+	mem_free(l.service);
 	/* An idle login process must not hold one of auth's connections. */
 	auth_client_release(pop3d_login_conf.auth);
 }

@@ -31,7 +31,7 @@ extern pop3d_login_conf_t pop3d_login_conf;
 
 typedef struct pop3d_login {
 	stream_t *s;
-	const char *service;
+	char *service;			/* master.conf service name */
 	char *addr;			/* numeric client address */
 	int port;
 	buf_t client;			/* "[127.0.0.1]:port" for logs */

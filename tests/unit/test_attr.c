@@ -746,6 +746,8 @@ static void test_attr_fd_timeout(void)
  * would. */
 static void send_raw(int sock, const char *rec, const int *fds, int nfds)
 {
+	/* sendmsg only reads through iov_base, which is not const */
+	union { const char *c; void *v; } u = { .c = rec };
 	union {
 		struct cmsghdr hdr;
 		char space[CMSG_SPACE(sizeof(int) * 4)];
@@ -762,7 +764,7 @@ static void send_raw(int sock, const char *rec, const int *fds, int nfds)
 	hdr[3] = (unsigned char) len;
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = 4;
-	iov[1].iov_base = (void *) rec;
+	iov[1].iov_base = u.v;
 	iov[1].iov_len = len;
 	memset(&msg, 0, sizeof(msg));
 	memset(&ctl, 0, sizeof(ctl));
