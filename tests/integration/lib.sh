@@ -82,6 +82,29 @@ t_file_has() {
 	else t_fail "$3" "$1 has no line matching /$2/"; fi
 }
 
+# t_log_lacks DESCRIPTION USER SECRET...: no form of a secret that crossed
+# the wire is in the maillog: each secret as typed, in base64 (AUTH LOGIN),
+# and as SASL PLAIN's "\0USER\0SECRET" in base64 (the whole AUTH line).
+# A missing or empty log fails: absence proves nothing there.
+t_log_lacks() {
+	local desc=$1 user=$2 s f
+	shift 2
+	if [ ! -s "$INST/log/maillog" ]; then
+		t_fail "$desc" "no maillog to search ($INST/log/maillog)"
+		return
+	fi
+	for s in "$@"; do
+		for f in "$s" "$(printf '%s' "$s" | base64 -w0)" \
+			 "$(printf '\0%s\0%s' "$user" "$s" | base64 -w0)"; do
+			if grep -qF -- "$f" "$INST/log/maillog"; then
+				t_fail "$desc" "the maillog holds \"$f\""
+				return
+			fi
+		done
+	done
+	t_pass "$desc"
+}
+
 # t_wait SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
 t_wait() {
 	local limit=$(( $1 * 10 )) i=0

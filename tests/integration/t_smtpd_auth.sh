@@ -48,11 +48,7 @@ t_match "$out" '^501 5\.5\.2 Error: malformed PLAIN' "PLAIN without NULs: 501 5.
 t_match "$out" '^235 2\.7\.0 ' "then the right password: 235"
 t_match "$out" '^503 5\.5\.1 .*not allowed during a mail transaction' "AUTH in a transaction: 503"
 t_file_has "$INST/log/maillog" 'SASL PLAIN authentication failed' "failed login logged"
-if grep -q -e 'wrong-password' -e 'secret-a' "$INST/log/maillog"; then
-	t_fail "no password in the log"
-else
-	t_pass "no password in the log"
-fi
+t_log_lacks "no password in the log, in any form" a@localhost wrong-password secret-a
 
 out=$(printf 'EHLO c\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nMAIL FROM:<b@localhost>\r\nMAIL FROM:<B@other.example>\r\nMAIL FROM:<A@LOCALHOST>\r\nRSET\r\nMAIL FROM:<alias-a@localhost>\r\nRSET\r\nMAIL FROM:<>\r\nRCPT TO:<someone@remote.example>\r\nQUIT\r\n' \
 	"$PLAIN_A" "$PLAIN_A" | raw "$P587")
