@@ -43,7 +43,7 @@ run_step() {	# run_step LABEL COMMAND...
 		grep -E '^(SKIP) ' "$out" | head -n 50
 	else
 		# a failing step shows its failures and the log lines after them
-		grep -vE '^(ok|SKIP) ' "$out" | tail -n 120
+		grep -vE '^(ok|SKIP|setup) ' "$out" | tail -n 120
 	fi
 	count "$label" "$out" "$st"
 	rm -f "$out"

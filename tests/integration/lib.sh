@@ -49,6 +49,11 @@ t_fail() {
 	return 0
 }
 
+# t_setup DESCRIPTION: a precondition the following checks need was met.
+# It is logged, never counted: a pass is an assertion about behaviour.
+# (Not meeting it is a t_fail, since the checks after it prove nothing.)
+t_setup() { printf 'setup %s: %s\n' "$T_NAME" "$1"; }
+
 # A check that cannot run here (e.g. needs root) is a skip, never a pass.
 t_skip() {
 	T_SKIPPED=$((T_SKIPPED + 1))
