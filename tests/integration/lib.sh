@@ -122,14 +122,21 @@ t_wait() {
 	return 1
 }
 
-# A port base whose seven service ports are all free on loopback.
+# A port base whose seven service ports are all free on loopback.  The
+# bases lie below the kernel's ephemeral range, so no client socket of
+# another test (or of anything else) can hold one of the ports as its
+# local end, which a listening check cannot see coming.
 t_free_port_base() {
-	local base p busy
+	local base p busy low span
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	low=${low:-32768}
+	span=$(( (low - 1000 - 10000) / 1000 ))
+	[ "$span" -ge 1 ] || span=1
 	for _ in $(seq 1 50); do
-		base=$(( (RANDOM % 40 + 15) * 1000 + (RANDOM % 4) * 10 ))
+		base=$(( (RANDOM % span + 10) * 1000 + (RANDOM % 4) * 10 ))
 		busy=0
 		for p in 25 110 143 465 587 993 995; do
-			if ss -Htln "sport = :$((base + p))" 2>/dev/null | grep -q .; then
+			if ss -Htan "sport = :$((base + p))" 2>/dev/null | grep -q .; then
 				busy=1; break
 			fi
 		done
