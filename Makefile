@@ -5,19 +5,44 @@
 #   make test       unit + integration tests, then again under ASan+UBSan
 #   make san        the sanitizer build into bin-san/
 #   make fuzz       libFuzzer targets (clang) into build/fuzz/
-#   make install    PREFIX=/usr/local DESTDIR= honoured
+#   make install    PREFIX=/usr/local DESTDIR= honoured; as root (no DESTDIR)
+#                   also runs `mailctl setup`
+#   make install-sendmail   link the system's sendmail, mailq, newaliases
+#                   to tern's (refuses another package's files; FORCE=1)
+#   make uninstall  programs, man pages, unit and init script; keeps
+#                   configuration, queue, mailboxes and system users
+#   make O=DIR      build into DIR/build and DIR/bin (an installation with
+#                   other compiled-in paths, beside this tree's build)
 #
 # Object lists are derived from the source folders; header dependencies are
 # tracked with -MMD.  BUILD=san switches every output directory, so the
 # normal and the sanitizer build live side by side.
 
+# Where things are installed.  Every path here is compiled into the
+# programs as a default (main.conf(5) can move the queue, the mailboxes
+# and the log), so an installation with other paths is a build of its own:
+# give the same variables to `make O=DIR` and `make O=DIR install`.
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 LIBEXECDIR ?= $(PREFIX)/libexec/tern
 SBINDIR    ?= $(PREFIX)/sbin
+BINDIR_INST ?= $(PREFIX)/bin
 SYSCONFDIR ?= $(PREFIX)/etc/tern
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+QUEUEDIR   ?= /var/spool/tern
+MAILBOXDIR ?= /var/lib/tern/mail
+LOGDIR     ?= /var/log
+# System places outside PREFIX: the init script, logrotate's directory,
+# and what install-sendmail links (the paths cron, PHP and mail(1) run).
+INITDIR    ?= /etc/init.d
+LOGROTATEDIR ?= /etc/logrotate.d
+SENDMAIL_PATH   ?= /usr/sbin/sendmail
+MAILQ_PATH      ?= /usr/bin/mailq
+NEWALIASES_PATH ?= /usr/bin/newaliases
+# O=DIR: this build's objects and programs go under DIR instead of here.
+O          ?=
+OUT        := $(if $(O),$(O)/)
 
 ifeq ($(origin CC),default)
 CC       := gcc
@@ -28,7 +53,8 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
 	    -Wmissing-prototypes -Wstrict-prototypes -Wmissing-declarations \
 	    -Wsign-compare -fstack-protector-strong
 CPPFLAGS += -Ilib -MMD -MP -DTERN_SYSCONFDIR='"$(SYSCONFDIR)"' \
-	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"'
+	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"' -DTERN_QUEUEDIR='"$(QUEUEDIR)"' \
+	    -DTERN_MAILBOXDIR='"$(MAILBOXDIR)"'
 LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt
 # A program depends only on the libraries it calls (see PROGS below).
 LDFLAGS  += -Wl,--as-needed
@@ -39,14 +65,14 @@ endif
 
 BUILD ?= normal
 ifeq ($(BUILD),san)
-OBJDIR := build/san
-BINDIR := bin-san
+OBJDIR := $(OUT)build/san
+BINDIR := $(OUT)bin-san
 CFLAGS := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined \
 	  -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 else
-OBJDIR := build/normal
-BINDIR := bin
+OBJDIR := $(OUT)build/normal
+BINDIR := $(OUT)bin
 CPPFLAGS += -D_FORTIFY_SOURCE=2
 endif
 
@@ -76,7 +102,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 ALL_BINS := $(PROGS:%=$(BINDIR)/%) $(TEST_PROGS:%=$(BINDIR)/%)
 
 .SECONDARY:
-.PHONY: all san unit-bins test run install clean fuzz deps
+.PHONY: all san unit-bins test run install install-sendmail uninstall clean \
+	fuzz deps
 all: $(ALL_BINS) unit-bins
 
 unit-bins: $(UNIT_BINS)
@@ -137,17 +164,24 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	$(FUZZ_CC) -g -O1 -Ilib -fsanitize=fuzzer,address,undefined -o $@ $< \
 		$(filter-out $(FUZZ_SKIP),$(LIB_SRCS)) $(LDLIBS)
 
+# Programs, man pages, the systemd unit, the init script and logrotate's
+# file are replaced on every install; configuration files only when they
+# do not exist (the new version is always there as FILE.dist).
 install: all
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(BINDIR_INST) $(DESTDIR)$(SYSCONFDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(INITDIR) $(DESTDIR)$(LOGROTATEDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(MANDIR)/man8
 	for p in $(filter-out mailctl,$(PROGS)); do \
 		install -m 0755 $(BINDIR)/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	install -m 0755 $(BINDIR)/mailctl $(DESTDIR)$(SBINDIR)/mailctl
 	ln -sf mailctl $(DESTDIR)$(SBINDIR)/sendmail
+	ln -sf $(SBINDIR)/mailctl $(DESTDIR)$(BINDIR_INST)/mailq
+	ln -sf $(SBINDIR)/mailctl $(DESTDIR)$(BINDIR_INST)/newaliases
 	for f in conf/*; do \
 		sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			-e 's|@QUEUEDIR@|$(QUEUEDIR)|g' -e 's|@MAILBOXDIR@|$(MAILBOXDIR)|g' \
 			$$f > $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist; \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f) ] || \
 		cp $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist \
@@ -156,12 +190,43 @@ install: all
 		install -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done; done
 	for l in $(MAN_LINKS); do \
 		ln -sf $${l#*:} $(DESTDIR)$(MANDIR)/$${l%%:*}; done
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		scripts/tern.service > $(DESTDIR)$(UNITDIR)/tern.service
+	for f in tern.service:$(UNITDIR)/tern.service:0644 \
+		 tern.init:$(INITDIR)/tern:0755 \
+		 tern.logrotate:$(LOGROTATEDIR)/tern:0644; do \
+		src=$${f%%:*}; rest=$${f#*:}; \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			-e 's|@LOGDIR@|$(LOGDIR)|g' scripts/$$src > $(DESTDIR)$${rest%:*}; \
+		chmod $${rest##*:} $(DESTDIR)$${rest%:*}; done
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
-		sh scripts/create-users.sh; fi
+		$(SBINDIR)/mailctl -c $(SYSCONFDIR) setup; \
+	else \
+		echo "next, as root: $(SBINDIR)/mailctl setup"; fi
+
+install-sendmail:
+	@sh scripts/install-sendmail.sh "$(SBINDIR)/mailctl" "$(FORCE)" \
+		"$(DESTDIR)$(SENDMAIL_PATH)" "$(DESTDIR)$(MAILQ_PATH)" \
+		"$(DESTDIR)$(NEWALIASES_PATH)"
+
+uninstall:
+	for p in $(filter-out mailctl,$(PROGS)); do \
+		rm -f $(DESTDIR)$(LIBEXECDIR)/$$p; done
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	rm -f $(DESTDIR)$(SBINDIR)/mailctl $(DESTDIR)$(SBINDIR)/sendmail \
+		$(DESTDIR)$(BINDIR_INST)/mailq $(DESTDIR)$(BINDIR_INST)/newaliases
+	for s in 5 7 8; do for f in man/man$$s/*.$$s; do \
+		rm -f $(DESTDIR)$(MANDIR)/man$$s/$${f##*/}; done; done
+	for l in $(MAN_LINKS); do rm -f $(DESTDIR)$(MANDIR)/$${l%%:*}; done
+	rm -f $(DESTDIR)$(UNITDIR)/tern.service $(DESTDIR)$(INITDIR)/tern \
+		$(DESTDIR)$(LOGROTATEDIR)/tern
+	@sh scripts/install-sendmail.sh --remove "$(SBINDIR)/mailctl" "" \
+		"$(DESTDIR)$(SENDMAIL_PATH)" "$(DESTDIR)$(MAILQ_PATH)" \
+		"$(DESTDIR)$(NEWALIASES_PATH)"
+	@echo "removed tern's programs, man pages, unit, init script and logrotate file;"
+	@echo "kept: $(SYSCONFDIR) (configuration, users, aliases, TLS pair),"
+	@echo "the queue and the mailboxes (queue_directory and mail_directory of"
+	@echo "main.conf) and the system users."
 
 clean:
-	rm -rf build bin bin-san
+	rm -rf $(OUT)build $(OUT)bin $(OUT)bin-san
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(OUT)build -name '*.d' 2>/dev/null)

@@ -23,6 +23,12 @@
 #ifndef TERN_LIBEXECDIR
 #define TERN_LIBEXECDIR "/usr/local/libexec/tern"
 #endif
+#ifndef TERN_QUEUEDIR
+#define TERN_QUEUEDIR "/var/spool/tern"
+#endif
+#ifndef TERN_MAILBOXDIR
+#define TERN_MAILBOXDIR "/var/lib/tern/mail"
+#endif
 
 const param_def_t config_params[] = {
 	/* Where things are. */
@@ -30,9 +36,9 @@ const param_def_t config_params[] = {
 	  "directory of main.conf, master.conf and the map files" },
 	{ "daemon_directory", PARAM_STR, TERN_LIBEXECDIR,
 	  "directory where master finds the tern programs" },
-	{ "queue_directory", PARAM_STR, "/var/spool/tern",
+	{ "queue_directory", PARAM_STR, TERN_QUEUEDIR,
 	  "top of the mail queue and of the internal sockets" },
-	{ "mail_directory", PARAM_STR, "/var/lib/tern/mail",
+	{ "mail_directory", PARAM_STR, TERN_MAILBOXDIR,
 	  "top of the virtual mailboxes, one folder per domain" },
 
 	/* Logging. */

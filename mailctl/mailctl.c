@@ -32,6 +32,7 @@ static const struct mailctl_command {
 	int needs_config;	/* main.conf is read before run() */
 } mailctl_commands[] = {
 	{ "init", mailctl_cmd_init, 0 },
+	{ "setup", mailctl_cmd_setup, 1 },
 	{ "start", mailctl_cmd_start, 1 },
 	{ "stop", mailctl_cmd_stop, 1 },
 	{ "reload", mailctl_cmd_reload, 1 },
@@ -49,6 +50,8 @@ static const struct mailctl_command {
 static const char mailctl_usage_text[] =
 	"usage: mailctl [-c DIR] COMMAND [ARGS]\n"
 	"  init DIR [--port-base N] [--domain D]  create an instance in DIR\n"
+	"  setup                         make what an installation needs and\n"
+	"                                lacks (users, directories, TLS pair)\n"
 	"  start [-f]                    start master (-f: in the foreground)\n"
 	"  stop                          stop master and every service\n"
 	"  reload                        re-read the configuration\n"

@@ -36,6 +36,7 @@ int mailctl_getopt(int argc, char **argv, const char *opts,
 
 /* The commands. */
 int mailctl_cmd_init(int argc, char **argv);
+int mailctl_cmd_setup(int argc, char **argv);
 int mailctl_cmd_start(int argc, char **argv);
 int mailctl_cmd_stop(int argc, char **argv);
 int mailctl_cmd_reload(int argc, char **argv);
@@ -90,6 +91,23 @@ pid_t mailctl_master_pid(void);
  * 0 ok; -1 master does not answer (errno from connect); -2 it answered
  * with an error or broke the protocol (*err_r says how). */
 int mailctl_control(const char *request, attr_t *reply, char **err_r);
+
+/* mailctl_setup.c: the files and directories of an installation. */
+typedef struct mailctl_ids {
+	uid_t mail_uid, auth_uid, vmail_uid;
+	gid_t mail_gid, auth_gid, vmail_gid;
+} mailctl_ids_t;
+/* As root: create the missing system users, check them, fill ids; fatal
+ * on failure.  Otherwise every id is -1 ("leave the owner alone"). */
+void mailctl_setup_ids(mailctl_ids_t *ids);
+/* Make what main.conf names and is missing (queue and mail directories,
+ * maillog_file, TLS pair, alias and users files and their .db); never
+ * replaces an existing file.  Returns how many things it made. */
+int mailctl_setup_files(const mailctl_ids_t *ids);
+/* mkdir -p of path's parents, mode 0755; fatal on error. */
+void mailctl_setup_parents(const char *path);
+/* chattr +T: spread the directories made in dir over block groups. */
+void mailctl_setup_topdir(const char *dir);
 
 /* mailctl_anvil.c: print anvil's counters per service and client
  * address (status -v), or why there are none. */

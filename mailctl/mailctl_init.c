@@ -13,15 +13,12 @@
  * table in mailctl(8) and tern(7)).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,20 +26,17 @@
 #include "log.h"
 #include "mailctl.h"
 #include "mem.h"
-#include "tls.h"
 #include "users.h"
 
 #define MAILCTL_PORT_BASE_DEFAULT 10000
 /* The highest standard port used is 995 (pop3s). */
 #define MAILCTL_PORT_BASE_MAX (65535 - 995)
-#define MAILCTL_CERT_DAYS 3650
 
 struct mailctl_init {
 	char *dir;		/* absolute */
 	long port_base;
 	const char *domain;	/* NULL: localhost */
-	uid_t mail_uid, auth_uid, vmail_uid;
-	gid_t mail_gid, auth_gid, vmail_gid;
+	mailctl_ids_t ids;
 	buf_t daemon_dir;
 };
 
@@ -191,136 +185,6 @@ static void mailctl_init_masterconf(const struct mailctl_init *in, buf_t *out)
 	}
 }
 
-static const char mailctl_init_aliases[] =
-	"# aliases - mail for NAME goes to each TARGET; see mailctl(8).\n"
-	"# Format (aliases(5) style): \"NAME: TARGET, TARGET\"; a line starting\n"
-	"# with white space continues the previous one.  After editing by\n"
-	"# hand, run `mailctl newaliases`.\n"
-	"postmaster: root\n";
-
-static const char mailctl_init_users[] =
-	"# users - virtual users: \"ADDRESS HASH [APOP-SECRET]\" per line.\n"
-	"# Edit with `mailctl user add|passwd|apop|del`; readable by auth_owner only.\n";
-
-/* mkdir -p for DIR's parents; DIR itself is made with its final mode. */
-static void mailctl_init_parents(const char *dir)
-{
-	char *p = mem_strdup(dir);
-
-	for (char *s = strchr(p + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			log_fatal("mkdir %s: %s", p, strerror(errno));
-		*s = '/';
-	}
-	mem_free(p);
-}
-
-/*
- * Mark dir as the top of a directory hierarchy (chattr +T), so that ext4's
- * Orlov allocator spreads the directories made in it - the queue and the
- * mail directory - over different block groups, as /var/spool and /home
- * are.  In one group, every new Maildir file would be allocated past the
- * queue's recently deleted files, which ext4 skips one by one when it looks
- * for a free inode (for a minute or more, without a journal): a cost per
- * delivery that grows with the mail rate.  Best effort: file systems
- * without the flag ignore or refuse it, which changes nothing else.
- */
-static void mailctl_init_topdir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int flags;
-
-	if (fd < 0)
-		return;
-	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
-		flags |= FS_TOPDIR_FL;
-		(void) ioctl(fd, FS_IOC_SETFLAGS, &flags);
-	}
-	close(fd);
-}
-
-static void mailctl_init_dir(const char *path, mode_t mode, uid_t uid, gid_t gid)
-{
-	char *err = NULL;
-
-	if (mailctl_dir_make(path, mode, uid, gid, &err) < 0)
-		log_fatal("%s", err);
-}
-
-static void mailctl_init_file(const char *path, const char *text, mode_t mode,
-			      uid_t uid, gid_t gid)
-{
-	char *err = NULL;
-
-	if (mailctl_file_replace(path, text, strlen(text), mode, uid, gid,
-				 &err) < 0)
-		log_fatal("%s", err);
-}
-
-/* The role ids when root (creating missing users); -1 otherwise, which the
- * file helpers take as "leave the owner alone". */
-static void mailctl_init_ids(struct mailctl_init *in)
-{
-	buf_t problems = BUF_INIT;
-
-	in->mail_uid = in->auth_uid = in->vmail_uid = (uid_t) -1;
-	in->mail_gid = in->auth_gid = in->vmail_gid = (gid_t) -1;
-	if (geteuid() != 0)
-		return;
-	if (mailctl_sysuser_create() < 0)
-		log_fatal("cannot create the system users");
-	mailctl_sysuser_check(&problems);
-	if (problems.len > 0) {
-		buf_chomp(&problems);
-		log_fatal("%s", buf_str(&problems));
-	}
-	if (mailctl_sysuser_ids("mail_owner", &in->mail_uid, &in->mail_gid) < 0 ||
-	    mailctl_sysuser_ids("auth_owner", &in->auth_uid, &in->auth_gid) < 0 ||
-	    mailctl_sysuser_ids("vmail_owner", &in->vmail_uid, &in->vmail_gid) < 0)
-		log_panic("system user vanished after the check");
-	buf_release(&problems);
-}
-
-static void mailctl_init_log(const char *file)
-{
-	char *dir = mem_strdup(file), *slash = strrchr(dir, '/');
-	int fd;
-
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		mailctl_init_dir(dir, 0755, 0, 0);
-	}
-	/* The daemons open the log as root before dropping privileges, so a
-	 * root-owned file serves them all. */
-	fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-		  0640);
-	if (fd < 0 || fchmod(fd, 0640) < 0)
-		log_fatal("%s: %s", file, strerror(errno));
-	close(fd);
-	mem_free(dir);
-}
-
-static void mailctl_init_tls(void)
-{
-	char *cert = mem_strdup(config_str("smtpd_tls_cert_file"));
-	char *key = mem_strdup(config_str("smtpd_tls_key_file"));
-	char *err = NULL;
-	char *dir = mem_strdup(cert), *slash = strrchr(dir, '/');
-
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		mailctl_init_dir(dir, 0755, 0, 0);
-	}
-	/* The key stays root's: daemons load it before the privilege drop. */
-	if (tls_make_self_signed(cert, key, config_str("myhostname"),
-				 MAILCTL_CERT_DAYS, &err) < 0)
-		log_fatal("%s", err);
-	mem_free(dir);
-	mem_free(cert);
-	mem_free(key);
-}
-
 /* The instance is only as reachable as the directories above it: a DIR
  * under a private home or a mode 0700 temporary directory shuts the roles
  * out, which the administrator should hear now rather than at start. */
@@ -380,14 +244,13 @@ int mailctl_cmd_init(int argc, char **argv)
 {
 	struct mailctl_init in;
 	buf_t mainconf = BUF_INIT, masterconf = BUF_INIT;
-	char *main_path, *master_path, *err = NULL, *alias_file;
-	char **aliases;
+	char *main_path, *master_path, *err = NULL;
 	struct stat st;
 
 	memset(&in, 0, sizeof(in));
 	mailctl_init_args(argc, argv, &in);
 
-	mailctl_init_parents(argv[optind]);
+	mailctl_setup_parents(argv[optind]);
 	if (mkdir(argv[optind], 0755) < 0 && errno != EEXIST)
 		log_fatal("mkdir %s: %s", argv[optind], strerror(errno));
 	in.dir = realpath(argv[optind], NULL);
@@ -407,28 +270,17 @@ int mailctl_cmd_init(int argc, char **argv)
 	    config_set("config_directory", in.dir, &err) < 0)
 		log_panic("generated main.conf does not load: %s", err);
 
-	mailctl_init_ids(&in);
-	mailctl_init_dir(in.dir, 0755, 0, 0);
-	mailctl_init_topdir(in.dir);
-	/* Root's, like every place where roles meet; master gives mail_owner
-	 * the subdirectories it writes (master_dirs.c). */
-	mailctl_init_dir(config_str("queue_directory"), 0755, 0, 0);
-	mailctl_init_dir(config_str("mail_directory"), 0750, in.vmail_uid,
-			 in.vmail_gid);
-	mailctl_init_log(config_str("maillog_file"));
-	mailctl_init_tls();
+	mailctl_setup_ids(&in.ids);
+	if (mailctl_dir_make(in.dir, 0755, 0, 0, &err) < 0)
+		log_fatal("%s", err);
+	mailctl_setup_topdir(in.dir);
+	mailctl_setup_files(&in.ids);
 
-	aliases = config_list("alias_maps");
-	alias_file = mem_strdup(aliases[0] != NULL ? aliases[0] : "");
-	config_list_free(&aliases);
-	mailctl_init_file(alias_file, mailctl_init_aliases, 0644, 0, 0);
-	mailctl_map_compile(alias_file, 1);
-	mailctl_init_file(config_str("user_database"), mailctl_init_users,
-			  0600, in.auth_uid, in.auth_gid);
-	mailctl_map_compile(config_str("user_database"), 0);
-
-	mailctl_init_file(master_path, buf_str(&masterconf), 0644, 0, 0);
-	mailctl_init_file(main_path, buf_str(&mainconf), 0644, 0, 0);
+	if (mailctl_file_replace(master_path, masterconf.data, masterconf.len,
+				 0644, 0, 0, &err) < 0 ||
+	    mailctl_file_replace(main_path, mainconf.data, mainconf.len,
+				 0644, 0, 0, &err) < 0)
+		log_fatal("%s", err);
 
 	log_set_dest(LOG_DEST_FILE, config_str("maillog_file"));
 	log_info("created instance %s (port base %ld%s)", in.dir, in.port_base,
@@ -437,7 +289,6 @@ int mailctl_cmd_init(int argc, char **argv)
 		mailctl_init_warn_reach();
 	printf("start it with: mailctl -c %s start\n", in.dir);
 
-	mem_free(alias_file);
 	mem_free(main_path);
 	mem_free(master_path);
 	free(in.dir);

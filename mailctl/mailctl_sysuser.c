@@ -42,7 +42,7 @@ int mailctl_sysuser_ids(const char *param, uid_t *uid_r, gid_t *gid_r)
 	return 0;
 }
 
-/* useradd with the options of scripts/create-users.sh; 0 or -1. */
+/* useradd: a system account with no home and no login shell; 0 or -1. */
 static int mailctl_useradd(const char *name)
 {
 	const char *prog = access("/usr/sbin/useradd", X_OK) == 0 ?

@@ -241,7 +241,7 @@ static void test_config_expand_errors(void)
 	test_assert(config_expand("maillog_file", &b, &err) < 0);
 	MEM_FREE(err);
 	test_assert(config_expand("mail_directory", &b, &err) == 0);
-	test_assert_str(buf_str(&b), "/var/lib/tern/mail");
+	test_assert_str(buf_str(&b), TERN_MAILBOXDIR);
 	buf_release(&b);
 	test_end();
 }
