@@ -60,7 +60,7 @@ static const char mailctl_usage_text[] =
 	"  config [-n] [-v] [NAME...]    effective parameter values\n"
 	"  check                         configuration, files and permissions\n"
 	"  user list [ADDR]              virtual users\n"
-	"  user add ADDR [--password-stdin]\n"
+	"  user add ADDR [--password-stdin] [--no-postmaster]\n"
 	"  user passwd ADDR [--password-stdin]\n"
 	"  user apop ADDR [--password-stdin | --remove]\n"
 	"  user del ADDR\n"

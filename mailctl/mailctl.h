@@ -109,6 +109,14 @@ void mailctl_setup_parents(const char *path);
 /* chattr +T: spread the directories made in dir over block groups. */
 void mailctl_setup_topdir(const char *dir);
 
+/* mailctl_alias.c: does address (after alias expansion) end in a mailbox?
+ * 1 or 0. */
+int mailctl_alias_reaches_mailbox(const char *address);
+/* Point postmaster and root, where they reach no mailbox, at address. */
+void mailctl_alias_postmaster(const char *address);
+/* mailctl_user.c: is address a virtual user?  1 or 0. */
+int mailctl_user_exists(const char *address);
+
 /* mailctl_anvil.c: print anvil's counters per service and client
  * address (status -v), or why there are none. */
 void mailctl_status_anvil(void);

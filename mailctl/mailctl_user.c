@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "log.h"
 #include "mailctl.h"
@@ -204,6 +205,33 @@ static char *mailctl_user_address(const char *arg)
 	return addr;
 }
 
+/*
+ * RFC 5321 §4.5.1: every domain's postmaster reaches a person.  A fresh
+ * installation's aliases send postmaster to root, which is no mailbox
+ * unless system_accounts is on, so the first user added becomes
+ * postmaster (and root, which cron and bounces write to), and the
+ * administrator is told.  Never asked: scripts run this too.
+ */
+static void mailctl_user_postmaster(const char *address)
+{
+	char *postmaster = mem_printf("postmaster@%s", addr_domain(address));
+
+	if (!mailctl_alias_reaches_mailbox(postmaster))
+		mailctl_alias_postmaster(address);
+	mem_free(postmaster);
+}
+
+int mailctl_user_exists(const char *address)
+{
+	struct mailctl_users u;
+	struct mailctl_user_edit ed = { .address = address };
+
+	mailctl_users_open(&u, 0);
+	mailctl_users_walk(&u, NULL, mailctl_user_find_cb, &ed);
+	mailctl_users_close(&u);
+	return ed.found;
+}
+
 static int mailctl_user_change(const char *what, const char *address,
 			       int from_stdin)
 {
@@ -304,19 +332,22 @@ int mailctl_cmd_user(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "password-stdin", no_argument, NULL, 's' },
 		{ "remove", no_argument, NULL, 'r' },
+		{ "no-postmaster", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mailctl_users u;
 	struct mailctl_user_edit ed = { 0 };
 	const char *sub;
 	char *addr = NULL;
-	int c, from_stdin = 0, remove = 0, r;
+	int c, from_stdin = 0, remove = 0, keep_postmaster = 0, r;
 
 	while ((c = mailctl_getopt(argc, argv, "", longopts)) != -1) {
 		if (c == 's')
 			from_stdin = 1;
 		else if (c == 'r')
 			remove = 1;
+		else if (c == 'n')
+			keep_postmaster = 1;
 	}
 	if (optind >= argc)
 		mailctl_usage_error("user: give list, add, passwd, apop or del");
@@ -336,6 +367,8 @@ int mailctl_cmd_user(int argc, char **argv)
 		mem_free(addr);
 		return r;
 	}
+	if (keep_postmaster && strcmp(sub, "add") != 0)
+		mailctl_usage_error("user %s: --no-postmaster is for user add", sub);
 	if (remove && strcmp(sub, "apop") != 0)
 		mailctl_usage_error("user %s: --remove is for user apop", sub);
 	if (strcmp(sub, "apop") == 0) {
@@ -357,6 +390,8 @@ int mailctl_cmd_user(int argc, char **argv)
 		mailctl_usage_error("user del: --password-stdin makes no sense");
 	addr = mailctl_user_address(argv[optind + 1]);
 	r = mailctl_user_change(sub, addr, from_stdin);
+	if (r == MAILCTL_OK && strcmp(sub, "add") == 0 && !keep_postmaster)
+		mailctl_user_postmaster(addr);
 	mem_free(addr);
 	return r;
 }

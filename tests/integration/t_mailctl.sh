@@ -152,9 +152,20 @@ t_match "$OUT" 'TLS certificate and key' "check names the TLS pair"
 cp "$T/main.conf.good" "$INST/main.conf"
 
 # ---- users --------------------------------------------------------------
-printf 'sesame\n' | tmailctl user add Joe@Example.ORG --password-stdin >/dev/null 2>&1
+t_file_has "$INST/aliases" '^postmaster: root$' "a new instance's postmaster is root"
+OUT=$(printf 'sesame\n' | tmailctl user add Joe@Example.ORG --password-stdin 2>&1)
 t_eq "$?" 0 "user add exits 0"
-printf 'open up\n' | tmailctl user add ann@localhost --password-stdin >/dev/null 2>&1
+t_match "$OUT" 'alias postmaster: now joe@example.org' \
+	"the first user add says postmaster is now that user"
+t_file_has "$INST/aliases" '^postmaster: joe@example.org$' \
+	"the first user add made postmaster an alias of that user"
+t_file_has "$INST/aliases" '^root: joe@example.org$' \
+	"... and root, which was no mailbox either"
+t_file_has "$INST/aliases" '^abuse: postmaster$' "other aliases stay as they were"
+t_match "$(strings "$INST/aliases.db")" 'joe@example.org' "aliases.db was recompiled"
+OUT=$(printf 'open up\n' | tmailctl user add ann@localhost --password-stdin 2>&1)
+t_nomatch "$OUT" 'postmaster' "a later user add leaves postmaster alone (it has a mailbox)"
+t_file_has "$INST/aliases" '^postmaster: joe@example.org$' "postmaster still joe"
 mailctl_rc user list
 t_eq "$OUT" "joe@example.org
 ann@localhost" "user list: the addresses, lower-cased, in order"
@@ -262,12 +273,24 @@ t_eq "$?" 1 "user add without a terminal or --password-stdin exits 1"
 t_match "$OUT" 'use --password-stdin' "user add without a terminal points to --password-stdin"
 tmailctl user del tty@example.org >/dev/null 2>&1
 
+# --no-postmaster: an instance whose administrator routes postmaster
+# elsewhere later keeps its aliases as they are.
+"$TERN_BIN/mailctl" init "$T/inst2" --port-base "$PB" --domain example.net \
+	>/dev/null 2>&1 || t_fail "init of a second instance"
+OUT=$(printf 'pw\n' | "$TERN_BIN/mailctl" -c "$T/inst2" user add \
+	first@example.net --password-stdin --no-postmaster 2>&1)
+t_eq "$?" 0 "user add --no-postmaster exits 0"
+t_nomatch "$OUT" 'postmaster' "user add --no-postmaster says nothing of postmaster"
+t_file_has "$T/inst2/aliases" '^postmaster: root$' "user add --no-postmaster leaves postmaster alone"
+mailctl_rc user del joe@example.org --no-postmaster
+t_eq "$RC" 2 "--no-postmaster with another subcommand is a usage error"
+
 # ---- aliases ------------------------------------------------------------
 mailctl_rc alias add Sales ann@example.org, bob@example.org
 t_eq "$RC" 0 "alias add exits 0"
 tmailctl alias add sales carol >/dev/null 2>&1
 mailctl_rc alias list
-t_match "$OUT" '^postmaster: root$' "alias list: postmaster"
+t_match "$OUT" '^postmaster: joe@example.org$' "alias list: postmaster"
 t_match "$OUT" '^sales: ann@example.org, bob@example.org, carol$' "alias list: sales with its targets"
 t_file_has "$INST/aliases" '^sales: ann@example.org, bob@example.org, carol$' "the aliases file has the entry"
 t_match "$(strings "$INST/aliases.db")" '^sales$' "aliases.db has the new alias"
