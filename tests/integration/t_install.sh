@@ -84,6 +84,11 @@ t_file_has "$CONF/main.conf" '^# mine$' "a second install keeps the edited main.
 t_eq "$(sha256sum < "$CONF/tls/key.pem")" "$key_before" "a second install keeps the TLS key"
 t_file_has "$CONF/main.conf.dist" '^daemon_directory' "the new main.conf is there as main.conf.dist"
 
+# The shipped master.conf names ports by /etc/services names (smtp:smtp).
+OUT=$("$MC" check 2>&1)
+t_eq "$?" 0 "mailctl check passes on the files as installed"
+t_nomatch "$OUT" 'error:' "check of the installed files finds no error"
+
 # ---- README: edit main.conf and master.conf --------------------------------
 cat >> "$CONF/main.conf" <<EOF
 myhostname = mail.example.org
