@@ -331,7 +331,7 @@ int main(int argc, char **argv)
 		master_start_failed("%s", err);
 	mem_free(path);
 	path = mem_printf("%s/main.conf", master.config_dir);
-	master.main_conf_text = master_read_file(path);
+	master.main_conf_text = master_read_file(path, NULL);
 	if (master.main_conf_text == NULL)
 		master.main_conf_text = mem_strdup("");
 	mem_free(path);

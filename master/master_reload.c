@@ -149,7 +149,7 @@ int master_reload(char **err_r)
 	}
 	mem_free(path);
 	path = mem_printf("%s/main.conf", master.config_dir);
-	text = master_read_file(path);
+	text = master_read_file(path, NULL);
 	mem_free(path);
 	if (text == NULL)
 		text = mem_strdup("");
