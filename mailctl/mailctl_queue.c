@@ -309,25 +309,25 @@ static void mailctl_queue_list_corrupt(void)
 	mailctl_queue_free_ids(ids, (size_t) n);
 }
 
-void mailctl_queue_check(buf_t *problems)
+void mailctl_queue_check(buf_t *warnings)
 {
 	long limit = config_int("smtpd_recipient_limit");
 	char **ids;
 	ssize_t n;
 
 	if (limit > QUEUE_MAX_RCPTS)
-		buf_printf(problems, "smtpd_recipient_limit %ld: more than a queue "
+		buf_printf(warnings, "smtpd_recipient_limit %ld: more than a queue "
 			   "file holds (%d); smtpd uses %d\n", limit,
 			   QUEUE_MAX_RCPTS, QUEUE_MAX_RCPTS);
 	n = mailctl_queue_corrupt_ids(&ids);
 	if (n <= 0)
 		return;
-	buf_printf(problems, "queue_directory: %zd file%s in %s/corrupt/ that "
+	buf_printf(warnings, "queue_directory: %zd file%s in %s/corrupt/ that "
 		   "qmgr could not read, never delivered (see `mailctl queue "
 		   "list`):", n, n == 1 ? "" : "s", mailctl_queue_dir());
 	for (ssize_t i = 0; i < n && i < 10; i++)
-		buf_printf(problems, " %s", ids[i]);
-	buf_puts(problems, n > 10 ? " ...\n" : "\n");
+		buf_printf(warnings, " %s", ids[i]);
+	buf_puts(warnings, n > 10 ? " ...\n" : "\n");
 	mailctl_queue_free_ids(ids, (size_t) n);
 }
 

@@ -64,7 +64,7 @@ struct master_state {
 	char *config_dir;
 	char *queue_dir;
 	char *daemon_dir;
-	char *main_conf_text;	/* main.conf as read: any change renews all */
+	char *main_conf_text;	/* master_settings_text(): a change renews all */
 	char **env;		/* children's environment */
 	master_service_t *services;
 	master_service_t *retired;
@@ -139,5 +139,8 @@ void master_control_close(void);
 
 /* master_reload.c */
 int master_reload(char **err_r);
+/* main.conf as read, and the identity of the TLS certificate and key
+ * files: what, when changed, renews every service. */
+char *master_settings_text(void);
 
 #endif
