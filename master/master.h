@@ -1,7 +1,7 @@
 /* master.h - master's shared state and the interfaces between its files.
  *
  * master.c       main: options, start-up order, detaching, stop, exit
- * master_conf.c  loading master.conf (parsed by lib/master_conf.c)
+ * master_conf_load.c loading master.conf (parsed by lib/master_conf.c)
  * master_dirs.c  runtime directories and the pid-file lock
  * master_users.c the system-user checks when run as root
  * master_listen.c binding a service's listeners
@@ -88,7 +88,7 @@ void master_stop(void);
 void master_check_stopped(void);
 void master_log_setup(void);
 
-/* master_conf.c: read, parse and check master.conf.  0, or -1 with every
+/* master_conf_load.c: read, parse and check master.conf.  0, or -1 with every
  * problem in *err_r. */
 int master_conf_load(const char *path, master_conf_t *conf, char **err_r);
 

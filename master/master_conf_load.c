@@ -1,4 +1,4 @@
-/* master_conf.c - loading master.conf for master: the file is read, parsed
+/* master_conf_load.c - loading master.conf for master: the file is read, parsed
  * by lib/master_conf.c (the parser `mailctl check` uses too) and each
  * service's program is checked, before master acts on any of it; so a bad
  * file stops a start, and leaves a running master as it was on reload.
