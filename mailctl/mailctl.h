@@ -19,6 +19,7 @@
 #define MAILCTL_FAIL		1
 #define MAILCTL_USAGE		2
 #define MAILCTL_NOT_RUNNING	3
+#define MAILCTL_STATUS_UNKNOWN	4	/* status: LSB "status unknown" */
 
 /* mailctl.c */
 const char *mailctl_dir(void);
