@@ -186,9 +186,9 @@ static long master_conf_param_int(char **opts, const char *name)
 	return config_int(name);
 }
 
-/* The service field: def->type, name and port.  0, or -1 when reported. */
-static int master_conf_service_field(struct master_conf_parse *p, char **w,
-				     master_svc_def_t *def)
+/* The service field: def->type, name and port, or a problem. */
+static void master_conf_service_field(struct master_conf_parse *p, char **w,
+				      master_svc_def_t *def)
 {
 	const char *colon;
 
@@ -198,7 +198,7 @@ static int master_conf_service_field(struct master_conf_parse *p, char **w,
 		if (colon == NULL) {
 			master_conf_problem(p, "inet service \"%s\": expected "
 					    "NAME:PORT", w[0]);
-			return -1;
+			return;
 		}
 		def->name = mem_strndup(w[0], (size_t) (colon - w[0]));
 		def->port = master_conf_port(colon + 1);
@@ -206,7 +206,7 @@ static int master_conf_service_field(struct master_conf_parse *p, char **w,
 			master_conf_problem(p, "service %s: bad port \"%s\" (a "
 					    "number or a name in /etc/services)",
 					    w[0], colon + 1);
-			return -1;
+			return;
 		}
 	} else if (strcmp(w[1], "unix") == 0) {
 		def->type = MASTER_UNIX;
@@ -214,29 +214,24 @@ static int master_conf_service_field(struct master_conf_parse *p, char **w,
 	} else {
 		master_conf_problem(p, "unknown service type \"%s\" (inet or unix)",
 				    w[1]);
-		return -1;
+		return;
 	}
-	if (!master_conf_name_ok(def->name, strlen(def->name))) {
+	if (!master_conf_name_ok(def->name, strlen(def->name)))
 		master_conf_problem(p, "bad service name \"%s\"", def->name);
-		return -1;
-	}
-	return 0;
 }
 
-/* One y/n/- field into *out; 0, or -1 when reported. */
-static int master_conf_flag(struct master_conf_parse *p, const char *svc,
-			    const char *field, const char *value, int def,
-			    int *out)
+/* One y/n/- field into *out, or a problem. */
+static void master_conf_flag(struct master_conf_parse *p, const char *svc,
+			     const char *field, const char *value, int def,
+			     int *out)
 {
 	int v = master_conf_yn(value, def);
 
-	if (v < 0) {
+	if (v < 0)
 		master_conf_problem(p, "service %s: bad %s field \"%s\" (y, n or -)",
 				    svc, field, value);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	else
+		*out = v;
 }
 
 /* One logical line of n words: the service, or NULL when it was bad. */
@@ -259,7 +254,7 @@ static master_svc_def_t *master_conf_service(struct master_conf_parse *p,
 	def = MEM_NEW(master_svc_def_t);
 	def->line = p->line;
 	master_conf_service_field(p, w, def);
-	svc = w[0];
+	svc = def->name != NULL ? def->name : w[0];
 	master_conf_flag(p, svc, "private", w[2], 1, &def->private_);
 	master_conf_flag(p, svc, "unpriv", w[3], 1, &def->unpriv);
 	master_conf_flag(p, svc, "chroot", w[4], 0, &def->chroot);

@@ -172,7 +172,7 @@ t_match "$OUT" 'error: master.conf, line [0-9]+: service bogus: bad maxproc "man
 t_match "$OUT" 'error: master.conf, line [0-9]+: service gone: missing program .*/nosuchprogram' "check: missing program"
 t_match "$OUT" 'error: master.conf, line [0-9]+: expected at least 7 fields .*found 3' "check: too few fields"
 t_match "$OUT" 'error: master.conf, line [0-9]+: service web:99999: bad port "99999"' "check: bad port"
-t_match "$OUT" 'error: master.conf, line [0-9]+: service web2:smtp: -o no_such: unknown parameter' "check: unknown -o parameter"
+t_match "$OUT" 'error: master.conf, line [0-9]+: service web2: -o no_such: unknown parameter' "check: unknown -o parameter"
 t_match "$OUT" 'error: master.conf, line [0-9]+: duplicate service gone \(first on line [0-9]+\)' "check: duplicate service"
 t_nomatch "$OUT" 'web2:smtp: bad port' "check takes an /etc/services name as a port"
 # master refuses the same file with the same words.
