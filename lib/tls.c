@@ -317,3 +317,30 @@ out:
 	buf_release(&cert_tmp);
 	return ret;
 }
+
+int tls_cert_self_signed(const char *cert_file, char **err_r)
+{
+	FILE *f = fopen(cert_file, "re");
+	X509 *x509;
+	EVP_PKEY *pkey;
+	int self;
+
+	if (f == NULL) {
+		*err_r = mem_printf("%s: %s", cert_file, strerror(errno));
+		return -1;
+	}
+	ERR_clear_error();
+	x509 = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x509 == NULL) {
+		*err_r = tls_error(cert_file);
+		return -1;
+	}
+	pkey = X509_get0_pubkey(x509);
+	self = X509_NAME_cmp(X509_get_issuer_name(x509),
+			     X509_get_subject_name(x509)) == 0 &&
+		pkey != NULL && X509_verify(x509, pkey) == 1;
+	ERR_clear_error();
+	X509_free(x509);
+	return self;
+}

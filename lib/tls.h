@@ -31,5 +31,9 @@ void *tls_ctx_ssl_ctx(tls_ctx_t *ctx);
  * `days`, with a fresh key (key file mode 0600).  0 or -1 with *err_r. */
 int tls_make_self_signed(const char *cert_file, const char *key_file,
 			 const char *cn, int days, char **err_r);
+/* Is the first certificate in cert_file self-signed: its issuer is its
+ * subject and its own key verifies its signature?  1 yes, 0 no, -1 with
+ * *err_r when it cannot be read. */
+int tls_cert_self_signed(const char *cert_file, char **err_r);
 
 #endif

@@ -19,6 +19,7 @@
 #define MAILCTL_FAIL		1
 #define MAILCTL_USAGE		2
 #define MAILCTL_NOT_RUNNING	3
+#define MAILCTL_STATUS_UNKNOWN	4	/* status: LSB "status unknown" */
 
 /* mailctl.c */
 const char *mailctl_dir(void);
@@ -49,8 +50,8 @@ int mailctl_cmd_newaliases(int argc, char **argv);
 int mailctl_cmd_send(int argc, char **argv);
 int mailctl_cmd_queue(int argc, char **argv);	/* mailctl_queue.c */
 /* mailctl_queue.c, for check: files in corrupt/ and queue limits that
- * main.conf goes past, one line each. */
-void mailctl_queue_check(buf_t *problems);
+ * main.conf goes past, one warning line each. */
+void mailctl_queue_check(buf_t *warnings);
 
 /* mailctl_file.c: whole-file reads and atomic replacement. */
 int mailctl_file_read(const char *path, buf_t *out, char **err_r);
@@ -125,11 +126,17 @@ void mailctl_status_anvil(void);
  * mem-allocated (wipe and free it); fatal when none can be had. */
 char *mailctl_passwd_read(const char *address, int from_stdin);
 
-/* mailctl_check.c: as root, the problems of the system users and of what
- * each role cannot reach, one line each. */
-void mailctl_check_roles(buf_t *problems);
-
-/* mailctl_check_master.c: problems of master.conf, one line each. */
-void mailctl_check_master(buf_t *problems);
+/* What `mailctl check` finds, one line each ('\n'-terminated).  An error
+ * would stop the suite from starting, stop a role from doing its job or
+ * give a secret away; a warning should be fixed but stops nothing. */
+typedef struct mailctl_check {
+	buf_t errors;
+	buf_t warnings;
+} mailctl_check_t;
+/* mailctl_check_roles.c: as root, the system users, the ownership model
+ * master enforces and what each role cannot reach. */
+void mailctl_check_roles(mailctl_check_t *c);
+/* mailctl_check_postmaster.c: a warning when postmaster has no mailbox. */
+void mailctl_check_postmaster(mailctl_check_t *c);
 
 #endif

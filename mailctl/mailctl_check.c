@@ -1,13 +1,16 @@
 /* mailctl_check.c - `mailctl check`: what would stop the suite from
- * starting or a role from doing its job, found before anyone starts it.
+ * starting or a role from doing its job, found before anyone starts it,
+ * and what an administrator should fix although it stops nothing.
  *
- * Each problem is one line on stderr (and in the log); the exit status is 1
- * when there is any.  Unknown parameter names are warnings, printed when
- * main.conf is read.  Values that do not parse are reported first, and the
- * file checks, which need those values, run only when all of them parse.
- * Run as root, check also proves that each system user can reach what its
- * role needs (architecture §2) and that the password hashes are readable by
- * auth_owner alone.
+ * Each finding is one line on stderr and in the log: "error: ..." for what
+ * would stop the suite, stop a role from doing its job or give a secret
+ * away (exit 1), "warning: ..." for the rest (exit 0 when there are only
+ * warnings).  Unknown parameter names are warnings, printed when main.conf
+ * is read.  Values that do not parse are reported first, and the file
+ * checks, which need those values, run only when all of them parse.
+ * master.conf goes through the parser master itself uses
+ * (lib/master_conf.c).  Run as root, check also holds the tree to the
+ * ownership model master enforces (mailctl_check_roles.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,22 +21,56 @@
 #include "config.h"
 #include "log.h"
 #include "mailctl.h"
+#include "master_conf.h"
 #include "mem.h"
 #include "tls.h"
 #include "users.h"
 
-static void mailctl_check_dir(const char *param, buf_t *problems)
+static void mailctl_check_dir(const char *param, mailctl_check_t *c)
 {
 	const char *path = config_str(param);
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		buf_printf(problems, "%s %s: %s\n", param, path, strerror(errno));
+		buf_printf(&c->errors, "%s %s: %s\n", param, path, strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
-		buf_printf(problems, "%s %s: not a directory\n", param, path);
+		buf_printf(&c->errors, "%s %s: not a directory\n", param, path);
 }
 
-static void mailctl_check_log(buf_t *problems)
+/* A directory master makes at start (master_dirs.c): only its last
+ * component, so a missing one is fine when its parent is there, or is
+ * made by master first (the queue directory). */
+static void mailctl_check_master_dir(const char *param, const char *made_first,
+				     mailctl_check_t *c)
+{
+	const char *path = config_str(param);
+	char *parent, *slash;
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			buf_printf(&c->errors, "%s %s: must be a directory%s\n",
+				   param, path, S_ISLNK(st.st_mode) ?
+				   ", not a symbolic link" : "");
+		return;
+	}
+	if (errno != ENOENT) {
+		buf_printf(&c->errors, "%s %s: %s\n", param, path, strerror(errno));
+		return;
+	}
+	parent = mem_strdup(path);
+	slash = strrchr(parent, '/');
+	if (slash != NULL)
+		slash[slash == parent ? 1 : 0] = '\0';
+	if (slash != NULL && (made_first == NULL || strcmp(parent, made_first) != 0) &&
+	    (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)))
+		buf_printf(&c->errors, "%s %s: missing, and master makes only its "
+			   "last component: %s is no directory\n", param, path,
+			   parent);
+	mem_free(parent);
+}
+
+static void mailctl_check_log(mailctl_check_t *c)
 {
 	const char *file = config_str("maillog_file");
 	char *dir, *slash;
@@ -42,7 +79,7 @@ static void mailctl_check_log(buf_t *problems)
 		return;
 	if (access(file, F_OK) == 0) {
 		if (access(file, W_OK) < 0)
-			buf_printf(problems, "maillog_file %s: %s\n", file,
+			buf_printf(&c->errors, "maillog_file %s: %s\n", file,
 				   strerror(errno));
 		return;
 	}
@@ -51,12 +88,12 @@ static void mailctl_check_log(buf_t *problems)
 	if (slash != NULL)
 		slash[slash == dir ? 1 : 0] = '\0';
 	if (access(slash != NULL ? dir : ".", W_OK) < 0)
-		buf_printf(problems, "maillog_file %s: cannot create it in %s: %s\n",
+		buf_printf(&c->errors, "maillog_file %s: cannot create it in %s: %s\n",
 			   file, slash != NULL ? dir : ".", strerror(errno));
 	mem_free(dir);
 }
 
-static void mailctl_check_tls(buf_t *problems)
+static void mailctl_check_tls(mailctl_check_t *c)
 {
 	const char *cert = config_str("smtpd_tls_cert_file");
 	const char *key = config_str("smtpd_tls_key_file");
@@ -65,55 +102,68 @@ static void mailctl_check_tls(buf_t *problems)
 	struct stat st;
 
 	if (access(cert, R_OK) < 0) {
-		buf_printf(problems, "smtpd_tls_cert_file %s: %s\n", cert,
+		buf_printf(&c->errors, "smtpd_tls_cert_file %s: %s\n", cert,
 			   strerror(errno));
 		return;
 	}
 	if (access(key, R_OK) < 0) {
-		buf_printf(problems, "smtpd_tls_key_file %s: %s\n", key,
+		buf_printf(&c->errors, "smtpd_tls_key_file %s: %s\n", key,
 			   strerror(errno));
 		return;
 	}
 	ctx = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
 	if (ctx == NULL) {
-		buf_printf(problems, "TLS certificate and key: %s\n", err);
+		buf_printf(&c->errors, "TLS certificate and key: %s\n", err);
 		mem_free(err);
 		return;
 	}
 	tls_ctx_free(&ctx);
 	if (stat(key, &st) == 0 && (st.st_mode & 077) != 0)
-		buf_printf(problems, "smtpd_tls_key_file %s: readable by others than its owner (mode %04o)\n",
-			   key, (unsigned) (st.st_mode & 07777));
+		buf_printf(&c->errors, "smtpd_tls_key_file %s: readable by others "
+			   "than its owner (mode %04o)\n", key,
+			   (unsigned) (st.st_mode & 07777));
+	if (tls_cert_self_signed(cert, &err) == 1)
+		buf_printf(&c->warnings, "smtpd_tls_cert_file %s is self-signed "
+			   "(made by `mailctl setup` or `mailctl init`), so mail "
+			   "clients cannot verify it: put your CA's certificate "
+			   "chain in %s and its key in %s (mode 0600, owned by "
+			   "root), then run `mailctl reload`\n", cert, cert, key);
+	else if (err != NULL)
+		MEM_FREE(err);
 }
 
-/* A text map and its compiled FILE.db: both there, the db not older. */
+/* A text map and its compiled FILE.db: both there, the db not older.
+ * Missing pieces go to missing, an old db to the warnings. */
 static void mailctl_check_map(const char *what, const char *src,
-			      buf_t *problems)
+			      const char *remedy, buf_t *missing,
+			      mailctl_check_t *c)
 {
 	char *db = mem_printf("%s.db", src);
 	struct stat s_st, d_st;
 
 	if (stat(src, &s_st) < 0)
-		buf_printf(problems, "%s %s: %s\n", what, src, strerror(errno));
+		buf_printf(missing, "%s %s: %s\n", what, src, strerror(errno));
 	else if (stat(db, &d_st) < 0)
-		buf_printf(problems, "%s %s: %s\n", what, db, strerror(errno));
+		buf_printf(missing, "%s %s: %s (run `mailctl %s`)\n", what, db,
+			   strerror(errno), remedy);
 	else if (d_st.st_mtim.tv_sec < s_st.st_mtim.tv_sec ||
 		 (d_st.st_mtim.tv_sec == s_st.st_mtim.tv_sec &&
 		  d_st.st_mtim.tv_nsec < s_st.st_mtim.tv_nsec))
-		buf_printf(problems, "%s %s is older than %s: run `mailctl %s`\n",
-			   what, db, src, strcmp(what, "user_database") == 0 ?
-			   "user add|del|passwd" : "newaliases");
+		buf_printf(&c->warnings, "%s %s is older than %s: run `mailctl %s`\n",
+			   what, db, src, remedy);
 	mem_free(db);
 }
 
-static void mailctl_check_users(buf_t *problems)
+static void mailctl_check_users(mailctl_check_t *c)
 {
 	const char *path = config_str("user_database");
 	buf_t text = BUF_INIT;
 	char *err = NULL, *line, *next;
 	int lineno = 0;
 
-	mailctl_check_map("user_database", path, problems);
+	/* Without users.db auth has no one to let in. */
+	mailctl_check_map("user_database", path, "user add|del|passwd",
+			  &c->errors, c);
 	if (mailctl_file_read(path, &text, &err) < 0) {
 		mem_free(err);
 		return;
@@ -127,7 +177,7 @@ static void mailctl_check_users(buf_t *problems)
 			*next++ = '\0';
 		lineno++;
 		if (users_parse_line(line, &e, &why) < 0)
-			buf_printf(problems, "%s line %d: %s\n", path, lineno, why);
+			buf_printf(&c->errors, "%s line %d: %s\n", path, lineno, why);
 		else
 			users_entry_clear(&e);
 	}
@@ -135,132 +185,86 @@ static void mailctl_check_users(buf_t *problems)
 	buf_release(&text);
 }
 
-/* The directories queue subdirectories mail_owner writes (master_dirs.c
- * makes them with these names). */
-static const char *const mailctl_queue_subdirs[] = {
-	"tmp", "incoming", "active", "deferred", "hold", "corrupt", "index", NULL,
-};
-
-/*
- * Where roles meet, root owns the place: a role that could rename entries
- * of the queue directory, private/, public/ or the login chroot could
- * replace auth's socket or the chroot itself.  master takes them back at
- * start and reload; check says so beforehand.  Only run as root.
- */
-static void mailctl_check_queue_owner(buf_t *problems)
+/* Without an alias database qmgr expands no aliases: mail still flows. */
+static void mailctl_check_aliases(mailctl_check_t *c)
 {
-	const char *queue = config_str("queue_directory");
-	const char *places[] = { "", "/private", "/public", "/pid", NULL };
-	struct stat st;
-
-	for (int i = 0; places[i] != NULL; i++) {
-		char *path = mem_printf("%s%s", queue, places[i]);
-
-		if (lstat(path, &st) == 0 &&
-		    (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-		     (st.st_mode & 022) != 0))
-			buf_printf(problems, "%s: must be a directory owned by root "
-				   "and writable by nobody else (uid %ld, mode %04o; "
-				   "master sets this at start and reload)\n",
-				   path, (long) st.st_uid,
-				   (unsigned) (st.st_mode & 07777));
-		mem_free(path);
-	}
-	if (lstat(config_str("login_directory"), &st) == 0 &&
-	    (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	     (st.st_mode & 022) != 0))
-		buf_printf(problems, "login_directory %s: must be a directory owned "
-			   "by root and writable by nobody else (master sets this "
-			   "at start and reload)\n",
-			   config_str("login_directory"));
-}
-
-/* Private files: owned by the role, never readable by anyone else. */
-static void mailctl_check_private(const char *path, buf_t *problems)
-{
-	struct stat st;
-
-	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-		buf_printf(problems, "%s: readable by others than auth_owner (mode %04o)\n",
-			   path, (unsigned) (st.st_mode & 07777));
-}
-
-void mailctl_check_roles(buf_t *problems)
-{
-	const char *users = config_str("user_database");
 	char **aliases = config_list("alias_maps");
-	char *db;
 
-	mailctl_sysuser_check(problems);
-	mailctl_check_queue_owner(problems);
-	mailctl_sysuser_reach("mail_owner", config_str("queue_directory"),
-			      X_OK, problems);
-	for (const char *const *d = mailctl_queue_subdirs; *d != NULL; d++) {
-		char *sub = mem_printf("%s/%s", config_str("queue_directory"), *d);
-
-		/* master makes them at start: only a present one is checked. */
-		if (access(sub, F_OK) == 0)
-			mailctl_sysuser_reach("mail_owner", sub,
-					      R_OK | W_OK | X_OK, problems);
-		mem_free(sub);
-	}
-	if (access(config_str("login_directory"), F_OK) == 0)
-		mailctl_sysuser_reach("login_user", config_str("login_directory"),
-				      X_OK, problems);
-	for (size_t i = 0; aliases[i] != NULL; i++) {
-		db = mem_printf("%s.db", aliases[i]);
-		if (access(db, F_OK) == 0)
-			mailctl_sysuser_reach("mail_owner", db, R_OK, problems);
-		mem_free(db);
-	}
+	for (size_t i = 0; aliases[i] != NULL; i++)
+		mailctl_check_map("alias_maps", aliases[i], "newaliases",
+				  &c->warnings, c);
 	config_list_free(&aliases);
-	db = mem_printf("%s.db", users);
-	if (access(db, F_OK) == 0)
-		mailctl_sysuser_reach("auth_owner", db, R_OK, problems);
-	mailctl_check_private(users, problems);
-	mailctl_check_private(db, problems);
-	mem_free(db);
-	mailctl_sysuser_reach("vmail_owner", config_str("mail_directory"),
-			      R_OK | W_OK | X_OK, problems);
+}
+
+/* master.conf as master reads it, programs included. */
+static void mailctl_check_master_conf(mailctl_check_t *c)
+{
+	char *path = mem_printf("%s/master.conf", mailctl_dir());
+	buf_t text = BUF_INIT;
+	master_conf_t conf;
+	char *err = NULL;
+
+	if (mailctl_file_read(path, &text, &err) < 0) {
+		buf_printf(&c->errors, "%s\n", err);
+		mem_free(err);
+	} else {
+		master_conf_parse(text.data, text.len,
+				  config_str("daemon_directory"), &conf,
+				  &c->errors);
+		master_conf_check_programs(&conf, &c->errors);
+		master_conf_free(&conf);
+	}
+	buf_release(&text);
+	mem_free(path);
+}
+
+/* Each line of b through log (log_warn or log_error); their number. */
+static int mailctl_check_print(buf_t *b, void (*log)(const char *, ...))
+{
+	int n = 0;
+
+	for (char *p = b->data, *nl; p != NULL && *p; p = nl) {
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		log("%s", p);
+		n++;
+	}
+	return n;
 }
 
 int mailctl_cmd_check(int argc, char **argv)
 {
-	buf_t problems = BUF_INIT;
-	char **aliases;
+	mailctl_check_t c = { BUF_INIT, BUF_INIT };
 	char *master;
-	int n = 0;
+	int errors;
 
 	if (mailctl_getopt(argc, argv, "", NULL) != -1 || optind != argc)
 		mailctl_usage_error("check takes no arguments");
-	if (config_validate(&problems) == 0) {
-		mailctl_check_dir("queue_directory", &problems);
-		mailctl_check_dir("mail_directory", &problems);
-		mailctl_check_dir("daemon_directory", &problems);
+	if (config_validate(&c.errors) == 0) {
+		mailctl_check_master_dir("queue_directory", NULL, &c);
+		mailctl_check_master_dir("login_directory",
+					 config_str("queue_directory"), &c);
+		mailctl_check_dir("mail_directory", &c);
+		mailctl_check_dir("daemon_directory", &c);
 		master = mem_printf("%s/master", config_str("daemon_directory"));
 		if (access(master, X_OK) < 0)
-			buf_printf(&problems, "daemon_directory: no master program %s: %s\n",
+			buf_printf(&c.errors, "daemon_directory: no master program %s: %s\n",
 				   master, strerror(errno));
 		mem_free(master);
-		mailctl_check_log(&problems);
-		mailctl_check_tls(&problems);
-		mailctl_check_users(&problems);
-		aliases = config_list("alias_maps");
-		for (size_t i = 0; aliases[i] != NULL; i++)
-			mailctl_check_map("alias_maps", aliases[i], &problems);
-		config_list_free(&aliases);
-		mailctl_check_master(&problems);
-		mailctl_queue_check(&problems);
+		mailctl_check_log(&c);
+		mailctl_check_tls(&c);
+		mailctl_check_users(&c);
+		mailctl_check_aliases(&c);
+		mailctl_check_master_conf(&c);
+		mailctl_queue_check(&c.warnings);
 		if (geteuid() == 0)
-			mailctl_check_roles(&problems);
+			mailctl_check_roles(&c);
+		mailctl_check_postmaster(&c);
 	}
-	for (char *p = problems.data, *nl; p != NULL && *p; p = nl) {
-		nl = strchr(p, '\n');
-		if (nl != NULL)
-			*nl++ = '\0';
-		log_error("%s", p);
-		n++;
-	}
-	buf_release(&problems);
-	return n > 0 ? MAILCTL_FAIL : MAILCTL_OK;
+	mailctl_check_print(&c.warnings, log_warn);
+	errors = mailctl_check_print(&c.errors, log_error);
+	buf_release(&c.warnings);
+	buf_release(&c.errors);
+	return errors > 0 ? MAILCTL_FAIL : MAILCTL_OK;
 }

@@ -190,16 +190,18 @@ static void mailctl_init_masterconf(const struct mailctl_init *in, buf_t *out)
  * out, which the administrator should hear now rather than at start. */
 static void mailctl_init_warn_reach(void)
 {
-	buf_t problems = BUF_INIT;
+	mailctl_check_t c = { BUF_INIT, BUF_INIT };
 
-	mailctl_check_roles(&problems);
-	for (char *p = problems.data, *nl; p != NULL && *p; p = nl) {
+	mailctl_check_roles(&c);
+	buf_puts(&c.warnings, buf_str(&c.errors));
+	for (char *p = c.warnings.data, *nl; p != NULL && *p; p = nl) {
 		nl = strchr(p, '\n');
 		if (nl != NULL)
 			*nl++ = '\0';
 		log_warn("%s", p);
 	}
-	buf_release(&problems);
+	buf_release(&c.warnings);
+	buf_release(&c.errors);
 }
 
 static void mailctl_init_args(int argc, char **argv, struct mailctl_init *in)

@@ -174,6 +174,49 @@ static void mailctl_queue_time(const char *epoch, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* t as `queue list` shows it, with the zone's offset and how long ago
+ * or how soon: "2026-12-07 04:50:12 +0100 (3 minutes ago)". */
+static void mailctl_queue_when(time_t t, buf_t *out)
+{
+	static const struct { long secs; const char *unit; } units[] = {
+		{ 86400, "day" }, { 3600, "hour" }, { 60, "minute" }, { 1, "second" },
+	};
+	time_t now = time(NULL);
+	long d = (long) (t > now ? t - now : now - t);
+	char stamp[48];
+	struct tm tm;
+	size_t u = 0;
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S %z", &tm);
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && d < units[u].secs)
+		u++;
+	d /= units[u].secs;
+	if (d == 0)
+		buf_printf(out, "%s (now)", stamp);
+	else
+		buf_printf(out, "%s (%s%ld %s%s%s)", stamp, t > now ? "in " : "", d,
+			   units[u].unit, d == 1 ? "" : "s", t > now ? "" : " ago");
+}
+
+/* An envelope attribute that holds a time: shown as mailctl_queue_when(). */
+static int mailctl_queue_show_time(const char *name, const char *value)
+{
+	buf_t when = BUF_INIT;
+	char *end;
+	long long t;
+
+	if (strcmp(name, "arrival") != 0)
+		return 0;
+	t = strtoll(value, &end, 10);
+	if (end == value || (*end != '\0' && *end != '.'))
+		return 0;
+	mailctl_queue_when((time_t) t, &when);
+	printf("%s: %s\n", name, buf_str(&when));
+	buf_release(&when);
+	return 1;
+}
+
 /*
  * Envelope values and header fields came from the network (HELO, ORCPT,
  * ENVID, DSN texts of remote servers): written to a terminal as they are,
@@ -309,25 +352,25 @@ static void mailctl_queue_list_corrupt(void)
 	mailctl_queue_free_ids(ids, (size_t) n);
 }
 
-void mailctl_queue_check(buf_t *problems)
+void mailctl_queue_check(buf_t *warnings)
 {
 	long limit = config_int("smtpd_recipient_limit");
 	char **ids;
 	ssize_t n;
 
 	if (limit > QUEUE_MAX_RCPTS)
-		buf_printf(problems, "smtpd_recipient_limit %ld: more than a queue "
+		buf_printf(warnings, "smtpd_recipient_limit %ld: more than a queue "
 			   "file holds (%d); smtpd uses %d\n", limit,
 			   QUEUE_MAX_RCPTS, QUEUE_MAX_RCPTS);
 	n = mailctl_queue_corrupt_ids(&ids);
 	if (n <= 0)
 		return;
-	buf_printf(problems, "queue_directory: %zd file%s in %s/corrupt/ that "
+	buf_printf(warnings, "queue_directory: %zd file%s in %s/corrupt/ that "
 		   "qmgr could not read, never delivered (see `mailctl queue "
 		   "list`):", n, n == 1 ? "" : "s", mailctl_queue_dir());
 	for (ssize_t i = 0; i < n && i < 10; i++)
-		buf_printf(problems, " %s", ids[i]);
-	buf_puts(problems, n > 10 ? " ...\n" : "\n");
+		buf_printf(warnings, " %s", ids[i]);
+	buf_puts(warnings, n > 10 ? " ...\n" : "\n");
 	mailctl_queue_free_ids(ids, (size_t) n);
 }
 
@@ -379,6 +422,7 @@ static void mailctl_queue_show_header(int fd, const queue_msg_t *q)
 static int mailctl_queue_show(const char *id)
 {
 	const char *sub = NULL, *err;
+	buf_t when = BUF_INIT;
 	queue_msg_t q;
 	int fd = queue_id_valid(id) ? mailctl_queue_open(id, &sub) : -1;
 
@@ -395,7 +439,8 @@ static int mailctl_queue_show(const char *id)
 	for (size_t i = 0; i < q.env->count; i++) {
 		const char *n = q.env->names[i];
 
-		if (strcmp(n, "id") == 0 || strncmp(n, "rcpt", 4) == 0)
+		if (strcmp(n, "id") == 0 || strncmp(n, "rcpt", 4) == 0 ||
+		    mailctl_queue_show_time(n, q.env->values[i]))
 			continue;
 		printf("%s: ", n);
 		mailctl_queue_put(q.env->values[i], q.env->values_len[i], 0);
@@ -427,7 +472,14 @@ static int mailctl_queue_show(const char *id)
 			mailctl_queue_puts(r->text);
 		}
 		putchar('\n');
+		if (r->state == QUEUE_RCPT_DEFERRED && r->next_try > 0) {
+			buf_reset(&when);
+			mailctl_queue_when(r->next_try, &when);
+			printf("  next try: %s, after %d tr%s\n", buf_str(&when),
+			       r->tries, r->tries == 1 ? "y" : "ies");
+		}
 	}
+	buf_release(&when);
 	printf("\n");
 	mailctl_queue_show_header(fd, &q);
 	close(fd);

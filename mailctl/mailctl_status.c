@@ -2,17 +2,25 @@
  * services as master reports them over the control socket; with -v also
  * anvil's counters per service and client address (mailctl_anvil.c).
  *
- * Exit 0 when master answers, MAILCTL_NOT_RUNNING when it is not running,
- * 1 when it runs but does not answer (or we may not ask it).
+ * The exit status is that of an LSB init script's status action, so an
+ * init script can pass it on: 0 master answers, MAILCTL_NOT_RUNNING (3)
+ * it is not running, MAILCTL_STATUS_UNKNOWN (4) it cannot be told: master
+ * runs but does not answer, or the caller may not ask.  The control socket
+ * is root's (mode 0600) when master runs as root, because what it accepts
+ * (reload, stop) is root's to decide; so for anyone else status says that
+ * it needs root, rather than guessing from the outside.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "log.h"
 #include "mailctl.h"
+#include "master_proto.h"
 #include "mem.h"
 
 static const char *const mailctl_status_cols[] = {
@@ -64,6 +72,27 @@ static void mailctl_status_print(const attr_t *a)
 	}
 }
 
+/* The control socket refused us: say whose it is and what to do. */
+static void mailctl_status_needs_owner(void)
+{
+	char *path = mem_printf("%s/%s", config_str("queue_directory"),
+				MASTER_CONTROL_SOCKET);
+	struct stat st;
+	struct passwd *pw;
+
+	if (stat(path, &st) == 0 && st.st_uid != 0 &&
+	    (pw = getpwuid(st.st_uid)) != NULL)
+		log_error("status needs to be run by %s: master's control socket "
+			  "%s is %s's (mode %04o), and only its owner may ask "
+			  "master", pw->pw_name, path, pw->pw_name,
+			  (unsigned) (st.st_mode & 07777));
+	else
+		log_error("status needs root: master's control socket %s is "
+			  "root's (mode 0600), and only root may ask master; "
+			  "run `mailctl status` as root", path);
+	mem_free(path);
+}
+
 int mailctl_cmd_status(int argc, char **argv)
 {
 	attr_t *reply = attr_new();
@@ -81,16 +110,16 @@ int mailctl_cmd_status(int argc, char **argv)
 		mailctl_status_print(reply);
 		if (verbose)
 			mailctl_status_anvil();
-	} else if (r == -1 && err_no == EACCES) {
-		log_error("%s", err);
-		ret = MAILCTL_FAIL;
+	} else if (r == -1 && (err_no == EACCES || err_no == EPERM)) {
+		mailctl_status_needs_owner();
+		ret = MAILCTL_STATUS_UNKNOWN;
 	} else if ((pid = mailctl_master_pid()) != 0) {
 		if (pid > 0)
 			log_error("master (pid %ld) runs but does not answer: %s",
 				  (long) pid, err);
 		else
 			log_error("master is starting or stopping: %s", err);
-		ret = MAILCTL_FAIL;
+		ret = MAILCTL_STATUS_UNKNOWN;
 	} else {
 		/* The normal answer when stopped: on stdout, not an error. */
 		printf("not running\n");

@@ -330,11 +330,7 @@ int main(int argc, char **argv)
 	if (master_conf_load(path, &conf, &err) < 0)
 		master_start_failed("%s", err);
 	mem_free(path);
-	path = mem_printf("%s/main.conf", master.config_dir);
-	master.main_conf_text = master_read_file(path);
-	if (master.main_conf_text == NULL)
-		master.main_conf_text = mem_strdup("");
-	mem_free(path);
+	master.main_conf_text = master_settings_text();
 	master_env_build();
 
 	if (master_dirs_open(&err) < 0)

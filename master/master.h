@@ -1,7 +1,7 @@
 /* master.h - master's shared state and the interfaces between its files.
  *
  * master.c       main: options, start-up order, detaching, stop, exit
- * master_conf.c  master.conf parsing and validation (service definitions)
+ * master_conf_load.c loading master.conf (parsed by lib/master_conf.c)
  * master_dirs.c  runtime directories and the pid-file lock
  * master_users.c the system-user checks when run as root
  * master_listen.c binding a service's listeners
@@ -23,32 +23,8 @@
 #include <sys/types.h>
 
 #include "event.h"
+#include "master_conf.h"
 #include "master_proto.h"
-
-enum master_svc_type { MASTER_INET, MASTER_UNIX };
-
-/* One master.conf line, validated. */
-typedef struct master_svc_def {
-	char *name;		/* "smtp" (inet: the part before ':') */
-	enum master_svc_type type;
-	int port;		/* inet */
-	int private_;		/* unix: private/ or public/ */
-	int unpriv;
-	int chroot;
-	int maxproc;		/* 0 = no limit */
-	int prefork;		/* process_prefork, main.conf or -o */
-	char *command;		/* program name */
-	char *path;		/* daemon_directory/command */
-	char **opts;		/* "name=value" from -o, NULL-terminated */
-	char **args;		/* free arguments, NULL-terminated */
-	char *text;		/* the whole definition, normalised: equality */
-	int line;
-} master_svc_def_t;
-
-typedef struct master_conf {
-	master_svc_def_t **defs;
-	int count;
-} master_conf_t;
 
 struct master_service;
 
@@ -88,7 +64,7 @@ struct master_state {
 	char *config_dir;
 	char *queue_dir;
 	char *daemon_dir;
-	char *main_conf_text;	/* main.conf as read: any change renews all */
+	char *main_conf_text;	/* master_settings_text(): a change renews all */
 	char **env;		/* children's environment */
 	master_service_t *services;
 	master_service_t *retired;
@@ -112,10 +88,9 @@ void master_stop(void);
 void master_check_stopped(void);
 void master_log_setup(void);
 
-/* master_conf.c */
+/* master_conf_load.c: read, parse and check master.conf.  0, or -1 with every
+ * problem in *err_r. */
 int master_conf_load(const char *path, master_conf_t *conf, char **err_r);
-void master_conf_free(master_conf_t *conf);
-void master_svc_def_free(master_svc_def_t **defp);
 
 /* master_dirs.c */
 /* Open, check and fix the runtime directories (at start and on reload):
@@ -124,7 +99,9 @@ int master_dirs_open(char **err_r);
 void master_pid_lock(void);
 void master_pid_write(void);
 void master_pid_release(void);
-char *master_read_file(const char *path);
+/* A whole (small) file, NUL-terminated; its length in *len_r unless NULL.
+ * NULL with errno on failure. */
+char *master_read_file(const char *path, size_t *len_r);
 
 /* master_users.c */
 int master_users_check(char **err_r);
@@ -162,5 +139,8 @@ void master_control_close(void);
 
 /* master_reload.c */
 int master_reload(char **err_r);
+/* main.conf as read, and the identity of the TLS certificate and key
+ * files: what, when changed, renews every service. */
+char *master_settings_text(void);
 
 #endif

@@ -63,7 +63,7 @@ static const struct master_dir {
 	{ "pid", 0755, OWNER_MASTER, &master.piddir_fd },
 };
 
-char *master_read_file(const char *path)
+char *master_read_file(const char *path, size_t *len_r)
 {
 	buf_t b = BUF_INIT;
 	char chunk[8192];
@@ -87,6 +87,8 @@ char *master_read_file(const char *path)
 	}
 	close(fd);
 	buf_reserve(&b, 0);
+	if (len_r != NULL)
+		*len_r = b.len;
 	return buf_steal(&b);
 }
 

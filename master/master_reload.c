@@ -11,6 +11,10 @@
  * never cut, and an old port refuses clients as soon as no process of the
  * old generation holds it.
  *
+ * A new certificate or key (the files of smtpd_tls_cert_file and
+ * smtpd_tls_key_file) counts as a change of main.conf: the documented way
+ * to install one is to replace the files and reload.
+ *
  * A main.conf with errors changes nothing.  A master.conf with errors (or
  * a failed user check) leaves every service and process as it was, though
  * processes started later read the new main.conf, as they always do.  A
@@ -20,12 +24,40 @@
  * SECURITY: runs as root; the same checks as at start (users, -o names).
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "config.h"
 #include "log.h"
 #include "mem.h"
 #include "master.h"
+
+/* Append the identity of file (device, inode, modification time, size). */
+static void master_settings_stamp(buf_t *b, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) == 0)
+		buf_printf(b, "\n[%s %llu:%llu:%lld.%09ld:%lld]", file,
+			   (unsigned long long) st.st_dev,
+			   (unsigned long long) st.st_ino,
+			   (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+			   (long long) st.st_size);
+}
+
+char *master_settings_text(void)
+{
+	char *path = mem_printf("%s/main.conf", master.config_dir);
+	char *text = master_read_file(path, NULL);
+	buf_t b = BUF_INIT;
+
+	buf_puts(&b, text != NULL ? text : "");
+	master_settings_stamp(&b, config_str("smtpd_tls_cert_file"));
+	master_settings_stamp(&b, config_str("smtpd_tls_key_file"));
+	mem_free(text);
+	mem_free(path);
+	return buf_steal(&b);
+}
 
 /* Take s out of the list it is on; NULL when not found. */
 static master_service_t *master_reload_take(master_service_t **list, const char *name)
@@ -148,11 +180,7 @@ int master_reload(char **err_r)
 		return -1;
 	}
 	mem_free(path);
-	path = mem_printf("%s/main.conf", master.config_dir);
-	text = master_read_file(path);
-	mem_free(path);
-	if (text == NULL)
-		text = mem_strdup("");
+	text = master_settings_text();
 	main_changed = strcmp(text, master.main_conf_text) != 0;
 	mem_free(master.main_conf_text);
 	master.main_conf_text = text;

@@ -46,8 +46,8 @@ struct qmgr_conf {
 };
 extern struct qmgr_conf qmgr_conf;
 /* Alias expansion over alias_maps (qmgr_aliasdb.c), set up by init. */
-struct qmgr_alias_conf;
-extern struct qmgr_alias_conf qmgr_alias_conf;
+struct alias_conf;
+extern struct alias_conf qmgr_alias_conf;
 void qmgr_aliasdb_init(void);
 
 /* qmgr.c: the stop flag, and asking for an early scan of incoming/. */

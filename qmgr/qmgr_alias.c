@@ -1,5 +1,5 @@
 /* qmgr_alias.c - alias expansion of a message's recipients; see
- * qmgr_alias.h.
+ * qmgr_alias.h.  Keys, targets and canonical forms follow lib/alias.h.
  *
  * The recipient list grows as aliases are replaced by their targets, and
  * the loop below walks it to the end, so nested aliases are expanded in
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "alias.h"
 #include "log.h"
 #include "mem.h"
 #include "qmgr_alias.h"
@@ -27,7 +28,7 @@ struct qmgr_alias_set {
 struct qmgr_alias_run {
 	queue_msg_t *m;
 	int fd;
-	const qmgr_alias_conf_t *conf;
+	const alias_conf_t *conf;
 	char **canon;		/* canonical address of each recipient */
 	size_t ncanon;
 	struct qmgr_alias_set known;	/* of canon */
@@ -84,14 +85,6 @@ static void qmgr_alias_set_add(struct qmgr_alias_set *set, char *const *keys,
 	set->count++;
 }
 
-void qmgr_alias_canon(const char *addr, const char *origin, buf_t *out)
-{
-	buf_set(out, addr);
-	if (addr[addr_at(addr)] != '@' && origin != NULL && *origin)
-		buf_printf(out, "@%s", origin);
-	addr_lower(out->data);
-}
-
 static void qmgr_alias_sync_canon(struct qmgr_alias_run *r)
 {
 	buf_t b = BUF_INIT;
@@ -99,7 +92,7 @@ static void qmgr_alias_sync_canon(struct qmgr_alias_run *r)
 	r->canon = mem_reallocarray(r->canon, r->m->nrcpts ? r->m->nrcpts : 1,
 				    sizeof(char *));
 	for (; r->ncanon < r->m->nrcpts; r->ncanon++) {
-		qmgr_alias_canon(r->m->rcpts[r->ncanon].addr, r->conf->origin, &b);
+		alias_canon(r->m->rcpts[r->ncanon].addr, r->conf->origin, &b);
 		r->canon[r->ncanon] = buf_steal(&b);
 		qmgr_alias_set_add(&r->known, r->canon, r->ncanon);
 	}
@@ -125,35 +118,6 @@ static int qmgr_alias_depth(const queue_msg_t *m, size_t i)
 	return d;
 }
 
-/* Look i up under each of its keys; the result of the first hit. */
-static int qmgr_alias_lookup(struct qmgr_alias_run *r, size_t i, buf_t *value)
-{
-	const char *canon = r->canon[i];
-	size_t at = addr_at(canon);
-	const char *domain = canon[at] == '@' ? canon + at + 1 : "";
-	char *local = mem_strndup(canon, at);
-	buf_t base = BUF_INIT, key = BUF_INIT;
-	int found = 0, local_domain = addr_domain_in(domain, r->conf->local_domains);
-
-	addr_strip_extension(local, r->conf->delimiter, &base);
-	for (int k = 0; k < 4 && found == 0; k++) {
-		const char *lp = k % 2 == 0 ? local : buf_str(&base);
-
-		if (k % 2 == 1 && strcmp(lp, local) == 0)
-			continue;	/* no extension to strip */
-		if (k >= 2 && !local_domain)
-			break;
-		buf_set(&key, lp);
-		if (k < 2)
-			buf_printf(&key, "@%s", domain);
-		found = r->conf->lookup(buf_str(&key), value, r->conf->ctx);
-	}
-	mem_free(local);
-	buf_release(&base);
-	buf_release(&key);
-	return found;
-}
-
 static void qmgr_alias_push(queue_msg_t *m, size_t parent, const char *addr)
 {
 	queue_rcpt_t *n = queue_msg_add_rcpt(m, addr);
@@ -162,33 +126,6 @@ static void qmgr_alias_push(queue_msg_t *m, size_t parent, const char *addr)
 	n->parent = (int) parent;
 	n->orcpt = p->orcpt ? mem_strdup(p->orcpt) : NULL;
 	n->notify = p->notify ? mem_strdup(p->notify) : NULL;
-}
-
-/* One target of an alias: "<addr>" and "addr" forms; a bare local part
- * takes the alias's domain.  0 with the address in out, -1 if unusable. */
-static int qmgr_alias_target(const char *t, size_t n, const char *domain,
-			     buf_t *out)
-{
-	buf_t path = BUF_INIT;
-	addr_info_t info;
-	const char *end, *err;
-	int r;
-
-	if (n >= 2 && t[0] == '<' && t[n - 1] == '>') {
-		t++;
-		n -= 2;
-	}
-	buf_putc(&path, '<');
-	buf_append(&path, t, n);
-	buf_putc(&path, '>');
-	r = addr_parse_path(path.data, ADDR_ALLOW_NODOMAIN | ADDR_ALLOW_UTF8,
-			    out, &info, &end, &err);
-	if (r == 0 && (*end != '\0' || info.null || out->len == 0))
-		r = -1;
-	if (r == 0 && out->data[info.at] != '@' && *domain)
-		buf_printf(out, "@%s", domain);
-	buf_release(&path);
-	return r;
 }
 
 /* Recipient i cannot be expanded within the limits of a queue file: it
@@ -237,11 +174,11 @@ static int qmgr_alias_replace(struct qmgr_alias_run *r, size_t i,
 	while (*s) {
 		size_t n;
 
-		s += strspn(s, ", \t\r\n");
-		n = strcspn(s, ", \t\r\n");
+		s += strspn(s, ALIAS_TARGET_SEPARATORS);
+		n = strcspn(s, ALIAS_TARGET_SEPARATORS);
 		if (n == 0)
 			break;
-		if (qmgr_alias_target(s, n, domain, &addr) < 0 ||
+		if (alias_target(s, n, domain, &addr) < 0 ||
 		    addr.len > QUEUE_MAX_ADDR) {
 			log_warn("%s: alias %s: unusable target \"%.*s\" ignored",
 				 r->m->id, r->canon[i], (int) n, s);
@@ -250,7 +187,7 @@ static int qmgr_alias_replace(struct qmgr_alias_run *r, size_t i,
 		}
 		s += n;
 		valid++;
-		qmgr_alias_canon(buf_str(&addr), r->conf->origin, &canon);
+		alias_canon(buf_str(&addr), r->conf->origin, &canon);
 		/* Another recipient of the message already gets it, unless
 		 * it is this alias's own chain (a self-reference). */
 		if (!qmgr_alias_in_chain(r, (int) i, buf_str(&canon)) &&
@@ -304,7 +241,7 @@ static int qmgr_alias_replace(struct qmgr_alias_run *r, size_t i,
 	return ret;
 }
 
-int qmgr_alias_expand(queue_msg_t *m, int fd, const qmgr_alias_conf_t *conf,
+int qmgr_alias_expand(queue_msg_t *m, int fd, const alias_conf_t *conf,
 		      const char **err_r)
 {
 	struct qmgr_alias_run r = { m, fd, conf, NULL, 0, { NULL, 0, 0 } };
@@ -322,12 +259,12 @@ int qmgr_alias_expand(queue_msg_t *m, int fd, const qmgr_alias_conf_t *conf,
 		/* Reached again through its own aliases: the user itself. */
 		if (rc->parent >= 0 && qmgr_alias_in_chain(&r, rc->parent, r.canon[i]))
 			continue;
-		if (qmgr_alias_depth(m, i) >= QMGR_ALIAS_MAX_DEPTH) {
+		if (qmgr_alias_depth(m, i) >= ALIAS_MAX_DEPTH) {
 			log_warn("%s: alias %s nested more than %d deep; not "
-				 "expanded", m->id, r.canon[i], QMGR_ALIAS_MAX_DEPTH);
+				 "expanded", m->id, r.canon[i], ALIAS_MAX_DEPTH);
 			continue;
 		}
-		found = qmgr_alias_lookup(&r, i, &value);
+		found = alias_lookup(conf, r.canon[i], &value);
 		if (found < 0) {
 			*err_r = "alias database lookup failed";
 			ret = -1;

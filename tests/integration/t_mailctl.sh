@@ -110,7 +110,37 @@ HAVE_MASTER=
 if [ -n "$HAVE_MASTER" ]; then
 	mailctl_rc check
 	t_eq "$RC" 0 "check passes on a fresh instance"
-	t_eq "$OUT" "" "check is silent on a fresh instance"
+	t_nomatch "$OUT" 'error:' "check finds no error on a fresh instance"
+	t_match "$OUT" "^mailctl: warning: smtpd_tls_cert_file $INST/tls/cert.pem is self-signed \(made by .mailctl setup. or .mailctl init.\).*put your CA's certificate chain in $INST/tls/cert.pem and its key in $INST/tls/key.pem \(mode 0600, owned by root\), then run .mailctl reload." \
+		"check warns that the certificate is self-signed and says how to replace it"
+	t_match "$OUT" '^mailctl: warning: postmaster@example.org has no mailbox \(RFC 5321 section 4.5.1 requires one\): its mail ends at root@example.org, .*run `mailctl alias add postmaster USER@DOMAIN`' \
+		"check warns that postmaster has no mailbox, with the fix"
+	t_file_has "$INST/log/maillog" 'mailctl.*warning: postmaster@example.org has no mailbox' \
+		"check's warnings are in the log too"
+
+	# The shipped master.conf, as make install writes it, checks clean
+	# (smtp:smtp and pop3:pop3 are /etc/services names).
+	cp "$INST/master.conf" "$T/master.conf.init"
+	sed -e "s|@LIBEXECDIR@|$TERN_BIN|g" -e "s|@SYSCONFDIR@|$INST|g" \
+		"$(dirname "$0")/../../conf/master.conf" > "$INST/master.conf"
+	mailctl_rc check
+	t_eq "$RC" 0 "check passes the shipped master.conf"
+	t_nomatch "$OUT" 'master.conf' "check has nothing to say about the shipped master.conf"
+	cp "$T/master.conf.init" "$INST/master.conf"
+
+	# Before the first start: master makes the queue directory.
+	mv "$INST/queue" "$INST/queue.away"
+	mailctl_rc check
+	t_eq "$RC" 0 "check passes before master has made the queue directory"
+	t_nomatch "$OUT" 'queue' "check says nothing about a queue directory master will make"
+	mv "$INST/queue.away" "$INST/queue"
+	cp "$INST/main.conf" "$T/main.conf.q"
+	t_set queue_directory "$T/no/such/queue"
+	mailctl_rc check
+	t_eq "$RC" 1 "check fails when master could not make the queue directory"
+	t_match "$OUT" "error: queue_directory $T/no/such/queue: missing, and master makes only its last component: $T/no/such is no directory" \
+		"check says why master could not make it"
+	cp "$T/main.conf.q" "$INST/main.conf"
 else
 	t_skip "check on a fresh instance (no master program in $TERN_BIN)"
 fi
@@ -134,14 +164,24 @@ t_match "$OUT" 'warning: .*unknown parameter name "no_such_thing"' "unknown para
 cp "$T/main.conf.good" "$INST/main.conf"
 
 cp "$INST/master.conf" "$T/master.conf.good"
-printf 'bogus  unix  x  -  n  many  nosuchprogram\nshort inet n\nweb:99999 inet n - n - testd\n' >> "$INST/master.conf"
+printf 'bogus  unix  x  -  n  many  nosuchprogram\nshort inet n\nweb:99999 inet n - n - testd\ngone unix - - n - nosuchprogram\nweb2:smtp inet n - n - testd\n  -o no_such=1\ngone unix - - n - testd\n' >> "$INST/master.conf"
 mailctl_rc check
 t_eq "$RC" 1 "check fails on a broken master.conf"
-t_match "$OUT" 'master.conf line [0-9]+: field 3 is "x"' "check: bad y/n field"
-t_match "$OUT" 'master.conf line [0-9]+: maxproc "many"' "check: bad maxproc"
-t_match "$OUT" 'master.conf line [0-9]+: command .*/nosuchprogram' "check: missing program"
-t_match "$OUT" 'master.conf line [0-9]+: 3 fields' "check: too few fields"
-t_match "$OUT" 'master.conf line [0-9]+: inet service "web:99999" is not NAME:PORT' "check: bad port"
+t_match "$OUT" 'error: master.conf, line [0-9]+: service bogus: bad private field "x"' "check: bad y/n field"
+t_match "$OUT" 'error: master.conf, line [0-9]+: service bogus: bad maxproc "many"' "check: bad maxproc, on the same line"
+t_match "$OUT" 'error: master.conf, line [0-9]+: service gone: missing program .*/nosuchprogram' "check: missing program"
+t_match "$OUT" 'error: master.conf, line [0-9]+: expected at least 7 fields .*found 3' "check: too few fields"
+t_match "$OUT" 'error: master.conf, line [0-9]+: service web:99999: bad port "99999"' "check: bad port"
+t_match "$OUT" 'error: master.conf, line [0-9]+: service web2: -o no_such: unknown parameter' "check: unknown -o parameter"
+t_match "$OUT" 'error: master.conf, line [0-9]+: duplicate service gone \(first on line [0-9]+\)' "check: duplicate service"
+t_nomatch "$OUT" 'web2:smtp: bad port' "check takes an /etc/services name as a port"
+# master refuses the same file with the same words.
+if [ -n "$HAVE_MASTER" ]; then
+	mailctl_rc start
+	t_eq "$RC" 1 "master refuses to start on a broken master.conf"
+	t_match "$OUT" 'master.conf, line [0-9]+: service bogus: bad private field "x" \(y, n or -\); master.conf, line [0-9]+: service bogus: bad maxproc "many"' \
+		"master names every problem, as check does"
+fi
 cp "$T/master.conf.good" "$INST/master.conf"
 
 printf -- '-----BEGIN CERTIFICATE-----\nnonsense\n-----END CERTIFICATE-----\n' > "$T/bad.pem"
@@ -313,6 +353,18 @@ t_match "$(strings "$INST/aliases.db")" '^info$' "newaliases compiles a hand edi
 mailctl_rc alias list info
 t_eq "$OUT" "info: joe@example.org, ann@example.org" "alias list joins continuation lines"
 
+# The fix check names for postmaster ends its warning.
+if [ -n "$HAVE_MASTER" ]; then
+	mailctl_rc check
+	t_match "$OUT" 'warning: postmaster@example.org has no mailbox.*run `mailctl alias add postmaster joe@example.org` \(or another user\)' \
+		"check's postmaster fix names an existing user"
+	tmailctl alias add postmaster joe@example.org >/dev/null 2>&1
+	mailctl_rc check
+	t_nomatch "$OUT" 'postmaster' "no postmaster warning once postmaster reaches a virtual user"
+	t_eq "$RC" 0 "check passes with only warnings"
+	tmailctl alias del postmaster joe@example.org >/dev/null 2>&1
+fi
+
 # ---- not running ----------------------------------------------------------
 mailctl_rc status
 t_eq "$RC" 3 "status of a stopped instance exits 3"
@@ -347,6 +399,16 @@ if [ -n "$HAVE_MASTER" ]; then
 	t_match "$OUT" "^master pid $pid" "status names master's pid"
 	t_match "$OUT" '^service +type +listen +maxproc +procs +busy +ready +throttled +pids$' "status prints the table header"
 	t_match "$OUT" "^echo +inet +[^ ]*$((PB + 25)) +2 +[0-9]+ +[0-9]+ +(yes|no) +no " "status lists the service"
+	if t_is_root; then
+		# master runs as root: its control socket is root's alone.
+		OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			"$MC" -c "$INST" status 2>&1)
+		RC=$?
+		t_eq "$RC" 4 "status by another user than root exits 4 (LSB: status unknown)"
+		t_match "$OUT" "^mailctl: error: status needs root: master's control socket $INST/queue/private/control is root's \(mode 0600\).*run .mailctl status. as root" \
+			"status by another user says that it needs root, and why"
+		t_nomatch "$OUT" 'Permission denied' "status does not just pass on EACCES"
+	fi
 	exec 7<>/dev/tcp/127.0.0.1/$((PB + 25)) && { echo hello >&7; read -r -t 5 reply <&7; exec 7>&-; }
 	t_eq "${reply:-}" "echo: hello" "the service answers on base+25"
 	mailctl_rc start
@@ -361,6 +423,12 @@ if [ -n "$HAVE_MASTER" ]; then
 	else t_pass "master has exited when stop returns"; fi
 	mailctl_rc status
 	t_eq "$RC" 3 "status after stop exits 3"
+	t_match "$OUT" '^not running$' "status after stop says not running"
+	if t_is_root; then
+		OUT=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			"$MC" -c "$INST" status 2>&1)
+		t_eq "$?" 3 "status by another user exits 3 when master is stopped"
+	fi
 	t_file_has "$INST/log/maillog" 'mailctl.*: started$' "start is logged"
 	t_file_has "$INST/log/maillog" 'mailctl.*: stopped$' "stop is logged"
 
@@ -392,22 +460,38 @@ if t_is_root; then
 	t_eq "$(stat -c %U "$INST/log/maillog")" root "maillog: root"
 	t_eq "$(stat -c %U:%a "$INST")" root:755 "instance directory: root, 0755"
 
-	# check names a directory a role cannot reach, and a leaked hash file.
-	chown root "$INST/queue"; chmod 700 "$INST/queue"
+	# The ownership model master enforces: what master fixes at start is
+	# a warning, what it refuses or a role cannot pass an error.
+	chmod 700 "$INST/queue"
 	chmod 644 "$INST/users.db"
 	mailctl_rc check
-	t_eq "$RC" 1 "check fails when a role cannot reach its files"
-	t_match "$OUT" "mail_owner \\(tern\\) cannot search directory $INST/queue" "check names the queue mail_owner cannot search"
-	t_match "$OUT" "$INST/users.db: readable by others" "check names a users.db others can read"
-	chown tern "$INST/queue"; chmod 755 "$INST/queue"; chmod 600 "$INST/users.db"
+	t_eq "$RC" 1 "check fails on a users.db others can read"
+	t_match "$OUT" "error: $INST/users.db: readable by others" "check names a users.db others can read"
+	t_match "$OUT" "warning: $INST/queue: owner 0:0, mode 0700; master makes it 0:0, mode 0755, at its next start or reload" \
+		"a queue directory master will fix is a warning"
+	t_nomatch "$OUT" "cannot search directory $INST/queue" "check does not ask roles into a directory master fixes"
+	chmod 755 "$INST/queue"; chmod 600 "$INST/users.db"
+	chown tern "$INST/queue" "$INST/queue/private"
 	mailctl_rc check
-	t_eq "$RC" 1 "check fails when mail_owner owns the queue directory"
-	t_match "$OUT" "$INST/queue: must be a directory owned by root" \
+	t_eq "$RC" 0 "a queue directory mail_owner owns is no error: master takes it back"
+	t_match "$OUT" "warning: $INST/queue: owner $(id -u tern):0, mode 0755; master makes it 0:0" \
 		"check names a queue directory a role could rearrange"
-	chown root "$INST/queue"
+	t_match "$OUT" "warning: $INST/queue/private: owner $(id -u tern):0, mode 0711; master makes it 0:0, mode 0711" \
+		"check names private/ too"
+	t_nomatch "$OUT" "mail_owner.*(write|cannot).*$INST/queue\$" "check never asks that mail_owner can write the queue directory"
+	chown root "$INST/queue" "$INST/queue/private"
+	mv "$INST/queue/pid" "$INST/queue/pid.real"
+	ln -s "$INST/queue/pid.real" "$INST/queue/pid"
+	mailctl_rc check
+	t_eq "$RC" 1 "check fails when pid/ is a symbolic link"
+	t_match "$OUT" "error: $INST/queue/pid: must be a directory, not a symbolic link; master refuses to start" \
+		"check says master would refuse a symbolic link"
+	rm "$INST/queue/pid"; mv "$INST/queue/pid.real" "$INST/queue/pid"
 	chmod 700 "$INST"
 	mailctl_rc check
+	t_eq "$RC" 1 "check fails when the roles cannot get to the instance"
 	t_match "$OUT" "vmail_owner \\(vmail\\) cannot search directory $INST" "check names a directory on the way"
+	t_match "$OUT" "mail_owner \\(tern\\) cannot search directory $INST" "check names it for mail_owner too"
 	chmod 755 "$INST"
 
 	mkdir -m 700 "$T/private"

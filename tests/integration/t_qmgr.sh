@@ -78,6 +78,15 @@ show=$(tmailctl queue show "$id" 2>&1)
 t_match "$show" "^state: deferred" "queue show: state"
 t_match "$show" "recipient: world@localhost +expanded" "queue show: the expanded alias"
 t_match "$show" "^Subject: world" "queue show: the message header"
+# Times are dates in the local zone with how long ago or how soon, never
+# bare epoch numbers.
+stamp='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}'
+t_match "$show" "^arrival: $stamp \((now|[0-9]+ (second|minute)s? ago)\)\$" \
+	"queue show: the arrival time as a date, and how long ago"
+# (the instance retries within seconds: the next try may have come)
+t_match "$show" "^  next try: $stamp \((now|in [0-9]+ (second|minute)s?|[0-9]+ seconds? ago)\), after [0-9]+ tr(y|ies)\$" \
+	"queue show: a deferred recipient's next try as a date, and how soon"
+t_nomatch "$show" "^arrival: [0-9]+\$" "queue show prints no epoch number"
 # Control characters from the network (an ENVID, a header field) reach
 # the terminal escaped, never raw.
 esc=$(printf '\033')

@@ -61,7 +61,7 @@ static int lookup(const char *key, buf_t *value_r, void *ctx)
 }
 
 static char *const local_domains[] = { "localhost", NULL };
-static const qmgr_alias_conf_t conf = {
+static const alias_conf_t conf = {
 	local_domains, "+", "localhost", lookup, NULL,
 };
 
@@ -260,9 +260,9 @@ static void test_alias_canon(void)
 	buf_t b = BUF_INIT;
 
 	test_begin("alias: canonical form is lower case with a domain");
-	qmgr_alias_canon("Bob", "LocalHost", &b);
+	alias_canon("Bob", "LocalHost", &b);
 	test_assert_str(buf_str(&b), "bob@localhost");
-	qmgr_alias_canon("X@Y.org", "localhost", &b);
+	alias_canon("X@Y.org", "localhost", &b);
 	test_assert_str(buf_str(&b), "x@y.org");
 	buf_release(&b);
 	test_end();

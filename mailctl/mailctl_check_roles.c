@@ -1,0 +1,147 @@
+/* mailctl_check_roles.c - the root-only part of `mailctl check`: the
+ * system users, the ownership model master enforces, and whether each
+ * role can reach what it needs (architecture §2).
+ *
+ * Where roles meet, root owns the place: the queue directory, private/
+ * (0711), public/ and pid/ (0755) and login_directory (0755) are root's;
+ * mail_owner owns only the queue subdirectories it writes (0700).  master
+ * makes every one of them, and gives each its owner and mode, at start and
+ * on reload (master/master_dirs.c); so check holds the same table, calls a
+ * difference a warning (master fixes it) and only what master would refuse
+ * an error: a symbolic link or a file in a directory's place, a place
+ * master cannot create, a role that cannot get through a directory above
+ * the queue, a secret others can read.  Never does it ask that mail_owner
+ * can write the queue directory itself.  The maildrop directory belongs to
+ * pickup's part of the suite and is checked there.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "mailctl.h"
+#include "mem.h"
+
+/* The places master makes in the queue directory, as master_dirs.c does. */
+static const struct mailctl_place {
+	const char *name;
+	mode_t mode;
+	int mail_owner;		/* else root's */
+} mailctl_queue_places[] = {
+	{ "tmp", 0700, 1 },
+	{ "incoming", 0700, 1 },
+	{ "active", 0700, 1 },
+	{ "deferred", 0700, 1 },
+	{ "hold", 0700, 1 },
+	{ "corrupt", 0700, 1 },
+	{ "index", 0700, 1 },
+	{ "private", 0711, 0 },
+	{ "public", 0755, 0 },
+	{ "pid", 0755, 0 },
+	{ NULL, 0, 0 },
+};
+
+/* One directory master makes and fixes: present ones are compared with
+ * what master will make of them. */
+static void mailctl_check_place(mailctl_check_t *c, const char *path,
+				mode_t mode, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			buf_printf(&c->errors, "%s: %s\n", path, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		buf_printf(&c->errors, "%s: must be a directory%s; master refuses "
+			   "to start\n", path, S_ISLNK(st.st_mode) ?
+			   ", not a symbolic link" : "");
+		return;
+	}
+	if (st.st_uid != uid || st.st_gid != gid || (st.st_mode & 07777) != mode)
+		buf_printf(&c->warnings, "%s: owner %ld:%ld, mode %04o; master "
+			   "makes it %ld:%ld, mode %04o, at its next start or "
+			   "reload\n", path, (long) st.st_uid, (long) st.st_gid,
+			   (unsigned) (st.st_mode & 07777), (long) uid,
+			   (long) gid, (unsigned) mode);
+}
+
+static void mailctl_check_places(mailctl_check_t *c)
+{
+	const char *queue = config_str("queue_directory");
+	uid_t mail_uid;
+	gid_t mail_gid;
+
+	/* A missing mail_owner is an error of its own (sysuser_check). */
+	if (mailctl_sysuser_ids("mail_owner", &mail_uid, &mail_gid) < 0)
+		return;
+	mailctl_check_place(c, queue, 0755, 0, 0);
+	for (const struct mailctl_place *p = mailctl_queue_places; p->name; p++) {
+		char *path = mem_printf("%s/%s", queue, p->name);
+
+		mailctl_check_place(c, path, p->mode, p->mail_owner ? mail_uid : 0,
+				    p->mail_owner ? mail_gid : 0);
+		mem_free(path);
+	}
+	mailctl_check_place(c, config_str("login_directory"), 0755, 0, 0);
+}
+
+/* Private files: owned by the role, never readable by anyone else. */
+static void mailctl_check_private(const char *path, mailctl_check_t *c)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		buf_printf(&c->errors, "%s: readable by others than auth_owner "
+			   "(mode %04o)\n", path, (unsigned) (st.st_mode & 07777));
+}
+
+/* Every role but the chrooted login one reaches the queue's sockets:
+ * each directory above the queue directory must let it through (master
+ * sees to the queue directory and what is in it). */
+static void mailctl_check_queue_reach(mailctl_check_t *c)
+{
+	static const char *const roles[] = {
+		"mail_owner", "auth_owner", "vmail_owner", NULL,
+	};
+	char *parent = mem_strdup(config_str("queue_directory"));
+	char *slash = strrchr(parent, '/');
+
+	if (slash != NULL) {
+		slash[slash == parent ? 1 : 0] = '\0';
+		if (access(parent, F_OK) == 0)
+			for (size_t i = 0; roles[i] != NULL; i++)
+				mailctl_sysuser_reach(roles[i], parent, X_OK,
+						      &c->errors);
+	}
+	mem_free(parent);
+}
+
+void mailctl_check_roles(mailctl_check_t *c)
+{
+	const char *users = config_str("user_database");
+	char **aliases = config_list("alias_maps");
+	char *db;
+
+	mailctl_sysuser_check(&c->errors);
+	mailctl_check_places(c);
+	mailctl_check_queue_reach(c);
+	for (size_t i = 0; aliases[i] != NULL; i++) {
+		db = mem_printf("%s.db", aliases[i]);
+		if (access(db, F_OK) == 0)
+			mailctl_sysuser_reach("mail_owner", db, R_OK, &c->errors);
+		mem_free(db);
+	}
+	config_list_free(&aliases);
+	db = mem_printf("%s.db", users);
+	if (access(db, F_OK) == 0)
+		mailctl_sysuser_reach("auth_owner", db, R_OK, &c->errors);
+	mailctl_check_private(users, c);
+	mailctl_check_private(db, c);
+	mem_free(db);
+	if (access(config_str("mail_directory"), F_OK) == 0)
+		mailctl_sysuser_reach("vmail_owner", config_str("mail_directory"),
+				      R_OK | W_OK | X_OK, &c->errors);
+}
