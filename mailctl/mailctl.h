@@ -110,13 +110,9 @@ void mailctl_setup_parents(const char *path);
 /* chattr +T: spread the directories made in dir over block groups. */
 void mailctl_setup_topdir(const char *dir);
 
-/* mailctl_alias.c: does address (after alias expansion) end in a mailbox?
- * 1 or 0. */
-int mailctl_alias_reaches_mailbox(const char *address);
-/* Point postmaster and root, where they reach no mailbox, at address. */
+/* mailctl_alias.c: point postmaster and root, where they reach no
+ * mailbox, at address. */
 void mailctl_alias_postmaster(const char *address);
-/* mailctl_user.c: is address a virtual user?  1 or 0. */
-int mailctl_user_exists(const char *address);
 
 /* mailctl_anvil.c: print anvil's counters per service and client
  * address (status -v), or why there are none. */
@@ -136,7 +132,11 @@ typedef struct mailctl_check {
 /* mailctl_check_roles.c: as root, the system users, the ownership model
  * master enforces and what each role cannot reach. */
 void mailctl_check_roles(mailctl_check_t *c);
-/* mailctl_check_postmaster.c: a warning when postmaster has no mailbox. */
+/* mailctl_postmaster.c: a warning when postmaster has no mailbox. */
 void mailctl_check_postmaster(mailctl_check_t *c);
+/* Does addr, through the aliases, end in a mailbox here?  1 or 0 (with
+ * the addresses it ends at in ends, unless NULL), -1 when the databases
+ * cannot be read. */
+int mailctl_postmaster_reaches(const char *addr, buf_t *ends);
 
 #endif

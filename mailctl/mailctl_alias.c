@@ -10,13 +10,10 @@
  * file as written and recompile FILE.db; newaliases compiles every file of
  * alias_maps.
  *
- * mailctl_alias_reaches_mailbox() follows an address through the aliases
- * file the way qmgr expands it, to say whether postmaster ends in a
- * mailbox; `user add` uses it to give postmaster (and root) to the first
- * user, and check to warn while postmaster reaches no one.
+ * mailctl_alias_postmaster() is how `user add` gives postmaster (and root)
+ * to the first user while they reach no mailbox (mailctl_postmaster.c).
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -307,100 +304,9 @@ static int mailctl_alias_edit(struct mailctl_aliases *a, int add, char *name,
 	return MAILCTL_OK;
 }
 
-/* Aliases nested deeper than this are taken as reaching no mailbox. */
-#define MAILCTL_ALIAS_DEPTH 10
-
-/*
- * Does addr (a full, lower-case address) end in a mailbox?  As in qmgr, an
- * address of a local domain is looked up as local@domain, then (without
- * its recipient_delimiter extension) by its local part alone; an alias is
- * replaced by its targets (a bare target takes the alias's domain); what
- * is no alias is a mailbox when user_database has it or, with
- * system_accounts, when it names a system account other than root.  An
- * address in another domain is someone else's mailbox, taken as reached.
- */
-static int mailctl_alias_reach(struct mailctl_aliases *a, const char *addr,
-			       char *const *local_domains, int depth)
-{
-	size_t at = addr_at(addr);
-	const char *domain = addr[at] == '@' ? addr + at + 1 : "";
-	char *local = mem_strndup(addr, at);
-	const struct mailctl_alias_chunk *c = NULL;
-	buf_t base = BUF_INIT, key = BUF_INIT;
-	struct passwd *pw;
-	int found = 0;
-
-	if (!addr_domain_in(domain, local_domains)) {
-		mem_free(local);
-		return 1;
-	}
-	addr_strip_extension(local, config_str("recipient_delimiter"), &base);
-	buf_printf(&key, "%s@%s", local, domain);
-	c = mailctl_alias_find(a, buf_str(&key));
-	if (c == NULL)
-		c = mailctl_alias_find(a, local);
-	if (c == NULL)
-		c = mailctl_alias_find(a, buf_str(&base));
-	if (c != NULL) {
-		for (size_t i = 0; !found && i < c->ntargets &&
-		     depth < MAILCTL_ALIAS_DEPTH; i++) {
-			const char *t = c->targets[i];
-
-			buf_set(&key, t);
-			if (t[addr_at(t)] != '@')
-				buf_printf(&key, "@%s", domain);
-			addr_lower(key.data);
-			found = mailctl_alias_reach(a, buf_str(&key), local_domains,
-						    depth + 1);
-		}
-	} else {
-		buf_printf(&key, "%s@%s", buf_str(&base), domain);
-		found = mailctl_user_exists(addr) ||
-			mailctl_user_exists(buf_str(&key)) ||
-			(config_bool("system_accounts") &&
-			 (pw = getpwnam(buf_str(&base))) != NULL && pw->pw_uid != 0);
-	}
-	mem_free(local);
-	buf_release(&base);
-	buf_release(&key);
-	return found;
-}
-
-/* mydestination, and the domain of address: the one asked about is ours
- * even before mydestination lists it (users are often added first). */
-static char **mailctl_alias_domains(const char *address)
-{
-	char **list = config_list("mydestination");
-	size_t n = 0;
-
-	while (list[n] != NULL)
-		n++;
-	list = mem_reallocarray(list, n + 2, sizeof(*list));
-	list[n] = mem_strdup(addr_domain(address));
-	list[n + 1] = NULL;
-	return list;
-}
-
-int mailctl_alias_reaches_mailbox(const char *address)
-{
-	struct mailctl_aliases a;
-	char **domains = mailctl_alias_domains(address);
-	char *addr = mem_strdup(address);
-	int r;
-
-	addr_lower(addr);
-	mailctl_aliases_load(&a);
-	r = mailctl_alias_reach(&a, addr, domains, 0);
-	mailctl_aliases_free(&a);
-	config_list_free(&domains);
-	mem_free(addr);
-	return r;
-}
-
 void mailctl_alias_postmaster(const char *address)
 {
 	static const char *const names[] = { "postmaster", "root", NULL };
-	char **domains = mailctl_alias_domains(address);
 	const char *domain = addr_domain(address);
 	struct mailctl_aliases a;
 	int lock = mailctl_dir_lock(mailctl_dir());
@@ -410,7 +316,7 @@ void mailctl_alias_postmaster(const char *address)
 		char *who = mem_printf("%s@%s", *n, domain);
 		struct mailctl_alias_chunk *c;
 
-		if (!mailctl_alias_reach(&a, who, domains, 0)) {
+		if (mailctl_postmaster_reaches(who, NULL) == 0) {
 			c = mailctl_alias_find(&a, *n);
 			if (c == NULL) {
 				c = mailctl_alias_new_chunk(&a);
@@ -429,7 +335,6 @@ void mailctl_alias_postmaster(const char *address)
 	}
 	mailctl_aliases_save(&a);
 	mailctl_aliases_free(&a);
-	config_list_free(&domains);
 	close(lock);
 }
 

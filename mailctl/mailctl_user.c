@@ -216,20 +216,9 @@ static void mailctl_user_postmaster(const char *address)
 {
 	char *postmaster = mem_printf("postmaster@%s", addr_domain(address));
 
-	if (!mailctl_alias_reaches_mailbox(postmaster))
+	if (mailctl_postmaster_reaches(postmaster, NULL) == 0)
 		mailctl_alias_postmaster(address);
 	mem_free(postmaster);
-}
-
-int mailctl_user_exists(const char *address)
-{
-	struct mailctl_users u;
-	struct mailctl_user_edit ed = { .address = address };
-
-	mailctl_users_open(&u, 0);
-	mailctl_users_walk(&u, NULL, mailctl_user_find_cb, &ed);
-	mailctl_users_close(&u);
-	return ed.found;
 }
 
 static int mailctl_user_change(const char *what, const char *address,

@@ -1,16 +1,18 @@
-/* mailctl_check_postmaster.c - does postmaster have a mailbox?  RFC 5321
+/* mailctl_postmaster.c - does postmaster have a mailbox?  RFC 5321
  * §4.5.1 requires every domain to accept mail for postmaster, and bounces
- * and corrupt-file reports go there; a postmaster whose mail bounces is
- * worth a warning from `mailctl check`.
+ * and corrupt-file reports go there: `mailctl check` warns while the
+ * postmaster of the first domain of mydestination (myhostname when that
+ * is empty) has none, and `mailctl user add` gives postmaster and root to
+ * the first user when they reach no mailbox.
  *
- * postmaster of the first domain of mydestination (myhostname when that is
- * empty) is followed through the alias_maps databases with the code qmgr
- * expands aliases with (lib/alias.c); each address it ends at has a
+ * An address is followed through the alias_maps databases with the code
+ * qmgr expands aliases with (lib/alias.c); each address it ends at has a
  * mailbox when, as local resolves it, it is a virtual user in users.db or,
  * with system_accounts = yes, a system account other than root (local
  * never delivers to root).  An address in another domain has none: tern
- * has no outbound transport.  When the databases cannot be read, check
- * says nothing here: their own checks report why.
+ * has no outbound transport.  The domain of the address asked about counts
+ * as local even before mydestination lists it, since users are often
+ * added first.
  */
 #include <pwd.h>
 #include <string.h>
@@ -80,48 +82,76 @@ static int mailctl_postmaster_first_user(const char *key, size_t klen,
 	return 1;
 }
 
-void mailctl_check_postmaster(mailctl_check_t *c)
+int mailctl_postmaster_reaches(const char *addr, buf_t *ends)
 {
 	struct mailctl_postmaster pm = { NULL, NULL, 0, 0, BUF_INIT };
 	char *users_db = mem_printf("%s.db", config_str("user_database"));
 	char **files = config_list("alias_maps");
 	alias_conf_t conf = { .lookup = alias_db_lookup };
 	alias_db_t *db;
-	buf_t user = BUF_INIT;
-	char *addr, *err = NULL;
+	char *err = NULL;
+	size_t n = 0;
+	int r = -1;
 
 	pm.users = map_open(users_db, MAP_RDONLY, &err);
 	mem_free(users_db);
+	mem_free(err);
 	if (pm.users == NULL) {
-		mem_free(err);
 		config_list_free(&files);
-		return;
+		return -1;
 	}
 	pm.domains = config_list("mydestination");
+	while (pm.domains[n] != NULL)
+		n++;
+	pm.domains = mem_reallocarray(pm.domains, n + 2, sizeof(char *));
+	pm.domains[n] = mem_strdup(addr_domain(addr));
+	pm.domains[n + 1] = NULL;
 	pm.system_accounts = config_bool("system_accounts");
 	conf.local_domains = pm.domains;
 	conf.delimiter = config_str("recipient_delimiter");
 	conf.origin = config_str("myorigin");
 	conf.ctx = db = alias_db_new(files);
-	addr = mem_printf("postmaster@%s", pm.domains[0] != NULL ?
-			  pm.domains[0] : config_str("myhostname"));
-	if (alias_resolve(&conf, addr, mailctl_postmaster_final, &pm) == 0 &&
-	    pm.mailboxes == 0) {
-		map_iterate(pm.users, mailctl_postmaster_first_user, &user);
-		buf_printf(&c->warnings, "%s has no mailbox (RFC 5321 section "
-			   "4.5.1 requires one): its mail ends at %s, no virtual "
-			   "user%s; run `mailctl alias add postmaster %s`%s\n",
-			   addr, buf_str(&pm.ends), pm.system_accounts ?
-			   " nor a system account local delivers to" : "",
-			   user.len > 0 ? buf_str(&user) : "USER@DOMAIN",
-			   user.len > 0 ? " (or another user)" :
-			   " after `mailctl user add USER@DOMAIN`");
-	}
+	if (alias_resolve(&conf, addr, mailctl_postmaster_final, &pm) == 0)
+		r = pm.mailboxes > 0;
+	if (ends != NULL)
+		buf_set(ends, buf_str(&pm.ends));
 	alias_db_free(&db);
 	map_close(&pm.users);
 	config_list_free(&pm.domains);
 	config_list_free(&files);
 	buf_release(&pm.ends);
+	return r;
+}
+
+void mailctl_check_postmaster(mailctl_check_t *c)
+{
+	char **domains = config_list("mydestination");
+	char *addr = mem_printf("postmaster@%s", domains[0] != NULL ?
+				domains[0] : config_str("myhostname"));
+	buf_t ends = BUF_INIT, user = BUF_INIT;
+	char *users_db, *err = NULL;
+	map_t *users;
+
+	/* When the databases cannot be read, their own checks say why. */
+	if (mailctl_postmaster_reaches(addr, &ends) == 0) {
+		users_db = mem_printf("%s.db", config_str("user_database"));
+		users = map_open(users_db, MAP_RDONLY, &err);
+		mem_free(users_db);
+		mem_free(err);
+		if (users != NULL)
+			map_iterate(users, mailctl_postmaster_first_user, &user);
+		map_close(&users);
+		buf_printf(&c->warnings, "%s has no mailbox (RFC 5321 section "
+			   "4.5.1 requires one): its mail ends at %s, no virtual "
+			   "user%s; run `mailctl alias add postmaster %s`%s\n",
+			   addr, buf_str(&ends), config_bool("system_accounts") ?
+			   " nor a system account local delivers to" : "",
+			   user.len > 0 ? buf_str(&user) : "USER@DOMAIN",
+			   user.len > 0 ? " (or another user)" :
+			   " after `mailctl user add USER@DOMAIN`");
+	}
+	config_list_free(&domains);
+	buf_release(&ends);
 	buf_release(&user);
 	mem_free(addr);
 }
