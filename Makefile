@@ -18,6 +18,8 @@ SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= $(PREFIX)/etc/tern
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# The group terndrop is installed setgid to (main.conf setgid_group).
+SETGID_GROUP ?= terndrop
 
 ifeq ($(origin CC),default)
 CC       := gcc
@@ -56,7 +58,8 @@ endif
 # then links no OpenSSL (the login process keeps the TLS end), so the many
 # session processes never map libcrypto.  NAME_DIRS lists the folders of a
 # program whose sources are not just the folder of its name.
-PROGS := master mailctl auth anvil qmgr local smtpd pop3d pop3d-session
+PROGS := master mailctl auth anvil qmgr local smtpd pop3d pop3d-session \
+	 pickup terndrop
 pop3d_DIRS         := pop3d pop3d/login
 pop3d-session_DIRS := pop3d pop3d/session
 # Man pages that document a second program: LINK:PAGE (one page for both).
@@ -160,6 +163,10 @@ install: all
 		scripts/tern.service > $(DESTDIR)$(UNITDIR)/tern.service
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		sh scripts/create-users.sh; fi
+	@# terndrop(8) is setgid setgid_group; the group exists by now.
+	@if [ "$$(id -u)" = 0 ] && getent group $(SETGID_GROUP) >/dev/null; then \
+		chown root:$(SETGID_GROUP) $(DESTDIR)$(LIBEXECDIR)/terndrop && \
+		chmod 2755 $(DESTDIR)$(LIBEXECDIR)/terndrop; fi
 
 clean:
 	rm -rf build bin bin-san

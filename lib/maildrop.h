@@ -63,6 +63,15 @@
 #define MAILDROP_NAME_LEN	32
 #define MAILDROP_TMP_PREFIX	"tmp."
 
+/*
+ * pickup's own socket, private/pickup (mail_owner and root only): after
+ * the hello (proto=pickup, version=1), one request, answered status=ok:
+ *   request=wakeup      look in the maildrop now (mailctl queue flush)
+ */
+#define PICKUP_PROTO		"pickup"
+#define PICKUP_VERSION		1
+#define PICKUP_SOCKET		"private/pickup"
+
 typedef struct maildrop_env {
 	char *sender;		/* "" for the null sender */
 	char **rcpts;

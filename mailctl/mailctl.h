@@ -70,12 +70,14 @@ int mailctl_map_compile(const char *src, int colon);
 
 /* mailctl_sysuser.c: the system users of architecture §2. */
 extern const char *const mailctl_roles[];	/* role parameters, NULL-ended */
-/* Create each missing role user with useradd (as root). 0 or -1 (logged). */
+/* Create each missing role user with useradd, and setgid_group with
+ * groupadd (as root). 0 or -1 (logged). */
 int mailctl_sysuser_create(void);
 /* The user named by role parameter param: 0, or -1 when unknown. */
 int mailctl_sysuser_ids(const char *param, uid_t *uid_r, gid_t *gid_r);
 /* Append a line to problems for each role user that is missing, is root,
- * or shares its uid with another role. */
+ * or shares its uid with another role, and for a setgid_group that is
+ * missing, has members or is a role's primary group. */
 void mailctl_sysuser_check(buf_t *problems);
 /* Can the role's user reach path with access want (R_OK|W_OK|X_OK)?  Every
  * directory on the way must be searchable by it.  0, or -1 with a line
