@@ -136,6 +136,8 @@ int maildrop_parse(const char *data, size_t len, maildrop_env_t *env,
 	int r;
 
 	memset(env, 0, sizeof(*env));
+	if (len == 0)
+		return MAILDROP_MORE;
 	if (memcmp(data, MAILDROP_MAGIC, len < m ? len : m) != 0) {
 		*err_r = "not a maildrop file";
 		return MAILDROP_BAD;
