@@ -63,7 +63,8 @@ PROGS := master mailctl auth anvil qmgr local smtpd pop3d pop3d-session \
 pop3d_DIRS         := pop3d pop3d/login
 pop3d-session_DIRS := pop3d pop3d/session
 # Man pages that document a second program: LINK:PAGE (one page for both).
-MAN_LINKS := man8/pop3d-session.8:pop3d.8
+MAN_LINKS := man8/pop3d-session.8:pop3d.8 man8/mailq.8:sendmail.8 \
+	     man8/newaliases.8:sendmail.8
 # Built beside them for the tests, never installed.
 TEST_PROGS := testd qinject
 

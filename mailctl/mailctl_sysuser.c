@@ -132,8 +132,8 @@ static void mailctl_sysuser_check_group(buf_t *problems)
 	gid = gr->gr_gid;
 	if (gr->gr_mem != NULL && gr->gr_mem[0] != NULL)
 		buf_printf(problems, "setgid_group: group \"%s\" has members "
-			   "(%s...): they could reach every user's messages in "
-			   "the maildrop\n", group, gr->gr_mem[0]);
+			   "(%s...): they could put files into the maildrop "
+			   "without terndrop's checks\n", group, gr->gr_mem[0]);
 	for (size_t i = 0; mailctl_roles[i] != NULL; i++) {
 		struct passwd *pw = getpwnam(config_str(mailctl_roles[i]));
 
