@@ -138,7 +138,8 @@ static void mailctl_check_users(buf_t *problems)
 /* The directories queue subdirectories mail_owner writes (master_dirs.c
  * makes them with these names). */
 static const char *const mailctl_queue_subdirs[] = {
-	"tmp", "incoming", "active", "deferred", "hold", "corrupt", "index", NULL,
+	"tmp", "incoming", "active", "deferred", "hold", "corrupt", "index",
+	"maildrop", NULL,
 };
 
 /*
