@@ -82,11 +82,13 @@ endif
 # then links no OpenSSL (the login process keeps the TLS end), so the many
 # session processes never map libcrypto.  NAME_DIRS lists the folders of a
 # program whose sources are not just the folder of its name.
-PROGS := master mailctl auth anvil qmgr local smtpd pop3d pop3d-session
+PROGS := master mailctl auth anvil qmgr local smtpd pop3d pop3d-session \
+	 pickup terndrop
 pop3d_DIRS         := pop3d pop3d/login
 pop3d-session_DIRS := pop3d pop3d/session
 # Man pages that document a second program: LINK:PAGE (one page for both).
-MAN_LINKS := man8/pop3d-session.8:pop3d.8
+MAN_LINKS := man8/pop3d-session.8:pop3d.8 man8/mailq.8:sendmail.8 \
+	     man8/newaliases.8:sendmail.8
 # Built beside them for the tests, never installed.
 TEST_PROGS := testd qinject
 

@@ -72,6 +72,8 @@ const param_def_t config_params[] = {
 	  "unprivileged user of the POP3/IMAP login processes" },
 	{ "vmail_owner", PARAM_STR, "vmail",
 	  "owner of the virtual mailboxes" },
+	{ "setgid_group", PARAM_STR, "terndrop",
+	  "group of terndrop and of the maildrop directory; no members" },
 
 	/* Process management by master. */
 	{ "default_process_limit", PARAM_INT, "100",
@@ -196,6 +198,8 @@ const param_def_t config_params[] = {
 	  "most recipients of one message in one request to local" },
 	{ "bounce_size_limit", PARAM_SIZE, "50000",
 	  "largest original message returned whole in a bounce" },
+	{ "pickup_interval", PARAM_TIME, "60s",
+	  "how often pickup looks for messages in the maildrop" },
 
 	/* Addresses, users and mailboxes (architecture §3). */
 	{ "recipient_delimiter", PARAM_STR, "+",

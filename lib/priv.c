@@ -44,6 +44,18 @@ int priv_user_ids(const char *user, uid_t *uid_r, gid_t *gid_r)
 	return 0;
 }
 
+int priv_group_id(const char *group, gid_t *gid_r)
+{
+	struct group *gr;
+
+	errno = 0;
+	gr = getgrnam(group);
+	if (gr == NULL)
+		return -1;
+	*gid_r = gr->gr_gid;
+	return 0;
+}
+
 static void priv_no_new_privs(void)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

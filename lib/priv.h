@@ -22,6 +22,8 @@ typedef struct priv_spec {
 void priv_drop(const priv_spec_t *spec);
 /* Look up a user; 0 with uid/gid set, -1 when unknown. */
 int priv_user_ids(const char *user, uid_t *uid_r, gid_t *gid_r);
+/* Look up a group (setgid_group); 0 with gid set, -1 when unknown. */
+int priv_group_id(const char *group, gid_t *gid_r);
 int priv_is_root(void);
 /* A directory where roles meet is trustworthy: a directory owned by root
  * (or, not running as root, by us) and writable by no group or other.  fd

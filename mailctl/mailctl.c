@@ -22,6 +22,7 @@
 #include "config.h"
 #include "log.h"
 #include "mailctl.h"
+#include "mailctl_send.h"
 #include "mem.h"
 
 static const char *mailctl_config_dir;
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct mailctl_command *cmd;
+	const char *name;
 	int c;
 
 	log_init("mailctl");
@@ -152,11 +154,17 @@ int main(int argc, char **argv)
 	mailctl_config_dir = getenv("TERN_CONFIG");
 	if (mailctl_config_dir == NULL || *mailctl_config_dir == '\0')
 		mailctl_config_dir = TERN_SYSCONFDIR;
-	/* Installed as sendmail too: under that name it is `mailctl send`. */
-	if (strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0],
-		   "sendmail") == 0) {
+	/* Installed as sendmail, mailq and newaliases too: under those names
+	 * it is `mailctl send` with sendmail's options, and its -bp and -bi
+	 * (mailctl_sendmail.c). */
+	name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (strcmp(name, "sendmail") == 0) {
 		mailctl_load_config();
 		return mailctl_cmd_send(argc, argv);
+	}
+	if (strcmp(name, "mailq") == 0 || strcmp(name, "newaliases") == 0) {
+		mailctl_load_config();
+		return mailctl_sendmail_mode(name[0] == 'm' ? 'p' : 'i');
 	}
 
 	/* Global options end at the command name ("+"). */

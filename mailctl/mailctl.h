@@ -72,12 +72,14 @@ int mailctl_map_compile(const char *src, int colon);
 
 /* mailctl_sysuser.c: the system users of architecture §2. */
 extern const char *const mailctl_roles[];	/* role parameters, NULL-ended */
-/* Create each missing role user with useradd (as root). 0 or -1 (logged). */
+/* Create each missing role user with useradd, and setgid_group with
+ * groupadd (as root). 0 or -1 (logged). */
 int mailctl_sysuser_create(void);
 /* The user named by role parameter param: 0, or -1 when unknown. */
 int mailctl_sysuser_ids(const char *param, uid_t *uid_r, gid_t *gid_r);
 /* Append a line to problems for each role user that is missing, is root,
- * or shares its uid with another role. */
+ * or shares its uid with another role, and for a setgid_group that is
+ * missing, has members or is a role's primary group. */
 void mailctl_sysuser_check(buf_t *problems);
 /* Can the role's user reach path with access want (R_OK|W_OK|X_OK)?  Every
  * directory on the way must be searchable by it.  0, or -1 with a line
@@ -97,12 +99,14 @@ int mailctl_control(const char *request, attr_t *reply, char **err_r);
 typedef struct mailctl_ids {
 	uid_t mail_uid, auth_uid, vmail_uid;
 	gid_t mail_gid, auth_gid, vmail_gid;
+	gid_t drop_gid;		/* setgid_group */
 } mailctl_ids_t;
 /* As root: create the missing system users, check them, fill ids; fatal
  * on failure.  Otherwise every id is -1 ("leave the owner alone"). */
 void mailctl_setup_ids(mailctl_ids_t *ids);
-/* Make what main.conf names and is missing (queue and mail directories,
- * maillog_file, TLS pair, alias and users files and their .db); never
+/* Make what main.conf names and is missing (queue, maildrop and mail
+ * directories, maillog_file, TLS pair, alias and users files and their
+ * .db); never
  * replaces an existing file.  Returns how many things it made. */
 int mailctl_setup_files(const mailctl_ids_t *ids);
 /* mkdir -p of path's parents, mode 0755; fatal on error. */

@@ -11,9 +11,11 @@
  * an error: a symbolic link or a file in a directory's place, a place
  * master cannot create, a role that cannot get through a directory above
  * the queue, a secret others can read.  Never does it ask that mail_owner
- * can write the queue directory itself.  The maildrop directory belongs to
- * pickup's part of the suite and is checked there.
+ * can write the queue directory itself.  maildrop/ is mail_owner's too,
+ * with setgid_group and mode 1730, so that terndrop(8) can add files and
+ * pickup take them.
  */
+#include <grp.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,18 +30,20 @@ static const struct mailctl_place {
 	const char *name;
 	mode_t mode;
 	int mail_owner;		/* else root's */
+	int setgid_group;	/* group setgid_group, else the owner's */
 } mailctl_queue_places[] = {
-	{ "tmp", 0700, 1 },
-	{ "incoming", 0700, 1 },
-	{ "active", 0700, 1 },
-	{ "deferred", 0700, 1 },
-	{ "hold", 0700, 1 },
-	{ "corrupt", 0700, 1 },
-	{ "index", 0700, 1 },
-	{ "private", 0711, 0 },
-	{ "public", 0755, 0 },
-	{ "pid", 0755, 0 },
-	{ NULL, 0, 0 },
+	{ "tmp", 0700, 1, 0 },
+	{ "incoming", 0700, 1, 0 },
+	{ "active", 0700, 1, 0 },
+	{ "deferred", 0700, 1, 0 },
+	{ "hold", 0700, 1, 0 },
+	{ "corrupt", 0700, 1, 0 },
+	{ "index", 0700, 1, 0 },
+	{ "maildrop", 01730, 1, 1 },
+	{ "private", 0711, 0, 0 },
+	{ "public", 0755, 0, 0 },
+	{ "pid", 0755, 0, 0 },
+	{ NULL, 0, 0, 0 },
 };
 
 /* One directory master makes and fixes: present ones are compared with
@@ -71,17 +75,21 @@ static void mailctl_check_place(mailctl_check_t *c, const char *path,
 static void mailctl_check_places(mailctl_check_t *c)
 {
 	const char *queue = config_str("queue_directory");
+	struct group *gr = getgrnam(config_str("setgid_group"));
 	uid_t mail_uid;
 	gid_t mail_gid;
 
-	/* A missing mail_owner is an error of its own (sysuser_check). */
-	if (mailctl_sysuser_ids("mail_owner", &mail_uid, &mail_gid) < 0)
+	/* A missing mail_owner or group is an error of its own
+	 * (sysuser_check). */
+	if (mailctl_sysuser_ids("mail_owner", &mail_uid, &mail_gid) < 0 ||
+	    gr == NULL)
 		return;
 	mailctl_check_place(c, queue, 0755, 0, 0);
 	for (const struct mailctl_place *p = mailctl_queue_places; p->name; p++) {
 		char *path = mem_printf("%s/%s", queue, p->name);
 
 		mailctl_check_place(c, path, p->mode, p->mail_owner ? mail_uid : 0,
+				    p->setgid_group ? gr->gr_gid :
 				    p->mail_owner ? mail_gid : 0);
 		mem_free(path);
 	}

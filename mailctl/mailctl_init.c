@@ -131,6 +131,8 @@ static const struct mailctl_init_service {
 	{ "anvil", 0, "-       -       n       1", "anvil",
 	  "-o max_use=0 -o max_idle=0" },
 	{ "qmgr", 0, "-       -       n       1", "qmgr", "" },
+	/* Messages sendmail kept while tern was stopped (pickup(8)). */
+	{ "pickup", 0, "-       -       n       1", "pickup", "" },
 	{ "local", 0, "-       n       n       -", "local", "" },
 	{ NULL, 0, NULL, NULL, NULL },
 };

@@ -8,7 +8,8 @@
  * schedules from, a released one goes back to incoming/ with its results
  * kept, so nothing is delivered twice.  qmgr copes with a file that moves
  * away under it.  After a change qmgr is asked over private/qmgr to wake
- * up and to rebuild its index; flush and reindex are only such requests.
+ * up and to rebuild its index; flush and reindex are only such requests
+ * (flush also wakes pickup, for what waits in the maildrop).
  *
  * Files qmgr could not read wait in corrupt/ for the administrator: list
  * shows them in a section of their own, `mailctl check` reports them
@@ -34,6 +35,7 @@
 #include "header.h"
 #include "log.h"
 #include "mailctl.h"
+#include "maildrop.h"
 #include "mem.h"
 #include "queue.h"
 #include "sock.h"
@@ -52,10 +54,12 @@ static const char *mailctl_queue_dir(void)
 	return config_str("queue_directory");
 }
 
-/* Ask qmgr over private/qmgr.  0 ok, -1 not reachable or refused. */
-static int mailctl_queue_qmgr(const char *request, int quiet)
+/* Ask a queue service over its private socket (qmgr, pickup).  0 ok, -1
+ * not reachable or refused. */
+static int mailctl_queue_ask(const char *socket, const char *proto,
+			     int version, const char *request, int quiet)
 {
-	char *path = mem_printf("%s/%s", mailctl_queue_dir(), QMGR_SOCKET);
+	char *path = mem_printf("%s/%s", mailctl_queue_dir(), socket);
 	int fd = sock_connect_unix(path, (int) config_time("ipc_timeout"));
 	attr_t *a, *reply;
 	stream_t *s;
@@ -63,7 +67,7 @@ static int mailctl_queue_qmgr(const char *request, int quiet)
 
 	if (fd < 0) {
 		if (!quiet)
-			log_error("qmgr is not reachable at %s: %s", path,
+			log_error("%s is not reachable at %s: %s", proto, path,
 				  strerror(errno));
 		mem_free(path);
 		return -1;
@@ -73,17 +77,23 @@ static int mailctl_queue_qmgr(const char *request, int quiet)
 	a = attr_new();
 	reply = attr_new();
 	attr_add(a, "request", request);
-	if (attr_hello_write(s, QMGR_PROTO, QMGR_VERSION) == ATTR_OK &&
+	if (attr_hello_write(s, proto, version) == ATTR_OK &&
 	    attr_write(s, a) == ATTR_OK && attr_read(s, reply) == ATTR_OK &&
 	    attr_get(reply, "status") && strcmp(attr_get(reply, "status"), "ok") == 0)
 		r = 0;
 	else if (!quiet)
-		log_error("qmgr did not accept request=%s", request);
+		log_error("%s did not accept request=%s", proto, request);
 	attr_free(&a);
 	attr_free(&reply);
 	stream_close(&s);
 	mem_free(path);
 	return r;
+}
+
+static int mailctl_queue_qmgr(const char *request, int quiet)
+{
+	return mailctl_queue_ask(QMGR_SOCKET, QMGR_PROTO, QMGR_VERSION, request,
+				 quiet);
 }
 
 /* A queue file, as root, in a directory mail_owner writes: never through a
@@ -575,9 +585,13 @@ int mailctl_cmd_queue(int argc, char **argv)
 		return mailctl_queue_list();
 	if (strcmp(sub, "show") == 0 && argc == 3)
 		return mailctl_queue_show(argv[2]);
-	if (strcmp(sub, "flush") == 0 && argc == 2)
+	if (strcmp(sub, "flush") == 0 && argc == 2) {
+		/* pickup too, when it runs: the maildrop is waiting mail. */
+		mailctl_queue_ask(PICKUP_SOCKET, PICKUP_PROTO, PICKUP_VERSION,
+				  "wakeup", 1);
 		return mailctl_queue_qmgr("flush", 0) < 0 ? MAILCTL_NOT_RUNNING :
 			MAILCTL_OK;
+	}
 	if (strcmp(sub, "reindex") == 0 && argc == 2) {
 		if (mailctl_queue_qmgr("reindex", 0) < 0) {
 			log_error("the index is rebuilt when qmgr starts");

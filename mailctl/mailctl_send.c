@@ -3,31 +3,39 @@
  *
  *   mailctl send [-t] [-i] [-f sender] [-F name] [recipient ...]
  *   sendmail [same options, and -oi, -bm, -od*, -o*, -B, -N, -v ignored]
+ *   sendmail -bi | -bp | -q     (mailctl_sendmail.c)
  *
- * The message goes over SMTP to the smtpd `submit` service on the UNIX
- * socket $queue_directory/public/submit, which takes the submitting uid
- * from the socket (SO_PEERCRED) and records it.  The header is read first
- * (for -t, recipients come from To, Cc and Bcc, plus any on the command
- * line); the body is then streamed with LF turned into CRLF and leading
- * dots doubled.  Without -i, a line holding only "." ends the message, as
- * in sendmail.  Bcc fields are never sent.  A message without From gets
- * one made of the sender (and -F's full name).  Smtpd adds Date and
- * Message-ID on this service.
+ * The message goes over SMTP (lib/submit.h) to the smtpd `submit`
+ * service on the UNIX socket $queue_directory/public/submit, which takes
+ * the submitting uid from the socket (SO_PEERCRED) and records it.  The
+ * header is read first (for -t, recipients come from To, Cc and Bcc, plus
+ * any on the command line); the body is then streamed.  Without -i, a
+ * line holding only "." ends the message, as in sendmail.  Bcc fields are
+ * never sent.  A message without From gets one made of the sender (and
+ * -F's full name).  Smtpd adds Date and Message-ID on this service.
  *
- * Exit statuses (sysexits.h, as sendmail's callers expect): 0 only when
- * every recipient was accepted and the message got its 250 after DATA;
- * EX_TEMPFAIL (75) for a 4xx reply, an unreachable service or a timeout;
- * EX_NOUSER (67) when a recipient got a 5xx (the others still get the
- * message); EX_DATAERR (65) for a 5xx to DATA or to the message, or a
- * message over message_size_limit; EX_UNAVAILABLE (69) for a 5xx to the
- * greeting, EHLO or MAIL; EX_PROTOCOL (76) for a malformed reply; EX_USAGE
- * (64) for bad options or no recipients; EX_IOERR (74) when standard input
- * cannot be read.
+ * When nothing listens on the socket (tern is not running), the same
+ * message goes to terndrop instead (mailctl_send_drop.c), which keeps it
+ * in the maildrop for pickup: sendmail then succeeds, as its callers
+ * expect, and never answers "try again later" for a stopped server.
+ *
+ * On success nothing is printed (cron mails any output to the user): the
+ * record is a log line.  Exit statuses (sysexits.h, as sendmail's callers
+ * expect): 0 only when every recipient was accepted and the message got
+ * its 250 after DATA, or was kept in the maildrop; EX_TEMPFAIL (75) for a
+ * 4xx reply, a service that fails or times out, or a message that could
+ * not be kept; EX_NOUSER (67) when a recipient got a 5xx (the others
+ * still get the message); EX_DATAERR (65) for a 5xx to DATA or to the
+ * message, or a message over message_size_limit; EX_UNAVAILABLE (69) for
+ * a 5xx to the greeting, EHLO or MAIL; EX_PROTOCOL (76) for a malformed
+ * reply; EX_USAGE (64) for bad options or no recipients; EX_IOERR (74)
+ * when standard input cannot be read.
  *
  * SECURITY: runs as its caller, with no privilege; the smtpd on the other
- * side trusts nothing it sends.  Standard input is the caller's own data,
- * read without a deadline (a slow local writer is not an attack), but
- * never beyond message_size_limit; every read from smtpd has ipc_timeout.
+ * side trusts nothing it sends, nor does terndrop.  Standard input is the
+ * caller's own data, read without a deadline (a slow local writer is not
+ * an attack), but never beyond message_size_limit; every read from smtpd
+ * has ipc_timeout.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,12 +53,8 @@
 #include "mailctl.h"
 #include "mailctl_send.h"
 #include "mem.h"
-#include "sock.h"
-#include "stream.h"
+#include "submit.h"
 
-#define SEND_SOCKET		"public/submit"
-#define SEND_REPLY_LINES	100	/* lines of one multi-line reply */
-#define SEND_REPLY_LINE_MAX	2048
 #define SEND_READ_CHUNK		65536
 
 struct send_job {
@@ -71,10 +75,13 @@ struct send_job {
 	buf_t first_body;	/* a body line that ended the header, if any */
 	int blank_after_header;
 
-	stream_t *s;
+	int mode;		/* 'm' send; -bi, -bp, -q: 'i', 'p', 'q' */
+
+	/* Where the message goes: smtpd, or terndrop when tern is stopped. */
+	submit_t *sub;
+	mailctl_drop_t *drop;
 	const char *path;	/* of the submit socket, for messages */
 	int status;		/* worst outcome so far (sysexits) */
-	int ext_8bit, ext_utf8;	/* EHLO keywords */
 	size_t accepted;	/* recipients accepted */
 };
 
@@ -95,7 +102,7 @@ static void send_options(struct send_job *j, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt(argc, argv, "+f:r:F:tiB:N:o:b:vmnUX:C:")) != -1) {
+	while ((c = getopt(argc, argv, "+f:r:F:tiB:N:o:b:q::vmnUX:C:")) != -1) {
 		switch (c) {
 		case 'f':
 		case 'r':
@@ -115,11 +122,20 @@ static void send_options(struct send_job *j, int argc, char **argv)
 			if (strcmp(optarg, "i") == 0)
 				j->dot_ends = 0;
 			break;
-		case 'b':	/* -bm is this; no other mode is offered */
-			if (strcmp(optarg, "m") != 0)
+		case 'b':	/* -bm is this; -bi and -bp are mailctl's */
+			if (strcmp(optarg, "m") != 0 && strcmp(optarg, "i") != 0 &&
+			    strcmp(optarg, "p") != 0)
 				send_usage(mem_printf("mode -b%s is not supported "
-						      "(use mailctl queue list for "
-						      "-bp)", optarg));
+						      "(only -bm, -bi and -bp)",
+						      optarg));
+			j->mode = optarg[0];
+			break;
+		case 'q':	/* -q: one queue run; no queue daemon (-q30m) */
+			if (optarg != NULL)
+				send_usage(mem_printf("-q%s: periodic queue runs "
+						      "are qmgr's (queue_run_delay); "
+						      "-q alone retries now", optarg));
+			j->mode = 'q';
 			break;
 		case 'B': case 'N': case 'X': case 'C':
 		case 'v': case 'm': case 'n': case 'U':
@@ -253,175 +269,77 @@ static void send_extract(struct send_job *j)
 	buf_release(&value);
 }
 
-/* ---- SMTP ------------------------------------------------------------- */
-
-/* One reply: its code, the text of its lines in text ("; " between). */
-static int send_reply(struct send_job *j, buf_t *text)
-{
-	buf_t line = BUF_INIT;
-	int code = -1;
-
-	buf_reset(text);
-	for (int n = 0; n < SEND_REPLY_LINES; n++) {
-		int r = stream_read_line(j->s, &line), c;
-
-		if (r != STREAM_OK) {
-			log_error("send: %s: %s", j->path, r == STREAM_EOF ?
-				  "connection closed" : stream_strerror(j->s));
-			exit(EX_TEMPFAIL);
-		}
-		buf_chomp(&line);
-		if (line.len < 3 || line.data[0] < '2' || line.data[0] > '5' ||
-		    line.data[1] < '0' || line.data[1] > '9' ||
-		    line.data[2] < '0' || line.data[2] > '9' ||
-		    (line.len > 3 && line.data[3] != ' ' && line.data[3] != '-'))
-			break;
-		c = (line.data[0] - '0') * 100 + (line.data[1] - '0') * 10 +
-			(line.data[2] - '0');
-		if (code >= 0 && c != code)
-			break;
-		code = c;
-		if (text->len)
-			buf_puts(text, "\n");
-		buf_puts(text, line.len > 4 ? line.data + 4 : "");
-		if (line.len == 3 || line.data[3] == ' ') {
-			buf_release(&line);
-			return code;
-		}
-	}
-	log_error("send: %s: malformed SMTP reply \"%.80s\"", j->path,
-		  buf_str(&line));
-	exit(EX_PROTOCOL);
-}
-
-/* Send a command and read its reply. */
-static int send_command(struct send_job *j, buf_t *text, const char *fmt,
-			const char *arg)
-{
-	stream_printf(j->s, fmt, arg);
-	stream_puts(j->s, "\r\n");
-	if (stream_flush(j->s) != STREAM_OK) {
-		log_error("send: %s: %s", j->path, stream_strerror(j->s));
-		exit(EX_TEMPFAIL);
-	}
-	return send_reply(j, text);
-}
-
-/* A refusal: logged; for 4xx EX_TEMPFAIL, else status5. */
-static int send_refused(const char *what, int code, const buf_t *text,
-			int status5)
-{
-	log_error("send: %s refused: %d %s", what, code, buf_str(text));
-	return code < 500 ? EX_TEMPFAIL : status5;
-}
+/* ---- where the message goes ------------------------------------------- */
 
 static void send_quit(struct send_job *j, int status) __attribute__((noreturn));
 static void send_quit(struct send_job *j, int status)
 {
-	buf_t line = BUF_INIT;
-
-	/* The answer to QUIT is read for politeness; it changes nothing. */
-	stream_puts(j->s, "QUIT\r\n");
-	if (stream_flush(j->s) == STREAM_OK)
-		stream_read_line(j->s, &line);
-	buf_release(&line);
-	stream_close(&j->s);
+	submit_close(&j->sub);
 	exit(status);
 }
 
-static void send_connect(struct send_job *j)
+/* The exit status for a reply other than the one hoped for, logged: for
+ * 4xx EX_TEMPFAIL, for 5xx status5. */
+static int send_refused(struct send_job *j, const char *what, int status5)
 {
-	buf_t text = BUF_INIT;
-	int fd, code;
+	int code = submit_code(j->sub);
 
-	fd = sock_connect_unix(j->path, (int) config_time("ipc_timeout"));
-	if (fd < 0) {
-		log_error("send: the submission service %s is unreachable: %s",
-			  j->path, strerror(errno));
-		exit(EX_TEMPFAIL);
+	if (code == SUBMIT_IOERR || code == SUBMIT_BADREPLY) {
+		log_error("send: %s: %s", j->path, submit_text(j->sub));
+		return code == SUBMIT_IOERR ? EX_TEMPFAIL : EX_PROTOCOL;
 	}
-	j->s = stream_open(fd);
-	stream_set_timeout(j->s, (int) config_time("ipc_timeout"));
-	stream_set_line_limit(j->s, SEND_REPLY_LINE_MAX);
-	code = send_reply(j, &text);
-	if (code != 220)
-		send_quit(j, send_refused("connection", code, &text, EX_UNAVAILABLE));
-	code = send_command(j, &text, "EHLO %s", config_str("myhostname"));
-	if (code != 250)
-		send_quit(j, send_refused("EHLO", code, &text, EX_UNAVAILABLE));
-	for (const char *p = buf_str(&text); *p; p = strchr(p, '\n') ?
-	     strchr(p, '\n') + 1 : "") {
-		j->ext_8bit |= strncasecmp(p, "8BITMIME", 8) == 0;
-		j->ext_utf8 |= strncasecmp(p, "SMTPUTF8", 8) == 0;
-	}
-	buf_release(&text);
+	log_error("send: %s refused: %d %s", what, code, submit_text(j->sub));
+	return code < 500 ? EX_TEMPFAIL : status5;
 }
 
-static int send_is_utf8(const char *s)
+static void send_out(struct send_job *j, const char *data, size_t len)
 {
-	for (; *s; s++)
-		if ((unsigned char) *s >= 0x80)
-			return 1;
-	return 0;
+	if (j->sub != NULL)
+		submit_content(j->sub, data, len);
+	else
+		mailctl_drop_write(j->drop, data, len);
 }
 
-/* MAIL and RCPT; exits when no recipient was accepted. */
+static int send_broken(const struct send_job *j)
+{
+	return j->sub != NULL ? submit_broken(j->sub) :
+		mailctl_drop_broken(j->drop);
+}
+
+/* Greeting, EHLO, MAIL and RCPT; exits when no recipient was accepted. */
 static void send_envelope(struct send_job *j)
 {
-	buf_t text = BUF_INIT, cmd = BUF_INIT;
-	int utf8 = send_is_utf8(j->sender), code;
+	buf_t what = BUF_INIT;
+	int utf8 = submit_is_utf8(j->sender), code;
 
+	if (submit_code(j->sub) != 220)
+		send_quit(j, send_refused(j, "connection", EX_UNAVAILABLE));
+	if (submit_ehlo(j->sub, config_str("myhostname")) != 250)
+		send_quit(j, send_refused(j, "EHLO", EX_UNAVAILABLE));
 	for (size_t i = 0; i < j->rcpts.count; i++)
-		utf8 |= send_is_utf8(j->rcpts.addr[i]);
-	buf_printf(&cmd, "MAIL FROM:<%s>%s%s", j->sender,
-		   j->ext_8bit ? " BODY=8BITMIME" : "",
-		   utf8 && j->ext_utf8 ? " SMTPUTF8" : "");
-	code = send_command(j, &text, "%s", buf_str(&cmd));
-	if (code != 250)
-		send_quit(j, send_refused("sender", code, &text, EX_UNAVAILABLE));
+		utf8 |= submit_is_utf8(j->rcpts.addr[i]);
+	if (submit_mail(j->sub, j->sender, utf8) != 250)
+		send_quit(j, send_refused(j, "sender", EX_UNAVAILABLE));
 	for (size_t i = 0; i < j->rcpts.count; i++) {
-		buf_reset(&cmd);
-		buf_printf(&cmd, "recipient <%s>", j->rcpts.addr[i]);
-		code = send_command(j, &text, "RCPT TO:<%s>", j->rcpts.addr[i]);
+		code = submit_command(j->sub, "RCPT TO:<%s>", j->rcpts.addr[i]);
 		if (code == 250 || code == 251) {
 			j->accepted++;
 			continue;
 		}
-		code = send_refused(buf_str(&cmd), code, &text, EX_NOUSER);
+		if (code < 0)
+			send_quit(j, send_refused(j, "recipient", EX_NOUSER));
+		buf_reset(&what);
+		buf_printf(&what, "recipient <%s>", j->rcpts.addr[i]);
+		code = send_refused(j, buf_str(&what), EX_NOUSER);
 		/* A permanent refusal outweighs a temporary one. */
 		if (j->status == 0 || code != EX_TEMPFAIL)
 			j->status = code;
 	}
-	buf_release(&cmd);
-	buf_release(&text);
+	buf_release(&what);
 	if (j->accepted == 0)
 		send_quit(j, j->status);
-}
-
-/* One line of content: CRLF line end, a leading dot doubled. */
-static void send_line(struct send_job *j, const char *data, size_t len)
-{
-	if (len > 0 && data[len - 1] == '\n')
-		len--;
-	if (len > 0 && data[len - 1] == '\r')
-		len--;
-	if (len > 0 && data[0] == '.')
-		stream_write(j->s, ".", 1);
-	stream_write(j->s, data, len);
-	stream_write(j->s, "\r\n", 2);
-}
-
-/* Every line of a block of text. */
-static void send_lines(struct send_job *j, const char *data, size_t len)
-{
-	while (len > 0) {
-		const char *nl = memchr(data, '\n', len);
-		size_t n = nl != NULL ? (size_t) (nl - data) + 1 : len;
-
-		send_line(j, data, n);
-		data += n;
-		len -= n;
-	}
+	if (submit_command(j->sub, "DATA") != 354)
+		send_quit(j, send_refused(j, "DATA", EX_DATAERR));
 }
 
 static void send_header(struct send_job *j)
@@ -445,40 +363,58 @@ static void send_header(struct send_job *j)
 			}
 			buf_puts(&from, "\" ");
 		}
-		buf_printf(&from, "<%s>", *j->sender ? j->sender : "MAILER-DAEMON");
-		send_line(j, from.data, from.len);
+		buf_printf(&from, "<%s>\n", *j->sender ? j->sender : "MAILER-DAEMON");
+		send_out(j, from.data, from.len);
 	}
 	pos = 0;
 	while (header_next(j->header.data, j->header.len, &pos, &f) == 1)
 		if (!header_is(&f, "Bcc"))
-			send_lines(j, f.start, f.len);
+			send_out(j, f.start, f.len);
 	if (j->blank_after_header || (!has_from && j->header.len == 0))
-		send_line(j, "", 0);
+		send_out(j, "\n", 1);
 	buf_release(&from);
 }
 
+/* The message: header, then the rest of standard input. */
 static void send_content(struct send_job *j)
 {
-	buf_t text = BUF_INIT, line = BUF_INIT;
-	int code;
+	buf_t line = BUF_INIT;
 
-	code = send_command(j, &text, "%s", "DATA");
-	if (code != 354)
-		send_quit(j, send_refused("DATA", code, &text, EX_DATAERR));
 	send_header(j);
-	send_lines(j, j->first_body.data, j->first_body.len);
-	while (!j->ended_by_dot && send_input_line(j, &line)) {
+	send_out(j, j->first_body.data, j->first_body.len);
+	while (!j->ended_by_dot && !send_broken(j) &&
+	       send_input_line(j, &line)) {
 		if (send_is_dot(j, &line))
 			break;
-		send_line(j, line.data, line.len);
-		if (stream_status(j->s) != STREAM_OK)
-			break;
+		send_out(j, line.data, line.len);
 	}
-	code = send_command(j, &text, "%s", ".");
-	if (code != 250)
-		send_quit(j, send_refused("message", code, &text, EX_DATAERR));
 	buf_release(&line);
-	buf_release(&text);
+}
+
+/* Nothing listens on public/submit: tern is not running.  The message
+ * goes to the maildrop, for pickup once tern runs. */
+static void send_drop(struct send_job *j, int why) __attribute__((noreturn));
+static void send_drop(struct send_job *j, int why)
+{
+	int status;
+
+	j->drop = mailctl_drop_open(j->sender, &j->rcpts, &status);
+	if (j->drop != NULL) {
+		send_content(j);
+		status = mailctl_drop_close(&j->drop);
+	}
+	if (status != 0) {
+		log_error("send: the submission service %s is unreachable (%s), "
+			  "and the message could not be kept in the maildrop",
+			  j->path, strerror(why));
+		exit(status);
+	}
+	/* Silent on success: the record is in the log only. */
+	log_also_stderr(0);
+	log_info("send: tern is not running: message from <%s> for %zu "
+		 "recipient%s kept in the maildrop", j->sender, j->rcpts.count,
+		 j->rcpts.count == 1 ? "" : "s");
+	exit(0);
 }
 
 int mailctl_cmd_send(int argc, char **argv)
@@ -488,9 +424,12 @@ int mailctl_cmd_send(int argc, char **argv)
 
 	memset(&j, 0, sizeof(j));
 	j.dot_ends = 1;
+	j.mode = 'm';
 	j.origin = config_str("myorigin");
 	j.limit = config_size("message_size_limit");
 	send_options(&j, argc, argv);
+	if (j.mode != 'm')
+		return mailctl_sendmail_mode(j.mode);
 	send_sender(&j);
 	for (int i = optind; i < argc; i++)
 		if (mailctl_rcpts_add_list(&j.rcpts, argv[i], j.origin))
@@ -501,11 +440,24 @@ int mailctl_cmd_send(int argc, char **argv)
 	if (j.rcpts.count == 0)
 		send_usage(j.extract ? "no recipients on the command line or in "
 			   "To, Cc or Bcc" : "no recipients given");
-	path = mem_printf("%s/%s", config_str("queue_directory"), SEND_SOCKET);
+	path = mem_printf("%s/%s", config_str("queue_directory"), SUBMIT_SOCKET);
 	j.path = path;
-	send_connect(&j);
+	j.sub = submit_open(path, (int) config_time("ipc_timeout"));
+	if (j.sub == NULL) {
+		int err = errno;
+
+		if (err == ENOENT || err == ECONNREFUSED)
+			send_drop(&j, err);
+		log_error("send: the submission service %s is unreachable: %s",
+			  path, strerror(err));
+		exit(EX_TEMPFAIL);
+	}
 	send_envelope(&j);
 	send_content(&j);
+	if (submit_content_end(j.sub) != 250)
+		send_quit(&j, send_refused(&j, "message", EX_DATAERR));
+	/* Silent on success: the record is in the log only. */
+	log_also_stderr(0);
 	log_info("send: message from <%s> submitted for %zu recipient%s",
 		 j.sender, j.accepted, j.accepted == 1 ? "" : "s");
 	mem_free(path);

@@ -3,7 +3,9 @@
  *
  * `make install` puts programs and configuration in place; setup makes
  * the rest, each with the owner and mode its role needs (architecture §2):
- * the system users, queue_directory (root's), mail_directory (vmail_owner's),
+ * the system users and setgid_group, queue_directory (root's) and its
+ * maildrop/ (so that sendmail keeps mail before the first start too),
+ * terndrop's setgid bit, mail_directory (vmail_owner's),
  * maillog_file when one is set, the users file and its users.db (auth_owner
  * alone reads them), each alias file with a postmaster entry and its .db,
  * and a self-signed TLS pair.  It never replaces a file that exists, so it
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 #include "config.h"
 #include "log.h"
 #include "mailctl.h"
+#include "maildrop.h"
 #include "mem.h"
 #include "tls.h"
 
@@ -208,12 +212,18 @@ int mailctl_setup_files(const mailctl_ids_t *ids)
 {
 	char **aliases = config_list("alias_maps");
 	const char *users = config_str("user_database");
+	char *maildrop;
 	int made = 0;
 
 	/* Root's, like every place where roles meet; master gives mail_owner
 	 * the subdirectories it writes (master_dirs.c). */
 	made += mailctl_setup_dir(config_str("queue_directory"), 0755, 0, 0);
 	mailctl_setup_topdir(config_str("queue_directory"));
+	maildrop = mem_printf("%s/%s", config_str("queue_directory"),
+			      MAILDROP_DIR);
+	made += mailctl_setup_dir(maildrop, MAILDROP_DIR_MODE, ids->mail_uid,
+				  ids->drop_gid);
+	mem_free(maildrop);
 	made += mailctl_setup_dir(config_str("mail_directory"), 0750,
 				  ids->vmail_uid, ids->vmail_gid);
 	made += mailctl_setup_log(config_str("maillog_file"));
@@ -233,9 +243,11 @@ int mailctl_setup_files(const mailctl_ids_t *ids)
 void mailctl_setup_ids(mailctl_ids_t *ids)
 {
 	buf_t problems = BUF_INIT;
+	struct group *gr;
 
 	ids->mail_uid = ids->auth_uid = ids->vmail_uid = (uid_t) -1;
 	ids->mail_gid = ids->auth_gid = ids->vmail_gid = (gid_t) -1;
+	ids->drop_gid = (gid_t) -1;
 	if (geteuid() != 0)
 		return;
 	if (mailctl_sysuser_create() < 0)
@@ -249,7 +261,41 @@ void mailctl_setup_ids(mailctl_ids_t *ids)
 	    mailctl_sysuser_ids("auth_owner", &ids->auth_uid, &ids->auth_gid) < 0 ||
 	    mailctl_sysuser_ids("vmail_owner", &ids->vmail_uid, &ids->vmail_gid) < 0)
 		log_panic("system user vanished after the check");
+	gr = getgrnam(config_str("setgid_group"));
+	if (gr == NULL)
+		log_panic("setgid_group vanished after the check");
+	ids->drop_gid = gr->gr_gid;
 	buf_release(&problems);
+}
+
+/*
+ * terndrop(8) writes into maildrop/ as its caller with setgid_group
+ * gained: root's, setgid, never writable by anyone but root.  Fixed
+ * through the descriptor of a regular file opened without following a
+ * link, so the bit can only land on the program itself.
+ */
+static void mailctl_setup_terndrop(const mailctl_ids_t *ids)
+{
+	char *path = mem_printf("%s/terndrop", config_str("daemon_directory"));
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("%s: %s: sendmail cannot keep mail while tern is "
+			 "stopped", path, strerror(errno));
+	} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+		log_warn("%s: not a regular file owned by root; left as it is",
+			 path);
+	} else if (st.st_gid != ids->drop_gid || (st.st_mode & 07777) != 02755) {
+		if (fchown(fd, 0, ids->drop_gid) < 0 || fchmod(fd, 02755) < 0)
+			log_fatal("%s: set owner and mode: %s", path,
+				  strerror(errno));
+		log_info("made %s setgid %s", path, config_str("setgid_group"));
+	}
+	if (fd >= 0)
+		close(fd);
+	mem_free(path);
 }
 
 int mailctl_cmd_setup(int argc, char **argv)
@@ -260,6 +306,8 @@ int mailctl_cmd_setup(int argc, char **argv)
 	if (mailctl_getopt(argc, argv, "", NULL) != -1 || optind != argc)
 		mailctl_usage_error("setup takes no arguments");
 	mailctl_setup_ids(&ids);
+	if (geteuid() == 0)
+		mailctl_setup_terndrop(&ids);
 	made = mailctl_setup_files(&ids);
 	if (made == 0)
 		printf("nothing to do: every file and directory is in place\n");

@@ -1,7 +1,7 @@
-/* mailctl_sysuser.c - the system users the roles run as (architecture §2):
- * creating the missing ones (mailctl init as root), checking that they are
- * sane, and proving that a role can reach the files it needs (mailctl
- * check).
+/* mailctl_sysuser.c - the system users the roles run as (architecture §2)
+ * and terndrop's group (setgid_group): creating the missing ones (mailctl
+ * init as root), checking that they are sane, and proving that a role can
+ * reach the files it needs (mailctl check).
  *
  * Reachability is computed from the owner, group and mode bits of every
  * directory on the way, as the kernel would for that user and its groups,
@@ -42,44 +42,56 @@ int mailctl_sysuser_ids(const char *param, uid_t *uid_r, gid_t *gid_r)
 	return 0;
 }
 
-/* useradd: a system account with no home and no login shell; 0 or -1. */
-static int mailctl_useradd(const char *name)
+/* Run a user-database tool (useradd, groupadd) from /usr/sbin or PATH,
+ * with args then name; 0 or -1 (logged). */
+static int mailctl_sysuser_tool(const char *tool, char *const args[],
+				const char *name)
 {
-	const char *prog = access("/usr/sbin/useradd", X_OK) == 0 ?
-		"/usr/sbin/useradd" : "useradd";
-	/* exec's argv is not const: copies, not casts */
-	char *prog_arg = mem_strdup(prog), *name_arg = mem_strdup(name);
-	char *const argv[] = {
-		prog_arg, "--system", "--no-create-home",
-		"--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-		name_arg, NULL,
-	};
+	char *sbin = mem_printf("/usr/sbin/%s", tool);
+	const char *prog = access(sbin, X_OK) == 0 ? sbin : tool;
+	char *argv[16];
+	size_t n = 0;
 	pid_t pid;
 	int status, err;
 
+	/* exec's argv is not const: copies, not casts */
+	argv[n++] = mem_strdup(prog);
+	for (size_t i = 0; args[i] != NULL && n < 14; i++)
+		argv[n++] = mem_strdup(args[i]);
+	argv[n++] = mem_strdup(name);
+	argv[n] = NULL;
 	err = posix_spawnp(&pid, prog, NULL, NULL, argv, environ);
-	mem_free(prog_arg);
-	mem_free(name_arg);
+	for (size_t i = 0; i < n; i++)
+		mem_free(argv[i]);
 	if (err != 0) {
 		log_error("run %s: %s", prog, strerror(err));
+		mem_free(sbin);
 		return -1;
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			log_error("wait for %s: %s", prog, strerror(errno));
+			mem_free(sbin);
 			return -1;
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_error("%s %s failed (status %d)", prog, name, status);
+		mem_free(sbin);
 		return -1;
 	}
-	log_info("created system user %s", name);
+	mem_free(sbin);
 	return 0;
 }
 
 int mailctl_sysuser_create(void)
 {
+	static char *const useradd[] = {
+		"--system", "--no-create-home", "--home-dir", "/nonexistent",
+		"--shell", "/usr/sbin/nologin", NULL,
+	};
+	static char *const groupadd[] = { "--system", NULL };
+	const char *group = config_str("setgid_group");
 	int ret = 0;
 
 	for (size_t i = 0; mailctl_roles[i] != NULL; i++) {
@@ -87,10 +99,49 @@ int mailctl_sysuser_create(void)
 
 		/* Two roles may name one user only by mistake, which
 		 * mailctl_sysuser_check reports; create it once. */
-		if (getpwnam(name) == NULL && mailctl_useradd(name) < 0)
+		if (getpwnam(name) != NULL)
+			continue;
+		if (mailctl_sysuser_tool("useradd", useradd, name) < 0)
 			ret = -1;
+		else
+			log_info("created system user %s", name);
+	}
+	/* terndrop's group: a group alone, no user's (terndrop(8)). */
+	if (getgrnam(group) == NULL) {
+		if (mailctl_sysuser_tool("groupadd", groupadd, group) < 0)
+			ret = -1;
+		else
+			log_info("created system group %s", group);
 	}
 	return ret;
+}
+
+/* setgid_group must exist and give no one its access: no members, and
+ * no role's primary group. */
+static void mailctl_sysuser_check_group(buf_t *problems)
+{
+	const char *group = config_str("setgid_group");
+	struct group *gr = getgrnam(group);
+	gid_t gid;
+
+	if (gr == NULL) {
+		buf_printf(problems, "setgid_group: no system group \"%s\"\n",
+			   group);
+		return;
+	}
+	gid = gr->gr_gid;
+	if (gr->gr_mem != NULL && gr->gr_mem[0] != NULL)
+		buf_printf(problems, "setgid_group: group \"%s\" has members "
+			   "(%s...): they could put files into the maildrop "
+			   "without terndrop's checks\n", group, gr->gr_mem[0]);
+	for (size_t i = 0; mailctl_roles[i] != NULL; i++) {
+		struct passwd *pw = getpwnam(config_str(mailctl_roles[i]));
+
+		if (pw != NULL && pw->pw_gid == gid)
+			buf_printf(problems, "setgid_group: group \"%s\" is "
+				   "the primary group of %s\n", group,
+				   mailctl_roles[i]);
+	}
 }
 
 void mailctl_sysuser_check(buf_t *problems)
@@ -119,6 +170,7 @@ void mailctl_sysuser_check(buf_t *problems)
 		}
 		uids[n++] = pw->pw_uid;
 	}
+	mailctl_sysuser_check_group(problems);
 }
 
 /* Append a problem line unless the same line is already there: several

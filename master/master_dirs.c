@@ -6,7 +6,10 @@
  * owns the place.  The queue directory, private/, public/, pid/ and the
  * login chroot are root's and writable by no role; mail_owner owns only the
  * queue subdirectories it writes (tmp/, incoming/, ...), which it cannot
- * rename or replace, since their parent is root's.  An instance made by an
+ * rename or replace, since their parent is root's.  maildrop/ is
+ * mail_owner's too, with group setgid_group and mode 1730: terndrop
+ * (setgid to that group) may create files in it and nothing more, pickup
+ * (mail_owner) reads and removes them (terndrop(8) gives the reasoning).  An instance made by an
  * older mailctl init, whose queue directory was mail_owner's, is taken
  * back at start, with a log line.
  *
@@ -33,6 +36,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "maildrop.h"
 #include "mem.h"
 #include "master.h"
 #include "priv.h"
@@ -40,7 +44,8 @@
 /* Configuration files are small; refuse to slurp anything huge. */
 #define MASTER_FILE_MAX		(4 * 1024 * 1024)
 
-enum master_dir_owner { OWNER_MASTER, OWNER_MAIL };
+/* OWNER_DROP: mail_owner, group setgid_group. */
+enum master_dir_owner { OWNER_MASTER, OWNER_MAIL, OWNER_DROP };
 
 static const struct master_dir {
 	const char *name;
@@ -55,6 +60,7 @@ static const struct master_dir {
 	{ "hold", 0700, OWNER_MAIL, NULL },
 	{ "corrupt", 0700, OWNER_MAIL, NULL },
 	{ "index", 0700, OWNER_MAIL, NULL },
+	{ MAILDROP_DIR, MAILDROP_DIR_MODE, OWNER_DROP, NULL },
 	/* Traversable so every role reaches the sockets it needs; who may use
 	 * a socket is checked by its server (daemon_spec_t.peer_users), and
 	 * no role can add or replace one. */
@@ -147,7 +153,7 @@ static void master_fd_replace(int *slot, int fd)
 int master_dirs_open(char **err_r)
 {
 	uid_t uid = getuid(), mail_uid = getuid();
-	gid_t gid = getgid(), mail_gid = getgid();
+	gid_t gid = getgid(), mail_gid = getgid(), drop_gid = getgid();
 	const char *login = config_str("login_directory");
 	char *path;
 	int qfd, fd;
@@ -158,18 +164,26 @@ int master_dirs_open(char **err_r)
 				    config_str("mail_owner"));
 		return -1;
 	}
+	if (master.root &&
+	    priv_group_id(config_str("setgid_group"), &drop_gid) < 0) {
+		*err_r = mem_printf("setgid_group %s: no such group (mailctl "
+				    "init or scripts/create-users.sh creates it)",
+				    config_str("setgid_group"));
+		return -1;
+	}
 	qfd = master_dir_open(AT_FDCWD, master.queue_dir, master.queue_dir, 0755,
 			      uid, gid, err_r);
 	if (qfd < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(master_dirs) / sizeof(master_dirs[0]); i++) {
 		const struct master_dir *md = &master_dirs[i];
-		int mail = md->owner == OWNER_MAIL;
+		int mail = md->owner != OWNER_MASTER;
 
 		path = mem_printf("%s/%s", master.queue_dir, md->name);
 		fd = master_dir_open(qfd, md->name, path, md->mode,
-				     mail ? mail_uid : uid, mail ? mail_gid : gid,
-				     err_r);
+				     mail ? mail_uid : uid,
+				     md->owner == OWNER_DROP ? drop_gid :
+				     mail ? mail_gid : gid, err_r);
 		mem_free(path);
 		if (fd < 0) {
 			close(qfd);

@@ -94,7 +94,9 @@ typedef struct smtpd_session {
 	buf_t client;			/* "unknown[127.0.0.1]" for logs */
 	int loopback;
 	int local;			/* local submission (smtpd_local_submit) */
-	uid_t uid;			/* local submitter, from SO_PEERCRED */
+	uid_t uid;			/* local submitter: SO_PEERCRED, or XUID */
+	uid_t peer_uid;			/* the peer's uid from SO_PEERCRED */
+	int pickup;			/* XUID named the submitter (pickup) */
 	int state;
 	int esmtp;			/* EHLO rather than HELO */
 	int rcpt_tried;			/* RCPT commands in this transaction */
@@ -173,6 +175,7 @@ void smtpd_cmd_vrfy(smtpd_session_t *sess);
 void smtpd_cmd_expn(smtpd_session_t *sess);
 void smtpd_cmd_help(smtpd_session_t *sess);
 void smtpd_cmd_obsolete(smtpd_session_t *sess);
+void smtpd_cmd_xuid(smtpd_session_t *sess);
 
 /* smtpd_rcpt.c */
 enum smtpd_rcpt_verdict {

@@ -8,7 +8,8 @@
  * bytes within QUEUE_MAX_RCPT_BYTES, which long addresses and ORCPTs
  * reach first): more get 452 4.5.3 (RFC 5321 §4.5.3.1.10), which tells
  * the client to send them later.  So a message smtpd accepts can always
- * be read back by qmgr.
+ * be read back by qmgr.  In a session pickup opened (XUID), an unknown
+ * local recipient is accepted and left to the queue to bounce.
  */
 #include <strings.h>
 
@@ -65,6 +66,7 @@ void smtpd_cmd_rcpt(smtpd_session_t *sess)
 	smtp_rcpt_t r;
 	buf_t canon = BUF_INIT, reply = BUF_INIT;
 	const char *err;
+	int verdict;
 
 	smtp_rcpt_init(&r);
 	sess->rcpt_tried++;
@@ -77,7 +79,13 @@ void smtpd_cmd_rcpt(smtpd_session_t *sess)
 		smtpd_rcpt_refuse(sess, err, r.addr.len ? buf_str(&r.addr) : NULL);
 		goto out;
 	}
-	switch (smtpd_rcpt_check(sess, buf_str(&r.addr), &r.info, &canon)) {
+	verdict = smtpd_rcpt_check(sess, buf_str(&r.addr), &r.info, &canon);
+	/* A message pickup submits was accepted when sendmail kept it: an
+	 * unknown recipient is bounced by the queue, as any undeliverable
+	 * one is, so that its sender hears of it (smtpd_cmd_xuid.c). */
+	if (verdict == SMTPD_RCPT_UNKNOWN && sess->pickup)
+		verdict = SMTPD_RCPT_OK;
+	switch (verdict) {
 	case SMTPD_RCPT_OK:
 	case SMTPD_RCPT_RELAY:
 		switch (smtpd_rcpt_add(sess, buf_str(&canon), &r)) {

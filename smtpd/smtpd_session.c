@@ -74,6 +74,8 @@ static const smtpd_command_t smtpd_commands[] = {
 	{ "SOML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete, 0 },
 	{ "SAML", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete, 0 },
 	{ "TURN", SMTPD_S_ANY, SMTP_LINE_MAX, smtpd_cmd_obsolete, 0 },
+	/* pickup's only (smtpd_cmd_xuid.c): before the transaction. */
+	{ "XUID", SMTPD_S_HELO, SMTP_LINE_MAX, smtpd_cmd_xuid, 0 },
 	{ NULL, 0, 0, NULL, 0 },
 };
 
@@ -317,6 +319,7 @@ static void smtpd_session_init(smtpd_session_t *sess, stream_t *s,
 	sess->addr = mem_strdup(addr);
 	sess->local = local;
 	sess->uid = uid;
+	sess->peer_uid = uid;
 	sess->loopback = sock_addr_is_loopback(addr);
 	sess->state = SMTPD_S_INIT;
 	buf_init(&sess->client);

@@ -1,0 +1,140 @@
+/* pickup.c - the maildrop service: messages sendmail kept while tern was
+ * not running go into the queue.
+ *
+ * One resident process (master.conf maxproc 1; max_idle and max_use are 0
+ * for it, whatever main.conf says for other daemons).  It looks in $queue_directory/maildrop
+ * when it starts, every pickup_interval, and when asked over its socket
+ * private/pickup (lib/maildrop.h: request=wakeup, sent by `mailctl queue
+ * flush`); pickup_scan.c does the work, at most PICKUP_BATCH messages per
+ * round of the event loop, so signals and wake-ups are served between.
+ *
+ * Each message goes to the queue through smtpd's submit service
+ * (pickup_submit.c), like any local submission, with the file owner's uid
+ * named by XUID: Received, Date, Message-ID and the queue file are
+ * smtpd's, in one place for every way in.
+ *
+ * SECURITY: runs as mail_owner with no capabilities.  The maildrop files
+ * are written by local users through terndrop: untrusted input, parsed
+ * strictly (lib/maildrop.c) and opened without following links, never
+ * blocking; a file that is not what terndrop writes is logged and
+ * removed.  The submitter is the file's owner as the kernel reports it.
+ * private/pickup takes mail_owner and root only (daemon_spec_t
+ * peer_users); a request can only cause a scan.
+ */
+#include <string.h>
+
+#include "attr.h"
+#include "config.h"
+#include "daemon.h"
+#include "event.h"
+#include "log.h"
+#include "mem.h"
+#include "pickup.h"
+#include "stream.h"
+#include "submit.h"
+
+struct pickup_conf pickup_conf;
+
+static event_timer_id pickup_timer;
+
+static void pickup_run(void *ctx)
+{
+	long next;
+
+	(void) ctx;
+	pickup_timer = 0;
+	if (daemon_stopping())
+		return;
+	next = pickup_scan() ? 0 : pickup_conf.interval * 1000;
+	if (!daemon_stopping())
+		pickup_timer = event_add_timer(next, pickup_run, NULL);
+}
+
+static void pickup_wakeup(void)
+{
+	if (pickup_timer != 0)
+		event_cancel_timer(pickup_timer);
+	pickup_timer = event_add_timer(0, pickup_run, NULL);
+}
+
+/* private/pickup: one short request from a trusted peer (mail_owner or
+ * root), read within ipc_timeout. */
+static void pickup_accept(const daemon_client_t *client)
+{
+	stream_t *s = stream_open(client->fd);
+	attr_t *req = attr_new(), *reply = attr_new();
+	const char *what;
+
+	stream_set_timeout(s, pickup_conf.ipc_timeout);
+	if (attr_hello_check(s, PICKUP_PROTO, PICKUP_VERSION) != ATTR_OK ||
+	    attr_read(s, req) != ATTR_OK) {
+		log_warn("private/pickup: bad hello or request; disconnecting");
+	} else {
+		what = attr_get(req, "request");
+		if (what != NULL && strcmp(what, "wakeup") == 0) {
+			attr_add(reply, "status", "ok");
+			pickup_wakeup();
+		} else {
+			log_warn("private/pickup: unknown request \"%s\"",
+				 what ? what : "");
+			attr_add(reply, "status", "error");
+			attr_add(reply, "reason", "unknown request");
+		}
+		attr_write(s, reply);
+	}
+	attr_free(&req);
+	attr_free(&reply);
+	stream_close(&s);
+	daemon_client_done();
+}
+
+/* Paths as this process sees them (a chroot makes the queue "/"). */
+static char *pickup_path(const char *sub)
+{
+	if (daemon_chrooted())
+		return mem_printf("/%s", sub);
+	return mem_printf("%s/%s", config_str("queue_directory"), sub);
+}
+
+static void pickup_post_drop(void)
+{
+	long t = config_time("ipc_timeout");
+
+	pickup_conf.maildrop = pickup_path(MAILDROP_DIR);
+	pickup_conf.submit = pickup_path(SUBMIT_SOCKET);
+	pickup_conf.myhostname = mem_strdup(config_str("myhostname"));
+	pickup_conf.interval = config_time("pickup_interval");
+	if (pickup_conf.interval < 1)
+		pickup_conf.interval = 1;
+	pickup_conf.ipc_timeout = t < 1 ? 1 : t > 3600 ? 3600 : (int) t;
+	/* What waited while tern was stopped goes first. */
+	pickup_timer = event_add_timer(0, pickup_run, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const peers[] = { "mail_owner", NULL };
+	static const daemon_spec_t spec = {
+		.program = "pickup",
+		.mode = DAEMON_MULTI,
+		.user_param = "mail_owner",
+		.peer_users = peers,
+		.post_drop = pickup_post_drop,
+		.accept_client = pickup_accept,
+	};
+	/* pickup is resident: it must not exit when idle or after max_use
+	 * wake-ups, whatever main.conf says for other daemons.  These come
+	 * first, so an explicit -o in master.conf still wins. */
+	char **args = mem_reallocarray(NULL, (size_t) argc + 5, sizeof(char *));
+	int n = 0;
+
+	args[n++] = argv[0];
+	args[n++] = "-o";
+	args[n++] = "max_idle=0";
+	args[n++] = "-o";
+	args[n++] = "max_use=0";
+	for (int i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	daemon_main(n, args, &spec);
+}
