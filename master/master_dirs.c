@@ -108,9 +108,10 @@ static int master_dir_open(int dirfd, const char *name, const char *path,
 			   int mode, uid_t uid, gid_t gid, char **err_r)
 {
 	struct stat st;
-	int fd;
+	int fd, made;
 
-	if (mkdirat(dirfd, name, (mode_t) mode) < 0 && errno != EEXIST) {
+	made = mkdirat(dirfd, name, (mode_t) mode) == 0;
+	if (!made && errno != EEXIST) {
 		*err_r = mem_printf("create directory %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -132,8 +133,11 @@ static int master_dir_open(int dirfd, const char *name, const char *path,
 			close(fd);
 			return -1;
 		}
-		log_info("%s: owner set to uid %ld (was %ld)", path, (long) uid,
-			 (long) st.st_uid);
+		/* Taking back an existing directory is news; giving a
+		 * new one its owner is not. */
+		if (!made)
+			log_info("%s: owner set to uid %ld (was %ld)", path,
+				 (long) uid, (long) st.st_uid);
 	}
 	if ((st.st_mode & 07777) != (mode_t) mode && fchmod(fd, (mode_t) mode) < 0) {
 		*err_r = mem_printf("chmod %s: %s", path, strerror(errno));
@@ -167,7 +171,7 @@ int master_dirs_open(char **err_r)
 	if (master.root &&
 	    priv_group_id(config_str("setgid_group"), &drop_gid) < 0) {
 		*err_r = mem_printf("setgid_group %s: no such group (mailctl "
-				    "init or scripts/create-users.sh creates it)",
+				    "setup or mailctl init creates it)",
 				    config_str("setgid_group"));
 		return -1;
 	}
