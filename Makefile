@@ -18,6 +18,8 @@ SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= $(PREFIX)/etc/tern
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# Where maillog_fallback_file is by default: the log without a syslog daemon.
+LOGDIR     ?= /var/log
 
 ifeq ($(origin CC),default)
 CC       := gcc
@@ -28,7 +30,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
 	    -Wmissing-prototypes -Wstrict-prototypes -Wmissing-declarations \
 	    -Wsign-compare -fstack-protector-strong
 CPPFLAGS += -Ilib -MMD -MP -DTERN_SYSCONFDIR='"$(SYSCONFDIR)"' \
-	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"'
+	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"' -DTERN_LOGDIR='"$(LOGDIR)"'
 LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt
 # A program depends only on the libraries it calls (see PROGS below).
 LDFLAGS  += -Wl,--as-needed
@@ -141,14 +143,14 @@ install: all
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LOGDIR)
 	for p in $(filter-out mailctl,$(PROGS)); do \
 		install -m 0755 $(BINDIR)/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	install -m 0755 $(BINDIR)/mailctl $(DESTDIR)$(SBINDIR)/mailctl
 	ln -sf mailctl $(DESTDIR)$(SBINDIR)/sendmail
 	for f in conf/*; do \
 		sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-			$$f > $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist; \
+			-e 's|@LOGDIR@|$(LOGDIR)|g' $$f > $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist; \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f) ] || \
 		cp $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist \
 			$(DESTDIR)$(SYSCONFDIR)/$$(basename $$f); done

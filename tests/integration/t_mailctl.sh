@@ -338,7 +338,7 @@ if [ -n "$HAVE_MASTER" ]; then
 	else t_pass "master has exited when stop returns"; fi
 	mailctl_rc status
 	t_eq "$RC" 3 "status after stop exits 3"
-	t_file_has "$INST/log/maillog" 'mailctl.*: started$' "start is logged"
+	t_file_has "$INST/log/maillog" 'mailctl.*: started; logging to '"$INST"'/log/maillog$' "start is logged, with where the suite logs"
 	t_file_has "$INST/log/maillog" 'mailctl.*: stopped$' "stop is logged"
 
 	# A master that cannot start: its reason comes back, exit 1.
