@@ -4,10 +4,11 @@
  * reports that every service is up (then it says where the suite logs) or
  * that it cannot start (then exit 1 with master's reason, the failing
  * service's last lines and where to read more), so a script that runs
- * `mailctl start && ...` can use the services at once.  stop asks master over the control socket (or
- * signals it when the socket does not answer) and returns when master has
- * exited, which its pid-file lock tells exactly.  Stopping or reloading a
- * suite that is not running exits MAILCTL_NOT_RUNNING, like status.
+ * `mailctl start && ...` can use the services at once.  stop asks master
+ * over the control socket (or signals it when the socket does not answer)
+ * and returns when master has exited, which its pid-file lock tells
+ * exactly.  Stopping or reloading a suite that is not running exits
+ * MAILCTL_NOT_RUNNING, like status.
  */
 #include <errno.h>
 #include <fcntl.h>
