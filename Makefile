@@ -54,7 +54,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
 	    -Wsign-compare -fstack-protector-strong
 CPPFLAGS += -Ilib -MMD -MP -DTERN_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"' -DTERN_QUEUEDIR='"$(QUEUEDIR)"' \
-	    -DTERN_MAILBOXDIR='"$(MAILBOXDIR)"'
+	    -DTERN_MAILBOXDIR='"$(MAILBOXDIR)"' -DTERN_LOGDIR='"$(LOGDIR)"'
 LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt
 # A program depends only on the libraries it calls (see PROGS below).
 LDFLAGS  += -Wl,--as-needed
@@ -174,7 +174,7 @@ install: all
 		$(DESTDIR)$(BINDIR_INST) $(DESTDIR)$(SYSCONFDIR) \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(INITDIR) $(DESTDIR)$(LOGROTATEDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LOGDIR)
 	for p in $(filter-out mailctl,$(PROGS)); do \
 		install -m 0755 $(BINDIR)/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	install -m 0755 $(BINDIR)/mailctl $(DESTDIR)$(SBINDIR)/mailctl
@@ -184,6 +184,7 @@ install: all
 	for f in conf/*; do \
 		sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 			-e 's|@QUEUEDIR@|$(QUEUEDIR)|g' -e 's|@MAILBOXDIR@|$(MAILBOXDIR)|g' \
+			-e 's|@LOGDIR@|$(LOGDIR)|g' \
 			$$f > $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist; \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f) ] || \
 		cp $(DESTDIR)$(SYSCONFDIR)/$$(basename $$f).dist \

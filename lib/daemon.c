@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "log.h"
+#include "maillog.h"
 #include "master_proto.h"
 #include "mem.h"
 #include "priv.h"
@@ -53,6 +54,7 @@ static struct {
 	int chroot;
 	int chrooted;			/* chroot applied by the drop */
 	int unpriv;
+	int verbose;			/* -v: every log line to stderr too */
 	const char **overrides;
 	int noverrides;
 	char **args;
@@ -161,7 +163,7 @@ static void daemon_fatal_hook(void)
 static void daemon_usage(const char *why)
 {
 	log_fatal("%s; usage: %s -c CONFIG_DIR -n SERVICE -t inet|unix "
-		  "[-l NLISTEN] [-g GEN] [-S] [-u] [-o name=value]... "
+		  "[-l NLISTEN] [-g GEN] [-S] [-u] [-v] [-o name=value]... "
 		  "[-L listen] [--] [args...]", why, d.spec->program);
 }
 
@@ -215,6 +217,7 @@ static void daemon_parse_args(int argc, char **argv)
 		case 'L': d.listen_spec = val; break;
 		case 'S': d.chroot = 1; break;
 		case 'u': d.unpriv = 1; break;
+		case 'v': d.verbose = 1; break;
 		default:
 			daemon_usage(mem_printf("unknown option %s", a));
 		}
@@ -245,11 +248,7 @@ static void daemon_load_config(void)
 			log_fatal("service %s: -o %s: %s", d.service, name, err);
 		mem_free(name);
 	}
-	log_set_syslog_name(config_str("syslog_name"));
-	if (config_str("maillog_file")[0] != '\0')
-		log_set_dest(LOG_DEST_FILE, config_str("maillog_file"));
-	else
-		log_set_dest(LOG_DEST_SYSLOG, NULL);
+	maillog_setup(0);
 	d.max_idle = config_time("max_idle");
 	d.max_use = config_int("max_use");
 	d.daemon_timeout = config_time("daemon_timeout");
@@ -313,7 +312,6 @@ static void daemon_setup_listeners(void)
 	/* -L means standalone, whatever fd 3 happens to be in the caller. */
 	if (d.listen_spec != NULL) {
 		daemon_listen_standalone();
-		log_also_stderr(1);
 	} else if (fstat(MASTER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode)) {
 		d.status_fd = MASTER_STATUS_FD;
 		sock_set_cloexec(d.status_fd, 1);
@@ -661,6 +659,11 @@ void daemon_main(int argc, char **argv, const daemon_spec_t *spec)
 	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 
 	daemon_parse_args(argc, argv);
+	/* stderr is master's relay (master_proto.h): it keeps our warnings
+	 * and worse to say why we failed, and under master -f (-v) shows
+	 * every line.  Standalone (-L), stderr is the person who started us. */
+	log_also_stderr(d.verbose || d.listen_spec != NULL ? LOG_SEV_INFO
+						       : LOG_SEV_WARN);
 	if ((spec->mode == DAEMON_SINGLE && spec->serve == NULL) ||
 	    (spec->mode == DAEMON_MULTI && spec->accept_client == NULL))
 		log_panic("%s: no serve/accept_client callback", spec->program);

@@ -3,12 +3,15 @@
  * File mode opens the file with O_APPEND and writes each whole line with one
  * write(2), so lines from many processes never interleave (architecture §8).  The
  * file stays open across a chroot because it is opened before the drop.
+ * Lines on stderr are short and written whole too, at most PIPE_BUF bytes,
+ * because a daemon's stderr is a pipe that all its siblings share.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,11 +23,9 @@ static char log_tag[96] = "tern";
 static char log_sysname[32] = "tern";
 static enum log_dest log_dest = LOG_DEST_STDERR;
 static int log_fd = -1;
-static int log_stderr_too;
+static enum log_severity log_stderr_min = LOG_SEV_NONE;
 static int log_in_fatal;
 static void (*log_fatal_hook)(void);
-
-enum log_sev { SEV_INFO, SEV_WARN, SEV_ERROR, SEV_FATAL, SEV_PANIC };
 
 static const char *const sev_prefix[] = {
 	"", "warning: ", "error: ", "fatal: ", "panic: ",
@@ -57,27 +58,58 @@ const char *log_program(void)
 	return log_prog;
 }
 
-void log_set_dest(enum log_dest dest, const char *path)
+static void log_close_dest(void)
 {
 	if (log_fd >= 0) {
 		close(log_fd);
 		log_fd = -1;
 	}
-	if (log_dest == LOG_DEST_SYSLOG && dest != LOG_DEST_SYSLOG)
+	if (log_dest == LOG_DEST_SYSLOG)
 		closelog();
-	log_dest = dest;
-	if (dest == LOG_DEST_FILE) {
-		log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-			      O_NOCTTY, 0640);
-		if (log_fd < 0) {
-			int err = errno;
+}
 
-			log_dest = LOG_DEST_STDERR;
-			log_error("open maillog_file %s: %s", path, strerror(err));
+int log_open_file(const char *path)
+{
+	/* Opened as root by master and before the drop by the daemons: a
+	 * link planted where the log belongs must not choose the file. */
+	int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	int fd = open(path, flags);
+
+	/* Whoever makes it, under whatever umask, makes it 0640. */
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+		if (fd >= 0 && fchmod(fd, 0640) < 0) {
+			close(fd);
+			fd = -1;
 		}
-	} else if (dest == LOG_DEST_SYSLOG) {
-		openlog(log_tag, LOG_PID | LOG_NDELAY, LOG_MAIL);
+		if (fd < 0 && errno == EEXIST)
+			fd = open(path, flags);
 	}
+	if (fd < 0)
+		return -1;
+	log_close_dest();
+	log_fd = fd;
+	log_dest = LOG_DEST_FILE;
+	return 0;
+}
+
+void log_set_dest(enum log_dest dest, const char *path)
+{
+	int err;
+
+	if (dest == LOG_DEST_FILE) {
+		if (log_open_file(path) == 0)
+			return;
+		err = errno;
+		log_close_dest();
+		log_dest = LOG_DEST_STDERR;
+		log_error("open log file %s: %s", path, strerror(err));
+		return;
+	}
+	log_close_dest();
+	log_dest = dest;
+	if (dest == LOG_DEST_SYSLOG)
+		openlog(log_tag, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
 int log_fd_above(int lowest)
@@ -100,9 +132,9 @@ int log_fd_above(int lowest)
 	return fd;
 }
 
-void log_also_stderr(int on)
+void log_also_stderr(enum log_severity min)
 {
-	log_stderr_too = on;
+	log_stderr_min = min;
 }
 
 void log_set_fatal_hook(void (*hook)(void))
@@ -124,7 +156,23 @@ static void log_write_all(int fd, const char *s, size_t len)
 	}
 }
 
-static void log_vline(enum log_sev sev, const char *fmt, va_list ap)
+/* "smtpd: warning: text\n" in one write of at most LOG_STDERR_LINE_MAX. */
+static void log_stderr_line(enum log_severity sev, const char *msg)
+{
+	char line[LOG_STDERR_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "%s: %s%s\n", log_prog,
+			 sev_prefix[sev], msg);
+
+	if (n < 0)
+		return;
+	if ((size_t) n >= sizeof(line)) {
+		n = (int) sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	log_write_all(2, line, (size_t) n);
+}
+
+static void log_vline(enum log_severity sev, const char *fmt, va_list ap)
 {
 	char msg[4096];
 	char line[4400];
@@ -139,6 +187,8 @@ static void log_vline(enum log_sev sev, const char *fmt, va_list ap)
 
 	if (log_dest == LOG_DEST_SYSLOG) {
 		syslog(sev_syslog[sev], "%s%s", sev_prefix[sev], msg);
+	} else if (log_dest == LOG_DEST_STDERR) {
+		log_stderr_line(sev, msg);
 	} else {
 		struct timespec ts;
 		struct tm tm;
@@ -152,16 +202,10 @@ static void log_vline(enum log_sev sev, const char *fmt, va_list ap)
 			     sev_prefix[sev], msg);
 		if (n < 0 || (size_t) n >= sizeof(line))
 			n = (int) strlen(line);
-		log_write_all(log_dest == LOG_DEST_FILE ? log_fd : 2, line,
-			      (size_t) n);
+		log_write_all(log_fd, line, (size_t) n);
 	}
-	if (log_stderr_too && log_dest != LOG_DEST_STDERR) {
-		n = snprintf(line, sizeof(line), "%s: %s%s\n", log_prog,
-			     sev_prefix[sev], msg);
-		if (n < 0 || (size_t) n >= sizeof(line))
-			n = (int) strlen(line);
-		log_write_all(2, line, (size_t) n);
-	}
+	if (sev >= log_stderr_min && log_dest != LOG_DEST_STDERR)
+		log_stderr_line(sev, msg);
 	errno = saved;
 }
 
@@ -174,16 +218,16 @@ static void log_vline(enum log_sev sev, const char *fmt, va_list ap)
 		va_end(ap); \
 	}
 
-LOG_FN(log_info, SEV_INFO)
-LOG_FN(log_warn, SEV_WARN)
-LOG_FN(log_error, SEV_ERROR)
+LOG_FN(log_info, LOG_SEV_INFO)
+LOG_FN(log_warn, LOG_SEV_WARN)
+LOG_FN(log_error, LOG_SEV_ERROR)
 
 void log_fatal(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vline(SEV_FATAL, fmt, ap);
+	log_vline(LOG_SEV_FATAL, fmt, ap);
 	va_end(ap);
 	if (!log_in_fatal++ && log_fatal_hook)
 		log_fatal_hook();
@@ -195,7 +239,7 @@ void log_panic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vline(SEV_PANIC, fmt, ap);
+	log_vline(LOG_SEV_PANIC, fmt, ap);
 	va_end(ap);
 	abort();
 }

@@ -2,10 +2,21 @@
  *
  * A child is exec'd as
  *     PROGRAM -c CONFIG_DIR -n SERVICE -t inet|unix [-l NLISTEN] [-g GEN] [-S] [-u]
- *             [-o name=value]...
+ *             [-v] [-o name=value]...
  * with the status pipe on MASTER_STATUS_FD and its NLISTEN listening
  * sockets on MASTER_LISTEN_FD and up.  -S tells it to chroot (master.conf
  * chroot column); -u marks the service unprivileged.
+ *
+ * stderr is the service's output pipe, which master reads: a child copies
+ * its warnings and worse there (with -v, given under master -f, every log
+ * line), each line one write(2) of at most PIPE_BUF bytes, so the lines of
+ * siblings never mix.  The pipe is non-blocking: a line that does not fit
+ * is lost, and no child ever waits for master.  master keeps each
+ * service's last MASTER_OUTPUT_LINES lines (cut to MASTER_OUTPUT_LINE_MAX
+ * bytes, control characters masked) to tell `mailctl start` why a service
+ * failed, and under -f copies every line to its own stderr.  Whatever a
+ * child says before its log is set up (a bad main.conf, a failed exec)
+ * reaches master the same way.
  *
  * Status reports are fixed-size records written with one write(2), smaller
  * than PIPE_BUF, so reports from every child of a service arrive whole and
@@ -18,6 +29,9 @@
 
 #define MASTER_STATUS_FD 3
 #define MASTER_LISTEN_FD 4
+
+#define MASTER_OUTPUT_LINES	5
+#define MASTER_OUTPUT_LINE_MAX	1024
 
 enum master_status_kind {
 	MASTER_STAT_READY = 1,	/* initialised, about to wait for work */
@@ -52,11 +66,20 @@ struct master_status {
  *
  * Starting: `master -c DIR [-f] [-r FD]`.  Without -f master detaches
  * (fork, setsid) after binding its listeners.  With -r, master writes one
- * line to FD and closes it: "ready\n" once every service has reported ready
- * (or, for services that start no process until a client arrives, once its
- * listeners are bound), or "error: REASON\n" when it cannot start or not
- * every service was ready within `master_start_timeout`.  mailctl start
- * uses this to return only when the suite is up.
+ * attr record (attr.h) to FD and closes it, once every service has
+ * reported ready (or, for services that start no process until a client
+ * arrives, once its listeners are bound), or when it cannot start or not
+ * every service was ready within `master_start_timeout`:
+ *
+ *   status=ready | error
+ *   reason=TEXT        error: why master could not start
+ *   log=TEXT           where the suite logs (maillog_where()), once known
+ *   service=NAME       error: the service that failed, if one did
+ *   output=LINE        error, a list: that service's last lines on its
+ *                      output pipe (above), oldest first
+ *
+ * The record is at most MASTER_REPORT_MAX bytes.  mailctl start uses it to
+ * return only when the suite is up, or to say why not.
  *
  * master holds an exclusive flock on `queue_directory/pid/master.pid`
  * while it runs: a second master on the same configuration refuses to
@@ -66,5 +89,6 @@ struct master_status {
 #define MASTER_CONTROL_VERSION 1
 #define MASTER_CONTROL_SOCKET "private/control"
 #define MASTER_PID_FILE "pid/master.pid"
+#define MASTER_REPORT_MAX 16384
 
 #endif

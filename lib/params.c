@@ -29,6 +29,9 @@
 #ifndef TERN_MAILBOXDIR
 #define TERN_MAILBOXDIR "/var/lib/tern/mail"
 #endif
+#ifndef TERN_LOGDIR
+#define TERN_LOGDIR "/var/log"
+#endif
 
 const param_def_t config_params[] = {
 	/* Where things are. */
@@ -43,7 +46,11 @@ const param_def_t config_params[] = {
 
 	/* Logging. */
 	{ "maillog_file", PARAM_STR, "",
-	  "file every program logs to; empty: syslog" },
+	  "file every program logs to; empty: syslog when it runs, else "
+	  "maillog_fallback_file" },
+	{ "maillog_fallback_file", PARAM_STR, TERN_LOGDIR "/tern.log",
+	  "file every program logs to when maillog_file is empty and no "
+	  "syslog daemon listens on /dev/log" },
 	{ "syslog_name", PARAM_STR, "tern",
 	  "first part of the program name in each log line" },
 

@@ -4,8 +4,9 @@
  * (main.conf, master.conf, users, aliases), from -c, else $TERN_CONFIG,
  * else the installed one.  Each command group lives in its own file.
  * Messages for the administrator go to stderr and, once main.conf is read,
- * also to the suite's log (maillog_file or syslog), so that starts, stops
- * and user changes are on record beside what the daemons log.
+ * also to the suite's log (wherever maillog.h says every program logs) when
+ * this user may write it, so that starts, stops and user changes are on
+ * record beside what the daemons log.
  *
  * SECURITY: mailctl runs with the privileges of whoever calls it; it trusts
  * its configuration directory, which only root should be able to change in
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "mailctl.h"
 #include "mailctl_send.h"
+#include "maillog.h"
 #include "mem.h"
 
 static const char *mailctl_config_dir;
@@ -114,25 +116,14 @@ const char *mailctl_dir(void)
 	return mailctl_config_dir;
 }
 
-/* Log to maillog_file when this user may write it; otherwise syslog. */
-static void mailctl_log_setup(void)
-{
-	const char *file = config_str("maillog_file");
-
-	log_set_syslog_name(config_str("syslog_name"));
-	if (*file != '\0' && access(file, W_OK) == 0)
-		log_set_dest(LOG_DEST_FILE, file);
-	else
-		log_set_dest(LOG_DEST_SYSLOG, NULL);
-}
-
 void mailctl_load_config(void)
 {
 	char *err = NULL;
 
 	if (config_load(mailctl_config_dir, &err) < 0)
 		log_fatal("%s", err);
-	mailctl_log_setup();
+	/* A log file this user may not write: stderr alone says it. */
+	maillog_setup(MAILLOG_QUIET);
 }
 
 int main(int argc, char **argv)
@@ -147,7 +138,7 @@ int main(int argc, char **argv)
 
 	log_init("mailctl");
 	log_set_dest(LOG_DEST_SYSLOG, NULL);
-	log_also_stderr(1);
+	log_also_stderr(LOG_SEV_INFO);
 	/* Files mailctl creates are private unless a caller widens them. */
 	umask(077);
 

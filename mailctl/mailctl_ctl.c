@@ -1,12 +1,14 @@
 /* mailctl_ctl.c - `mailctl start`, `stop` and `reload`.
  *
  * start runs master with a pipe (master -r FD) and returns only when master
- * reports "ready" (every service is up) or "error: ..." (then exit 1 with
- * master's reason), so a script that runs `mailctl start && ...` can use
- * the services at once.  stop asks master over the control socket (or
- * signals it when the socket does not answer) and returns when master has
- * exited, which its pid-file lock tells exactly.  Stopping or reloading a
- * suite that is not running exits MAILCTL_NOT_RUNNING, like status.
+ * reports that every service is up (then it says where the suite logs) or
+ * that it cannot start (then exit 1 with master's reason, the failing
+ * service's last lines and where to read more), so a script that runs
+ * `mailctl start && ...` can use the services at once.  stop asks master
+ * over the control socket (or signals it when the socket does not answer)
+ * and returns when master has exited, which its pid-file lock tells
+ * exactly.  Stopping or reloading a suite that is not running exits
+ * MAILCTL_NOT_RUNNING, like status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,16 +21,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attr.h"
 #include "config.h"
 #include "log.h"
 #include "mailctl.h"
+#include "master_proto.h"
 #include "mem.h"
 
 /* Added to master's own timeouts: master reports its failure itself at its
  * deadline, and mailctl must not give up first. */
 #define MAILCTL_TIMEOUT_MARGIN 15
-/* Longest start report we accept ("error: " and a reason). */
-#define MAILCTL_REPORT_MAX 4096
+/* The limits master writes its start report within (master_proto.h). */
+static const attr_limits_t mailctl_report_limits = {
+	MASTER_REPORT_MAX, 64, MASTER_REPORT_MAX,
+};
 
 static long mailctl_now(void)
 {
@@ -47,22 +53,21 @@ static char *mailctl_master_program(void)
 	return prog;
 }
 
-/* Read master's one-line start report within timeout_ms; the line without
- * its newline, or "" on EOF before a line, or NULL on timeout. */
-static char *mailctl_read_report(int fd, long timeout_ms)
+/* Read master's start report (an attr record) within timeout_ms: the bytes
+ * read, "" when master closed the pipe without one, or NULL on timeout. */
+static char *mailctl_read_report(int fd, long timeout_ms, size_t *len_r)
 {
 	long deadline = mailctl_now() + timeout_ms;
-	buf_t line = BUF_INIT;
-	char chunk[512];
+	buf_t rec = BUF_INIT;
+	char chunk[4096];
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long left = deadline - mailctl_now();
 		ssize_t n;
-		char *nl;
 
 		if (left <= 0) {
-			buf_release(&line);
+			buf_release(&rec);
 			return NULL;
 		}
 		if (poll(&pfd, 1, (int) left) < 0) {
@@ -77,16 +82,33 @@ static char *mailctl_read_report(int fd, long timeout_ms)
 			continue;
 		if (n <= 0)
 			break;
-		buf_append(&line, chunk, (size_t) n);
-		nl = memchr(line.data, '\n', line.len);
-		if (nl != NULL) {
-			buf_truncate(&line, (size_t) (nl - line.data));
+		buf_append(&rec, chunk, (size_t) n);
+		/* A blank line ends the record; values never hold a LF. */
+		if ((rec.len == 1 && rec.data[0] == '\n') ||
+		    (rec.len >= 2 && memcmp(rec.data + rec.len - 2, "\n\n", 2) == 0))
 			break;
-		}
-		if (line.len > MAILCTL_REPORT_MAX)
+		if (rec.len > MASTER_REPORT_MAX)
 			break;
 	}
-	return buf_steal(&line);
+	*len_r = rec.len;
+	return buf_steal(&rec);
+}
+
+/* Say why master could not start: its reason, what the failing service
+ * said last, and where the suite's log has the rest. */
+static void mailctl_report_failure(const attr_t *report)
+{
+	const char *svc = attr_get(report, "service");
+	const char *where = attr_get(report, "log");
+	size_t n = attr_count_of(report, "output");
+
+	log_error("master: %s", attr_get(report, "reason") ?
+		  attr_get(report, "reason") : "no reason given");
+	for (size_t i = 0; i < n; i++)
+		log_error("service %s: %s", svc ? svc : "?",
+			  attr_get_nth(report, "output", i));
+	if (where != NULL)
+		log_error("the suite logs to %s", where);
 }
 
 static void mailctl_describe_exit(int status, buf_t *out)
@@ -105,7 +127,9 @@ static int mailctl_start_background(const char *prog)
 	buf_t why = BUF_INIT;
 	char fdarg[16];
 	char *report;
-	int p[2], status, devnull;
+	attr_t *parsed;
+	size_t len = 0;
+	int p[2], status, devnull, state, r;
 	pid_t pid;
 
 	/* The write end is master's to inherit; the read end stays ours. */
@@ -128,37 +152,43 @@ static int mailctl_start_background(const char *prog)
 		_exit(127);
 	}
 	close(p[1]);
-	report = mailctl_read_report(p[0], timeout * 1000);
+	report = mailctl_read_report(p[0], timeout * 1000, &len);
 	close(p[0]);
 	if (report == NULL) {
 		log_error("master did not report within %ld seconds; see the log",
 			  timeout);
 		return MAILCTL_FAIL;
 	}
-	if (strcmp(report, "ready") == 0) {
-		/* The process we started leaves once it has detached; reap
-		 * it if it already has, never wait for a daemon. */
-		waitpid(pid, &status, WNOHANG);
-		mem_free(report);
-		log_info("started");
-		return MAILCTL_OK;
-	}
-	if (strncmp(report, "error: ", 7) == 0) {
-		waitpid(pid, &status, WNOHANG);
-		log_error("master: %s", report + 7);
-	} else if (*report == '\0') {
+	if (len == 0) {
 		/* No report at all: master died before it could send one. */
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		mailctl_describe_exit(status, &why);
 		log_error("master ended without reporting ready (%s); see the log",
 			  buf_str(&why));
-	} else {
-		log_error("master sent an unexpected start report: \"%s\"", report);
+		buf_release(&why);
+		mem_free(report);
+		return MAILCTL_FAIL;
 	}
-	buf_release(&why);
+	/* The process we started leaves once it has detached; reap it if it
+	 * already has, never wait for a daemon. */
+	waitpid(pid, &status, WNOHANG);
+	parsed = attr_new();
+	state = attr_decode_limited(report, len, parsed, &mailctl_report_limits);
 	mem_free(report);
-	return MAILCTL_FAIL;
+	if (state != ATTR_OK || attr_get(parsed, "status") == NULL) {
+		log_error("master sent a start report that does not parse");
+		r = MAILCTL_FAIL;
+	} else if (strcmp(attr_get(parsed, "status"), "ready") == 0) {
+		log_info("started; logging to %s", attr_get(parsed, "log") ?
+			 attr_get(parsed, "log") : "an unknown place");
+		r = MAILCTL_OK;
+	} else {
+		mailctl_report_failure(parsed);
+		r = MAILCTL_FAIL;
+	}
+	attr_free(&parsed);
+	return r;
 }
 
 int mailctl_cmd_start(int argc, char **argv)

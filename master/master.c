@@ -5,8 +5,9 @@
  * Start-up order: read main.conf, check the system users (as root), read
  * master.conf, make the queue directories, take the pid-file lock, bind
  * every listener and the control socket, detach (without -f), write the
- * pid, start the processes.  With -r, one line goes to FD: "ready\n" once
- * every service is ready, or "error: REASON\n" (master_proto.h).  SIGHUP
+ * pid, start the processes.  With -r, one report goes to FD once every
+ * service is ready, or saying why not: the reason, where the suite logs,
+ * and what a failing service said (master_proto.h).  SIGHUP
  * reloads, SIGTERM and SIGINT stop: children get SIGTERM, and SIGKILL after
  * master_stop_timeout.
  *
@@ -27,8 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attr.h"
 #include "config.h"
 #include "log.h"
+#include "maillog.h"
 #include "mem.h"
 #include "master.h"
 #include "priv.h"
@@ -40,8 +43,8 @@ struct master_state master = {
 	.ready_fd = -1, .pid_fd = -1, .control_fd = -1,
 	.private_fd = -1, .public_fd = -1, .piddir_fd = -1, .login_fd = -1,
 };
-static int master_foreground;
 static event_timer_id master_stop_timer;
+static int master_log_known;		/* maillog_setup() has run */
 
 static void master_usage(void)
 {
@@ -49,15 +52,60 @@ static void master_usage(void)
 	exit(2);
 }
 
-/* -r: the one line mailctl start waits for. */
-static void master_answer_start(const char *line)
+/* Why the start failed, for the report; set just before the fatal exit.
+ * What the failing service said is taken at that moment: the processes
+ * stopped after it may say more, which is not about the failure. */
+static char *master_start_error;
+static char *master_start_error_svc;
+static char *master_start_output[MASTER_OUTPUT_LINES];
+static int master_start_noutput;
+
+/* The failed service's lines, the newest that fit in the report. */
+static void master_report_output(attr_t *a, size_t used)
 {
-	size_t len = strlen(line);
+	int first;
+
+	attr_add(a, "service", master_start_error_svc);
+	used += attr_encoded_size("service", master_start_error_svc,
+				  strlen(master_start_error_svc));
+	for (first = master_start_noutput; first > 0; first--) {
+		const char *line = master_start_output[first - 1];
+		size_t more = attr_encoded_size("output", line, strlen(line));
+
+		if (used + more >= MASTER_REPORT_MAX)
+			break;
+		used += more;
+	}
+	for (int i = first; i < master_start_noutput; i++)
+		attr_add(a, "output", master_start_output[i]);
+}
+
+/* -r: the report mailctl start waits for (master_proto.h). */
+static void master_answer_start(int ready)
+{
+	attr_t *a;
+	buf_t rec = BUF_INIT;
 
 	if (master.ready_fd < 0)
 		return;
-	if (write(master.ready_fd, line, len) != (ssize_t) len)
+	a = attr_new();
+	attr_add(a, "status", ready ? "ready" : "error");
+	/* At most 1 KB (master_start_failed_v), like the log. */
+	if (!ready)
+		attr_add(a, "reason", master_start_error ? master_start_error :
+			 "fatal error, see the mail log");
+	if (master_log_known)
+		attr_add(a, "log", maillog_where());
+	if (!ready && master_start_error_svc != NULL) {
+		attr_encode(a, &rec);
+		master_report_output(a, rec.len);
+		buf_reset(&rec);
+	}
+	attr_encode(a, &rec);
+	if (write(master.ready_fd, rec.data, rec.len) != (ssize_t) rec.len)
 		log_warn("write to the start pipe: %s", strerror(errno));
+	buf_release(&rec);
+	attr_free(&a);
 	close(master.ready_fd);
 	master.ready_fd = -1;
 	if (master.start_timer) {
@@ -66,19 +114,38 @@ static void master_answer_start(const char *line)
 	}
 }
 
-/* The reason master_fatal_hook() sends to mailctl start, if still waiting. */
-static char *master_start_error;
+static void master_start_failed_v(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0), noreturn));
+static void master_start_failed_v(const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	master_start_error = mem_strdup(msg);
+	log_fatal("%s", msg);
+}
 
 void master_start_failed(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	master_start_error = mem_printf("error: %s\n", msg);
-	log_fatal("%s", msg);
+	master_start_failed_v(fmt, ap);
+}
+
+void master_start_failed_service(master_service_t *s, int64_t since_ms,
+				 const char *fmt, ...)
+{
+	const char *lines[MASTER_OUTPUT_LINES];
+	va_list ap;
+
+	master_output_drain(s);
+	master_start_noutput = master_output_since(s, since_ms, lines);
+	for (int i = 0; i < master_start_noutput; i++)
+		master_start_output[i] = mem_strdup(lines[i]);
+	master_start_error_svc = mem_strdup(s->def->name);
+	va_start(ap, fmt);
+	master_start_failed_v(fmt, ap);
 }
 
 /* Whatever ends master on a fatal error: no child outlives it, and mailctl
@@ -103,17 +170,14 @@ static void master_fatal_hook(void)
 	/* Nothing is left to protect: free the lock before the answer. */
 	if (master.pid_fd >= 0)
 		close(master.pid_fd);
-	master_answer_start(master_start_error ? master_start_error :
-			    "error: fatal error, see the mail log\n");
+	master_answer_start(0);
 }
 
+/* As root, master is the first to open a log file, and so creates it. */
 void master_log_setup(void)
 {
-	log_set_syslog_name(config_str("syslog_name"));
-	if (config_str("maillog_file")[0] != '\0')
-		log_set_dest(LOG_DEST_FILE, config_str("maillog_file"));
-	else
-		log_set_dest(LOG_DEST_SYSLOG, NULL);
+	maillog_setup(0);
+	master_log_known = 1;
 }
 
 void master_check_started(void)
@@ -126,7 +190,7 @@ void master_check_started(void)
 		if (!master_service_ready(s))
 			return;
 	log_info("ready: %d service%s", n, n == 1 ? "" : "s");
-	master_answer_start("ready\n");
+	master_answer_start(1);
 }
 
 static void master_on_start_timeout(void *ctx)
@@ -135,10 +199,10 @@ static void master_on_start_timeout(void *ctx)
 	master.start_timer = 0;
 	for (master_service_t *s = master.services; s != NULL; s = s->next)
 		if (!master_service_ready(s))
-			master_start_failed("service %s was not ready within "
-					    "master_start_timeout (%ld seconds)",
-					    s->def->name,
-					    config_time("master_start_timeout"));
+			master_start_failed_service(s, 0, "service %s was not "
+					"ready within master_start_timeout "
+					"(%ld seconds)", s->def->name,
+					config_time("master_start_timeout"));
 }
 
 void master_check_stopped(void)
@@ -165,7 +229,10 @@ void master_stop(void)
 		return;
 	master.stopping = 1;
 	log_info("stopping");
-	master_answer_start("error: stopped during start-up\n");
+	if (master.ready_fd >= 0) {
+		master_start_error = mem_strdup("stopped during start-up");
+		master_answer_start(0);
+	}
 	master_control_close();
 	for (master_service_t *s = master.services; s != NULL; s = s->next)
 		master_listen_close(s, 1);
@@ -218,7 +285,7 @@ static void master_detach(void)
 	dup2(fd, 2);
 	if (fd > 2)
 		close(fd);
-	log_also_stderr(0);
+	log_also_stderr(LOG_SEV_NONE);
 }
 
 /* Descriptors 0-2 must be open, or a listener could land on one. */
@@ -252,7 +319,7 @@ static void master_parse_args(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'f':
-			master_foreground = 1;
+			master.foreground = 1;
 			break;
 		case 'r':
 			errno = 0;
@@ -299,7 +366,7 @@ int main(int argc, char **argv)
 	master_std_fds();
 	umask(022);
 	log_init("master");
-	log_also_stderr(1);
+	log_also_stderr(LOG_SEV_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	master_parse_args(argc, argv);
 	log_set_fatal_hook(master_fatal_hook);
@@ -339,7 +406,7 @@ int main(int argc, char **argv)
 	master_open_services(&conf);
 	master_login_links();
 	master_control_open();
-	if (!master_foreground)
+	if (!master.foreground)
 		master_detach();
 	master_pid_write();
 
@@ -351,8 +418,8 @@ int main(int argc, char **argv)
 		master.start_timer = event_add_timer(
 			config_time("master_start_timeout") * 1000,
 			master_on_start_timeout, NULL);
-	log_info("starting: configuration %s, queue %s", master.config_dir,
-		 master.queue_dir);
+	log_info("starting: configuration %s, queue %s, logging to %s",
+		 master.config_dir, master.queue_dir, maillog_where());
 	master_service_adjust_all();
 	master_check_started();
 	event_loop();

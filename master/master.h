@@ -8,6 +8,7 @@
  * master_spawn.c fork + exec of one child with its descriptors and env
  * master_service.c the process pool: spawn, respawn, backoff, throttle
  * master_status.c status-pipe reports from the children
+ * master_output.c the children's stderr: recent lines, the -f relay
  * master_control.c the control socket (mailctl)
  * master_reload.c re-reading the configuration, keeping what is unchanged
  *
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "event.h"
 #include "master_conf.h"
 #include "master_proto.h"
@@ -33,6 +35,7 @@ typedef struct master_proc {
 	struct master_service *svc;
 	int ready;		/* reported READY at least once */
 	int busy;
+	int64_t started_ms;	/* when it was forked */
 	struct master_proc *next;
 } master_proc_t;
 
@@ -47,6 +50,14 @@ typedef struct master_service {
 	int status_rd, status_wr;
 	char status_buf[sizeof(struct master_status)];
 	size_t status_len;
+	int output_rd, output_wr;	/* the children's stderr */
+	buf_t output_line;		/* the line being read */
+	int output_cut;			/* its rest is being skipped */
+	struct master_output_line {
+		char *text;
+		int64_t ms;		/* when master read it */
+	} output[MASTER_OUTPUT_LINES];	/* a ring, oldest at output_next */
+	int output_next;
 	master_proc_t *procs;
 	int nprocs, nbusy;
 	int watching;		/* master watches the listeners (on demand) */
@@ -70,6 +81,7 @@ struct master_state {
 	master_service_t *retired;
 	unsigned gen;
 	int root;
+	int foreground;		/* -f */
 	int ready_fd;		/* -r, -1 once answered */
 	event_timer_id start_timer;
 	int stopping;
@@ -83,6 +95,11 @@ extern struct master_state master;
 
 /* master.c */
 void master_start_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The same when service s failed: the report to mailctl start carries the
+ * lines s wrote since since_ms. */
+void master_start_failed_service(master_service_t *s, int64_t since_ms,
+				 const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
 void master_check_started(void);
 void master_stop(void);
 void master_check_stopped(void);
@@ -132,6 +149,16 @@ master_proc_t *master_proc_find(master_service_t *s, pid_t pid);
 /* master_status.c */
 void master_status_open(master_service_t *s);
 void master_status_close(master_service_t *s);
+
+/* master_output.c */
+void master_output_open(master_service_t *s);
+void master_output_close(master_service_t *s);
+/* Take in what the children have written so far. */
+void master_output_drain(master_service_t *s);
+/* The kept lines read at since_ms or later, oldest first, into lines
+ * (room for MASTER_OUTPUT_LINES); their count. */
+int master_output_since(const master_service_t *s, int64_t since_ms,
+			const char **lines);
 
 /* master_control.c */
 void master_control_open(void);

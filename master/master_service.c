@@ -8,7 +8,7 @@
  * it was ready, or that crashes MASTER_CRASH_LIMIT times within
  * MASTER_CRASH_WINDOW_MS, is throttled for service_throttle_time (its
  * listeners stay open: clients wait in the backlog instead of being
- * refused).  Retired services (reload) keep their processes until they
+ * refused), and master logs the last line it said (master_output.c).  Retired services (reload) keep their processes until they
  * have finished their clients.
  *
  * SECURITY: runs as root; acts only on pids it started itself.
@@ -36,8 +36,10 @@ master_service_t *master_service_new(master_svc_def_t *def, unsigned gen)
 	s->def = def;
 	s->gen = gen;
 	s->status_rd = s->status_wr = -1;
+	s->output_rd = s->output_wr = -1;
 	s->listen_key = master_listen_key(def);
 	master_status_open(s);
+	master_output_open(s);
 	return s;
 }
 
@@ -51,6 +53,7 @@ static void master_service_free(master_service_t **sp)
 		event_cancel_timer(s->throttle_timer);
 	master_listen_close(s, 1);
 	master_status_close(s);
+	master_output_close(s);
 	mem_free(s->listen_desc);
 	mem_free(s->listen_key);
 	master_svc_def_free(&s->def);
@@ -89,6 +92,7 @@ static int master_service_start_one(master_service_t *s)
 		return -1;
 	p = MEM_NEW(master_proc_t);
 	p->pid = pid;
+	p->started_ms = event_now_ms();
 	p->svc = s;
 	p->next = s->procs;
 	s->procs = p;
@@ -179,19 +183,32 @@ static void master_service_on_unthrottle(void *ctx)
 	master_service_adjust(s);
 }
 
-static void master_service_throttle(master_service_t *s, const char *reason)
+/* since_ms: when the failure began; what the service said from then on
+ * is the failure's own account of itself. */
+static void master_service_throttle(master_service_t *s, const char *reason,
+				    int64_t since_ms)
 {
 	long secs = config_time("service_throttle_time");
+	const char *said[MASTER_OUTPUT_LINES];
+	int nsaid;
 
 	s->throttled = 1;
 	s->crashes = 0;
 	log_warn("service %s: throttling: %s; trying again in %ld seconds",
 		 s->def->name, reason, secs);
+	/* Its last word, beside the verdict: a process that failed before
+	 * its log was set up (a bad main.conf) said it nowhere else. */
+	master_output_drain(s);
+	nsaid = master_output_since(s, since_ms, said);
+	if (nsaid > 0)
+		log_warn("service %s: last output: %s", s->def->name,
+			 said[nsaid - 1]);
 	master_listen_watch(s, 0);
 	s->throttle_timer = event_add_timer(secs * 1000,
 					    master_service_on_unthrottle, s);
 	if (master.ready_fd >= 0)
-		master_start_failed("service %s: throttling: %s", s->def->name, reason);
+		master_start_failed_service(s, since_ms, "service %s: throttling: %s",
+					    s->def->name, reason);
 }
 
 /* Crash bookkeeping for a child that had been ready. */
@@ -207,7 +224,7 @@ static void master_service_crashed(master_service_t *s)
 		char *why = mem_printf("%d abnormal exits within %d seconds",
 				       s->crashes, MASTER_CRASH_WINDOW_MS / 1000);
 
-		master_service_throttle(s, why);
+		master_service_throttle(s, why, s->crash_window_ms);
 		mem_free(why);
 		return;
 	}
@@ -278,6 +295,7 @@ static void master_proc_exited(pid_t pid, int status)
 	master_service_t *s;
 	int abnormal = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	int was_ready;
+	int64_t started_ms;
 
 	if (p == NULL)
 		p = master_proc_unlink(master.retired, pid);
@@ -285,6 +303,7 @@ static void master_proc_exited(pid_t pid, int status)
 		return;		/* not a service process (detach helper) */
 	s = p->svc;
 	was_ready = p->ready;
+	started_ms = p->started_ms;
 	mem_free(p);
 	if (WIFSIGNALED(status))
 		log_warn("process %s pid %ld terminated on signal %d",
@@ -310,7 +329,7 @@ static void master_proc_exited(pid_t pid, int status)
 		char *why = mem_printf("process %s pid %ld failed before it was ready",
 				       s->def->path, (long) pid);
 
-		master_service_throttle(s, why);
+		master_service_throttle(s, why, started_ms);
 		mem_free(why);
 	} else if (abnormal) {
 		master_service_crashed(s);

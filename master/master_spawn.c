@@ -1,9 +1,9 @@
 /* master_spawn.c - starting one child: fork, descriptors, environment, exec.
  *
  * The child gets exactly what master_proto.h promises: the service's status
- * pipe on MASTER_STATUS_FD, its listeners from MASTER_LISTEN_FD up, stdin,
- * stdout and stderr as master has them (/dev/null once detached), and
- * nothing else.  Its environment is cut down to import_environment plus a
+ * pipe on MASTER_STATUS_FD, its listeners from MASTER_LISTEN_FD up, the
+ * service's output pipe as stderr (master_output.c), stdin and stdout as
+ * master has them (/dev/null once detached), and nothing else.  Its environment is cut down to import_environment plus a
  * safe PATH.  SIGTERM and SIGHUP arrive blocked; the skeleton unblocks them
  * once its handlers are in place, so an early stop is never lost and never
  * kills a half-started process.
@@ -86,6 +86,8 @@ static char **master_spawn_argv(const master_service_t *s)
 		argv[n++] = mem_strdup("-S");
 	if (def->unpriv)
 		argv[n++] = mem_strdup("-u");
+	if (master.foreground)
+		argv[n++] = mem_strdup("-v");
 	for (char **o = def->opts; *o; o++) {
 		argv[n++] = mem_strdup("-o");
 		argv[n++] = mem_strdup(*o);
@@ -119,7 +121,7 @@ static void master_spawn_child(const master_service_t *s, char **argv)
 {
 	int top = MASTER_LISTEN_FD + s->nfds;
 	int *tmp = mem_reallocarray(NULL, (size_t) s->nfds + 1, sizeof(int));
-	int logfd;
+	int logfd, errfd;
 	sigset_t mask;
 
 	signal(SIGCHLD, SIG_DFL);
@@ -138,6 +140,7 @@ static void master_spawn_child(const master_service_t *s, char **argv)
 	logfd = log_fd_above(top);
 	/* Move everything above the target range first, so no dup2 below
 	 * can overwrite a descriptor that is still to be moved. */
+	errfd = fcntl(s->output_wr, F_DUPFD_CLOEXEC, top);
 	tmp[0] = fcntl(s->status_wr, F_DUPFD_CLOEXEC, top);
 	for (int i = 0; i < s->nfds; i++)
 		tmp[i + 1] = fcntl(s->fds[i], F_DUPFD_CLOEXEC, top);
@@ -148,6 +151,12 @@ static void master_spawn_child(const master_service_t *s, char **argv)
 			_exit(1);
 		}
 	}
+	/* From here on our own errors reach master as the child's would. */
+	if (errfd < 0 || dup2(errfd, 2) < 0) {
+		log_error("spawn %s: stderr: %s", s->def->name, strerror(errno));
+		_exit(1);
+	}
+	log_also_stderr(master.foreground ? LOG_SEV_INFO : LOG_SEV_WARN);
 	master_spawn_close_from(top, logfd);
 	execve(s->def->path, argv, master.env);
 	log_error("exec %s: %s", s->def->path, strerror(errno));

@@ -433,7 +433,7 @@ if [ -n "$HAVE_MASTER" ]; then
 			"$MC" -c "$INST" status 2>&1)
 		t_eq "$?" 3 "status by another user exits 3 when master is stopped"
 	fi
-	t_file_has "$INST/log/maillog" 'mailctl.*: started$' "start is logged"
+	t_file_has "$INST/log/maillog" 'mailctl.*: started; logging to '"$INST"'/log/maillog$' "start is logged, with where the suite logs"
 	t_file_has "$INST/log/maillog" 'mailctl.*: stopped$' "stop is logged"
 
 	# A master that cannot start: its reason comes back, exit 1.

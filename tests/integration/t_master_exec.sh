@@ -49,6 +49,9 @@ kill -KILL $old
 t_wait 20 grep -q "exec $T/bin/testd: Permission denied" "$LOG" &&
 	t_pass "the failed exec is logged in the maillog" ||
 	t_fail "the failed exec is logged in the maillog" "$(tail -n 5 "$LOG")"
+t_wait 10 grep -q "service uecho: last output: " "$LOG"
+t_file_has "$LOG" "service uecho: last output: master: error: exec $T/bin/testd: Permission denied" \
+	"the failed exec reached master through the service's stderr, like a daemon's own error"
 chmod 755 "$T/bin/testd"
 t_wait 20 sh -c "grep -q 'service uecho: throttle time over' '$LOG'"
 t_wait 20 sh -c "[ \"\$('$TERN_BIN/mailctl' -c '$INST' status 2>/dev/null | awk '\$1 == \"uecho\" { print \$7 }')\" = yes ]" 

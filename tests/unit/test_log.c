@@ -1,5 +1,6 @@
 /* test_log.c - unit tests for lib/log.c: file destination, line format,
- * control characters, severities, the fatal hook and exit status. */
+ * control characters, severities, the fatal hook and exit status, and the
+ * copies on stderr (threshold, short form, cut to one pipe write). */
 #include <fcntl.h>
 
 #include "../../lib/log.h"
@@ -47,6 +48,70 @@ static void test_log_file(void)
 	test_end();
 }
 
+/* Run fn with stderr on a pipe; what it wrote there. */
+static char *capture_stderr(void (*fn)(void))
+{
+	static char text[16384];
+	int p[2], saved = dup(2);
+	ssize_t n, got = 0;
+
+	if (pipe(p) < 0 || saved < 0)
+		return NULL;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	dup2(p[1], 2);
+	close(p[1]);
+	fn();
+	dup2(saved, 2);
+	close(saved);
+	while (got < (ssize_t) sizeof(text) - 1 &&
+	       (n = read(p[0], text + got, sizeof(text) - 1 - (size_t) got)) > 0)
+		got += n;
+	close(p[0]);
+	text[got] = '\0';
+	return text;
+}
+
+static void log_some(void)
+{
+	char big[6000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_also_stderr(LOG_SEV_WARN);
+	log_info("only in the file");
+	log_warn("copied");
+	log_error("%s", big);
+	log_also_stderr(LOG_SEV_NONE);
+	log_error("not copied");
+}
+
+static void test_log_stderr(void)
+{
+	char *text;
+	char *nl;
+
+	test_begin("log: stderr copies from a threshold, short, one pipe write each");
+	log_init("smtpd");
+	log_set_dest(LOG_DEST_FILE, path);
+	text = capture_stderr(log_some);
+	test_assert(text != NULL);
+	if (text == NULL) {
+		test_end();
+		return;
+	}
+	test_assert(strncmp(text, "smtpd: warning: copied\nsmtpd: error: xxx",
+			    strlen("smtpd: warning: copied\nsmtpd: error: xxx")) == 0);
+	test_assert(strstr(text, "only in the file") == NULL);
+	test_assert(strstr(text, "not copied") == NULL);
+	nl = strchr(text, '\n');
+	test_assert(nl != NULL && strlen(nl + 1) == LOG_STDERR_LINE_MAX - 1);
+	test_assert(nl != NULL && nl[strlen(nl) - 1] == '\n');
+	/* the file has everything, in the long form */
+	test_assert(strstr(slurp(), "]: only in the file\n") != NULL);
+	test_assert(strstr(slurp(), "]: error: not copied\n") != NULL);
+	test_end();
+}
+
 static int hook_ran;
 static void hook(void)
 {
@@ -73,7 +138,9 @@ static void test_log_fatal(void)
 
 int main(void)
 {
-	static void (*const tests[])(void) = { test_log_file, test_log_fatal, NULL };
+	static void (*const tests[])(void) = {
+		test_log_file, test_log_stderr, test_log_fatal, NULL,
+	};
 	int fd = mkstemp(path), r;
 
 	if (fd < 0)
