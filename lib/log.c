@@ -132,6 +132,11 @@ int log_fd_above(int lowest)
 	return fd;
 }
 
+enum log_dest log_get_dest(void)
+{
+	return log_dest;
+}
+
 void log_also_stderr(enum log_severity min)
 {
 	log_stderr_min = min;

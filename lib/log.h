@@ -46,6 +46,9 @@ void log_set_dest(enum log_dest dest, const char *path);
  * through a symbolic link: 0, or -1 with errno and the destination
  * unchanged. */
 int log_open_file(const char *path);
+/* Where lines go now (LOG_DEST_STDERR also when a file could not be
+ * opened). */
+enum log_dest log_get_dest(void);
 /* Also copy lines of severity min and above to stderr (LOG_SEV_NONE: no
  * copies): mailctl in a terminal and master -f copy every line, a daemon
  * its warnings and worse for master (master_proto.h). */

@@ -409,11 +409,13 @@ static void send_drop(struct send_job *j, int why)
 			  j->path, strerror(why));
 		exit(status);
 	}
-	/* Silent on success: the record is in the log only. */
-	log_also_stderr(0);
-	log_info("send: tern is not running: message from <%s> for %zu "
-		 "recipient%s kept in the maildrop", j->sender, j->rcpts.count,
-		 j->rcpts.count == 1 ? "" : "s");
+	/* Silent on success: the record is in the log only, and nowhere
+	 * when this user cannot write the log. */
+	log_also_stderr(LOG_SEV_NONE);
+	if (log_get_dest() != LOG_DEST_STDERR)
+		log_info("send: tern is not running: message from <%s> for "
+			 "%zu recipient%s kept in the maildrop", j->sender,
+			 j->rcpts.count, j->rcpts.count == 1 ? "" : "s");
 	exit(0);
 }
 
@@ -456,10 +458,12 @@ int mailctl_cmd_send(int argc, char **argv)
 	send_content(&j);
 	if (submit_content_end(j.sub) != 250)
 		send_quit(&j, send_refused(&j, "message", EX_DATAERR));
-	/* Silent on success: the record is in the log only. */
-	log_also_stderr(0);
-	log_info("send: message from <%s> submitted for %zu recipient%s",
-		 j.sender, j.accepted, j.accepted == 1 ? "" : "s");
+	/* Silent on success: the record is in the log only, and nowhere
+	 * when this user cannot write the log (smtpd logs the message). */
+	log_also_stderr(LOG_SEV_NONE);
+	if (log_get_dest() != LOG_DEST_STDERR)
+		log_info("send: message from <%s> submitted for %zu recipient%s",
+			 j.sender, j.accepted, j.accepted == 1 ? "" : "s");
 	mem_free(path);
 	send_quit(&j, j.status);
 }

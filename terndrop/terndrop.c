@@ -223,7 +223,7 @@ int main(int argc, char **argv)
 	terndrop_clean_process();
 	log_init("terndrop");
 	log_set_dest(LOG_DEST_SYSLOG, NULL);
-	log_also_stderr(1);
+	log_also_stderr(LOG_SEV_WARN);
 	/* What the caller may not change gained anything: our group. */
 	privileged = getegid() != getgid() && getuid() != 0;
 

@@ -174,9 +174,19 @@ t_eq "$?" 64 "a bad option: EX_USAGE"
 kill "$FAKE" 2>/dev/null
 wait "$FAKE" 2>/dev/null
 rm -f "$SUBMIT"
+# No submit service: tern is not running, so the message waits in the
+# maildrop (t_maildrop follows it to delivery)...
+printf 'x\n' | tmailctl send a@x >"$T/out" 2>"$T/err"
+t_eq "$?" 0 "no submit service: the message is kept"
+t_eq "$(cat "$T/out" "$T/err")" "" "...silently"
+t_eq "$(find "$INST/queue/maildrop" -type f | wc -l)" 1 "...in the maildrop"
+rm -f "$INST"/queue/maildrop/*
+# ...and when it cannot be kept either: EX_TEMPFAIL.
+mv "$INST/queue/maildrop" "$INST/queue/maildrop.off"
 printf 'x\n' | tmailctl send a@x >/dev/null 2>"$T/err"
-t_eq "$?" 75 "no submit service: EX_TEMPFAIL"
+t_eq "$?" 75 "no submit service and no maildrop: EX_TEMPFAIL"
 t_match "$(cat "$T/err")" "unreachable" "...with a clear message"
+mv "$INST/queue/maildrop.off" "$INST/queue/maildrop"
 
 # ---- through the real smtpd submit service -----------------------------------------
 if [ -x "$TERN_BIN/smtpd" ]; then
