@@ -39,7 +39,8 @@ auth             unix  -       -       n       1       auth
 qmgr             unix  -       -       n       1       qmgr
 local            unix  -       n       n       -       local
 EOF
-echo pw-v | tmailctl user add virt@localhost --password-stdin >/dev/null 2>&1
+# root stays root (no alias): the test proves root's account is refused.
+echo pw-v | tmailctl user add virt@localhost --password-stdin --no-postmaster >/dev/null 2>&1
 t_start
 QDIR=$INST/queue
 inject() { "$TERN_BIN/qinject" -q "$QDIR" "$@"; }
