@@ -177,6 +177,57 @@ static void log_stderr_line(enum log_severity sev, const char *msg)
 	log_write_all(2, line, (size_t) n);
 }
 
+/* The length of the valid UTF-8 sequence at s (2 to 4), or 0. */
+static size_t log_utf8_len(const unsigned char *s, unsigned *cp_r)
+{
+	size_t n;
+	unsigned cp, min;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2; cp = s[0] & 0x1f; min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3; cp = s[0] & 0x0f; min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4; cp = s[0] & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*cp_r = cp;
+	return n;
+}
+
+void log_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *) s;
+	unsigned cp;
+	size_t n;
+
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				*p = '?';
+			p++;
+			continue;
+		}
+		n = log_utf8_len(p, &cp);
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		/* C1 controls (CSI, NEL...) act on terminals as ESC does. */
+		if (cp <= 0x9f)
+			memset(p, '?', n);
+		p += n;
+	}
+}
+
 static void log_vline(enum log_severity sev, const char *fmt, va_list ap)
 {
 	char msg[4096];
@@ -185,10 +236,7 @@ static void log_vline(enum log_severity sev, const char *fmt, va_list ap)
 	int n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* Control characters from the network never reach the log raw. */
-	for (char *p = msg; *p; p++)
-		if ((unsigned char) *p < 0x20 || *p == 0x7f)
-			*p = '?';
+	log_sanitize(msg);
 
 	if (log_dest == LOG_DEST_SYSLOG) {
 		syslog(sev_syslog[sev], "%s%s", sev_prefix[sev], msg);

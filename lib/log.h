@@ -61,6 +61,11 @@ void log_also_stderr(enum log_severity min);
 int log_fd_above(int lowest);
 const char *log_program(void);
 
+/* Make s safe for a log or a terminal, in place: ASCII and C1 control
+ * characters and bytes that are no valid UTF-8 become '?'.  Every logged
+ * line goes through it; master uses it on its children's output. */
+void log_sanitize(char *s);
+
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -58,6 +58,7 @@ static void master_output_keep(master_service_t *s)
 	s->output_cut = 0;
 	if (s->output_line.len == 0)
 		return;
+	log_sanitize(s->output_line.data);
 	if (master.foreground)
 		master_output_show(&s->output_line);
 	mem_free(slot->text);

@@ -136,10 +136,33 @@ static void test_log_fatal(void)
 	test_end();
 }
 
+static void test_log_sanitize(void)
+{
+	char ascii[] = "a\033[2Jb\rc\x7f";
+	char c1_raw[] = "x\x9b" "2Jy";
+	char c1_utf8[] = "x\xc2\x9b" "2J\xc2\x85y";
+	char text[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7";
+	char bad[] = "\xc0\xaf \xed\xa0\x80 \xf5\x80\x80\x80 \xe2\x82";
+
+	test_begin("log: controls (ASCII, C1 raw or in UTF-8) and bad UTF-8 masked, text kept");
+	log_sanitize(ascii);
+	test_assert_str(ascii, "a?[2Jb?c?");
+	log_sanitize(c1_raw);
+	test_assert_str(c1_raw, "x?2Jy");
+	log_sanitize(c1_utf8);
+	test_assert_str(c1_utf8, "x??2J??y");
+	log_sanitize(text);
+	test_assert_str(text, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7");
+	log_sanitize(bad);
+	test_assert_str(bad, "?? ??? ???? ??");
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_log_file, test_log_stderr, test_log_fatal, NULL,
+		test_log_file, test_log_stderr, test_log_fatal,
+		test_log_sanitize, NULL,
 	};
 	int fd = mkstemp(path), r;
 
