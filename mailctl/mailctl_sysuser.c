@@ -117,7 +117,8 @@ int mailctl_sysuser_create(void)
 }
 
 /* setgid_group must exist and give no one its access: no members, and
- * no role's primary group. */
+ * no user's primary group (a user of that group could write into the
+ * maildrop without terndrop's checks). */
 static void mailctl_sysuser_check_group(buf_t *problems)
 {
 	const char *group = config_str("setgid_group");
@@ -134,14 +135,14 @@ static void mailctl_sysuser_check_group(buf_t *problems)
 		buf_printf(problems, "setgid_group: group \"%s\" has members "
 			   "(%s...): they could put files into the maildrop "
 			   "without terndrop's checks\n", group, gr->gr_mem[0]);
-	for (size_t i = 0; mailctl_roles[i] != NULL; i++) {
-		struct passwd *pw = getpwnam(config_str(mailctl_roles[i]));
-
-		if (pw != NULL && pw->pw_gid == gid)
+	setpwent();
+	for (struct passwd *pw; (pw = getpwent()) != NULL; )
+		if (pw->pw_gid == gid)
 			buf_printf(problems, "setgid_group: group \"%s\" is "
-				   "the primary group of %s\n", group,
-				   mailctl_roles[i]);
-	}
+				   "the primary group of user %s: that user could "
+				   "put files into the maildrop without terndrop's "
+				   "checks\n", group, pw->pw_name);
+	endpwent();
 }
 
 void mailctl_sysuser_check(buf_t *problems)

@@ -369,6 +369,21 @@ if [ -n "$HAVE_MASTER" ]; then
 	tmailctl alias del postmaster joe@example.org >/dev/null 2>&1
 fi
 
+# setgid_group must be nobody's primary group: such a user could write
+# into the maildrop without terndrop's checks.
+if t_is_root && getent group terndrop >/dev/null; then
+	u=terntst$$
+	if useradd --system --no-create-home --gid terndrop --shell /usr/sbin/nologin "$u" 2>/dev/null; then
+		mailctl_rc check
+		t_eq "$RC" 1 "check fails when a user's primary group is setgid_group"
+		t_match "$OUT" "error: setgid_group: group \"terndrop\" is the primary group of user $u" \
+			"...and names the user"
+		userdel "$u" 2>/dev/null
+	else
+		t_fail "useradd of a scratch user in group terndrop"
+	fi
+fi
+
 # ---- not running ----------------------------------------------------------
 mailctl_rc status
 t_eq "$RC" 3 "status of a stopped instance exits 3"
