@@ -106,6 +106,30 @@ static void mailctl_check_private(const char *path, mailctl_check_t *c)
 			   "(mode %04o)\n", path, (unsigned) (st.st_mode & 07777));
 }
 
+/*
+ * What routes mail or names the programs root runs - main.conf,
+ * master.conf, the alias files and their databases - is root's alone: a
+ * user who could write one could send anyone's mail anywhere.
+ */
+static const char *const mailctl_root_files[] = {
+	"main.conf", "master.conf", NULL,
+};
+
+static void mailctl_check_root_file(const char *path, mailctl_check_t *c)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISREG(st.st_mode))
+		buf_printf(&c->errors, "%s: not a regular file%s\n", path,
+			   S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+	else if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+		buf_printf(&c->errors, "%s: must be root's and writable by root "
+			   "alone (owner uid %ld, mode %04o)\n", path,
+			   (long) st.st_uid, (unsigned) (st.st_mode & 07777));
+}
+
 /* Every role but the chrooted login one reaches the queue's sockets:
  * each directory above the queue directory must let it through (master
  * sees to the queue directory and what is in it). */
@@ -136,8 +160,15 @@ void mailctl_check_roles(mailctl_check_t *c)
 	mailctl_sysuser_check(&c->errors);
 	mailctl_check_places(c);
 	mailctl_check_queue_reach(c);
+	for (size_t i = 0; mailctl_root_files[i] != NULL; i++) {
+		db = mem_printf("%s/%s", mailctl_dir(), mailctl_root_files[i]);
+		mailctl_check_root_file(db, c);
+		mem_free(db);
+	}
 	for (size_t i = 0; aliases[i] != NULL; i++) {
+		mailctl_check_root_file(aliases[i], c);
 		db = mem_printf("%s.db", aliases[i]);
+		mailctl_check_root_file(db, c);
 		if (access(db, F_OK) == 0)
 			mailctl_sysuser_reach("mail_owner", db, R_OK, &c->errors);
 		mem_free(db);

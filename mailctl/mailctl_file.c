@@ -156,22 +156,29 @@ out:
 int mailctl_dir_make(const char *path, mode_t mode, uid_t uid, gid_t gid,
 		     char **err_r)
 {
-	struct stat st;
+	int fd;
 
 	if (mkdir(path, mode) < 0 && errno != EEXIST) {
 		*err_r = mem_printf("mkdir %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		*err_r = mem_printf("%s: not a directory", path);
+	/* Owner and mode through a descriptor of the directory itself: a
+	 * link put in its place is refused, never followed. */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		*err_r = mem_printf("%s: %s%s", path, strerror(errno),
+				    errno == ELOOP || errno == ENOTDIR ?
+				    " (not a directory: a symbolic link?)" : "");
 		return -1;
 	}
-	if ((uid != (uid_t) -1 && geteuid() == 0 && lchown(path, uid, gid) < 0) ||
-	    chmod(path, mode) < 0) {
+	if ((uid != (uid_t) -1 && geteuid() == 0 && fchown(fd, uid, gid) < 0) ||
+	    fchmod(fd, mode) < 0) {
 		*err_r = mem_printf("%s: set owner and mode: %s", path,
 				    strerror(errno));
+		close(fd);
 		return -1;
 	}
+	close(fd);
 	return 0;
 }
 

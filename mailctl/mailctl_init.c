@@ -260,6 +260,12 @@ int mailctl_cmd_init(int argc, char **argv)
 	in.dir = realpath(argv[optind], NULL);
 	if (in.dir == NULL)
 		log_fatal("%s: %s", argv[optind], strerror(errno));
+	/* As root, never build on a directory a user made first: whatever
+	 * they put in it would become the instance's. */
+	if (geteuid() == 0 && (stat(in.dir, &st) < 0 || st.st_uid != 0))
+		log_fatal("%s belongs to uid %ld: as root, init makes an instance "
+			  "only in a directory of root's", in.dir,
+			  (long) st.st_uid);
 	main_path = mem_printf("%s/main.conf", in.dir);
 	master_path = mem_printf("%s/master.conf", in.dir);
 	if (lstat(main_path, &st) == 0)

@@ -55,6 +55,33 @@ static int mailctl_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/*
+ * Something already at path is kept, but it must be what setup would
+ * have made: a link or another kind of file stops setup, and one that
+ * another user owns, or that others may write, is named - setup run as
+ * root must not adopt what a user planted before it ran.
+ */
+static void mailctl_setup_existing(const char *path, int want_dir, uid_t uid)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		log_fatal("%s: %s", path, strerror(errno));
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		log_fatal("%s exists and is not a %s%s; not using it", path,
+			  want_dir ? "directory" : "regular file",
+			  S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+	if (geteuid() != 0)
+		return;
+	if ((st.st_uid != 0 && st.st_uid != uid) ||
+	    (!S_ISDIR(st.st_mode) && (st.st_mode & 022) != 0) ||
+	    (S_ISDIR(st.st_mode) && (st.st_mode & 022) != 0 &&
+	     !(st.st_mode & S_ISVTX)))
+		log_warn("%s exists with owner uid %ld and mode %04o; kept as it "
+			 "is, check that it is yours", path, (long) st.st_uid,
+			 (unsigned) (st.st_mode & 07777));
+}
+
 /* mkdir -p for path's parents; path itself is the caller's.  A parent
  * made here is 0755 whatever mailctl's umask, since the roles must pass
  * through it. */
@@ -107,8 +134,10 @@ static int mailctl_setup_dir(const char *path, mode_t mode, uid_t uid,
 {
 	char *err = NULL;
 
-	if (mailctl_exists(path))
+	if (mailctl_exists(path)) {
+		mailctl_setup_existing(path, 1, uid);
 		return 0;
+	}
 	mailctl_setup_parents(path);
 	if (mailctl_dir_make(path, mode, uid, gid, &err) < 0)
 		log_fatal("%s", err);
@@ -121,8 +150,10 @@ static int mailctl_setup_file(const char *path, const char *text, mode_t mode,
 {
 	char *err = NULL;
 
-	if (mailctl_exists(path))
+	if (mailctl_exists(path)) {
+		mailctl_setup_existing(path, 0, uid);
 		return 0;
+	}
 	mailctl_setup_parents(path);
 	if (mailctl_file_replace(path, text, strlen(text), mode, uid, gid,
 				 &err) < 0)
@@ -157,7 +188,7 @@ static int mailctl_setup_log(const char *file)
 	char *dir, *slash;
 	int fd;
 
-	if (*file == '\0' || mailctl_exists(file))
+	if (*file == '\0')
 		return 0;
 	dir = mem_strdup(file);
 	slash = strrchr(dir, '/');
@@ -166,6 +197,10 @@ static int mailctl_setup_log(const char *file)
 		mailctl_setup_dir(dir, 0755, 0, 0);
 	}
 	mem_free(dir);
+	if (mailctl_exists(file)) {
+		mailctl_setup_existing(file, 0, 0);
+		return 0;
+	}
 	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW |
 		  O_CLOEXEC, 0640);
 	if (fd < 0 || fchmod(fd, 0640) < 0)

@@ -384,6 +384,35 @@ if t_is_root && getent group terndrop >/dev/null; then
 	fi
 fi
 
+# ---- setup and init never adopt what a user planted -------------------------
+mailctl_rc setup
+t_eq "$RC" 0 "setup on a complete instance exits 0"
+t_match "$OUT" 'nothing to do' "...and has nothing to do"
+if t_is_root; then
+	mkdir "$T/planted" && chown nobody "$T/planted"
+	OUT=$("$MC" init "$T/planted" --port-base "$PB" 2>&1)
+	t_eq "$?" 1 "init as root refuses a directory a user made"
+	t_match "$OUT" 'belongs to uid' "...and says whose it is"
+	t_eq "$(ls -A "$T/planted" | wc -l)" 0 "...and puts nothing in it"
+	mv "$INST/log" "$T/log.real"
+	mkdir "$T/evil" && chown nobody "$T/evil"
+	ln -s "$T/evil" "$INST/log"
+	mv "$T/log.real/maillog" "$T/maillog.keep"
+	mailctl_rc setup
+	t_eq "$RC" 1 "setup stops at a symbolic link where a directory belongs"
+	t_match "$OUT" 'not a directory \(a symbolic link\)' "...and says so"
+	t_nomatch "$(ls -A "$T/evil")" 'users|aliases|tls' "...and makes none of its files through it"
+	rm "$INST/log"
+	mv "$T/log.real" "$INST/log"
+	mv "$T/maillog.keep" "$INST/log/maillog"
+	cp "$INST/aliases" "$T/aliases.keep"
+	chmod 666 "$INST/aliases"
+	mailctl_rc check
+	t_match "$OUT" "error: $INST/aliases: must be root's and writable by root alone" \
+		"check: an alias file others may write is an error"
+	chmod 644 "$INST/aliases"
+fi
+
 # ---- not running ----------------------------------------------------------
 mailctl_rc status
 t_eq "$RC" 3 "status of a stopped instance exits 3"
