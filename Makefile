@@ -178,9 +178,9 @@ install: all
 	for p in $(filter-out mailctl,$(PROGS)); do \
 		install -m 0755 $(BINDIR)/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	install -m 0755 $(BINDIR)/mailctl $(DESTDIR)$(SBINDIR)/mailctl
-	ln -sf mailctl $(DESTDIR)$(SBINDIR)/sendmail
-	ln -sf $(SBINDIR)/mailctl $(DESTDIR)$(BINDIR_INST)/mailq
-	ln -sf $(SBINDIR)/mailctl $(DESTDIR)$(BINDIR_INST)/newaliases
+	@sh scripts/install-sendmail.sh --keep "$(SBINDIR)/mailctl" "" \
+		$(DESTDIR)$(SBINDIR)/sendmail $(DESTDIR)$(BINDIR_INST)/mailq \
+		$(DESTDIR)$(BINDIR_INST)/newaliases
 	for f in conf/*; do \
 		sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 			-e 's|@QUEUEDIR@|$(QUEUEDIR)|g' -e 's|@MAILBOXDIR@|$(MAILBOXDIR)|g' \
@@ -214,8 +214,10 @@ uninstall:
 	for p in $(filter-out mailctl,$(PROGS)); do \
 		rm -f $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
-	rm -f $(DESTDIR)$(SBINDIR)/mailctl $(DESTDIR)$(SBINDIR)/sendmail \
-		$(DESTDIR)$(BINDIR_INST)/mailq $(DESTDIR)$(BINDIR_INST)/newaliases
+	@sh scripts/install-sendmail.sh --remove "$(SBINDIR)/mailctl" "" \
+		$(DESTDIR)$(SBINDIR)/sendmail $(DESTDIR)$(BINDIR_INST)/mailq \
+		$(DESTDIR)$(BINDIR_INST)/newaliases
+	rm -f $(DESTDIR)$(SBINDIR)/mailctl
 	for s in 5 7 8; do for f in man/man$$s/*.$$s; do \
 		rm -f $(DESTDIR)$(MANDIR)/man$$s/$${f##*/}; done; done
 	for l in $(MAN_LINKS); do rm -f $(DESTDIR)$(MANDIR)/$${l%%:*}; done

@@ -4,20 +4,23 @@
 # mailq and newaliases become links to tern's mailctl, which acts on the
 # name it is called by (sendmail(8)).
 #
-#   install-sendmail.sh [--remove] MAILCTL FORCE PATH...
+#   install-sendmail.sh [--remove | --keep] MAILCTL FORCE PATH...
 #
 # A path that is already a link to MAILCTL is left alone.  Any other file
 # there is refused, and nothing at all is changed, unless FORCE is 1: then
 # a file that a Debian package owns is moved aside with dpkg-divert, so the
 # package's upgrades leave the link alone and removing the diversion puts
 # the file back, and any other file is kept as PATH.tern-orig.  --remove
-# deletes the links to MAILCTL and restores what was moved aside.
+# deletes the links to MAILCTL and restores what was moved aside.  --keep
+# (make install, for tern's own names in its prefix) links where nothing
+# is and leaves any other file alone, with a warning, rather than failing.
 set -e
 remove=
-if [ "$1" = --remove ]; then
-	remove=1
-	shift
-fi
+keep=
+case "$1" in
+--remove) remove=1; shift ;;
+--keep) keep=1; shift ;;
+esac
 mailctl=$1
 force=$2
 shift 2
@@ -48,6 +51,18 @@ if [ -n "$remove" ]; then
 		else
 			echo "removed $p"
 		fi
+	done
+	exit 0
+fi
+
+if [ -n "$keep" ]; then
+	for p in "$@"; do
+		ours "$p" && continue
+		if [ -e "$p" ] || [ -L "$p" ]; then
+			echo "install: $p exists and is not tern's; left alone" >&2
+			continue
+		fi
+		ln -s "$mailctl" "$p"
 	done
 	exit 0
 fi

@@ -50,6 +50,8 @@ count_mail() { find "$BOX/new" "$BOX/cur" -type f 2>/dev/null | wc -l; }
 maildrop_count() { find "$Q/maildrop" -type f 2>/dev/null | wc -l; }
 
 # ---- make install ---------------------------------------------------------
+# Another program's newaliases in the prefix is no file of tern's.
+mkdir -p "$P/bin" && echo "another newaliases" > "$P/bin/newaliases"
 OUT=$(make -C "$TOP" -s -j2 "${VARS[@]}" install 2>&1)
 RC=$?
 t_eq "$RC" 0 "make install into a scratch prefix exits 0"
@@ -65,7 +67,10 @@ done
 t_file_has "$P/etc/init.d/tern" '^### BEGIN INIT INFO' "the init script has LSB headers"
 t_file_has "$P/etc/init.d/tern" "$P/sbin/mailctl" "the init script acts through the installed mailctl"
 t_file_has "$P/etc/logrotate.d/tern" "$P/var/log/tern.log" "logrotate names the fallback log"
-t_eq "$(readlink "$P/sbin/sendmail")" mailctl "sendmail is mailctl under another name"
+t_eq "$(readlink "$P/sbin/sendmail")" "$P/sbin/mailctl" "sendmail is mailctl under another name"
+t_eq "$(readlink "$P/bin/mailq")" "$P/sbin/mailctl" "so is mailq"
+t_eq "$(cat "$P/bin/newaliases")" "another newaliases" "install leaves another program's newaliases alone"
+t_match "$OUT" "newaliases exists and is not tern's" "...and says so"
 t_match "$OUT" 'self-signed TLS certificate' "make install (as root) made a self-signed pair and said so"
 t_eq "$(stat -c '%U %a' "$CONF/users")" "ternauth 600" "the users file is auth_owner's, mode 0600"
 [ -s "$CONF/users.db" ] && [ -s "$CONF/aliases.db" ] && t_pass "users.db and aliases.db exist" \
@@ -230,6 +235,8 @@ for f in libexec/tern/master sbin/mailctl sbin/sendmail share/man/man8/mailctl.8
 	[ ! -e "$P/$f" ] && t_pass "uninstall removed $f" || t_fail "uninstall removed $f"
 done
 t_eq "$(cat "$P/sys/usr/bin/mailq" 2>/dev/null)" "not tern's" "uninstall put the old mailq back"
+t_eq "$(cat "$P/bin/newaliases" 2>/dev/null)" "another newaliases" "uninstall leaves another program's newaliases alone"
+[ ! -e "$P/bin/mailq" ] && t_pass "uninstall removed tern's mailq" || t_fail "uninstall removed tern's mailq"
 for f in main.conf master.conf users users.db aliases aliases.db tls/key.pem; do
 	[ -s "$CONF/$f" ] && t_pass "uninstall kept $f" || t_fail "uninstall kept $f"
 done
