@@ -236,6 +236,10 @@ static void daemon_load_config(void)
 
 	if (config_load(d.config_dir, &err) < 0)
 		log_fatal("%s", err);
+	if (d.spec->resident &&
+	    (config_set("max_idle", "0", &err) < 0 ||
+	     config_set("max_use", "0", &err) < 0))
+		log_panic("resident: %s", err);
 	for (int i = 0; i < d.noverrides; i++) {
 		const char *eq = strchr(d.overrides[i], '=');
 		char *name;

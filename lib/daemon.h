@@ -74,6 +74,10 @@ typedef struct daemon_spec {
 	 * checked with SO_PEERCRED, is what keeps e.g. local users from
 	 * handing `local` a message to write into any mailbox. */
 	const char *const *peer_users;
+	/* A resident process (qmgr, pickup): max_idle and max_use default
+	 * to 0, never, whatever main.conf says for the other daemons; an
+	 * explicit -o in master.conf still wins. */
+	int resident;
 } daemon_spec_t;
 
 /* Does not return. */

@@ -121,20 +121,8 @@ int main(int argc, char **argv)
 		.peer_users = peers,
 		.post_drop = pickup_post_drop,
 		.accept_client = pickup_accept,
+		.resident = 1,
 	};
-	/* pickup is resident: it must not exit when idle or after max_use
-	 * wake-ups, whatever main.conf says for other daemons.  These come
-	 * first, so an explicit -o in master.conf still wins. */
-	char **args = mem_reallocarray(NULL, (size_t) argc + 5, sizeof(char *));
-	int n = 0;
 
-	args[n++] = argv[0];
-	args[n++] = "-o";
-	args[n++] = "max_idle=0";
-	args[n++] = "-o";
-	args[n++] = "max_use=0";
-	for (int i = 1; i < argc; i++)
-		args[n++] = argv[i];
-	args[n] = NULL;
-	daemon_main(n, args, &spec);
+	daemon_main(argc, argv, &spec);
 }
