@@ -59,6 +59,7 @@ static void pickup_bounce_compose(const pickup_msg_t *m, const buf_t *orig,
 	dsn_t d;
 
 	memset(&d, 0, sizeof(d));
+	memset(rcpts, 0, s->nrefused * sizeof(*rcpts));	/* no ORCPT, no alias */
 	for (size_t i = 0; i < s->nrefused; i++) {
 		rcpts[i].final = s->refused[i].rcpt;
 		rcpts[i].status = s->refused[i].status;

@@ -305,6 +305,12 @@ t_match "$out" '^250 2\.1\.5' "...the session goes on: the next recipient is tak
 out=$(xuid_session $U1)
 t_match "$out" '^500 5\.5\.1' "a user's session: XUID is an unknown command"
 t_match "$out" '^421 4\.7\.0 .*too many errors' "...and the error limit still ends it"
+# Nor does smtpd take a C1 control (here CSI) into a path, and so its log.
+out=$(printf 'EHLO t\r\nMAIL FROM:<> SMTPUTF8\r\nRCPT TO:<x\302\2332J@localhost>\r\nQUIT\r\n' |
+	setpriv --reuid=$U1 --regid="$(id -g $U1)" --clear-groups -- \
+	$SMTPC raw "unix:$Q/public/submit" 2>&1)
+t_match "$out" '^501 5\.1\.3' "smtpd refuses a recipient holding a C1 control (U+009B): 501"
+t_eq "$(grep -ac $'\xc2\x9b' "$INST/log/maillog")" 0 "...and the log holds no C1 control"
 
 # An unknown recipient of a kept message bounces to its sender, as queued
 # mail does (smtpd leaves it to the queue in pickup's sessions).
