@@ -2,7 +2,10 @@
  *
  * The grammar is RFC 5321 §4.1.2.  Octets >= 0x80 are allowed in atoms and
  * quoted strings only with ADDR_ALLOW_UTF8 (RFC 6531 §3.3 extends atext and
- * qtext with UTF-8); control characters never.
+ * qtext with UTF-8), and then only as well-formed UTF-8 (RFC 3629: no
+ * overlong forms, surrogates or code points past U+10FFFF); control
+ * characters never, the C1 ones (U+0080..U+009F) included: an address is
+ * logged and shown, and a terminal takes C1 octets as commands.
  */
 #include <ctype.h>
 #include <string.h>
@@ -16,6 +19,47 @@ static int addr_is_atext(unsigned char c, int utf8)
 	if (isalnum(c))
 		return 1;
 	return strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL && c != '\0';
+}
+
+/* Is s[0..len) well-formed UTF-8 without C1 controls? */
+static int addr_utf8_ok(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		unsigned int cp, min;
+		size_t n;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		/* The lead octet: how many follow, and the smallest code
+		 * point that needs that many (anything less is overlong). */
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, min = 0x80;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, min = 0x800;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, min = 0x10000;
+		else
+			return 0;	/* continuation, C0/C1 (overlong), F5..FF */
+		cp = c & (0x3f >> n);
+		if (len - i <= n)
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* U+0080..U+009F are the C1 controls. */
+		if (cp < min || cp <= 0x9f || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
 }
 
 /* Domain = sub-domain *("." sub-domain), or an address literal "[...]". */
@@ -180,6 +224,12 @@ int addr_parse_path(const char *s, int flags, buf_t *addr_r, addr_info_t *info_r
 	for (q = addr_r->data; *q; q++)
 		if ((unsigned char) *q >= 0x80)
 			info.utf8 = 1;
+	/* The whole path, the source route that is dropped included. */
+	if (utf8 && !addr_utf8_ok((const unsigned char *) s, (size_t) (p + 1 - s))) {
+		*err_r = "address is not well-formed UTF-8, or holds a control "
+			"character";
+		goto bad;
+	}
 	buf_release(&raw);
 	if (info_r)
 		*info_r = info;

@@ -23,7 +23,8 @@
 /* addr_parse_path() flags */
 #define ADDR_ALLOW_NULL     1	/* "<>" is a valid reverse-path */
 #define ADDR_ALLOW_NODOMAIN 2	/* "<postmaster>" (RCPT, §4.1.1.3) */
-#define ADDR_ALLOW_UTF8     4	/* SMTPUTF8 (RFC 6531 §3.3) */
+#define ADDR_ALLOW_UTF8     4	/* SMTPUTF8 (RFC 6531 §3.3): well-formed
+				 * UTF-8, no C1 control characters */
 
 typedef struct addr_info {
 	int null;		/* "<>" */

@@ -5,12 +5,15 @@
  * SECURITY: maildrop_parse reads what a local user wrote.  It looks at
  * no more than MAILDROP_MAX_HEAD octets, decodes the envelope with limits
  * of its own (attr_decode_limited), and accepts only the two attribute
- * names, each address checked by maildrop_addr_ok; anything else is
- * MAILDROP_BAD, never a guess.
+ * names, each address checked by maildrop_addr_ok with the parser smtpd
+ * uses for MAIL and RCPT (lib/addr.c), so that pickup never sends smtpd
+ * a path it would refuse as such; anything else is MAILDROP_BAD, never a
+ * guess.
  */
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "attr.h"
@@ -25,19 +28,49 @@ static const attr_limits_t maildrop_limits = {
 	.max_record = MAILDROP_MAX_ENVELOPE,
 };
 
-int maildrop_addr_ok(const char *addr, size_t len, int empty_ok)
+/* Why addr (len octets, no NUL) is no path smtpd would take as the
+ * sender or a recipient, or NULL: it is read as smtpd reads "MAIL
+ * FROM:<...>" or "RCPT TO:<...>" (lib/smtp_parse.c), and nothing may
+ * follow the path. */
+static const char *maildrop_path_why(const char *addr, size_t len, int sender)
 {
-	if (len == 0)
-		return empty_ok;
-	if (len > MAILDROP_MAX_ADDR)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char) addr[i];
+	buf_t path = BUF_INIT, canon = BUF_INIT;
+	addr_info_t info;
+	const char *end, *why = NULL;
 
-		if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
-			return 0;
+	buf_putc(&path, '<');
+	buf_append(&path, addr, len);
+	buf_putc(&path, '>');
+	if (addr_parse_path(buf_str(&path), ADDR_ALLOW_UTF8 |
+			    (sender ? 0 : ADDR_ALLOW_NODOMAIN), &canon, &info,
+			    &end, &why) == 0) {
+		if (*end != '\0')
+			why = "not one SMTP path";
+		else if (!sender && info.at == canon.len &&
+			 strcasecmp(buf_str(&canon), "postmaster") != 0)
+			why = "address has no domain";
 	}
-	return 1;
+	buf_release(&path);
+	buf_release(&canon);
+	return why;
+}
+
+int maildrop_addr_ok(const char *addr, size_t len, int sender,
+		     const char **why_r)
+{
+	const char *why;
+
+	if (len == 0)
+		why = sender ? NULL : "empty address";
+	else if (len > MAILDROP_MAX_ADDR)
+		why = "address too long";
+	else if (memchr(addr, '\0', len) != NULL)
+		why = "NUL in address";
+	else
+		why = maildrop_path_why(addr, len, sender);
+	if (why_r != NULL)
+		*why_r = why;
+	return why == NULL;
 }
 
 int maildrop_encode(const char *sender, char *const *rcpts, size_t nrcpts,
@@ -46,8 +79,8 @@ int maildrop_encode(const char *sender, char *const *rcpts, size_t nrcpts,
 	attr_t *a;
 	int r;
 
-	if (!maildrop_addr_ok(sender, strlen(sender), 1)) {
-		*err_r = "the sender address cannot be kept";
+	if (!maildrop_addr_ok(sender, strlen(sender), 1, NULL)) {
+		*err_r = "the sender address is not a valid SMTP path";
 		return -1;
 	}
 	if (nrcpts == 0 || nrcpts > MAILDROP_MAX_RCPTS) {
@@ -57,9 +90,9 @@ int maildrop_encode(const char *sender, char *const *rcpts, size_t nrcpts,
 	a = attr_new();
 	attr_add(a, "sender", sender);
 	for (size_t i = 0; i < nrcpts; i++) {
-		if (!maildrop_addr_ok(rcpts[i], strlen(rcpts[i]), 0)) {
+		if (!maildrop_addr_ok(rcpts[i], strlen(rcpts[i]), 0, NULL)) {
 			attr_free(&a);
-			*err_r = "a recipient address cannot be kept";
+			*err_r = "a recipient address is not a valid SMTP path";
 			return -1;
 		}
 		attr_add(a, "rcpt", rcpts[i]);
@@ -96,9 +129,8 @@ static int maildrop_env_take(const attr_t *a, maildrop_env_t *env,
 			*err_r = "unknown envelope attribute";
 			return -1;
 		}
-		/* A NUL in a value would cut the address short. */
-		if (strlen(a->values[i]) != a->values_len[i] ||
-		    !maildrop_addr_ok(a->values[i], a->values_len[i], is_sender)) {
+		if (!maildrop_addr_ok(a->values[i], a->values_len[i], is_sender,
+				      NULL)) {
 			*err_r = is_sender ? "bad sender address" :
 				"bad recipient address";
 			return -1;

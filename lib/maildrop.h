@@ -18,8 +18,11 @@
  * length in decimal (1 to MAILDROP_CHUNK_MAX), that many octets, and so
  * on; a line "0" ends the message.  Input that ends without that mark is
  * a message cut short (sendmail stopped or was killed), and terndrop keeps
- * nothing of it.  An address is at most MAILDROP_MAX_ADDR octets, without control octets,
- * '<' or '>', so that it can only ever be one SMTP path.
+ * nothing of it.  An address is at most MAILDROP_MAX_ADDR octets and is
+ * exactly one SMTP path, by the rules smtpd applies to MAIL and RCPT
+ * (maildrop_addr_ok): a user cannot keep a message that smtpd would
+ * refuse for its form, so pickup never provokes error replies (nor sends
+ * control characters, C1 and invalid UTF-8 included, into the log).
  *
  * Everything after the first line was chosen by a local user: the format
  * is parsed strictly and within fixed limits (maildrop_parse takes bytes,
@@ -30,7 +33,12 @@
  * Names: a finished file is MAILDROP_NAME_LEN lower-case hex digits, 128
  * random bits; terndrop writes it as MAILDROP_TMP_PREFIX + name first and
  * renames it when it is complete and on disk, so pickup never sees half a
- * message.
+ * message.  A live terndrop touches its temporary file at least every
+ * MAILDROP_TMP_TOUCH seconds, even while sendmail's caller is slow to
+ * write, so one untouched for MAILDROP_TMP_LIFETIME belongs to a terndrop
+ * that died (or was stopped that long), and pickup removes it.  The same
+ * lifetime bounds a finished file with a second link (terndrop_file.c's
+ * link + unlink, where rename cannot refuse to replace).
  */
 #ifndef TERN_MAILDROP_H
 #define TERN_MAILDROP_H
@@ -62,6 +70,11 @@
 
 #define MAILDROP_NAME_LEN	32
 #define MAILDROP_TMP_PREFIX	"tmp."
+/* Seconds.  An hour is many times what terndrop needs for the largest
+ * message it takes, and twelve times the touch interval; it bounds how
+ * long a dead terndrop's file, at most message_size_limit, holds space. */
+#define MAILDROP_TMP_LIFETIME	3600
+#define MAILDROP_TMP_TOUCH	300
 
 /*
  * pickup's own socket, private/pickup (mail_owner and root only): after
@@ -90,8 +103,11 @@ enum maildrop_name_kind {
 	MAILDROP_NAME_OTHER,
 };
 
-/* May addr (len octets) stand in an envelope?  The sender may be empty. */
-int maildrop_addr_ok(const char *addr, size_t len, int empty_ok);
+/* May addr (len octets) stand in an envelope, as the sender (which may
+ * be empty: the null sender) or a recipient?  1, or 0 with *why_r (when
+ * why_r is not NULL) a static text saying why not. */
+int maildrop_addr_ok(const char *addr, size_t len, int sender,
+		     const char **why_r);
 /* Append the magic line and the envelope to out: 0, or -1 with *err_r (a
  * static text) when an address is not acceptable, there are no or too
  * many recipients, or the envelope is over MAILDROP_MAX_ENVELOPE. */

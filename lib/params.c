@@ -207,6 +207,8 @@ const param_def_t config_params[] = {
 	  "largest original message returned whole in a bounce" },
 	{ "pickup_interval", PARAM_TIME, "60s",
 	  "how often pickup looks for messages in the maildrop" },
+	{ "pickup_retry_lifetime", PARAM_TIME, "1d",
+	  "how long pickup retries a maildrop message smtpd refuses for now" },
 
 	/* Addresses, users and mailboxes (architecture §3). */
 	{ "recipient_delimiter", PARAM_STR, "+",

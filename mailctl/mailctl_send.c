@@ -398,6 +398,11 @@ static void send_drop(struct send_job *j, int why)
 {
 	int status;
 
+	/* As smtpd would refuse them: EX_NOUSER, the others still get it. */
+	if (mailctl_drop_check_rcpts(&j->rcpts) > 0)
+		j->status = EX_NOUSER;
+	if (j->rcpts.count == 0)
+		exit(j->status);
 	j->drop = mailctl_drop_open(j->sender, &j->rcpts, &status);
 	if (j->drop != NULL) {
 		send_content(j);
@@ -416,7 +421,7 @@ static void send_drop(struct send_job *j, int why)
 		log_info("send: tern is not running: message from <%s> for "
 			 "%zu recipient%s kept in the maildrop", j->sender,
 			 j->rcpts.count, j->rcpts.count == 1 ? "" : "s");
-	exit(0);
+	exit(j->status);
 }
 
 int mailctl_cmd_send(int argc, char **argv)

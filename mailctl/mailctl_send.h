@@ -27,6 +27,9 @@ void mailctl_rcpts_free(mailctl_rcpts_t *r);
 
 /* terndrop, fed the maildrop file format on its standard input. */
 typedef struct mailctl_drop mailctl_drop_t;
+/* Leave out (logged) the recipients that are no valid SMTP path, which
+ * smtpd would refuse; the number left out. */
+size_t mailctl_drop_check_rcpts(mailctl_rcpts_t *r);
 /* Start terndrop and give it the envelope; NULL (logged) with the exit
  * status for sendmail in *status_r. */
 mailctl_drop_t *mailctl_drop_open(const char *sender,

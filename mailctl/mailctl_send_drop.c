@@ -10,6 +10,12 @@
  * where pickup(8) finds it once tern runs.  The message has been kept
  * only when terndrop exits 0.
  *
+ * A recipient that is no valid SMTP path (maildrop_addr_ok: the rules
+ * smtpd applies to RCPT) is left out first, logged, as smtpd would refuse
+ * it were tern running: the message is kept for the others and sendmail
+ * ends with EX_NOUSER, as it does for a 5xx to RCPT.  terndrop itself
+ * refuses input with such an address whole (EX_DATAERR).
+ *
  * SECURITY: sendmail gains nothing here; terndrop trusts nothing it is
  * given (terndrop(8)).  The configuration directory is passed with -c,
  * which terndrop honours only when it is root's (or gained no group).
@@ -73,6 +79,24 @@ static void mailctl_drop_flush(mailctl_drop_t *d)
 		mailctl_drop_put(d, d->out.data, n);
 		buf_consume(&d->out, n);
 	}
+}
+
+size_t mailctl_drop_check_rcpts(mailctl_rcpts_t *r)
+{
+	size_t kept = 0, left = 0;
+	const char *why;
+
+	for (size_t i = 0; i < r->count; i++) {
+		if (maildrop_addr_ok(r->addr[i], strlen(r->addr[i]), 0, &why)) {
+			r->addr[kept++] = r->addr[i];
+			continue;
+		}
+		log_error("send: recipient <%s>: %s; left out", r->addr[i], why);
+		mem_free(r->addr[i]);
+		left++;
+	}
+	r->count = kept;
+	return left;
 }
 
 mailctl_drop_t *mailctl_drop_open(const char *sender,

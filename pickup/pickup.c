@@ -2,11 +2,14 @@
  * not running go into the queue.
  *
  * One resident process (master.conf maxproc 1; max_idle and max_use are 0
- * for it, whatever main.conf says for other daemons).  It looks in $queue_directory/maildrop
- * when it starts, every pickup_interval, and when asked over its socket
- * private/pickup (lib/maildrop.h: request=wakeup, sent by `mailctl queue
- * flush`); pickup_scan.c does the work, at most PICKUP_BATCH messages per
- * round of the event loop, so signals and wake-ups are served between.
+ * for it, whatever main.conf says for other daemons).  It makes a round
+ * over $queue_directory/maildrop when it starts, every pickup_interval,
+ * and when asked over its socket private/pickup (lib/maildrop.h:
+ * request=wakeup, sent by `mailctl queue flush`); pickup_scan.c does the
+ * work, at most PICKUP_BATCH entries per turn of the event loop, so
+ * signals and wake-ups are served between.  A wake-up during a round
+ * asks for another one right after it, since the round may have passed
+ * the new file by.
  *
  * Each message goes to the queue through smtpd's submit service
  * (pickup_submit.c), like any local submission, with the file owner's uid
@@ -36,22 +39,30 @@
 struct pickup_conf pickup_conf;
 
 static event_timer_id pickup_timer;
+static int pickup_again;	/* a wake-up came during the round */
 
 static void pickup_run(void *ctx)
 {
-	long next;
+	int more;
 
 	(void) ctx;
 	pickup_timer = 0;
 	if (daemon_stopping())
 		return;
-	next = pickup_scan() ? 0 : pickup_conf.interval * 1000;
+	more = pickup_scan();
+	if (!more && pickup_again) {
+		pickup_again = 0;
+		more = 1;
+	}
 	if (!daemon_stopping())
-		pickup_timer = event_add_timer(next, pickup_run, NULL);
+		pickup_timer = event_add_timer(more ? 0 : pickup_conf.interval *
+					       1000, pickup_run, NULL);
 }
 
 static void pickup_wakeup(void)
 {
+	if (pickup_scan_busy())
+		pickup_again = 1;
 	if (pickup_timer != 0)
 		event_cancel_timer(pickup_timer);
 	pickup_timer = event_add_timer(0, pickup_run, NULL);
@@ -106,6 +117,9 @@ static void pickup_post_drop(void)
 	pickup_conf.interval = config_time("pickup_interval");
 	if (pickup_conf.interval < 1)
 		pickup_conf.interval = 1;
+	pickup_conf.retry_lifetime = config_time("pickup_retry_lifetime");
+	if (pickup_conf.retry_lifetime < 0)
+		pickup_conf.retry_lifetime = 0;
 	pickup_conf.ipc_timeout = t < 1 ? 1 : t > 3600 ? 3600 : (int) t;
 	/* What waited while tern was stopped goes first. */
 	pickup_timer = event_add_timer(0, pickup_run, NULL);

@@ -72,7 +72,7 @@ static int qmgr_corrupt_bounce(qmgr_msg_t *msg, const char *why,
 	else if (n == 0)
 		buf_printf(note_r, "No recipient is left to report: no report was "
 			   "sent to <%s>.", sender);
-	else if ((r = qmgr_notify_send(msg, QMGR_DSN_FAILED, idx, n)) == 0)
+	else if ((r = qmgr_notify_send(msg, DSN_FAILED, idx, n)) == 0)
 		buf_printf(note_r, "A non-delivery report for %zu recipient%s was "
 			   "sent to <%s>.", n, n == 1 ? "" : "s", sender);
 	mem_free(idx);

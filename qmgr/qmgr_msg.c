@@ -231,7 +231,7 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
 			idx[n++] = i;
 	}
 	if (n > 0)
-		sent = qmgr_notify_send(msg, QMGR_DSN_FAILED, idx, n) == 0;
+		sent = qmgr_notify_send(msg, DSN_FAILED, idx, n) == 0;
 	for (size_t i = 0; sent && i < msg->q.nrcpts; i++) {
 		queue_rcpt_t *r = &msg->q.rcpts[i];
 
@@ -278,7 +278,7 @@ static int qmgr_msg_success(qmgr_msg_t *msg)
 		    strcasestr(r->notify, "SUCCESS") != NULL)
 			idx[n++] = i;
 	}
-	if (n > 0 && qmgr_notify_send(msg, QMGR_DSN_DELIVERED, idx, n) < 0) {
+	if (n > 0 && qmgr_notify_send(msg, DSN_DELIVERED, idx, n) < 0) {
 		mem_free(idx);
 		return -1;
 	}
@@ -313,7 +313,7 @@ static void qmgr_msg_warn(qmgr_msg_t *msg)
 		if (r->state == QUEUE_RCPT_DEFERRED && qmgr_msg_notify_has(r, "DELAY"))
 			idx[n++] = i;
 	}
-	if (n > 0 && qmgr_notify_send(msg, QMGR_DSN_DELAYED, idx, n) == 0) {
+	if (n > 0 && qmgr_notify_send(msg, DSN_DELAYED, idx, n) == 0) {
 		if (queue_append(msg->fd, 0, "warned", NULL) < 0)
 			log_error("%s: cannot append to the queue file: %s",
 				  msg->id, strerror(errno));

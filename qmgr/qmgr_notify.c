@@ -1,6 +1,6 @@
 /* qmgr_notify.c - queueing bounces, delay warnings and success notices.
  *
- * The report (qmgr_bounce.c) is written with the same queue writer smtpd
+ * The report (lib/dsn.c) is written with the same queue writer smtpd
  * uses, so it is committed by fsync + link + directory fsync like any
  * received message, and then delivered by qmgr itself.  Its sender is
  * null: a report is never reported on (RFC 3461 §6.2, RFC 5321 §4.5.5).
@@ -81,7 +81,7 @@ static queue_writer_t *qmgr_notify_open(const char *about)
 }
 
 static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
-			      qmgr_dsn_t *d)
+			      dsn_t *d)
 {
 	queue_writer_t *w = qmgr_notify_open(msg->id);
 	buf_t text = BUF_INIT;
@@ -90,10 +90,10 @@ static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
 	if (w == NULL)
 		return -1;
 	d->bounce_id = queue_writer_id(w);
-	qmgr_bounce_compose(d, &text);
+	dsn_compose(d, &text);
 	r = qmgr_notify_queue(msg->id, &w, to, &text,
-			      d->action == QMGR_DSN_FAILED ? "sender non-delivery" :
-			      d->action == QMGR_DSN_DELAYED ? "sender delay" :
+			      d->action == DSN_FAILED ? "sender non-delivery" :
+			      d->action == DSN_DELAYED ? "sender delay" :
 			      "sender success", d->now);
 	buf_release(&text);
 	return r;
@@ -109,8 +109,8 @@ int qmgr_notify_postmaster(const char *about, const char *subject,
 	int r = -1;
 
 	if (w != NULL) {
-		qmgr_bounce_notice(qmgr_conf.myhostname, queue_writer_id(w), to,
-				   subject, now, body, &text);
+		dsn_notice(qmgr_conf.myhostname, queue_writer_id(w), to,
+			   subject, now, body, &text);
 		r = qmgr_notify_queue(about, &w, to, &text, "postmaster", now);
 	}
 	if (r == 0)
@@ -120,13 +120,13 @@ int qmgr_notify_postmaster(const char *about, const char *subject,
 	return r;
 }
 
-int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
+int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
 		     const size_t *idx, size_t n)
 {
-	qmgr_dsn_rcpt_t *rcpts = mem_reallocarray(NULL, n, sizeof(*rcpts));
+	dsn_rcpt_t *rcpts = mem_reallocarray(NULL, n, sizeof(*rcpts));
 	const char *ret = attr_get(msg->q.env, "ret");
 	const char *sender = attr_get(msg->q.env, "sender");
-	qmgr_dsn_t d;
+	dsn_t d;
 	buf_t orig = BUF_INIT;
 	size_t want;
 	int r;
@@ -140,7 +140,7 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
 	d.arrival = (time_t) msg->arrival;
 	d.now = time(NULL);
 	d.retry_until = (time_t) msg->arrival + qmgr_conf.lifetime;
-	d.headers_only = action == QMGR_DSN_DELIVERED ||
+	d.headers_only = action == DSN_DELIVERED ||
 		(ret && strcasecmp(ret, "HDRS") == 0) ||
 		msg->q.content_len > (size_t) qmgr_conf.bounce_size_limit;
 	for (size_t k = 0; k < n; k++) {
@@ -151,8 +151,8 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
 		rcpts[k].orcpt = qr->orcpt;
 		rcpts[k].orig = top != qr ? top->addr : NULL;
 		rcpts[k].status = qr->dsn ? qr->dsn :
-			action == QMGR_DSN_FAILED ? "5.0.0" :
-			action == QMGR_DSN_DELAYED ? "4.0.0" : "2.0.0";
+			action == DSN_FAILED ? "5.0.0" :
+			action == DSN_DELAYED ? "4.0.0" : "2.0.0";
 		rcpts[k].text = qr->text ? qr->text : "unknown";
 	}
 	d.rcpts = rcpts;

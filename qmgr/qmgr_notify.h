@@ -6,12 +6,12 @@
 #include <stddef.h>
 
 #include "qmgr.h"
-#include "qmgr_bounce.h"
+#include "dsn.h"
 
 /* Compose the report about msg's recipients idx[0..n) and commit it to
  * incoming/ as a new message from the null sender to msg's sender.
  * 0 when it is safely queued; -1 (logged) otherwise. */
-int qmgr_notify_send(qmgr_msg_t *msg, enum qmgr_dsn_action action,
+int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
 		     const size_t *idx, size_t n);
 
 /* Queue a plain notice about the message `about` to postmaster (at

@@ -12,7 +12,13 @@
  * claim another uid.  The named uid then goes into the Received field and
  * the envelope (submit_uid) as the peer's would, and the session is
  * pickup's: smtpd_cmd_rcpt.c accepts unknown local recipients, which the
- * queue bounces to the sender.
+ * queue bounces to the sender, and smtpd_hard_error_limit no longer
+ * applies (smtpd_session.c).  The limit is there to be rid of a client
+ * that probes or misbehaves; pickup is neither, and what it sends was
+ * chosen by a local user: were a message's refused recipients to end the
+ * session with 421, pickup could never submit that message, nor tell its
+ * sender why.  pickup makes one session per message with at most
+ * MAILDROP_MAX_RCPTS recipients, so the session still ends.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -16,8 +16,9 @@
  *
  * Free space: before MAIL and before DATA/BDAT the file system of the
  * queue must have queue_minfree bytes free (0: 1.5 x message_size_limit)
- * plus the size the client declared; otherwise, and when a write fails
- * with ENOSPC or EDQUOT, the answer is 452 4.3.1.
+ * plus the size the client declared (lib/queue_space.h, the rule terndrop
+ * applies too); otherwise, and when a write fails with ENOSPC or EDQUOT,
+ * the answer is 452 4.3.1.
  */
 #include <errno.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "deliver_proto.h"
 #include "log.h"
 #include "mem.h"
+#include "queue_space.h"
 #include "sock.h"
 #include "smtpd.h"
 
@@ -44,17 +46,14 @@ char *smtpd_queue_path(const char *sub)
 
 int smtpd_queue_space_ok(unsigned long long size)
 {
-	unsigned long long need = smtpd_conf.minfree, avail;
 	struct statvfs st;
 
-	if (need == 0)
-		need = smtpd_conf.size_limit / 2 * 3;
 	if (statvfs(smtpd_conf.queue_dir, &st) < 0) {
 		log_warn("statvfs %s: %s", smtpd_conf.queue_dir, strerror(errno));
 		return 0;
 	}
-	avail = (unsigned long long) st.f_bavail * st.f_frsize;
-	return avail >= need && avail - need >= size;
+	return queue_space_ok(&st, smtpd_conf.minfree, smtpd_conf.size_limit,
+			      size);
 }
 
 void smtpd_queue_error_reply(smtpd_session_t *sess, const char *id, int err)

@@ -19,7 +19,8 @@
  *
  * SECURITY: all input is untrusted; a line longer than the longest command
  * allowed is answered 500 5.5.2 and skipped up to its end, and after
- * smtpd_hard_error_limit error replies the client is disconnected.  The
+ * smtpd_hard_error_limit error replies the client is disconnected (but
+ * not pickup, once it gave XUID: smtpd_cmd_xuid.c says why).  The
  * commands that do nothing (RSET NOOP VRFY EXPN HELP, marked JUNK in the
  * table) count against smtpd_junk_command_limit, reset by each accepted
  * message: past it, 421 4.7.0 and the end, so that a client cannot hold a
@@ -378,7 +379,10 @@ void smtpd_session_run(stream_t *s, const char *service, const char *addr,
 		} else {
 			smtpd_dispatch(&sess);
 		}
-		if (!sess.done && sess.errors >= smtpd_conf.hard_error_limit) {
+		/* Not for pickup (XUID): a trusted peer, whose refused
+		 * recipients are the sender's to hear of, not abuse. */
+		if (!sess.done && !sess.pickup &&
+		    sess.errors >= smtpd_conf.hard_error_limit) {
 			log_info("too many errors after %s from %s",
 				 sess.last_cmd ? sess.last_cmd : "CONNECT",
 				 buf_str(&sess.client));

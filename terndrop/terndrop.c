@@ -23,12 +23,17 @@
  * one thing, create a file in the maildrop, where the directory's and the
  * file's modes keep users from each other's messages (terndrop(8),
  * SECURITY).  A terndrop killed half way leaves a "tmp." file that pickup
- * removes a day later.
+ * removes once it is MAILDROP_TMP_LIFETIME (an hour) old; a live one
+ * touches its file while it waits for input (terndrop_read), so a slow
+ * caller of sendmail never looks dead.  Like smtpd, terndrop keeps nothing
+ * when the queue's file system would be left with less than
+ * queue_minfree free (terndrop_file.c).
  */
 #define _GNU_SOURCE	/* close_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -110,12 +115,25 @@ static void terndrop_usage(void)
 	exit(EX_USAGE);
 }
 
-/* Read more of standard input into in; 0 at the end. */
+/* Read more of standard input into in; 0 at the end.  While it waits,
+ * the file (once made) is touched every MAILDROP_TMP_TOUCH seconds. */
 static size_t terndrop_read(buf_t *in)
 {
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+
 	for (;;) {
 		ssize_t n;
+		int r = poll(&pfd, 1, MAILDROP_TMP_TOUCH * 1000);
 
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			terndrop_fail(EX_IOERR, "reading the message: poll: %s",
+				      strerror(errno));
+		if (r == 0) {
+			terndrop_file_touch();
+			continue;
+		}
 		buf_reserve(in, TERNDROP_READ_CHUNK);
 		n = read(0, in->data + in->len, TERNDROP_READ_CHUNK);
 		if (n < 0 && errno == EINTR)

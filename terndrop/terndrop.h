@@ -23,10 +23,15 @@ const char *terndrop_config_dir(const char *requested, int privileged);
 
 /* Open $queue_directory/maildrop and create the temporary file in it;
  * when privileged, the directory must be the real maildrop (mail_owner's,
- * group setgid_group, mode 1730).  Exits on failure. */
+ * group setgid_group, mode 1730), and in any case its file system must
+ * keep queue_minfree free.  Exits on failure. */
 void terndrop_file_create(int privileged);
-/* Append to the file; exits on failure. */
+/* Append to the file, when the queue's file system keeps queue_minfree
+ * free besides; exits on failure (EX_TEMPFAIL for want of space). */
 void terndrop_file_write(const void *data, size_t len);
+/* Mark the file as written by a live terndrop (its time now), so that
+ * pickup does not take it for a dead one's; exits on failure. */
+void terndrop_file_touch(void);
 /* fsync, rename to the final name, make the name durable; exits on
  * failure.  Returns the final name. */
 const char *terndrop_file_commit(void);

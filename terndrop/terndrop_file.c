@@ -14,6 +14,12 @@
  * then the file system is synced, because the new name must be on disk
  * before sendmail says the message is safe and group setgid_group cannot
  * open the directory to fsync it.
+ *
+ * Free space: before the file is made, and before each write, the file
+ * system must keep queue_minfree free (lib/queue_space.h, smtpd's rule)
+ * on top of what is written; otherwise terndrop gives up with EX_TEMPFAIL
+ * and removes its file, so that local users cannot fill the queue's file
+ * system through the maildrop once smtpd refuses mail for want of space.
  */
 #define _GNU_SOURCE	/* renameat2, syncfs */
 #include <errno.h>
@@ -21,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -28,6 +35,7 @@
 #include "maildrop.h"
 #include "mem.h"
 #include "priv.h"
+#include "queue_space.h"
 #include "terndrop.h"
 
 static struct {
@@ -37,6 +45,31 @@ static struct {
 	char name[MAILDROP_NAME_LEN + 1];
 	int made;			/* tmp exists and is ours to remove */
 } tf = { .dir_fd = -1, .fd = -1 };
+
+/* A size parameter; a negative one counts as 0. */
+static unsigned long long terndrop_size_param(const char *name)
+{
+	long long v = config_size(name);
+
+	return v > 0 ? (unsigned long long) v : 0;
+}
+
+/* Room for len more octets in the file system of fd (queue_minfree
+ * kept free): exit with EX_TEMPFAIL otherwise. */
+static void terndrop_space_check(int fd, size_t len)
+{
+	unsigned long long minfree = terndrop_size_param("queue_minfree");
+	unsigned long long limit = terndrop_size_param("message_size_limit");
+	struct statvfs st;
+
+	if (fstatvfs(fd, &st) < 0)
+		terndrop_fail(EX_TEMPFAIL, "statvfs of the maildrop: %s",
+			      strerror(errno));
+	if (!queue_space_ok(&st, minfree, limit, len))
+		terndrop_fail(EX_TEMPFAIL, "the queue file system would have "
+			      "less than %llu bytes free (queue_minfree): "
+			      "nothing kept", queue_space_need(minfree, limit));
+}
 
 /* The directory is the maildrop master made: exit otherwise. */
 static void terndrop_dir_check(const char *path, const struct stat *st)
@@ -68,6 +101,7 @@ void terndrop_file_create(int privileged)
 		terndrop_fail(EX_OSERR, "stat %s: %s", path, strerror(errno));
 	if (privileged)
 		terndrop_dir_check(path, &st);
+	terndrop_space_check(tf.dir_fd, 0);
 	if (maildrop_name_new(tf.name) < 0)
 		terndrop_fail(EX_OSERR, "no random name: %s", strerror(errno));
 	snprintf(tf.tmp, sizeof(tf.tmp), "%s%s", MAILDROP_TMP_PREFIX, tf.name);
@@ -88,6 +122,7 @@ void terndrop_file_write(const void *data, size_t len)
 {
 	const char *p = data;
 
+	terndrop_space_check(tf.fd, len);
 	while (len > 0) {
 		ssize_t n = write(tf.fd, p, len);
 
@@ -100,6 +135,12 @@ void terndrop_file_write(const void *data, size_t len)
 		p += n;
 		len -= (size_t) n;
 	}
+}
+
+void terndrop_file_touch(void)
+{
+	if (tf.made && futimens(tf.fd, NULL) < 0)
+		terndrop_fail(EX_IOERR, "touch %s: %s", tf.tmp, strerror(errno));
 }
 
 const char *terndrop_file_commit(void)

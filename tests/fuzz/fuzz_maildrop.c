@@ -17,10 +17,10 @@
 static int env_valid(const maildrop_env_t *e)
 {
 	if (e->sender == NULL || e->nrcpts == 0 || e->nrcpts > MAILDROP_MAX_RCPTS ||
-	    !maildrop_addr_ok(e->sender, strlen(e->sender), 1))
+	    !maildrop_addr_ok(e->sender, strlen(e->sender), 1, NULL))
 		return 0;
 	for (size_t i = 0; i < e->nrcpts; i++)
-		if (!maildrop_addr_ok(e->rcpts[i], strlen(e->rcpts[i]), 0))
+		if (!maildrop_addr_ok(e->rcpts[i], strlen(e->rcpts[i]), 0, NULL))
 			return 0;
 	return 1;
 }

@@ -110,6 +110,55 @@ static void test_addr_bad(void)
 	test_end();
 }
 
+static void test_addr_utf8(void)
+{
+	/* Each is refused with ADDR_ALLOW_UTF8: not UTF-8, or a C1 control
+	 * (which a terminal reading the log would obey). */
+	static const char *const bad[] = {
+		"<a\x9b" "2J@x.org>",		/* a raw C1 octet */
+		"<a\xc2\x9b" "2J@x.org>",	/* U+009B, CSI, as UTF-8 */
+		"<a\xc2\x80@x.org>",		/* U+0080 */
+		"<a@x\xc2\x85.org>",		/* U+0085 in the domain */
+		"<@x\xc2\x9b:a@x.org>",		/* in the dropped source route */
+		"<\"a\xc2\x9b\"@x.org>",		/* in a quoted local part */
+		"<\xc3\x28@x.org>",		/* a lead without continuation */
+		"<\xa9@x.org>",			/* a lone continuation */
+		"<\xc0\xaf@x.org>",		/* overlong "/" */
+		"<\xe0\x80\xaf@x.org>",		/* overlong, three octets */
+		"<\xed\xa0\x80@x.org>",		/* a surrogate, U+D800 */
+		"<\xf4\x90\x80\x80@x.org>",	/* past U+10FFFF */
+		"<\xf5\x80\x80\x80@x.org>",
+		"<\xe2\x82@x.org>",		/* cut short */
+		"<a@x.org\xc3>",
+	};
+	static const char *const good[] = {
+		"<\xc3\xa9@x.org>",		/* U+00E9 */
+		"<\xc2\xa0" "a@x.org>",		/* U+00A0, first past C1 */
+		"<\xe2\x82\xac@x.org>",		/* U+20AC */
+		"<\xf0\x9f\x93\xa7@\xc3\xa9.org>",	/* U+1F4E7, IDN */
+		"<\xf4\x8f\xbf\xbf@x.org>",	/* U+10FFFF */
+	};
+	buf_t a = BUF_INIT;
+	const char *end;
+
+	test_begin("addr: UTF-8 must be well-formed, without C1 controls");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i], ADDR_ALLOW_UTF8, &a, NULL, &end) != -1) {
+			printf("  accepted: bad[%zu]\n", i);
+			test_case_failed = 1;
+		}
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (parse(good[i], ADDR_ALLOW_UTF8, &a, NULL, &end) != 0 ||
+		    *end != '\0') {
+			printf("  refused: good[%zu]\n", i);
+			test_case_failed = 1;
+		}
+	}
+	buf_release(&a);
+	test_end();
+}
+
 static void test_addr_helpers(void)
 {
 	buf_t b = BUF_INIT;
@@ -145,7 +194,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_addr_plain, test_addr_quoting, test_addr_routes,
-		test_addr_bad, test_addr_helpers, NULL,
+		test_addr_bad, test_addr_utf8, test_addr_helpers, NULL,
 	};
 	return test_main(tests);
 }

@@ -103,6 +103,23 @@ static void test_maildrop_refused(void)
 		"TERNDROP1\nsender=\nrcpt x@y\n\n",		/* no = */
 		"TERNDROP1\nsender=\nRCPT=x@y\n\n",		/* name case */
 		"TERNDROP1\nsender=\rrcpt=x@y\n\n",		/* raw CR */
+		/* Paths smtpd would refuse (501), so pickup never sends them. */
+		"TERNDROP1\nsender=\nrcpt=bad addr1@x\n\n",	/* space */
+		"TERNDROP1\nsender=\nrcpt=bad%20addr1@x\n\n",
+		"TERNDROP1\nsender=\nrcpt=a..b@x\n\n",
+		"TERNDROP1\nsender=\nrcpt=joe\n\n",		/* no domain */
+		"TERNDROP1\nsender=me\nrcpt=x@y\n\n",
+		"TERNDROP1\nsender=\nrcpt=x@y> <z@w\n\n",	/* two paths */
+		"TERNDROP1\nsender=\nrcpt=x@y> SIZE=1\n\n",
+		"TERNDROP1\nsender=\nrcpt=x@[]\n\n",
+		/* C1 controls and what is not UTF-8 */
+		"TERNDROP1\nsender=\nrcpt=x%C2%9B2J@y\n\n",	/* U+009B, CSI */
+		"TERNDROP1\nsender=\nrcpt=x%9B2J@y\n\n",	/* raw 0x9b */
+		"TERNDROP1\nsender=\nrcpt=x%85@y\n\n",
+		"TERNDROP1\nsender=x%C2%80@y\nrcpt=x@y\n\n",
+		"TERNDROP1\nsender=\nrcpt=x%C3%28@y\n\n",	/* bad UTF-8 */
+		"TERNDROP1\nsender=\nrcpt=x%C0%AF@y\n\n",	/* overlong */
+		"TERNDROP1\nsender=\nrcpt=x%ED%A0%80@y\n\n",	/* surrogate */
 		NULL,
 	};
 
@@ -123,6 +140,48 @@ static void test_maildrop_refused(void)
 	test_end();
 }
 
+static void test_maildrop_addr_ok(void)
+{
+	static const struct {
+		const char *addr;
+		int sender, ok;
+	} cases[] = {
+		{ "", 1, 1 },			/* the null sender */
+		{ "", 0, 0 },
+		{ "a@example.org", 0, 1 },
+		{ "postmaster", 0, 1 },		/* RCPT TO:<postmaster> */
+		{ "PostMaster", 0, 1 },
+		{ "postmaster", 1, 0 },		/* but no sender without domain */
+		{ "joe", 0, 0 },
+		{ "\"j doe\"@x", 0, 1 },		/* quoted: a valid path */
+		{ "\"a>b\"@x", 0, 1 },
+		{ "@relay:a@x", 0, 1 },		/* a source route (dropped) */
+		{ "a@[192.0.2.1]", 0, 1 },
+		{ "\xc3\xa9@x.org", 0, 1 },	/* UTF-8 (SMTPUTF8) */
+		{ "bad addr1@x", 0, 0 },
+		{ "a@x>", 0, 0 },
+		{ "<a@x", 0, 0 },
+		{ "a@x\r\nRSET", 0, 0 },
+		{ "a\xc2\x9b@x", 0, 0 },		/* C1 */
+		{ "a\x9b@x", 1, 0 },
+		{ "a\xff@x", 0, 0 },
+	};
+	const char *why;
+
+	test_begin("maildrop_addr_ok: what smtpd takes in MAIL and RCPT");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why = NULL;
+		if (maildrop_addr_ok(cases[i].addr, strlen(cases[i].addr),
+				     cases[i].sender, &why) != cases[i].ok ||
+		    (why == NULL) != cases[i].ok) {
+			printf("  case %zu (%s): wrong verdict\n", i, cases[i].addr);
+			test_case_failed = 1;
+		}
+	}
+	test_assert(!maildrop_addr_ok("a@x\0b", 5, 0, &why));
+	test_end();
+}
+
 static void test_maildrop_limits(void)
 {
 	buf_t b = BUF_INIT, addr = BUF_INIT;
@@ -133,15 +192,19 @@ static void test_maildrop_limits(void)
 	size_t off;
 
 	test_begin("limits: address length, recipient count, envelope size");
-	for (size_t i = 0; i < MAILDROP_MAX_ADDR - 2; i++)
+	/* The longest path: a local part of 64 and a domain to fill it. */
+	for (size_t i = 0; i < ADDR_MAX_LOCAL; i++)
 		buf_putc(&addr, 'a');
-	buf_puts(&addr, "@x");
+	buf_puts(&addr, "@d");
+	while (addr.len < MAILDROP_MAX_ADDR)
+		buf_puts(&addr, ".d");
+	test_assert_int(addr.len, MAILDROP_MAX_ADDR);
 	one[0] = addr.data;
 	test_assert(maildrop_encode("", one, 1, &b, &why) == 0);
 	test_assert_int(maildrop_parse(b.data, b.len, &env, &off, &why), MAILDROP_OK);
 	maildrop_env_clear(&env);
 	buf_reset(&b);
-	buf_putc(&addr, 'x');
+	buf_putc(&addr, 'x');	/* one octet too many */
 	one[0] = addr.data;
 	test_assert(maildrop_encode("", one, 1, &b, &why) < 0);
 	buf_reset(&b);
@@ -211,6 +274,7 @@ int main(void)
 		test_maildrop_roundtrip,
 		test_maildrop_golden,
 		test_maildrop_refused,
+		test_maildrop_addr_ok,
 		test_maildrop_limits,
 		test_maildrop_names,
 		NULL,

@@ -1,21 +1,21 @@
-/* test_qmgr_bounce.c - unit tests for qmgr/qmgr_bounce.c: the structure
+/* test_dsn.c - unit tests for lib/dsn.c: the structure
  * of RFC 3464 reports in an RFC 6522 multipart/report, the original
  * returned whole or as its header, and foreign text kept on one line;
  * the plain notices to postmaster. */
 #include "../../lib/buf.h"
-#include "../../qmgr/qmgr_bounce.h"
+#include "../../lib/dsn.h"
 #include "test.h"
 
 static const char orig[] = "From: a@example.org\nSubject: hello\n\nthe body\n";
 
-static void compose(enum qmgr_dsn_action action, int headers_only, buf_t *out)
+static void compose(enum dsn_action action, int headers_only, buf_t *out)
 {
-	static const qmgr_dsn_rcpt_t rcpts[] = {
+	static const dsn_rcpt_t rcpts[] = {
 		{ "nobody@localhost", NULL, NULL, "5.1.1", "unknown user" },
 		{ "bob@localhost", "rfc822;Team@localhost", "team@localhost",
 		  "5.4.6", "loop\nInjected: header" },
 	};
-	qmgr_dsn_t d = {
+	dsn_t d = {
 		.action = action, .id = "660D564FA364404772000",
 		.bounce_id = "660D564FA662D0460C000", .sender = "a@example.org",
 		.envid = "E1", .hostname = "mx.example.org", .arrival = 1000000000,
@@ -25,7 +25,7 @@ static void compose(enum qmgr_dsn_action action, int headers_only, buf_t *out)
 	};
 
 	buf_reset(out);
-	qmgr_bounce_compose(&d, out);
+	dsn_compose(&d, out);
 }
 
 static int has_line(const buf_t *b, const char *line)
@@ -55,7 +55,7 @@ static void test_bounce_structure(void)
 	buf_t b = BUF_INIT;
 
 	test_begin("bounce: multipart/report with three parts");
-	compose(QMGR_DSN_FAILED, 0, &b);
+	compose(DSN_FAILED, 0, &b);
 	test_assert(has_line(&b, "To: <a@example.org>"));
 	test_assert(has_line(&b, "Subject: Undelivered Mail Returned to Sender"));
 	test_assert(has_line(&b, "Auto-Submitted: auto-replied"));
@@ -75,7 +75,7 @@ static void test_bounce_fields(void)
 	buf_t b = BUF_INIT;
 
 	test_begin("bounce: per-message and per-recipient fields (RFC 3464)");
-	compose(QMGR_DSN_FAILED, 0, &b);
+	compose(DSN_FAILED, 0, &b);
 	test_assert(has_line(&b, "Reporting-MTA: dns; mx.example.org"));
 	test_assert(has_line(&b, "Original-Envelope-Id: E1"));
 	test_assert(strstr(b.data, "\nArrival-Date: ") != NULL);
@@ -94,7 +94,7 @@ static void test_bounce_text_one_line(void)
 	buf_t b = BUF_INIT;
 
 	test_begin("bounce: foreign text cannot add header lines");
-	compose(QMGR_DSN_FAILED, 0, &b);
+	compose(DSN_FAILED, 0, &b);
 	test_assert(!has_line(&b, "Injected: header"));
 	test_assert(has_line(&b, "Diagnostic-Code: X-Tern; loop Injected: header"));
 	buf_release(&b);
@@ -106,10 +106,10 @@ static void test_bounce_original(void)
 	buf_t b = BUF_INIT;
 
 	test_begin("bounce: RET=FULL returns the message, RET=HDRS its header");
-	compose(QMGR_DSN_FAILED, 0, &b);
+	compose(DSN_FAILED, 0, &b);
 	test_assert(strstr(b.data, "message/rfc822\n\nFrom: a@example.org\n"
 			   "Subject: hello\n\nthe body\n\n--") != NULL);
-	compose(QMGR_DSN_FAILED, 1, &b);
+	compose(DSN_FAILED, 1, &b);
 	test_assert(has_line(&b, "Content-Type: text/rfc822-headers"));
 	test_assert(strstr(b.data, "the body") == NULL);
 	test_assert(strstr(b.data, "Subject: hello\n") != NULL);
@@ -122,7 +122,7 @@ static void test_bounce_delayed(void)
 	buf_t b = BUF_INIT;
 
 	test_begin("bounce: a delay warning says delayed and until when");
-	compose(QMGR_DSN_DELAYED, 1, &b);
+	compose(DSN_DELAYED, 1, &b);
 	test_assert(has_line(&b, "Subject: Delayed Mail (still being retried)"));
 	test_assert_int(count(&b, "\nAction: delayed\n"), 2);
 	test_assert_int(count(&b, "\nWill-Retry-Until: "), 2);
@@ -133,12 +133,12 @@ static void test_bounce_delayed(void)
 
 static void test_bounce_delivered(void)
 {
-	static const qmgr_dsn_rcpt_t rcpts[] = {
+	static const dsn_rcpt_t rcpts[] = {
 		{ "bob@localhost", "rfc822;Bob@Example.org", NULL, "2.0.0",
 		  "delivered to maildir" },
 	};
-	qmgr_dsn_t d = {
-		.action = QMGR_DSN_DELIVERED, .id = "660D564FA364404772000",
+	dsn_t d = {
+		.action = DSN_DELIVERED, .id = "660D564FA364404772000",
 		.bounce_id = "660D564FA662D0460C000", .sender = "a@example.org",
 		.envid = "E1", .hostname = "mx.example.org", .arrival = 1000000000,
 		.now = 1000000060, .rcpts = rcpts, .nrcpts = 1, .orig = orig,
@@ -147,7 +147,7 @@ static void test_bounce_delivered(void)
 	buf_t b = BUF_INIT;
 
 	test_begin("bounce: a success notice (NOTIFY=SUCCESS) says delivered");
-	qmgr_bounce_compose(&d, &b);
+	dsn_compose(&d, &b);
 	test_assert(has_line(&b, "To: <a@example.org>"));
 	test_assert(has_line(&b, "Subject: Successful Mail Delivery Report"));
 	test_assert(has_line(&b, "Content-Type: multipart/report; report-type=delivery-status;"));
@@ -172,14 +172,41 @@ static void test_bounce_delivered(void)
 	test_end();
 }
 
+static void test_bounce_no_queue_id(void)
+{
+	static const dsn_rcpt_t rcpts[] = {
+		{ "bad@localhost", NULL, NULL, "5.1.3", "550 5.1.3 refused" },
+	};
+	dsn_t d = {
+		.action = DSN_FAILED, .id = NULL,
+		.bounce_id = "0123456789abcdef0123456789abcdef",
+		.sender = "a@example.org", .hostname = "mx.example.org",
+		.arrival = 1000000000, .now = 1000000060, .rcpts = rcpts,
+		.nrcpts = 1, .orig = orig, .orig_len = sizeof(orig) - 1,
+		.headers_only = 1,
+	};
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: a message that never had a queue id (pickup)");
+	dsn_compose(&d, &b);
+	test_assert(strstr(b.data, "X-Tern-Queue-ID") == NULL);
+	test_assert(has_line(&b, "Reporting-MTA: dns; mx.example.org"));
+	test_assert(has_line(&b, "Final-Recipient: rfc822; bad@localhost"));
+	test_assert(has_line(&b, "Status: 5.1.3"));
+	test_assert(has_line(&b, "Content-Type: text/rfc822-headers"));
+	test_assert(strstr(b.data, "the body") == NULL);
+	buf_release(&b);
+	test_end();
+}
+
 static void test_bounce_notice(void)
 {
 	buf_t b = BUF_INIT;
 
 	test_begin("bounce: a plain notice to postmaster");
-	qmgr_bounce_notice("mx.example.org", "660D564FA662D0460C000",
-			   "postmaster@example.org", "Queue file X\nBcc: evil",
-			   1000000000, "line one\nline two", &b);
+	dsn_notice("mx.example.org", "660D564FA662D0460C000",
+		   "postmaster@example.org", "Queue file X\nBcc: evil",
+		   1000000000, "line one\nline two", &b);
 	test_assert(has_line(&b, "From: MAILER-DAEMON@mx.example.org "
 			     "(Mail Delivery System)"));
 	test_assert(has_line(&b, "To: <postmaster@example.org>"));
@@ -198,7 +225,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_bounce_structure, test_bounce_fields, test_bounce_text_one_line,
 		test_bounce_original, test_bounce_delayed, test_bounce_delivered,
-		test_bounce_notice, NULL,
+		test_bounce_no_queue_id, test_bounce_notice, NULL,
 	};
 
 	return test_main(tests);

@@ -1,5 +1,4 @@
-/* qmgr_bounce.c - composing delivery status notifications; see
- * qmgr_bounce.h.
+/* dsn.c - composing delivery status notifications; see dsn.h.
  *
  * The report has three parts (RFC 6522 §3): a text for people, the
  * machine-readable message/delivery-status of RFC 3464 §2 (one block for
@@ -15,9 +14,9 @@
 #include <time.h>
 
 #include "header.h"
-#include "qmgr_bounce.h"
+#include "dsn.h"
 
-static void qmgr_bounce_date(time_t t, buf_t *out)
+static void dsn_date(time_t t, buf_t *out)
 {
 	char s[64];
 	struct tm tm;
@@ -27,30 +26,30 @@ static void qmgr_bounce_date(time_t t, buf_t *out)
 	buf_puts(out, s);
 }
 
-static const char *qmgr_bounce_action(enum qmgr_dsn_action a)
+static const char *dsn_action_name(enum dsn_action a)
 {
-	return a == QMGR_DSN_FAILED ? "failed" : a == QMGR_DSN_DELAYED ?
+	return a == DSN_FAILED ? "failed" : a == DSN_DELAYED ?
 		"delayed" : "delivered";
 }
 
 /* Text from outside, with control characters made spaces. */
-static void qmgr_bounce_text(const char *s, buf_t *out)
+static void dsn_text(const char *s, buf_t *out)
 {
 	for (; s && *s; s++)
 		buf_putc(out, (unsigned char) *s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
-static void qmgr_bounce_human(const qmgr_dsn_t *d, buf_t *out)
+static void dsn_human(const dsn_t *d, buf_t *out)
 {
 	buf_printf(out, "This is the mail system at host %s.\n\n", d->hostname);
-	if (d->action == QMGR_DSN_FAILED) {
+	if (d->action == DSN_FAILED) {
 		buf_puts(out,
 			 "I'm sorry to have to inform you that your message "
 			 "could not\nbe delivered to one or more recipients. "
 			 "It's attached below.\n\n"
 			 "For further assistance, please send mail to "
 			 "postmaster.\n\n");
-	} else if (d->action == QMGR_DSN_DELIVERED) {
+	} else if (d->action == DSN_DELIVERED) {
 		buf_puts(out,
 			 "Your message was successfully delivered to the "
 			 "destination(s)\nlisted below.  Its header is "
@@ -65,72 +64,73 @@ static void qmgr_bounce_human(const qmgr_dsn_t *d, buf_t *out)
 			 "################\n\n"
 			 "Your message could not be delivered for some time. "
 			 "It will be\nretried until ");
-		qmgr_bounce_date(d->retry_until, out);
+		dsn_date(d->retry_until, out);
 		buf_puts(out, ".\n\n");
 	}
 	buf_puts(out, "                   The mail system\n\n");
 	for (size_t i = 0; i < d->nrcpts; i++) {
 		buf_putc(out, '<');
-		qmgr_bounce_text(d->rcpts[i].final, out);
+		dsn_text(d->rcpts[i].final, out);
 		buf_putc(out, '>');
 		if (d->rcpts[i].orig) {
 			buf_puts(out, " (expanded from <");
-			qmgr_bounce_text(d->rcpts[i].orig, out);
+			dsn_text(d->rcpts[i].orig, out);
 			buf_puts(out, ">)");
 		}
 		buf_puts(out, ": ");
-		qmgr_bounce_text(d->rcpts[i].text, out);
+		dsn_text(d->rcpts[i].text, out);
 		buf_puts(out, "\n\n");
 	}
 }
 
-static void qmgr_bounce_status(const qmgr_dsn_t *d, buf_t *out)
+static void dsn_status(const dsn_t *d, buf_t *out)
 {
 	buf_printf(out, "Reporting-MTA: dns; %s\n", d->hostname);
-	buf_printf(out, "X-Tern-Queue-ID: %s\n", d->id);
+	if (d->id != NULL)
+		buf_printf(out, "X-Tern-Queue-ID: %s\n", d->id);
 	if (d->envid && *d->envid) {
 		buf_puts(out, "Original-Envelope-Id: ");
-		qmgr_bounce_text(d->envid, out);
+		dsn_text(d->envid, out);
 		buf_putc(out, '\n');
 	}
 	buf_puts(out, "Arrival-Date: ");
-	qmgr_bounce_date(d->arrival, out);
+	dsn_date(d->arrival, out);
 	buf_putc(out, '\n');
 	for (size_t i = 0; i < d->nrcpts; i++) {
-		const qmgr_dsn_rcpt_t *r = &d->rcpts[i];
+		const dsn_rcpt_t *r = &d->rcpts[i];
 
 		buf_puts(out, "\nFinal-Recipient: rfc822; ");
-		qmgr_bounce_text(r->final, out);
+		dsn_text(r->final, out);
 		buf_putc(out, '\n');
 		if (r->orcpt && *r->orcpt) {
 			buf_puts(out, "Original-Recipient: ");
 			if (strchr(r->orcpt, ';') == NULL)
 				buf_puts(out, "rfc822;");
-			qmgr_bounce_text(r->orcpt, out);
+			dsn_text(r->orcpt, out);
 			buf_putc(out, '\n');
 		} else if (r->orig) {
 			buf_puts(out, "Original-Recipient: rfc822; ");
-			qmgr_bounce_text(r->orig, out);
+			dsn_text(r->orig, out);
 			buf_putc(out, '\n');
 		}
-		buf_printf(out, "Action: %s\n", qmgr_bounce_action(d->action));
+		buf_printf(out, "Action: %s\n", dsn_action_name(d->action));
 		buf_puts(out, "Status: ");
-		qmgr_bounce_text(r->status, out);
+		dsn_text(r->status, out);
 		buf_puts(out, "\nDiagnostic-Code: X-Tern; ");
-		qmgr_bounce_text(r->text, out);
+		dsn_text(r->text, out);
 		buf_puts(out, "\nLast-Attempt-Date: ");
-		qmgr_bounce_date(d->now, out);
+		dsn_date(d->now, out);
 		buf_putc(out, '\n');
-		if (d->action == QMGR_DSN_DELAYED) {
+		if (d->action == DSN_DELAYED) {
 			buf_puts(out, "Will-Retry-Until: ");
-			qmgr_bounce_date(d->retry_until, out);
+			dsn_date(d->retry_until, out);
 			buf_putc(out, '\n');
 		}
 	}
 }
 
 /* The length of orig's header, its blank line included. */
-static size_t qmgr_bounce_header_len(const char *orig, size_t len)
+static size_t dsn_header_len(const char *orig, size_t len)
 {
 	header_field_t f;
 	size_t pos = 0;
@@ -140,29 +140,29 @@ static size_t qmgr_bounce_header_len(const char *orig, size_t len)
 	return pos;
 }
 
-void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
+void dsn_compose(const dsn_t *d, buf_t *out)
 {
 	const char *boundary = d->bounce_id;
 	size_t olen = d->orig_len;
-	int headers_only = d->headers_only || d->action == QMGR_DSN_DELIVERED;
-	const char *what = d->action == QMGR_DSN_DELIVERED ? "Delivered" :
+	int headers_only = d->headers_only || d->action == DSN_DELIVERED;
+	const char *what = d->action == DSN_DELIVERED ? "Delivered" :
 		"Undelivered";
 
 	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
 		   d->hostname);
 	buf_puts(out, "To: <");
-	qmgr_bounce_text(d->sender, out);
+	dsn_text(d->sender, out);
 	buf_puts(out, ">\n");
-	buf_printf(out, "Subject: %s\n", d->action == QMGR_DSN_FAILED ?
+	buf_printf(out, "Subject: %s\n", d->action == DSN_FAILED ?
 		   "Undelivered Mail Returned to Sender" :
-		   d->action == QMGR_DSN_DELAYED ?
+		   d->action == DSN_DELAYED ?
 		   "Delayed Mail (still being retried)" :
 		   "Successful Mail Delivery Report");
 	buf_puts(out, "Date: ");
-	qmgr_bounce_date(d->now, out);
+	dsn_date(d->now, out);
 	buf_printf(out, "\nMessage-ID: <%s.%s@%s>\n", d->bounce_id,
-		   d->action == QMGR_DSN_FAILED ? "bounce" :
-		   d->action == QMGR_DSN_DELAYED ? "delay" : "success",
+		   d->action == DSN_FAILED ? "bounce" :
+		   d->action == DSN_DELAYED ? "delay" : "success",
 		   d->hostname);
 	buf_puts(out, "Auto-Submitted: auto-replied\n"
 		 "MIME-Version: 1.0\n"
@@ -173,17 +173,17 @@ void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
 	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
 	buf_puts(out, "Content-Description: Notification\n"
 		 "Content-Type: text/plain; charset=utf-8\n\n");
-	qmgr_bounce_human(d, out);
+	dsn_human(d, out);
 
 	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
 	buf_puts(out, "Content-Description: Delivery report\n"
 		 "Content-Type: message/delivery-status\n\n");
-	qmgr_bounce_status(d, out);
+	dsn_status(d, out);
 	buf_putc(out, '\n');
 
 	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
 	if (headers_only) {
-		olen = qmgr_bounce_header_len(d->orig, d->orig_len);
+		olen = dsn_header_len(d->orig, d->orig_len);
 		buf_printf(out, "Content-Description: %s Message Headers\n"
 			   "Content-Type: text/rfc822-headers\n\n", what);
 	} else {
@@ -196,7 +196,7 @@ void qmgr_bounce_compose(const qmgr_dsn_t *d, buf_t *out)
 	buf_printf(out, "\n--%s/%s--\n", boundary, d->hostname);
 }
 
-void qmgr_bounce_notice(const char *hostname, const char *notice_id,
+void dsn_notice(const char *hostname, const char *notice_id,
 			const char *to, const char *subject, time_t now,
 			const char *body, buf_t *out)
 {
@@ -205,11 +205,11 @@ void qmgr_bounce_notice(const char *hostname, const char *notice_id,
 	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
 		   hostname);
 	buf_puts(out, "To: <");
-	qmgr_bounce_text(to, out);
+	dsn_text(to, out);
 	buf_puts(out, ">\nSubject: ");
-	qmgr_bounce_text(subject, out);
+	dsn_text(subject, out);
 	buf_puts(out, "\nDate: ");
-	qmgr_bounce_date(now, out);
+	dsn_date(now, out);
 	buf_printf(out, "\nMessage-ID: <%s.notice@%s>\n", notice_id, hostname);
 	buf_puts(out, "Auto-Submitted: auto-generated\n"
 		 "MIME-Version: 1.0\n"
