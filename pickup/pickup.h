@@ -34,6 +34,9 @@ extern struct pickup_conf pickup_conf;
  * the round goes on (call again right away), 0 when it ended. */
 #define PICKUP_BATCH 100
 int pickup_scan(void);
+/* Read fd from offset base + out->len until out holds want octets or the
+ * file ends; -1 on a read error. */
+int pickup_read_at(int fd, off_t base, size_t want, buf_t *out);
 /* Is a round under way? */
 int pickup_scan_busy(void);
 

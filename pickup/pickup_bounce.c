@@ -31,26 +31,6 @@
 /* Most of the content read to find its header. */
 #define PICKUP_BOUNCE_HEADER_MAX (256 * 1024)
 
-/* The first octets of m's content, for its header: 0, or -1 on error. */
-static int pickup_bounce_read(const pickup_msg_t *m, buf_t *out)
-{
-	buf_reserve(out, PICKUP_BOUNCE_HEADER_MAX);
-	while (out->len < PICKUP_BOUNCE_HEADER_MAX) {
-		ssize_t n = pread(m->fd, out->data + out->len,
-				  PICKUP_BOUNCE_HEADER_MAX - out->len,
-				  m->off + (off_t) out->len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		out->len += (size_t) n;
-	}
-	return 0;
-}
-
 static void pickup_bounce_compose(const pickup_msg_t *m, const buf_t *orig,
 				  buf_t *out)
 {
@@ -123,7 +103,7 @@ enum pickup_result pickup_bounce(pickup_msg_t *m)
 	enum pickup_result r;
 	submit_t *sub;
 
-	if (pickup_bounce_read(m, &orig) < 0) {
+	if (pickup_read_at(m->fd, m->off, PICKUP_BOUNCE_HEADER_MAX, &orig) < 0) {
 		log_error("maildrop/%s: read: %s; will try again", m->name,
 			  strerror(errno));
 		pickup_state_problem(m->state, "the file cannot be read");

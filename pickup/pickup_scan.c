@@ -69,13 +69,12 @@ static void pickup_remove(int dfd, const char *name)
 		log_error("maildrop/%s: cannot remove: %s", name, strerror(errno));
 }
 
-/* Read up to want octets of fd from the start into head; -1 on error. */
-static int pickup_read_head(int fd, size_t want, buf_t *head)
+int pickup_read_at(int fd, off_t base, size_t want, buf_t *out)
 {
-	buf_reserve(head, want - head->len);
-	while (head->len < want) {
-		ssize_t n = pread(fd, head->data + head->len, want - head->len,
-				  (off_t) head->len);
+	buf_reserve(out, want - out->len);
+	while (out->len < want) {
+		ssize_t n = pread(fd, out->data + out->len, want - out->len,
+				  base + (off_t) out->len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -83,7 +82,7 @@ static int pickup_read_head(int fd, size_t want, buf_t *head)
 			return -1;
 		if (n == 0)
 			break;
-		head->len += (size_t) n;
+		out->len += (size_t) n;
 	}
 	return 0;
 }
@@ -99,7 +98,7 @@ static int pickup_envelope(int fd, off_t size, maildrop_env_t *env,
 
 	*why_r = "unreadable";
 	for (;;) {
-		if (pickup_read_head(fd, want, &head) < 0)
+		if (pickup_read_at(fd, 0, want, &head) < 0)
 			break;
 		r = maildrop_parse(head.data, head.len, env, off_r, why_r);
 		if (r != MAILDROP_MORE)
