@@ -11,11 +11,26 @@
 # file, never by process name) and removes the temporary directory; when an
 # assertion failed it first shows the tail of the instance's maillog.
 #
+# Helpers shared by the scripts (defined below, each with its comment):
+#   the instance   t_instance, t_set, t_services (enable init's lines of
+#                  master.conf), t_start, t_stop, tmailctl, t_maillog
+#   its processes  t_master_pid, t_svc_pids, t_svc_field, t_proc_status
+#   queue, mail    t_inject (qinject into the queue), t_queued,
+#                  t_queue_empty, t_queue_idle, t_count_new, t_wait_new,
+#                  t_newest, t_with_subject (mailboxes of domain localhost)
+#   results        t_pass, t_fail, t_setup, t_skip, t_eq, t_match,
+#                  t_nomatch, t_file_has, t_log_lacks, t_done
+#   misc           t_wait, t_is_root, t_b64, t_log
+# A helper wanted by two scripts belongs here, not in both.  The instance
+# itself is made by instance.sh (inst_*), which bench/ shares.
+#
 # Environment: TERN_BIN (programs; default bin/ of this tree), TERN_SAN=1
 # under the sanitizer build (reports go to $T/san, checked by t_done),
 # TERN_KEEP=1 keeps the temporary directory for a post-mortem.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/../.." && pwd)
+# The instance setup, shared with bench/ (functions only, no state).
+. "$TOP/tests/integration/instance.sh"
 TERN_BIN=${TERN_BIN:-$TOP/bin}
 T_NAME=$(basename "$0" .sh)
 T_PASSED=0
@@ -122,53 +137,42 @@ t_wait() {
 	return 1
 }
 
-# A port base whose seven service ports are all free on loopback.  The
-# bases lie below the kernel's ephemeral range, so no client socket of
-# another test (or of anything else) can hold one of the ports as its
-# local end, which a listening check cannot see coming.
-t_free_port_base() {
-	local base p busy low span
-	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	low=${low:-32768}
-	span=$(( (low - 1000 - 10000) / 1000 ))
-	[ "$span" -ge 1 ] || span=1
-	for _ in $(seq 1 50); do
-		base=$(( (RANDOM % span + 10) * 1000 + (RANDOM % 4) * 10 ))
-		busy=0
-		for p in 25 110 143 465 587 993 995; do
-			if ss -Htan "sport = :$((base + p))" 2>/dev/null | grep -q .; then
-				busy=1; break
-			fi
-		done
-		[ $busy = 0 ] && { echo "$base"; return 0; }
-	done
-	echo 30000
-}
-
 # mailctl against the test instance.
 tmailctl() { "$TERN_BIN/mailctl" -c "$INST" "$@"; }
 
 # t_instance [mailctl init options...]: creates $T/inst, sets INST and PB.
 # The services init enables are commented out, so each test runs exactly
-# the services it appends to master.conf; T_DEFAULT_SERVICES=1 keeps the
+# the services it enables with t_services or appends to master.conf (a
+# line of its own: other -o overrides); T_DEFAULT_SERVICES=1 keeps the
 # suite as init made it.
 t_instance() {
 	INST=$T/inst
-	PB=$(t_free_port_base)
-	if ! "$TERN_BIN/mailctl" init "$INST" --port-base "$PB" "$@" \
-			>"$T/init.out" 2>&1; then
+	if ! PB=$(inst_free_port_base); then
+		t_fail "a free port base on loopback"
+		t_done
+	fi
+	if ! inst_init "$TERN_BIN" "$INST" "$PB" "$@" >"$T/init.out" 2>&1; then
 		t_fail "mailctl init" "$(cat "$T/init.out")"
 		t_done
 	fi
-	if [ -z "${T_DEFAULT_SERVICES:-}" ]; then
-		sed -i -E 's/^([^#])/#\1/' "$INST/master.conf"
-	fi
+	[ -n "${T_DEFAULT_SERVICES:-}" ] || inst_disable_all "$INST"
 }
 
 # t_set NAME VALUE: set a main.conf parameter of the instance.
 t_set() { printf '%s = %s\n' "$1" "$2" >> "$INST/main.conf"; }
 
-t_master_pid() { head -n 1 "$INST/queue/pid/master.pid" 2>/dev/null; }
+# t_services NAME...: enable the services of that name as `mailctl init`
+# wrote them (with their continuation lines and the instance's ports), so
+# that the service table exists once, in init, not in every script.  A
+# name init did not write fails the test.
+t_services() {
+	if ! inst_enable "$INST" "$@" 2>"$T/enable.out"; then
+		t_fail "enable services $*" "$(cat "$T/enable.out")"
+		t_done
+	fi
+}
+
+t_master_pid() { inst_master_pid "$INST"; }
 
 t_start() {
 	if ! tmailctl start >"$T/start.out" 2>&1; then
@@ -180,6 +184,50 @@ t_start() {
 t_stop() { tmailctl stop >/dev/null 2>&1; }
 
 t_maillog() { cat "$INST/log/maillog" 2>/dev/null; }
+
+# t_svc_pids SERVICE: its processes' pids (from mailctl status), space
+# separated, nothing when it has none.
+t_svc_pids() {
+	tmailctl status 2>/dev/null | awk -v s="$1" '$1 == s {
+		o = ""
+		for (i = 9; i <= NF; i++) if ($i ~ /^[0-9]+$/) o = o (o == "" ? "" : " ") $i
+		print o }'
+}
+
+# t_proc_status PID FIELD: a field of /proc/PID/status (Uid: its real uid,
+# CapEff, NoNewPrivs, ...).
+t_proc_status() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# t_svc_field SERVICE N: column N of its mailctl status line (5 procs,
+# 6 busy, 7 ready, 8 throttled).
+t_svc_field() { tmailctl status 2>/dev/null | awk -v s="$1" -v f="$2" '$1 == s { print $f }'; }
+
+# t_inject QINJECT-ARGS...: commit stdin to the instance's queue as smtpd
+# would (tests/tools/qinject); prints the queue id.
+t_inject() { "$TERN_BIN/qinject" -q "$INST/queue" "$@"; }
+
+# The queue: t_queued counts incoming/, active/ and deferred/;
+# t_queue_empty is true when they are empty; t_queue_idle when incoming/
+# and active/ are (deferred messages may wait for a retry).
+t_queued() { find "$INST/queue/incoming" "$INST/queue/active" "$INST/queue/deferred" -type f | wc -l; }
+t_queue_empty() { [ "$(t_queued)" = 0 ]; }
+t_queue_idle() { [ -z "$(find "$INST/queue/incoming" "$INST/queue/active" -type f)" ]; }
+
+# Mailboxes of domain localhost: t_count_new USER (files in new/),
+# t_wait_new USER N [SECONDS] (until new/ holds N at least; 15 s),
+# t_newest USER (the newest file in new/), t_with_subject USER SUBJECT
+# (how many in new/ have that Subject line, exactly).
+t_count_new() { find "$INST/mail/localhost/$1/new" -type f 2>/dev/null | wc -l; }
+t_wait_new() {
+	t_wait "${3:-15}" sh -c "[ \$(find '$INST/mail/localhost/$1/new' -type f 2>/dev/null | wc -l) -ge $2 ]"
+}
+t_newest() { ls -t "$INST/mail/localhost/$1/new"/* 2>/dev/null | head -n 1; }
+t_with_subject() {
+	find "$INST/mail/localhost/$1/new" -type f -exec grep -l -x -F -- "Subject: $2" {} + 2>/dev/null | wc -l
+}
+
+# t_b64 TEXT: TEXT (printf %b escapes, so \0 for SASL PLAIN) in base64.
+t_b64() { printf '%b' "$1" | base64 -w0; }
 
 # Sanitizer reports and crashes hidden by respawning fail the run (architecture §9).
 t_check_san() {
@@ -198,14 +246,7 @@ t_check_san() {
 }
 
 t_cleanup() {
-	local pid
-	if [ -n "$INST" ]; then
-		pid=$(t_master_pid)
-		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-			tmailctl stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null
-			t_wait 10 sh -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null
-		fi
-	fi
+	[ -n "$INST" ] && inst_stop "$TERN_BIN" "$INST"
 	if [ "$T_FAILED" -gt 0 ] && [ -n "$INST" ] && [ -f "$INST/log/maillog" ]; then
 		echo "---- $T_NAME: last lines of maillog ----"
 		tail -n 40 "$INST/log/maillog"

@@ -112,7 +112,7 @@ HASH=$(openssl passwd -6 'Secret-Pw-Carol')
 echo "carol@localhost $HASH Apop-Secret-Carol" >> "$INST/users"
 echo 'Secret-Pw-Dave' | tmailctl user add dave@localhost --password-stdin \
 	>/dev/null 2>&1
-echo "auth unix - - n 1 auth -o max_use=0 -o max_idle=0" >> "$INST/master.conf"
+t_services auth
 t_start
 t_wait 10 test -S "$SOCK" || t_fail "auth socket appears"
 

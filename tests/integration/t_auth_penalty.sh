@@ -23,11 +23,10 @@ t_set auth_failure_window 60s
 t_set auth_failure_user_limit 5
 t_set auth_failure_user_window 4s
 t_set pop3d_apop yes		# off by default; APOP guesses are tested here
+t_services pop3 pop3-session auth
+# submission without init's other -o overrides: only AUTH matters here.
 cat >> "$INST/master.conf" <<EOF
 submission:$P587 inet n - n - smtpd -o smtpd_require_auth=yes
-pop3:$P110 inet n - y - pop3d
-pop3-session unix - - n - pop3d-session
-auth unix - - n 1 auth -o max_use=0 -o max_idle=0
 EOF
 { printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
   printf 'secret-b\n' | tmailctl user add b@localhost --password-stdin &&

@@ -9,11 +9,14 @@
 #    hour), and a new session works.
 # 2. qmgr and local (with any delivery children) killed again and again
 #    while 2000 messages (500 under the sanitizer build) arrive over 15 s
-#    and are delivered.  The kills are shown to have landed mid-delivery:
-#    qmgr with messages in active/, local with a message being written
-#    (a file in the Maildir's tmp/), the Maildir count between 0 and the
-#    total and growing between kills, master's "terminated on signal 9",
-#    qmgr's "status=deferred (delivery agent ...)" lines.  After a
+#    and are delivered.  Each victim is stopped (SIGSTOP) before its kill
+#    and looked at while frozen, so what the test sees is what the kill
+#    finds, never a state that passed a moment before: qmgr with messages
+#    in active/, local with a delivery request in hand (a queue file open;
+#    "writing" when a file of the Maildir's tmp/ is open too).  Several
+#    kills of each must land so; also shown: the Maildir count between 0
+#    and the total and growing between kills, master's "terminated on
+#    signal 9", qmgr's "status=deferred (delivery agent ...)" lines.  After a
 #    flush every message that got a 250 is in the Maildir, complete, and
 #    no temporary file is left in the queue or the Maildir.  Duplicates
 #    are counted and reported; architecture §4 allows a crash one repeated
@@ -42,17 +45,8 @@ QDIR=$INST/queue
 MAIL=$INST/mail/localhost
 LOG=$INST/log/maillog
 
-svc_pids() {
-	tmailctl status |
-		awk -v s="$1" '$1 == s { for (i = 9; i <= NF; i++) if ($i ~ /^[0-9]+$/) printf "%s ", $i }'
-}
 # The children of the pids in $1 (local's delivery children).
 children_of() { pgrep -P "$(echo $1 | tr ' ' ',')"; }
-svc_busy() { tmailctl status | awk -v s="$1" '$1 == s { print $6 }'; }
-count_new() { find "$MAIL/$1/new" -type f 2>/dev/null | wc -l; }
-queued() { find "$QDIR/incoming" "$QDIR/active" "$QDIR/deferred" -type f | wc -l; }
-queue_empty() { [ "$(queued)" = 0 ]; }
-with_subject() { find "$MAIL/$1/new" -type f -exec grep -l "^Subject: $2\$" {} + 2>/dev/null | wc -l; }
 
 # ---- 1. smtpd killed in the middle of DATA ---------------------------
 
@@ -73,7 +67,7 @@ victim=
 if [ -n "$cport" ]; then
 	ino=$(ss -Htne state established "( sport = :$P25 and dport = :$cport )" |
 		sed -nE 's/.* ino:([0-9]+).*/\1/p' | head -n 1)
-	for p in $(svc_pids smtp); do
+	for p in $(t_svc_pids smtp); do
 		if [ -n "$ino" ] && ls -l "/proc/$p/fd" 2>/dev/null | grep -q "socket:\[$ino\]"; then
 			victim=$p
 		fi
@@ -96,7 +90,7 @@ t_file_has "$LOG" "process [^ ]*smtpd pid ${victim:-none} terminated on signal 9
 t_eq "$(grep -c "${id:-none}: from=" "$LOG")" 0 "the killed session's message was never queued"
 # Two periodic scans of qmgr later the file is still ignored.
 sleep 2.5
-t_eq "$(queued)" 0 "nothing in incoming/, active/ or deferred/"
+t_eq "$(t_queued)" 0 "nothing in incoming/, active/ or deferred/"
 t_eq "$(ls "$QDIR/tmp")" "${id:-none}" "the killed session's file stays in tmp/, nobody took it"
 t_eq "$(grep -c "${id:-none}" "$LOG")" 1 "qmgr ignored it (the only log line naming it is smtpd's client= line)"
 # qmgr removes tmp/ files older than an hour: age this one.
@@ -111,9 +105,9 @@ printf 'Subject: after-kill-%s\n\nstill here\n' "$$" >"$T/after.txt"
 out=$(python3 "$TOP/tests/integration/smtpc.py" send "$P25" a@localhost bob@localhost "$T/after.txt" 2>&1)
 t_eq "$out" "sent" "a new session gets its message accepted"
 t_wait 20 sh -c "[ \$(find '$MAIL/bob/new' -type f | wc -l) -ge 1 ]"
-t_eq "$(with_subject bob "after-kill-$$")" 1 "the new session's message is delivered"
-t_eq "$(with_subject bob "$tag")" 0 "nothing of the killed session is in the Maildir"
-t_eq "$(count_new bob)" 1 "the Maildir holds the new message only"
+t_eq "$(t_with_subject bob "after-kill-$$")" 1 "the new session's message is delivered"
+t_eq "$(t_with_subject bob "$tag")" 0 "nothing of the killed session is in the Maildir"
+t_eq "$(t_count_new bob)" 1 "the Maildir holds the new message only"
 
 # ---- 2. qmgr and local killed repeatedly during a run ----------------
 
@@ -132,20 +126,25 @@ deadline=$(( $(date +%s) + 150 ))
 while [ $(date +%s) -lt $deadline ] && { [ $qk -lt $KMAX ] || [ $lk -lt $KMAX ]; }; do
 	sleep "0.$((RANDOM % 5 + 3))"
 	accepted=$(grep -c ' 250$' "$T/sent.log")
-	n=$(count_new carol)
-	pending=$(queued)
+	n=$(t_count_new carol)
+	pending=$(t_queued)
 	if ! kill -0 "$sender" 2>/dev/null && [ "$pending" = 0 ] && [ "$n" -ge "$accepted" ]; then
 		break		# nothing left to interrupt
 	fi
 	if [ $turn = q ] && [ $qk -lt $KMAX ] || [ $lk -ge $KMAX ]; then
-		pids=$(echo $(svc_pids qmgr))
+		pids=$(t_svc_pids qmgr)
 		[ -z "$pids" ] && continue	# respawning or throttled: try again
 		turn=l
-		# Give a message a moment to be in active/ (being delivered).
-		for _ in 1 2 3 4 5; do
+		# Only qmgr takes files out of active/, so what is there while
+		# qmgr is stopped (SIGSTOP) is still there when the kill lands:
+		# the kill is mid-delivery by construction, not by luck.  Look
+		# for half a second at most, resuming qmgr between looks.
+		for _ in $(seq 1 25); do
+			kill -STOP $pids 2>/dev/null
 			active=$(find "$QDIR/active" -type f | wc -l)
 			[ "$active" -gt 0 ] && break
-			sleep 0.05
+			kill -CONT $pids 2>/dev/null
+			sleep 0.02
 		done
 		kill -KILL $pids 2>/dev/null
 		qk=$((qk + 1))
@@ -155,27 +154,33 @@ while [ $(date +%s) -lt $deadline ] && { [ $qk -lt $KMAX ] || [ $lk -lt $KMAX ];
 		fi
 		what="qmgr $pids: $active in active/"
 	else
-		pids=$(echo $(svc_pids local))
+		pids=$(t_svc_pids local)
 		[ -z "$pids" ] && continue
 		turn=q
-		busy=$(svc_busy local)
-		# Wait (1.5 s at most) for a file in the Maildir's tmp/: a
-		# message is being written right now.  local writes in-process
-		# for virtual users, in a delivery child for system accounts
-		# (which dies with its parent, and is killed as well).
-		kids=$(echo $(children_of "$pids"))
+		busy=$(t_svc_field local 6)
+		# local writes in-process for virtual users, in a delivery
+		# child for system accounts: both are stopped (SIGSTOP) and
+		# looked at, for 1.5 s at most, resuming them between looks.
+		# A process that, frozen, holds a file of active/ open has a
+		# delivery request in hand (local closes the queue file only
+		# when it has finished), so the kill lands mid-delivery;
+		# "writing" when it holds a file of the Maildir's tmp/ too.
 		writing=no
-		for _ in $(seq 1 150); do
-			set -- "$MAIL/carol/tmp"/*
-			[ -e "$1" ] && { writing=yes; break; }
+		inhand=no
+		for _ in $(seq 1 75); do
+			kids=$(echo $(children_of "$pids"))
+			kill -STOP $pids $kids 2>/dev/null
+			fds=$(for p in $pids $kids; do ls -l "/proc/$p/fd" 2>/dev/null; done)
+			case $fds in *"$QDIR/active/"*) inhand=yes ;; esac
+			case $fds in *"$MAIL/carol/tmp/"*) writing=yes ;; esac
+			[ $inhand = yes ] && break
+			kill -CONT $pids $kids 2>/dev/null
 			sleep 0.01
 		done
-		kill -KILL $pids 2>/dev/null
-		kids=$(echo $kids $(children_of "$pids"))
-		[ -n "$kids" ] && kill -KILL $kids 2>/dev/null
+		kill -KILL $pids $kids 2>/dev/null
 		lk=$((lk + 1))
 		mid=no
-		if [ $writing = yes ] && [ "$n" -gt 0 ] && [ "$n" -lt "$N" ]; then
+		if [ $inhand = yes ] && [ "$n" -gt 0 ] && [ "$n" -lt "$N" ]; then
 			mid=yes ll=$((ll + 1))
 		fi
 		what="local $pids, children [$kids], $busy busy, writing $writing"
@@ -209,7 +214,7 @@ t_match "$rebuilt" '^([3-9]|[1-9][0-9]+)$' "restarted qmgrs took over the queue 
 t_wait 60 sh -c "[ -n \"\$('$TERN_BIN/mailctl' -c '$INST' status | awk '\$1 == \"qmgr\" { print \$9 }')\" ]"
 tmailctl queue flush >/dev/null 2>&1 && t_setup "queue flush after the kills" ||
 	t_fail "queue flush after the kills"
-t_wait 180 queue_empty && t_pass "the queue drained after the flush" ||
+t_wait 180 t_queue_empty && t_pass "the queue drained after the flush" ||
 	t_fail "the queue drained after the flush" "$(tmailctl queue list 2>&1 | head -n 20)"
 # Abandoned Maildir tmp/ files are removed by the next delivery to that
 # Maildir (local(8)): a last message after the run.
@@ -217,7 +222,7 @@ left=$(ls "$MAIL/carol/tmp" | wc -l)
 printf 'Subject: sentinel-%s\n\nlast\n' "$$" >"$T/sentinel.txt"
 python3 "$TOP/tests/integration/smtpc.py" send "$P25" a@localhost carol@localhost "$T/sentinel.txt" >/dev/null 2>&1
 t_wait 30 sh -c "grep -lq '^Subject: sentinel-$$\$' '$MAIL'/carol/new/* 2>/dev/null"
-t_wait 30 queue_empty
+t_wait 30 t_queue_empty
 t_log "Maildir tmp/ held $left file(s) after the run, before the last delivery"
 elapsed=$(( $(date +%s) - start ))
 
@@ -277,7 +282,7 @@ t_eq "$(awk 'FILENAME == ARGV[1] { a[$1]; next } !($1 in a)' "$T/acc" "$T/got" |
 t_eq "$(find "$MAIL/carol/new" -type f -exec grep -l '^Subject: run-' {} + |
 	xargs grep -L '^line 0039 of the padding' | wc -l)" 0 \
 	"every delivered message of the run is complete"
-t_eq "$(count_new carol)" $(( $(awk '{ n += $2 } END { print n + 0 }' "$T/got") + 1 )) \
+t_eq "$(t_count_new carol)" $(( $(awk '{ n += $2 } END { print n + 0 }' "$T/got") + 1 )) \
 	"the Maildir holds the run's messages and the last one, nothing else"
 t_eq "$(ls "$MAIL/carol/tmp" | wc -l)" 0 "Maildir tmp/ is empty"
 t_eq "$(ls "$QDIR/tmp" | wc -l)" 0 "queue tmp/ is empty"

@@ -29,8 +29,6 @@ echo pw | tmailctl user add bob@localhost --password-stdin >/dev/null 2>&1 || t_
 t_start
 t_wait 10 sh -c "ss -Htln 'sport = :$P26' | grep -q ." || t_fail "the traced service listens on $P26"
 
-pids_of() { tmailctl status | awk -v s="$1" '$1 == s { for (i = 9; i <= NF; i++) print $i }'; }
-
 # trace OUT PID...: strace -f those pids into OUT until untrace.
 trace() {
 	local out=$1 args=
@@ -58,8 +56,8 @@ t_wait 30 sh -c "grep -lqx 'Subject: warm-up' '$MAIL'/bob/new/* 2>/dev/null" ||
 	t_fail "the warm-up message is delivered"
 t_wait 10 sh -c "grep -q 'removed' '$INST/log/maillog'"
 
-SP=$(pids_of traced)
-LP=$(pids_of local)
+SP=$(t_svc_pids traced)
+LP=$(t_svc_pids local)
 t_eq "$(echo "$SP" | wc -w)" 1 "one process serves the traced smtpd service"
 t_eq "$(echo "$LP" | wc -w)" 1 "one local process"
 
@@ -81,7 +79,7 @@ if trace "$T/smtpd.st" $SP; then
 fi
 
 # ---- local ---------------------------------------------------------------
-LP=$(pids_of local)
+LP=$(t_svc_pids local)
 if trace "$T/local.st" $LP; then
 	printf 'Subject: traced-local\n\nto be delivered under strace\n' > "$T/m2"
 	out=$($E2E send "$P26" alice@localhost bob@localhost "$T/m2" 2>&1)
@@ -102,7 +100,7 @@ fi
 
 # ---- pop3d-session: UPDATE --------------------------------------------------
 # bob has three messages now: delete the first, retrieve the second.
-PP=$(pids_of pop3-session)
+PP=$(t_svc_pids pop3-session)
 t_match "$PP" '[0-9]' "pop3-session processes are running"
 # shellcheck disable=SC2086
 if trace "$T/pop3.st" $PP; then

@@ -39,7 +39,6 @@ found() { grep -lx -- "Subject: $2" "$MAIL/$1"/new/* 2>/dev/null; }
 nfound() { found "$1" "$2" | wc -l; }
 # wait_for USER SUBJECT [SECONDS]: until one such file is there.
 wait_for() { t_wait "${3:-30}" sh -c "grep -qlx -- 'Subject: $2' '$MAIL/$1'/new/* 2>/dev/null"; }
-queue_empty() { [ -z "$(find "$QDIR/incoming" "$QDIR/active" "$QDIR/deferred" -type f)" ]; }
 
 # exact USER SUBJECT SENDER DELIVERED-TO SENT-FILE LABEL: USER got one
 # copy, and it is SENT-FILE behind Return-Path, Delivered-To and Received.
@@ -267,7 +266,7 @@ t_eq "$(grep -l -e '<e2e-dsn-never@test>' -e '<e2e-dsn-default@test>' "$MAIL"/al
 	"no notice at all for NOTIFY=NEVER or no NOTIFY"
 
 # ---- the end: nothing left, nothing twice ------------------------------------------------------
-t_wait 30 queue_empty && t_pass "queue empty at the end" ||
+t_wait 30 t_queue_empty && t_pass "queue empty at the end" ||
 	t_fail "queue empty at the end" "$(tmailctl queue list 2>&1 | head)"
 t_match "$(tmailctl queue list 2>&1)" '^Mail queue is empty$' "mailctl queue list: empty"
 sleep 1

@@ -17,7 +17,7 @@ if ! t_is_root; then
 fi
 
 P=$T/prefix
-PB=$(t_free_port_base)
+PB=$(inst_free_port_base)
 VARS=(PREFIX="$P" QUEUEDIR="$P/var/spool/tern" MAILBOXDIR="$P/var/lib/tern/mail"
       LOGDIR="$P/var/log" INITDIR="$P/etc/init.d" LOGROTATEDIR="$P/etc/logrotate.d"
       SENDMAIL_PATH="$P/sys/usr/sbin/sendmail" MAILQ_PATH="$P/sys/usr/bin/mailq"

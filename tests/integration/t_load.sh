@@ -22,7 +22,6 @@ echo pw | tmailctl user add bob@localhost --password-stdin >/dev/null 2>&1 || t_
 t_start
 t_wait 10 sh -c "ss -Htln 'sport = :$P25' | grep -q ." || t_fail "smtp listens on $P25"
 
-count_new() { find "$MAIL/bob/new" -type f 2>/dev/null | wc -l; }
 
 start=$(date +%s)
 "$SOURCE" -s 20 -m "$N" -l 4096 -f a@localhost -t bob@localhost "127.0.0.1:$P25" \
@@ -38,7 +37,7 @@ t_eq "$queued" "$N" "smtpd logged $N messages queued"
 last=-1
 i=0
 while [ $i -lt 600 ]; do
-	n=$(count_new)
+	n=$(t_count_new bob)
 	[ "$n" -ge "$N" ] && break
 	if [ "$n" = "$last" ] && [ $i -ge 60 ]; then	# no progress for a minute
 		break
@@ -48,9 +47,9 @@ while [ $i -lt 600 ]; do
 	i=$((i + 1))
 done
 t_log "t_load: $N accepted in ${accepted}s, delivered after $(( $(date +%s) - start ))s"
-t_wait 30 sh -c "[ -z \"\$(find '$QDIR/incoming' '$QDIR/active' '$QDIR/deferred' -type f)\" ]"
+t_wait 30 t_queue_empty
 sleep 2	# a late duplicate would have time to show
-t_eq "$(count_new)" "$N" "bob's new/ holds exactly $N messages"
+t_eq "$(t_count_new bob)" "$N" "bob's new/ holds exactly $N messages"
 t_eq "$(grep -c 'relay=local, .*status=sent' "$INST/log/maillog")" "$N" "local logged $N deliveries"
 # The messages are identical but for the Received field's queue id.
 ids=$(grep -h -m 1 -o 'with E\?SMTP id [0-9A-F]*' "$MAIL"/bob/new/* | awk '{ print $NF }' | sort)

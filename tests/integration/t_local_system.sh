@@ -34,19 +34,13 @@ chmod 755 "$T"
 t_instance
 t_set system_accounts yes
 t_set queue_run_delay 1s
-cat >> "$INST/master.conf" <<'EOF'
-auth             unix  -       -       n       1       auth
-qmgr             unix  -       -       n       1       qmgr
-local            unix  -       n       n       -       local
-EOF
+t_services auth qmgr local
 # root stays root (no alias): the test proves root's account is refused.
 echo pw-v | tmailctl user add virt@localhost --password-stdin --no-postmaster >/dev/null 2>&1
 t_start
-QDIR=$INST/queue
-inject() { "$TERN_BIN/qinject" -q "$QDIR" "$@"; }
 
 printf 'From: someone@localhost\nSubject: to a system account\n\nhello system\n' |
-	inject -f someone@localhost "$SYSUSER@localhost" virt@localhost >/dev/null
+	t_inject -f someone@localhost "$SYSUSER@localhost" virt@localhost >/dev/null
 HOME_MD=$T/home-$SYSUSER/Maildir
 if t_wait 20 sh -c "ls '$HOME_MD'/new/* >/dev/null 2>&1"; then
 	f=$(ls "$HOME_MD"/new/* | head -n 1)
@@ -65,26 +59,25 @@ t_file_has "$INST/log/maillog" "to=<$SYSUSER@localhost>, relay=local, .*status=s
 	"the delivery is logged"
 
 # The processes: qmgr keeps its connection, so the reader is still there.
-status_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 reader=
 for pid in $(pgrep -x local); do
 	tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST " || continue
-	[ "$(status_of "$pid" Uid)" = "$(id -u vmail)" ] && reader=$pid
+	[ "$(t_proc_status "$pid" Uid)" = "$(id -u vmail)" ] && reader=$pid
 done
 parent=$([ -n "$reader" ] && awk '{ print $4 }' "/proc/$reader/stat")
 if [ -n "$reader" ] && [ -n "$parent" ]; then
-	t_eq "$(ps -o comm= -p "$parent"):$(status_of "$parent" Uid)" local:0 \
+	t_eq "$(ps -o comm= -p "$parent"):$(t_proc_status "$parent" Uid)" local:0 \
 		"the reader's parent is local, as root"
-	t_eq "$(status_of "$parent" CapEff)" 00000000000000c0 \
+	t_eq "$(t_proc_status "$parent" CapEff)" 00000000000000c0 \
 		"local's root parent holds CAP_SETUID and CAP_SETGID only"
-	t_eq "$(status_of "$reader" CapEff)" 0000000000000000 \
+	t_eq "$(t_proc_status "$reader" CapEff)" 0000000000000000 \
 		"the reader (qmgr's records, auth's replies) runs as vmail_owner without capabilities"
 else
 	t_fail "find local's reader and its root parent" "reader=$reader parent=$parent"
 fi
 
 # root's account is never delivered to.
-printf 'Subject: to root\n\nx\n' | inject -f someone@localhost root@localhost >/dev/null
+printf 'Subject: to root\n\nx\n' | t_inject -f someone@localhost root@localhost >/dev/null
 t_wait 20 grep -q 'to=<root@localhost>.*delivery to a root account is not allowed' "$INST/log/maillog" &&
 	t_pass "root's account is refused" || t_fail "root's account is refused"
 

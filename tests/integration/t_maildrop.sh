@@ -46,15 +46,7 @@ t_set pickup_interval 1s
 t_set queue_run_delay 1s
 t_set message_size_limit 200000
 t_set smtpd_recipient_limit 5
-cat >> "$INST/master.conf" <<'EOF'
-auth             unix  -       -       n       1       auth
-	-o max_use=0 -o max_idle=0
-submit           unix  n       -       n       -       smtpd
-	-o smtpd_local_submit=yes
-qmgr             unix  -       -       n       1       qmgr
-local            unix  -       n       n       -       local
-pickup           unix  -       -       n       1       pickup
-EOF
+t_services auth submit qmgr local pickup
 for u in rcpt other; do
 	echo "pw-$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1
 done

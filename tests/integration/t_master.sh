@@ -39,8 +39,6 @@ EOF
 }
 
 # The pids column of one service in `mailctl status`.
-svc_pids() { tmailctl status 2>/dev/null | awk -v s="$1" '$1 == s { for (i = 9; i <= NF; i++) printf "%s ", $i }'; }
-svc_field() { tmailctl status 2>/dev/null | awk -v s="$1" -v f="$2" '$1 == s { print $f }'; }
 
 t_instance
 P_ECHO=$((PB + 1))
@@ -74,13 +72,13 @@ t_match "$STATUS" "master pid $MPID" "status names the master pid"
 t_match "$STATUS" "^echo +inet +127\.0\.0\.1:$P_ECHO" "status shows the inet service and address"
 t_match "$STATUS" "^uecho +unix +$Q/private/uecho" "status shows the unix service and path"
 t_match "$STATUS" "^multi .* 1 +1 +0 +yes +no +[0-9]+" "multi: maxproc 1, one process, ready"
-ECHO_PIDS=$(svc_pids echo)
-t_match "$ECHO_PIDS" '^[0-9]+ $' "one prefork process of echo"
+ECHO_PIDS=$(t_svc_pids echo)
+t_match "$ECHO_PIDS" '^[0-9]+$' "one prefork process of echo"
 
 # ---- clients -----------------------------------------------------------
 OUT=$(tclient 127.0.0.1:$P_ECHO hello pid)
 t_match "$OUT" "^echo: hello$" "echo over TCP answers"
-t_eq "$(echo "$OUT" | tail -n 1) " "$ECHO_PIDS" "the listed echo process served"
+t_eq "$(echo "$OUT" | tail -n 1)" "$ECHO_PIDS" "the listed echo process served"
 t_eq "$(tclient unix:$Q/private/uecho "via unix")" "echo: via unix" "echo over the private UNIX socket"
 t_eq "$(stat -c %a "$Q/private")" 711 "private/ is mode 0711 (traversable, not listable)"
 if t_is_root; then
@@ -95,7 +93,7 @@ else
 fi
 if [ "$HAVE_V6" = 1 ]; then
 	t_eq "$(tclient "[::1]:$P_ECHO" v6)" "echo: v6" "echo over IPv6 [::1]"
-	t_match "$(svc_field echo 3)" '\[::1\]' "status lists the IPv6 listener"
+	t_match "$(t_svc_field echo 3)" '\[::1\]' "status lists the IPv6 listener"
 else
 	t_skip "IPv6 listener: no ::1 on this machine"
 fi
@@ -103,7 +101,7 @@ fi
 # process_prefork=0: no process until a client comes.
 t_match "$(tmailctl status)" "^lazy +unix .* 0 +0 +yes +no" "an on-demand service starts with no process, ready"
 t_eq "$(tclient unix:$Q/private/lazy hi)" "echo: hi" "its first client starts a process"
-t_match "$(svc_pids lazy)" '^[0-9]+ $' "which status then lists"
+t_match "$(t_svc_pids lazy)" '^[0-9]+$' "which status then lists"
 
 # DAEMON_MULTI: two clients at once are served by one process.
 M1=$(python3 - "$P_MULTI" <<'EOF'
@@ -122,7 +120,7 @@ if t_is_root; then
 	TERN_UID=$(id -u tern)
 	TERN_GID=$(id -g tern)
 	JAIL_PID=$(tclient 127.0.0.1:$P_CHROOT pid)
-	for pid in $ECHO_PIDS $JAIL_PID $(svc_pids uecho); do
+	for pid in $ECHO_PIDS $JAIL_PID $(t_svc_pids uecho); do
 		st=/proc/$pid/status
 		t_match "$(grep '^Uid:' $st)" "^Uid:[[:space:]]+$TERN_UID[[:space:]]+$TERN_UID[[:space:]]+$TERN_UID[[:space:]]+$TERN_UID$" "child $pid runs as mail_owner (uid)"
 		t_match "$(grep '^Gid:' $st)" "^Gid:[[:space:]]+$TERN_GID[[:space:]]+$TERN_GID" "child $pid runs with mail_owner's gid"
@@ -139,14 +137,14 @@ else
 fi
 
 # ---- respawn after kill -9 -----------------------------------------------
-OLD=$(svc_pids echo)
+OLD=$(t_svc_pids echo)
 for pid in $OLD; do kill -9 "$pid"; done
 KILLED="$KILLED $OLD"
 respawned() {
 	local p
-	p=$(svc_pids echo)
+	p=$(t_svc_pids echo)
 	[ -n "$p" ] || return 1
-	for x in $OLD; do case " $p" in *" $x "*) return 1 ;; esac; done
+	for x in $OLD; do case " $p " in *" $x "*) return 1 ;; esac; done
 }
 t_wait 10 respawned
 NEWPID=$(tclient 127.0.0.1:$P_ECHO pid)
@@ -163,7 +161,7 @@ t_eq "$(t_master_pid)" "$MPID" "the first master keeps its pid file"
 t_match "$(tclient 127.0.0.1:$P_ECHO still)" "^echo: still$" "the first master still serves"
 
 # ---- reload: changed port, an old connection survives ------------------------
-KEEP_UECHO=$(svc_pids uecho)
+KEEP_UECHO=$(t_svc_pids uecho)
 python3 - "$P_ECHO" "$T/held" "$T/go" >"$T/held.out" 2>&1 <<'EOF' &
 import os, socket, sys, time
 f = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30).makefile("rw")
@@ -186,19 +184,19 @@ t_eq "$(tclient 127.0.0.1:$P_ECHO old)" "error: ConnectionRefusedError" "the old
 touch "$T/go"
 wait $HOLDER
 t_match "$(cat "$T/held.out")" "echo: after reload" "the connection from before the reload still answers"
-t_match "$(svc_field echo 3)" ":$P_NEW" "status shows the new port"
-t_eq "$(svc_pids uecho)" "$KEEP_UECHO" "an unchanged service keeps its processes"
+t_match "$(t_svc_field echo 3)" ":$P_NEW" "status shows the new port"
+t_eq "$(t_svc_pids uecho)" "$KEEP_UECHO" "an unchanged service keeps its processes"
 t_file_has "$INST/log/maillog" "reloaded: 5 services kept, 1 started, 1 retired" "master logs the reload"
 
 # ---- reload: a changed main.conf renews every service ---------------------------
-OLD=$(svc_pids multi)
+OLD=$(t_svc_pids multi)
 t_set max_use 99
 tmailctl reload >/dev/null 2>&1
 t_eq "$?" 0 "reload with a changed main.conf succeeds"
-renewed() { local p; p=$(svc_pids multi); [ -n "$p" ] && [ "$p" != "$OLD" ]; }
+renewed() { local p; p=$(t_svc_pids multi); [ -n "$p" ] && [ "$p" != "$OLD" ]; }
 t_wait 10 renewed
-t_match "$(svc_pids multi)" '^[0-9]+ $' "the multi service has a new process"
-t_nomatch " $(svc_pids multi)" " $OLD" "not the one from before"
+t_match "$(t_svc_pids multi)" '^[0-9]+$' "the multi service has a new process"
+t_nomatch " $(t_svc_pids multi) " " $OLD " "not the one from before"
 t_eq "$(tclient 127.0.0.1:$P_MULTI renewed)" "echo: renewed" "and it answers"
 
 # ---- reload: an upgraded program renews its services ----------------------------
@@ -208,17 +206,17 @@ cp "$TERN_BIN/testd" "$T/daemons/testd"
 t_set daemon_directory "$T/daemons"
 tmailctl reload >/dev/null 2>&1
 t_eq "$?" 0 "reload with a private daemon_directory succeeds"
-OLD=$(svc_pids multi)
-renewed() { local p; p=$(svc_pids multi); [ -n "$p" ] && [ "$p" != "$OLD" ]; }
+OLD=$(t_svc_pids multi)
+renewed() { local p; p=$(t_svc_pids multi); [ -n "$p" ] && [ "$p" != "$OLD" ]; }
 t_wait 10 renewed
-OLD=$(svc_pids multi)
+OLD=$(t_svc_pids multi)
 tmailctl reload >/dev/null 2>&1
 sleep 0.5
-t_eq "$(svc_pids multi)" "$OLD" "a reload with nothing changed keeps the processes"
+t_eq "$(t_svc_pids multi)" "$OLD" "a reload with nothing changed keeps the processes"
 cp "$TERN_BIN/testd" "$T/daemons/testd.new" && mv "$T/daemons/testd.new" "$T/daemons/testd"
 tmailctl reload >/dev/null 2>&1
 t_wait 10 renewed
-t_nomatch " $(svc_pids multi)" " $OLD" "after the program file is replaced, a reload starts new processes"
+t_nomatch " $(t_svc_pids multi) " " $OLD " "after the program file is replaced, a reload starts new processes"
 t_eq "$(tclient 127.0.0.1:$P_MULTI upgraded)" "echo: upgraded" "and they answer"
 # back to the build's programs (mailctl start needs master there)
 sed -i "\|^daemon_directory = $T/daemons\$|d" "$INST/main.conf"
@@ -262,7 +260,7 @@ tmailctl reload >/dev/null 2>&1
 t_wait 10 grep -q "service crashy: throttling:" "$INST/log/maillog"
 t_file_has "$INST/log/maillog" "service crashy: throttling: process .*testd pid [0-9]+ failed before it was ready" "a crashing service is throttled, with the reason"
 t_file_has "$INST/log/maillog" "process .*testd pid [0-9]+ exit status 2" "the abnormal exit is logged"
-t_eq "$(svc_field crashy 8)" yes "status shows the service throttled"
+t_eq "$(t_svc_field crashy 8)" yes "status shows the service throttled"
 N=$(grep -c "crashing on purpose" "$INST/log/maillog")
 sleep 1
 t_eq "$(grep -c "crashing on purpose" "$INST/log/maillog")" "$N" "a throttled service is not restarted in a loop"
@@ -270,7 +268,7 @@ cp "$T/master.conf.good" "$INST/master.conf"
 tmailctl reload >/dev/null 2>&1
 
 # ---- stop ------------------------------------------------------------------------
-ALL=$(for s in echo multi jail added lazy; do svc_pids $s; done)
+ALL=$(for s in echo multi jail added lazy; do printf "%s " $(t_svc_pids $s); done)
 OUT=$(tmailctl stop 2>&1)
 t_eq "$?" 0 "mailctl stop succeeds"
 # The lock is freed as master's descriptors close at exit; at most a

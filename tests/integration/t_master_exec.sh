@@ -24,8 +24,6 @@ t_start
 Q=$INST/queue
 LOG=$INST/log/maillog
 
-svc_pids() { tmailctl status 2>/dev/null | awk -v s="$1" '$1 == s { for (i = 9; i <= NF; i++) if ($i ~ /^[0-9]+$/) printf "%s ", $i }'; }
-svc_field() { tmailctl status 2>/dev/null | awk -v s="$1" -v f="$2" '$1 == s { print $f }'; }
 echo_once() {
 	python3 - "$Q/private/uecho" "$1" <<'EOF'
 import socket, sys
@@ -43,7 +41,7 @@ EOF
 }
 
 t_eq "$(echo_once before)" "echo: before" "uecho answers"
-old=$(svc_pids uecho)
+old=$(t_svc_pids uecho)
 chmod 644 "$T/bin/testd"
 kill -KILL $old
 t_wait 20 grep -q "exec $T/bin/testd: Permission denied" "$LOG" &&
@@ -55,7 +53,7 @@ t_file_has "$LOG" "service uecho: last output: master: error: exec $T/bin/testd:
 chmod 755 "$T/bin/testd"
 t_wait 20 sh -c "grep -q 'service uecho: throttle time over' '$LOG'"
 t_wait 20 sh -c "[ \"\$('$TERN_BIN/mailctl' -c '$INST' status 2>/dev/null | awk '\$1 == \"uecho\" { print \$7 }')\" = yes ]" 
-t_eq "$(svc_field uecho 7)" yes "the new uecho process reported ready"
+t_eq "$(t_svc_field uecho 7)" yes "the new uecho process reported ready"
 t_eq "$(echo_once after)" "echo: after" "uecho answers again"
 t_eq "$(grep -c 'that is not ours' "$LOG")" 0 "master never misread a status report"
 t_eq "$(grep -c 'unknown status' "$LOG")" 0 "master saw no unknown status"

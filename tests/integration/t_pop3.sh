@@ -12,15 +12,7 @@ PY=$TOP/tests/integration/pop3_txn.py
 
 t_instance
 t_set pop3d_idle_timeout 600s
-cat >> "$INST/master.conf" <<EOF
-smtp:$((PB + 25))  inet  n       -       n       -       smtpd
-auth             unix  -       -       n       1       auth
-	-o max_use=0 -o max_idle=0
-qmgr             unix  -       -       n       1       qmgr
-local            unix  -       n       n       -       local
-pop3:$((PB + 110)) inet  n       -       y       -       pop3d
-pop3-session     unix  -       -       n       -       pop3d-session
-EOF
+t_services smtp auth qmgr local pop3 pop3-session
 for u in bob alice carol dave erin frank big; do
 	echo "pw-$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1
 done

@@ -25,14 +25,11 @@ t_set auth_failure_user_limit 0
 out=$(tmailctl config pop3d_apop)
 t_eq "$out" "pop3d_apop = no" "APOP is off by default"
 t_set pop3d_apop yes
+t_services pop3 pop3s pop3-session auth
 cat >> "$INST/master.conf" <<EOT
-pop3:$P110 inet n - y - pop3d
-pop3s:$P995 inet n - y - pop3d -o pop3d_tls_wrappermode=yes
 strict:$P111 inet n - y - pop3d -o auth_plaintext=never
   -o pop3d_login_failures=2 -o pop3d_idle_timeout=3s
 broken:$P112 inet n - y - pop3d -o pop3d_session_socket=nowhere
-pop3-session unix - - n - pop3d-session
-auth unix - - n 1 auth -o max_use=0 -o max_idle=0
 EOT
 { printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
   printf 'secret b with spaces\n' | tmailctl user add b@localhost --password-stdin &&
@@ -41,7 +38,6 @@ EOT
 t_file_has "$INST/users" '^a@localhost \S+ apop-secret-a$' "mailctl user apop: the secret is the third field"
 t_start
 
-b64() { printf '%b' "$1" | base64 -w0; }
 raw() { $POPC raw "$@"; }
 
 # ---- greeting, CAPA, USER/PASS -------------------------------------------
@@ -96,20 +92,20 @@ t_match "$(echo "$out" | grep -v '^[A-Z]' | tr '\n' '|')" '^\+OK tern POP3 serve
 
 # ---- AUTH ----------------------------------------------------------------
 
-PLAIN_A=$(b64 '\0a@localhost\0secret-a')
+PLAIN_A=$(t_b64 '\0a@localhost\0secret-a')
 out=$(printf 'AUTH PLAIN %s\r\nQUIT\r\n' "$PLAIN_A" | raw "$P110")
 t_match "$out" '^\+OK Logged in' "AUTH PLAIN with an initial response"
 out=$(printf 'AUTH PLAIN\r\n%s\r\nQUIT\r\n' "$PLAIN_A" | raw "$P110")
 t_match "$out" '^\+ $' "AUTH PLAIN without one: empty challenge \"+ \""
 t_match "$out" '^\+OK Logged in' "AUTH PLAIN after the challenge"
-out=$(printf 'AUTH LOGIN %s\r\n%s\r\nQUIT\r\n' "$(b64 a@localhost)" "$(b64 secret-a)" | raw "$P110")
+out=$(printf 'AUTH LOGIN %s\r\n%s\r\nQUIT\r\n' "$(t_b64 a@localhost)" "$(t_b64 secret-a)" | raw "$P110")
 t_match "$out" '^\+ UGFzc3dvcmQ6$' "AUTH LOGIN with the user as initial response: Password: challenge"
 t_match "$out" '^\+OK Logged in' "AUTH LOGIN"
-out=$(printf 'AUTH LOGIN\r\n%s\r\n%s\r\nQUIT\r\n' "$(b64 a@localhost)" "$(b64 secret-a)" | raw "$P110")
+out=$(printf 'AUTH LOGIN\r\n%s\r\n%s\r\nQUIT\r\n' "$(t_b64 a@localhost)" "$(t_b64 secret-a)" | raw "$P110")
 t_match "$out" '^\+ VXNlcm5hbWU6$' "AUTH LOGIN: Username: challenge"
 t_match "$out" '^\+OK Logged in' "AUTH LOGIN without an initial response"
 out=$(printf 'AUTH\r\nAUTH PLAIN\r\n*\r\nAUTH PLAIN !!!\r\nAUTH CRAM-MD5\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nQUIT\r\n' \
-	"$(b64 'no-nul')" "$(b64 '\0a@localhost\0bad')" | raw "$P110")
+	"$(t_b64 'no-nul')" "$(t_b64 '\0a@localhost\0bad')" | raw "$P110")
 t_match "$(echo "$out" | tr '\n' '|')" '\+OK Mechanisms follow\|PLAIN\|LOGIN\|\.' "AUTH without a mechanism lists them"
 t_match "$out" '^-ERR Authentication cancelled' "\"*\" cancels AUTH: -ERR"
 t_match "$out" '^-ERR Invalid base64' "bad base64: -ERR"
@@ -265,7 +261,6 @@ t_log_lacks "no password of b in the log, in any form" b@localhost "secret b wit
 
 # ---- privilege separation (root) -----------------------------------------
 
-status_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # role_pid PROGRAM SERVICE: a process of this instance (other tests may
 # run beside this one) running PROGRAM for SERVICE.
 role_pid() {
@@ -281,12 +276,12 @@ if t_is_root; then
 	lpid=$(role_pid pop3d pop3)
 	spid=$(role_pid pop3d-session pop3-session)
 	if [ -n "$lpid" ] && [ -n "$spid" ]; then
-		t_eq "$(status_of "$lpid" Uid | head -c 20)" "$(id -u ternnull)" "login role runs as login_user (ternnull)"
+		t_eq "$(t_proc_status "$lpid" Uid | head -c 20)" "$(id -u ternnull)" "login role runs as login_user (ternnull)"
 		t_eq "$(readlink "/proc/$lpid/root")" "$INST/queue/login" "login role chrooted to queue/login"
-		t_eq "$(status_of "$lpid" CapEff)" 0000000000000000 "login role: no effective capabilities"
-		t_eq "$(status_of "$lpid" NoNewPrivs)" 1 "login role: no_new_privs"
-		t_eq "$(status_of "$spid" Uid)" "$(id -u vmail)" "session role runs as vmail_owner (vmail)"
-		t_eq "$(status_of "$spid" CapEff)" 0000000000000000 "session role: no effective capabilities"
+		t_eq "$(t_proc_status "$lpid" CapEff)" 0000000000000000 "login role: no effective capabilities"
+		t_eq "$(t_proc_status "$lpid" NoNewPrivs)" 1 "login role: no_new_privs"
+		t_eq "$(t_proc_status "$spid" Uid)" "$(id -u vmail)" "session role runs as vmail_owner (vmail)"
+		t_eq "$(t_proc_status "$spid" CapEff)" 0000000000000000 "session role: no effective capabilities"
 		t_eq "$(readlink "/proc/$spid/root")" / "session role: not chrooted"
 	else
 		t_fail "find the login and session processes" "login=$lpid session=$spid"

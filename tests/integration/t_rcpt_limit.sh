@@ -40,7 +40,6 @@ tmailctl newaliases >/dev/null 2>&1 || t_fail "newaliases"
 t_start
 t_wait 10 sh -c "ss -Htln 'sport = :$P25' | grep -q ." || t_fail "smtp listens on $P25"
 
-queue_idle() { [ -z "$(find "$QDIR/incoming" "$QDIR/active" -type f)" ]; }
 # All Delivered-To addresses in the Maildirs of the given users, sorted.
 delivered_to() {
 	local u
@@ -85,7 +84,7 @@ id=$(sed -n 's/^data 250 2\.0\.0 Ok: queued as \([0-9A-F]*\).*/\1/p' "$T/send.ou
 } | sort > "$T/expected"
 t_wait 90 sh -c "[ \$(find '$MAIL' -path '*/new/*' -type f | xargs grep -l '^Subject: thousand\$' 2>/dev/null | wc -l) -ge 1050 ]"
 sleep 1
-t_wait 30 queue_idle
+t_wait 30 t_queue_idle
 delivered_to u0 u1 u2 u3 u4 x y > "$T/got"
 t_eq "$(wc -l < "$T/got")" 1050 "1050 copies delivered (950 + 50 aliases x 2)"
 if cmp -s "$T/got" "$T/expected"; then

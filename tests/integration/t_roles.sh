@@ -18,11 +18,7 @@ fi
 t_instance
 P110=$((PB + 110))
 t_set auth_failure_delay 0
-cat >> "$INST/master.conf" <<EOT
-pop3:$P110 inet n - y - pop3d
-pop3-session unix - - n - pop3d-session
-auth unix - - n 1 auth -o max_use=0 -o max_idle=0
-EOT
+t_services pop3 pop3-session auth
 printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin >/dev/null 2>&1 ||
 	t_fail "user a@localhost for the role tests"
 t_start

@@ -191,10 +191,7 @@ mv "$INST/queue/maildrop.off" "$INST/queue/maildrop"
 # ---- through the real smtpd submit service -----------------------------------------
 if [ -x "$TERN_BIN/smtpd" ]; then
 	echo 'pw' | tmailctl user add rcpt@localhost --password-stdin >/dev/null 2>&1
-	cat >> "$INST/master.conf" <<EOF
-auth unix - - n 1 auth -o max_use=0 -o max_idle=0
-submit unix n - n - smtpd -o smtpd_local_submit=yes
-EOF
+	t_services auth submit
 	t_start
 	t_wait 10 test -S "$SUBMIT" || t_fail "smtpd listens on public/submit"
 	if t_is_root; then

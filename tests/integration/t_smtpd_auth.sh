@@ -11,9 +11,8 @@
 smtpd_instance
 t_start
 
-b64() { printf '%b' "$1" | base64 -w0; }
-PLAIN_A=$(b64 '\0a@localhost\0secret-a')
-PLAIN_BAD=$(b64 '\0a@localhost\0wrong-password')
+PLAIN_A=$(t_b64 '\0a@localhost\0secret-a')
+PLAIN_BAD=$(t_b64 '\0a@localhost\0wrong-password')
 
 # ---- submission: AUTH required, sender must match -------------------------
 
@@ -39,7 +38,7 @@ t_match "$out" '<-  235 2\.7\.0 ' "AUTH LOGIN: 235 2.7.0"
 t_match "$out" '<-  250 2\.0\.0 Ok: queued as' "submission after AUTH LOGIN: queued"
 
 out=$(printf 'EHLO c\r\nAUTH PLAIN %s\r\nAUTH PLAIN\r\n*\r\nAUTH PLAIN\r\n%s\r\nAUTH LOGIN\r\n!!!!\r\nAUTH CRAM-MD5\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nMAIL FROM:<a@localhost>\r\nAUTH PLAIN %s\r\nQUIT\r\n' \
-	"$PLAIN_BAD" "$PLAIN_BAD" "$(b64 'no-nul-here')" "$PLAIN_A" "$PLAIN_A" "$PLAIN_A" | raw "$P587")
+	"$PLAIN_BAD" "$PLAIN_BAD" "$(t_b64 'no-nul-here')" "$PLAIN_A" "$PLAIN_A" "$PLAIN_A" | raw "$P587")
 t_eq "$(echo "$out" | grep -c '^535 5\.7\.8 ')" 2 "wrong password (initial response and after 334): 535 5.7.8"
 t_match "$out" '^501 5\.7\.0 Authentication aborted' "\"*\" cancels: 501 5.7.0"
 t_match "$out" '^501 5\.5\.2 Error: cannot decode' "bad base64: 501 5.5.2"
@@ -156,7 +155,7 @@ PY
 		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST " || continue
 		n=$((n + 1))
 		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" Mem-Secret-7-long-enough-to-outlive-a-free \
-			"$(b64 '\0a@localhost\0Mem-Secret-7-long-enough-to-outlive-a-free')" "$(b64 'Mem-Secret-7-long-enough-to-outlive-a-free')" | grep -v '^scanned')"
+			"$(t_b64 '\0a@localhost\0Mem-Secret-7-long-enough-to-outlive-a-free')" "$(t_b64 'Mem-Secret-7-long-enough-to-outlive-a-free')" | grep -v '^scanned')"
 	done
 	touch "$T/release"
 	wait "$holder"
