@@ -37,6 +37,7 @@ runs=${RUNS:-3}
 idle_conns=${IDLE_CONNS:-100}
 pristine=${PRISTINE:-/home/bench/.pristine-Maildir-5000}
 tern_bin=$top/bin
+. "$top/tests/integration/instance.sh"
 
 die() { echo "pop3_bench: $*" >&2; exit 1; }
 say() { echo "pop3_bench: $*" >&2; }
@@ -54,16 +55,8 @@ inst=
 started_postfix=
 started_dovecot=
 cleanup() {
-	local pid i
 	set +e
-	if [ -n "$inst" ] && [ -f "$inst/queue/pid/master.pid" ]; then
-		pid=$(head -n 1 "$inst/queue/pid/master.pid")
-		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-			"$tern_bin/mailctl" -c "$inst" stop >/dev/null 2>&1 || kill -TERM "$pid"
-			for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-			kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-		fi
-	fi
+	[ -n "$inst" ] && inst_stop "$tern_bin" "$inst"
 	[ -d "$pristine/new" ] && "$shared/reset_maildir.sh" "$pristine" /home/bench/Maildir bench:bench >/dev/null 2>&1
 	[ -n "$started_postfix" ] && postfix stop >/dev/null 2>&1
 	[ -n "$started_dovecot" ] && doveadm stop >/dev/null 2>&1
@@ -126,34 +119,15 @@ done
 ss -Htln 'sport = :110' | grep -q . || die "Dovecot is not listening on 127.0.0.1:110"
 
 # ---- tern instance ------------------------------------------------------------
-free_port_base() {
-	local base p busy
-	for _ in $(seq 1 50); do
-		base=$(( (RANDOM % 40 + 15) * 1000 + (RANDOM % 4) * 10 ))
-		busy=0
-		for p in 25 110 143 465 587 993 995; do
-			if ss -Htln "sport = :$((base + p))" 2>/dev/null | grep -q .; then
-				busy=1; break
-			fi
-		done
-		[ $busy = 0 ] && { echo "$base"; return 0; }
-	done
-	return 1
-}
-pb=${PORT_BASE:-$(free_port_base)} || die "no free port base"
+# Made as the tests make theirs (tests/integration/instance.sh), with
+# only the services a POP3 session needs.
+pb=${PORT_BASE:-$(inst_free_port_base)} || die "no free port base"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tern-pop3bench.XXXXXX")
-chmod 755 "$tmp"
 inst=$tmp/inst
-"$tern_bin/mailctl" init "$inst" --port-base "$pb" >"$tmp/init.out" 2>&1 ||
+inst_init "$tern_bin" "$inst" "$pb" >"$tmp/init.out" 2>&1 ||
 	die "mailctl init: $(cat "$tmp/init.out")"
-conf=$inst/master.conf
-sed -i -E 's/^([^#])/#\1/' "$conf"
-cat >>"$conf" <<EOF
-pop3:$((pb + 110))  inet  n       -       y       -       pop3d
-pop3-session     unix  -       -       n       -       pop3d-session
-auth             unix  -       -       n       1       auth
-	-o max_use=0 -o max_idle=0
-EOF
+inst_disable_all "$inst"
+inst_enable "$inst" pop3 pop3-session auth || die "cannot enable pop3, pop3-session, auth"
 echo "default_process_limit = $((idle_conns + 50))" >>"$inst/main.conf"
 tport=$((pb + 110))
 for u in bench $(seq -f 'idle%g' 1 "$idle_conns"); do
@@ -173,10 +147,7 @@ done
 chown "$owner" "$inst/mail/localhost"
 "$tern_bin/mailctl" -c "$inst" start >"$tmp/start.out" 2>&1 ||
 	die "mailctl start: $(cat "$tmp/start.out")"
-for i in $(seq 1 50); do
-	ss -Htln "sport = :$tport" | grep -q . && break
-	sleep 0.1
-done
+inst_wait_listen "$tport" || die "tern pop3d not listening on $tport"
 
 rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$top" diff --quiet HEAD -- pop3d lib 2>/dev/null || rev="$rev+dirty"

@@ -44,6 +44,7 @@ order=${ORDER:-alternate}
 timeout=${TIMEOUT:-900}
 quiet_pct=${QUIET_PCT:-15}
 tern_bin=$top/bin
+. "$top/tests/integration/instance.sh"
 
 die() { echo "smtp_bench: $*" >&2; exit 1; }
 say() { echo "smtp_bench: $*" >&2; }
@@ -65,16 +66,8 @@ mon=
 started_postfix=
 started_dovecot=
 cleanup() {
-	local pid i
 	set +e
-	if [ -n "$inst" ] && [ -f "$inst/queue/pid/master.pid" ]; then
-		pid=$(head -n 1 "$inst/queue/pid/master.pid")
-		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-			"$tern_bin/mailctl" -c "$inst" stop >/dev/null 2>&1 || kill -TERM "$pid"
-			for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-			kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-		fi
-	fi
+	[ -n "$inst" ] && inst_stop "$tern_bin" "$inst"
 	[ -n "$mon" ] && kill "$mon" 2>/dev/null
 	[ -n "$started_postfix" ] && postfix stop >/dev/null 2>&1
 	[ -n "$started_dovecot" ] && doveadm stop >/dev/null 2>&1
@@ -134,36 +127,19 @@ pq=$(postqueue -p 2>/dev/null | tail -n 1)
 case $pq in *"is empty"*) ;; *) say "warning: Postfix queue not empty: $pq" ;; esac
 
 # ---- tern instance ----------------------------------------------------------
-free_port_base() {
-	local base p busy
-	for _ in $(seq 1 50); do
-		base=$(( (RANDOM % 40 + 15) * 1000 + (RANDOM % 4) * 10 ))
-		busy=0
-		for p in 25 110 143 465 587 993 995; do
-			if ss -Htln "sport = :$((base + p))" 2>/dev/null | grep -q .; then
-				busy=1; break
-			fi
-		done
-		[ $busy = 0 ] && { echo "$base"; return 0; }
-	done
-	return 1
-}
-pb=${PORT_BASE:-$(free_port_base)} || die "no free port base"
+# Made as the tests make theirs (tests/integration/instance.sh), with
+# init's full service table: the benchmark measures the shipped setup.
+pb=${PORT_BASE:-$(inst_free_port_base)} || die "no free port base"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tern-bench.XXXXXX")
-chmod 755 "$tmp"    # the daemons run as system users that must reach it
 inst=$tmp/inst
-"$tern_bin/mailctl" init "$inst" --port-base "$pb" >"$tmp/init.out" 2>&1 ||
+inst_init "$tern_bin" "$inst" "$pb" >"$tmp/init.out" 2>&1 ||
 	die "mailctl init: $(cat "$tmp/init.out")"
 echo benchpass | "$tern_bin/mailctl" -c "$inst" user add bench@localhost --password-stdin \
 	>"$tmp/user.out" 2>&1 || die "mailctl user add: $(cat "$tmp/user.out")"
 
-# Enable smtp, auth, qmgr and local unless the template already does.
+# smtp, auth, qmgr and local at least, whatever init left commented out.
 conf=$inst/master.conf
-enabled() { grep -Eq "^$1(:[^[:space:]]*)?[[:space:]]" "$conf"; }
-enabled smtp || printf 'smtp:%s         inet  n       -       n       -       smtpd\n' $((pb + 25)) >>"$conf"
-enabled auth || echo 'auth             unix  -       -       n       1       auth' >>"$conf"
-enabled qmgr || echo 'qmgr             unix  -       -       n       1       qmgr' >>"$conf"
-enabled local || echo 'local            unix  -       n       n       -       local' >>"$conf"
+inst_enable "$inst" smtp auth qmgr local || die "cannot enable smtp, auth, qmgr, local"
 tport=$(awk '$1 ~ /^smtp:/ { sub(/^smtp:/, "", $1); print $1; exit }' "$conf")
 case $tport in
 	''|*[!0-9]*) die "cannot tell tern's smtp port from $conf ($tport)" ;;
@@ -172,11 +148,7 @@ esac
 	die "mailctl check: $(cat "$tmp/check.out")"
 "$tern_bin/mailctl" -c "$inst" start >"$tmp/start.out" 2>&1 ||
 	die "mailctl start: $(cat "$tmp/start.out")"
-for i in $(seq 1 50); do
-	ss -Htln "sport = :$tport" | grep -q . && break
-	sleep 0.1
-done
-ss -Htln "sport = :$tport" | grep -q . || die "tern smtpd not listening on $tport"
+inst_wait_listen "$tport" || die "tern smtpd not listening on $tport"
 
 # One message through each server, so that both paths are proven before
 # anything is timed (and a broken path fails in seconds, not after TIMEOUT).
