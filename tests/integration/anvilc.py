@@ -14,44 +14,14 @@ t_anvil.sh (the limits per client address of smtpd and pop3d).
 """
 import os
 import signal
-import socket
 import sys
 import time
 
-
-def connect(port, src):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((src, 0))
-    s.settimeout(10)
-    s.connect(("127.0.0.1", port))
-    return s
-
-
-def read_line(s):
-    data = b""
-    while not data.endswith(b"\n"):
-        try:
-            c = s.recv(1)
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not c:
-            break
-        data += c
-    return data.decode("utf-8", "replace").rstrip("\r\n")
+from tnet import connect, read_all, read_line
 
 
 def read_rest(s, quiet):
-    s.settimeout(quiet)
-    data = b""
-    while True:
-        try:
-            chunk = s.recv(65536)
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data.decode("utf-8", "replace")
+    return read_all(s, quiet).decode("utf-8", "replace")
 
 
 def unescape(text):
@@ -59,7 +29,7 @@ def unescape(text):
 
 
 def greet(port, src, text=None):
-    s = connect(port, src)
+    s = connect(port, timeout=10, src=src)
     print(read_line(s) or "(closed without a greeting)", flush=True)
     if text is not None:
         try:
@@ -74,7 +44,7 @@ def greet(port, src, text=None):
 def hold(port, src, n, stopfile, text=None):
     socks = []
     for i in range(n):
-        s = connect(port, src)
+        s = connect(port, timeout=10, src=src)
         socks.append(s)
         print("%d: %s" % (i + 1, read_line(s) or "(closed)"), flush=True)
         if text is not None:

@@ -16,29 +16,17 @@
 #       LOG: "i 250" when the server answered 250 to its end of data,
 #       "i fail REASON" otherwise (a refused message is not retried: the
 #       test only asserts on the accepted ones).
-import os
 import smtplib
 import socket
 import sys
 import threading
 import time
 
-
-def read_reply(f):
-    lines = []
-    while True:
-        line = f.readline()
-        if not line:
-            break
-        lines.append(line.decode('latin-1').rstrip('\r\n'))
-        if len(line) < 4 or line[3:4] != b'-':
-            break
-    return '\n'.join(lines)
+from tnet import connect, read_reply
 
 
 def cmd_middata(port, tag, state):
-    s = socket.create_connection(('127.0.0.1', int(port)))
-    s.settimeout(60)
+    s = connect(port, timeout=60)
     f = s.makefile('rb')
     read_reply(f)
     with open(state, 'w') as st:

@@ -34,6 +34,8 @@ import socket
 import sys
 import time
 
+from tnet import connect
+
 T0 = 1700000000
 
 
@@ -207,7 +209,7 @@ def txn(port, user, password, maildir):
 
 
 def raw_session(port, user, password, send, until_closed=False, settle=1.0):
-    s = socket.create_connection(('127.0.0.1', int(port)), timeout=20)
+    s = connect(port, timeout=20)
     data = b''
     while b'\r\n' not in data:
         data += s.recv(4096)

@@ -13,66 +13,30 @@
                                 (verify, token=yes, service pop3)
 """
 import socket
-import ssl
 import struct
 import sys
-import time
 
-
-def tls_ctx():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def read_all(s, quiet=3.0):
-    s.settimeout(quiet)
-    data = b""
-    while True:
-        try:
-            chunk = s.recv(65536)
-        except (socket.timeout, ssl.SSLError, ConnectionResetError):
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
+from tnet import connect, frame, parse_record, read_all, tls_context
 
 
 def cmd_raw(port, tls=False):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s = connect(port, timeout=10)
     if tls:
-        s = tls_ctx().wrap_socket(s)
+        s = tls_context().wrap_socket(s)
     s.sendall(sys.stdin.buffer.read())
-    sys.stdout.write(read_all(s).decode("latin-1").replace("\r\n", "\n"))
+    sys.stdout.write(read_all(s, 3.0).decode("latin-1").replace("\r\n", "\n"))
 
 
 def cmd_stls_inject(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s = connect(port, timeout=10)
     f = s.makefile("rb")
     print("greeting:", f.readline().decode().rstrip())
     s.sendall(b"STLS\r\nCAPA\r\n")
     print("stls:", f.readline().decode().rstrip())
-    t = tls_ctx().wrap_socket(s)
+    t = tls_context().wrap_socket(s)
     t.sendall(b"QUIT\r\n")
-    for line in read_all(t).decode("latin-1").splitlines():
+    for line in read_all(t, 3.0).decode("latin-1").splitlines():
         print("tls:", line)
-
-
-def frame(rec):
-    body = "".join("%s=%s\n" % (k, v) for k, v in rec) + "\n"
-    body = body.encode()
-    return struct.pack(">I", len(body)) + body
-
-
-def parse_records(data):
-    out = {}
-    for line in data.decode("latin-1").split("\n"):
-        if "=" in line:
-            k, v = line.split("=", 1)
-            out.setdefault(k, v)
-    return out
 
 
 def cmd_handoff(qdir, token):
@@ -99,7 +63,7 @@ def cmd_handoff(qdir, token):
         if not chunk:
             break
         body += chunk
-    r = parse_records(body)
+    r = parse_record(body)
     print("status=%s" % r.get("status", ""))
     if "reason" in r:
         print("reason=%s" % r["reason"])
@@ -129,7 +93,7 @@ def cmd_token(qdir, user, password):
             break
         data += chunk
     second = data.split(b"\n\n")[1] if data.count(b"\n\n") >= 2 else b""
-    print(parse_records(second).get("token", ""))
+    print(parse_record(second).get("token", ""))
 
 
 def main():

@@ -17,46 +17,10 @@
 #   smtpc.py crlf                stdin with LF turned into CRLF
 import os
 import smtplib
-import socket
-import ssl
 import sys
 import threading
 
-
-def connect(addr):
-    if addr.startswith('unix:'):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(addr[5:])
-    else:
-        s = socket.create_connection(('127.0.0.1', int(addr)))
-    s.settimeout(20)
-    return s
-
-
-def read_all(s):
-    out = b''
-    while True:
-        try:
-            d = s.recv(65536)
-        except (socket.timeout, ConnectionResetError):
-            break
-        if not d:
-            break
-        out += d
-    return out
-
-
-def read_reply(f):
-    """One (possibly multi-line) reply from a file object, as text."""
-    lines = []
-    while True:
-        line = f.readline()
-        if not line:
-            break
-        lines.append(line.decode('latin-1').rstrip('\r\n'))
-        if len(line) < 4 or line[3:4] != b'-':
-            break
-    return '\n'.join(lines)
+from tnet import connect, read_all, read_reply, tls_context
 
 
 def cmd_raw(addr):
@@ -90,10 +54,7 @@ def cmd_inject(port):
     # HELP rides in the same segment as STARTTLS: it must never be read.
     s.sendall(b'STARTTLS\r\nHELP\r\n')
     print(read_reply(f))
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    t = ctx.wrap_socket(s, server_hostname='localhost')
+    t = tls_context().wrap_socket(s, server_hostname='localhost')
     tf = t.makefile('rb')
     t.sendall(b'NOOP\r\n')
     print('after-tls: ' + read_reply(tf))
@@ -109,10 +70,7 @@ def cmd_send(port, sender, rcpt, path, user=None, password=None):
     c = smtplib.SMTP('127.0.0.1', int(port), timeout=30)
     c.ehlo('client.example')
     if user is not None:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        c.starttls(context=ctx)
+        c.starttls(context=tls_context())
         c.ehlo('client.example')
         c.login(user, password)
     try:
