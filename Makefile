@@ -3,6 +3,7 @@
 #   make            every program into bin/
 #   make run        demo instance under ./run, started in the foreground
 #   make test       unit + integration tests, then again under ASan+UBSan
+#   make unit       unit tests only, both builds; TEST=test_log: that one
 #   make san        the sanitizer build into bin-san/
 #   make fuzz       libFuzzer targets (clang) into build/fuzz/
 #   make install    PREFIX=/usr/local DESTDIR= honoured; as root (no DESTDIR)
@@ -104,7 +105,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 ALL_BINS := $(PROGS:%=$(BINDIR)/%) $(TEST_PROGS:%=$(BINDIR)/%)
 
 .SECONDARY:
-.PHONY: all san unit-bins test run install install-sendmail uninstall clean \
+.PHONY: all san unit-bins unit test run install install-sendmail uninstall clean \
 	fuzz deps
 all: $(ALL_BINS) unit-bins
 
@@ -152,6 +153,11 @@ test: deps
 	$(MAKE) all
 	$(MAKE) BUILD=san all
 	sh tests/run.sh
+
+unit:
+	$(MAKE) unit-bins
+	$(MAKE) BUILD=san unit-bins
+	sh tests/run.sh --unit $(TEST)
 
 run: deps all
 	sh scripts/run-demo.sh

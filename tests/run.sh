@@ -7,7 +7,24 @@
 # ends with the total, failing when anything failed.  A step that dies
 # without a count line counts as one failure.
 #   TESTS="t_master t_mailctl"  run only these integration scripts
+#   sh tests/run.sh --unit [test_log ...]
+#                               only unit tests (these, or all), both
+#                               builds; `make unit TEST=test_log` builds
+#                               first.  A program alone also runs as
+#                               build/normal/unit/test_log.
 cd "$(dirname "$0")/.." || exit 1
+UNIT_ONLY=
+if [ "${1:-}" = --unit ]; then
+	shift
+	UNIT_ONLY=" ${*:-all} "
+	for u in "$@"; do
+		for b in normal san; do
+			[ -x "build/$b/unit/$u" ] && continue
+			echo "FAIL no unit test build/$b/unit/$u (make unit TEST=$u builds it)"
+			exit 1
+		done
+	done
+fi
 TOTAL_P=0
 TOTAL_F=0
 TOTAL_S=0
@@ -72,12 +89,18 @@ suite() {	# suite BUILD BINDIR
 	bindir=$2
 	for t in build/$build/unit/test_*; do
 		[ -x "$t" ] || continue
+		case $UNIT_ONLY in
+		""|" all ") ;;
+		*" $(basename "$t") "*) ;;
+		*) continue ;;
+		esac
 		if [ "$build" = san ]; then
 			ASAN_OPTIONS=detect_leaks=1 run_step "$build $(basename "$t")" "$t"
 		else
 			run_step "$build $(basename "$t")" "$t"
 		fi
 	done
+	[ -z "$UNIT_ONLY" ] || return 0
 	for t in tests/integration/t_*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
@@ -122,8 +145,10 @@ fuzz_smoke() {
 	[ $f = 0 ]
 }
 
-run_step "man pages" lint_man
-[ "${TERN_FUZZ_SECONDS:-5}" = 0 ] || run_step "fuzz targets" fuzz_smoke
+if [ -z "$UNIT_ONLY" ]; then
+	run_step "man pages" lint_man
+	[ "${TERN_FUZZ_SECONDS:-5}" = 0 ] || run_step "fuzz targets" fuzz_smoke
+fi
 suite normal bin
 suite san bin-san
 if [ $TOTAL_S -gt 0 ]; then

@@ -1,6 +1,6 @@
 /* test_auth_client.c - unit tests for lib/auth_client.c against a fake auth.
  *
- * A forked child listens on a UNIX socket in a mkdtemp() directory and
+ * A forked child listens on a UNIX socket in a test_tmpdir() directory and
  * plays auth: it answers the hello, then answers each request according to
  * the user name in it ("bad@x" fails, "garbage@x" gets a malformed reply,
  * "slow@x" an answer too late, "bye@x" an answer and then a closed
@@ -24,7 +24,7 @@
 #include "../../lib/stream.h"
 #include "test.h"
 
-static char tmpdir[] = "/tmp/tern-test-auth-client.XXXXXX";
+static const char *tmpdir;
 
 enum fake_mode { FAKE_GOOD, FAKE_BAD_HELLO };
 
@@ -369,13 +369,9 @@ int main(void)
 	log_init("test_auth_client");
 	log_set_dest(LOG_DEST_STDERR, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	tmpdir = test_tmpdir();
 	good = fake_start("auth", FAKE_GOOD);
 	r = test_main(tests);
 	fake_stop(&good);
-	rmdir(tmpdir);
 	return r;
 }

@@ -1,8 +1,8 @@
 /* test_login.c - unit tests for lib/login.c: the hand-off from a login
  * process to a session process, both sides, against a fake auth.
  *
- * A forked child plays auth on a UNIX socket in a mkdtemp() directory and
- * redeems exactly one token ("good-token", for service pop3 and client
+ * A forked child plays auth on a UNIX socket in the test_tmpdir()
+ * directory and redeems exactly one token ("good-token", for service pop3 and client
  * 192.0.2.7) as user@x.  The login side runs in a forked child (it waits
  * for the session's answer), with the client's connection one end of a
  * socketpair whose other end the test keeps; the session side runs in the
@@ -28,7 +28,7 @@
 #include "../../lib/stream.h"
 #include "test.h"
 
-static char tmpdir[] = "/tmp/tern-test-login.XXXXXX";
+static const char *tmpdir;
 static char *auth_path, *session_path;
 static pid_t auth_pid;
 static int session_lfd = -1;
@@ -374,13 +374,12 @@ int main(void)
 		test_handoff_ok, test_handoff_bad_token,
 		test_session_refuses_bad_records, test_session_checks_tcp_peer, NULL
 	};
-	char *err = NULL, *cmd;
+	char *err = NULL;
 	int lfd, r;
 
 	log_init("test_login");
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(tmpdir) == NULL)
-		return 1;
+	tmpdir = test_tmpdir();
 	auth_path = mem_printf("%s/auth", tmpdir);
 	session_path = mem_printf("%s/pop3-session", tmpdir);
 	lfd = sock_listen_unix(auth_path, 0600, 16, &err);
@@ -397,10 +396,6 @@ int main(void)
 	r = test_main(tests);
 	kill(auth_pid, SIGTERM);
 	waitpid(auth_pid, NULL, 0);
-	cmd = mem_printf("rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		r = 1;
-	mem_free(cmd);
 	mem_free(auth_path);
 	mem_free(session_path);
 	return r;

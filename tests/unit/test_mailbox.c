@@ -10,7 +10,7 @@
 #include "../../lib/mem.h"
 #include "test.h"
 
-static char top[] = "/tmp/tern-test-mailbox.XXXXXX";
+static const char *top;
 
 /* Write a file at top/<mbox>/<rel> with content. */
 static void put(const char *md, const char *rel, const char *content)
@@ -518,15 +518,7 @@ int main(void)
 		test_mailbox_flags, test_mailbox_lock, test_mailbox_open_errors,
 		test_mailbox_verify, test_mailbox_many, NULL
 	};
-	char *cmd;
-	int r;
 
-	if (mkdtemp(top) == NULL)
-		return 1;
-	r = test_main(tests);
-	cmd = mem_printf("rm -rf %s", top);
-	if (system(cmd) != 0)
-		r = 1;
-	mem_free(cmd);
-	return r;
+	top = test_tmpdir();
+	return test_main(tests);
 }

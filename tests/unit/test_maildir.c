@@ -7,7 +7,7 @@
 #include "../../lib/mem.h"
 #include "test.h"
 
-static char top[] = "/tmp/tern-test-maildir.XXXXXX";
+static const char *top;
 
 static int count_entries(const char *dir)
 {
@@ -121,15 +121,7 @@ static void test_maildir_names(void)
 int main(void)
 {
 	static void (*const tests[])(void) = { test_maildir_deliver, test_maildir_names, NULL };
-	char *cmd;
-	int r;
 
-	if (mkdtemp(top) == NULL)
-		return 1;
-	r = test_main(tests);
-	cmd = mem_printf("rm -rf %s", top);
-	if (system(cmd) != 0)
-		r = 1;
-	mem_free(cmd);
-	return r;
+	top = test_tmpdir();
+	return test_main(tests);
 }

@@ -13,7 +13,7 @@
 #include "../../lib/mem.h"
 #include "test.h"
 
-static char dir[] = "/tmp/tern-test-maillog.XXXXXX";
+static const char *dir;
 
 static char *tpath(const char *name)
 {
@@ -166,10 +166,8 @@ int main(void)
 	};
 	int r;
 
-	if (mkdtemp(dir) == NULL)
-		return 1;
+	dir = test_tmpdir();
 	log_init("test_maillog");
 	r = test_main(tests);
-	rmdir(dir);
 	return r;
 }

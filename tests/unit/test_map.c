@@ -9,7 +9,7 @@
 #include "../../lib/mem.h"
 #include "test.h"
 
-static char test_dir[] = "/tmp/test_map.XXXXXX";
+static const char *test_dir;
 
 static char *test_path(const char *name)
 {
@@ -308,21 +308,9 @@ int main(void)
 		test_map_compile, test_map_compile_errors, test_map_replace,
 		NULL,
 	};
-	int ret;
 
-	if (mkdtemp(test_dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
+	test_dir = test_tmpdir();
 	/* Duplicate-key warnings and refused writes are expected here. */
 	log_set_dest(LOG_DEST_FILE, "/dev/null");
-	ret = test_main(tests);
-	if (ret == 0) {
-		char *cmd = mem_printf("rm -rf '%s'", test_dir);
-
-		if (system(cmd) != 0)
-			printf("could not remove %s\n", test_dir);
-		mem_free(cmd);
-	}
-	return ret;
+	return test_main(tests);
 }

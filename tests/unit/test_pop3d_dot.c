@@ -1,6 +1,7 @@
 /* test_pop3d_dot.c - unit tests for pop3d/pop3d_dot.c: LF to CRLF,
  * dot-stuffing, the final ".", TOP's header and line count, with input fed
- * whole and one byte at a time. */
+ * whole, in pieces of 1, 2, 3 and 7 bytes, and split at every point. */
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "../../lib/mem.h"
@@ -8,9 +9,16 @@
 #include "../../pop3d/session/pop3d_session.h"
 #include "test.h"
 
-/* Run the message through pop3d_dot in pieces of `step` bytes (0: whole)
- * and return what went out on the wire. */
-static char *dot(const char *msg, long top, size_t step, long long *octets_r)
+static void dot_feed(const char *p, size_t n, void *ctx)
+{
+	pop3d_dot_write(ctx, p, n);
+}
+
+/* Run the message through pop3d_dot in pieces of `step` bytes (0: whole),
+ * or, with cut <= its length, in two pieces split there; return what went
+ * out on the wire. */
+static char *dot(const char *msg, long top, size_t step, size_t cut,
+		 long long *octets_r)
 {
 	int sv[2];
 	stream_t *s;
@@ -24,10 +32,10 @@ static char *dot(const char *msg, long top, size_t step, long long *octets_r)
 		return mem_strdup("socketpair failed");
 	s = stream_open(sv[0]);
 	pop3d_dot_init(&d, s, top);
-	if (step == 0)
-		step = len ? len : 1;
-	for (size_t off = 0; off < len; off += step)
-		pop3d_dot_write(&d, msg + off, len - off < step ? len - off : step);
+	if (cut <= len)
+		test_feed_split(msg, len, cut, dot_feed, &d);
+	else
+		test_feed(msg, len, step, dot_feed, &d);
 	pop3d_dot_end(&d);
 	stream_flush(s);
 	stream_close(&s);
@@ -43,13 +51,24 @@ static void check(const char *msg, long top, const char *want, long long octets)
 {
 	size_t steps[] = { 0, 1, 2, 3, 7 };
 
+	size_t len = strlen(msg);
+
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		long long got_octets = -1;
-		char *got = dot(msg, top, steps[i], &got_octets);
+		char *got = dot(msg, top, steps[i], SIZE_MAX, &got_octets);
 
 		test_assert_str(got, want);
 		if (octets >= 0)
 			test_assert_int(got_octets, octets);
+		mem_free(got);
+	}
+	for (size_t cut = 0; cut <= len; cut++) {
+		char *got = dot(msg, top, 0, cut, NULL);
+
+		if (strcmp(got, want) != 0) {
+			printf("  split at %zu: \"%s\"\n", cut, got);
+			test_case_failed = 1;
+		}
 		mem_free(got);
 	}
 }

@@ -22,14 +22,12 @@
 #define TEST_USER "nobody"
 #define TEST_MARKER ".tern-priv-marker"
 
-static int test_skipped;
-
-static int test_need_root(const char *name)
+/* Call after test_begin(): false, with the case skipped, when not root. */
+static int test_need_root(void)
 {
 	if (priv_is_root())
 		return 1;
-	printf("SKIP %s (needs root)\n", name);
-	test_skipped++;
+	test_skip("needs root");
 	return 0;
 }
 
@@ -186,9 +184,9 @@ static void test_priv_drop_user(void)
 	gid_t gid;
 	char want[256];
 
-	if (!test_need_root("drop to " TEST_USER ": ids, no capabilities, no_new_privs"))
-		return;
 	test_begin("drop to " TEST_USER ": ids, no capabilities, no_new_privs");
+	if (!test_need_root())
+		return;
 	test_assert_int(priv_user_ids(TEST_USER, &uid, &gid), 0);
 	test_drop_in_child(&spec, &r);
 	test_assert_int(r.exit_status, 0);
@@ -209,9 +207,9 @@ static void test_priv_drop_chroot(void)
 	char marker[64];
 	int fd;
 
-	if (!test_need_root("drop with chroot: root directory is the jail"))
-		return;
 	test_begin("drop with chroot: root directory is the jail");
+	if (!test_need_root())
+		return;
 	test_assert(mkdtemp(dir) != NULL);
 	test_assert(chmod(dir, 0755) == 0);
 	/* The marker exists only at the jail's top, so seeing it at "/"
@@ -242,9 +240,9 @@ static void test_priv_chroot_untrusted(void)
 	priv_spec_t root_role = { NULL, dir, NULL, 0 };
 	struct test_report r;
 
-	if (!test_need_root("chroot refused: foreign owner, group/other write, link"))
-		return;
 	test_begin("chroot refused: foreign owner, group/other write, link");
+	if (!test_need_root())
+		return;
 	test_assert(mkdtemp(dir) != NULL);
 	snprintf(link, sizeof(link), "%s.link", dir);
 	test_assert(symlink(dir, link) == 0);
@@ -280,9 +278,9 @@ static void test_priv_keep_cap(void)
 	priv_spec_t spec = { TEST_USER, NULL, keep, 1 };
 	struct test_report r;
 
-	if (!test_need_root("drop keeping CAP_NET_BIND_SERVICE only"))
-		return;
 	test_begin("drop keeping CAP_NET_BIND_SERVICE only");
+	if (!test_need_root())
+		return;
 	test_drop_in_child(&spec, &r);
 	test_assert_int(r.exit_status, 0);
 	/* bit 10; effective and permitted exactly that, nothing ambient */
@@ -300,9 +298,9 @@ static void test_priv_refusals(void)
 	priv_spec_t bad_jail = { TEST_USER, "/nonexistent/tern-jail", NULL, 0 };
 	struct test_report r;
 
-	if (!test_need_root("fatal: uid 0 target, unknown user, missing chroot"))
-		return;
 	test_begin("fatal: uid 0 target, unknown user, missing chroot");
+	if (!test_need_root())
+		return;
 	test_drop_in_child(&to_root, &r);
 	test_assert_int(r.exit_status, 1);
 	test_drop_in_child(&unknown, &r);
@@ -324,9 +322,5 @@ int main(void)
 		test_priv_refusals,
 		NULL,
 	};
-	int r = test_main(tests);
-
-	if (test_skipped)
-		printf("(%d root-only cases skipped)\n", test_skipped);
-	return r;
+	return test_main(tests);
 }

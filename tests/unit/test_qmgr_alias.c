@@ -13,7 +13,7 @@
 #include "../../qmgr/qmgr_alias.h"
 #include "test.h"
 
-static char qdir[] = "/tmp/tern-test-alias.XXXXXX";
+static const char *qdir;
 
 static const char *const table[][2] = {
 	{ "all@localhost", "team, dave@localhost,bob" },
@@ -277,21 +277,15 @@ int main(void)
 		test_alias_limit, NULL,
 	};
 	char *p;
-	int r;
 
 	log_init("test_qmgr_alias");
 	log_set_dest(LOG_DEST_STDERR, NULL);
-	test_assert(mkdtemp(qdir) != NULL);
+	qdir = test_tmpdir();
 	p = mem_printf("%s/tmp", qdir);
 	mkdir(p, 0700);
 	mem_free(p);
 	p = mem_printf("%s/incoming", qdir);
 	mkdir(p, 0700);
 	mem_free(p);
-	r = test_main(tests);
-	p = mem_printf("rm -rf %s", qdir);
-	if (system(p) != 0)
-		r = 1;
-	mem_free(p);
-	return r;
+	return test_main(tests);
 }

@@ -10,13 +10,13 @@
 #include "../../lib/queue.h"
 #include "test.h"
 
-static char qdir[] = "/tmp/tern-test-queue.XXXXXX";
+static const char *qdir;
 
 static void mkdirs(void)
 {
 	char *p;
 
-	test_assert(mkdtemp(qdir) != NULL);
+	qdir = test_tmpdir();
 	p = mem_printf("%s/tmp", qdir);
 	mkdir(p, 0700);
 	mem_free(p);
@@ -720,16 +720,7 @@ int main(void)
 		test_queue_limit_bytes, test_queue_limit_records,
 		test_queue_limit_total, test_queue_salvage, NULL,
 	};
-	int r;
 
 	mkdirs();
-	r = test_main(tests);
-	{
-		char *cmd = mem_printf("rm -rf %s", qdir);
-
-		if (system(cmd) != 0)
-			r = 1;
-		mem_free(cmd);
-	}
-	return r;
+	return test_main(tests);
 }

@@ -1,7 +1,7 @@
 /* test_sock.c - unit tests for lib/sock.c on loopback and UNIX sockets.
  *
- * Only ephemeral ports (bind to port 0, ask getsockname) and a mkdtemp()
- * directory are used.  Where the machine has no IPv6 loopback the IPv6
+ * Only ephemeral ports (bind to port 0, ask getsockname) and a
+ * test_tmpdir() directory are used.  Where the machine has no IPv6 loopback the IPv6
  * cases print SKIP and count neither as passed nor as failed.
  */
 #include <arpa/inet.h>
@@ -21,13 +21,7 @@
 #include "../../lib/sock.h"
 #include "test.h"
 
-static char tmpdir[] = "/tmp/tern-test-sock.XXXXXX";
-
-static void test_skip(const char *why)
-{
-	printf("SKIP %s (%s)\n", test_case_name, why);
-	fflush(stdout);
-}
+static const char *tmpdir;
 
 static int local_port(int fd)
 {
@@ -390,11 +384,7 @@ int main(void)
 
 	signal(SIGPIPE, SIG_DFL);
 	alarm(60);
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return 2;
-	}
+	tmpdir = test_tmpdir();
 	ret = test_main(tests);
-	rmdir(tmpdir);
 	return ret;
 }

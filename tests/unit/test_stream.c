@@ -57,6 +57,12 @@ static void write_all(int fd, const void *data, size_t len)
 	}
 }
 
+static void trickle_write(const char *p, size_t n, void *ctx)
+{
+	write_all(*(int *) ctx, p, n);
+	usleep(500);
+}
+
 /* Fork a child that writes str to fd one byte at a time, then closes it. */
 static pid_t trickle(int fd, const char *str)
 {
@@ -65,10 +71,7 @@ static pid_t trickle(int fd, const char *str)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		for (const char *p = str; *p; p++) {
-			write_all(fd, p, 1);
-			usleep(500);
-		}
+		test_feed(str, strlen(str), 1, trickle_write, &fd);
 		_exit(0);
 	}
 	return pid;

@@ -22,7 +22,7 @@
 #include "../../lib/submit.h"
 #include "test.h"
 
-static char tmpdir[] = "/tmp/tern-test-submit.XXXXXX";
+static const char *tmpdir;
 static char *sock_path;
 static pid_t fake_pid;
 
@@ -94,7 +94,7 @@ static void fake_start(void)
 	char *err = NULL;
 	int lfd;
 
-	test_assert(mkdtemp(tmpdir) != NULL);
+	tmpdir = test_tmpdir();
 	sock_path = mem_printf("%s/submit", tmpdir);
 	lfd = sock_listen_unix(sock_path, 0600, 8, &err);
 	test_assert(lfd >= 0);
@@ -114,8 +114,6 @@ static void fake_stop(void)
 {
 	kill(fake_pid, SIGKILL);
 	waitpid(fake_pid, NULL, 0);
-	unlink(sock_path);
-	rmdir(tmpdir);
 	mem_free(sock_path);
 }
 
@@ -147,6 +145,11 @@ static void test_submit_replies(void)
 	test_end();
 }
 
+static void content_feed(const char *p, size_t n, void *ctx)
+{
+	submit_content(ctx, p, n);
+}
+
 /* Send content in pieces of size step (0: all at once); the echo. */
 static char *content_echo(const char *data, size_t len, size_t step)
 {
@@ -157,8 +160,7 @@ static char *content_echo(const char *data, size_t len, size_t step)
 		return mem_strdup("(no connection)");
 	submit_ehlo(sub, "me");
 	submit_command(sub, "DATA");
-	for (size_t i = 0; i < len; i += step ? step : len)
-		submit_content(sub, data + i, step && len - i > step ? step : len - i);
+	test_feed(data, len, step, content_feed, sub);
 	submit_content_end(sub);
 	echo = mem_strdup(submit_text(sub));
 	submit_close(&sub);
