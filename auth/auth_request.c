@@ -31,33 +31,36 @@
 #include "log.h"
 #include "mem.h"
 
+/* Read once by auth_request_init, for the requests. */
+static long auth_process_failure_limit;
+static char *auth_recipient_delimiter;
 static auth_penalty_t *auth_penalty;
 static auth_process_t *auth_process;
 static auth_tokens_t *auth_tokens;
 
+/* Table sizes are at least 1 and times short enough for milliseconds by
+ * the bounds of params.c. */
 void auth_request_init(void)
 {
 	auth_penalty_limits_t lim;
-	long n;
+	size_t table_size = (size_t) config_int("auth_failure_table_size");
 
 	lim.delay_ms = config_time("auth_failure_delay") * 1000;
 	lim.delay_max_ms = config_time("auth_failure_delay_max") * 1000;
 	lim.limit = config_int("auth_failure_limit");
 	lim.window_ms = config_time("auth_failure_window") * 1000;
-	n = config_int("auth_failure_table_size");
-	lim.max_entries = n > 0 ? (size_t) n : 1;
+	lim.max_entries = table_size;
 	lim.user_limit = config_int("auth_failure_user_limit");
 	lim.user_window_ms = config_time("auth_failure_user_window") * 1000;
-	n = config_int("auth_failure_user_table_size");
-	lim.user_max_entries = n > 0 ? (size_t) n : 1;
+	lim.user_max_entries = (size_t) config_int("auth_failure_user_table_size");
 	auth_penalty = auth_penalty_new(&lim);
-	n = config_int("auth_failure_table_size");
-	auth_process = auth_process_new(config_int("auth_process_failure_limit"),
+	auth_process_failure_limit = config_int("auth_process_failure_limit");
+	auth_recipient_delimiter = mem_strdup(config_str("recipient_delimiter"));
+	auth_process = auth_process_new(auth_process_failure_limit,
 					config_time("auth_process_failure_window") * 1000,
-					n > 0 ? (size_t) n : 1);
-	n = config_int("auth_token_limit");
+					table_size);
 	auth_tokens = auth_tokens_new(config_time("auth_token_ttl") * 1000,
-				      n > 0 ? (size_t) n : 0);
+				      (size_t) config_int("auth_token_limit"));
 }
 
 const char *auth_request_loggable(const char *user)
@@ -95,7 +98,7 @@ static int auth_request_process_refused(const auth_peer_t *peer, attr_t *reply,
 		  "logins%s in auth_process_failure_window (taken over, or "
 		  "serving many failing clients one after another)", peer->name,
 		  peer->login ? "login" : "protocol",
-		  config_int("auth_process_failure_limit"),
+		  auth_process_failure_limit,
 		  peer->login ? " and lookups" : "");
 	auth_request_reply(reply, "tempfail", "too many failures from this "
 			   "process, try later");
@@ -190,7 +193,7 @@ static int auth_request_verify(const attr_t *req, const auth_peer_t *peer,
  * recipient_delimiter ("user+tag@dom" -> "user@dom"). */
 static int auth_request_find(const char *address, users_entry_t *e)
 {
-	const char *delims = config_str("recipient_delimiter");
+	const char *delims = auth_recipient_delimiter;
 	const char *at = strrchr(address, '@');
 	size_t cut;
 	char *base;

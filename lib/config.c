@@ -8,6 +8,11 @@
  * the next change.  Names not in the table are warned about but kept, so
  * they can serve as helper names in $name references.
  *
+ * A value is checked against its table entry (type, bounds, words) each
+ * time a typed getter reads it and by config_validate, on the expanded
+ * text; nothing is clamped into range, since a value an administrator
+ * wrote and a program silently changed is worse than one refused.
+ *
  * myhostname and mydomain have no fixed default: when their value expands to
  * the empty string it is computed from the system host name at read time.
  */
@@ -351,16 +356,16 @@ static void config_flush(struct config_state *st, buf_t *name, buf_t *value,
 	buf_reset(value);
 }
 
-int config_load_text(const char *text, size_t len, const char *origin,
-		     char **err_r)
+/* Parse main.conf text into st (initialised here; freed on error). */
+static int config_parse_text(const char *text, size_t len, const char *origin,
+			     struct config_state *st, char **err_r)
 {
-	struct config_state st;
 	const char *p = text, *end = text + len;
 	buf_t name = BUF_INIT, value = BUF_INIT;
 	int line = 0, name_line = 0;
 	int ret = -1;
 
-	config_state_init(&st);
+	config_state_init(st);
 	while (p < end) {
 		const char *s = p, *e = memchr(p, '\n', (size_t) (end - p));
 		const char *eq, *ns, *ne;
@@ -392,7 +397,7 @@ int config_load_text(const char *text, size_t len, const char *origin,
 		config_trim(&s, &e);
 		if (s == e || *s == '#')
 			continue;
-		config_flush(&st, &name, &value, origin, name_line);
+		config_flush(st, &name, &value, origin, name_line);
 		eq = memchr(s, '=', (size_t) (e - s));
 		if (eq == NULL) {
 			*err_r = mem_printf("%s, line %d: expected \"name = "
@@ -423,16 +428,26 @@ int config_load_text(const char *text, size_t len, const char *origin,
 		buf_append(&value, s, (size_t) (e - s));
 		name_line = line;
 	}
-	config_flush(&st, &name, &value, origin, name_line);
-	config_state_free(&config_cur);
-	config_cur = st;
+	config_flush(st, &name, &value, origin, name_line);
 	ret = 0;
 out:
 	if (ret < 0)
-		config_state_free(&st);
+		config_state_free(st);
 	buf_release(&name);
 	buf_release(&value);
 	return ret;
+}
+
+int config_load_text(const char *text, size_t len, const char *origin,
+		     char **err_r)
+{
+	struct config_state st;
+
+	if (config_parse_text(text, len, origin, &st, err_r) < 0)
+		return -1;
+	config_state_free(&config_cur);
+	config_cur = st;
+	return 0;
 }
 
 static void config_store(struct config_entry *ent, const char *value)
@@ -445,11 +460,27 @@ static void config_store(struct config_entry *ent, const char *value)
 	config_cache_clear(config_state());
 }
 
-int config_load(const char *dir, char **err_r)
+/* The lines of b as one line, "; " between them (mem-allocated). */
+static char *config_join_lines(const buf_t *b)
+{
+	buf_t out = BUF_INIT;
+	const char *p = buf_str(b);
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+
+		buf_printf(&out, "%s%.*s", out.len ? "; " : "", (int) n, p);
+		p += n + (p[n] == '\n');
+	}
+	return buf_steal(&out);
+}
+
+/* Read dir/main.conf into a new state; the current one is not touched. */
+static int config_read_file(const char *dir, struct config_state *st,
+			    char **err_r)
 {
 	char *path = mem_printf("%s/%s", dir, CONFIG_FILE_NAME);
 	buf_t text = BUF_INIT;
-	ssize_t i;
 	int fd, ret = -1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -479,19 +510,58 @@ int config_load(const char *dir, char **err_r)
 			goto out;
 		}
 	}
-	if (config_load_text(buf_str(&text), text.len, path, err_r) < 0)
-		goto out;
-	i = config_index("config_directory", strlen("config_directory"));
-	if (i < 0)
-		log_panic("config: config_directory missing from the table");
-	config_store(&config_cur.known[i], dir);
-	ret = 0;
+	ret = config_parse_text(buf_str(&text), text.len, path, st, err_r);
 out:
 	if (fd >= 0)
 		close(fd);
 	buf_release(&text);
 	mem_free(path);
 	return ret;
+}
+
+/* Make st the current state, config_directory set to dir; the state it
+ * replaces is returned in *old. */
+static void config_install(struct config_state *st, const char *dir,
+			   struct config_state *old)
+{
+	ssize_t i = config_index("config_directory", strlen("config_directory"));
+
+	if (i < 0)
+		log_panic("config: config_directory missing from the table");
+	*old = config_cur;
+	config_cur = *st;
+	config_store(&config_cur.known[i], dir);
+}
+
+int config_load(const char *dir, char **err_r)
+{
+	struct config_state st, old;
+
+	if (config_read_file(dir, &st, err_r) < 0)
+		return -1;
+	config_install(&st, dir, &old);
+	config_state_free(&old);
+	return 0;
+}
+
+int config_load_valid(const char *dir, char **err_r)
+{
+	struct config_state st, old;
+	buf_t problems = BUF_INIT;
+
+	if (config_read_file(dir, &st, err_r) < 0)
+		return -1;
+	config_install(&st, dir, &old);
+	if (config_validate(&problems) == 0) {
+		config_state_free(&old);
+		buf_release(&problems);
+		return 0;
+	}
+	config_state_free(&config_cur);
+	config_cur = old;
+	*err_r = config_join_lines(&problems);
+	buf_release(&problems);
+	return -1;
 }
 
 int config_set(const char *name, const char *value, char **err_r)
@@ -534,25 +604,8 @@ static const char *const config_type_names[] = {
 	[PARAM_TIME] = "time (a number with an optional s, m, h, d or w)",
 	[PARAM_SIZE] = "size (a number with an optional k, m or g)",
 	[PARAM_LIST] = "list",
+	[PARAM_ENUM] = "word",
 };
-
-static const char *config_typed(const char *name, enum param_type type)
-{
-	struct config_ref r;
-
-	if (config_need(name, &r)->type != type)
-		log_panic("config: parameter %s is a %s, not a %s", name,
-			  config_type_names[r.def->type],
-			  config_type_names[type]);
-	return config_str(name);
-}
-
-static void config_bad_value(const char *name, const char *value,
-			     enum param_type type)
-{
-	log_fatal("parameter %s: \"%s\" is not a valid %s", name, value,
-		  config_type_names[type]);
-}
 
 static int config_parse_int(const char *s, long *out)
 {
@@ -567,44 +620,146 @@ static int config_parse_int(const char *s, long *out)
 	return 0;
 }
 
+/* A number of the type of an INT, TIME or SIZE parameter, as long long. */
+static int config_parse_number(const char *s, enum param_type type,
+			       long long *out)
+{
+	long l;
+
+	switch (type) {
+	case PARAM_INT:
+		if (config_parse_int(s, &l) < 0)
+			return -1;
+		*out = l;
+		return 0;
+	case PARAM_TIME:
+		if (config_parse_time(s, &l) < 0)
+			return -1;
+		*out = l;
+		return 0;
+	case PARAM_SIZE:
+		return config_parse_size(s, out);
+	default:
+		return -1;
+	}
+}
+
+/* A bound of the table: one that does not parse is a bug in params.c. */
+static long long config_bound(const param_def_t *d, const char *bound)
+{
+	long long v;
+
+	if (config_parse_number(bound, d->type, &v) < 0)
+		log_panic("config: parameter %s: bad bound \"%s\" in the table",
+			  d->name, bound);
+	return v;
+}
+
+/* The index of s in d's words (any case), or -1. */
+static int config_word_index(const param_def_t *d, const char *s)
+{
+	for (int i = 0; d->words != NULL && d->words[i] != NULL; i++)
+		if (strcasecmp(s, d->words[i]) == 0)
+			return i;
+	return -1;
+}
+
+int config_check_value(const param_def_t *d, const char *value, char **err_r)
+{
+	buf_t b = BUF_INIT;
+	long long v;
+	int flag;
+
+	switch (d->type) {
+	case PARAM_STR:
+	case PARAM_LIST:
+		return 0;
+	case PARAM_BOOL:
+		if (config_parse_bool(value, &flag) == 0)
+			return 0;
+		break;
+	case PARAM_ENUM:
+		if (config_word_index(d, value) >= 0)
+			return 0;
+		buf_printf(&b, "\"%s\" is not one of", value);
+		for (int i = 0; d->words != NULL && d->words[i] != NULL; i++)
+			buf_printf(&b, "%s %s", i ? "," : "", d->words[i]);
+		*err_r = buf_steal(&b);
+		return -1;
+	case PARAM_INT:
+	case PARAM_TIME:
+	case PARAM_SIZE:
+		if (config_parse_number(value, d->type, &v) < 0)
+			break;
+		if ((d->min != NULL && v < config_bound(d, d->min)) ||
+		    (d->max != NULL && v > config_bound(d, d->max))) {
+			*err_r = mem_printf("\"%s\" is out of range: from %s to %s",
+					    value, d->min ? d->min : "any",
+					    d->max ? d->max : "any");
+			return -1;
+		}
+		return 0;
+	}
+	*err_r = mem_printf("\"%s\" is not a valid %s", value,
+			    config_type_names[d->type]);
+	return -1;
+}
+
+/* The value of name, which must be a parameter of that type and hold an
+ * allowed value; fatal otherwise. */
+static const char *config_typed(const char *name, enum param_type type)
+{
+	struct config_ref r;
+	const char *s;
+	char *err;
+
+	if (config_need(name, &r)->type != type)
+		log_panic("config: parameter %s is a %s, not a %s", name,
+			  config_type_names[r.def->type],
+			  config_type_names[type]);
+	s = config_str(name);
+	if (config_check_value(r.def, s, &err) < 0)
+		log_fatal("parameter %s: %s", name, err);
+	return s;
+}
+
+/* config_typed has checked that the value parses: the parse cannot fail. */
+static long long config_number(const char *name, enum param_type type)
+{
+	long long v = 0;
+
+	(void) config_parse_number(config_typed(name, type), type, &v);
+	return v;
+}
+
 long config_int(const char *name)
 {
-	const char *s = config_typed(name, PARAM_INT);
-	long v;
-
-	if (config_parse_int(s, &v) < 0)
-		config_bad_value(name, s, PARAM_INT);
-	return v;
+	return (long) config_number(name, PARAM_INT);
 }
 
 int config_bool(const char *name)
 {
-	const char *s = config_typed(name, PARAM_BOOL);
-	int v;
+	int v = 0;
 
-	if (config_parse_bool(s, &v) < 0)
-		config_bad_value(name, s, PARAM_BOOL);
+	(void) config_parse_bool(config_typed(name, PARAM_BOOL), &v);
 	return v;
 }
 
 long config_time(const char *name)
 {
-	const char *s = config_typed(name, PARAM_TIME);
-	long v;
-
-	if (config_parse_time(s, &v) < 0)
-		config_bad_value(name, s, PARAM_TIME);
-	return v;
+	return (long) config_number(name, PARAM_TIME);
 }
 
 long long config_size(const char *name)
 {
-	const char *s = config_typed(name, PARAM_SIZE);
-	long long v;
+	return config_number(name, PARAM_SIZE);
+}
 
-	if (config_parse_size(s, &v) < 0)
-		config_bad_value(name, s, PARAM_SIZE);
-	return v;
+int config_enum(const char *name)
+{
+	const char *s = config_typed(name, PARAM_ENUM);
+
+	return config_word_index(config_lookup(name), s);
 }
 
 char **config_list(const char *name)
@@ -653,28 +808,6 @@ const param_def_t *config_lookup(const char *name)
 	return i < 0 ? NULL : &config_params[i];
 }
 
-static int config_check_type(const char *s, enum param_type type)
-{
-	long l;
-	long long ll;
-	int b;
-
-	switch (type) {
-	case PARAM_INT:
-		return config_parse_int(s, &l);
-	case PARAM_BOOL:
-		return config_parse_bool(s, &b);
-	case PARAM_TIME:
-		return config_parse_time(s, &l);
-	case PARAM_SIZE:
-		return config_parse_size(s, &ll);
-	case PARAM_STR:
-	case PARAM_LIST:
-		break;
-	}
-	return 0;
-}
-
 int config_validate(buf_t *errors)
 {
 	buf_t value = BUF_INIT;
@@ -688,10 +821,9 @@ int config_validate(buf_t *errors)
 			buf_printf(errors, "%s\n", err);
 			mem_free(err);
 			problems++;
-		} else if (config_check_type(buf_str(&value), d->type) < 0) {
-			buf_printf(errors, "parameter %s: \"%s\" is not a "
-				   "valid %s\n", d->name, buf_str(&value),
-				   config_type_names[d->type]);
+		} else if (config_check_value(d, buf_str(&value), &err) < 0) {
+			buf_printf(errors, "parameter %s: %s\n", d->name, err);
+			mem_free(err);
 			problems++;
 		}
 	}

@@ -5,8 +5,11 @@
  * overrides an earlier one.  `$name` and `${name}` in a value expand to that
  * parameter's value when it is read (so `queue_directory = $config_directory/
  * queue` follows later changes).  Every parameter is declared once in
- * params.c, with its type and default; main.conf(5) documents that table.
- * Unknown names are warned about, never fatal.
+ * params.c, with its type, default and the values it allows (bounds of a
+ * number, the words of an enumeration); main.conf(5) documents that table.
+ * A value outside them is an error, never clamped: `mailctl check` names it,
+ * master refuses to start or reload with it, and a program that reads it
+ * stops.  Unknown names are warned about, never fatal.
  *
  * Daemons get master.conf `-o name=value` overrides through config_set(),
  * applied after main.conf was read.
@@ -25,6 +28,7 @@ enum param_type {
 	PARAM_TIME,	/* seconds; suffix s, m, h, d, w allowed: "5d", "300s" */
 	PARAM_SIZE,	/* bytes; suffix k, m, g allowed (binary) */
 	PARAM_LIST,	/* comma and/or white-space separated words */
+	PARAM_ENUM,	/* one of the entry's words, in any case (ASCII) */
 };
 
 typedef struct param_def {
@@ -32,6 +36,13 @@ typedef struct param_def {
 	enum param_type type;
 	const char *def;	/* default, before $name expansion */
 	const char *summary;	/* one line, shown by `mailctl config -v` */
+	/* PARAM_INT, PARAM_TIME, PARAM_SIZE: the least and the greatest
+	 * value allowed, written as in main.conf ("1s", "64m"). */
+	const char *min, *max;
+	/* PARAM_ENUM: the words allowed, NULL-terminated; config_enum()
+	 * gives a value's index in it.  Words match in any case, as boolean
+	 * words do, so "Always" means the same to every program. */
+	const char *const *words;
 } param_def_t;
 
 /* The table in params.c, ended by a NULL name. */
@@ -47,6 +58,12 @@ int config_load(const char *dir, char **err_r);
  * origin names it in messages.  text need not be NUL-terminated. */
 int config_load_text(const char *text, size_t len, const char *origin,
 		     char **err_r);
+/* config_load, then config_validate: on any problem the earlier values
+ * are put back and -1 returned with *err_r listing every problem ("; "
+ * between them).  master uses it at start and on reload, so a main.conf
+ * with a value out of bounds is refused and the running master keeps the
+ * configuration it had. */
+int config_load_valid(const char *dir, char **err_r);
 /* Set a value as if it had come last in main.conf (-o overrides, tests).
  * -1 with *err_r for an unknown name. */
 int config_set(const char *name, const char *value, char **err_r);
@@ -55,8 +72,9 @@ void config_reset(void);
 
 /* Typed access with $name expansion.  Asking for a name that is not in the
  * table, or for a type other than the table's (config_str reads any type),
- * is a bug (log_panic).  A value that does not parse as its type, or whose
- * expansion fails, is fatal, with the parameter named.  The string from
+ * is a bug (log_panic).  A value that does not parse as its type, lies
+ * outside its bounds, is not one of its words, or whose expansion fails, is
+ * fatal, with the parameter named.  The string from
  * config_str stays valid until the next config_load, config_set or
  * config_reset; copy it to keep it longer. */
 const char *config_str(const char *name);		/* never NULL */
@@ -64,6 +82,7 @@ long config_int(const char *name);
 int config_bool(const char *name);
 long config_time(const char *name);			/* seconds */
 long long config_size(const char *name);		/* bytes */
+int config_enum(const char *name);	/* index of the value in the words */
 /* Split a PARAM_LIST value; returns a NULL-terminated mem-allocated array
  * of mem-allocated strings, freed with config_list_free(). */
 char **config_list(const char *name);
@@ -76,8 +95,14 @@ int config_expand(const char *name, buf_t *out, char **err_r);
 /* 1 when name was set in main.conf or by config_set(); any name. */
 int config_is_set(const char *name);
 const param_def_t *config_lookup(const char *name);
-/* Check every value parses as its type; each problem appended to errors as
- * one line.  Returns the number of problems (mailctl check). */
+/* Is value (already expanded) allowed for d: does it parse as its type,
+ * lie within its bounds, name one of its words?  0, or -1 with *err_r
+ * saying why ("\"0\" is out of range: from 1s to 1d"), without the
+ * parameter's name.  master.conf's -o values are held to it too. */
+int config_check_value(const param_def_t *d, const char *value, char **err_r);
+/* Check every value with config_check_value; each problem appended to
+ * errors as one line naming the parameter.  Returns the number of problems
+ * (mailctl check, config_load_valid). */
 int config_validate(buf_t *errors);
 /* Unknown names seen by the last config_load, each on its own line ("" if
  * none).  Their values still serve $name references, like helper names. */

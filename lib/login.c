@@ -51,11 +51,10 @@
 /* Relay copy buffer. */
 #define LOGIN_RELAY_CHUNK	16384
 
+/* ipc_timeout is bounded in the table (params.c): 1s to 1h. */
 static int login_ipc_timeout(void)
 {
-	long t = config_time("ipc_timeout");
-
-	return t > 0 && t < 3600 ? (int) t : 60;
+	return (int) config_time("ipc_timeout");
 }
 
 void login_info_clear(login_info_t *info)

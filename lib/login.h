@@ -45,7 +45,10 @@ typedef struct login_info {
 	char *service;		/* "pop3", "pop3s", "imap", ... */
 	char *client;		/* numeric address */
 	int port;
-	int secured;		/* TLS on, or loopback counted as secure */
+	int secured;		/* secure enough for a plaintext password by
+				 * the login service's auth_plaintext (TLS,
+				 * loopback where it says so, or always), so
+				 * the session answers as its login did */
 	char *tls_version;	/* NULL without TLS */
 	char *tls_cipher;
 	char *user;		/* session side: from auth's redeem */

@@ -125,16 +125,15 @@ static int master_conf_port(const char *s)
 }
 
 /* -o name=value: the name must be a main.conf parameter and the value
- * must parse as its type, so a typo stops master rather than a daemon. */
+ * must be one it allows (type, bounds, words: config_check_value), so a
+ * typo or a value out of range stops master rather than a daemon. */
 static int master_conf_override(struct master_conf_parse *p, const char *svc,
 				const char *opt)
 {
 	const char *eq = strchr(opt, '=');
 	const param_def_t *pd;
-	char *name;
-	long l;
-	long long ll;
-	int b, ok = 1;
+	char *name, *err = NULL;
+	int ret = 0;
 
 	if (eq == NULL || eq == opt) {
 		master_conf_problem(p, "service %s: -o %s: expected name=value",
@@ -146,21 +145,14 @@ static int master_conf_override(struct master_conf_parse *p, const char *svc,
 	if (pd == NULL) {
 		master_conf_problem(p, "service %s: -o %s: unknown parameter",
 				    svc, name);
-		mem_free(name);
-		return -1;
+		ret = -1;
+	} else if (config_check_value(pd, eq + 1, &err) < 0) {
+		master_conf_problem(p, "service %s: -o %s: %s", svc, name, err);
+		mem_free(err);
+		ret = -1;
 	}
-	switch (pd->type) {
-	case PARAM_INT: ok = master_conf_number(eq + 1, 0x7fffffffL, &l); break;
-	case PARAM_BOOL: ok = config_parse_bool(eq + 1, &b) == 0; break;
-	case PARAM_TIME: ok = config_parse_time(eq + 1, &l) == 0; break;
-	case PARAM_SIZE: ok = config_parse_size(eq + 1, &ll) == 0; break;
-	default: break;
-	}
-	if (!ok)
-		master_conf_problem(p, "service %s: -o %s: bad value \"%s\"", svc,
-				    name, eq + 1);
 	mem_free(name);
-	return ok ? 0 : -1;
+	return ret;
 }
 
 static char **master_conf_strv(char *const *words, int n)

@@ -9,10 +9,19 @@
  * Defaults are written as they would be in main.conf, $name references
  * included.  An empty myhostname or mydomain is computed at read time from
  * the system host name (see config.c).
+ *
+ * Every integer, time and size parameter has bounds, RANGE(min, max),
+ * written as in main.conf: a value outside them would break something (a
+ * zero timeout, a limit a queue file or a delivery request cannot hold, a
+ * millisecond count that overflows), and it is refused, never clamped
+ * (config.h).  The unit test holds every such entry to having bounds that
+ * contain its default, and main.conf(5) to stating them.  An enumerated
+ * parameter lists its words with ONE_OF; params.h names them for C.
  */
 #include <stddef.h>
 
 #include "config.h"
+#include "params.h"
 #include "tls.h"
 
 /* The Makefile passes the installed paths; these match its own defaults for
@@ -33,6 +42,31 @@
 #define TERN_LOGDIR "/var/log"
 #endif
 
+#define RANGE(lo, hi)	.min = (lo), .max = (hi)
+#define ONE_OF(w)	.words = (w)
+
+/* In the order of enum auth_plaintext. */
+static const char *const auth_plaintext_words[] = {
+	"never", "loopback", "always", NULL,
+};
+
+int auth_plaintext_allowed(enum auth_plaintext mode, int tls, int loopback)
+{
+	switch (mode) {
+	case AUTH_PLAINTEXT_ALWAYS:
+		return 1;
+	case AUTH_PLAINTEXT_LOOPBACK:
+		/* A loopback client counts as secure, as in Dovecot. */
+		return tls || loopback;
+	case AUTH_PLAINTEXT_NEVER:
+		break;
+	}
+	return tls;
+}
+
+/* Entries of types without bounds or words leave those fields out. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const param_def_t config_params[] = {
 	/* Where things are. */
 	{ "config_directory", PARAM_STR, TERN_SYSCONFDIR,
@@ -84,24 +118,33 @@ const param_def_t config_params[] = {
 
 	/* Process management by master. */
 	{ "default_process_limit", PARAM_INT, "100",
-	  "most processes of one service when master.conf says -" },
+	  "most processes of one service when master.conf says -",
+	  RANGE("0", "100000") },
 	{ "max_idle", PARAM_TIME, "100s",
-	  "how long an idle daemon process waits for work before exiting" },
+	  "how long an idle daemon process waits for work before exiting",
+	  RANGE("0", "1w") },
 	{ "max_use", PARAM_INT, "100",
-	  "clients a daemon process serves before exiting" },
+	  "clients a daemon process serves before exiting",
+	  RANGE("0", "1000000") },
 	{ "ipc_timeout", PARAM_TIME, "60s",
-	  "deadline of each read or write on an internal socket" },
+	  "deadline of each read or write on an internal socket",
+	  RANGE("1s", "1h") },
 	{ "daemon_timeout", PARAM_TIME, "18000s",
-	  "longest time a daemon process may spend on one request" },
+	  "longest time a daemon process may spend on one request",
+	  RANGE("1s", "1w") },
 	{ "service_throttle_time", PARAM_TIME, "60s",
-	  "pause before a service that keeps crashing is started again" },
+	  "pause before a service that keeps crashing is started again",
+	  RANGE("1s", "1d") },
 	{ "master_start_timeout", PARAM_TIME, "30s",
-	  "how long mailctl start waits for every service to be ready" },
+	  "how long mailctl start waits for every service to be ready",
+	  RANGE("1s", "1h") },
 	{ "master_stop_timeout", PARAM_TIME, "30s",
-	  "how long master waits for children to exit on stop" },
+	  "how long master waits for children to exit on stop",
+	  RANGE("1s", "1h") },
 	/* master's process pool and children's environment (master(8)). */
 	{ "process_prefork", PARAM_INT, "1",
-	  "processes master keeps started per service (-o per service)" },
+	  "processes master keeps started per service (-o per service)",
+	  RANGE("0", "1000") },
 	{ "import_environment", PARAM_LIST,
 	  "TZ LANG ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TERN_SAN_LOG_DIR",
 	  "environment variables master passes to its children" },
@@ -114,24 +157,32 @@ const param_def_t config_params[] = {
 	{ "tls_server_cipherlist", PARAM_STR, TLS_SERVER_CIPHERLIST,
 	  "TLS 1.2 cipher suites of every server (OpenSSL syntax)" },
 	{ "message_size_limit", PARAM_SIZE, "52428800",
-	  "largest message accepted, in bytes" },
+	  "largest message accepted, in bytes",
+	  RANGE("0", "1024g") },
 	/* smtpd(8); the services differ by -o overrides in master.conf. */
 	{ "smtpd_banner", PARAM_STR, "$myhostname ESMTP tern",
 	  "text of the SMTP greeting, after the 220" },
 	{ "smtpd_timeout", PARAM_TIME, "300s",
-	  "how long smtpd waits for a client command or message data" },
+	  "how long smtpd waits for a client command or message data",
+	  RANGE("1s", "1d") },
 	{ "smtpd_hard_error_limit", PARAM_INT, "20",
-	  "error replies after which smtpd disconnects a client" },
+	  "error replies after which smtpd disconnects a client",
+	  RANGE("1", "1000000") },
 	{ "smtpd_recipient_limit", PARAM_INT, "1000",
-	  "most recipients of one message (more: 452 4.5.3)" },
+	  "most recipients of one message (more: 452 4.5.3)",
+	  RANGE("1", "10000") },
 	{ "smtpd_max_line_length", PARAM_SIZE, "1m",
-	  "longest text line of a message; longer: message refused" },
+	  "longest text line of a message; longer: message refused",
+	  RANGE("998", "64m") },
 	{ "header_size_limit", PARAM_SIZE, "1m",
-	  "most header octets smtpd holds to add missing Date/Message-ID" },
+	  "most header octets smtpd holds to add missing Date/Message-ID",
+	  RANGE("1k", "64m") },
 	{ "hopcount_limit", PARAM_INT, "50",
-	  "most Received fields a message may have; more: 554 5.4.6" },
+	  "most Received fields a message may have; more: 554 5.4.6",
+	  RANGE("1", "1000") },
 	{ "queue_minfree", PARAM_SIZE, "0",
-	  "free queue space needed to accept mail; 0: 1.5 x message_size_limit" },
+	  "free queue space needed to accept mail; 0: 1.5 x message_size_limit",
+	  RANGE("0", "1048576g") },
 	{ "smtpd_expn_enable", PARAM_BOOL, "no",
 	  "answer EXPN with the targets of local aliases" },
 	{ "smtpd_tls_wrappermode", PARAM_BOOL, "no",
@@ -150,34 +201,42 @@ const param_def_t config_params[] = {
 	  "name the authenticated user in the Received header" },
 	/* Limits per client address, counted by anvil(8). */
 	{ "smtpd_client_connection_count_limit", PARAM_INT, "50",
-	  "most connections one client address has open to a service; 0: no limit" },
+	  "most connections one client address has open to a service; 0: no limit",
+	  RANGE("0", "1000000") },
 	{ "smtpd_client_connection_rate_limit", PARAM_INT, "0",
-	  "most connections from one address per anvil_rate_time_unit; 0: no limit" },
+	  "most connections from one address per anvil_rate_time_unit; 0: no limit",
+	  RANGE("0", "1000000") },
 	{ "smtpd_client_event_limit_exceptions", PARAM_LIST, "$mynetworks",
 	  "client networks the connection count and rate limits do not apply to" },
 	{ "smtpd_junk_command_limit", PARAM_INT, "100",
-	  "NOOP, RSET, VRFY, EXPN and HELP commands per message; 0: no limit" },
+	  "NOOP, RSET, VRFY, EXPN and HELP commands per message; 0: no limit",
+	  RANGE("0", "1000000") },
 
 	/* POP3 server (pop3d(8)): a login and a session program, architecture §2. */
 	{ "pop3d_tls_wrappermode", PARAM_BOOL, "no",
 	  "TLS from the first byte (pop3s, port 995)" },
 	{ "pop3d_idle_timeout", PARAM_TIME, "10m",
-	  "how long pop3d waits for a client command (RFC 1939 autologout)" },
+	  "how long pop3d waits for a client command (RFC 1939 autologout)",
+	  RANGE("1s", "1d") },
 	{ "pop3d_login_failures", PARAM_INT, "3",
-	  "failed logins after which pop3d closes the connection" },
+	  "failed logins after which pop3d closes the connection",
+	  RANGE("1", "1000") },
 	{ "pop3d_session_socket", PARAM_STR, "pop3-session",
 	  "UNIX service (in private/) of the POP3 session role" },
 	{ "pop3d_apop", PARAM_BOOL, "no",
 	  "offer APOP: an RFC 1939 timestamp in the greeting" },
 	{ "pop3d_client_connection_count_limit", PARAM_INT, "20",
-	  "most connections one client address has open to a service; 0: no limit" },
+	  "most connections one client address has open to a service; 0: no limit",
+	  RANGE("0", "1000000") },
 	{ "pop3d_client_connection_rate_limit", PARAM_INT, "0",
-	  "most connections from one address per anvil_rate_time_unit; 0: no limit" },
+	  "most connections from one address per anvil_rate_time_unit; 0: no limit",
+	  RANGE("0", "1000000") },
 	{ "pop3d_client_event_limit_exceptions", PARAM_LIST,
 	  "$smtpd_client_event_limit_exceptions",
 	  "client networks the POP3 connection limits do not apply to" },
 	{ "pop3d_junk_command_limit", PARAM_INT, "100",
-	  "CAPA, NOOP, RSET after which pop3d disconnects; 0: no limit" },
+	  "CAPA, NOOP, RSET after which pop3d disconnects; 0: no limit",
+	  RANGE("0", "1000000") },
 	/* Where the chrooted login roles find their sockets (master(8)). */
 	{ "login_directory", PARAM_STR, "$queue_directory/login",
 	  "chroot of the POP3/IMAP login roles, holding links to their sockets" },
@@ -186,29 +245,41 @@ const param_def_t config_params[] = {
 
 	/* Queue manager (architecture §4). */
 	{ "minimal_backoff_time", PARAM_TIME, "300s",
-	  "first retry delay of a deferred message" },
+	  "first retry delay of a deferred message",
+	  RANGE("1s", "1w") },
 	{ "maximal_backoff_time", PARAM_TIME, "4000s",
-	  "longest retry delay of a deferred message" },
+	  "longest retry delay of a deferred message",
+	  RANGE("1s", "1w") },
 	{ "delay_warning_time", PARAM_TIME, "4h",
-	  "age at which the sender is warned of a delay; 0: never" },
+	  "age at which the sender is warned of a delay; 0: never",
+	  RANGE("0", "100d") },
 	{ "maximal_queue_lifetime", PARAM_TIME, "5d",
-	  "age at which an undeliverable message is bounced" },
+	  "age at which an undeliverable message is bounced",
+	  RANGE("0", "100d") },
 	{ "queue_run_delay", PARAM_TIME, "300s",
-	  "how often qmgr scans incoming/ and deferred/ for work" },
+	  "how often qmgr scans incoming/ and deferred/ for work",
+	  RANGE("1s", "1d") },
 	{ "qmgr_message_active_limit", PARAM_INT, "1000",
-	  "most messages qmgr keeps in active/ at once" },
+	  "most messages qmgr keeps in active/ at once",
+	  RANGE("1", "1000000") },
 	{ "qmgr_delivery_timeout", PARAM_TIME, "1000s",
-	  "longest wait for a delivery agent's answer to one request" },
+	  "longest wait for a delivery agent's answer to one request",
+	  RANGE("1s", "1d") },
 	{ "local_destination_concurrency_limit", PARAM_INT, "20",
-	  "most parallel delivery requests qmgr sends to local" },
+	  "most parallel delivery requests qmgr sends to local",
+	  RANGE("1", "100000") },
 	{ "local_destination_recipient_limit", PARAM_INT, "50",
-	  "most recipients of one message in one request to local" },
+	  "most recipients of one message in one request to local",
+	  RANGE("1", "338") },
 	{ "bounce_size_limit", PARAM_SIZE, "50000",
-	  "largest original message returned whole in a bounce" },
+	  "largest original message returned whole in a bounce",
+	  RANGE("0", "1024g") },
 	{ "pickup_interval", PARAM_TIME, "60s",
-	  "how often pickup looks for messages in the maildrop" },
+	  "how often pickup looks for messages in the maildrop",
+	  RANGE("1s", "1d") },
 	{ "pickup_retry_lifetime", PARAM_TIME, "1d",
-	  "how long pickup retries a maildrop message smtpd refuses for now" },
+	  "how long pickup retries a maildrop message smtpd refuses for now",
+	  RANGE("0", "100d") },
 
 	/* Addresses, users and mailboxes (architecture §3). */
 	{ "recipient_delimiter", PARAM_STR, "+",
@@ -219,49 +290,69 @@ const param_def_t config_params[] = {
 	  "virtual users file, compiled into FILE.db" },
 	{ "system_accounts", PARAM_BOOL, "no",
 	  "also deliver to system accounts in ~/Maildir" },
-	{ "auth_plaintext", PARAM_STR, "loopback",
-	  "plaintext passwords outside TLS: never, loopback or always" },
+	{ "auth_plaintext", PARAM_ENUM, "loopback",
+	  "plaintext passwords outside TLS: never, loopback or always",
+	  ONE_OF(auth_plaintext_words) },
 
 	/* The auth service (auth(8)). */
 	{ "auth_failure_delay", PARAM_TIME, "1s",
-	  "delay of the first failed login's reply; doubles per failure" },
+	  "delay of the first failed login's reply; doubles per failure",
+	  RANGE("0", "1h") },
 	{ "auth_failure_delay_max", PARAM_TIME, "8s",
-	  "longest delay of a failed login's reply" },
+	  "longest delay of a failed login's reply",
+	  RANGE("0", "1h") },
 	{ "auth_failure_limit", PARAM_INT, "10",
-	  "failures after which a client address is refused; 0: no limit" },
+	  "failures after which a client address is refused; 0: no limit",
+	  RANGE("0", "1000000") },
 	{ "auth_failure_window", PARAM_TIME, "10m",
-	  "how long auth remembers a client address's last failure" },
+	  "how long auth remembers a client address's last failure",
+	  RANGE("1s", "1w") },
 	{ "auth_failure_table_size", PARAM_INT, "10000",
-	  "client addresses, and address-user pairs, auth remembers at most" },
+	  "client addresses, and address-user pairs, auth remembers at most",
+	  RANGE("1", "10000000") },
 	{ "auth_failure_user_limit", PARAM_INT, "20",
-	  "failures at a user that lock it out where it failed; 0: no limit" },
+	  "failures at a user that lock it out where it failed; 0: no limit",
+	  RANGE("0", "1000000") },
 	{ "auth_failure_user_window", PARAM_TIME, "5m",
-	  "how long auth remembers a user's last failure; bounds its lockout" },
+	  "how long auth remembers a user's last failure; bounds its lockout",
+	  RANGE("1s", "1w") },
 	{ "auth_failure_user_table_size", PARAM_INT, "10000",
-	  "user names whose failures auth remembers at most" },
+	  "user names whose failures auth remembers at most",
+	  RANGE("1", "10000000") },
 	{ "auth_token_ttl", PARAM_TIME, "30s",
-	  "lifetime of a one-time session token" },
+	  "lifetime of a one-time session token",
+	  RANGE("1s", "1h") },
 	{ "auth_token_limit", PARAM_INT, "10000",
-	  "most session tokens outstanding at once" },
+	  "most session tokens outstanding at once",
+	  RANGE("1", "10000000") },
 	{ "auth_max_clients", PARAM_INT, "500",
-	  "most connections the auth process serves at once" },
+	  "most connections the auth process serves at once",
+	  RANGE("1", "100000") },
 	{ "auth_process_failure_limit", PARAM_INT, "50",
 	  "failed logins one smtpd or login process may cause in "
-	  "auth_process_failure_window" },
+	  "auth_process_failure_window",
+	  RANGE("0", "1000000") },
 	{ "auth_process_failure_window", PARAM_TIME, "1m",
-	  "the window of auth_process_failure_limit" },
+	  "the window of auth_process_failure_limit",
+	  RANGE("1s", "1d") },
 	{ "auth_reserved_clients", PARAM_INT, "50",
-	  "auth connections kept from smtpd and login processes" },
+	  "auth connections kept from smtpd and login processes",
+	  RANGE("0", "100000") },
 	{ "auth_idle_timeout", PARAM_TIME, "300s",
-	  "auth closes a connection without a request for this long" },
+	  "auth closes a connection without a request for this long",
+	  RANGE("1s", "1d") },
 
 	/* The anvil service (anvil(8)). */
 	{ "anvil_rate_time_unit", PARAM_TIME, "60s",
-	  "time unit of the connection rate limits" },
+	  "time unit of the connection rate limits",
+	  RANGE("1s", "1d") },
 	{ "anvil_table_size", PARAM_INT, "50000",
-	  "pairs of service and client address anvil keeps counts of at most" },
+	  "pairs of service and client address anvil keeps counts of at most",
+	  RANGE("1", "10000000") },
 	{ "anvil_max_clients", PARAM_INT, "1000",
-	  "most server connections the anvil process serves at once" },
+	  "most server connections the anvil process serves at once",
+	  RANGE("1", "100000") },
 
 	{ NULL, PARAM_STR, NULL, NULL },
 };
+#pragma GCC diagnostic pop

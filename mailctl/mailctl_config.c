@@ -3,7 +3,8 @@
  * alphabetical order (as postconf prints them).
  *
  *   -n        only the parameters set in main.conf
- *   -v        each preceded by its one-line summary as a comment
+ *   -v        each preceded by its one-line summary, and the bounds or
+ *             words it allows, as comments
  *   NAME...   only these, in the order given (unknown names: exit 1)
  *
  * A value that cannot be expanded is reported on stderr, the others are
@@ -26,6 +27,18 @@ static int mailctl_config_cmp(const void *a, const void *b)
 	return strcmp((*pa)->name, (*pb)->name);
 }
 
+/* The -v comment: the summary, then what the value may be. */
+static void mailctl_config_describe(const param_def_t *def)
+{
+	printf("# %s\n", def->summary);
+	if (def->min != NULL && def->max != NULL)
+		printf("# from %s to %s\n", def->min, def->max);
+	for (int i = 0; def->words != NULL && def->words[i] != NULL; i++)
+		printf("%s%s", i ? ", " : "# one of: ", def->words[i]);
+	if (def->words != NULL)
+		printf("\n");
+}
+
 /* Print one parameter; 0, or -1 when its value cannot be expanded. */
 static int mailctl_config_print(const param_def_t *def, int verbose)
 {
@@ -39,7 +52,7 @@ static int mailctl_config_print(const param_def_t *def, int verbose)
 		ret = -1;
 	} else {
 		if (verbose)
-			printf("# %s\n", def->summary);
+			mailctl_config_describe(def);
 		printf("%s = %s\n", def->name, buf_str(&value));
 	}
 	buf_release(&value);

@@ -364,14 +364,9 @@ static void mailctl_queue_list_corrupt(void)
 
 void mailctl_queue_check(buf_t *warnings)
 {
-	long limit = config_int("smtpd_recipient_limit");
 	char **ids;
 	ssize_t n;
 
-	if (limit > QUEUE_MAX_RCPTS)
-		buf_printf(warnings, "smtpd_recipient_limit %ld: more than a queue "
-			   "file holds (%d); smtpd uses %d\n", limit,
-			   QUEUE_MAX_RCPTS, QUEUE_MAX_RCPTS);
 	n = mailctl_queue_corrupt_ids(&ids);
 	if (n <= 0)
 		return;

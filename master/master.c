@@ -372,7 +372,8 @@ int main(int argc, char **argv)
 	log_set_fatal_hook(master_fatal_hook);
 	master.root = priv_is_root();
 
-	if (config_load(master.config_dir, &err) < 0)
+	/* A value out of bounds stops master here, not a daemon later. */
+	if (config_load_valid(master.config_dir, &err) < 0)
 		master_start_failed("%s", err);
 	master_log_setup();
 	master.queue_dir = mem_strdup(config_str("queue_directory"));

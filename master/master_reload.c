@@ -15,7 +15,9 @@
  * smtpd_tls_key_file) counts as a change of main.conf: the documented way
  * to install one is to replace the files and reload.
  *
- * A main.conf with errors changes nothing.  A master.conf with errors (or
+ * A main.conf with errors (bad syntax, a value of the wrong type, out of
+ * its bounds or not one of its words) changes nothing: master keeps the
+ * values it had (config_load_valid).  A master.conf with errors (or
  * a failed user check) leaves every service and process as it was, though
  * processes started later read the new main.conf, as they always do.  A
  * listener that cannot be bound leaves that one service as it was and is
@@ -152,7 +154,7 @@ int master_reload(char **err_r)
 	int counts[3] = { 0, 0, 0 };	/* kept, started, retired */
 	int main_changed;
 
-	if (config_load(master.config_dir, &err) < 0) {
+	if (config_load_valid(master.config_dir, &err) < 0) {
 		*err_r = err;
 		return -1;
 	}

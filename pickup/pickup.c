@@ -107,20 +107,16 @@ static char *pickup_path(const char *sub)
 	return mem_printf("%s/%s", config_str("queue_directory"), sub);
 }
 
+/* Bounds (pickup_interval at least 1s, ipc_timeout at most 1h) are the
+ * table's (params.c). */
 static void pickup_post_drop(void)
 {
-	long t = config_time("ipc_timeout");
-
 	pickup_conf.maildrop = pickup_path(MAILDROP_DIR);
 	pickup_conf.submit = pickup_path(SUBMIT_SOCKET);
 	pickup_conf.myhostname = mem_strdup(config_str("myhostname"));
 	pickup_conf.interval = config_time("pickup_interval");
-	if (pickup_conf.interval < 1)
-		pickup_conf.interval = 1;
 	pickup_conf.retry_lifetime = config_time("pickup_retry_lifetime");
-	if (pickup_conf.retry_lifetime < 0)
-		pickup_conf.retry_lifetime = 0;
-	pickup_conf.ipc_timeout = t < 1 ? 1 : t > 3600 ? 3600 : (int) t;
+	pickup_conf.ipc_timeout = (int) config_time("ipc_timeout");
 	/* What waited while tern was stopped goes first. */
 	pickup_timer = event_add_timer(0, pickup_run, NULL);
 }

@@ -31,15 +31,6 @@
 
 pop3d_conf_t pop3d_conf;
 
-static int pop3d_seconds_param(const char *name)
-{
-	long v = config_time(name);
-
-	if (v <= 0 || v > 86400)
-		log_fatal("%s: must be between 1s and 1d", name);
-	return (int) v;
-}
-
 /* A socket in private/ as this process reaches it: inside the login
  * chroot it is a link in its top directory (master(8) login_sockets). */
 char *pop3d_socket_path(const char *name)
@@ -56,19 +47,19 @@ void pop3d_pre_drop(void)
 	tzset();
 }
 
+/* Every value is within the bounds of params.c (timeouts 1s to 1d or 1h),
+ * so none needs a check of its own here. */
 void pop3d_post_drop(void)
 {
-	long fail_max = config_time("auth_failure_delay_max");
-
-	pop3d_conf.idle_timeout = pop3d_seconds_param("pop3d_idle_timeout");
-	pop3d_conf.ipc_timeout = pop3d_seconds_param("ipc_timeout");
+	pop3d_conf.idle_timeout = (int) config_time("pop3d_idle_timeout");
+	pop3d_conf.ipc_timeout = (int) config_time("ipc_timeout");
 	/* A failed verify is answered only after auth's failure delay. */
 	pop3d_conf.auth_timeout = pop3d_conf.ipc_timeout +
-		(int) (fail_max > 0 && fail_max < 3600 ? fail_max : 0);
+		(int) config_time("auth_failure_delay_max");
 	pop3d_conf.auth_socket = pop3d_socket_path("auth");
 	pop3d_conf.myhostname = mem_strdup(config_str("myhostname"));
 	pop3d_conf.junk_limit = config_int("pop3d_junk_command_limit");
-	if (pop3d_conf.junk_limit < 0)
-		log_fatal("pop3d_junk_command_limit: must not be negative");
+	if (pop3d_conf.role == POP3D_ROLE_SESSION)
+		pop3d_conf.mail_directory = mem_strdup(config_str("mail_directory"));
 	pop3d_anvil_init();
 }

@@ -49,7 +49,9 @@
 enum pop3d_role { POP3D_ROLE_LOGIN, POP3D_ROLE_SESSION };
 
 /* What both programs read from main.conf and the -o overrides, once, in
- * pop3d_post_drop() (paths are as seen after the drop). */
+ * pop3d_post_drop() (paths are as seen after the drop); each role reads
+ * the rest of its own in its post_drop step, and no request reads the
+ * configuration. */
 typedef struct pop3d_conf {
 	enum pop3d_role role;
 	int idle_timeout;		/* pop3d_idle_timeout, seconds */
@@ -58,6 +60,7 @@ typedef struct pop3d_conf {
 	char *auth_socket;		/* private/auth as reachable after the drop */
 	char *myhostname;
 	long junk_limit;		/* pop3d_junk_command_limit, 0: none */
+	char *mail_directory;		/* session role only */
 } pop3d_conf_t;
 
 extern pop3d_conf_t pop3d_conf;

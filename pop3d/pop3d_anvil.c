@@ -38,15 +38,6 @@ static struct {
 	cidr_list_t *exceptions;	/* pop3d_client_event_limit_exceptions */
 } pop3d_anvil;
 
-static long pop3d_anvil_param(const char *name)
-{
-	long v = config_int(name);
-
-	if (v < 0)
-		log_fatal("%s: must not be negative", name);
-	return v;
-}
-
 void pop3d_anvil_init(void)
 {
 	char *path = pop3d_socket_path("anvil"), *err = NULL;
@@ -56,9 +47,9 @@ void pop3d_anvil_init(void)
 	if (pop3d_conf.role != POP3D_ROLE_LOGIN)
 		return;
 	pop3d_anvil.count_limit =
-		pop3d_anvil_param("pop3d_client_connection_count_limit");
+		config_int("pop3d_client_connection_count_limit");
 	pop3d_anvil.rate_limit =
-		pop3d_anvil_param("pop3d_client_connection_rate_limit");
+		config_int("pop3d_client_connection_rate_limit");
 	pop3d_anvil.rate_unit = config_time("anvil_rate_time_unit");
 	pop3d_anvil.exceptions =
 		cidr_parse(config_str("pop3d_client_event_limit_exceptions"), &err);

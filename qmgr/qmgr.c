@@ -260,23 +260,7 @@ static void qmgr_read_conf(void)
 	c->concurrency = config_int("local_destination_concurrency_limit");
 	c->rcpt_limit = config_int("local_destination_recipient_limit");
 	c->bounce_size_limit = config_size("bounce_size_limit");
-	if (c->run_delay < 1)
-		c->run_delay = 1;
-	if (c->active_limit < 1)
-		c->active_limit = 1;
-	if (c->concurrency < 1)
-		c->concurrency = 1;
-	if (c->rcpt_limit < 1)
-		c->rcpt_limit = 1;
-	/* A larger request could not be sent: every delivery would fail. */
-	if (c->rcpt_limit > DELIVER_MAX_RCPTS) {
-		log_warn("local_destination_recipient_limit: %ld is more than one "
-			 "delivery request holds; using %d", c->rcpt_limit,
-			 DELIVER_MAX_RCPTS);
-		c->rcpt_limit = DELIVER_MAX_RCPTS;
-	}
-	if (c->delivery_timeout < 1)
-		c->delivery_timeout = 1;
+	c->queue_dir = mem_strdup(config_str("queue_directory"));
 }
 
 static void qmgr_post_drop(void)

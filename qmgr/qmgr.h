@@ -43,6 +43,7 @@ struct qmgr_conf {
 	long ipc_timeout;
 	long concurrency, rcpt_limit;
 	long long bounce_size_limit;
+	const char *queue_dir;		/* queue_directory, for messages */
 };
 extern struct qmgr_conf qmgr_conf;
 /* Alias expansion over alias_maps (qmgr_aliasdb.c), set up by init. */

@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "config.h"
 #include "log.h"
 #include "mem.h"
 #include "qmgr.h"
@@ -89,7 +88,7 @@ static void qmgr_corrupt_text(const qmgr_msg_t *msg, const char *why,
 		   qmgr_conf.myhostname);
 	buf_printf(out, "The queue file %s could not be read: %s.\n"
 		   "It was moved to %s/corrupt/%s\nand will not be delivered.\n\n",
-		   msg->id, why, config_str("queue_directory"), msg->id);
+		   msg->id, why, qmgr_conf.queue_dir, msg->id);
 	if (sender != NULL)
 		buf_printf(out, "Sender: <%s>\n", sender);
 	else

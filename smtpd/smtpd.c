@@ -26,11 +26,11 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "config.h"
 #include "daemon.h"
+#include "deliver_proto.h"
 #include "log.h"
 #include "mem.h"
 #include "sock.h"
@@ -90,19 +90,6 @@ static void smtpd_open_aliases(void)
 	config_list_free(&files);
 }
 
-static enum smtpd_plaintext smtpd_parse_plaintext(void)
-{
-	const char *v = config_str("auth_plaintext");
-
-	if (strcasecmp(v, "never") == 0)
-		return SMTPD_PLAIN_NEVER;
-	if (strcasecmp(v, "always") == 0)
-		return SMTPD_PLAIN_ALWAYS;
-	if (strcasecmp(v, "loopback") != 0)
-		log_fatal("auth_plaintext: \"%s\" is not never, loopback or always", v);
-	return SMTPD_PLAIN_LOOPBACK;
-}
-
 static void smtpd_pre_drop(void)
 {
 	char *err = NULL;
@@ -117,25 +104,11 @@ static void smtpd_pre_drop(void)
 		log_fatal("mynetworks: %s", err);
 }
 
-static unsigned long long smtpd_size_param(const char *name)
-{
-	long long v = config_size(name);
-
-	if (v < 0)
-		log_fatal("%s: must not be negative", name);
-	return (unsigned long long) v;
-}
-
-static int smtpd_seconds_param(const char *name)
-{
-	long v = config_time(name);
-
-	if (v <= 0 || v > 86400)
-		log_fatal("%s: must be between 1s and 1d", name);
-	return (int) v;
-}
-
-/* After the drop: everything else, and the paths as seen from here. */
+/* After the drop: everything else, and the paths as seen from here.  The
+ * table's bounds (params.c) keep each value usable: timeouts from 1s,
+ * smtpd_max_line_length at least 998 (RFC 5321 §4.5.3.1.6),
+ * smtpd_recipient_limit at most what a queue file holds (QUEUE_MAX_RCPTS,
+ * or qmgr could not read the message back). */
 static void smtpd_post_drop(void)
 {
 	char *auth_path;
@@ -147,37 +120,24 @@ static void smtpd_post_drop(void)
 	smtpd_conf.local_submit = config_bool("smtpd_local_submit");
 	smtpd_conf.auth_header = config_bool("smtpd_sasl_authenticated_header");
 	smtpd_conf.expn = config_bool("smtpd_expn_enable");
-	smtpd_conf.plaintext = smtpd_parse_plaintext();
-	smtpd_conf.timeout = smtpd_seconds_param("smtpd_timeout");
-	smtpd_conf.ipc_timeout = smtpd_seconds_param("ipc_timeout");
+	smtpd_conf.plaintext = (enum auth_plaintext) config_enum("auth_plaintext");
+	smtpd_conf.timeout = (int) config_time("smtpd_timeout");
+	smtpd_conf.ipc_timeout = (int) config_time("ipc_timeout");
 	smtpd_conf.hard_error_limit = config_int("smtpd_hard_error_limit");
 	smtpd_conf.junk_limit = config_int("smtpd_junk_command_limit");
 	smtpd_conf.rcpt_limit = config_int("smtpd_recipient_limit");
 	smtpd_conf.hop_limit = config_int("hopcount_limit");
-	smtpd_conf.size_limit = smtpd_size_param("message_size_limit");
-	smtpd_conf.line_max = smtpd_size_param("smtpd_max_line_length");
-	smtpd_conf.header_hold = smtpd_size_param("header_size_limit");
-	smtpd_conf.minfree = smtpd_size_param("queue_minfree");
-	if (smtpd_conf.line_max < 998)
-		log_fatal("smtpd_max_line_length: must be at least 998 "
-			  "(RFC 5321 §4.5.3.1.6)");
-	if (smtpd_conf.rcpt_limit < 1)
-		log_fatal("smtpd_recipient_limit: must be at least 1");
-	/* Never accept recipients a queue file cannot hold: qmgr could not
-	 * read the message back. */
-	if (smtpd_conf.rcpt_limit > QUEUE_MAX_RCPTS) {
-		log_warn("smtpd_recipient_limit: %ld is more than a queue file "
-			 "holds; using %d", smtpd_conf.rcpt_limit, QUEUE_MAX_RCPTS);
-		smtpd_conf.rcpt_limit = QUEUE_MAX_RCPTS;
-	}
-	if (smtpd_conf.junk_limit < 0)
-		log_fatal("smtpd_junk_command_limit: must not be negative");
+	smtpd_conf.size_limit = (unsigned long long) config_size("message_size_limit");
+	smtpd_conf.line_max = (unsigned long long) config_size("smtpd_max_line_length");
+	smtpd_conf.header_hold = (unsigned long long) config_size("header_size_limit");
+	smtpd_conf.minfree = (unsigned long long) config_size("queue_minfree");
 	smtpd_conf.banner = mem_strdup(config_str("smtpd_banner"));
 	smtpd_conf.myhostname = mem_strdup(config_str("myhostname"));
 	smtpd_conf.myorigin = mem_strdup(config_str("myorigin"));
 	smtpd_conf.delimiter = mem_strdup(config_str("recipient_delimiter"));
 	smtpd_conf.mydestination = config_list("mydestination");
 	smtpd_conf.queue_dir = smtpd_queue_path("");
+	smtpd_conf.qmgr_socket = smtpd_queue_path(QMGR_SOCKET);
 	if (smtpd_conf.local_submit && smtpd_conf.tls_wrapper)
 		log_fatal("service %s: smtpd_local_submit and "
 			  "smtpd_tls_wrappermode exclude each other",

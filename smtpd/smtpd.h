@@ -21,13 +21,11 @@
 #include "buf.h"
 #include "cidr.h"
 #include "map.h"
+#include "params.h"
 #include "queue.h"
 #include "smtp_parse.h"
 #include "stream.h"
 #include "tls.h"
-
-/* auth_plaintext (architecture §7) */
-enum smtpd_plaintext { SMTPD_PLAIN_NEVER, SMTPD_PLAIN_LOOPBACK, SMTPD_PLAIN_ALWAYS };
 
 /* Everything smtpd reads from main.conf and the -o overrides, once. */
 typedef struct smtpd_conf {
@@ -40,7 +38,7 @@ typedef struct smtpd_conf {
 	int local_submit;		/* smtpd_local_submit */
 	int auth_header;		/* smtpd_sasl_authenticated_header */
 	int expn;			/* smtpd_expn_enable */
-	enum smtpd_plaintext plaintext;
+	enum auth_plaintext plaintext;	/* auth_plaintext, architecture §7 */
 	int timeout;			/* smtpd_timeout, seconds */
 	int ipc_timeout;
 	long hard_error_limit;
@@ -60,6 +58,7 @@ typedef struct smtpd_conf {
 	size_t naliases;
 	auth_client_t *auth;
 	char *queue_dir;		/* the queue as this process sees it */
+	char *qmgr_socket;		/* private/qmgr as this process sees it */
 	/* Limits per client address (smtpd_anvil.c). */
 	long conn_count_limit;		/* smtpd_client_connection_count_limit */
 	long conn_rate_limit;		/* smtpd_client_connection_rate_limit */
@@ -232,6 +231,8 @@ void smtpd_msgid_header(const char *id, buf_t *out);
 void smtpd_rfc5322_date(time_t now, buf_t *out);
 
 /* smtpd_queue.c */
+/* A path in the queue as this process sees it (mem-allocated); read from
+ * the configuration, so for smtpd_post_drop() only. */
 char *smtpd_queue_path(const char *sub);
 /* Enough free space for a message of size octets (queue_minfree)? */
 int smtpd_queue_space_ok(unsigned long long size);

@@ -26,23 +26,14 @@
 #include "mem.h"
 #include "smtpd.h"
 
-static long smtpd_anvil_param(const char *name)
-{
-	long v = config_int(name);
-
-	if (v < 0)
-		log_fatal("%s: must not be negative", name);
-	return v;
-}
-
 void smtpd_anvil_init(void)
 {
 	char *path, *err = NULL;
 
 	smtpd_conf.conn_count_limit =
-		smtpd_anvil_param("smtpd_client_connection_count_limit");
+		config_int("smtpd_client_connection_count_limit");
 	smtpd_conf.conn_rate_limit =
-		smtpd_anvil_param("smtpd_client_connection_rate_limit");
+		config_int("smtpd_client_connection_rate_limit");
 	smtpd_conf.rate_unit = config_time("anvil_rate_time_unit");
 	smtpd_conf.limit_exceptions =
 		cidr_parse(config_str("smtpd_client_event_limit_exceptions"), &err);

@@ -199,7 +199,7 @@ static stream_t *smtpd_queue_qmgr_open(const char *path, const char *id)
 
 void smtpd_queue_wakeup(const char *id)
 {
-	char *path = smtpd_queue_path(QMGR_SOCKET);
+	const char *path = smtpd_conf.qmgr_socket;
 	attr_t *req = attr_new(), *reply = attr_new();
 	int r = ATTR_IOERR;
 
@@ -230,5 +230,4 @@ void smtpd_queue_wakeup(const char *id)
 	}
 	attr_free(&req);
 	attr_free(&reply);
-	mem_free(path);
 }

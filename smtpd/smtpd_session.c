@@ -114,15 +114,8 @@ void smtpd_reply_part(smtpd_session_t *sess, int code, int last,
 
 int smtpd_plaintext_ok(const smtpd_session_t *sess)
 {
-	switch (smtpd_conf.plaintext) {
-	case SMTPD_PLAIN_ALWAYS:
-		return 1;
-	case SMTPD_PLAIN_LOOPBACK:
-		/* A loopback client counts as secure, as in Dovecot (architecture §7). */
-		return stream_is_tls(sess->s) || sess->loopback;
-	default:
-		return stream_is_tls(sess->s);
-	}
+	return auth_plaintext_allowed(smtpd_conf.plaintext,
+				      stream_is_tls(sess->s), sess->loopback);
 }
 
 int smtpd_auth_offered(const smtpd_session_t *sess)

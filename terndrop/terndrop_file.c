@@ -46,12 +46,10 @@ static struct {
 	int made;			/* tmp exists and is ours to remove */
 } tf = { .dir_fd = -1, .fd = -1 };
 
-/* A size parameter; a negative one counts as 0. */
+/* A size parameter (never negative: sizes have no sign). */
 static unsigned long long terndrop_size_param(const char *name)
 {
-	long long v = config_size(name);
-
-	return v > 0 ? (unsigned long long) v : 0;
+	return (unsigned long long) config_size(name);
 }
 
 /* Room for len more octets in the file system of fd (queue_minfree

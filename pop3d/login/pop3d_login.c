@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,19 +68,6 @@ static const struct pop3d_login_command {
 	{ NULL, NULL, 0 },
 };
 
-static enum pop3d_plaintext pop3d_login_parse_plaintext(void)
-{
-	const char *v = config_str("auth_plaintext");
-
-	if (strcasecmp(v, "never") == 0)
-		return POP3D_PLAIN_NEVER;
-	if (strcasecmp(v, "always") == 0)
-		return POP3D_PLAIN_ALWAYS;
-	if (strcasecmp(v, "loopback") != 0)
-		log_fatal("auth_plaintext: \"%s\" is not never, loopback or always", v);
-	return POP3D_PLAIN_LOOPBACK;
-}
-
 /* The key is root's: load it before the drop.  Without a certificate
  * there is no STLS (logged once); pop3s cannot work at all. */
 void pop3d_login_pre_drop(void)
@@ -113,10 +99,9 @@ void pop3d_login_post_drop(void)
 
 	if (name[0] == '\0' || strchr(name, '/') != NULL)
 		log_fatal("pop3d_session_socket: \"%s\" is not a service name", name);
-	pop3d_login_conf.plaintext = pop3d_login_parse_plaintext();
+	pop3d_login_conf.plaintext =
+		(enum auth_plaintext) config_enum("auth_plaintext");
 	pop3d_login_conf.max_failures = config_int("pop3d_login_failures");
-	if (pop3d_login_conf.max_failures < 1)
-		log_fatal("pop3d_login_failures: must be at least 1");
 	pop3d_login_conf.apop = config_bool("pop3d_apop");
 	pop3d_login_conf.session_socket = pop3d_socket_path(name);
 	pop3d_login_conf.auth = auth_client_new(pop3d_conf.auth_socket,
@@ -125,14 +110,8 @@ void pop3d_login_post_drop(void)
 
 int pop3d_login_plaintext_ok(const pop3d_login_t *l)
 {
-	switch (pop3d_login_conf.plaintext) {
-	case POP3D_PLAIN_ALWAYS:
-		return 1;
-	case POP3D_PLAIN_LOOPBACK:
-		return l->loopback || stream_is_tls(l->s);
-	default:
-		return stream_is_tls(l->s);
-	}
+	return auth_plaintext_allowed(pop3d_login_conf.plaintext,
+				      stream_is_tls(l->s), l->loopback);
 }
 
 int pop3d_login_stls_ok(const pop3d_login_t *l)
@@ -180,7 +159,9 @@ static void pop3d_login_handoff(pop3d_login_t *l, const char *user,
 	info.service = l->service;
 	info.client = l->addr;
 	info.port = l->port;
-	info.secured = tls || l->loopback;
+	/* The session lists USER and SASL by this, not by its own reading
+	 * of auth_plaintext: a -o on this service reaches it too. */
+	info.secured = pop3d_login_plaintext_ok(l);
 	/* The session counts the client from now on (pop3d_anvil.c). */
 	info.anvil = l->anvil_held;
 	/* The relay process must not keep this process's auth or anvil

@@ -11,16 +11,15 @@
 #include "auth_client.h"
 #include "buf.h"
 #include "../pop3d.h"
+#include "params.h"
 #include "stream.h"
 #include "tls.h"
-
-/* auth_plaintext (architecture §7) */
-enum pop3d_plaintext { POP3D_PLAIN_NEVER, POP3D_PLAIN_LOOPBACK, POP3D_PLAIN_ALWAYS };
 
 typedef struct pop3d_login_conf {
 	tls_ctx_t *tls;			/* NULL: no STLS, no wrapper mode */
 	int tls_wrapper;		/* pop3d_tls_wrappermode */
-	enum pop3d_plaintext plaintext;
+	enum auth_plaintext plaintext;	/* auth_plaintext; the session follows
+					 * it (login_info_t.secured) */
 	long max_failures;		/* pop3d_login_failures */
 	int apop;			/* pop3d_apop */
 	char *session_socket;		/* as reachable after the drop */

@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config.h"
 #include "log.h"
 #include "mem.h"
 #include "pop3d_session.h"
@@ -67,13 +66,9 @@ static const pop3d_command_t pop3d_commands[] = {
 
 int pop3d_session_plaintext_ok(const pop3d_session_t *sess)
 {
-	const char *v = config_str("auth_plaintext");
-
-	if (strcmp(v, "always") == 0)
-		return 1;
-	if (strcmp(v, "never") == 0)
-		return sess->info.tls_version != NULL;
-	return sess->info.secured;	/* TLS, or a loopback client */
+	/* The login process applied auth_plaintext, as its service has it
+	 * (lib/login.h: secured). */
+	return sess->info.secured;
 }
 
 int pop3d_session_number(const char *arg, long *out)
@@ -121,7 +116,7 @@ static int pop3d_session_open(pop3d_session_t *sess)
 	char *err = NULL;
 	int r = -1;
 
-	mailbox_path_virtual(config_str("mail_directory"), sess->info.user, &path);
+	mailbox_path_virtual(pop3d_conf.mail_directory, sess->info.user, &path);
 	if (path.len == 0) {
 		log_warn("user=<%s>, client=%s: the user cannot name a mailbox",
 			 sess->info.user, sess->info.client);

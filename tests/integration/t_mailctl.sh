@@ -158,13 +158,39 @@ t_eq "$RC" 1 "check fails on a bad time value"
 t_match "$OUT" 'maximal_backoff_time.*5 parsecs' "check names the bad parameter and value"
 cp "$T/main.conf.good" "$INST/main.conf"
 
+# Values out of their bounds or not one of their words: errors, named by
+# check and refused by master at start, never clamped.
+t_set smtpd_timeout 0
+t_set auth_plaintext sometimes
+t_set local_destination_recipient_limit 339
+mailctl_rc check
+t_eq "$RC" 1 "check fails on values out of bounds"
+t_match "$OUT" 'error: parameter smtpd_timeout: "0" is out of range: from 1s to 1d' \
+	"check names a time below its bounds, with the bounds"
+t_match "$OUT" 'error: parameter local_destination_recipient_limit: "339" is out of range: from 1 to 338' \
+	"check names an integer above its bounds"
+t_match "$OUT" 'error: parameter auth_plaintext: "sometimes" is not one of never, loopback, always' \
+	"check names a word that is not one of the enumeration's"
+if [ -n "$HAVE_MASTER" ]; then
+	mailctl_rc start
+	t_eq "$RC" 1 "master refuses to start with a value out of bounds"
+	t_match "$OUT" 'parameter smtpd_timeout: "0" is out of range: from 1s to 1d' \
+		"master names the value it refuses"
+	t_eq "$(t_master_pid)" "" "no master is left running"
+fi
+cp "$T/main.conf.good" "$INST/main.conf"
+t_set auth_plaintext Always
+mailctl_rc check
+t_nomatch "$OUT" 'auth_plaintext' "check takes an enumeration's word in any case"
+cp "$T/main.conf.good" "$INST/main.conf"
+
 t_set no_such_thing 1
 mailctl_rc config -n
 t_match "$OUT" 'warning: .*unknown parameter name "no_such_thing"' "unknown parameter names are warned about"
 cp "$T/main.conf.good" "$INST/main.conf"
 
 cp "$INST/master.conf" "$T/master.conf.good"
-printf 'bogus  unix  x  -  n  many  nosuchprogram\nshort inet n\nweb:99999 inet n - n - testd\ngone unix - - n - nosuchprogram\nweb2:smtp inet n - n - testd\n  -o no_such=1\ngone unix - - n - testd\n' >> "$INST/master.conf"
+printf 'bogus  unix  x  -  n  many  nosuchprogram\nshort inet n\nweb:99999 inet n - n - testd\ngone unix - - n - nosuchprogram\nweb2:smtp inet n - n - testd\n  -o no_such=1\ngone unix - - n - testd\nweb3 unix - - n - testd -o smtpd_recipient_limit=10001\n' >> "$INST/master.conf"
 mailctl_rc check
 t_eq "$RC" 1 "check fails on a broken master.conf"
 t_match "$OUT" 'error: master.conf, line [0-9]+: service bogus: bad private field "x"' "check: bad y/n field"
@@ -175,6 +201,8 @@ t_match "$OUT" 'error: master.conf, line [0-9]+: service web:99999: bad port "99
 t_match "$OUT" 'error: master.conf, line [0-9]+: service web2: -o no_such: unknown parameter' "check: unknown -o parameter"
 t_match "$OUT" 'error: master.conf, line [0-9]+: duplicate service gone \(first on line [0-9]+\)' "check: duplicate service"
 t_nomatch "$OUT" 'web2:smtp: bad port' "check takes an /etc/services name as a port"
+t_match "$OUT" 'error: master.conf, line [0-9]+: service web3: -o smtpd_recipient_limit: "10001" is out of range: from 1 to 10000' \
+	"check: -o value out of bounds"
 # master refuses the same file with the same words.
 if [ -n "$HAVE_MASTER" ]; then
 	mailctl_rc start

@@ -16,7 +16,12 @@ t_instance
 P110=$((PB + 110))
 P111=$((PB + 111))
 P112=$((PB + 112))
+P113=$((PB + 113))
 P995=$((PB + 995))
+# An address of this host that is not loopback, if it has one: the client
+# auth_plaintext=loopback would refuse, which Always must not.
+EXT=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
+[ -n "$EXT" ] && t_set inet_interfaces "127.0.0.1 $EXT"
 # Failures are not slowed here (t_auth tests auth's delays): the tests
 # below fail on purpose many times from 127.0.0.1.
 t_set auth_failure_delay 0
@@ -30,6 +35,7 @@ cat >> "$INST/master.conf" <<EOT
 strict:$P111 inet n - y - pop3d -o auth_plaintext=never
   -o pop3d_login_failures=2 -o pop3d_idle_timeout=3s
 broken:$P112 inet n - y - pop3d -o pop3d_session_socket=nowhere
+always:$P113 inet n - y - pop3d -o auth_plaintext=Always
 EOT
 { printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
   printf 'secret b with spaces\n' | tmailctl user add b@localhost --password-stdin &&
@@ -146,6 +152,32 @@ tmailctl reload >/dev/null 2>&1
 out=$(printf 'APOP a@localhost 0123456789abcdef0123456789abcdef\r\nQUIT\r\n' | raw "$P111")
 t_match "$out" '^-ERR \[AUTH\] Plaintext authentication disallowed' \
 	"APOP follows auth_plaintext: refused outside TLS where plaintext is"
+
+# ---- auth_plaintext in any case: one word, one answer in both roles -------
+# The login and the session role read the same enumerated parameter, so
+# "Always" offers USER and SASL before and after login alike, to a client
+# that is neither on loopback nor under TLS.
+if [ -n "$EXT" ]; then
+	out=$(python3 - "$EXT" "$P113" <<'PY'
+import poplib, sys
+p = poplib.POP3(sys.argv[1], int(sys.argv[2]), timeout=20)
+pick = lambda: " ".join(sorted(k for k in p.capa() if k in ("USER", "SASL", "STLS")))
+print("before:", pick())
+p.user("a@localhost")
+print("pass:", p.pass_("secret-a").decode())
+print("after:", pick())
+p.quit()
+PY
+	)
+	t_match "$out" '^before: SASL STLS USER$' \
+		"auth_plaintext=Always, client $EXT: CAPA before login offers USER and SASL"
+	t_match "$out" '^pass: \+OK Logged in' \
+		"auth_plaintext=Always, client $EXT: USER/PASS without TLS logs in"
+	t_match "$out" '^after: SASL USER$' \
+		"auth_plaintext=Always, client $EXT: CAPA after login offers USER and SASL too"
+else
+	t_skip "auth_plaintext=Always from a client off loopback (no such address here)"
+fi
 
 # ---- plaintext refused, failures, idle timeout ---------------------------
 

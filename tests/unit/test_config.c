@@ -8,8 +8,11 @@
 
 #include "../../lib/buf.h"
 #include "../../lib/config.h"
+#include "../../lib/deliver_proto.h"
 #include "../../lib/log.h"
 #include "../../lib/mem.h"
+#include "../../lib/params.h"
+#include "../../lib/queue.h"
 #include "test.h"
 
 #define MAN_PAGE "man/man5/main.conf.5"
@@ -308,21 +311,21 @@ static void test_config_typed(void)
 {
 	test_begin("config typed getters");
 	test_assert(load("max_idle = 5m\n"
-			 "ipc_timeout = 2h\n"
+			 "ipc_timeout = 1h\n"
 			 "daemon_timeout = 7\n"
 			 "maximal_queue_lifetime = 1w\n"
 			 "delay_warning_time = 3D\n"
 			 "message_size_limit = 10k\n"
 			 "system_accounts = On\n"
-			 "max_use = -3\n") == 0);
+			 "max_use = 3\n") == 0);
 	test_assert_int(config_time("max_idle"), 300);
-	test_assert_int(config_time("ipc_timeout"), 7200);
+	test_assert_int(config_time("ipc_timeout"), 3600);
 	test_assert_int(config_time("daemon_timeout"), 7);
 	test_assert_int(config_time("maximal_queue_lifetime"), 604800);
 	test_assert_int(config_time("delay_warning_time"), 3 * 86400);
 	test_assert_int(config_size("message_size_limit"), 10240);
 	test_assert_int(config_bool("system_accounts"), 1);
-	test_assert_int(config_int("max_use"), -3);
+	test_assert_int(config_int("max_use"), 3);
 	test_end();
 }
 
@@ -460,6 +463,218 @@ static void test_config_validate(void)
 	test_end();
 }
 
+/* One problem line of config_validate for text, or "" (caller frees). */
+static char *validate_one(const char *text)
+{
+	buf_t errors = BUF_INIT;
+
+	if (load(text) < 0)
+		return mem_strdup("(load failed)");
+	config_validate(&errors);
+	return buf_steal(&errors);
+}
+
+static void test_config_bounds(void)
+{
+	static const struct {
+		const char *text, *problem;
+	} cases[] = {
+		/* The bounds themselves are allowed. */
+		{ "smtpd_timeout = 1s\n", "" },
+		{ "smtpd_timeout = 1d\n", "" },
+		{ "smtpd_timeout = 24h\n", "" },
+		{ "smtpd_recipient_limit = 10000\n", "" },
+		{ "smtpd_max_line_length = 998\n", "" },
+		{ "max_use = 0\n", "" },
+		/* One past them is not, in any unit. */
+		{ "smtpd_timeout = 0\n",
+		  "parameter smtpd_timeout: \"0\" is out of range: from 1s to 1d\n" },
+		{ "smtpd_timeout = 86401\n",
+		  "parameter smtpd_timeout: \"86401\" is out of range: from 1s to 1d\n" },
+		{ "smtpd_timeout = 2d\n",
+		  "parameter smtpd_timeout: \"2d\" is out of range: from 1s to 1d\n" },
+		{ "smtpd_recipient_limit = 10001\n",
+		  "parameter smtpd_recipient_limit: \"10001\" is out of range: "
+		  "from 1 to 10000\n" },
+		{ "max_use = -1\n",
+		  "parameter max_use: \"-1\" is out of range: from 0 to 1000000\n" },
+		{ "smtpd_max_line_length = 997\n",
+		  "parameter smtpd_max_line_length: \"997\" is out of range: "
+		  "from 998 to 64m\n" },
+		{ "header_size_limit = 65m\n",
+		  "parameter header_size_limit: \"65m\" is out of range: "
+		  "from 1k to 64m\n" },
+		/* Checked after $name expansion, as programs read it. */
+		{ "t = 0\nipc_timeout = $t\n",
+		  "parameter ipc_timeout: \"0\" is out of range: from 1s to 1h\n" },
+		/* A type error is still named as one. */
+		{ "pickup_interval = soon\n",
+		  "parameter pickup_interval: \"soon\" is not a valid time (a "
+		  "number with an optional s, m, h, d or w)\n" },
+	};
+
+	test_begin("config bounds: in range, at the bounds, out of range");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = validate_one(cases[i].text);
+
+		test_assert_str(got, cases[i].problem);
+		mem_free(got);
+	}
+	test_end();
+}
+
+static void test_config_enum(void)
+{
+	static const char *const same[] = {
+		"always", "Always", "ALWAYS", "aLwAyS", NULL,
+	};
+	char *got;
+
+	test_begin("config enum: words in any case, others refused");
+	config_reset();
+	test_assert_int(config_enum("auth_plaintext"), AUTH_PLAINTEXT_LOOPBACK);
+	for (int i = 0; same[i] != NULL; i++) {
+		char *text = mem_printf("auth_plaintext = %s\n", same[i]);
+
+		test_assert(load(text) == 0);
+		test_assert_int(config_enum("auth_plaintext"),
+				AUTH_PLAINTEXT_ALWAYS);
+		mem_free(text);
+	}
+	test_assert(load("auth_plaintext = Never\n") == 0);
+	test_assert_int(config_enum("auth_plaintext"), AUTH_PLAINTEXT_NEVER);
+	got = validate_one("auth_plaintext = sometimes\n");
+	test_assert_str(got, "parameter auth_plaintext: \"sometimes\" is not "
+			"one of never, loopback, always\n");
+	mem_free(got);
+	got = validate_one("auth_plaintext = always \n");
+	test_assert_str(got, "");
+	mem_free(got);
+	got = validate_one("auth_plaintext = alway\n");
+	test_assert(strstr(got, "\"alway\" is not one of") != NULL);
+	mem_free(got);
+	got = validate_one("auth_plaintext =\n");
+	test_assert(strstr(got, "\"\" is not one of") != NULL);
+	mem_free(got);
+	test_end();
+}
+
+static void test_config_plaintext_rule(void)
+{
+	test_begin("auth_plaintext_allowed: one rule for every protocol");
+	/* never: TLS only; loopback: TLS or loopback; always: anything. */
+	test_assert(!auth_plaintext_allowed(AUTH_PLAINTEXT_NEVER, 0, 0));
+	test_assert(!auth_plaintext_allowed(AUTH_PLAINTEXT_NEVER, 0, 1));
+	test_assert(auth_plaintext_allowed(AUTH_PLAINTEXT_NEVER, 1, 0));
+	test_assert(!auth_plaintext_allowed(AUTH_PLAINTEXT_LOOPBACK, 0, 0));
+	test_assert(auth_plaintext_allowed(AUTH_PLAINTEXT_LOOPBACK, 0, 1));
+	test_assert(auth_plaintext_allowed(AUTH_PLAINTEXT_LOOPBACK, 1, 0));
+	test_assert(auth_plaintext_allowed(AUTH_PLAINTEXT_ALWAYS, 0, 0));
+	test_end();
+}
+
+static void read_out_of_range(void *ctx)
+{
+	(void) ctx;
+	log_set_dest(LOG_DEST_FILE, "/dev/null");
+	config_time("queue_run_delay");
+}
+
+static void read_bad_enum(void *ctx)
+{
+	(void) ctx;
+	log_set_dest(LOG_DEST_FILE, "/dev/null");
+	config_enum("auth_plaintext");
+}
+
+static void test_config_out_of_range_fatal(void)
+{
+	char *err = NULL;
+
+	test_begin("config getters stop on a value out of range or not a word");
+	test_assert(load("queue_run_delay = 0\nauth_plaintext = sometimes\n") == 0);
+	test_assert(test_expect_fatal(read_out_of_range, NULL));
+	test_assert(test_expect_fatal(read_bad_enum, NULL));
+	/* -o overrides (config_set) are held to the same bounds. */
+	test_assert(load("") == 0);
+	test_assert(!test_expect_fatal(read_out_of_range, NULL));
+	test_assert(config_set("queue_run_delay", "2d", &err) == 0);
+	test_assert(test_expect_fatal(read_out_of_range, NULL));
+	test_end();
+}
+
+static void test_config_load_valid(void)
+{
+	char dir[] = "/tmp/test_config.XXXXXX";
+	char *path, *err = NULL;
+	FILE *fp;
+
+	test_begin("config_load_valid refuses bad values and keeps the old ones");
+	test_assert(mkdtemp(dir) != NULL);
+	path = mem_printf("%s/main.conf", dir);
+	fp = fopen(path, "w");
+	fputs("smtpd_timeout = 10s\nsyslog_name = good\n", fp);
+	fclose(fp);
+	config_reset();
+	test_assert(config_load_valid(dir, &err) == 0);
+	test_assert_int(config_time("smtpd_timeout"), 10);
+	fp = fopen(path, "w");
+	fputs("smtpd_timeout = 0\nsyslog_name = bad\n"
+	      "auth_plaintext = sometimes\n", fp);
+	fclose(fp);
+	test_assert(config_load_valid(dir, &err) < 0);
+	test_assert_str(err, "parameter smtpd_timeout: \"0\" is out of range: "
+			"from 1s to 1d; parameter auth_plaintext: \"sometimes\" "
+			"is not one of never, loopback, always");
+	MEM_FREE(err);
+	test_assert_int(config_time("smtpd_timeout"), 10);
+	test_assert_str(config_str("syslog_name"), "good");
+	test_assert_str(config_str("config_directory"), dir);
+	unlink(path);
+	rmdir(dir);
+	mem_free(path);
+	test_end();
+}
+
+static void test_config_table_bounds(void)
+{
+	buf_t problems = BUF_INIT;
+
+	test_begin("config table: every number has bounds holding its default");
+	for (const param_def_t *p = config_params; p->name != NULL; p++) {
+		int number = p->type == PARAM_INT || p->type == PARAM_TIME ||
+			p->type == PARAM_SIZE;
+		char *err = NULL;
+
+		if (number != (p->min != NULL && p->max != NULL)) {
+			printf("  %s: bounds %s\n", p->name,
+			       number ? "missing" : "on a type without them");
+			test_assert(0);
+		}
+		if ((p->type == PARAM_ENUM) != (p->words != NULL)) {
+			printf("  %s: words and type disagree\n", p->name);
+			test_assert(0);
+		}
+		if (number && (config_check_value(p, p->min, &err) < 0 ||
+			       config_check_value(p, p->max, &err) < 0)) {
+			printf("  %s: bounds out of order: %s\n", p->name, err);
+			MEM_FREE(err);
+			test_assert(0);
+		}
+	}
+	/* Every default (expanded) is allowed. */
+	config_reset();
+	test_assert_int(config_validate(&problems), 0);
+	test_assert_str(buf_str(&problems), "");
+	buf_release(&problems);
+	/* The bounds that stand for limits of other files. */
+	test_assert_int(atol(config_lookup("smtpd_recipient_limit")->max),
+			QUEUE_MAX_RCPTS);
+	test_assert_int(atol(config_lookup("local_destination_recipient_limit")->max),
+			DELIVER_MAX_RCPTS);
+	test_end();
+}
+
 static void test_config_load_file(void)
 {
 	char dir[] = "/tmp/test_config.XXXXXX";
@@ -542,6 +757,27 @@ static void test_config_man_page(void)
 		}
 		mem_free(entry);
 	}
+	/* Each entry states the bounds of the table. */
+	for (const param_def_t *d = config_params; d->name != NULL; d++) {
+		char *entry, *bounds;
+		const char *e, *next;
+
+		if (d->min == NULL || d->max == NULL)
+			continue;
+		entry = mem_printf("\n.It Cm %s\n", d->name);
+		bounds = mem_printf(" from\n.Li %s\nto\n.Li %s ,\n", d->min,
+				    d->max);
+		e = strstr(man, entry);
+		next = e != NULL ? strstr(e + 1, "\n.It ") : NULL;
+		p = e != NULL ? strstr(e, bounds) : NULL;
+		if (p == NULL || (next != NULL && p > next)) {
+			printf("  %s: the entry of %s does not say \"from %s "
+			       "to %s\"\n", MAN_PAGE, d->name, d->min, d->max);
+			test_assert(0);
+		}
+		mem_free(entry);
+		mem_free(bounds);
+	}
 	for (p = strstr(man, "\n.It Cm "); p != NULL;
 	     p = strstr(p + 1, "\n.It Cm ")) {
 		const char *name = p + 8;
@@ -570,6 +806,9 @@ int main(void)
 		test_config_hostname, test_config_typed,
 		test_config_parse_helpers, test_config_bad_values_fatal,
 		test_config_set, test_config_list, test_config_validate,
+		test_config_bounds, test_config_enum, test_config_plaintext_rule,
+		test_config_out_of_range_fatal, test_config_load_valid,
+		test_config_table_bounds,
 		test_config_load_file, test_config_table, test_config_man_page,
 		NULL,
 	};

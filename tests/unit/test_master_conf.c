@@ -203,10 +203,11 @@ static void test_errors(void)
 		"k unix - - n - testd -o no_such_parameter=1\n"	/* 19 */
 		"l unix - - n - testd -o max_use=-1 -o max_use=x\n"	/* 20 */
 		"m unix - - n - testd -o smtpd_require_auth=perhaps\n"	/* 21 */
-		"n unix - - n - testd -o max_idle=5 parsecs\n"		/* 22 */
-		"o unix - - n - testd -o message_size_limit=lots\n"	/* 23 */
+		"n unix - - n - testd -o max_idle=5 -o auth_plaintext=Always parsecs\n" /* 22 */
+		"o unix - - n - testd -o message_size_limit=lots -o auth_plaintext=sometimes "
+		"-o smtpd_timeout=0 -o smtpd_recipient_limit=10001\n"	/* 23 */
 		"p unix x yes Y many testd\n"),				/* 24 */
-		27);
+		30);
 	test_assert_int(conf.count, 1);	/* n: "parsecs" is an argument */
 	test_assert(has_problem("master.conf, line 1: continuation line without a service before it"));
 	test_assert(has_problem("master.conf, line 2: expected at least 7 fields "
@@ -231,10 +232,21 @@ static void test_errors(void)
 	test_assert(has_problem("master.conf, line 17: service i: -o max_use: expected name=value"));
 	test_assert(has_problem("master.conf, line 18: service j: -o =1: expected name=value"));
 	test_assert(has_problem("master.conf, line 19: service k: -o no_such_parameter: unknown parameter"));
-	test_assert(has_problem("master.conf, line 20: service l: -o max_use: bad value \"-1\""));
-	test_assert(has_problem("master.conf, line 20: service l: -o max_use: bad value \"x\""));
-	test_assert(has_problem("master.conf, line 21: service m: -o smtpd_require_auth: bad value \"perhaps\""));
-	test_assert(has_problem("master.conf, line 23: service o: -o message_size_limit: bad value \"lots\""));
+	test_assert(has_problem("master.conf, line 20: service l: -o max_use: \"-1\" is out of range: "
+				"from 0 to 1000000"));
+	test_assert(has_problem("master.conf, line 20: service l: -o max_use: \"x\" is not a valid integer"));
+	test_assert(has_problem("master.conf, line 21: service m: -o smtpd_require_auth: \"perhaps\" is "
+				"not a valid boolean (yes or no)"));
+	test_assert(has_problem("master.conf, line 23: service o: -o message_size_limit: \"lots\" is not "
+				"a valid size (a number with an optional k, m or g)"));
+	/* Bounds and enumerations, as in main.conf; an enumeration's words
+	 * match in any case (line 22 has no problem). */
+	test_assert(has_problem("master.conf, line 23: service o: -o auth_plaintext: \"sometimes\" is not "
+				"one of never, loopback, always"));
+	test_assert(has_problem("master.conf, line 23: service o: -o smtpd_timeout: \"0\" is out of range: "
+				"from 1s to 1d"));
+	test_assert(has_problem("master.conf, line 23: service o: -o smtpd_recipient_limit: \"10001\" is out "
+				"of range: from 1 to 10000"));
 	/* One line, four bad fields: four problems. */
 	test_assert(has_problem("master.conf, line 24: service p: bad private field \"x\" (y, n or -)"));
 	test_assert(has_problem("master.conf, line 24: service p: bad unpriv field \"yes\" (y, n or -)"));
