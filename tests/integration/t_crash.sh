@@ -115,8 +115,10 @@ if [ "${TERN_SAN:-}" = 1 ]; then N=500; else N=2000; fi
 KMAX=8
 : >"$T/sent.log"
 start=$(date +%s)
-# Arrivals spread over 15 s at least, so that the kills fall in the run.
-$CRASHC send "$P25" "$N" 10 "$T/sent.log" run carol@localhost $((N / 15)) >"$T/send.out" 2>&1 &
+# Arrivals spread over 40 s at least, so that sixteen kills, each probed
+# for up to 1.5 s and throttled by master's crash limit, fall in the run
+# also under the sanitizers.
+$CRASHC send "$P25" "$N" 10 "$T/sent.log" run carol@localhost $((N / 40)) >"$T/send.out" 2>&1 &
 sender=$!
 # Wait for the first deliveries, then kill qmgr and local in turn.
 t_wait 60 sh -c "[ \$(find '$MAIL/carol/new' -type f 2>/dev/null | wc -l) -ge 5 ]"
@@ -170,7 +172,7 @@ while [ $(date +%s) -lt $deadline ] && { [ $qk -lt $KMAX ] || [ $lk -lt $KMAX ];
 		for _ in $(seq 1 75); do
 			kids=$(echo $(children_of "$pids"))
 			kill -STOP $pids $kids 2>/dev/null
-			fds=$(for p in $pids $kids; do ls -l "/proc/$p/fd" 2>/dev/null; done)
+			fds=$(cd /proc && ls -l $(for p in $pids $kids; do echo "$p/fd"; done) 2>/dev/null)
 			case $fds in *"$QDIR/active/"*) inhand=yes ;; esac
 			case $fds in *"$MAIL/carol/tmp/"*) writing=yes ;; esac
 			[ $inhand = yes ] && break
