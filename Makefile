@@ -70,7 +70,8 @@ OBJDIR := $(OUT)build/san
 BINDIR := $(OUT)bin-san
 CFLAGS := $(filter-out -O2,$(CFLAGS)) -O1 -fsanitize=address,undefined \
 	  -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+LDFLAGS += -fsanitize=address,undefined \
+	       -fno-sanitize-recover=undefined
 else
 OBJDIR := $(OUT)build/normal
 BINDIR := $(OUT)bin
@@ -163,14 +164,25 @@ run: deps all
 	sh scripts/run-demo.sh
 
 FUZZ_CC ?= clang
-# The process skeleton and what needs it are no parser: left out, so the
+# lib/ is compiled once with the fuzzer's coverage and the sanitizers into
+# build/fuzz/libtern.a, and each target links what it uses from it.  The
+# process skeleton and what needs it are no parser: left out, so the
 # fuzzers need no daemon around them.
 FUZZ_SKIP := lib/daemon.c lib/login.c
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Ilib -fsanitize=address,undefined \
+	       -fno-sanitize-recover=undefined
+FUZZ_LIB_A := build/fuzz/libtern.a
 fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+build/fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -Ilib -fsanitize=fuzzer,address,undefined -o $@ $< \
-		$(filter-out $(FUZZ_SKIP),$(LIB_SRCS)) $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_LIB_A): $(patsubst %.c,build/fuzz/%.o,$(filter-out $(FUZZ_SKIP),$(LIB_SRCS)))
+	rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_A)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+		$(FUZZ_LIB_A) $(LDLIBS)
 
 # Programs, man pages, the systemd unit, the init script and logrotate's
 # file are replaced on every install; configuration files only when they

@@ -12,10 +12,10 @@
  * closed, while the login process goes back to accepting clients.
  *
  * Session side (login_session_accept): receive the record and the
- * descriptor, check the record, redeem the token with auth (the login
- * process's word about the user is never taken), answer the login
- * process, and give the caller a stream on the client with the pipelined
- * input put back.
+ * descriptor, check the record (login_record.c), redeem the token with
+ * auth (the login process's word about the user is never taken), answer
+ * the login process, and give the caller a stream on the client with the
+ * pipelined input put back.
  *
  * SECURITY: the login process is unprivileged and parses network input, so
  * the session treats its record as untrusted apart from the peer check
@@ -41,13 +41,10 @@
 #include "daemon.h"
 #include "log.h"
 #include "login.h"
+#include "login_record.h"
 #include "mem.h"
 #include "sock.h"
 
-/* Longest pipelined input carried over; POP3/IMAP logins leave little. */
-#define LOGIN_INPUT_MAX		(64 * 1024)
-/* Longest value of the short fields (service, address, TLS names). */
-#define LOGIN_FIELD_MAX		256
 /* Relay copy buffer. */
 #define LOGIN_RELAY_CHUNK	16384
 
@@ -239,6 +236,10 @@ int login_handoff(stream_t **client, const char *session_socket,
 	int timeout = login_ipc_timeout();
 	int pair[2] = { -1, -1 };
 	attr_t *rec = attr_new(), *reply = attr_new();
+	login_record_t lr = {
+		.token = token, .service = info->service, .client = info->client,
+		.port = info->port, .secured = info->secured, .anvil = info->anvil,
+	};
 	const char *status;
 	int conn, fd, r = -1;
 
@@ -259,26 +260,16 @@ int login_handoff(stream_t **client, const char *session_socket,
 			goto out_conn;
 		}
 		fd = pair[1];
+		lr.tls_version = stream_tls_version(s) ? stream_tls_version(s) :
+			"unknown";
+		lr.tls_cipher = stream_tls_cipher(s) ? stream_tls_cipher(s) :
+			"unknown";
 	} else {
 		fd = stream_fd(s);
 	}
-	attr_add(rec, "proto", LOGIN_PROTO);
-	attr_add_long(rec, "version", LOGIN_VERSION);
-	attr_add(rec, "token", token);
-	attr_add(rec, "service", info->service);
-	attr_add(rec, "client", info->client);
-	attr_add_long(rec, "port", info->port);
-	attr_add(rec, "secured", info->secured ? "yes" : "no");
-	if (info->anvil)
-		attr_add(rec, "anvil", "yes");
-	if (tls) {
-		attr_add(rec, "tls_version", stream_tls_version(s) ?
-			 stream_tls_version(s) : "unknown");
-		attr_add(rec, "tls_cipher", stream_tls_cipher(s) ?
-			 stream_tls_cipher(s) : "unknown");
-	}
-	if (stream_pending(s) > 0)
-		attr_add_n(rec, "input", stream_pending_data(s), stream_pending(s));
+	lr.input = stream_pending_data(s);
+	lr.input_len = stream_pending(s);
+	login_record_encode(&lr, rec);
 	if (attr_send_fd(conn, rec, fd) != ATTR_OK) {
 		log_warn("hand-off to %s: %s", session_socket, strerror(errno));
 		*err_r = "hand-off to the session service failed";
@@ -342,35 +333,6 @@ out_free:
 
 /* ---- session side ------------------------------------------------------- */
 
-/* A short printable field of the record: present, no NUL or control
- * characters, at most LOGIN_FIELD_MAX.  NULL otherwise. */
-static const char *login_field(const attr_t *a, const char *name)
-{
-	const char *v = attr_get(a, name);
-	size_t len;
-
-	if (v == NULL || attr_count_of(a, name) != 1)
-		return NULL;
-	len = strlen(v);
-	if (len == 0 || len > LOGIN_FIELD_MAX)
-		return NULL;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char) v[i] < 0x20 || v[i] == 0x7f)
-			return NULL;
-	for (size_t i = 0; i < a->count; i++)
-		if (strcmp(a->names[i], name) == 0 && a->values_len[i] != len)
-			return NULL;
-	return v;
-}
-
-static size_t login_input_len(const attr_t *a)
-{
-	for (size_t i = 0; i < a->count; i++)
-		if (strcmp(a->names[i], "input") == 0)
-			return a->values_len[i];
-	return 0;
-}
-
 static void login_answer(int conn, const char *status, const char *reason)
 {
 	attr_t *a = attr_new();
@@ -387,12 +349,11 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 			 stream_t **client_r, login_info_t *info, const char **err_r)
 {
 	attr_t *rec = attr_new(), *req = attr_new(), *reply = attr_new();
-	const char *token, *service, *client, *secured, *anvil, *v;
-	const char *tlsv = NULL, *tlsc = NULL;
+	login_record_t lr;
+	const char *v;
 	auth_client_t *auth = NULL;
 	struct stat st;
-	long port;
-	int fd = -1, ok, type = 0, r = -1, answered = 0;
+	int fd = -1, type = 0, r = -1, answered = 0;
 	socklen_t tlen = sizeof(type);
 
 	*client_r = NULL;
@@ -401,38 +362,8 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 		*err_r = "no valid hand-off record";
 		goto out;
 	}
-	if ((v = attr_get(rec, "proto")) == NULL || strcmp(v, LOGIN_PROTO) != 0 ||
-	    attr_get_long(rec, "version", &ok) != LOGIN_VERSION || !ok) {
-		*err_r = "hand-off record of the wrong protocol or version";
+	if (login_record_parse(rec, &lr, err_r) < 0)
 		goto out;
-	}
-	token = login_field(rec, "token");
-	service = login_field(rec, "service");
-	client = login_field(rec, "client");
-	secured = login_field(rec, "secured");
-	port = attr_get_long(rec, "port", &ok);
-	if (token == NULL || service == NULL || client == NULL ||
-	    secured == NULL || !ok || port < 0 || port > 65535 ||
-	    (strcmp(secured, "yes") != 0 && strcmp(secured, "no") != 0)) {
-		*err_r = "malformed hand-off record";
-		goto out;
-	}
-	if (attr_get(rec, "anvil") != NULL &&
-	    ((anvil = login_field(rec, "anvil")) == NULL ||
-	     strcmp(anvil, "yes") != 0)) {
-		*err_r = "malformed anvil flag in the hand-off record";
-		goto out;
-	}
-	if (attr_get(rec, "tls_version") != NULL &&
-	    ((tlsv = login_field(rec, "tls_version")) == NULL ||
-	     (tlsc = login_field(rec, "tls_cipher")) == NULL)) {
-		*err_r = "malformed TLS facts in the hand-off record";
-		goto out;
-	}
-	if (attr_count_of(rec, "input") > 1 || login_input_len(rec) > LOGIN_INPUT_MAX) {
-		*err_r = "malformed pipelined input in the hand-off record";
-		goto out;
-	}
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
 	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
 	    type != SOCK_STREAM) {
@@ -442,7 +373,7 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 	/* Where the session holds the client's own TCP socket, the address
 	 * the login process claims (and auth bound the token to) must be the
 	 * socket's; only a TLS relay's socketpair cannot be checked. */
-	if (!login_client_matches(fd, client, port)) {
+	if (!login_client_matches(fd, lr.client, lr.port)) {
 		*err_r = "the claimed client address is not the connection's";
 		goto out;
 	}
@@ -450,9 +381,9 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 	/* Only auth says who the user is. */
 	auth = auth_client_new(auth_socket, timeout);
 	attr_add(req, "request", "redeem");
-	attr_add(req, "token", token);
-	attr_add(req, "service", service);
-	attr_add(req, "client", client);
+	attr_add(req, "token", lr.token);
+	attr_add(req, "service", lr.service);
+	attr_add(req, "client", lr.client);
 	switch (auth_client_request(auth, req, reply)) {
 	case AUTH_OK:
 		v = attr_get(reply, "user");
@@ -474,21 +405,20 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 		answered = 1;
 		goto out;
 	}
-	info->service = mem_strdup(service);
-	info->client = mem_strdup(client);
-	info->port = (int) port;
-	info->secured = strcmp(secured, "yes") == 0;
-	info->anvil = attr_get(rec, "anvil") != NULL;
-	info->tls_version = tlsv ? mem_strdup(tlsv) : NULL;
-	info->tls_cipher = tlsc ? mem_strdup(tlsc) : NULL;
+	info->service = mem_strdup(lr.service);
+	info->client = mem_strdup(lr.client);
+	info->port = (int) lr.port;
+	info->secured = lr.secured;
+	info->anvil = lr.anvil;
+	info->tls_version = lr.tls_version ? mem_strdup(lr.tls_version) : NULL;
+	info->tls_cipher = lr.tls_cipher ? mem_strdup(lr.tls_cipher) : NULL;
 	info->user = mem_strdup(v);
 
 	sock_set_cloexec(fd, 1);
 	*client_r = stream_open(fd);
 	fd = -1;
-	for (size_t i = 0; i < rec->count; i++)
-		if (strcmp(rec->names[i], "input") == 0)
-			stream_unread(*client_r, rec->values[i], rec->values_len[i]);
+	if (lr.input_len > 0)
+		stream_unread(*client_r, lr.input, lr.input_len);
 	login_answer(conn, "ok", NULL);
 	answered = 1;
 	r = 0;

@@ -19,7 +19,8 @@
  * relaying plaintext in a forked child that lives until either side closes
  * (so it outlives reloads and max_use: master does not track it).  The
  * session answers "ok" or "fail reason=..." in a one-line attr record on
- * the same socket before the login side lets go.
+ * the same socket before the login side lets go.  The record is encoded
+ * and checked in login_record.h.
  *
  * anvil=yes says that the login process counted the client with anvil
  * (lib/anvil_client.h) and gives that count up with the hand-off: the
@@ -36,10 +37,8 @@
 #define TERN_LOGIN_H
 
 #include "buf.h"
+#include "login_record.h"
 #include "stream.h"
-
-#define LOGIN_PROTO "login-session"
-#define LOGIN_VERSION 1
 
 typedef struct login_info {
 	char *service;		/* "pop3", "pop3s", "imap", ... */

@@ -11,6 +11,11 @@
  * the way in, a record line through QUEUE_MAX_RECORD_LINE in queue_append()
  * and in the reader.  The reader takes the records a chunk at a time, so
  * their total size (which grows with every retry) is not a limit.
+ *
+ * The reader parses through queue_src_read() alone, which reads from a
+ * descriptor or copies from bytes in memory: the same parse runs on the
+ * files qmgr reads and on the bytes the unit test and the fuzz target
+ * (tests/fuzz/fuzz_queue_read.c) give it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -580,12 +585,50 @@ static int queue_apply_record(queue_msg_t *m, char *line)
 	return 0;
 }
 
-static int queue_read_at(int fd, char *buf, size_t len, off_t off)
+/* Where a queue file is read from: a descriptor, or (fd < 0) the bytes of
+ * a whole file in memory. */
+typedef struct queue_src {
+	int fd;
+	const char *data;
+	size_t len;
+} queue_src_t;
+
+/* The size of the file: 0, or -1 when it cannot be had. */
+static int queue_src_size(const queue_src_t *src, off_t *size_r)
+{
+	struct stat st;
+
+	if (src->fd < 0) {
+		*size_r = (off_t) src->len;
+		return 0;
+	}
+	if (fstat(src->fd, &st) < 0)
+		return -1;
+	*size_r = st.st_size;
+	return 0;
+}
+
+/* pread(2) on the source: octets read, 0 at the end, -1 with errno. */
+static ssize_t queue_src_read(const queue_src_t *src, char *buf, size_t len,
+			      off_t off)
+{
+	size_t n;
+
+	if (src->fd >= 0)
+		return pread(src->fd, buf, len, off);
+	if (off < 0 || (size_t) off >= src->len)
+		return 0;
+	n = src->len - (size_t) off < len ? src->len - (size_t) off : len;
+	memcpy(buf, src->data + off, n);
+	return (ssize_t) n;
+}
+
+static int queue_read_at(const queue_src_t *src, char *buf, size_t len, off_t off)
 {
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = pread(fd, buf + got, len - got, off + (off_t) got);
+		ssize_t n = queue_src_read(src, buf + got, len - got, off + (off_t) got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -662,8 +705,9 @@ static int queue_apply_line(queue_msg_t *m, buf_t *line, int salvage,
 }
 
 /* The result records from start to end, a chunk at a time. */
-static int queue_read_records(int fd, queue_msg_t *m, off_t start, off_t end,
-			      int salvage, const char **err_r)
+static int queue_read_records(const queue_src_t *src, queue_msg_t *m,
+			      off_t start, off_t end, int salvage,
+			      const char **err_r)
 {
 	char *chunk = mem_alloc(QUEUE_READ_CHUNK);
 	buf_t line = BUF_INIT;
@@ -673,7 +717,7 @@ static int queue_read_records(int fd, queue_msg_t *m, off_t start, off_t end,
 	while (off < end && r == 0) {
 		size_t want = end - off < QUEUE_READ_CHUNK ? (size_t) (end - off) :
 			QUEUE_READ_CHUNK;
-		ssize_t n = pread(fd, chunk, want, off);
+		ssize_t n = queue_src_read(src, chunk, want, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -720,12 +764,12 @@ static int queue_read_records(int fd, queue_msg_t *m, off_t start, off_t end,
  * reader, so that salvaging can never disagree with reading about where
  * things are.  Salvaging goes on past what it cannot read.
  */
-static int queue_msg_parse(int fd, queue_msg_t *m, int salvage,
+static int queue_msg_parse(const queue_src_t *src, queue_msg_t *m, int salvage,
 			   const char **err_r)
 {
 	char header[QUEUE_HEADER_LEN + 1];
 	long long coff = 0, clen = 0;
-	struct stat st;
+	off_t size;
 	char *env = NULL;
 	size_t envlen;
 	const char *id;
@@ -733,7 +777,8 @@ static int queue_msg_parse(int fd, queue_msg_t *m, int salvage,
 
 	memset(m, 0, sizeof(*m));
 	m->env = attr_new();
-	if (fstat(fd, &st) < 0 || queue_read_at(fd, header, QUEUE_HEADER_LEN, 0) < 0) {
+	if (queue_src_size(src, &size) < 0 ||
+	    queue_read_at(src, header, QUEUE_HEADER_LEN, 0) < 0) {
 		*err_r = "cannot read the queue file header";
 		goto bad;
 	}
@@ -743,7 +788,7 @@ static int queue_msg_parse(int fd, queue_msg_t *m, int salvage,
 		goto bad;	/* not a queue file: nothing to salvage */
 	}
 	if (sscanf(header + 7, "%12lld %12lld", &coff, &clen) == 2 &&
-	    coff > QUEUE_HEADER_LEN && clen >= 0 && coff + clen <= st.st_size)
+	    coff > QUEUE_HEADER_LEN && clen >= 0 && coff + clen <= size)
 		header_ok = 1;
 	if (!header_ok) {
 		*err_r = "bad queue file header";
@@ -751,7 +796,7 @@ static int queue_msg_parse(int fd, queue_msg_t *m, int salvage,
 			goto bad;
 		/* The envelope still starts after the header. */
 		coff = clen = 0;
-		envlen = (size_t) (st.st_size - QUEUE_HEADER_LEN);
+		envlen = (size_t) (size - QUEUE_HEADER_LEN);
 		if (envlen > QUEUE_MAX_ENVELOPE)
 			envlen = QUEUE_MAX_ENVELOPE;
 	} else {
@@ -766,7 +811,7 @@ static int queue_msg_parse(int fd, queue_msg_t *m, int salvage,
 		}
 	}
 	env = mem_alloc(envlen ? envlen : 1);
-	if (queue_read_at(fd, env, envlen, QUEUE_HEADER_LEN) < 0) {
+	if (queue_read_at(src, env, envlen, QUEUE_HEADER_LEN) < 0) {
 		*err_r = "cannot read the queue file envelope";
 		goto bad;
 	}
@@ -789,8 +834,8 @@ static int queue_msg_parse(int fd, queue_msg_t *m, int salvage,
 	m->content_off = (off_t) coff;
 	m->content_len = (size_t) clen;
 	queue_msg_envelope_rcpts(m, salvage ? QUEUE_MAX_TOTAL_RCPTS : (size_t) -1);
-	if (header_ok && queue_read_records(fd, m, (off_t) (coff + clen),
-					    st.st_size, salvage, err_r) < 0)
+	if (header_ok && queue_read_records(src, m, (off_t) (coff + clen),
+					    size, salvage, err_r) < 0)
 		goto bad;
 	mem_free(env);
 	return 0;
@@ -807,14 +852,33 @@ bad:
 
 int queue_msg_read(int fd, queue_msg_t *m, const char **err_r)
 {
-	return queue_msg_parse(fd, m, 0, err_r);
+	queue_src_t src = { .fd = fd };
+
+	return queue_msg_parse(&src, m, 0, err_r);
 }
 
 int queue_msg_salvage(int fd, queue_msg_t *m)
 {
+	queue_src_t src = { .fd = fd };
 	const char *err;
 
-	return queue_msg_parse(fd, m, 1, &err);
+	return queue_msg_parse(&src, m, 1, &err);
+}
+
+int queue_msg_read_bytes(const char *data, size_t len, queue_msg_t *m,
+			 const char **err_r)
+{
+	queue_src_t src = { .fd = -1, .data = data, .len = len };
+
+	return queue_msg_parse(&src, m, 0, err_r);
+}
+
+int queue_msg_salvage_bytes(const char *data, size_t len, queue_msg_t *m)
+{
+	queue_src_t src = { .fd = -1, .data = data, .len = len };
+	const char *err;
+
+	return queue_msg_parse(&src, m, 1, &err);
 }
 
 void queue_msg_clear(queue_msg_t *m)

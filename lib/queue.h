@@ -153,6 +153,11 @@ int queue_msg_read(int fd, queue_msg_t *m, const char **err_r);
  * header is bad.  0, or -1 (m empty) when nothing could be read: no
  * queue file at all, or not one envelope attribute. */
 int queue_msg_salvage(int fd, queue_msg_t *m);
+/* The same two on the bytes of a whole queue file in memory: the parse is
+ * the one above, only the reads differ (unit tests, the fuzz target). */
+int queue_msg_read_bytes(const char *data, size_t len, queue_msg_t *m,
+			 const char **err_r);
+int queue_msg_salvage_bytes(const char *data, size_t len, queue_msg_t *m);
 void queue_msg_clear(queue_msg_t *m);
 /* Append a recipient (PENDING, no parent, no DSN fields) to m: the one way
  * to grow m->rcpts, which may move (earlier pointers into it go stale). */

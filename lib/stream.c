@@ -406,8 +406,11 @@ static int stream_take_line(stream_t *s, buf_t *line)
 
 	if (s->skipping && !stream_skip_long_line(s))
 		return s->eof ? STREAM_EOF : STREAM_NEED_MORE;
-	start = s->in.data + s->in_off;
 	pending = stream_pending(s);
+	/* Nothing buffered yet: in.data may still be NULL, and even a zero
+	 * offset from NULL is undefined (found by fuzz_stream_line under
+	 * -fno-sanitize-recover). */
+	start = pending > 0 ? s->in.data + s->in_off : NULL;
 	scan = pending < s->line_limit ? pending : s->line_limit;
 	if (scan > s->scanned)
 		lf = memchr(start + s->scanned, '\n', scan - s->scanned);

@@ -50,7 +50,9 @@ static int users_domain_check(const char *d, const char **why_r)
 				*why_r = "empty label in domain";
 				return -1;
 			}
-			if (p[-1] == '-' || p[-label] == '-') {
+			/* p - label, not p[-label]: negating a size_t would
+			 * wrap (found by tests/fuzz/fuzz_users.c). */
+			if (p[-1] == '-' || *(p - label) == '-') {
 				*why_r = "domain label starts or ends with '-'";
 				return -1;
 			}

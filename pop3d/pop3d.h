@@ -15,7 +15,7 @@
  *
  * Shared here: the configuration both read, the reply helpers, CAPA (one
  * list for both states, RFC 2449 §5), and the command line reader with the
- * RFC 2449 §4 limit.
+ * RFC 2449 §4 limit; the line is parsed by lib/pop3_parse.h.
  */
 #ifndef TERN_POP3D_H
 #define TERN_POP3D_H
@@ -24,15 +24,12 @@
 
 #include "buf.h"
 #include "daemon.h"
+#include "pop3_parse.h"
 #include "stream.h"
 
 /* RFC 2449 §4: a command line is at most 255 octets including CRLF.  A
  * longer line is answered with -ERR and the connection goes on. */
 #define POP3D_LINE_MAX		255
-/* RFC 1939 §3 / RFC 2449 §4: a keyword is 3 or 4 characters, an argument
- * at most 40; POP3D_ARGS_MAX arguments are kept (AUTH has two, TOP two). */
-#define POP3D_ARG_MAX		40
-#define POP3D_ARGS_MAX		4
 
 /* Bad commands (unknown, wrong state, bad syntax, too long) after which
  * either program closes the connection: a client that only sends garbage,
@@ -65,22 +62,6 @@ typedef struct pop3d_conf {
 
 extern pop3d_conf_t pop3d_conf;
 
-/* A parsed command line: keyword upper-cased, arguments split on spaces
- * (RFC 1939 §3; runs of spaces are taken as one).  Points into the line
- * buffer it was parsed from.  Argument lengths are the handlers' business
- * (a password or an AUTH initial response may exceed POP3D_ARG_MAX). */
-typedef struct pop3d_cmd {
-	char *name;
-	char *args[POP3D_ARGS_MAX];
-	int nargs;
-	char *rest;			/* everything after "KEYWORD ", unsplit
-					 * ("" when none): PASS takes it whole,
-					 * spaces included (RFC 1939 §7) */
-	int bad;			/* syntax: empty line, keyword not 3-4
-					 * letters, more than POP3D_ARGS_MAX
-					 * arguments, a control character */
-} pop3d_cmd_t;
-
 /* pop3d_reply.c: "+OK text" / "-ERR [CODE] text", buffered (the reader
  * flushes before it waits, so pipelined replies go out together).  code is
  * one of POP3D_RC_* or NULL. */
@@ -108,11 +89,7 @@ void pop3d_capa(stream_t *s, int transaction, int stls_offered, int plaintext_ok
  * session; on timeout it may say "-ERR" first), or POP3D_SHUTDOWN when the
  * daemon was asked to stop while the client was idle. */
 #define POP3D_SHUTDOWN (-100)
-int pop3d_read_command(stream_t *s, buf_t *line, pop3d_cmd_t *cmd);
-/* Parse line (CRLF removed in place) into cmd; 0, or -1 with cmd->bad.
- * cmd points into line, which also holds a split copy of the arguments
- * behind the command text: use cmd, not line, afterwards. */
-int pop3d_parse(buf_t *line, pop3d_cmd_t *cmd);
+int pop3d_read_command(stream_t *s, buf_t *line, pop3_cmd_t *cmd);
 /* Read one raw line (an AUTH continuation) with the same limit and wait;
  * the CRLF is removed.  Same returns as pop3d_read_command. */
 int pop3d_read_raw(stream_t *s, buf_t *line);

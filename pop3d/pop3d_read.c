@@ -79,12 +79,12 @@ int pop3d_read_limited(stream_t *s, buf_t *line, size_t limit)
 	return status;
 }
 
-int pop3d_read_command(stream_t *s, buf_t *line, pop3d_cmd_t *cmd)
+int pop3d_read_command(stream_t *s, buf_t *line, pop3_cmd_t *cmd)
 {
 	int status = pop3d_read_raw(s, line);
 
 	if (status != STREAM_OK)
 		return status;
-	pop3d_parse(line, cmd);
+	pop3_parse(line, cmd);
 	return STREAM_OK;
 }

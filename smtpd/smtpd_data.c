@@ -1,9 +1,9 @@
 /* smtpd_data.c - DATA and BDAT input into queue file content.
  *
- * Two decoders feed one sink.  The DATA decoder (RFC 5321 §4.1.1.4,
- * §4.5.2) removes dot-stuffing, turns CRLF into LF and stops at the end
- * of data; the BDAT decoder (RFC 3030 §2) only turns CRLF into LF, also
- * across chunk boundaries.  The sink counts the size, enforces
+ * The decoders of lib/smtp_data.h (dot-stuffing, CRLF -> LF, the end of
+ * data, and the line-end rules that stop SMTP smuggling) turn what the
+ * client sends into content; this file reads the stream, feeds them, and
+ * passes their output to one sink.  The sink counts the size, enforces
  * smtpd_max_line_length, counts Received fields while the header lasts
  * (hopcount_limit), notes Date and Message-ID, and writes to the queue
  * writer in 64 KiB pieces: a message is never held in memory.  Only with
@@ -11,14 +11,6 @@
  * header_size_limit) so that missing Date and Message-ID fields can be
  * added at its end.
  *
- * Line ends, decided once for everything here:
- *   - CRLF is a line end; it is stored as LF.
- *   - A bare CR is content and is kept as it is.
- *   - A bare LF is stored as LF, so it ends a line of the stored message,
- *     but it is never part of an SMTP line end: the end of data is only
- *     CRLF "." CRLF, and dot-stuffing is only undone at the start of a
- *     line that follows CRLF.  So "\n.\n", "\r.\n", "\n.\r\n" and
- *     "\r\n.\n" inside DATA are all message content (SMTP smuggling).
  * A refused message (too big, a too long line, too many hops, a write
  * error) is still read to its end, and only then refused (§4.5.3.1.9),
  * so the session stays in step with the client.
@@ -30,15 +22,12 @@
 #include "header.h"
 #include "log.h"
 #include "mem.h"
+#include "smtp_data.h"
 #include "smtpd.h"
 
 #define SMTPD_CHUNK		65536	/* bytes taken from the stream at once */
 #define SMTPD_HLINE_MAX		1000	/* octets of a header line kept to
 					 * classify it (RFC 5322 §2.1.1) */
-
-/* DATA decoder states: at the start of a line (after CRLF), after a
- * leading dot, after ".\r", in text, after a CR in text. */
-enum { SMTPD_D_BOL, SMTPD_D_DOT, SMTPD_D_DOTCR, SMTPD_D_TEXT, SMTPD_D_CR };
 
 struct smtpd_msg {
 	queue_writer_t *w;
@@ -58,8 +47,8 @@ struct smtpd_msg {
 	buf_t held;
 	size_t held_line;		/* where the current line starts in held */
 	/* decoders */
-	int dstate;
-	int cr_pending;
+	smtp_data_t data;
+	smtp_bdat_t bdat;
 	buf_t out;			/* decoded octets of one chunk */
 	buf_t in;			/* raw octets of one chunk */
 };
@@ -71,7 +60,8 @@ smtpd_msg_t *smtpd_msg_new(queue_writer_t *w, int add_headers)
 	m->w = w;
 	m->in_header = 1;
 	m->holding = add_headers;
-	m->dstate = SMTPD_D_BOL;
+	smtp_data_init(&m->data);
+	smtp_bdat_init(&m->bdat);
 	buf_init(&m->hline);
 	buf_init(&m->held);
 	buf_init(&m->out);
@@ -251,121 +241,10 @@ int smtpd_msg_finish(smtpd_msg_t *m)
 	return m->error;
 }
 
-/*
- * DATA: decode in[0..len) into content; returns the octets used.  *done
- * is set when CRLF "." CRLF was seen (the octets after it belong to the
- * next command).
- */
-static size_t smtpd_data_decode(smtpd_msg_t *m, const char *in, size_t len,
-				int *done)
-{
-	buf_t *out = &m->out;
-	size_t i = 0;
-
-	buf_reset(out);
-	while (i < len && !*done) {
-		char c = in[i];
-		size_t j;
-
-		switch (m->dstate) {
-		case SMTPD_D_BOL:
-			m->dstate = SMTPD_D_TEXT;
-			if (c == '.') {
-				m->dstate = SMTPD_D_DOT;
-				i++;
-			}
-			break;
-		case SMTPD_D_DOT:
-			/* The leading dot is dropped (§4.5.2); a lone one
-			 * ends the data only when CRLF follows. */
-			m->dstate = SMTPD_D_TEXT;
-			if (c == '\r') {
-				m->dstate = SMTPD_D_DOTCR;
-				i++;
-			}
-			break;
-		case SMTPD_D_DOTCR:
-			if (c == '\n') {
-				*done = 1;
-				i++;
-				break;
-			}
-			buf_putc(out, '\r');
-			m->dstate = SMTPD_D_TEXT;
-			break;
-		case SMTPD_D_CR:
-			if (c == '\n') {
-				buf_putc(out, '\n');
-				m->dstate = SMTPD_D_BOL;
-				i++;
-				break;
-			}
-			buf_putc(out, '\r');	/* a bare CR is content */
-			m->dstate = SMTPD_D_TEXT;
-			break;
-		default:
-			for (j = i; j < len && in[j] != '\r' && in[j] != '\n'; j++)
-				;
-			buf_append(out, in + i, j - i);
-			i = j;
-			if (i == len)
-				break;
-			if (in[i] == '\r')
-				m->dstate = SMTPD_D_CR;
-			else
-				buf_putc(out, '\n');	/* bare LF: see the top */
-			i++;
-			break;
-		}
-	}
-	smtpd_msg_put(m, out->data, out->len);
-	return i;
-}
-
-/* BDAT: CRLF -> LF, a CR at the end of a chunk waits for the next one. */
-static void smtpd_bdat_decode(smtpd_msg_t *m, const char *in, size_t len)
-{
-	buf_t *out = &m->out;
-	size_t i = 0;
-
-	buf_reset(out);
-	if (m->cr_pending && len > 0) {
-		m->cr_pending = 0;
-		if (in[0] == '\n') {
-			buf_putc(out, '\n');
-			i = 1;
-		} else {
-			buf_putc(out, '\r');
-		}
-	}
-	while (i < len) {
-		const char *cr = memchr(in + i, '\r', len - i);
-		size_t j = cr ? (size_t) (cr - in) : len;
-
-		buf_append(out, in + i, j - i);
-		i = j;
-		if (i == len)
-			break;
-		if (i + 1 == len) {
-			m->cr_pending = 1;
-			i++;
-		} else if (in[i + 1] == '\n') {
-			buf_putc(out, '\n');
-			i += 2;
-		} else {
-			buf_putc(out, '\r');
-			i++;
-		}
-	}
-	smtpd_msg_put(m, out->data, out->len);
-}
-
 int smtpd_msg_read_data(smtpd_msg_t *m, stream_t *s)
 {
-	int done = 0;
-
 	buf_reserve(&m->in, SMTPD_CHUNK);
-	while (!done) {
+	while (!smtp_data_done(&m->data)) {
 		int status = smtpd_wait_input(s, 0);
 		ssize_t n;
 		size_t used;
@@ -375,8 +254,10 @@ int smtpd_msg_read_data(smtpd_msg_t *m, stream_t *s)
 		n = stream_read(s, m->in.data, SMTPD_CHUNK);
 		if (n < 0)
 			return (int) n;
-		used = smtpd_data_decode(m, m->in.data, (size_t) n, &done);
-		if (done && used < (size_t) n)
+		buf_reset(&m->out);
+		used = smtp_data_decode(&m->data, m->in.data, (size_t) n, &m->out);
+		smtpd_msg_put(m, m->out.data, m->out.len);
+		if (smtp_data_done(&m->data) && used < (size_t) n)
 			stream_unread(s, m->in.data + used, (size_t) n - used);
 	}
 	return STREAM_OK;
@@ -396,12 +277,15 @@ int smtpd_msg_read_chunk(smtpd_msg_t *m, stream_t *s, unsigned long long size,
 				SMTPD_CHUNK);
 		if (n < 0)
 			return (int) n;
-		smtpd_bdat_decode(m, m->in.data, (size_t) n);
+		buf_reset(&m->out);
+		smtp_bdat_decode(&m->bdat, m->in.data, (size_t) n, &m->out);
+		smtpd_msg_put(m, m->out.data, m->out.len);
 		size -= (unsigned long long) n;
 	}
-	if (last && m->cr_pending) {
-		m->cr_pending = 0;
-		smtpd_msg_put(m, "\r", 1);
+	if (last) {
+		buf_reset(&m->out);
+		smtp_bdat_finish(&m->bdat, &m->out);
+		smtpd_msg_put(m, m->out.data, m->out.len);
 	}
 	return STREAM_OK;
 }

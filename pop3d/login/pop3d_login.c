@@ -273,7 +273,7 @@ static void pop3d_login_stamp(pop3d_login_t *l)
 static void pop3d_login_dispatch(pop3d_login_t *l, long *errors)
 {
 	const struct pop3d_login_command *c;
-	pop3d_cmd_t *cmd = &l->cmd;
+	pop3_cmd_t *cmd = &l->cmd;
 	int was_user = l->user_pending;
 
 	l->user_pending = 0;

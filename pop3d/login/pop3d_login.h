@@ -43,7 +43,7 @@ typedef struct pop3d_login {
 	int anvil_held;			/* counted by anvil (pop3d_anvil.c) */
 	int done;			/* leave after this reply */
 	buf_t line;			/* the command line; secret (PASS) */
-	pop3d_cmd_t cmd;		/* points into line */
+	pop3_cmd_t cmd;		/* points into line */
 	const char *last_cmd;
 } pop3d_login_t;
 

@@ -43,7 +43,7 @@ typedef struct pop3d_session {
 	long long deleted_octets;
 	long long total_octets;
 	buf_t line;
-	pop3d_cmd_t cmd;
+	pop3_cmd_t cmd;
 	buf_t out;			/* a listing being built (released after) */
 	/* The message after the last one sent, opened and its reading
 	 * started while the client takes the current one: clients RETR in

@@ -1,13 +1,12 @@
-/* pop3d_parse.c - splitting a POP3 command line into keyword and arguments.
+/* pop3_parse.c - splitting a POP3 command line into keyword and arguments
+ * (pop3_parse.h).
  *
- * Kept apart from the reader so that it can be unit-tested and fuzzed
- * (tests/fuzz/fuzz_pop3d_parse.c) without a stream or a daemon around it.
  * RFC 1939 §3: a keyword of three or four characters, arguments separated
  * by single spaces (runs of spaces are taken as one here), printable ASCII.
  */
-#include "pop3d.h"
+#include "pop3_parse.h"
 
-int pop3d_parse(buf_t *line, pop3d_cmd_t *cmd)
+int pop3_parse(buf_t *line, pop3_cmd_t *cmd)
 {
 	char *p;
 	size_t klen;
@@ -59,7 +58,7 @@ int pop3d_parse(buf_t *line, pop3d_cmd_t *cmd)
 			p++;
 		if (*p == '\0')
 			break;
-		if (cmd->nargs == POP3D_ARGS_MAX) {
+		if (cmd->nargs == POP3_ARGS_MAX) {
 			cmd->bad = 1;
 			break;
 		}
