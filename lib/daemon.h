@@ -25,8 +25,16 @@
  * SIGHUP is master retiring the processes of an older generation on reload
  * (a process never re-reads its configuration: a fresh process does), and
  * on_reload, when set, is called first, so a DAEMON_MULTI program can let
- * idle persistent connections go.  SIGALRM is the watchdog: one request (or
- * one event-loop round) longer than `daemon_timeout` kills the process.
+ * idle persistent connections go.  A wait for the next request learns of
+ * either at once through daemon_stop_fd() / daemon_retire_fd() and
+ * event_wait() (event_wait.h), never by looking again every so often.
+ *
+ * SIGALRM is the watchdog: one request (or one event-loop round) longer
+ * than `daemon_timeout` kills the process.  In a DAEMON_SINGLE program it
+ * runs from the accept until serve() first calls daemon_request_idle();
+ * a protocol loop then brackets each request itself, so a client idle for
+ * hours between requests (bounded only by the protocol's own idle
+ * timeout) is never killed by it, while a request that hangs still is.
  *
  * master.conf's unpriv column cannot raise privilege: the program's spec
  * decides the user; a program that needs root (user_param NULL) refuses to
@@ -97,12 +105,25 @@ int daemon_stopping(void);
  * keeps a connection between requests (local) ends it at the next request
  * boundary, where its client can simply reconnect to a fresh process. */
 int daemon_retiring(void);
+/* Descriptors that become readable when daemon_stopping(), resp.
+ * daemon_retiring(), becomes true, and stay readable (nobody reads them):
+ * the stop_fd of an event_wait().  -1 after daemon_detach(). */
+int daemon_stop_fd(void);
+int daemon_retire_fd(void);
+/* The per-request watchdog (DAEMON_SINGLE; no-ops in DAEMON_MULTI, whose
+ * loop arms it per round).  A protocol loop calls daemon_request_idle()
+ * before it waits for the next request and daemon_request_begin() when
+ * the wait is over: the request then has `daemon_timeout` to finish.
+ * After daemon_detach() the watchdog still works, and its SIGALRM ends
+ * the detached child (the default action). */
+void daemon_request_begin(void);
+void daemon_request_idle(void);
 /* 1 when the process was chrooted (master.conf chroot=y, started as root):
  * queue_directory is then "/" (valid after the drop). */
 int daemon_chrooted(void);
 /* In a forked child that master must not count as a daemon process (the
  * TLS relay of a login process, lib/login.c): close the listeners, the
- * status pipe and the signal pipe, and restore the default action of
+ * status pipe and the stop descriptors, and restore the default action of
  * SIGTERM, SIGHUP and SIGALRM (and cancel any alarm).  The child then
  * lives on its own until its work is done. */
 void daemon_detach(void);
