@@ -134,10 +134,18 @@ void daemon_request_begin(void)
 		alarm((unsigned) d.daemon_timeout);
 }
 
-void daemon_request_idle(void)
+event_wake_t daemon_wait(const event_wait_t *w)
 {
+	event_wake_t wake;
+
+	/* Two alarm() calls spared per pipelined command. */
+	if (w->stream != NULL && stream_input_ready(w->stream))
+		return EVENT_WAKE_INPUT;
 	if (d.spec->mode == DAEMON_SINGLE)
 		alarm(0);
+	wake = event_wait(w);
+	daemon_request_begin();
+	return wake;
 }
 
 int daemon_chrooted(void)
@@ -545,11 +553,11 @@ static void daemon_single_serve(int lfd, int index)
 		return;
 	daemon_report(MASTER_STAT_BUSY);
 	daemon_fill_client(&client, fd, index, &addr);
-	/* Until serve() says otherwise (daemon_request_idle()), the whole
-	 * client counts as one request. */
+	/* Until serve() waits in daemon_wait(), the client so far is one
+	 * request. */
 	daemon_request_begin();
 	d.spec->serve(&client);
-	daemon_request_idle();
+	alarm(0);
 	if (client.fd >= 0)
 		close(client.fd);
 	buf_release(&addr);
@@ -655,8 +663,22 @@ void daemon_client_done(void)
 	}
 }
 
+/* The watchdog of DAEMON_MULTI: on while the callbacks of one round run,
+ * off while the loop sleeps, so that a process idle for longer than
+ * daemon_timeout (auth, anvil, qmgr with nothing to do) is not killed. */
+static void daemon_multi_sleeping(void)
+{
+	alarm(0);
+}
+
+static void daemon_multi_awake(void)
+{
+	alarm((unsigned) d.daemon_timeout);
+}
+
 static void daemon_multi_loop(void)
 {
+	event_set_sleep_hooks(daemon_multi_sleeping, daemon_multi_awake);
 	for (int i = 0; i < d.nfds; i++)
 		event_add_fd(d.listen_fds[i], EVENT_READ, daemon_multi_accept,
 			     (void *) (long) i);
@@ -675,9 +697,7 @@ static void daemon_multi_loop(void)
 			if (wait <= 0)
 				break;
 		}
-		alarm((unsigned) d.daemon_timeout);
 		event_run_once(wait);
-		alarm(0);
 	}
 }
 

@@ -17,6 +17,9 @@
  *           (maildir_watch.h); the caller consumes what made it readable;
  *   timeout milliseconds on the monotonic clock (event_now_ms()).
  *
+ * A server on the daemon skeleton waits for its next request through
+ * daemon_wait() (daemon.h), which also keeps the skeleton's watchdog off
+ * while it sleeps; a wait inside a request calls event_wait() itself.
  * Multi-client processes do not wait like this: they register their
  * descriptors with the event loop (event.h).
  */

@@ -6,7 +6,7 @@
  * record with a result per recipient before the next is read.  A
  * connection ends when qmgr closes it, after ipc_timeout without a
  * request, after max_use requests, or when local is told to stop or
- * retires (the wait between requests is event_wait(), woken by the
+ * retires (the wait between requests is daemon_wait(), woken by the
  * skeleton's retire descriptor; the watchdog is off while it waits and
  * runs again for each request).  Each recipient is resolved to its mailbox
  * (local_resolve.c) and delivered as the mailbox owner (local_child.c:
@@ -172,7 +172,9 @@ static int local_wait_request(int fd)
 	w.fd = fd;
 	w.stop_fd = local_spawn_active() ? local_spawn_stop_fd() : daemon_retire_fd();
 	w.timeout_ms = local_conf.ipc_timeout * 1000L;
-	return event_wait(&w) == EVENT_WAKE_INPUT;
+	/* Idle time for the watchdog: each request gets daemon_timeout, an
+	 * idle kept connection waits ipc_timeout at most anyway. */
+	return daemon_wait(&w) == EVENT_WAKE_INPUT;
 }
 
 /* One request and its answer: 0 when the connection may carry another. */
@@ -241,12 +243,8 @@ static void local_serve_conn(int fd)
 	while (local_serve_one(fd, a, served == 0) == 0) {
 		if (++served == local_conf.max_requests)
 			break;	/* qmgr opens another connection */
-		/* The watchdog counts each request, not the connection: an
-		 * idle kept connection waits ipc_timeout at most anyway. */
-		daemon_request_idle();
 		if (!local_wait_request(fd))
 			break;
-		daemon_request_begin();
 	}
 	attr_free(&a);
 }

@@ -110,15 +110,14 @@ static void local_spawn_wait(int ctl)
 {
 	event_wait_t w = EVENT_WAIT_INIT;
 
-	daemon_request_idle();
 	w.fd = ctl;
 	w.stop_fd = daemon_retire_fd();
-	if (event_wait(&w) == EVENT_WAKE_STOP) {
+	if (daemon_wait(&w) == EVENT_WAKE_STOP) {
 		/* Again after every later wake-up, harmlessly: the retire
 		 * descriptor stays readable. */
 		shutdown(ctl, SHUT_WR);
 		w.stop_fd = -1;
-		(void) event_wait(&w);
+		(void) daemon_wait(&w);
 	}
 }
 
@@ -169,7 +168,6 @@ static int local_spawn_one(int ctl)
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return -1;
-	daemon_request_begin();
 	nfds = local_spawn_take_fds(&msg, fds, LOCAL_SPAWN_FDS_MAX);
 	if (n != (ssize_t) sizeof(m) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    nfds != 1 || m.magic != LOCAL_SPAWN_MAGIC) {

@@ -7,10 +7,10 @@
  * is skipped by the stream, and the session goes on.  While a client is
  * idle between commands, a stop request (SIGTERM; a SIGHUP retirement lets
  * the client go on) ends the session at once: POP3D_SHUTDOWN.  The wait
- * is event_wait() on the stream and the skeleton's stop descriptor, and it
- * is idle time for the skeleton's watchdog: each line read starts a
- * request (daemon_request_begin), so a client may stay idle for all of
- * pop3d_idle_timeout however short daemon_timeout is.
+ * is daemon_wait() on the stream and the skeleton's stop descriptor, idle
+ * time for the skeleton's watchdog: each line read starts a request, so a
+ * client may stay idle for all of pop3d_idle_timeout however short
+ * daemon_timeout is.
  */
 #include "daemon.h"
 #include "event_wait.h"
@@ -20,15 +20,11 @@
 static int pop3d_wait_input(stream_t *s)
 {
 	event_wait_t w = EVENT_WAIT_INIT;
-	event_wake_t wake;
 
 	w.stream = s;
 	w.stop_fd = daemon_stop_fd();
 	w.timeout_ms = (long) pop3d_conf.idle_timeout * 1000;
-	daemon_request_idle();
-	wake = event_wait(&w);
-	daemon_request_begin();
-	switch (wake) {
+	switch (daemon_wait(&w)) {
 	case EVENT_WAKE_STOP:
 		return POP3D_SHUTDOWN;
 	case EVENT_WAKE_TIMEOUT:

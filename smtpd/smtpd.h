@@ -134,11 +134,11 @@ void smtpd_transaction_reset(smtpd_session_t *sess);
 /* Wait up to smtpd_timeout for input, flushing replies first: STREAM_OK
  * (input, or a stream error the next read returns), STREAM_TIMEOUT (not
  * sticky), or with stop_ok SMTPD_SHUTDOWN once the daemon is asked to
- * stop. */
+ * stop.  stop_ok is set between commands, where the wait is also idle
+ * time for the skeleton's watchdog (daemon_wait). */
 int smtpd_wait_input(stream_t *s, int stop_ok);
-/* Wait for and read one line within smtpd_timeout: STREAM_* status.  The
- * wait is idle time for the skeleton's watchdog; the line starts a request
- * (daemon_request_begin). */
+/* Wait for (stop_ok) and read one line within smtpd_timeout: STREAM_*
+ * status. */
 int smtpd_read_line(smtpd_session_t *sess, buf_t *line, size_t limit);
 /* End the session after a timeout, lost connection or shutdown. */
 void smtpd_session_abort(smtpd_session_t *sess, int status);

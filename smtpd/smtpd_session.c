@@ -16,7 +16,7 @@
  * 4.3.2 at once even while the client is idle, and an idle client gets
  * 421 4.4.2 when smtpd_timeout passes (a stream timeout would be sticky
  * and leave no way to say so).  The skeleton's watchdog is off during
- * that wait and runs again for each command (daemon_request_begin).
+ * that wait and runs again for each command (daemon_wait).
  *
  * SECURITY: all input is untrusted; a line longer than the longest command
  * allowed is answered 500 5.5.2 and skipped up to its end, and after
@@ -180,7 +180,8 @@ int smtpd_wait_input(stream_t *s, int stop_ok)
 	w.stream = s;
 	w.stop_fd = stop_ok ? daemon_stop_fd() : -1;
 	w.timeout_ms = (long) smtpd_conf.timeout * 1000;
-	switch (event_wait(&w)) {
+	/* Between commands the wait is idle time for the watchdog. */
+	switch (stop_ok ? daemon_wait(&w) : event_wait(&w)) {
 	case EVENT_WAKE_STOP:
 		return SMTPD_SHUTDOWN;
 	case EVENT_WAKE_TIMEOUT:
@@ -193,11 +194,8 @@ int smtpd_wait_input(stream_t *s, int stop_ok)
 
 int smtpd_read_line(smtpd_session_t *sess, buf_t *line, size_t limit)
 {
-	int status;
+	int status = smtpd_wait_input(sess->s, 1);
 
-	daemon_request_idle();
-	status = smtpd_wait_input(sess->s, 1);
-	daemon_request_begin();
 	buf_reset(line);
 	if (status != STREAM_OK)
 		return status;

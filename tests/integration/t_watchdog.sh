@@ -4,10 +4,13 @@
 #
 # With daemon_timeout = 3s, clients of testd, smtpd and both pop3d roles
 # stay idle for longer than that between requests and are still answered
-# (the watchdog is off while a process waits for its client), while a
-# testd request that takes longer than daemon_timeout ("sleep 6") kills its
-# process with SIGALRM.  mailctl stop then reaches idle clients in their
-# wait: testd says "stopping", POP3 its -ERR, at once.
+# (the watchdog is off while a process waits for its client), and so does
+# qmgr's kept connection to local; while a testd request that takes longer
+# than daemon_timeout ("sleep 6") kills its process with SIGALRM.  Nothing
+# else is killed: not the event-loop daemons (auth, anvil, qmgr) idle
+# meanwhile, whose watchdog runs only while their callbacks do.  An idle
+# session makes no system call while it waits.  mailctl stop then reaches
+# idle clients in their wait: testd says "stopping", POP3 its -ERR.
 . "$(dirname "$0")/lib.sh"
 
 # The watchdog kill below is a "terminated on signal" line on purpose; the
@@ -19,16 +22,22 @@ P_TD=$((PB + 1))
 P110=$((PB + 110))
 P25=$((PB + 25))
 t_set daemon_timeout 3s
-t_services smtp auth anvil pop3 pop3-session
+t_services smtp auth anvil pop3 pop3-session qmgr local
 cat >>"$INST/master.conf" <<EOF
 td:$P_TD	inet	n	-	n	2	testd
 EOF
-echo "pw-wd" | tmailctl user add wd@localhost --password-stdin >/dev/null 2>&1 ||
-	t_fail "user wd@localhost"
+for u in wd lw; do
+	echo "pw-$u" | tmailctl user add $u@localhost --password-stdin >/dev/null 2>&1 ||
+		t_fail "user $u@localhost"
+done
 mkdir -p "$INST/mail/localhost/wd/new" "$INST/mail/localhost/wd/cur" \
 	 "$INST/mail/localhost/wd/tmp"
 chown -R "$(stat -c %u:%g "$INST/mail")" "$INST/mail/localhost"
 t_start
+
+# local gets a first request; its connection then stays idle with the rest.
+echo "Subject: one" | t_inject -f a@localhost lw@localhost >/dev/null
+t_wait_new lw 1 || t_fail "the first message to lw is delivered"
 
 # Three sessions at once, each idle for 5 s (more than daemon_timeout)
 # before its next request; one line of result per check.
@@ -93,6 +102,16 @@ t_match "$OUT" "^pop3 pass: \+OK" "pop3d: login after the idle time"
 t_match "$OUT" "^pop3 session idle: \+OK 0 0" "pop3d session role: idle longer than daemon_timeout, then STAT answered"
 t_match "$OUT" "^pop3 quit: \+OK" "pop3d: the session ends normally"
 t_match "$OUT" "^testd sleep: \(True, '', " "testd: a request longer than daemon_timeout ends the connection"
+
+# qmgr's connection to local was idle for those 10 s: the same local
+# process takes the next request.
+echo "Subject: two" | t_inject -f a@localhost lw@localhost >/dev/null
+t_wait_new lw 2
+t_eq "$(t_count_new lw)" 2 "local: a request after an idle time longer than daemon_timeout is delivered"
+LPIDS=$(grep -o 'local\[[0-9]*\]: [^ ]*: to=<lw@localhost>' "$INST/log/maillog" |
+	sed 's/^local\[\([0-9]*\)\].*/\1/' | sort -u)
+t_match "$LPIDS" '^[0-9]+$' "local: one process delivered both, over the kept connection"
+
 TDPID=$(sed -n 's/^testd pid: //p' "$T/idle.out")
 t_wait 5 grep -q "testd pid $TDPID terminated on signal 14" "$INST/log/maillog"
 t_file_has "$INST/log/maillog" "testd pid $TDPID terminated on signal 14" \

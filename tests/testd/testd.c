@@ -4,8 +4,8 @@
  * server that answers "echo: LINE"; "pid" answers the serving pid, "sleep N"
  * holds the connection (and the process busy) N seconds, "quit" closes.
  * DAEMON_SINGLE waits for each line as the protocol servers do
- * (event_wait() on the skeleton's stop descriptor, the watchdog off while
- * idle and on for each line), so that t_watchdog can prove both: an idle
+ * (daemon_wait() on the skeleton's stop descriptor: the watchdog is off
+ * while idle and on for each line), so that t_watchdog can prove both: an idle
  * client is not killed, a "sleep" longer than daemon_timeout is; on a stop
  * request an idle client gets "stopping" at once.
  * Its free arguments from master.conf pick a behaviour:
@@ -71,9 +71,7 @@ static void testd_serve(daemon_client_t *client)
 		w.stream = s;
 		w.stop_fd = daemon_stop_fd();
 		w.timeout_ms = TESTD_TIMEOUT * 1000L;
-		daemon_request_idle();
-		wake = event_wait(&w);
-		daemon_request_begin();
+		wake = daemon_wait(&w);
 		if (wake == EVENT_WAKE_STOP)
 			stream_puts(s, "stopping\n");
 		if (wake != EVENT_WAKE_INPUT || stream_read_line(s, &line) != STREAM_OK)
