@@ -99,11 +99,6 @@ int daemon_stopping(void)
 	return d.stopping || (d.stop_signal && d.stop_signal != SIGHUP);
 }
 
-int daemon_retiring(void)
-{
-	return d.stopping || d.stop_signal;
-}
-
 /* Async-signal-safe: wake every wait that watches the descriptors (they
  * are never read, so they stay readable). */
 static void daemon_wake(int stop)

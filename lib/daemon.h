@@ -106,13 +106,12 @@ const char *daemon_service(void);
  * retires a DAEMON_SINGLE process is not a stop: its client is served to
  * the end, so a reload never cuts a connection. */
 int daemon_stopping(void);
-/* Whether the process is done, a SIGHUP retirement included: a server that
- * keeps a connection between requests (local) ends it at the next request
- * boundary, where its client can simply reconnect to a fresh process. */
-int daemon_retiring(void);
-/* Descriptors that become readable when daemon_stopping(), resp.
- * daemon_retiring(), becomes true, and stay readable (nobody reads them):
- * the stop_fd of an event_wait().  -1 after daemon_detach(). */
+/* Descriptors that become readable when daemon_stopping() becomes true,
+ * resp. when the process is done, a SIGHUP retirement included (a server
+ * that keeps a connection between requests, local, ends it at the next
+ * request boundary, where its client simply reconnects to a fresh
+ * process), and stay readable (nobody reads them): the stop_fd of an
+ * event_wait().  -1 after daemon_detach(). */
 int daemon_stop_fd(void);
 int daemon_retire_fd(void);
 /* Wait for the next request: event_wait(w), as idle time for the watchdog
