@@ -15,12 +15,12 @@
 #define _GNU_SOURCE	/* accept4 */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -70,6 +70,7 @@ static struct {
 	 * gone) and by any retirement (SIGHUP too): what waits watch. */
 	int stop_fd;
 	int retire_fd;
+	int single_epfd;		/* DAEMON_SINGLE: waits for a client */
 	pid_t master_pid;
 
 	long max_idle;			/* seconds, 0 = never */
@@ -82,7 +83,7 @@ static struct {
 	int stopping;
 	uid_t *peer_uids;		/* resolved spec->peer_users */
 	int npeer_uids;
-} d = { .status_fd = -1, .stop_fd = -1, .retire_fd = -1 };
+} d = { .status_fd = -1, .stop_fd = -1, .retire_fd = -1, .single_epfd = -1 };
 
 static void daemon_close_listeners_raw(void);
 
@@ -177,6 +178,10 @@ void daemon_detach(void)
 	if (d.retire_fd >= 0) {
 		close(d.retire_fd);
 		d.retire_fd = -1;
+	}
+	if (d.single_epfd >= 0) {
+		close(d.single_epfd);
+		d.single_epfd = -1;
 	}
 	d.stop_signal = 0;
 	d.stopping = 0;
@@ -538,15 +543,11 @@ static void daemon_single_signals(void)
 		log_fatal("sigaction: %s", strerror(errno));
 }
 
-static void daemon_single_serve(int lfd, int index)
+static void daemon_single_serve(int fd, int index)
 {
 	daemon_client_t client;
 	buf_t addr = BUF_INIT;
-	int fd = daemon_accept(lfd);
 
-	if (fd < 0)
-		return;
-	daemon_report(MASTER_STAT_BUSY);
 	daemon_fill_client(&client, fd, index, &addr);
 	/* Until serve() waits in daemon_wait(), the client so far is one
 	 * request. */
@@ -557,52 +558,94 @@ static void daemon_single_serve(int lfd, int index)
 		close(client.fd);
 	buf_release(&addr);
 	d.served++;
-	daemon_report(MASTER_STAT_IDLE);
 }
 
+/* A client that already waits on one of the listeners, or -1. */
+static int daemon_single_next(int *index_r)
+{
+	for (int i = 0; i < d.nfds; i++) {
+		int fd;
+
+		if (d.listen_fds[i] >= 0 && (fd = daemon_accept(d.listen_fds[i])) >= 0) {
+			*index_r = i;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* The idle processes of a service wait on the same listeners.  Each
+ * waits through its own epoll set with EPOLLEXCLUSIVE, so a new client
+ * wakes one idle process instead of all of them (poll() woke every one,
+ * and all but the winner found nothing to accept).  A process that is
+ * serving sleeps in no epoll_wait, so the kernel passes the wake-up on
+ * to one that does; the accept() stays non-blocking all the same. */
+static int daemon_single_epoll(void)
+{
+	struct epoll_event ev;
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+
+	if (epfd < 0)
+		log_fatal("epoll_create1: %s", strerror(errno));
+	for (int i = 0; i < d.nfds; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, d.listen_fds[i], &ev) < 0)
+			log_fatal("epoll_ctl: %s", strerror(errno));
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, d.retire_fd, &ev) < 0)
+		log_fatal("epoll_ctl: %s", strerror(errno));
+	return epfd;
+}
+
+/* Clients that arrive while one is served are taken back to back: a busy
+ * process neither sleeps nor tells master anything between them, so a
+ * loaded service costs master no wake-up per client.  Idle is reported
+ * (and on_idle called) only when nobody waits. */
 static void daemon_single_loop(void)
 {
-	struct pollfd *pfd = mem_reallocarray(NULL, (size_t) d.nfds + 1,
-					      sizeof(*pfd));
-	int *index = mem_reallocarray(NULL, (size_t) d.nfds, sizeof(int));
+	struct epoll_event ev[DAEMON_MAX_LISTEN + 1];
+	int busy = 0;
 
+	d.single_epfd = daemon_single_epoll();
 	for (;;) {
-		int n = 0, r;
+		int open = 0, fd, index, r;
 
 		if (d.stop_signal || d.stopping)
 			break;
 		if (d.max_use > 0 && d.served >= d.max_use)
 			break;
-		for (int i = 0; i < d.nfds; i++) {
-			if (d.listen_fds[i] < 0)
-				continue;
-			pfd[n].fd = d.listen_fds[i];
-			pfd[n].events = POLLIN;
-			index[n++] = i;
-		}
-		if (n == 0)
+		/* The signal handler closes the listeners. */
+		for (int i = 0; i < d.nfds; i++)
+			open += d.listen_fds[i] >= 0;
+		if (open == 0)
 			break;
-		pfd[n].fd = d.retire_fd;
-		pfd[n].events = POLLIN;
-		r = poll(pfd, (nfds_t) n + 1,
-			 d.max_idle > 0 ? (int) (d.max_idle * 1000) : -1);
+		if ((fd = daemon_single_next(&index)) >= 0) {
+			if (!busy)
+				daemon_report(MASTER_STAT_BUSY);
+			busy = 1;
+			daemon_single_serve(fd, index);
+			continue;
+		}
+		if (busy) {
+			if (d.spec->on_idle != NULL)
+				d.spec->on_idle();
+			daemon_report(MASTER_STAT_IDLE);
+			busy = 0;
+		}
+		r = epoll_wait(d.single_epfd, ev, d.nfds + 1,
+			       d.max_idle > 0 ? (int) (d.max_idle * 1000) : -1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			log_fatal("poll: %s", strerror(errno));
+			log_fatal("epoll_wait: %s", strerror(errno));
 		if (r == 0)
 			break;		/* idle for max_idle */
-		if (d.stop_signal)
-			break;
-		for (int i = 0; i < n; i++) {
-			if (pfd[i].revents & POLLIN) {
-				daemon_single_serve(pfd[i].fd, index[i]);
-				break;	/* back to poll: re-check limits */
-			}
-		}
 	}
-	mem_free(pfd);
-	mem_free(index);
+	close(d.single_epfd);
+	d.single_epfd = -1;
 }
 
 /* ---- DAEMON_MULTI ------------------------------------------------------- */

@@ -9,7 +9,9 @@
  * Two shapes, as in Postfix:
  *   DAEMON_SINGLE - one client at a time: the skeleton accepts, reports busy,
  *                   calls serve() which talks to the client with blocking
- *                   streams and returns; then reports idle.  Used by smtpd,
+ *                   streams and returns; then takes the next client that
+ *                   already waits, and only when none does, calls
+ *                   on_idle(), reports idle and waits.  Used by smtpd,
  *                   the POP3/IMAP login roles, local.
  *   DAEMON_MULTI  - many clients through the event loop: the skeleton
  *                   accepts and calls accept_client(); the program registers
@@ -78,6 +80,10 @@ typedef struct daemon_spec {
 	/* DAEMON_SINGLE: serve one client; the skeleton closes fd afterwards
 	 * unless the callee set client->fd to -1 (handed on). */
 	void (*serve)(daemon_client_t *client);
+	/* DAEMON_SINGLE: no client waits after serve(), the process is about
+	 * to report idle and sleep: let go of what only a busy process may
+	 * hold (smtpd: its connection to auth).  May be NULL. */
+	void (*on_idle)(void);
 	/* DAEMON_MULTI: take ownership of client->fd. */
 	void (*accept_client)(const daemon_client_t *client);
 	void (*on_reload)(void);	/* SIGHUP seen; may be NULL */

@@ -52,23 +52,31 @@ int maildir_create(const char *dir)
 	return r;
 }
 
-static void maildir_unique(buf_t *out)
+const char *maildir_host(void)
 {
-	static unsigned counter;
-	char host[256];
-	struct timeval tv;
+	static char host[256];
 
-	gettimeofday(&tv, NULL);
-	if (gethostname(host, sizeof(host)) < 0)
+	if (host[0] != '\0')
+		return host;
+	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
 		strcpy(host, "localhost");
 	host[sizeof(host) - 1] = '\0';
 	/* '/' and ':' cannot appear in a name: replace them (Maildir spec). */
 	for (char *p = host; *p; p++)
 		if (*p == '/' || *p == ':' || *p == ',')
 			*p = '_';
+	return host;
+}
+
+static void maildir_unique(buf_t *out)
+{
+	static unsigned counter;
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
 	buf_reset(out);
 	buf_printf(out, "%lld.M%06ldP%ldQ%u.%s", (long long) tv.tv_sec,
-		   (long) tv.tv_usec, (long) getpid(), ++counter, host);
+		   (long) tv.tv_usec, (long) getpid(), ++counter, maildir_host());
 }
 
 static int maildir_write_all(int fd, const char *p, size_t len)

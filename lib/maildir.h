@@ -29,6 +29,11 @@ int maildir_create(const char *dir);
 int maildir_deliver(const char *dir, const char *prefix, size_t prefix_len,
 		    int src_fd, off_t off, size_t len, buf_t *name_r, char **err_r);
 
+/* The host part of the names this process makes: gethostname() with '/',
+ * ':' and ',' replaced, looked up once per process (names stay unique
+ * through a rename of the host: pid and counter see to that). */
+const char *maildir_host(void);
+
 /* The ,S= and ,W= sizes from a file name; -1 when absent. */
 long long maildir_name_size(const char *name);
 long long maildir_name_wsize(const char *name);

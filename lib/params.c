@@ -123,7 +123,7 @@ const param_def_t config_params[] = {
 	{ "max_idle", PARAM_TIME, "100s",
 	  "how long an idle daemon process waits for work before exiting",
 	  RANGE("0", "1w") },
-	{ "max_use", PARAM_INT, "100",
+	{ "max_use", PARAM_INT, "1000",
 	  "clients a daemon process serves before exiting",
 	  RANGE("0", "1000000") },
 	{ "ipc_timeout", PARAM_TIME, "60s",

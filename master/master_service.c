@@ -1,7 +1,8 @@
 /* master_service.c - the process pool of each service.
  *
  * master keeps `process_prefork` processes of each service ready, starts
- * another when none is available and the service is below maxproc, and
+ * another when none is available and the service is below maxproc (as
+ * many as clients already wait on a TCP listener), and
  * for on-demand services (process_prefork = 0) watches the listeners and
  * starts a process when a client waits.  A child that exits abnormally is
  * logged and replaced after a backoff; a service whose child fails before
@@ -14,8 +15,11 @@
  * SECURITY: runs as root; acts only on pids it started itself.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,19 +138,44 @@ void master_listen_watch(master_service_t *s, int on)
 	s->watching = on;
 }
 
+/* Clients waiting in the accept queues of the service's TCP listeners
+ * (TCP_INFO of a listener gives the queue length as tcpi_unacked); 0 for
+ * UNIX sockets, where nothing tells. */
+static int master_service_waiting(const master_service_t *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nfds; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(s->fds[i], IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+		    ti.tcpi_state == TCP_LISTEN)
+			n += (int) ti.tcpi_unacked;
+	}
+	return n;
+}
+
+/* Processes that have not said busy (starting, or idle) count as
+ * available.  Besides the prefork rule, there are as many of them as
+ * clients wait: twenty clients arriving together start twenty processes
+ * at once, not one after the other as each one's predecessor takes its
+ * client (a ramp of twenty start-ups in a row). */
 void master_service_adjust(master_service_t *s)
 {
 	int64_t now = event_now_ms();
+	int waiting;
 
 	if (s->retired || s->throttled || master.stopping) {
 		master_listen_watch(s, 0);
 		return;
 	}
+	waiting = master_service_waiting(s);
 	while (master_service_has_room(s)) {
 		int avail = s->nprocs - s->nbusy;
 
 		if (s->nprocs >= s->def->prefork &&
-		    (avail > 0 || s->def->prefork == 0))
+		    (avail > 0 || s->def->prefork == 0) && avail >= waiting)
 			break;
 		if (now < s->next_spawn_ms) {
 			if (!s->spawn_timer)

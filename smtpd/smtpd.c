@@ -171,9 +171,16 @@ static void smtpd_serve(daemon_client_t *client)
 	client->fd = -1;
 	stream_set_timeout(s, smtpd_conf.timeout);
 	smtpd_session_run(s, client->service, client->addr, local, uid);
-	/* An idle smtpd must not hold one of auth's connections. */
-	auth_client_release(smtpd_conf.auth);
 	stream_close(&s);
+}
+
+/* An idle smtpd must not hold one of auth's connections (architecture
+ * §2, auth's limits).  One that goes straight on to a waiting client
+ * keeps it: a busy process holds one anyway, and a new connection and
+ * hello per session cost auth more than the lookup itself. */
+static void smtpd_idle(void)
+{
+	auth_client_release(smtpd_conf.auth);
 }
 
 int main(int argc, char **argv)
@@ -185,6 +192,7 @@ int main(int argc, char **argv)
 		.pre_drop = smtpd_pre_drop,
 		.post_drop = smtpd_post_drop,
 		.serve = smtpd_serve,
+		.on_idle = smtpd_idle,
 	};
 
 	daemon_main(argc, argv, &spec);

@@ -6,7 +6,8 @@
  * returned 0 does the client hear 250.  A file that was not committed is
  * removed, so nothing half-written is ever delivered.  Then qmgr is poked
  * over private/qmgr, naming the queue id, on a connection the process
- * keeps; a lost poke only delays delivery (qmgr also scans).
+ * keeps, without waiting for its answer; a lost poke only delays delivery
+ * (qmgr also scans, every queue_run_delay).
  *
  * The envelope, one attr record (attr.h): sender ("" for <>);
  * rcpt, rcpt_orcpt, rcpt_notify as parallel lists (empty values where the
@@ -175,8 +176,61 @@ out:
 }
 
 /* The connection to qmgr, kept across messages and sessions of this
- * process; qmgr closes it after ipc_timeout of silence. */
+ * process.  A wake-up is not waited for: its answer is taken when it has
+ * come, before the next wake-up or at the latest when SMTPD_QMGR_UNREAD
+ * answers are due, so a busy smtpd does not sleep once per message until
+ * qmgr has read its request.  qmgr closes a connection after ipc_timeout
+ * of silence, and a request it finds unread when it closes would be lost
+ * (the message then waits for qmgr's next scan): a connection silent for
+ * half of ipc_timeout is not written to again, a new one is made. */
+#define SMTPD_QMGR_UNREAD 16
+
 static stream_t *smtpd_qmgr;
+static unsigned smtpd_qmgr_unread;	/* wake-ups not yet answered */
+static time_t smtpd_qmgr_used;		/* last request written */
+
+static void smtpd_queue_qmgr_close(void)
+{
+	stream_close(&smtpd_qmgr);
+	smtpd_qmgr_unread = 0;
+}
+
+/* Take the answers that are due (wait: until none is), without waiting
+ * for more; -1 when the connection is no use any more. */
+static int smtpd_queue_qmgr_answers(const char *id, int wait)
+{
+	attr_t *reply = attr_new();
+	int r = 0;
+
+	while (smtpd_qmgr_unread > 0 && r == 0) {
+		int got = wait ? attr_read(smtpd_qmgr, reply) : attr_try_read(smtpd_qmgr, reply);
+
+		if (got == ATTR_AGAIN) {
+			ssize_t n = stream_fill(smtpd_qmgr);
+
+			if (n > 0)
+				continue;
+			if (n == 0)
+				break;
+			got = ATTR_EOF;	/* closed with answers due */
+		}
+		if (got != ATTR_OK) {
+			log_warn("%s: qmgr wake-up via %s failed: %s", id,
+				 smtpd_conf.qmgr_socket, stream_strerror(smtpd_qmgr));
+			r = -1;
+		} else if (attr_get(reply, "status") == NULL ||
+			   strcmp(attr_get(reply, "status"), "ok") != 0) {
+			log_warn("%s: qmgr wake-up via %s failed: bad reply", id,
+				 smtpd_conf.qmgr_socket);
+			r = -1;
+		} else {
+			smtpd_qmgr_unread--;
+		}
+		attr_clear(reply);
+	}
+	attr_free(&reply);
+	return r;
+}
 
 static stream_t *smtpd_queue_qmgr_open(const char *path, const char *id)
 {
@@ -200,34 +254,31 @@ static stream_t *smtpd_queue_qmgr_open(const char *path, const char *id)
 void smtpd_queue_wakeup(const char *id)
 {
 	const char *path = smtpd_conf.qmgr_socket;
-	attr_t *req = attr_new(), *reply = attr_new();
-	int r = ATTR_IOERR;
+	attr_t *req = attr_new();
+	time_t now = time(NULL);
 
 	attr_add(req, "request", "wakeup");
 	attr_add(req, "id", id);
+	if (smtpd_qmgr != NULL &&
+	    (now - smtpd_qmgr_used >= smtpd_conf.ipc_timeout / 2 ||
+	     smtpd_queue_qmgr_answers(id, smtpd_qmgr_unread >= SMTPD_QMGR_UNREAD) < 0))
+		smtpd_queue_qmgr_close();
 	/* A kept connection qmgr has closed fails at once: one new try. */
 	for (int fresh = smtpd_qmgr == NULL; ; fresh = 1) {
 		if (smtpd_qmgr == NULL &&
 		    (smtpd_qmgr = smtpd_queue_qmgr_open(path, id)) == NULL)
 			break;
-		attr_clear(reply);
-		r = attr_write(smtpd_qmgr, req);
-		if (r == ATTR_OK)
-			r = attr_read(smtpd_qmgr, reply);
-		if (r == ATTR_OK)
+		if (attr_write(smtpd_qmgr, req) == ATTR_OK) {
+			smtpd_qmgr_unread++;
+			smtpd_qmgr_used = now;
 			break;
+		}
 		if (fresh)
 			log_warn("%s: qmgr wake-up via %s failed: %s", id, path,
 				 stream_strerror(smtpd_qmgr));
-		stream_close(&smtpd_qmgr);
+		smtpd_queue_qmgr_close();
 		if (fresh)
 			break;
 	}
-	if (r == ATTR_OK && (attr_get(reply, "status") == NULL ||
-			     strcmp(attr_get(reply, "status"), "ok") != 0)) {
-		log_warn("%s: qmgr wake-up via %s failed: bad reply", id, path);
-		stream_close(&smtpd_qmgr);
-	}
 	attr_free(&req);
-	attr_free(&reply);
 }
