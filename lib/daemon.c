@@ -72,6 +72,8 @@ static struct {
 	long daemon_timeout;
 	long served;
 	int clients;			/* DAEMON_MULTI: current clients */
+	long client_limit;		/* DAEMON_MULTI: spec's cap, 0: none */
+	int paused;			/* at the cap: listeners not watched */
 	int64_t idle_since_ms;
 	volatile sig_atomic_t stop_signal;
 	int stopping;
@@ -256,6 +258,8 @@ static void daemon_load_config(void)
 	d.max_idle = config_time("max_idle");
 	d.max_use = config_int("max_use");
 	d.daemon_timeout = config_time("daemon_timeout");
+	if (d.spec->client_limit_param != NULL)
+		d.client_limit = config_int(d.spec->client_limit_param);
 }
 
 /* Sanitizer reports must land outside any chroot, where the harness looks
@@ -560,6 +564,8 @@ static void daemon_single_loop(void)
 
 /* ---- DAEMON_MULTI ------------------------------------------------------- */
 
+static void daemon_multi_accept(int lfd, int events, void *ctx);
+
 static void daemon_multi_stop_accepting(void)
 {
 	for (int i = 0; i < d.nfds; i++) {
@@ -571,6 +577,30 @@ static void daemon_multi_stop_accepting(void)
 	}
 }
 
+/* Clients at which the process reports busy: its cap, or the first. */
+static int daemon_multi_busy_at(void)
+{
+	return d.client_limit > 0 ? (int) d.client_limit : 1;
+}
+
+/* At the cap, stop watching the listeners (siblings take the clients);
+ * below it, watch them again. */
+static void daemon_multi_watch_listeners(int on)
+{
+	if (on == !d.paused)
+		return;
+	d.paused = !on;
+	for (int i = 0; i < d.nfds; i++) {
+		if (d.listen_fds[i] < 0)
+			continue;
+		if (on)
+			event_add_fd(d.listen_fds[i], EVENT_READ, daemon_multi_accept,
+				     (void *) (long) i);
+		else
+			event_del_fd(d.listen_fds[i]);
+	}
+}
+
 static void daemon_multi_on_signal(int signo, void *ctx)
 {
 	(void) ctx;
@@ -578,6 +608,8 @@ static void daemon_multi_on_signal(int signo, void *ctx)
 		d.spec->on_reload();
 	d.stopping = 1;
 	daemon_multi_stop_accepting();
+	if (signo == SIGTERM && d.spec->on_stop != NULL)
+		d.spec->on_stop();
 }
 
 static void daemon_multi_accept(int lfd, int events, void *ctx)
@@ -590,8 +622,10 @@ static void daemon_multi_accept(int lfd, int events, void *ctx)
 	fd = daemon_accept(lfd);
 	if (fd < 0)
 		return;
-	if (d.clients++ == 0)
+	if (++d.clients == daemon_multi_busy_at())
 		daemon_report(MASTER_STAT_BUSY);
+	if (d.client_limit > 0 && d.clients >= d.client_limit)
+		daemon_multi_watch_listeners(0);
 	d.served++;
 	if (d.max_use > 0 && d.served >= d.max_use)
 		daemon_multi_stop_accepting();
@@ -604,10 +638,12 @@ void daemon_client_done(void)
 {
 	if (d.clients <= 0)
 		log_panic("daemon_client_done without a client");
-	if (--d.clients == 0) {
+	if (d.clients-- == daemon_multi_busy_at())
 		daemon_report(MASTER_STAT_IDLE);
+	if (d.client_limit > 0 && d.clients < d.client_limit)
+		daemon_multi_watch_listeners(1);
+	if (d.clients == 0)
 		d.idle_since_ms = event_now_ms();
-	}
 }
 
 static void daemon_multi_loop(void)

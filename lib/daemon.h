@@ -68,6 +68,16 @@ typedef struct daemon_spec {
 	/* DAEMON_MULTI: take ownership of client->fd. */
 	void (*accept_client)(const daemon_client_t *client);
 	void (*on_reload)(void);	/* SIGHUP seen; may be NULL */
+	/* DAEMON_MULTI: SIGTERM seen (or master gone): end every client now
+	 * (each still calls daemon_client_done); may be NULL. */
+	void (*on_stop)(void);
+	/* DAEMON_MULTI: the parameter that caps the clients of one process
+	 * ("login_client_limit"), NULL for none.  With a cap the process
+	 * reports busy only when it holds that many clients, and stops
+	 * accepting until one leaves, so master starts another process
+	 * (within the service's process limit) only when every one is
+	 * full.  Without one, busy means "has a client". */
+	const char *client_limit_param;
 	/* Who may connect over a UNIX socket: NULL-terminated parameter names
 	 * of users ("mail_owner", ...).  Root and the daemon's own user are
 	 * always allowed; NULL allows anyone (inet services, public/).  This,
@@ -101,7 +111,7 @@ int daemon_retiring(void);
  * queue_directory is then "/" (valid after the drop). */
 int daemon_chrooted(void);
 /* In a forked child that master must not count as a daemon process (the
- * TLS relay of a login process, lib/login.c): close the listeners, the
+ * delivery children of local): close the listeners, the
  * status pipe and the signal pipe, and restore the default action of
  * SIGTERM, SIGHUP and SIGALRM (and cancel any alarm).  The child then
  * lives on its own until its work is done. */

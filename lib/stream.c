@@ -256,6 +256,34 @@ int stream_flush_until(stream_t *s, int64_t deadline)
 	return status;
 }
 
+int stream_try_flush(stream_t *s, short *wait_r)
+{
+	size_t done = 0;
+	int status = STREAM_OK;
+
+	*wait_r = POLLOUT;
+	if (s->status != STREAM_OK)
+		return s->status;
+	while (done < s->out.len) {
+		ssize_t n = stream_send(s, s->out.data + done, s->out.len - done,
+					wait_r);
+
+		if (n > 0) {
+			done += (size_t) n;
+			continue;
+		}
+		status = n < 0 ? (int) n : 1;
+		break;
+	}
+	buf_consume(&s->out, done);
+	return status;
+}
+
+size_t stream_out_pending(const stream_t *s)
+{
+	return s->out.len;
+}
+
 int stream_flush(stream_t *s)
 {
 	if (s->status != STREAM_OK)
@@ -328,6 +356,13 @@ static void stream_in_consume(stream_t *s, size_t n)
 		buf_reset(&s->in);
 		s->in_off = 0;
 	}
+}
+
+void stream_consume(stream_t *s, size_t n)
+{
+	if (n > stream_pending(s))
+		n = stream_pending(s);
+	stream_in_consume(s, n);
 }
 
 void stream_set_secret(stream_t *s)

@@ -26,7 +26,9 @@
 #
 # Environment: TERN_BIN (programs; default bin/ of this tree), TERN_SAN=1
 # under the sanitizer build (reports go to $T/san, checked by t_done),
-# TERN_KEEP=1 keeps the temporary directory for a post-mortem.
+# TERN_KEEP=1 keeps the temporary directory for a post-mortem,
+# TERN_MAIN_CONF adds its lines to every instance's main.conf (the POP3
+# tests run again with TERN_MAIN_CONF="login_client_limit = 1").
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/../.." && pwd)
 # The instance setup, shared with bench/ (functions only, no state).
@@ -156,6 +158,9 @@ t_instance() {
 		t_done
 	fi
 	[ -n "${T_DEFAULT_SERVICES:-}" ] || inst_disable_all "$INST"
+	# TERN_MAIN_CONF: lines for every instance's main.conf, to run tests
+	# with another setting (login_client_limit = 1).
+	[ -z "${TERN_MAIN_CONF:-}" ] || printf '%s\n' "$TERN_MAIN_CONF" >> "$INST/main.conf"
 }
 
 # t_set NAME VALUE: set a main.conf parameter of the instance.

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -68,6 +69,27 @@ static void fake_auth_serve(int lfd)
 	}
 }
 
+/* The login side's two steps, as an event loop would run them: start,
+ * wait until the session's answer is readable, finish. */
+static int login_handoff_wait(stream_t **s, const char *token,
+			      const login_info_t *info, const char **err)
+{
+	login_handoff_t *h = login_handoff_start(*s, session_path, token, info, err);
+	struct pollfd pfd;
+	int relay_fd;
+
+	if (h == NULL)
+		return -1;
+	pfd.fd = login_handoff_fd(h);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 5000) != 1) {
+		login_handoff_free(&h);
+		*err = "no answer";
+		return -1;
+	}
+	return login_handoff_finish(&h, s, &relay_fd, err);
+}
+
 /* What the login child reports through a pipe: "ok" or the error. */
 struct login_child {
 	pid_t pid;
@@ -104,7 +126,7 @@ static struct login_child login_child_start(int srv, const char *token)
 		/* what the client pipelined behind its login command */
 		while (stream_pending(s) < 12 && stream_fill(s) >= 0)
 			usleep(10000);
-		if (login_handoff(&s, session_path, token, &info, &err) == 0)
+		if (login_handoff_wait(&s, token, &info, &err) == 0)
 			buf_puts(&out, s == NULL ? "ok" : "ok-but-stream-kept");
 		else
 			buf_printf(&out, "fail:%s:%s", err ? err : "(none)",
