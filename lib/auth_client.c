@@ -275,6 +275,7 @@ auth_request_t *auth_request_start(const char *socket_path, int timeout,
 	r = MEM_NEW(auth_request_t);
 	r->s = stream_open(fd);
 	stream_set_secret(r->s);
+	stream_set_read_chunk(r->s, 4096);	/* one short reply */
 	r->path = mem_strdup(socket_path);
 	r->cb = cb;
 	r->ctx = ctx;

@@ -177,6 +177,9 @@ static void login_relay_pump(login_relay_t *r)
 		event_add_fd(r->sess, sev, login_relay_on_event, r);
 	else
 		event_del_fd(r->sess);
+	/* Idle: no buffer memory held (most relayed connections are idle
+	 * most of the time). */
+	stream_trim(r->client);
 	/* The write timeout runs while output waits and nothing moves. */
 	if (st == 1 || stream_pending(r->client) > 0) {
 		if (progress && r->timer) {

@@ -77,6 +77,7 @@ stream_t *stream_open(int fd)
 		stream_fail(s, STREAM_ERROR, "fcntl: %s", strerror(errno));
 	s->timeout = STREAM_DEFAULT_TIMEOUT;
 	s->line_limit = STREAM_DEFAULT_LIMIT;
+	s->chunk = STREAM_CHUNK;
 	buf_init(&s->in);
 	buf_init(&s->out);
 	return s;
@@ -317,14 +318,14 @@ static void stream_in_make_room(stream_t *s)
 {
 	size_t pending = s->in.len - s->in_off;
 
-	if (s->in_off && (s->in_off >= pending || s->in.size - s->in.len < STREAM_CHUNK)) {
+	if (s->in_off && (s->in_off >= pending || s->in.size - s->in.len < s->chunk)) {
 		memmove(s->in.data, s->in.data + s->in_off, pending);
 		if (s->in.secret)
 			explicit_bzero(s->in.data + pending, s->in.len - pending);
 		s->in.len = pending;
 		s->in_off = 0;
 	}
-	buf_reserve(&s->in, STREAM_CHUNK);
+	buf_reserve(&s->in, s->chunk);
 }
 
 /* Append one read's worth to the input buffer: bytes, or a status. */
@@ -355,6 +356,31 @@ static void stream_in_consume(stream_t *s, size_t n)
 	if (s->in_off >= s->in.len) {
 		buf_reset(&s->in);
 		s->in_off = 0;
+	}
+}
+
+void stream_set_read_chunk(stream_t *s, size_t n)
+{
+	/* One less than a power of two: with the terminating NUL the
+	 * buffer is that power, not twice it. */
+	s->chunk = n > 1 ? n - 1 : 1;
+}
+
+void stream_trim(stream_t *s)
+{
+	if (stream_pending(s) == 0 && s->in.data != NULL) {
+		int secret = s->in.secret;
+
+		buf_release(&s->in);	/* wipes a secret buffer */
+		s->in.secret = secret;
+		s->in_off = 0;
+		s->scanned = 0;
+	}
+	if (s->out.len == 0 && s->out.data != NULL) {
+		int secret = s->out.secret;
+
+		buf_release(&s->out);
+		s->out.secret = secret;
 	}
 }
 

@@ -79,6 +79,13 @@ int stream_flush(stream_t *s);
 size_t stream_pending(const stream_t *s);
 const char *stream_pending_data(const stream_t *s);
 void stream_discard_input(stream_t *s);
+/* Bytes asked of one read (default 64 KiB; the input buffer grows by as
+ * much): an event-driven server holding many streams asks for less. */
+void stream_set_read_chunk(stream_t *s, size_t n);
+/* Free the input and output buffers while they hold nothing (wiped first
+ * when secret), so an idle stream costs no buffer memory: a login process
+ * relaying many idle TLS connections. */
+void stream_trim(stream_t *s);
 /* Drop the first n pending bytes (n <= stream_pending()): a relay that
  * passed that much on. */
 void stream_consume(stream_t *s, size_t n);

@@ -66,6 +66,9 @@
 /* A SASL continuation line: PLAIN with three 255-octet fields in base64,
  * with room to spare (RFC 5034 does not hold them to 255 octets). */
 #define POP3D_SASL_LINE_MAX	2048
+/* Bytes asked of one read: a SASL line fits, and a TLS record is taken
+ * in a few reads. */
+#define POP3D_LOGIN_READ_CHUNK	4096
 /* Pause before the connection closes after too many failed logins. */
 #define POP3D_LOGIN_CLOSE_DELAY	2
 
@@ -515,6 +518,8 @@ void pop3d_login_accept(const daemon_client_t *client)
 	l->s = stream_open(client->fd);
 	/* Until the hand-off this stream carries passwords. */
 	stream_set_secret(l->s);
+	/* Command lines are short; many clients share the process. */
+	stream_set_read_chunk(l->s, POP3D_LOGIN_READ_CHUNK);
 	l->service = mem_strdup(client->service);
 	l->addr = mem_strdup(client->addr);
 	l->port = client->port;
