@@ -74,6 +74,7 @@ static struct {
 	int clients;			/* DAEMON_MULTI: current clients */
 	long client_limit;		/* DAEMON_MULTI: spec's cap, 0: none */
 	int paused;			/* at the cap: listeners not watched */
+	int busy_reported;		/* DAEMON_MULTI: last report was busy */
 	int64_t idle_since_ms;
 	volatile sig_atomic_t stop_signal;
 	int stopping;
@@ -577,10 +578,21 @@ static void daemon_multi_stop_accepting(void)
 	}
 }
 
-/* Clients at which the process reports busy: its cap, or the first. */
-static int daemon_multi_busy_at(void)
+/* Busy - not available to master for new clients - at the cap (without
+ * one, with any client), and once it accepts no more (max_use): a process
+ * that finishes long relays must not be counted as free. */
+static void daemon_multi_status(void)
 {
-	return d.client_limit > 0 ? (int) d.client_limit : 1;
+	int accepting = 0, busy;
+
+	for (int i = 0; i < d.nfds; i++)
+		accepting |= d.listen_fds[i] >= 0;
+	busy = !accepting ||
+		d.clients >= (d.client_limit > 0 ? (int) d.client_limit : 1);
+	if (busy != d.busy_reported) {
+		daemon_report(busy ? MASTER_STAT_BUSY : MASTER_STAT_IDLE);
+		d.busy_reported = busy;
+	}
 }
 
 /* At the cap, stop watching the listeners (siblings take the clients);
@@ -622,13 +634,13 @@ static void daemon_multi_accept(int lfd, int events, void *ctx)
 	fd = daemon_accept(lfd);
 	if (fd < 0)
 		return;
-	if (++d.clients == daemon_multi_busy_at())
-		daemon_report(MASTER_STAT_BUSY);
+	d.clients++;
 	if (d.client_limit > 0 && d.clients >= d.client_limit)
 		daemon_multi_watch_listeners(0);
 	d.served++;
 	if (d.max_use > 0 && d.served >= d.max_use)
 		daemon_multi_stop_accepting();
+	daemon_multi_status();
 	daemon_fill_client(&client, fd, (int) (long) ctx, &addr);
 	d.spec->accept_client(&client);
 	buf_release(&addr);
@@ -638,10 +650,10 @@ void daemon_client_done(void)
 {
 	if (d.clients <= 0)
 		log_panic("daemon_client_done without a client");
-	if (d.clients-- == daemon_multi_busy_at())
-		daemon_report(MASTER_STAT_IDLE);
+	d.clients--;
 	if (d.client_limit > 0 && d.clients < d.client_limit)
 		daemon_multi_watch_listeners(1);
+	daemon_multi_status();
 	if (d.clients == 0)
 		d.idle_since_ms = event_now_ms();
 }

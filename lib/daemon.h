@@ -76,7 +76,9 @@ typedef struct daemon_spec {
 	 * reports busy only when it holds that many clients, and stops
 	 * accepting until one leaves, so master starts another process
 	 * (within the service's process limit) only when every one is
-	 * full.  Without one, busy means "has a client". */
+	 * full.  Without one, busy means "has a client".  A process that
+	 * accepts no more (max_use reached) reports busy too, however few
+	 * clients it still finishes. */
 	const char *client_limit_param;
 	/* Who may connect over a UNIX socket: NULL-terminated parameter names
 	 * of users ("mail_owner", ...).  Root and the daemon's own user are

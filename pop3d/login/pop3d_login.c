@@ -451,14 +451,9 @@ static void pop3d_login_on_timer(void *ctx)
 		pop3d_login_finish(l);
 		break;
 	case POP3D_LOGIN_HANDOFF:
-		log_warn("%s: user=<%s>: hand-off failed: no answer from the "
-			 "session service", buf_str(&l->client),
-			 buf_str(&l->login_user));
 		login_handoff_free(&l->handoff);
-		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary server failure, "
-			  "try again later");
-		pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
-		break;
+		pop3d_login_handoff_failed(l, "no answer from the session service");
+		return;
 	default:
 		/* FLUSH, CLOSING: the client does not read. */
 		pop3d_login_free(l);

@@ -110,6 +110,9 @@ void pop3d_login_free(pop3d_login_t *l);
 void pop3d_login_verify(pop3d_login_t *l, attr_t *req);
 /* State FLUSH: everything went out; start the hand-off. */
 void pop3d_login_handoff(pop3d_login_t *l);
+/* The hand-off failed (err: why, for the log): -ERR [SYS/TEMP], and the
+ * client may try again.  May free l. */
+void pop3d_login_handoff_failed(pop3d_login_t *l, const char *err);
 
 /* pop3d_login_auth.c */
 void pop3d_login_cmd_user(pop3d_login_t *l);

@@ -92,6 +92,16 @@ void pop3d_login_verify(pop3d_login_t *l, attr_t *req)
 	pop3d_login_set_state(l, POP3D_LOGIN_AUTH);
 }
 
+void pop3d_login_handoff_failed(pop3d_login_t *l, const char *err)
+{
+	log_warn("%s: user=<%s>: hand-off failed: %s", buf_str(&l->client),
+		 buf_str(&l->login_user), err);
+	pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary server failure, "
+		  "try again later");
+	pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
+	pop3d_login_run(l);
+}
+
 static void pop3d_login_relay_done(void *ctx)
 {
 	pop3d_login_t *l = ctx;
@@ -109,12 +119,7 @@ static void pop3d_login_on_handoff(int fd, int events, void *ctx)
 	(void) events;
 	event_del_fd(fd);
 	if (login_handoff_finish(&l->handoff, &l->s, &relay_fd, &err) < 0) {
-		log_warn("%s: user=<%s>: hand-off failed: %s",
-			 buf_str(&l->client), buf_str(&l->login_user), err);
-		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary server failure, "
-			  "try again later");
-		pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
-		pop3d_login_run(l);
+		pop3d_login_handoff_failed(l, err);
 		return;
 	}
 	/* The session counts the client from now on (pop3d_anvil.c). */
@@ -156,12 +161,7 @@ void pop3d_login_handoff(pop3d_login_t *l)
 					 buf_str(&l->token), &info, &err);
 	buf_wipe(&l->token);
 	if (l->handoff == NULL) {
-		log_warn("%s: user=<%s>: hand-off failed: %s",
-			 buf_str(&l->client), buf_str(&l->login_user), err);
-		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary server failure, "
-			  "try again later");
-		pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
-		pop3d_login_run(l);
+		pop3d_login_handoff_failed(l, err);
 		return;
 	}
 	pop3d_login_set_state(l, POP3D_LOGIN_HANDOFF);

@@ -127,6 +127,21 @@ t_log_lacks() {
 	t_pass "$desc"
 }
 
+# t_results DESC OUTPUT: the lines "ok DESC" and "FAIL DESC: DETAIL" that
+# a Python client printed, as results; none at all fails "DESC ran".
+t_results() {
+	local line n=0
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) t_pass "${line#ok }"; n=$((n + 1)) ;;
+		"FAIL "*) t_fail "${line#FAIL }"; n=$((n + 1)) ;;
+		esac
+	done <<EOF
+$2
+EOF
+	[ $n -gt 0 ] || t_fail "$1 ran" "$(printf '%s' "$2" | tail -n 15)"
+}
+
 # t_wait SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
 t_wait() {
 	local limit=$(( $1 * 10 )) i=0

@@ -50,6 +50,15 @@ def cmd(s, line):
     return read_line(s)
 
 
+def tls_login(port, user, password, desc):
+    """A POP3S client logged in with USER/PASS (one result line)."""
+    s = tls(port)
+    read_line(s)
+    cmd(s, 'USER ' + user)
+    say(cmd(s, 'PASS ' + password).startswith('+OK'), desc)
+    return s
+
+
 def retr(s, n):
     """RETR n: (status line, the rest up to and with the final dot)."""
     s.sendall(b'RETR %d\r\n' % n)
@@ -80,10 +89,7 @@ def hold(plain, pop3s, user, password, d):
         s = tls(pop3s)
         say(read_line(s).startswith('+OK'), 'hold: POP3S client idle after the greeting')
         tidle.append(s)
-    r = tls(pop3s)
-    read_line(r)
-    cmd(r, 'USER ' + user)
-    say(cmd(r, 'PASS ' + password).startswith('+OK'), 'hold: POP3S client logged in (relayed)')
+    r = tls_login(pop3s, user, password, 'hold: POP3S client logged in (relayed)')
     open(os.path.join(d, 'held'), 'w').close()
     wait_file(os.path.join(d, 'release'))
     # One user's mailbox is locked by the relayed session: the idle
@@ -148,10 +154,7 @@ def race(plain, pop3s, user, password, maildir):
 
 
 def relay(pop3s, user, password, d):
-    s = tls(pop3s)
-    read_line(s)
-    cmd(s, 'USER ' + user)
-    say(cmd(s, 'PASS ' + password).startswith('+OK'), 'relay: logged in over POP3S')
+    s = tls_login(pop3s, user, password, 'relay: logged in over POP3S')
     open(os.path.join(d, 'in'), 'w').close()
     wait_file(os.path.join(d, 'go'))
     st = cmd(s, 'STAT')
@@ -191,11 +194,8 @@ def stop(plain, pop3s, user, password, d):
     cmd(p, 'CAPA')
     while read_line(p) not in ('.', ''):
         pass
-    s = tls(pop3s)
+    s = tls_login(pop3s, user, password, 'stop: logged in over POP3S')
     s.settimeout(30)
-    read_line(s)
-    cmd(s, 'USER ' + user)
-    say(cmd(s, 'PASS ' + password).startswith('+OK'), 'stop: logged in over POP3S')
     open(os.path.join(d, 'ready'), 'w').close()
     print('plain %s' % read_line(p))
     try:

@@ -17,6 +17,7 @@ t_instance
 PL=$((PB + 110))
 PS=$((PB + 995))
 PF=$((PB + 111))
+PU=$((PB + 112))
 t_set auth_failure_delay 3s
 t_set auth_failure_delay_max 3s
 t_set pop3d_client_connection_count_limit 0
@@ -26,6 +27,7 @@ multi:$PL inet n - y - pop3d -o login_client_limit=20
 multis:$PS inet n - y - pop3d -o login_client_limit=20
   -o pop3d_tls_wrappermode=yes
 full:$PF inet n - y 2 pop3d -o login_client_limit=2
+used:$PU inet n - y - pop3d -o login_client_limit=10 -o max_use=2
 EOT
 for u in a b c; do
 	printf 'secret-%s\n' "$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1
@@ -40,19 +42,6 @@ python3 "$TOP/tests/integration/pop3_txn.py" big "$MAIL/b" 3 >/dev/null
 chown -R "$OWNER" "$MAIL"
 t_start
 
-# results OUTPUT: pop3_multi.py's ok/FAIL lines as results.
-results() {
-	local line n=0
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) t_pass "${line#ok }"; n=$((n + 1)) ;;
-		"FAIL "*) t_fail "${line#FAIL }"; n=$((n + 1)) ;;
-		esac
-	done <<EOF
-$1
-EOF
-	[ $n -gt 0 ] || t_fail "pop3_multi.py ran" "$(printf '%s' "$1" | tail -n 15)"
-}
 # conn_pids PORT: the pids holding the server end of established
 # connections to PORT.
 conn_pids() {
@@ -80,11 +69,11 @@ t_eq "$(ls -l "/proc/$plain_pids/fd" 2>/dev/null | grep -c 'socket:' | awk '{ pr
 # ---- a slow failure beside a login; RETR through the relay ----------------
 # The failing client is c (with b's password); the login beside it is b.
 out=$($PY race "$PL" "$PS" b@localhost secret-b "$MAIL/b" 2>&1)
-results "$out"
+t_results pop3_multi.py "$out"
 t_eq "$(conn_pids "$PS")" "$tls_pids" "the POP3S clients are still those of the one login process"
 touch "$T/h/release"
 wait "$holder"
-results "$(cat "$T/hold.out")"
+t_results pop3_multi.py "$(cat "$T/hold.out")"
 t_file_has "$INST/log/maillog" 'pop3d\[[0-9]+\]: \[127\.0\.0\.1\]:[0-9]+: login: user=<b@localhost>, method=PLAIN, TLS' \
 	"the login line (lib/login_log.h) names user, method and TLS"
 t_file_has "$INST/log/maillog" 'pop3d\[[0-9]+\]: \[127\.0\.0\.1\]:[0-9]+: SASL PLAIN authentication failed: .*, failure 1 of 3' \
@@ -107,6 +96,18 @@ touch "$T/f/more"
 wait "$filler"
 t_match "$(grep '^last' "$T/fill.out")" '^last \+OK' "a client leaving lets the waiting one in"
 
+# A process that served max_use clients takes no more, but finishes those
+# it has: master must not count it as free.
+mkdir -p "$T/u"
+$PY fill "$PU" 3 "$T/u" > "$T/used.out" 2>&1 &
+filler=$!
+t_wait 30 test -f "$T/u/filled"
+t_eq "$(grep '^greeted' "$T/used.out")" "greeted 3" \
+	"max_use=2: a third client is greeted by another process while the first finishes its two"
+t_eq "$(conn_pids "$PU" | wc -w)" 2 "max_use=2: the clients are spread over two processes"
+touch "$T/u/more"
+wait "$filler"
+
 # ---- reload: the relay lives on in the retired process ---------------------
 mkdir -p "$T/r"
 $PY relay "$PS" b@localhost secret-b "$T/r" > "$T/relay.out" 2>&1 &
@@ -123,7 +124,7 @@ t_eq "$(test -d "/proc/$old" && echo alive)" alive "the retired login process st
 touch "$T/r/go"
 t_wait 30 test -f "$T/r/done"
 wait "$relayer"
-results "$(cat "$T/relay.out")"
+t_results pop3_multi.py "$(cat "$T/relay.out")"
 t_wait 15 sh -c "! test -d /proc/$old" &&
 	t_pass "the retired process exits once its relay is done" ||
 	t_fail "the retired process exits once its relay is done" "pid $old still there"
@@ -140,7 +141,7 @@ t_eq "$(echo "$lp $tp" | wc -w)" 2 "a login process on each port"
 kill -TERM $lp $tp
 wait "$stopper"
 out=$(cat "$T/stop.out")
-results "$out"
+t_results pop3_multi.py "$out"
 t_match "$out" '^plain -ERR Server shutting down' "SIGTERM: a client before login is told the server is shutting down"
 t_match "$out" '^relay closed' "SIGTERM: the relayed session is closed"
 t_wait 10 sh -c "tail -n +$before '$INST/log/maillog' | grep -q 'pop3d-session.*disconnect user=<b@localhost>'" &&

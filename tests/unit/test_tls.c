@@ -143,6 +143,24 @@ static void run_client(int fd, int verify)
 	_exit(0);
 }
 
+/* Fork run_client() on one end of a socketpair; sv[0] is the server's
+ * end.  The child's pid, or -1. */
+static pid_t client_start(int sv[2])
+{
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		run_client(sv[1], 0);
+	}
+	close(sv[1]);
+	return pid;
+}
+
 static void test_handshake(void)
 {
 	char *err = NULL;
@@ -154,17 +172,10 @@ static void test_handshake(void)
 
 	test_begin("tls handshake between forked client and server, data both ways");
 	test_assert(ctx != NULL);
-	if (ctx == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (ctx == NULL || (pid = client_start(sv)) < 0) {
 		test_end();
 		return;
 	}
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		run_client(sv[1], 0);
-	}
-	close(sv[1]);
 	s = stream_open(sv[0]);
 	stream_set_timeout(s, 10);
 	test_assert(!stream_is_tls(s));
@@ -198,18 +209,11 @@ static void test_handshake_steps(void)
 	pid_t pid;
 
 	test_begin("tls accept without waiting: steps, then a TLS stream");
-	if (ctx == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (ctx == NULL || (pid = client_start(sv)) < 0) {
 		test_assert(0);
 		test_end();
 		return;
 	}
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		run_client(sv[1], 0);
-	}
-	close(sv[1]);
 	s = stream_open(sv[0]);
 	stream_set_timeout(s, 10);
 	h = stream_tls_accept_start(s, ctx);
