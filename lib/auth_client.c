@@ -138,8 +138,7 @@ int auth_client_verify(auth_client_t *c, const char *mech, const char *user,
 			r == AUTH_FAIL ? "authentication failed" :
 			"authentication service unavailable");
 	}
-	/* The encoded request held the password: wipe our copy. */
-	attr_wipe(req);
+	/* attr_free wipes: the request held the password. */
 	attr_free(&req);
 	attr_free(&reply);
 	return r;

@@ -10,11 +10,13 @@
  *   DAEMON_SINGLE - one client at a time: the skeleton accepts, reports busy,
  *                   calls serve() which talks to the client with blocking
  *                   streams and returns; then reports idle.  Used by smtpd,
- *                   the POP3/IMAP login roles, local.
+ *                   the POP3 session role, local.
  *   DAEMON_MULTI  - many clients through the event loop: the skeleton
  *                   accepts and calls accept_client(); the program registers
  *                   the descriptor and calls daemon_client_done() when the
- *                   client leaves.  Used by auth and qmgr.
+ *                   client leaves.  Used by auth, qmgr, anvil, pickup and
+ *                   the POP3 login role, which caps its clients
+ *                   (client_limit_param).
  *
  * The process exits when idle for `max_idle` seconds (a parameter; 0 = never)
  * or after serving `max_use` clients.
