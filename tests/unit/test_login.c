@@ -116,6 +116,9 @@ static struct login_child login_child_start(int srv, const char *token)
 		login_info_t info = {
 			.service = (char *) "pop3", .client = (char *) "192.0.2.7",
 			.port = 40110, .secured = 1, .anvil = 1,
+			/* as imapd will send them */
+			.greeting_tag = (char *) "a001",
+			.capabilities = (char *) "IMAP4rev1 IDLE",
 		};
 		stream_t *s = stream_open(srv);
 		const char *err = NULL;
@@ -171,7 +174,8 @@ static void test_handoff_ok(void)
 	char *report, reply[64];
 	ssize_t n;
 
-	test_begin("login: hand-off with a good token: user from auth, facts, anvil flag, pipelined input");
+	test_begin("login: hand-off with a good token: user from auth, facts, anvil flag, "
+		   "greeting tag and capabilities, pipelined input");
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, cp) < 0)
 		log_fatal("socketpair: %s", strerror(errno));
 	test_assert(write(cp[0], "STAT\r\nLIST\r\n", 12) == 12);
@@ -192,6 +196,8 @@ static void test_handoff_ok(void)
 		test_assert_int(info.secured, 1);
 		test_assert_int(info.anvil, 1);
 		test_assert(info.tls_version == NULL);
+		test_assert_str(info.greeting_tag, "a001");
+		test_assert_str(info.capabilities, "IMAP4rev1 IDLE");
 		stream_set_timeout(cs, 5);
 		test_assert_int(stream_read_line(cs, &line), STREAM_OK);
 		test_assert_str(buf_str(&line), "STAT\r\n");
