@@ -49,6 +49,14 @@ conn_pids() {
 		grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 ppid_of() { awk '{ print $4 }' "/proc/$1/stat" 2>/dev/null; }
+# fill_start PORT N NAME: pop3_multi.py fill in the background (pid in
+# filler, output in $T/NAME.out), once its clients are connected.
+fill_start() {
+	mkdir -p "$T/$3"
+	$PY fill "$1" "$2" "$T/$3" > "$T/$3.out" 2>&1 &
+	filler=$!
+	t_wait 30 test -f "$T/$3/filled"
+}
 MASTER=$(t_master_pid)
 
 # ---- many clients, one process ---------------------------------------------
@@ -80,11 +88,8 @@ t_file_has "$INST/log/maillog" 'pop3d\[[0-9]+\]: \[127\.0\.0\.1\]:[0-9]+: SASL P
 	"the failure line has the shared format"
 
 # ---- the process limit and master ----------------------------------------
-mkdir -p "$T/f"
-$PY fill "$PF" 5 "$T/f" > "$T/fill.out" 2>&1 &
-filler=$!
-t_wait 30 test -f "$T/f/filled"
-t_eq "$(grep '^greeted' "$T/fill.out")" "greeted 4" \
+fill_start "$PF" 5 f
+t_eq "$(grep '^greeted' "$T/f.out")" "greeted 4" \
 	"login_client_limit=2, maxproc 2: four clients greeted, the fifth waits"
 pids=$(conn_pids "$PF")
 t_eq "$(echo "$pids" | wc -w)" 2 "two processes of two clients each"
@@ -94,15 +99,12 @@ t_eq "$ok" 1 "both are master's children"
 t_eq "$(t_svc_field full 6)" 2 "master counts both as busy (at their limit)"
 touch "$T/f/more"
 wait "$filler"
-t_match "$(grep '^last' "$T/fill.out")" '^last \+OK' "a client leaving lets the waiting one in"
+t_match "$(grep '^last' "$T/f.out")" '^last \+OK' "a client leaving lets the waiting one in"
 
 # A process that served max_use clients takes no more, but finishes those
 # it has: master must not count it as free.
-mkdir -p "$T/u"
-$PY fill "$PU" 3 "$T/u" > "$T/used.out" 2>&1 &
-filler=$!
-t_wait 30 test -f "$T/u/filled"
-t_eq "$(grep '^greeted' "$T/used.out")" "greeted 3" \
+fill_start "$PU" 3 u
+t_eq "$(grep '^greeted' "$T/u.out")" "greeted 3" \
 	"max_use=2: a third client is greeted by another process while the first finishes its two"
 t_eq "$(conn_pids "$PU" | wc -w)" 2 "max_use=2: the clients are spread over two processes"
 touch "$T/u/more"
