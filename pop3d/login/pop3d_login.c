@@ -135,6 +135,15 @@ int pop3d_login_stls_ok(const pop3d_login_t *l)
 
 /* ---- the client's life --------------------------------------------------- */
 
+/* A hand-off under way is given up: its socket leaves the loop first. */
+static void pop3d_login_handoff_abandon(pop3d_login_t *l)
+{
+	if (l->handoff == NULL)
+		return;
+	event_del_fd(login_handoff_fd(l->handoff));
+	login_handoff_free(&l->handoff);
+}
+
 void pop3d_login_free(pop3d_login_t *l)
 {
 	if (l->timer)
@@ -142,7 +151,7 @@ void pop3d_login_free(pop3d_login_t *l)
 	stream_tls_handshake_free(&l->tls);
 	sasl_server_free(&l->sasl);
 	auth_request_cancel(&l->auth);
-	login_handoff_free(&l->handoff);
+	pop3d_login_handoff_abandon(l);
 	if (l->anvil_held)
 		pop3d_anvil_release(l->service, l->addr);
 	if (l->s != NULL) {
@@ -451,7 +460,7 @@ static void pop3d_login_on_timer(void *ctx)
 		pop3d_login_finish(l);
 		break;
 	case POP3D_LOGIN_HANDOFF:
-		login_handoff_free(&l->handoff);
+		pop3d_login_handoff_abandon(l);
 		pop3d_login_handoff_failed(l, "no answer from the session service");
 		return;
 	default:
@@ -567,7 +576,7 @@ void pop3d_login_stop(void)
 			short wait;
 
 			auth_request_cancel(&l->auth);
-			login_handoff_free(&l->handoff);
+			pop3d_login_handoff_abandon(l);
 			pop3d_login_abort(l, POP3D_SHUTDOWN);
 			stream_try_flush(l->s, &wait);
 		}
