@@ -88,8 +88,7 @@ static void auth_conn_close(struct auth_conn *c)
 		event_cancel_timer(c->timer);
 	event_del_fd(c->fd);
 	stream_close(&c->s);
-	attr_wipe(c->req);
-	attr_free(&c->req);
+	attr_free(&c->req);		/* wipes what a request held */
 	attr_free(&c->held);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -117,8 +116,7 @@ static int auth_conn_send(struct auth_conn *c, attr_t *reply)
 		return -1;
 	}
 	r = attr_write(c->s, reply);
-	/* A held reply may carry nothing secret, but an ok may carry a token. */
-	attr_wipe(reply);
+	/* attr_free wipes: an ok may carry a token. */
 	attr_free(&reply);
 	if (r != ATTR_OK) {
 		log_warn("peer %s: write: %s", c->peer, stream_strerror(c->s));
@@ -182,8 +180,7 @@ static int auth_conn_request(struct auth_conn *c)
 		auth_conn_close(c);
 		return -1;
 	}
-	attr_wipe(c->req);	/* it held a password */
-	attr_clear(c->req);
+	attr_clear(c->req);	/* wipes: it held a password */
 	if (delay_ms <= 0)
 		return auth_conn_send(c, reply);
 	c->state = AUTH_CONN_HELD;

@@ -11,6 +11,7 @@ place) is compared before and after: sum of RSS / N and sum of PSS / N.
         --conns 100 --proc-exe-prefix /path/bin/ --root-pidfile F \
         --conn-proc-name pop3d --label tern [--json FILE]
 
+--ssl speaks POP3S (TLS from the first byte, any certificate accepted).
 --user-fmt may hold %d (1..N: one user per connection, for servers that
 lock the maildrop per session, as RFC 1939 expects) or name one user.
 """
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import poplib
+import ssl
 import sys
 import time
 
@@ -39,10 +41,14 @@ def main():
     ap.add_argument("--root-pidfile", action="append", default=[])
     ap.add_argument("--conn-proc-name", default="pop3")
     ap.add_argument("--label", default="")
+    ap.add_argument("--ssl", action="store_true")
     ap.add_argument("--json")
     a = ap.parse_args()
     if a.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("refusing: benchmarks must stay on loopback")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
     roots = procmem.roots_from([], a.root_pidfile)
     procmem.wait_quiet(15.0)
     before = procmem.snapshot(a.proc_exe_prefix, roots)
@@ -50,7 +56,10 @@ def main():
     t0 = time.monotonic()
     for i in range(1, a.conns + 1):
         user = a.user_fmt % i if "%d" in a.user_fmt else a.user_fmt
-        p = poplib.POP3(a.host, a.port, timeout=30)
+        if a.ssl:
+            p = poplib.POP3_SSL(a.host, a.port, context=ctx, timeout=30)
+        else:
+            p = poplib.POP3(a.host, a.port, timeout=30)
         p.user(user)
         r = p.pass_(a.password)
         if not r.startswith(b"+OK"):
@@ -62,7 +71,7 @@ def main():
     n = len(conns)
     per = after["by_name"].get(a.conn_proc_name, [0, 0, 0])
     res = {
-        "test": "pop3-idle", "label": a.label, "conns": n,
+        "test": "pop3s-idle" if a.ssl else "pop3-idle", "label": a.label, "conns": n,
         "logins_per_s": n / login_s,
         "procs_before": before["n"], "procs_after": after["n"],
         "rss_added_per_conn_kb": (after["rss_kb"] - before["rss_kb"]) / n,
@@ -77,7 +86,7 @@ def main():
             p.quit()
         except Exception:
             pass
-    print(f"[{a.label}] POP3 IDLE x{n}: per conn RSS +{res['rss_added_per_conn_kb']:.0f} KiB, "
+    print(f"[{a.label}] {'POP3S' if a.ssl else 'POP3'} IDLE x{n}: per conn RSS +{res['rss_added_per_conn_kb']:.0f} KiB, "
           f"PSS +{res['pss_added_per_conn_kb']:.0f} KiB; {per[0]} '{a.conn_proc_name}' procs, "
           f"avg RSS {(res['conn_proc_rss_avg_kb'] or 0):.0f} KiB, "
           f"PSS {(res['conn_proc_pss_avg_kb'] or 0):.0f} KiB; {res['logins_per_s']:.0f} logins/s",

@@ -7,16 +7,24 @@
  * AUTH_TEMPFAIL: the caller answers its own client with a temporary error
  * and never mistakes an auth outage for wrong credentials.
  *
+ * auth_request_start() is the event-driven form: one connection per
+ * request, HELLO (auth's hello awaited) then REPLY (the answer awaited),
+ * read with stream_fill + attr_try_read when the descriptor is readable.
+ *
  * The timeout bounds every read and write; callers pick it longer than
  * auth's failure delay (auth_failure_delay_max), since a failed verify is
  * answered only after that delay.  Passwords and tokens are never logged.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attr_client.h"
 #include "auth_client.h"
+#include "event.h"
 #include "log.h"
 #include "mem.h"
+#include "sock.h"
 
 struct auth_client {
 	attr_client_t *conn;
@@ -130,8 +138,7 @@ int auth_client_verify(auth_client_t *c, const char *mech, const char *user,
 			r == AUTH_FAIL ? "authentication failed" :
 			"authentication service unavailable");
 	}
-	/* The encoded request held the password: wipe our copy. */
-	attr_wipe(req);
+	/* attr_free wipes: the request held the password. */
 	attr_free(&req);
 	attr_free(&reply);
 	return r;
@@ -149,5 +156,147 @@ int auth_client_lookup(auth_client_t *c, const char *address, buf_t *user_r)
 		r = auth_client_take_user(c, reply, "lookup", user_r);
 	attr_free(&req);
 	attr_free(&reply);
+	return r;
+}
+
+/* ---- without waiting ----------------------------------------------------- */
+
+struct auth_request {
+	stream_t *s;
+	int hello_seen;
+	char *path;
+	auth_request_cb *cb;
+	void *ctx;
+	event_timer_id timer;
+	attr_t *reply;
+};
+
+static void auth_request_free(auth_request_t *r)
+{
+	if (r->timer)
+		event_cancel_timer(r->timer);
+	if (r->s != NULL) {
+		event_del_fd(stream_fd(r->s));
+		stream_close(&r->s);
+	}
+	attr_free(&r->reply);
+	mem_free(r->path);
+	mem_free(r);
+}
+
+void auth_request_cancel(auth_request_t **rp)
+{
+	if (*rp == NULL)
+		return;
+	auth_request_free(*rp);
+	*rp = NULL;
+}
+
+/* Call back and free: the request is over. */
+static void auth_request_finish(auth_request_t *r, int result, const char *why)
+{
+	if (why != NULL) {
+		log_error("auth server %s: %s", r->path, why);
+		attr_clear(r->reply);
+	}
+	r->cb(result, r->reply, r->ctx);
+	auth_request_free(r);
+}
+
+static void auth_request_on_timeout(void *ctx)
+{
+	auth_request_t *r = ctx;
+
+	r->timer = 0;
+	auth_request_finish(r, AUTH_TEMPFAIL, "request timed out");
+}
+
+/* Auth's hello, then its reply, as they come. */
+static void auth_request_on_read(int fd, int events, void *ctx)
+{
+	auth_request_t *r = ctx;
+	ssize_t n;
+	int st;
+
+	(void) fd;
+	(void) events;
+	n = stream_fill(r->s);
+	for (;;) {
+		st = attr_try_read(r->s, r->reply);
+		if (st == ATTR_AGAIN) {
+			if (n < 0)
+				auth_request_finish(r, AUTH_TEMPFAIL,
+						    "connection closed before the reply");
+			return;
+		}
+		if (st != ATTR_OK) {
+			auth_request_finish(r, AUTH_TEMPFAIL, "malformed reply");
+			return;
+		}
+		if (!r->hello_seen) {
+			const char *proto = attr_get(r->reply, "proto");
+			int ok;
+
+			if (proto == NULL || strcmp(proto, AUTH_PROTO) != 0 ||
+			    attr_get_long(r->reply, "version", &ok) != AUTH_VERSION ||
+			    !ok) {
+				auth_request_finish(r, AUTH_TEMPFAIL, "bad hello");
+				return;
+			}
+			r->hello_seen = 1;
+			continue;
+		}
+		st = auth_client_status(r->reply);
+		if (st < 0) {
+			auth_request_finish(r, AUTH_TEMPFAIL,
+					    "reply without a valid status");
+			return;
+		}
+		auth_request_finish(r, st, NULL);
+		return;
+	}
+}
+
+auth_request_t *auth_request_start(const char *socket_path, int timeout,
+				   const attr_t *req, auth_request_cb *cb,
+				   void *ctx)
+{
+	auth_request_t *r;
+	attr_t *hello;
+	buf_t out = BUF_INIT_SECRET;
+	int fd = sock_connect_unix(socket_path, timeout);
+
+	if (fd < 0) {
+		log_error("auth server %s: connect: %s", socket_path,
+			  strerror(errno));
+		return NULL;
+	}
+	r = MEM_NEW(auth_request_t);
+	r->s = stream_open(fd);
+	stream_set_secret(r->s);
+	stream_set_read_chunk(r->s, 4096);	/* one short reply */
+	r->path = mem_strdup(socket_path);
+	r->cb = cb;
+	r->ctx = ctx;
+	r->reply = attr_new();
+	hello = attr_new();
+	attr_add(hello, "proto", AUTH_PROTO);
+	attr_add_long(hello, "version", AUTH_VERSION);
+	attr_encode(hello, &out);
+	attr_encode(req, &out);
+	attr_free(&hello);
+	/* A few hundred bytes into an empty socket buffer: the write does
+	 * not wait, and auth reads them when it gets to them. */
+	stream_write(r->s, out.data, out.len);
+	buf_release(&out);
+	stream_set_timeout(r->s, 1);
+	if (stream_flush(r->s) != STREAM_OK) {
+		log_error("auth server %s: write: %s", socket_path,
+			  stream_strerror(r->s));
+		auth_request_free(r);
+		return NULL;
+	}
+	event_add_fd(stream_fd(r->s), EVENT_READ, auth_request_on_read, r);
+	r->timer = event_add_timer((long) timeout * 1000, auth_request_on_timeout, r);
 	return r;
 }

@@ -65,4 +65,27 @@ int auth_client_lookup(auth_client_t *c, const char *address, buf_t *user_r);
 /* Generic request for the login/session roles: sends req, reads the reply. */
 int auth_client_request(auth_client_t *c, const attr_t *req, attr_t *reply);
 
+/*
+ * The same request without waiting, for event-driven processes (a login
+ * process serving many clients, where auth's failure delay must hold up
+ * only the client that failed).  Each request has a connection of its
+ * own: auth answers one request per connection at a time and holds a
+ * failure's reply back for seconds, so requests sharing a connection
+ * would wait for each other's delays.  The connect (a UNIX socket, at
+ * once unless auth's backlog is full) and the small write of the hello
+ * and the request do not wait for auth; the reply is read when the event
+ * loop (lib/event.h) says it has come.  cb is called once from the loop
+ * with an enum auth_result and the reply (empty on AUTH_TEMPFAIL from
+ * here), after which the request is freed: the caller forgets it in cb.
+ * timeout bounds the whole request, auth's delay included.  The
+ * connection's buffers are secret (passwords out, tokens in).
+ */
+typedef struct auth_request auth_request_t;
+typedef void auth_request_cb(int result, const attr_t *reply, void *ctx);
+auth_request_t *auth_request_start(const char *socket_path, int timeout,
+				   const attr_t *req, auth_request_cb *cb,
+				   void *ctx);
+/* Before cb: close the connection; cb is never called.  Sets *rp NULL. */
+void auth_request_cancel(auth_request_t **rp);
+
 #endif

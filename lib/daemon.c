@@ -78,6 +78,9 @@ static struct {
 	long daemon_timeout;
 	long served;
 	int clients;			/* DAEMON_MULTI: current clients */
+	long client_limit;		/* DAEMON_MULTI: spec's cap, 0: none */
+	int paused;			/* at the cap: listeners not watched */
+	int busy_reported;		/* DAEMON_MULTI: last report was busy */
 	int64_t idle_since_ms;
 	volatile sig_atomic_t stop_signal;
 	int stopping;
@@ -309,6 +312,8 @@ static void daemon_load_config(void)
 	d.max_idle = config_time("max_idle");
 	d.max_use = config_int("max_use");
 	d.daemon_timeout = config_time("daemon_timeout");
+	if (d.spec->client_limit_param != NULL)
+		d.client_limit = config_int(d.spec->client_limit_param);
 }
 
 /* Sanitizer reports must land outside any chroot, where the harness looks
@@ -650,6 +655,8 @@ static void daemon_single_loop(void)
 
 /* ---- DAEMON_MULTI ------------------------------------------------------- */
 
+static void daemon_multi_accept(int lfd, int events, void *ctx);
+
 static void daemon_multi_stop_accepting(void)
 {
 	for (int i = 0; i < d.nfds; i++) {
@@ -661,6 +668,41 @@ static void daemon_multi_stop_accepting(void)
 	}
 }
 
+/* Busy - not available to master for new clients - at the cap (without
+ * one, with any client), and once it accepts no more (max_use): a process
+ * that finishes long relays must not be counted as free. */
+static void daemon_multi_status(void)
+{
+	int accepting = 0, busy;
+
+	for (int i = 0; i < d.nfds; i++)
+		accepting |= d.listen_fds[i] >= 0;
+	busy = !accepting ||
+		d.clients >= (d.client_limit > 0 ? (int) d.client_limit : 1);
+	if (busy != d.busy_reported) {
+		daemon_report(busy ? MASTER_STAT_BUSY : MASTER_STAT_IDLE);
+		d.busy_reported = busy;
+	}
+}
+
+/* At the cap, stop watching the listeners (siblings take the clients);
+ * below it, watch them again. */
+static void daemon_multi_watch_listeners(int on)
+{
+	if (on == !d.paused)
+		return;
+	d.paused = !on;
+	for (int i = 0; i < d.nfds; i++) {
+		if (d.listen_fds[i] < 0)
+			continue;
+		if (on)
+			event_add_fd(d.listen_fds[i], EVENT_READ, daemon_multi_accept,
+				     (void *) (long) i);
+		else
+			event_del_fd(d.listen_fds[i]);
+	}
+}
+
 static void daemon_multi_on_signal(int signo, void *ctx)
 {
 	(void) ctx;
@@ -669,6 +711,8 @@ static void daemon_multi_on_signal(int signo, void *ctx)
 	d.stopping = 1;
 	daemon_wake(1);
 	daemon_multi_stop_accepting();
+	if (signo == SIGTERM && d.spec->on_stop != NULL)
+		d.spec->on_stop();
 }
 
 static void daemon_multi_accept(int lfd, int events, void *ctx)
@@ -681,11 +725,13 @@ static void daemon_multi_accept(int lfd, int events, void *ctx)
 	fd = daemon_accept(lfd);
 	if (fd < 0)
 		return;
-	if (d.clients++ == 0)
-		daemon_report(MASTER_STAT_BUSY);
+	d.clients++;
+	if (d.client_limit > 0 && d.clients >= d.client_limit)
+		daemon_multi_watch_listeners(0);
 	d.served++;
 	if (d.max_use > 0 && d.served >= d.max_use)
 		daemon_multi_stop_accepting();
+	daemon_multi_status();
 	daemon_fill_client(&client, fd, (int) (long) ctx, &addr);
 	d.spec->accept_client(&client);
 	buf_release(&addr);
@@ -695,10 +741,12 @@ void daemon_client_done(void)
 {
 	if (d.clients <= 0)
 		log_panic("daemon_client_done without a client");
-	if (--d.clients == 0) {
-		daemon_report(MASTER_STAT_IDLE);
+	d.clients--;
+	if (d.client_limit > 0 && d.clients < d.client_limit)
+		daemon_multi_watch_listeners(1);
+	daemon_multi_status();
+	if (d.clients == 0)
 		d.idle_since_ms = event_now_ms();
-	}
 }
 
 /* The watchdog of DAEMON_MULTI: on while the callbacks of one round run,

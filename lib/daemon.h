@@ -12,11 +12,13 @@
  *                   streams and returns; then takes the next client that
  *                   already waits, and only when none does, calls
  *                   on_idle(), reports idle and waits.  Used by smtpd,
- *                   the POP3/IMAP login roles, local.
+ *                   the POP3 session role, local.
  *   DAEMON_MULTI  - many clients through the event loop: the skeleton
  *                   accepts and calls accept_client(); the program registers
  *                   the descriptor and calls daemon_client_done() when the
- *                   client leaves.  Used by auth and qmgr.
+ *                   client leaves.  Used by auth, qmgr, anvil, pickup and
+ *                   the POP3 login role, which caps its clients
+ *                   (client_limit_param).
  *
  * The process exits when idle for `max_idle` seconds (a parameter; 0 = never)
  * or after serving `max_use` clients.
@@ -87,6 +89,18 @@ typedef struct daemon_spec {
 	/* DAEMON_MULTI: take ownership of client->fd. */
 	void (*accept_client)(const daemon_client_t *client);
 	void (*on_reload)(void);	/* SIGHUP seen; may be NULL */
+	/* DAEMON_MULTI: SIGTERM seen (or master gone): end every client now
+	 * (each still calls daemon_client_done); may be NULL. */
+	void (*on_stop)(void);
+	/* DAEMON_MULTI: the parameter that caps the clients of one process
+	 * ("login_client_limit"), NULL for none.  With a cap the process
+	 * reports busy only when it holds that many clients, and stops
+	 * accepting until one leaves, so master starts another process
+	 * (within the service's process limit) only when every one is
+	 * full.  Without one, busy means "has a client".  A process that
+	 * accepts no more (max_use reached) reports busy too, however few
+	 * clients it still finishes. */
+	const char *client_limit_param;
 	/* Who may connect over a UNIX socket: NULL-terminated parameter names
 	 * of users ("mail_owner", ...).  Root and the daemon's own user are
 	 * always allowed; NULL allows anyone (inet services, public/).  This,
@@ -136,7 +150,7 @@ void daemon_request_begin(void);
  * queue_directory is then "/" (valid after the drop). */
 int daemon_chrooted(void);
 /* In a forked child that master must not count as a daemon process (the
- * TLS relay of a login process, lib/login.c): close the listeners, the
+ * delivery children of local): close the listeners, the
  * status pipe and the stop descriptors, and restore the default action of
  * SIGTERM, SIGHUP and SIGALRM (and cancel any alarm).  The child then
  * lives on its own until its work is done. */

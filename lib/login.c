@@ -1,21 +1,25 @@
 /* login.c - the hand-off from a login process to a session process (see
  * login.h and architecture §2).
  *
- * Login side (login_handoff): connect to the session service, send the
- * record of login.h with the client's descriptor (attr_send_fd), wait for
- * the session's "status=ok" or "status=fail", and let go of the client.
- * Without TLS the session gets the client's own socket and the login
- * process simply closes its copy.  With TLS the session gets one end of a
- * socketpair; a relay process, forked twice so that it is nobody's child
- * that anyone waits for and detached from master (daemon_detach()), keeps
- * the TLS stream and copies plaintext both ways until both directions are
- * closed, while the login process goes back to accepting clients.
+ * Login side (login_handoff_start, login_handoff_finish): connect to the
+ * session service, send the record of login.h with the client's
+ * descriptor (attr_send_fd), and when the session's "status=ok" or
+ * "status=fail" has come - the caller watches the socket with its event
+ * loop, so a login process serving many clients never waits for it - let
+ * go of the client.  Without TLS the session gets the client's own socket
+ * and the login process simply closes its copy.  With TLS the session
+ * gets one end of a socketpair and the caller relays between the TLS
+ * stream and the other end in its own event loop (login_relay.h): no
+ * process outside master's care.
  *
  * Session side (login_session_accept): receive the record and the
  * descriptor, check the record (login_record.c), redeem the token with
  * auth (the login process's word about the user is never taken), answer
  * the login process, and give the caller a stream on the client with the
  * pipelined input put back.
+ *
+ * This file sits above lib/'s clients of internal services and below the
+ * daemon skeleton, which it does not use (architecture §6).
  *
  * SECURITY: the login process is unprivileged and parses network input, so
  * the session treats its record as untrusted apart from the peer check
@@ -25,28 +29,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "attr.h"
 #include "auth_client.h"
 #include "config.h"
-#include "daemon.h"
 #include "log.h"
 #include "login.h"
 #include "login_record.h"
 #include "mem.h"
 #include "sock.h"
-
-/* Relay copy buffer. */
-#define LOGIN_RELAY_CHUNK	16384
 
 /* ipc_timeout is bounded in the table (params.c): 1s to 1h. */
 static int login_ipc_timeout(void)
@@ -61,152 +56,11 @@ void login_info_clear(login_info_t *info)
 	MEM_FREE(info->tls_version);
 	MEM_FREE(info->tls_cipher);
 	MEM_FREE(info->user);
+	MEM_FREE(info->greeting_tag);
+	MEM_FREE(info->capabilities);
 	info->port = 0;
 	info->secured = 0;
 	info->anvil = 0;
-}
-
-/* ---- the TLS relay ------------------------------------------------------ */
-
-static int64_t login_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Write all of data to the (non-blocking) plaintext socket within timeout
- * seconds: 0 or -1. */
-static int login_write_all(int fd, const char *data, size_t len, int timeout)
-{
-	int64_t deadline = login_now_ms() + (int64_t) timeout * 1000;
-
-	while (len > 0) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-		int64_t left;
-
-		if (n > 0) {
-			data += n;
-			len -= (size_t) n;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != EINTR)
-			return -1;
-		left = deadline - login_now_ms();
-		if (left <= 0)
-			return -1;
-		if (poll(&pfd, 1, (int) left) < 0 && errno != EINTR)
-			return -1;
-	}
-	return 0;
-}
-
-/*
- * Copy between the TLS client and the session's end of the socketpair
- * until both directions are done.  Client EOF: the session's socket is
- * shut for writing (the session sees EOF and ends).  Session EOF: what it
- * wrote is flushed to the client and the TLS connection is closed.  Each
- * write waits at most the stream's timeout; there is no idle limit of its
- * own, since the session enforces the protocol's idle timeout and closes.
- */
-static void login_relay(stream_t *client, int sess)
-{
-	char *chunk = mem_alloc(LOGIN_RELAY_CHUNK);
-	int timeout = login_ipc_timeout();
-	int client_open = 1;
-
-	sock_set_nonblock(sess, 1);
-	for (;;) {
-		struct pollfd pfd[2];
-		nfds_t n = 0;
-		int ci = -1;
-
-		/* Drain what the TLS layer already decrypted first. */
-		if (client_open && stream_pending(client) > 0) {
-			if (login_write_all(sess, stream_pending_data(client),
-					    stream_pending(client), timeout) < 0)
-				break;
-			stream_discard_input(client);
-		}
-		pfd[n].fd = sess;
-		pfd[n++].events = POLLIN;
-		if (client_open) {
-			ci = (int) n;
-			pfd[n].fd = stream_fd(client);
-			pfd[n++].events = POLLIN;
-		}
-		if (poll(pfd, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (ci >= 0 && pfd[ci].revents != 0) {
-			ssize_t r = stream_fill(client);
-
-			if (r < 0) {
-				/* The client is gone or sent close_notify:
-				 * the session sees end of file. */
-				if (stream_pending(client) > 0 &&
-				    login_write_all(sess, stream_pending_data(client),
-						    stream_pending(client), timeout) < 0)
-					break;
-				stream_discard_input(client);
-				shutdown(sess, SHUT_WR);
-				client_open = 0;
-				if (r != STREAM_EOF)
-					break;
-			}
-		}
-		if (pfd[0].revents != 0) {
-			ssize_t r = recv(sess, chunk, LOGIN_RELAY_CHUNK, MSG_DONTWAIT);
-
-			if (r == 0 || (r < 0 && errno != EAGAIN &&
-				       errno != EWOULDBLOCK && errno != EINTR))
-				break;		/* the session has finished */
-			/* A client that shut its sending side may still
-			 * read: keep writing until a write fails. */
-			if (r > 0 &&
-			    (stream_write(client, chunk, (size_t) r) != STREAM_OK ||
-			     stream_flush(client) != STREAM_OK))
-				break;
-		}
-	}
-	mem_free(chunk);
-}
-
-/* Fork the relay: the grandchild relays and exits; the child exits at
- * once, so the login process reaps it here and never has a stray child.
- * 0 in the login process, -1 when fork failed. */
-static int login_relay_start(stream_t *client, int mine, int theirs, int conn)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		close(theirs);
-		close(conn);
-		daemon_detach();
-		pid = fork();
-		if (pid < 0) {
-			log_warn("TLS relay: fork: %s", strerror(errno));
-			_exit(1);
-		}
-		if (pid > 0)
-			_exit(0);
-		login_relay(client, mine);
-		stream_close(&client);
-		close(mine);
-		log_info("TLS relay finished");
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* ---- login side --------------------------------------------------------- */
@@ -228,36 +82,65 @@ static int login_client_matches(int fd, const char *client, long port)
 	return ok;
 }
 
-int login_handoff(stream_t **client, const char *session_socket,
-		  const char *token, const login_info_t *info, const char **err_r)
+struct login_handoff {
+	int conn;			/* to the session service */
+	int relay_fd;			/* TLS: our end of the socketpair */
+	int tls;
+};
+
+void login_handoff_free(login_handoff_t **hp)
 {
-	stream_t *s = *client;
+	login_handoff_t *h = *hp;
+
+	if (h == NULL)
+		return;
+	if (h->conn >= 0)
+		close(h->conn);
+	if (h->relay_fd >= 0)
+		close(h->relay_fd);
+	mem_free(h);
+	*hp = NULL;
+}
+
+int login_handoff_fd(const login_handoff_t *h)
+{
+	return h->conn;
+}
+
+login_handoff_t *login_handoff_start(stream_t *s, const char *session_socket,
+				     const char *token, const login_info_t *info,
+				     const char **err_r)
+{
 	int tls = stream_is_tls(s);
-	int timeout = login_ipc_timeout();
 	int pair[2] = { -1, -1 };
-	attr_t *rec = attr_new(), *reply = attr_new();
+	attr_t *rec = attr_new();
 	login_record_t lr = {
 		.token = token, .service = info->service, .client = info->client,
 		.port = info->port, .secured = info->secured, .anvil = info->anvil,
+		.greeting_tag = info->greeting_tag,
+		.capabilities = info->capabilities,
 	};
-	const char *status;
-	int conn, fd, r = -1;
+	login_handoff_t *h = NULL;
+	int conn, fd;
 
 	if (stream_pending(s) > LOGIN_INPUT_MAX) {
 		*err_r = "too much pipelined input";
-		goto out_free;
+		goto out;
 	}
-	conn = sock_connect_unix(session_socket, timeout);
+	/* A UNIX connect does not wait unless the session service's backlog
+	 * is full; then at most ipc_timeout. */
+	conn = sock_connect_unix(session_socket, login_ipc_timeout());
 	if (conn < 0) {
 		log_warn("connect to %s: %s", session_socket, strerror(errno));
 		*err_r = "session service unreachable";
-		goto out_free;
+		goto out;
 	}
 	if (tls) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
 			log_warn("socketpair: %s", strerror(errno));
 			*err_r = "no socketpair for the TLS relay";
-			goto out_conn;
+			close(conn);
+			goto out;
 		}
 		fd = pair[1];
 		lr.tls_version = stream_tls_version(s) ? stream_tls_version(s) :
@@ -270,16 +153,44 @@ int login_handoff(stream_t **client, const char *session_socket,
 	lr.input = stream_pending_data(s);
 	lr.input_len = stream_pending(s);
 	login_record_encode(&lr, rec);
+	/* One record into an empty socket buffer: sendmsg does not wait. */
 	if (attr_send_fd(conn, rec, fd) != ATTR_OK) {
 		log_warn("hand-off to %s: %s", session_socket, strerror(errno));
 		*err_r = "hand-off to the session service failed";
-		goto out_pair;
+		close(conn);
+		if (tls) {
+			close(pair[0]);
+			close(pair[1]);
+		}
+		goto out;
 	}
-	if (attr_recv_fd(conn, reply, &fd, timeout) != ATTR_OK) {
-		log_warn("hand-off to %s: no answer from the session",
-			 session_socket);
+	if (tls)
+		close(pair[1]);		/* the session has it now */
+	h = MEM_NEW(login_handoff_t);
+	h->conn = conn;
+	h->relay_fd = pair[0];
+	h->tls = tls;
+out:
+	/* The record held the token and the client's input. */
+	attr_free(&rec);
+	return h;
+}
+
+int login_handoff_finish(login_handoff_t **hp, stream_t **client,
+			 int *relay_fd_r, const char **err_r)
+{
+	login_handoff_t *h = *hp;
+	attr_t *reply = attr_new();
+	const char *status;
+	int fd = -1, r = -1;
+
+	*relay_fd_r = -1;
+	/* Called when the socket is readable: the whole answer is there
+	 * (one sendmsg), so the short wait never happens in practice. */
+	if (attr_recv_fd(h->conn, reply, &fd, 1) != ATTR_OK) {
+		log_warn("hand-off: no answer from the session");
 		*err_r = "no answer from the session service";
-		goto out_pair;
+		goto out;
 	}
 	if (fd >= 0)
 		close(fd);	/* nobody sends descriptors this way */
@@ -287,47 +198,23 @@ int login_handoff(stream_t **client, const char *session_socket,
 	if (status == NULL || strcmp(status, "ok") != 0) {
 		const char *why = attr_get(reply, "reason");
 
-		log_warn("hand-off to %s refused: %s", session_socket,
-			 why != NULL ? why : "(no reason)");
+		log_warn("hand-off refused: %s", why != NULL ? why : "(no reason)");
 		*err_r = "session service refused the hand-off";
-		goto out_pair;
+		goto out;
 	}
-	if (tls) {
+	if (h->tls) {
 		/* The pending input went with the record: drop it here. */
-		stream_discard_input(s);
-		if (login_relay_start(s, pair[0], pair[1], conn) < 0) {
-			/* The session has the other end; closing ours makes
-			 * it see end of file.  The client is lost. */
-			log_warn("cannot start the TLS relay: %s", strerror(errno));
-			close(pair[0]);
-			close(pair[1]);
-			stream_close(client);
-			close(conn);
-			attr_free(&rec);
-			attr_free(&reply);
-			return 0;
-		}
-		close(pair[0]);
-		close(pair[1]);
-		stream_forget(client);
+		stream_discard_input(*client);
+		*relay_fd_r = h->relay_fd;
+		h->relay_fd = -1;
 	} else {
 		/* The session holds the socket now; our copy just goes. */
 		stream_forget(client);
 	}
 	r = 0;
-	goto out_conn;
-out_pair:
-	if (pair[0] >= 0)
-		close(pair[0]);
-	if (pair[1] >= 0)
-		close(pair[1]);
-out_conn:
-	close(conn);
-out_free:
-	/* The record held the token and the client's input. */
-	attr_wipe(rec);
-	attr_free(&rec);
+out:
 	attr_free(&reply);
+	login_handoff_free(hp);
 	return r;
 }
 
@@ -413,6 +300,8 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 	info->tls_version = lr.tls_version ? mem_strdup(lr.tls_version) : NULL;
 	info->tls_cipher = lr.tls_cipher ? mem_strdup(lr.tls_cipher) : NULL;
 	info->user = mem_strdup(v);
+	info->greeting_tag = lr.greeting_tag ? mem_strdup(lr.greeting_tag) : NULL;
+	info->capabilities = lr.capabilities ? mem_strdup(lr.capabilities) : NULL;
 
 	sock_set_cloexec(fd, 1);
 	*client_r = stream_open(fd);
@@ -427,8 +316,7 @@ out:
 		login_answer(conn, "fail", *err_r);
 	if (fd >= 0)
 		close(fd);
-	attr_wipe(rec);
-	attr_wipe(req);
+	/* attr_free wipes: the records held the token and the input. */
 	attr_free(&rec);
 	attr_free(&req);
 	attr_free(&reply);

@@ -9,15 +9,20 @@
  *
  *     proto=login-session version=1   (the hello, in the same record)
  *     token=T  service=S  client=ADDR  port=N  secured=yes|no
- *     [tls_version=V tls_cipher=C]  [input=BYTES]  [greeting_tag=...]
- *     [anvil=yes]
+ *     [tls_version=V tls_cipher=C]  [input=BYTES]  [anvil=yes]
+ *     [greeting_tag=TAG  [capabilities=WORDS]]
  *
  * where input is what the client had already sent after the
  * authentication command (pipelining), and the descriptor is the client's
- * socket.  When TLS is on, the login process cannot hand over the TLS
- * state: it passes one end of a socketpair instead and stays in the middle,
- * relaying plaintext in a forked child that lives until either side closes
- * (so it outlives reloads and max_use: master does not track it).  The
+ * socket.  greeting_tag and capabilities are the protocol context the
+ * session needs to answer the login command itself: for IMAP the tag of
+ * the LOGIN or AUTHENTICATE command and the capabilities to send in its
+ * tagged OK ("TAG OK [CAPABILITY WORDS] Logged in"); POP3 sends neither
+ * (its "+OK" carries nothing).  When TLS is on, the login process cannot
+ * hand over the TLS state: it passes one end of a socketpair instead and
+ * stays in the middle, relaying plaintext in its own event loop
+ * (login_relay.h) for as long as the session lasts, a client of that
+ * process counted against its login_client_limit, which master sees.  The
  * session answers "ok" or "fail reason=..." in a one-line attr record on
  * the same socket before the login side lets go.  The record is encoded
  * and checked in login_record.h.
@@ -26,7 +31,7 @@
  * (lib/anvil_client.h) and gives that count up with the hand-off: the
  * session counts the client again, as a hand-off, for as long as it
  * serves it, so a client is counted for the whole life of its connection
- * (the TLS relay holds nothing).
+ * (the TLS relay holds no count of its own).
  *
  * The session role (a process master started with exec, DAEMON_SINGLE)
  * receives the record, redeems the token with auth - never trusting the
@@ -52,17 +57,32 @@ typedef struct login_info {
 	char *tls_cipher;
 	char *user;		/* session side: from auth's redeem */
 	int anvil;		/* counted by anvil until the hand-off */
+	char *greeting_tag;	/* IMAP: the login command's tag; NULL: none */
+	char *capabilities;	/* IMAP: for the tagged OK; NULL: none */
 } login_info_t;
 
 /*
- * Login side: hand the authenticated client to the session service.
- * session_socket is the path of private/<service>-session as reachable from
- * the login process.  On success returns 0 and *client is consumed (closed
- * or handed to the relay child); on failure -1 with *err_r (static text)
- * and the caller still owns *client, to answer the protocol's error.
+ * Login side, in two steps so that an event-driven login process waits
+ * for nobody.  login_handoff_start() connects to session_socket (the path
+ * of private/<service>-session as reachable from the login process) and
+ * sends the record with the descriptor; NULL with *err_r (static text)
+ * when that failed.  The caller then watches login_handoff_fd() for
+ * reading (with a timeout of its own: ipc_timeout) and calls
+ * login_handoff_finish(): 0 when the session took the client - without
+ * TLS *client is closed (the session holds the socket), with TLS
+ * *relay_fd_r is the login side's end of the socketpair, to relay over
+ * with login_relay_start() - or -1 with *err_r, and the caller still owns
+ * *client to answer the protocol's error.  Either way *hp is freed;
+ * login_handoff_free() abandons a hand-off (timeout, stop).
  */
-int login_handoff(stream_t **client, const char *session_socket,
-		  const char *token, const login_info_t *info, const char **err_r);
+typedef struct login_handoff login_handoff_t;
+login_handoff_t *login_handoff_start(stream_t *client, const char *session_socket,
+				     const char *token, const login_info_t *info,
+				     const char **err_r);
+int login_handoff_fd(const login_handoff_t *h);
+int login_handoff_finish(login_handoff_t **hp, stream_t **client,
+			 int *relay_fd_r, const char **err_r);
+void login_handoff_free(login_handoff_t **hp);
 
 /*
  * Session side: read the hand-off on conn (the accepted session socket),

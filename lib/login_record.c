@@ -27,6 +27,36 @@ void login_record_encode(const login_record_t *r, attr_t *rec)
 	}
 	if (r->input_len > 0)
 		attr_add_n(rec, "input", r->input, r->input_len);
+	if (r->greeting_tag != NULL) {
+		attr_add(rec, "greeting_tag", r->greeting_tag);
+		if (r->capabilities != NULL)
+			attr_add(rec, "capabilities", r->capabilities);
+	}
+}
+
+/* RFC 3501 §9: tag = 1*<any ASTRING-CHAR except "+">; ASTRING-CHAR is a
+ * CHAR (1-127) but no control, space, "(", ")", "{", "%", "*", <"> or
+ * "\\", and "]" is allowed. */
+static int login_record_tag_ok(const char *tag)
+{
+	for (const char *p = tag; *p; p++)
+		if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f ||
+		    strchr("(){%*\"\\+", *p) != NULL)
+			return 0;
+	return *tag != '\0';
+}
+
+/* Words of printable ASCII (no controls, no space inside) separated by
+ * single spaces, at most LOGIN_CAPABILITIES_MAX octets. */
+static int login_record_caps_ok(const char *caps, size_t len)
+{
+	if (len == 0 || len > LOGIN_CAPABILITIES_MAX || caps[0] == ' ' ||
+	    caps[len - 1] == ' ' || strstr(caps, "  ") != NULL)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char) caps[i] < 0x20 || (unsigned char) caps[i] >= 0x7f)
+			return 0;
+	return 1;
 }
 
 /* A short printable field of the record: present once, no NUL or control
@@ -100,6 +130,27 @@ int login_record_parse(const attr_t *rec, login_record_t *r, const char **err_r)
 	if (r->input_len > LOGIN_INPUT_MAX) {
 		*err_r = "malformed pipelined input in the hand-off record";
 		return -1;
+	}
+	if (attr_get(rec, "greeting_tag") != NULL &&
+	    ((r->greeting_tag = login_record_field(rec, "greeting_tag")) == NULL ||
+	     !login_record_tag_ok(r->greeting_tag))) {
+		*err_r = "malformed greeting tag in the hand-off record";
+		return -1;
+	}
+	if (attr_get(rec, "capabilities") != NULL) {
+		size_t at = rec->count;
+
+		for (size_t i = 0; i < rec->count; i++)
+			if (strcmp(rec->names[i], "capabilities") == 0)
+				at = i;
+		if (r->greeting_tag == NULL ||
+		    attr_count_of(rec, "capabilities") != 1 ||
+		    rec->values_len[at] != strlen(rec->values[at]) ||
+		    !login_record_caps_ok(rec->values[at], rec->values_len[at])) {
+			*err_r = "malformed capabilities in the hand-off record";
+			return -1;
+		}
+		r->capabilities = rec->values[at];
 	}
 	return 0;
 }

@@ -19,8 +19,11 @@
 
 /* Longest pipelined input carried over; POP3/IMAP logins leave little. */
 #define LOGIN_INPUT_MAX		(64 * 1024)
-/* Longest value of the short fields (service, address, TLS names). */
+/* Longest value of the short fields (service, address, TLS names, the
+ * greeting tag). */
 #define LOGIN_FIELD_MAX		256
+/* Longest capability list sent with the tagged OK. */
+#define LOGIN_CAPABILITIES_MAX	1024
 
 /* The fields of one record.  After login_record_parse() the strings point
  * into the attr record it was given and live as long as it does. */
@@ -35,6 +38,9 @@ typedef struct login_record {
 	const char *tls_cipher;
 	const char *input;		/* pipelined input, NULL when none */
 	size_t input_len;
+	const char *greeting_tag;	/* IMAP: the login command's tag */
+	const char *capabilities;	/* IMAP: words for its tagged OK; only
+					 * with a greeting_tag */
 } login_record_t;
 
 /* Append the record's attributes (proto and version first) to rec. */
@@ -43,7 +49,9 @@ void login_record_encode(const login_record_t *r, attr_t *rec);
  * text) naming what is wrong: another protocol or version, a field that
  * is missing, repeated, empty, too long or holds a NUL or a control
  * character, a bad port or flag, TLS facts without both names, too much
- * or repeated input. */
+ * or repeated input, a greeting tag that is not an IMAP tag (RFC 3501
+ * §9: ASTRING-CHAR but "+"), capabilities without a tag or not words of
+ * printable ASCII separated by single spaces. */
 int login_record_parse(const attr_t *rec, login_record_t *r, const char **err_r);
 
 #endif

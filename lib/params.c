@@ -237,6 +237,15 @@ const param_def_t config_params[] = {
 	{ "pop3d_junk_command_limit", PARAM_INT, "100",
 	  "CAPA, NOOP, RSET after which pop3d disconnects; 0: no limit",
 	  RANGE("0", "1000000") },
+	{ "pop3d_tls_cert_file", PARAM_STR, "$smtpd_tls_cert_file",
+	  "certificate (PEM chain) of STLS and pop3s" },
+	{ "pop3d_tls_key_file", PARAM_STR, "$smtpd_tls_key_file",
+	  "private key of STLS and pop3s" },
+	/* The login roles of POP3 and IMAP (architecture §2). */
+	{ "login_client_limit", PARAM_INT, "100",
+	  "clients one login process serves at once, TLS relays included; "
+	  "1: one process per client",
+	  RANGE("1", "100000") },
 	/* Where the chrooted login roles find their sockets (master(8)). */
 	{ "login_directory", PARAM_STR, "$queue_directory/login",
 	  "chroot of the POP3/IMAP login roles, holding links to their sockets" },

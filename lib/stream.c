@@ -77,6 +77,7 @@ stream_t *stream_open(int fd)
 		stream_fail(s, STREAM_ERROR, "fcntl: %s", strerror(errno));
 	s->timeout = STREAM_DEFAULT_TIMEOUT;
 	s->line_limit = STREAM_DEFAULT_LIMIT;
+	s->chunk = STREAM_CHUNK;
 	buf_init(&s->in);
 	buf_init(&s->out);
 	return s;
@@ -256,6 +257,34 @@ int stream_flush_until(stream_t *s, int64_t deadline)
 	return status;
 }
 
+int stream_try_flush(stream_t *s, short *wait_r)
+{
+	size_t done = 0;
+	int status = STREAM_OK;
+
+	*wait_r = POLLOUT;
+	if (s->status != STREAM_OK)
+		return s->status;
+	while (done < s->out.len) {
+		ssize_t n = stream_send(s, s->out.data + done, s->out.len - done,
+					wait_r);
+
+		if (n > 0) {
+			done += (size_t) n;
+			continue;
+		}
+		status = n < 0 ? (int) n : 1;
+		break;
+	}
+	buf_consume(&s->out, done);
+	return status;
+}
+
+size_t stream_out_pending(const stream_t *s)
+{
+	return s->out.len;
+}
+
 int stream_flush(stream_t *s)
 {
 	if (s->status != STREAM_OK)
@@ -289,14 +318,14 @@ static void stream_in_make_room(stream_t *s)
 {
 	size_t pending = s->in.len - s->in_off;
 
-	if (s->in_off && (s->in_off >= pending || s->in.size - s->in.len < STREAM_CHUNK)) {
+	if (s->in_off && (s->in_off >= pending || s->in.size - s->in.len < s->chunk)) {
 		memmove(s->in.data, s->in.data + s->in_off, pending);
 		if (s->in.secret)
 			explicit_bzero(s->in.data + pending, s->in.len - pending);
 		s->in.len = pending;
 		s->in_off = 0;
 	}
-	buf_reserve(&s->in, STREAM_CHUNK);
+	buf_reserve(&s->in, s->chunk);
 }
 
 /* Append one read's worth to the input buffer: bytes, or a status. */
@@ -328,6 +357,38 @@ static void stream_in_consume(stream_t *s, size_t n)
 		buf_reset(&s->in);
 		s->in_off = 0;
 	}
+}
+
+void stream_set_read_chunk(stream_t *s, size_t n)
+{
+	/* One less than a power of two: with the terminating NUL the
+	 * buffer is that power, not twice it. */
+	s->chunk = n > 1 ? n - 1 : 1;
+}
+
+void stream_trim(stream_t *s)
+{
+	if (stream_pending(s) == 0 && s->in.data != NULL) {
+		int secret = s->in.secret;
+
+		buf_release(&s->in);	/* wipes a secret buffer */
+		s->in.secret = secret;
+		s->in_off = 0;
+		s->scanned = 0;
+	}
+	if (s->out.len == 0 && s->out.data != NULL) {
+		int secret = s->out.secret;
+
+		buf_release(&s->out);
+		s->out.secret = secret;
+	}
+}
+
+void stream_consume(stream_t *s, size_t n)
+{
+	if (n > stream_pending(s))
+		n = stream_pending(s);
+	stream_in_consume(s, n);
 }
 
 void stream_set_secret(stream_t *s)

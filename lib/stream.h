@@ -84,6 +84,23 @@ size_t stream_pending(const stream_t *s);
 int stream_input_ready(const stream_t *s);
 const char *stream_pending_data(const stream_t *s);
 void stream_discard_input(stream_t *s);
+/* Bytes asked of one read (default 64 KiB; the input buffer grows by as
+ * much): an event-driven server holding many streams asks for less. */
+void stream_set_read_chunk(stream_t *s, size_t n);
+/* Free the input and output buffers while they hold nothing (wiped first
+ * when secret), so an idle stream costs no buffer memory: a login process
+ * relaying many idle TLS connections. */
+void stream_trim(stream_t *s);
+/* Drop the first n pending bytes (n <= stream_pending()): a relay that
+ * passed that much on. */
+void stream_consume(stream_t *s, size_t n);
+/* Output buffered and not yet written. */
+size_t stream_out_pending(const stream_t *s);
+/* Event-driven writers: write what the descriptor takes now, never
+ * waiting.  STREAM_OK when nothing is left, 1 when some is (wait until
+ * the descriptor is ready for *wait_r: POLLOUT, or POLLIN when TLS must
+ * read first), or the failure status. */
+int stream_try_flush(stream_t *s, short *wait_r);
 /* A stream that carries secrets (auth's connections, a login process's
  * client before login): every byte consumed from its buffers, and every
  * copy a buffer leaves when it grows or moves, is wiped. */
@@ -99,6 +116,17 @@ void stream_unread(stream_t *s, const void *data, size_t len);
 /* TLS: upgrade in place.  Both discard buffered input first. */
 int stream_tls_accept(stream_t *s, struct tls_ctx *ctx);
 int stream_tls_connect(stream_t *s, struct tls_ctx *ctx, const char *sni);
+/* The same without waiting, for event-driven servers (the POP3 login
+ * process): start flushes nothing (the caller has written its "+OK"
+ * already: stream_try_flush), discards buffered input and returns the
+ * handshake, or NULL with the stream failed.  Step drives it when the
+ * descriptor is ready: STREAM_OK when the stream is now TLS, 1 when it
+ * must wait for *wait_r (POLLIN or POLLOUT), or a failure status; *hp is
+ * freed and set to NULL unless 1 is returned. */
+typedef struct stream_tls_handshake stream_tls_handshake_t;
+stream_tls_handshake_t *stream_tls_accept_start(stream_t *s, struct tls_ctx *ctx);
+int stream_tls_accept_step(stream_tls_handshake_t **hp, short *wait_r);
+void stream_tls_handshake_free(stream_tls_handshake_t **hp);
 int stream_is_tls(const stream_t *s);
 const char *stream_tls_version(const stream_t *s);	/* "TLSv1.3" or NULL */
 const char *stream_tls_cipher(const stream_t *s);	/* or NULL */

@@ -35,6 +35,8 @@ typedef struct stream_tls_ops {
 struct stream {
 	int fd;
 	int fd_flags;		/* F_GETFL at open, restored on release */
+	size_t chunk;		/* bytes asked of one read: STREAM_CHUNK or
+				 * stream_set_read_chunk() */
 	int timeout;
 	size_t line_limit;
 	buf_t in;

@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mem.h"
 #include "stream.h"
 #include "stream_impl.h"
 #include "tls.h"
@@ -189,18 +190,31 @@ static BIO *stream_bio_new(stream_t *s)
 	return bio;
 }
 
+/* Our BIO under ssl.  A connection's record buffers are let go while it
+ * is idle (SSL_MODE_RELEASE_BUFFERS): a login process that relays many
+ * idle TLS connections would otherwise keep some 70 KiB for each; they
+ * are cleansed first (SSL_OP_CLEANSE_PLAINTEXT, lib/tls.c). */
+static int stream_tls_prepare(stream_t *s, SSL *ssl)
+{
+	BIO *bio;
+
+	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+		     SSL_MODE_RELEASE_BUFFERS);
+	if ((bio = stream_bio_new(s)) == NULL)
+		return stream_tls_fail(s, "TLS setup");
+	SSL_set_bio(ssl, bio, bio);
+	return STREAM_OK;
+}
+
 /* Drive the handshake on ssl to completion within the deadline. */
 static int stream_tls_handshake(stream_t *s, SSL *ssl, const char *sni, int server,
 				int64_t deadline)
 {
-	BIO *bio;
 	int status;
 
-	SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if ((bio = stream_bio_new(s)) == NULL)
-		return stream_tls_fail(s, "TLS setup");
-	SSL_set_bio(ssl, bio, bio);
+	if ((status = stream_tls_prepare(s, ssl)) != STREAM_OK)
+		return status;
 	if (!server && sni != NULL) {
 		if (!SSL_set_tlsext_host_name(ssl, sni))
 			return stream_tls_fail(s, "TLS server name");
@@ -271,4 +285,78 @@ int stream_tls_accept(stream_t *s, struct tls_ctx *ctx)
 int stream_tls_connect(stream_t *s, struct tls_ctx *ctx, const char *sni)
 {
 	return stream_tls_start(s, ctx, sni, 0);
+}
+
+/* ---- without waiting ----------------------------------------------------- */
+
+struct stream_tls_handshake {
+	stream_t *s;
+	SSL *ssl;
+};
+
+stream_tls_handshake_t *stream_tls_accept_start(stream_t *s, struct tls_ctx *ctx)
+{
+	stream_tls_handshake_t *h;
+	SSL *ssl;
+
+	if (s->status != STREAM_OK)
+		return NULL;
+	if (s->tls_ops) {
+		stream_fail(s, STREAM_ERROR, "TLS is already active");
+		return NULL;
+	}
+	stream_discard_input(s);
+	s->skipping = 0;
+	ERR_clear_error();
+	if ((ssl = SSL_new(tls_ctx_ssl_ctx(ctx))) == NULL) {
+		stream_tls_fail(s, "TLS setup");
+		return NULL;
+	}
+	if (stream_tls_prepare(s, ssl) != STREAM_OK) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	h = mem_alloc(sizeof(*h));
+	h->s = s;
+	h->ssl = ssl;
+	return h;
+}
+
+void stream_tls_handshake_free(stream_tls_handshake_t **hp)
+{
+	if (*hp == NULL)
+		return;
+	SSL_free((*hp)->ssl);
+	mem_free(*hp);
+	*hp = NULL;
+}
+
+int stream_tls_accept_step(stream_tls_handshake_t **hp, short *wait_r)
+{
+	stream_tls_handshake_t *h = *hp;
+	stream_t *s = h->s;
+	int r, status;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_accept(h->ssl);
+	if (r == 1) {
+		s->tls = h->ssl;
+		s->tls_ops = &stream_tls_ops;
+		mem_free(h);
+		*hp = NULL;
+		return STREAM_OK;
+	}
+	switch (SSL_get_error(h->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		*wait_r = POLLIN;
+		return 1;
+	case SSL_ERROR_WANT_WRITE:
+		*wait_r = POLLOUT;
+		return 1;
+	default:
+		status = stream_tls_fail(s, "TLS handshake");
+		stream_tls_handshake_free(hp);
+		return status;
+	}
 }

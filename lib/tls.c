@@ -29,6 +29,8 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "config.h"
+#include "log.h"
 #include "mem.h"
 #include "tls.h"
 
@@ -343,4 +345,36 @@ int tls_cert_self_signed(const char *cert_file, char **err_r)
 	ERR_clear_error();
 	X509_free(x509);
 	return self;
+}
+
+tls_ctx_t *tls_server_from_config(const char *prefix, const char *service,
+				  int *wrapper_r)
+{
+	char *cert_param = mem_printf("%s_tls_cert_file", prefix);
+	char *key_param = mem_printf("%s_tls_key_file", prefix);
+	char *wrap_param = mem_printf("%s_tls_wrappermode", prefix);
+	const char *cert = config_str(cert_param);
+	const char *key = config_str(key_param);
+	tls_ctx_t *ctx = NULL;
+	char *err = NULL;
+
+	*wrapper_r = config_bool(wrap_param);
+	if (cert[0] == '\0' || key[0] == '\0') {
+		if (*wrapper_r)
+			log_fatal("service %s: %s needs %s and %s", service,
+				  wrap_param, cert_param, key_param);
+		goto out;
+	}
+	ctx = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
+	if (ctx == NULL) {
+		if (*wrapper_r)
+			log_fatal("service %s: TLS: %s", service, err);
+		log_warn("service %s: STARTTLS not offered: %s", service, err);
+		mem_free(err);
+	}
+out:
+	mem_free(cert_param);
+	mem_free(key_param);
+	mem_free(wrap_param);
+	return ctx;
 }

@@ -21,6 +21,16 @@ typedef struct tls_ctx tls_ctx_t;
  * (NULL: TLS_SERVER_CIPHERLIST) cannot be used. */
 tls_ctx_t *tls_server_ctx(const char *cert_file, const char *key_file,
 			  const char *cipherlist, char **err_r);
+/* A server's TLS from the configuration, the one way every server sets it
+ * up (call in the pre-drop hook, as root): the files of the parameters
+ * PREFIX_tls_cert_file and PREFIX_tls_key_file (pop3d's default to
+ * smtpd's, main.conf(5)), tls_server_cipherlist, and whether the service
+ * is TLS from the first byte (PREFIX_tls_wrappermode, into *wrapper_r).
+ * Without a certificate, or when it cannot be loaded, NULL: a warning
+ * says STARTTLS is not offered - or, for a wrapper-mode service, which
+ * cannot work at all, a fatal error naming the service. */
+tls_ctx_t *tls_server_from_config(const char *prefix, const char *service,
+				  int *wrapper_r);
 /* A client context; verify = 0 accepts any certificate (tests, opportunistic). */
 tls_ctx_t *tls_client_ctx(int verify, char **err_r);
 void tls_ctx_free(tls_ctx_t **ctxp);

@@ -11,8 +11,8 @@
  * never cut, and an old port refuses clients as soon as no process of the
  * old generation holds it.
  *
- * A new certificate or key (the files of smtpd_tls_cert_file and
- * smtpd_tls_key_file) counts as a change of main.conf: the documented way
+ * A new certificate or key (the files of smtpd_tls_cert_file,
+ * smtpd_tls_key_file and pop3d's pair) counts as a change of main.conf: the documented way
  * to install one is to replace the files and reload.
  *
  * A main.conf with errors (bad syntax, a value of the wrong type, out of
@@ -56,6 +56,8 @@ char *master_settings_text(void)
 	buf_puts(&b, text != NULL ? text : "");
 	master_settings_stamp(&b, config_str("smtpd_tls_cert_file"));
 	master_settings_stamp(&b, config_str("smtpd_tls_key_file"));
+	master_settings_stamp(&b, config_str("pop3d_tls_cert_file"));
+	master_settings_stamp(&b, config_str("pop3d_tls_key_file"));
 	mem_free(text);
 	mem_free(path);
 	return buf_steal(&b);

@@ -127,8 +127,5 @@ int pop3d_anvil_admit(stream_t *s, const char *service, const char *addr,
 int pop3d_anvil_hold(const char *service, const char *addr);
 /* The counted client left. */
 void pop3d_anvil_release(const char *service, const char *addr);
-/* Close the anvil connection, giving back what it held, before a fork
- * whose child must not share it (the TLS relay). */
-void pop3d_anvil_forget(void);
 
 #endif

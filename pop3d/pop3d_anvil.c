@@ -15,10 +15,10 @@
  * on the anvil connection of the process that serves the client, which
  * gives it back should that process die.
  *
- * With TLS the login process forks a relay (lib/login.c) that must not
- * share its anvil connection: before such a hand-off the login process
- * closes the connection (which gives its count back) and opens a fresh
- * one later; should the hand-off fail, it counts the client again.
+ * A login process serving many clients counts them all on its one anvil
+ * connection; each request is answered at once (anvil never delays), so
+ * the short wait, bounded by ipc_timeout, holds up no other client for
+ * long.
  *
  * When anvil does not answer, the client is let in and a warning logged
  * (fail open, as in Postfix).
@@ -99,13 +99,4 @@ int pop3d_anvil_hold(const char *service, const char *addr)
 void pop3d_anvil_release(const char *service, const char *addr)
 {
 	anvil_client_disconnect(pop3d_anvil.anvil, service, addr);
-}
-
-void pop3d_anvil_forget(void)
-{
-	char *path = pop3d_socket_path("anvil");
-
-	anvil_client_free(&pop3d_anvil.anvil);
-	pop3d_anvil.anvil = anvil_client_new(path, pop3d_conf.ipc_timeout);
-	mem_free(path);
 }

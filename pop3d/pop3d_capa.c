@@ -12,9 +12,12 @@
  * repeated failures instead.
  */
 #include "pop3d.h"
+#include "sasl.h"
 
 void pop3d_capa(stream_t *s, int transaction, int stls_offered, int plaintext_ok)
 {
+	buf_t mechs = BUF_INIT;
+
 	pop3d_ok(s, "Capability list follows");
 	stream_puts(s, "TOP\r\n");
 	stream_puts(s, "UIDL\r\n");
@@ -22,10 +25,13 @@ void pop3d_capa(stream_t *s, int transaction, int stls_offered, int plaintext_ok
 	stream_puts(s, "RESP-CODES\r\n");
 	stream_puts(s, "AUTH-RESP-CODE\r\n");
 	stream_puts(s, "EXPIRE NEVER\r\n");
-	if (plaintext_ok) {
+	if (plaintext_ok)
 		stream_puts(s, "USER\r\n");
-		stream_puts(s, "SASL PLAIN LOGIN\r\n");
-	}
+	/* lib/sasl.c's table: what needs no plaintext would stay. */
+	sasl_mech_list(&mechs, " ", plaintext_ok);
+	if (mechs.len > 0)
+		stream_printf(s, "SASL %s\r\n", buf_str(&mechs));
+	buf_release(&mechs);
 	if (!transaction && stls_offered)
 		stream_puts(s, "STLS\r\n");
 	stream_puts(s, "IMPLEMENTATION tern\r\n");

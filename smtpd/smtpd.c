@@ -38,30 +38,12 @@
 
 smtpd_conf_t smtpd_conf;
 
-/* TLS needs the key, which only root may read: load it before the drop.
- * A missing certificate means no STARTTLS, which is logged once; a
- * wrapper-mode service cannot work without one. */
+/* TLS needs the key, which only root may read: load it before the drop
+ * (lib/tls.h: the one setup every server shares). */
 static void smtpd_load_tls(void)
 {
-	const char *cert = config_str("smtpd_tls_cert_file");
-	const char *key = config_str("smtpd_tls_key_file");
-	char *err = NULL;
-
-	smtpd_conf.tls_wrapper = config_bool("smtpd_tls_wrappermode");
-	if (cert[0] == '\0' || key[0] == '\0') {
-		if (smtpd_conf.tls_wrapper)
-			log_fatal("service %s: smtpd_tls_wrappermode needs "
-				  "smtpd_tls_cert_file and smtpd_tls_key_file",
-				  daemon_service());
-		return;
-	}
-	smtpd_conf.tls = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
-	if (smtpd_conf.tls == NULL) {
-		if (smtpd_conf.tls_wrapper)
-			log_fatal("service %s: TLS: %s", daemon_service(), err);
-		log_warn("TLS not offered: %s", err);
-		mem_free(err);
-	}
+	smtpd_conf.tls = tls_server_from_config("smtpd", daemon_service(),
+						&smtpd_conf.tls_wrapper);
 }
 
 /* alias_maps files, each compiled into FILE.db; a missing one is only a

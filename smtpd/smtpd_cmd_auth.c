@@ -11,111 +11,76 @@
  * (§4).  The verdict is auth's (which also slows down repeated failures):
  * 235 2.7.0, 535 5.7.8, or 454 4.7.0 when auth is unreachable (§6).
  *
- * SECURITY: passwords are only decoded into buffers that are wiped after
- * use, and never logged; auth alone reads the password database.
+ * The exchange itself (initial response, continuation lines, "*",
+ * base64, the mechanisms' messages) is lib/sasl.c's; this file frames it
+ * with "334 " and says what SMTP answers to each outcome.  Log lines
+ * follow lib/login_log.h.
+ *
+ * SECURITY: passwords are only decoded into the exchange's buffers, which
+ * are wiped when it is freed, and never logged; auth alone reads the
+ * password database.
  */
 #include <string.h>
 #include <strings.h>
 
-#include "base64.h"
 #include "log.h"
+#include "login_log.h"
 #include "sasl.h"
+#include "secret.h"
 #include "smtpd.h"
 
 #define SMTPD_AUTH_LINE_MAX	(12288 + 2)	/* RFC 4954 §4, with CRLF */
 
-/* A SASL response: the initial one, or a line read after a 334
- * challenge.  0 with the decoded response, -1 when the exchange ended
- * (a reply was sent or the session is over). */
-static int smtpd_auth_response(smtpd_session_t *sess, const char *initial,
-			       const char *challenge, buf_t *out)
+/* Run the exchange (lib/sasl.h) with "334 " challenges.  0 when the
+ * credentials are complete, -1 when the exchange ended (a reply was sent
+ * or the session is over). */
+static int smtpd_auth_exchange(smtpd_session_t *sess, sasl_server_t *x,
+			       const char *initial)
 {
-	buf_t line = BUF_INIT_SECRET;
-	const char *p;
-	size_t len;
-	int status, r = -1;
+	buf_t line = BUF_INIT_SECRET, challenge = BUF_INIT;
+	int r = sasl_server_start(x, initial, &challenge);
+	int status;
 
-	if (initial != NULL) {
-		p = strcmp(initial, "=") == 0 ? "" : initial;
-		len = strlen(p);
-	} else {
-		smtpd_reply(sess, "334 %s", challenge);
+	while (r == SASL_CONTINUE) {
+		smtpd_reply(sess, "334 %s", buf_str(&challenge));
 		status = smtpd_read_line(sess, &line, SMTPD_AUTH_LINE_MAX);
 		if (status == STREAM_TOOLONG) {
 			smtpd_reply(sess, "500 5.5.6 Authentication exchange line "
 				    "is too long");
-			goto out;
+			break;
 		}
 		if (status != STREAM_OK) {
 			smtpd_session_abort(sess, status);
-			goto out;
+			break;
 		}
-		stream_wipe_consumed(sess->s);
 		buf_chomp(&line);
-		p = line.data;
-		len = line.len;
-		if (len == 1 && p[0] == '*') {
-			smtpd_reply(sess, "501 5.7.0 Authentication aborted");
-			goto out;
-		}
+		r = sasl_server_feed(x, line.data ? line.data : "", line.len,
+				     &challenge);
+		secret_wipe(sess->s, NULL, &line, NULL);
 	}
-	if (base64_decode(p, len, out) < 0) {
+	switch (r) {
+	case SASL_DONE:
+		break;
+	case SASL_CANCELLED:
+		smtpd_reply(sess, "501 5.7.0 Authentication aborted");
+		break;
+	case SASL_BAD_BASE64:
 		smtpd_reply(sess, "501 5.5.2 Error: cannot decode response");
-		goto out;
+		break;
+	case SASL_MALFORMED:
+		smtpd_reply(sess, "501 5.5.2 Error: malformed %s response",
+			    sasl_mech_name(sasl_server_mech(x)));
+		break;
+	default:
+		break;		/* answered above, or the session is over */
 	}
-	r = 0;
-out:
 	buf_release(&line);
-	return r;
+	buf_release(&challenge);
+	return r == SASL_DONE ? 0 : -1;
 }
 
-/* PLAIN: [authzid] NUL authcid NUL passwd (RFC 4616 §2). */
-static int smtpd_auth_plain(smtpd_session_t *sess, const char *initial,
-			    buf_t *authzid, buf_t *user, buf_t *pass)
-{
-	buf_t msg = BUF_INIT_SECRET;
-	sasl_plain_t p;
-	int r = -1;
-
-	if (smtpd_auth_response(sess, initial, "", &msg) < 0)
-		goto out;
-	if (sasl_plain_parse(msg.data ? msg.data : "", msg.len, &p) < 0) {
-		smtpd_reply(sess, "501 5.5.2 Error: malformed PLAIN response");
-		goto out;
-	}
-	buf_append(authzid, p.authzid, p.authzid_len);
-	buf_append(user, p.authcid, p.authcid_len);
-	buf_append(pass, p.passwd, p.passwd_len);
-	r = 0;
-out:
-	buf_release(&msg);
-	return r;
-}
-
-/* One LOGIN field: text without NUL, at most SASL_FIELD_MAX. */
-static int smtpd_auth_login_field(smtpd_session_t *sess, const char *initial,
-				  const char *challenge, buf_t *out)
-{
-	if (smtpd_auth_response(sess, initial, challenge, out) < 0)
-		return -1;
-	if (sasl_login_field_check(out->data, out->len) < 0) {
-		smtpd_reply(sess, "501 5.5.2 Error: malformed LOGIN response");
-		return -1;
-	}
-	return 0;
-}
-
-/* LOGIN: "Username:" and "Password:" challenges (base64 below); an
- * initial response is taken as the user name. */
-static int smtpd_auth_login(smtpd_session_t *sess, const char *initial,
-			    buf_t *user, buf_t *pass)
-{
-	if (smtpd_auth_login_field(sess, initial, "VXNlcm5hbWU6", user) < 0)
-		return -1;
-	return smtpd_auth_login_field(sess, NULL, "UGFzc3dvcmQ6", pass);
-}
-
-static int smtpd_auth_refused(smtpd_session_t *sess, const char *mech)
+static int smtpd_auth_refused(smtpd_session_t *sess, const char *name,
+			      const sasl_mech_t *mech)
 {
 	if (!smtpd_conf.sasl_enable || sess->local)
 		smtpd_reply(sess, "503 5.5.1 Error: authentication not enabled");
@@ -123,11 +88,11 @@ static int smtpd_auth_refused(smtpd_session_t *sess, const char *mech)
 		smtpd_reply(sess, "503 5.5.1 Error: send EHLO first");
 	else if (sess->auth_user.len > 0)
 		smtpd_reply(sess, "503 5.5.1 Error: already authenticated");
-	else if (mech[0] == '\0')
+	else if (name[0] == '\0')
 		smtpd_reply(sess, "501 5.5.4 Syntax: AUTH mechanism [initial-response]");
-	else if (strcasecmp(mech, "PLAIN") != 0 && strcasecmp(mech, "LOGIN") != 0)
+	else if (mech == NULL)
 		smtpd_reply(sess, "504 5.5.4 Unrecognized authentication type");
-	else if (!smtpd_plaintext_ok(sess))
+	else if (sasl_mech_plaintext(mech) && !smtpd_plaintext_ok(sess))
 		smtpd_reply(sess, "538 5.7.11 Encryption required for requested "
 			    "authentication mechanism");
 	else
@@ -137,56 +102,48 @@ static int smtpd_auth_refused(smtpd_session_t *sess, const char *mech)
 
 void smtpd_cmd_auth(smtpd_session_t *sess)
 {
-	buf_t mech = BUF_INIT, authzid = BUF_INIT, user = BUF_INIT;
-	buf_t pass = BUF_INIT_SECRET, canon = BUF_INIT, reason = BUF_INIT;
+	buf_t name = BUF_INIT, canon = BUF_INIT, reason = BUF_INIT;
 	const char *args = buf_str(&sess->cmd.args);
 	const char *sp = strchr(args, ' ');
-	const char *initial = NULL;
+	const char *initial = NULL, *mname;
+	const sasl_mech_t *mech;
+	sasl_server_t *x = NULL;
 	int r;
 
-	buf_append(&mech, args, sp ? (size_t) (sp - args) : strlen(args));
+	buf_append(&name, args, sp ? (size_t) (sp - args) : strlen(args));
 	if (sp != NULL) {
 		initial = sp + 1;
 		while (*initial == ' ')
 			initial++;
 	}
-	for (size_t i = 0; i < mech.len; i++)
-		if (mech.data[i] >= 'a' && mech.data[i] <= 'z')
-			mech.data[i] = (char) (mech.data[i] - 'a' + 'A');
-	if (smtpd_auth_refused(sess, buf_str(&mech)))
+	mech = sasl_mech_find(buf_str(&name));
+	if (smtpd_auth_refused(sess, buf_str(&name), mech))
 		goto out;
-	if (strcmp(mech.data, "PLAIN") == 0)
-		r = smtpd_auth_plain(sess, initial, &authzid, &user, &pass);
-	else
-		r = smtpd_auth_login(sess, initial, &user, &pass);
-	if (r < 0)
+	mname = sasl_mech_name(mech);
+	x = sasl_server_new(mech);
+	if (smtpd_auth_exchange(sess, x, initial) < 0)
 		goto out;
-	r = auth_client_verify(smtpd_conf.auth, mech.data, buf_str(&user),
-			       buf_str(&pass), buf_str(&authzid), sess->addr,
-			       sess->service, &canon, &reason);
+	r = auth_client_verify(smtpd_conf.auth, mname, sasl_server_authcid(x),
+			       sasl_server_passwd(x), sasl_server_authzid(x),
+			       sess->addr, sess->service, &canon, &reason);
 	if (r == AUTH_OK) {
 		buf_set(&sess->auth_user, buf_str(&canon));
-		log_info("client=%s, sasl_method=%s, sasl_username=%s",
-			 buf_str(&sess->client), mech.data, buf_str(&canon));
+		login_log_success(buf_str(&sess->client), buf_str(&canon), mname,
+				  stream_is_tls(sess->s));
 		smtpd_reply(sess, "235 2.7.0 Authentication successful");
 	} else if (r == AUTH_FAIL) {
-		log_warn("%s: SASL %s authentication failed: %s",
-			 buf_str(&sess->client), mech.data, buf_str(&reason));
+		login_log_failure(buf_str(&sess->client), mname,
+				  buf_str(&reason), 0, 0);
 		smtpd_reply(sess, "535 5.7.8 Error: authentication credentials invalid");
 	} else {
-		log_warn("%s: SASL %s authentication not possible: %s",
-			 buf_str(&sess->client), mech.data, buf_str(&reason));
+		login_log_tempfail(buf_str(&sess->client), mname, buf_str(&reason));
 		smtpd_reply(sess, "454 4.7.0 Temporary authentication failure");
 	}
 out:
 	/* The command line (AUTH PLAIN <response>) held the password too. */
-	buf_wipe(&sess->line);
-	buf_wipe(&sess->cmd.args);
-	stream_wipe_consumed(sess->s);
-	buf_release(&pass);
-	buf_release(&mech);
-	buf_release(&authzid);
-	buf_release(&user);
+	secret_wipe(sess->s, NULL, &sess->line, &sess->cmd.args, NULL);
+	sasl_server_free(&x);
+	buf_release(&name);
 	buf_release(&canon);
 	buf_release(&reason);
 }

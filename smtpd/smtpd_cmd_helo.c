@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sasl.h"
 #include "smtpd.h"
 
 #define SMTPD_HELO_MAX 255	/* a domain (RFC 5321 §4.5.3.1.2) */
@@ -45,6 +46,7 @@ void smtpd_cmd_ehlo(smtpd_session_t *sess)
 {
 	const char *ext[12];
 	char size[32];
+	buf_t auth = BUF_INIT;
 	size_t n = 0;
 
 	if (smtpd_helo_arg(sess, "EHLO") < 0)
@@ -64,9 +66,15 @@ void smtpd_cmd_ehlo(smtpd_session_t *sess)
 	ext[n++] = "CHUNKING";
 	if (smtpd_conf.tls != NULL && !sess->local && !stream_is_tls(sess->s))
 		ext[n++] = "STARTTLS";
-	if (smtpd_auth_offered(sess))
-		ext[n++] = "AUTH PLAIN LOGIN";
+	if (smtpd_auth_offered(sess)) {
+		/* lib/sasl.c's mechanisms, all plaintext ones today, which
+		 * smtpd_auth_offered() has allowed. */
+		buf_puts(&auth, "AUTH ");
+		sasl_mech_list(&auth, " ", 1);
+		ext[n++] = buf_str(&auth);
+	}
 	smtpd_reply_part(sess, 250, 0, "%s", smtpd_conf.myhostname);
 	for (size_t i = 0; i < n; i++)
 		smtpd_reply_part(sess, 250, i + 1 == n, "%s", ext[i]);
+	buf_release(&auth);
 }

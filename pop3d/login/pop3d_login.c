@@ -1,28 +1,49 @@
-/* pop3d_login.c - the login role: the AUTHORIZATION state of RFC 1939 §4.
+/* pop3d_login.c - the login role: the AUTHORIZATION state of RFC 1939 §4,
+ * for many clients at once.
  *
- * One client per process (DAEMON_SINGLE).  The greeting carries an APOP
- * timestamp when pop3d_apop is on (it must be sent before the user is
- * known, so it is offered to everyone; APOP then succeeds only for users
- * with an APOP secret, and fails like a wrong password for the others,
- * which tells nobody who has one).  Commands come from the table below,
- * one handler each; every credential goes to auth with token=yes, and a
- * success hands the client, the token and whatever the client pipelined
- * to the session service (lib/login.c), which answers the authentication
- * command once it holds the mailbox.  A failed hand-off is -ERR
- * [SYS/TEMP] and the client may try again.
+ * The process is a DAEMON_MULTI server (lib/daemon.h) capped at
+ * login_client_limit clients, TLS relays included; with 1 it serves one
+ * client per process (the high-security choice), with more it is
+ * Dovecot's "high-performance" mode (architecture §2).  Each client is a
+ * state machine (pop3d_login.h) driven by lib/event: nothing here waits
+ * for one client while others are waiting, apart from two short local
+ * requests answered at once - anvil's count at connect (pop3d_anvil.c,
+ * bounded by ipc_timeout; anvil never delays an answer) and the connect
+ * to the session service (a UNIX connect, which waits only when that
+ * service's backlog is full).  The TLS handshakes, auth's verdicts (held
+ * back for seconds after a failure) and the session's answer to a
+ * hand-off are all awaited through the event loop.
  *
- * Failed logins: auth delays each failure's reply (and refuses an address
- * with too many); after pop3d_login_failures failures on one connection
- * the client gets its -ERR after a further pause and is disconnected.
- * Before the greeting, a client over its connection limits is refused
- * (../pop3d_anvil.c); CAPA, NOOP and RSET count against
- * pop3d_junk_command_limit.
+ * The greeting carries an APOP timestamp when pop3d_apop is on (it must
+ * be sent before the user is known, so it is offered to everyone; APOP
+ * then succeeds only for users with an APOP secret, and fails like a
+ * wrong password for the others, which tells nobody who has one).
+ * Commands come from the table below, one handler each; every credential
+ * goes to auth with token=yes, and a success hands the client, the token
+ * and whatever the client pipelined to the session service (lib/login.c),
+ * which answers the authentication command once it holds the mailbox.
+ *
+ * Limits: before the greeting, a client over its connection limits is
+ * refused (../pop3d_anvil.c); CAPA, NOOP and RSET count against
+ * pop3d_junk_command_limit; after pop3d_login_failures failed logins the
+ * client gets its -ERR after a further pause and is disconnected;
+ * pop3d_idle_timeout bounds the wait for each command line; the TLS
+ * handshake, the hand-off and the last reply get ipc_timeout.
+ *
+ * SIGHUP (reload) and max_idle retire the process: it accepts no more and
+ * exits when its last client, relays included, is gone.  SIGTERM (stop)
+ * ends every client at once: "-ERR Server shutting down" before login,
+ * relays closed.
  *
  * SECURITY: runs as login_user, chrooted to login_directory (nothing but
- * links to the auth and session sockets), no capabilities.  Passwords are
- * wiped from memory after use and never logged.
+ * links to the auth, anvil and session sockets), no capabilities.  The
+ * clients of one process share its memory, so passwords are wiped as soon
+ * as they were used (lib/secret.h, the SASL exchange, secret streams) and
+ * never logged; login_client_limit bounds how many clients a compromised
+ * login process could see.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -32,15 +53,27 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
-#include "login.h"
+#include "login_log.h"
 #include "mem.h"
 #include "../pop3d.h"
 #include "pop3d_login.h"
 #include "sock.h"
 
+/* Replies buffered before the process stops reading a client's commands
+ * until they went out: a client that pipelines and never reads holds
+ * little memory. */
+#define POP3D_LOGIN_OUT_MAX	16384
+/* A SASL continuation line: PLAIN with three 255-octet fields in base64,
+ * with room to spare (RFC 5034 does not hold them to 255 octets). */
+#define POP3D_SASL_LINE_MAX	2048
+/* Bytes asked of one read: a SASL line fits, and a TLS record is taken
+ * in a few reads. */
+#define POP3D_LOGIN_READ_CHUNK	4096
 /* Pause before the connection closes after too many failed logins. */
 #define POP3D_LOGIN_CLOSE_DELAY	2
+
 pop3d_login_conf_t pop3d_login_conf;
+static pop3d_login_t *pop3d_login_clients;
 
 #define JUNK 1	/* counts against pop3d_junk_command_limit */
 
@@ -68,29 +101,12 @@ static const struct pop3d_login_command {
 	{ NULL, NULL, 0 },
 };
 
-/* The key is root's: load it before the drop.  Without a certificate
- * there is no STLS (logged once); pop3s cannot work at all. */
+/* The key is root's: load it before the drop (lib/tls.h).  Without a
+ * certificate there is no STLS (logged once); pop3s cannot work at all. */
 void pop3d_login_pre_drop(void)
 {
-	const char *cert = config_str("smtpd_tls_cert_file");
-	const char *key = config_str("smtpd_tls_key_file");
-	char *err = NULL;
-
-	pop3d_login_conf.tls_wrapper = config_bool("pop3d_tls_wrappermode");
-	if (cert[0] == '\0' || key[0] == '\0') {
-		if (pop3d_login_conf.tls_wrapper)
-			log_fatal("service %s: pop3d_tls_wrappermode needs "
-				  "smtpd_tls_cert_file and smtpd_tls_key_file",
-				  daemon_service());
-		return;
-	}
-	pop3d_login_conf.tls = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
-	if (pop3d_login_conf.tls == NULL) {
-		if (pop3d_login_conf.tls_wrapper)
-			log_fatal("service %s: TLS: %s", daemon_service(), err);
-		log_warn("STLS not offered: %s", err);
-		mem_free(err);
-	}
+	pop3d_login_conf.tls = tls_server_from_config("pop3d", daemon_service(),
+						      &pop3d_login_conf.tls_wrapper);
 }
 
 void pop3d_login_post_drop(void)
@@ -104,8 +120,6 @@ void pop3d_login_post_drop(void)
 	pop3d_login_conf.max_failures = config_int("pop3d_login_failures");
 	pop3d_login_conf.apop = config_bool("pop3d_apop");
 	pop3d_login_conf.session_socket = pop3d_socket_path(name);
-	pop3d_login_conf.auth = auth_client_new(pop3d_conf.auth_socket,
-						pop3d_conf.auth_timeout);
 }
 
 int pop3d_login_plaintext_ok(const pop3d_login_t *l)
@@ -119,7 +133,73 @@ int pop3d_login_stls_ok(const pop3d_login_t *l)
 	return pop3d_login_conf.tls != NULL && !stream_is_tls(l->s);
 }
 
-void pop3d_login_abort(pop3d_login_t *l, int status)
+/* ---- the client's life --------------------------------------------------- */
+
+/* A hand-off under way is given up: its socket leaves the loop first. */
+static void pop3d_login_handoff_abandon(pop3d_login_t *l)
+{
+	if (l->handoff == NULL)
+		return;
+	event_del_fd(login_handoff_fd(l->handoff));
+	login_handoff_free(&l->handoff);
+}
+
+void pop3d_login_free(pop3d_login_t *l)
+{
+	if (l->timer)
+		event_cancel_timer(l->timer);
+	stream_tls_handshake_free(&l->tls);
+	sasl_server_free(&l->sasl);
+	auth_request_cancel(&l->auth);
+	pop3d_login_handoff_abandon(l);
+	if (l->anvil_held)
+		pop3d_anvil_release(l->service, l->addr);
+	if (l->s != NULL) {
+		/* Before the close: the descriptor may live on elsewhere. */
+		event_del_fd(stream_fd(l->s));
+		login_log_disconnect(buf_str(&l->client), NULL);
+		if (stream_out_pending(l->s) == 0)
+			stream_close(&l->s);
+		else
+			stream_forget(&l->s);
+	}
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		pop3d_login_clients = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	buf_release(&l->line);
+	buf_release(&l->client);
+	buf_release(&l->user);
+	buf_release(&l->stamp);
+	buf_release(&l->token);
+	buf_release(&l->login_user);
+	mem_free(l->mech);
+	mem_free(l->addr);
+	mem_free(l->service);
+	mem_free(l);
+	daemon_client_done();
+}
+
+static void pop3d_login_on_timer(void *ctx);
+
+void pop3d_login_set_state(pop3d_login_t *l, enum pop3d_login_state state)
+{
+	if (l->timer) {
+		event_cancel_timer(l->timer);
+		l->timer = 0;
+	}
+	l->state = state;
+}
+
+void pop3d_login_finish(pop3d_login_t *l)
+{
+	pop3d_login_set_state(l, POP3D_LOGIN_CLOSING);
+}
+
+/* Timeout, lost connection, or a stop: log it, say goodbye, close. */
+static void pop3d_login_abort(pop3d_login_t *l, int status)
 {
 	const char *after = l->last_cmd ? l->last_cmd : "CONNECT";
 
@@ -143,110 +223,255 @@ void pop3d_login_abort(pop3d_login_t *l, int status)
 				 buf_str(&l->client), stream_strerror(l->s));
 		break;
 	}
-	l->done = 1;
+	pop3d_login_finish(l);
 }
 
-/* Success: hand the client on.  The login process says nothing more to
- * the client; the session answers the authentication command. */
-static void pop3d_login_handoff(pop3d_login_t *l, const char *user,
-				const char *token, const char *mech)
+static void pop3d_login_dispatch(pop3d_login_t *l)
 {
-	login_info_t info;
-	const char *err = NULL;
-	int tls = stream_is_tls(l->s);
+	const struct pop3d_login_command *c;
+	pop3_cmd_t *cmd = &l->cmd;
+	int was_user = l->user_pending;
 
-	memset(&info, 0, sizeof(info));
-	info.service = l->service;
-	info.client = l->addr;
-	info.port = l->port;
-	/* The session lists USER and SASL by this, not by its own reading
-	 * of auth_plaintext: a -o on this service reaches it too. */
-	info.secured = pop3d_login_plaintext_ok(l);
-	/* The session counts the client from now on (pop3d_anvil.c). */
-	info.anvil = l->anvil_held;
-	/* The relay process must not keep this process's auth or anvil
-	 * connection; closing the anvil one gives this client's count
-	 * back. */
-	if (tls) {
-		auth_client_free(&pop3d_login_conf.auth);
-		pop3d_login_conf.auth = auth_client_new(pop3d_conf.auth_socket,
-							pop3d_conf.auth_timeout);
-		if (l->anvil_held) {
-			pop3d_anvil_forget();
-			l->anvil_held = 0;
-		}
-	}
-	stream_flush(l->s);
-	if (login_handoff(&l->s, pop3d_login_conf.session_socket, token, &info,
-			  &err) < 0) {
-		log_warn("%s: user=<%s>: hand-off failed: %s",
-			 buf_str(&l->client), user, err);
-		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary server failure, "
-			  "try again later");
-		if (info.anvil && !l->anvil_held)
-			l->anvil_held = pop3d_anvil_hold(l->service, l->addr);
+	l->user_pending = 0;
+	if (cmd->name[0] == '\0' || strlen(cmd->name) > 4) {
+		pop3d_err(l->s, NULL, "Unknown command");
+		l->errors++;
 		return;
 	}
-	if (l->anvil_held) {
-		pop3d_anvil_release(l->service, l->addr);
-		l->anvil_held = 0;
+	for (c = pop3d_login_commands; c->name != NULL; c++)
+		if (strcmp(c->name, cmd->name) == 0)
+			break;
+	if (c->name == NULL) {
+		pop3d_err(l->s, NULL, "Unknown command");
+		l->errors++;
+		return;
 	}
-	log_info("%s: login: user=<%s>, method=%s%s", buf_str(&l->client),
-		 user, mech, tls ? ", TLS" : "");
-	l->done = 1;
+	l->last_cmd = c->name;
+	if (cmd->bad) {
+		pop3d_err(l->s, NULL, "Syntax error in %s", c->name);
+		l->errors++;
+		return;
+	}
+	if (c->junk && pop3d_conf.junk_limit > 0 &&
+	    ++l->junk > pop3d_conf.junk_limit) {
+		log_info("too many junk commands after %s from %s", c->name,
+			 buf_str(&l->client));
+		pop3d_err(l->s, NULL, "Too many junk commands, disconnecting");
+		pop3d_login_finish(l);
+		return;
+	}
+	/* USER names the user of the PASS that follows, and only of that. */
+	if (strcmp(c->name, "PASS") == 0)
+		l->user_pending = was_user;
+	else if (l->user.len > 0)
+		buf_reset(&l->user);
+	c->handle(l);
+	if (c->handle == pop3d_login_cmd_noauth)
+		l->errors++;
 }
 
-void pop3d_login_verify(pop3d_login_t *l, attr_t *req)
+/* One whole line in l->line (state COMMAND or SASL). */
+static void pop3d_login_line(pop3d_login_t *l)
 {
-	attr_t *reply = attr_new();
-	const char *mech = attr_get(req, "mech");
-	char *mech_copy = mem_strdup(mech ? mech : "?");
-	const char *user, *token;
-	int r;
-
-	attr_add(req, "request", "verify");
-	attr_add(req, "client", l->addr);
-	attr_add(req, "service", l->service);
-	attr_add(req, "token", "yes");
-	r = auth_client_request(pop3d_login_conf.auth, req, reply);
-	attr_wipe(req);
-	/* The password was used: no copy of it may reach the relay process
-	 * the hand-off forks, nor outlive this command. */
-	buf_wipe(&l->line);
-	stream_wipe_consumed(l->s);
-	user = attr_get(reply, "user");
-	token = attr_get(reply, "token");
-	if (r == AUTH_OK && (user == NULL || token == NULL)) {
-		log_error("auth server: verify succeeded without a user or token");
-		r = AUTH_TEMPFAIL;
+	if (l->state == POP3D_LOGIN_SASL) {
+		pop3d_login_sasl_line(l);
+		return;
 	}
-	if (r == AUTH_OK) {
-		pop3d_login_handoff(l, user, token, mech_copy);
-	} else if (r == AUTH_FAIL) {
-		l->failures++;
-		log_info("%s: authentication failed (%s), failure %ld of %ld",
-			 buf_str(&l->client), mech_copy, l->failures,
-			 pop3d_login_conf.max_failures);
-		if (l->failures >= pop3d_login_conf.max_failures) {
-			sleep(POP3D_LOGIN_CLOSE_DELAY);
-			pop3d_err(l->s, POP3D_RC_AUTH, "Authentication failed; "
-				  "too many failures, disconnecting");
-			l->done = 1;
-		} else {
-			pop3d_err(l->s, POP3D_RC_AUTH, "Authentication failed");
-		}
-	} else {
-		const char *why = attr_get(reply, "reason");
-
-		log_warn("%s: authentication not possible (%s): %s",
-			 buf_str(&l->client), mech_copy, why ? why : "auth unavailable");
-		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary authentication "
-			  "failure, try again later");
+	pop3_parse(&l->line, &l->cmd);
+	pop3d_login_dispatch(l);
+	if (l->state == POP3D_LOGIN_COMMAND && l->errors >= POP3D_BAD_COMMANDS_MAX) {
+		log_info("too many errors from %s", buf_str(&l->client));
+		pop3d_err(l->s, NULL, "Too many errors, disconnecting");
+		pop3d_login_finish(l);
 	}
-	attr_wipe(reply);
-	attr_free(&reply);
-	mem_free(mech_copy);
 }
+
+/* Take the command lines already buffered, as long as the state reads
+ * them and the replies are being read. */
+static void pop3d_login_take_lines(pop3d_login_t *l)
+{
+	while ((l->state == POP3D_LOGIN_COMMAND || l->state == POP3D_LOGIN_SASL) &&
+	       !l->stls && stream_out_pending(l->s) < POP3D_LOGIN_OUT_MAX) {
+		size_t limit = l->state == POP3D_LOGIN_SASL ? POP3D_SASL_LINE_MAX :
+			POP3D_LINE_MAX;
+		int st;
+
+		stream_set_line_limit(l->s, limit);
+		st = stream_try_line(l->s, &l->line);
+		if (st == STREAM_TIMEOUT && stream_status(l->s) == STREAM_OK)
+			return;		/* no whole line yet */
+		if (l->timer) {
+			event_cancel_timer(l->timer);	/* a new wait starts */
+			l->timer = 0;
+		}
+		if (st == STREAM_TOOLONG) {
+			buf_reset(&l->line);
+			pop3d_err(l->s, NULL, "Line too long (at most %zu octets)",
+				  limit);
+			l->user_pending = 0;
+			buf_reset(&l->user);
+			if (l->state == POP3D_LOGIN_SASL) {
+				/* The answer ends AUTH. */
+				sasl_server_free(&l->sasl);
+				pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
+			} else if (++l->errors >= POP3D_BAD_COMMANDS_MAX) {
+				pop3d_login_finish(l);
+			}
+			continue;
+		}
+		if (st != STREAM_OK || l->line.len == 0 ||
+		    l->line.data[l->line.len - 1] != '\n') {
+			/* An unterminated last line is no command. */
+			buf_wipe(&l->line);
+			pop3d_login_abort(l, st == STREAM_OK ? STREAM_EOF : st);
+			return;
+		}
+		buf_chomp(&l->line);
+		pop3d_login_line(l);
+	}
+}
+
+static void pop3d_login_on_io(int fd, int events, void *ctx);
+
+/* Arm the state's deadline unless it runs already. */
+static void pop3d_login_deadline(pop3d_login_t *l, int seconds)
+{
+	if (!l->timer)
+		l->timer = event_add_timer((long) seconds * 1000,
+					   pop3d_login_on_timer, l);
+}
+
+/* Send what can be sent; then watch the descriptor for what the state
+ * needs, and arm its deadline. */
+static void pop3d_login_update(pop3d_login_t *l)
+{
+	short wait = 0;
+	int st = stream_try_flush(l->s, &wait), events = 0;
+
+	if (st < 0) {
+		/* The client is gone; nothing more can reach it. */
+		if (l->state != POP3D_LOGIN_CLOSING)
+			pop3d_login_abort(l, st);
+		pop3d_login_free(l);
+		return;
+	}
+	if (st == 1)
+		events |= wait == POLLIN ? EVENT_READ : EVENT_WRITE;
+	switch (l->state) {
+	case POP3D_LOGIN_COMMAND:
+	case POP3D_LOGIN_SASL:
+		if (l->stls) {
+			if (st == STREAM_OK) {
+				l->stls = 0;
+				l->tls = stream_tls_accept_start(l->s,
+								 pop3d_login_conf.tls);
+				if (l->tls == NULL) {
+					log_info("TLS handshake failed for %s: %s",
+						 buf_str(&l->client),
+						 stream_strerror(l->s));
+					pop3d_login_free(l);
+					return;
+				}
+				pop3d_login_set_state(l, POP3D_LOGIN_TLS);
+				pop3d_login_tls_step(l);
+				return;
+			}
+			pop3d_login_deadline(l, pop3d_conf.ipc_timeout);
+			break;
+		}
+		if (stream_out_pending(l->s) < POP3D_LOGIN_OUT_MAX)
+			events |= EVENT_READ;
+		pop3d_login_deadline(l, pop3d_conf.idle_timeout);
+		break;
+	case POP3D_LOGIN_FLUSH:
+		if (st == STREAM_OK) {
+			pop3d_login_handoff(l);
+			return;
+		}
+		pop3d_login_deadline(l, pop3d_conf.ipc_timeout);
+		break;
+	case POP3D_LOGIN_CLOSING:
+		if (st == STREAM_OK) {
+			pop3d_login_free(l);
+			return;
+		}
+		pop3d_login_deadline(l, pop3d_conf.ipc_timeout);
+		break;
+	case POP3D_LOGIN_DELAY:
+		pop3d_login_deadline(l, POP3D_LOGIN_CLOSE_DELAY);
+		break;
+	case POP3D_LOGIN_HANDOFF:
+		pop3d_login_deadline(l, pop3d_conf.ipc_timeout);
+		break;
+	default:
+		/* AUTH (auth's request has its own deadline): input waits in
+		 * the socket. */
+		break;
+	}
+	if (events)
+		event_add_fd(stream_fd(l->s), events, pop3d_login_on_io, l);
+	else
+		event_del_fd(stream_fd(l->s));
+}
+
+void pop3d_login_run(pop3d_login_t *l)
+{
+	pop3d_login_take_lines(l);
+	pop3d_login_update(l);
+}
+
+static void pop3d_login_on_io(int fd, int events, void *ctx)
+{
+	pop3d_login_t *l = ctx;
+
+	(void) fd;
+	if (l->state == POP3D_LOGIN_TLS) {
+		pop3d_login_tls_step(l);
+		return;
+	}
+	if ((events & EVENT_READ) && (l->state == POP3D_LOGIN_COMMAND ||
+				      l->state == POP3D_LOGIN_SASL))
+		stream_fill(l->s);	/* EOF and errors: seen by the reader */
+	pop3d_login_run(l);
+}
+
+static void pop3d_login_on_timer(void *ctx)
+{
+	pop3d_login_t *l = ctx;
+
+	l->timer = 0;
+	switch (l->state) {
+	case POP3D_LOGIN_TLS:
+		log_info("TLS handshake failed for %s: timeout", buf_str(&l->client));
+		pop3d_login_free(l);
+		return;
+	case POP3D_LOGIN_COMMAND:
+	case POP3D_LOGIN_SASL:
+		if (l->stls) {
+			pop3d_login_free(l);	/* never read its +OK */
+			return;
+		}
+		sasl_server_free(&l->sasl);
+		pop3d_login_abort(l, STREAM_TIMEOUT);
+		break;
+	case POP3D_LOGIN_DELAY:
+		pop3d_err(l->s, POP3D_RC_AUTH, "Authentication failed; "
+			  "too many failures, disconnecting");
+		pop3d_login_finish(l);
+		break;
+	case POP3D_LOGIN_HANDOFF:
+		pop3d_login_handoff_abandon(l);
+		pop3d_login_handoff_failed(l, "no answer from the session service");
+		return;
+	default:
+		/* FLUSH, CLOSING: the client does not read. */
+		pop3d_login_free(l);
+		return;
+	}
+	pop3d_login_run(l);
+}
+
+/* ---- accepting ------------------------------------------------------------ */
 
 /* "<pid.random.time@myhostname>" (RFC 1939 §7: unique per greeting). */
 static void pop3d_login_stamp(pop3d_login_t *l)
@@ -270,136 +495,91 @@ static void pop3d_login_stamp(pop3d_login_t *l)
 		   pop3d_conf.myhostname);
 }
 
-static void pop3d_login_dispatch(pop3d_login_t *l, long *errors)
+void pop3d_login_greet(pop3d_login_t *l)
 {
-	const struct pop3d_login_command *c;
-	pop3_cmd_t *cmd = &l->cmd;
-	int was_user = l->user_pending;
-
-	l->user_pending = 0;
-	if (cmd->name[0] == '\0' || strlen(cmd->name) > 4) {
-		pop3d_err(l->s, NULL, "Unknown command");
-		(*errors)++;
-		return;
+	l->greeted = 1;
+	pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
+	if (pop3d_login_conf.apop) {
+		pop3d_login_stamp(l);
+		pop3d_ok(l->s, "tern POP3 server ready %s", buf_str(&l->stamp));
+	} else {
+		pop3d_ok(l->s, "tern POP3 server ready");
 	}
-	for (c = pop3d_login_commands; c->name != NULL; c++)
-		if (strcmp(c->name, cmd->name) == 0)
-			break;
-	if (c->name == NULL) {
-		pop3d_err(l->s, NULL, "Unknown command");
-		(*errors)++;
-		return;
-	}
-	l->last_cmd = c->name;
-	if (cmd->bad) {
-		pop3d_err(l->s, NULL, "Syntax error in %s", c->name);
-		(*errors)++;
-		return;
-	}
-	if (c->junk && pop3d_conf.junk_limit > 0 &&
-	    ++l->junk > pop3d_conf.junk_limit) {
-		log_info("too many junk commands after %s from %s", c->name,
-			 buf_str(&l->client));
-		pop3d_err(l->s, NULL, "Too many junk commands, disconnecting");
-		l->done = 1;
-		return;
-	}
-	/* USER names the user of the PASS that follows, and only of that. */
-	if (strcmp(c->name, "PASS") == 0)
-		l->user_pending = was_user;
-	else if (l->user.len > 0)
-		buf_reset(&l->user);
-	c->handle(l);
-	if (c->handle == pop3d_login_cmd_noauth)
-		(*errors)++;
 }
 
-void pop3d_login_serve(daemon_client_t *client)
+void pop3d_login_accept(const daemon_client_t *client)
 {
-	pop3d_login_t l;
-	long errors = 0;
-	int status;
+	pop3d_login_t *l = MEM_NEW(pop3d_login_t);
 
-	memset(&l, 0, sizeof(l));
-	buf_init(&l.client);
-	buf_init(&l.user);
-	buf_init(&l.stamp);
-	buf_init(&l.line);
-	buf_set_secret(&l.line);
-	l.s = stream_open(client->fd);
+	buf_init(&l->client);
+	buf_init(&l->user);
+	buf_init(&l->stamp);
+	buf_init(&l->line);
+	buf_init(&l->token);
+	buf_init(&l->login_user);
+	buf_set_secret(&l->line);
+	buf_set_secret(&l->token);
+	l->s = stream_open(client->fd);
 	/* Until the hand-off this stream carries passwords. */
-	stream_set_secret(l.s);
-	client->fd = -1;
-	l.service = mem_strdup(client->service);
-	l.addr = mem_strdup(client->addr);
-	l.port = client->port;
-	l.loopback = sock_addr_is_loopback(l.addr);
-	buf_printf(&l.client, "[%s]:%d", l.addr, l.port);
-	stream_set_timeout(l.s, pop3d_conf.idle_timeout);
-	log_info("connect from %s", buf_str(&l.client));
+	stream_set_secret(l->s);
+	/* Command lines are short; many clients share the process. */
+	stream_set_read_chunk(l->s, POP3D_LOGIN_READ_CHUNK);
+	l->service = mem_strdup(client->service);
+	l->addr = mem_strdup(client->addr);
+	l->port = client->port;
+	l->loopback = sock_addr_is_loopback(l->addr);
+	buf_printf(&l->client, "[%s]:%d", l->addr, l->port);
+	l->next = pop3d_login_clients;
+	if (l->next != NULL)
+		l->next->prev = l;
+	pop3d_login_clients = l;
+	log_info("connect from %s", buf_str(&l->client));
 	/* Before any TLS work: a refused client costs nothing more. */
-	l.anvil_held = pop3d_anvil_admit(l.s, l.service, l.addr,
-					 buf_str(&l.client),
-					 pop3d_login_conf.tls_wrapper);
-	if (l.anvil_held < 0) {
-		l.anvil_held = 0;
-		stream_flush(l.s);
-		goto out;
+	l->anvil_held = pop3d_anvil_admit(l->s, l->service, l->addr,
+					  buf_str(&l->client),
+					  pop3d_login_conf.tls_wrapper);
+	if (l->anvil_held < 0) {
+		l->anvil_held = 0;
+		pop3d_login_finish(l);
+		pop3d_login_update(l);
+		return;
 	}
-
 	if (pop3d_login_conf.tls_wrapper) {
-		stream_set_timeout(l.s, pop3d_conf.ipc_timeout);
-		if (stream_tls_accept(l.s, pop3d_login_conf.tls) != STREAM_OK) {
+		l->tls = stream_tls_accept_start(l->s, pop3d_login_conf.tls);
+		if (l->tls == NULL) {
 			log_info("TLS handshake failed for %s: %s",
-				 buf_str(&l.client), stream_strerror(l.s));
-			goto out;
+				 buf_str(&l->client), stream_strerror(l->s));
+			pop3d_login_free(l);
+			return;
 		}
-		stream_set_timeout(l.s, pop3d_conf.idle_timeout);
-		log_info("%s: TLS established: %s with cipher %s",
-			 buf_str(&l.client), stream_tls_version(l.s),
-			 stream_tls_cipher(l.s));
+		pop3d_login_set_state(l, POP3D_LOGIN_TLS);
+		pop3d_login_tls_step(l);
+		return;
 	}
-	if (pop3d_login_conf.apop) {
-		pop3d_login_stamp(&l);
-		pop3d_ok(l.s, "tern POP3 server ready %s", buf_str(&l.stamp));
-	} else {
-		pop3d_ok(l.s, "tern POP3 server ready");
-	}
-	while (!l.done) {
-		status = pop3d_read_command(l.s, &l.line, &l.cmd);
-		if (status == STREAM_TOOLONG) {
-			l.user_pending = 0;
-			buf_reset(&l.user);
-			if (++errors >= POP3D_BAD_COMMANDS_MAX)
-				break;
+	pop3d_login_greet(l);
+	pop3d_login_run(l);
+}
+
+/* SIGTERM: every client ends now. */
+void pop3d_login_stop(void)
+{
+	pop3d_login_t *l, *next;
+
+	for (l = pop3d_login_clients; l != NULL; l = next) {
+		next = l->next;
+		if (l->state == POP3D_LOGIN_RELAY) {
+			login_relay_stop(l->relay);	/* frees l */
 			continue;
 		}
-		if (status != STREAM_OK) {
-			pop3d_login_abort(&l, status);
-			break;
+		if (l->greeted && l->state != POP3D_LOGIN_CLOSING &&
+		    l->state != POP3D_LOGIN_TLS) {
+			short wait;
+
+			auth_request_cancel(&l->auth);
+			pop3d_login_handoff_abandon(l);
+			pop3d_login_abort(l, POP3D_SHUTDOWN);
+			stream_try_flush(l->s, &wait);
 		}
-		pop3d_login_dispatch(&l, &errors);
-		if (!l.done && errors >= POP3D_BAD_COMMANDS_MAX) {
-			log_info("too many errors from %s", buf_str(&l.client));
-			pop3d_err(l.s, NULL, "Too many errors, disconnecting");
-			break;
-		}
+		pop3d_login_free(l);
 	}
-	if (l.s != NULL)
-		stream_flush(l.s);
-out:
-	if (l.anvil_held)
-		pop3d_anvil_release(l.service, l.addr);
-	buf_release(&l.line);
-	if (l.s != NULL) {
-		log_info("disconnect from %s", buf_str(&l.client));
-		stream_close(&l.s);
-	}
-	buf_release(&l.client);
-	buf_release(&l.user);
-	buf_release(&l.stamp);
-	mem_free(l.addr);
-	mem_free(l.service);
-	/* An idle login process must not hold one of auth's connections. */
-	auth_client_release(pop3d_login_conf.auth);
 }

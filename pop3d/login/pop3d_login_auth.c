@@ -9,11 +9,12 @@
  * be attacked offline by whoever sees it: it is off by default
  * (pop3d_apop) and, when on, follows the same plaintext rule as USER/PASS.
  *
- * AUTH follows RFC 5034: an initial response is taken when given ("="
- * for an empty one); otherwise the challenge is "+ " and base64; a
- * response of "*" cancels with -ERR.  Continuation lines may be longer
- * than the 255 octets of a command (POP3D_SASL_LINE_MAX).  AUTH without a
- * mechanism lists the mechanisms (as RFC 1734 clients expect).
+ * AUTH follows RFC 5034 through lib/sasl.h's exchange, framed here with
+ * "+ ": an initial response is taken when given ("=" for an empty one); a
+ * response of "*" cancels with -ERR.  The client's continuation lines
+ * arrive as events (state SASL, pop3d_login.c), and may be longer than
+ * the 255 octets of a command.  AUTH without a mechanism lists the
+ * mechanisms (as RFC 1734 clients expect).
  *
  * SECURITY: passwords live only in buffers wiped after use; they are
  * never logged.  Whether the credentials are good is auth's decision.
@@ -22,14 +23,11 @@
 #include <strings.h>
 
 #include "attr.h"
-#include "base64.h"
 #include "log.h"
-#include "sasl.h"
 #include "pop3d_login.h"
+#include "sasl.h"
+#include "secret.h"
 
-/* A SASL continuation line: PLAIN with three 255-octet fields in base64,
- * with room to spare. */
-#define POP3D_SASL_LINE_MAX	2048
 #define POP3D_APOP_DIGEST	32		/* hex MD5 */
 
 static int pop3d_login_plaintext_refused(pop3d_login_t *l)
@@ -108,137 +106,97 @@ void pop3d_login_cmd_apop(pop3d_login_t *l)
 	attr_free(&req);
 }
 
-/* One SASL response: the initial one, or a line after a "+ " challenge.
- * 0 with it decoded, -1 when the exchange ended (reply sent or session
- * over). */
-static int pop3d_login_sasl_response(pop3d_login_t *l, const char *initial,
-				     const char *challenge, buf_t *out)
+/* The exchange is over without credentials: say why. */
+static void pop3d_login_sasl_end(pop3d_login_t *l, int r)
 {
-	buf_t line = BUF_INIT_SECRET;
-	const char *p;
-	size_t len;
-	int status, r = -1;
+	const char *mech = sasl_mech_name(sasl_server_mech(l->sasl));
 
-	if (initial != NULL) {
-		p = strcmp(initial, "=") == 0 ? "" : initial;
-		len = strlen(p);
-	} else {
-		stream_printf(l->s, "+ %s\r\n", challenge);
-		status = pop3d_read_limited(l->s, &line, POP3D_SASL_LINE_MAX);
-		if (status == STREAM_TOOLONG)
-			goto out;	/* answered -ERR; AUTH is over */
-		if (status != STREAM_OK) {
-			pop3d_login_abort(l, status);
-			goto out;
-		}
-		p = buf_str(&line);
-		len = line.len;
-		if (len == 1 && p[0] == '*') {
-			pop3d_err(l->s, NULL, "Authentication cancelled");
-			goto out;
-		}
-	}
-	if (base64_decode(p, len, out) < 0) {
+	switch (r) {
+	case SASL_CANCELLED:
+		pop3d_err(l->s, NULL, "Authentication cancelled");
+		break;
+	case SASL_BAD_BASE64:
 		pop3d_err(l->s, NULL, "Invalid base64 in the SASL response");
-		goto out;
+		break;
+	default:
+		pop3d_err(l->s, NULL, "Malformed %s response", mech);
+		break;
 	}
-	r = 0;
-out:
-	buf_release(&line);
-	return r;
+	sasl_server_free(&l->sasl);
+	pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
 }
 
-/* PLAIN: [authzid] NUL authcid NUL passwd (RFC 4616 §2). */
-static int pop3d_login_plain(pop3d_login_t *l, const char *initial, attr_t *req)
+/* After a step of the exchange: a challenge, the verify, or the end. */
+static void pop3d_login_sasl_next(pop3d_login_t *l, int r, const buf_t *challenge)
 {
-	buf_t msg = BUF_INIT_SECRET;
-	sasl_plain_t p;
-	int r = -1;
+	attr_t *req;
 
-	if (pop3d_login_sasl_response(l, initial, "", &msg) < 0)
-		goto out;
-	if (sasl_plain_parse(msg.data ? msg.data : "", msg.len, &p) < 0) {
-		pop3d_err(l->s, NULL, "Malformed PLAIN response");
-		goto out;
+	if (r == SASL_CONTINUE) {
+		stream_printf(l->s, "+ %s\r\n", buf_str(challenge));
+		pop3d_login_set_state(l, POP3D_LOGIN_SASL);
+		return;
 	}
-	attr_add(req, "mech", "PLAIN");
-	attr_add_n(req, "user", p.authcid, p.authcid_len);
-	attr_add_n(req, "password", p.passwd, p.passwd_len);
-	if (p.authzid_len > 0)
-		attr_add_n(req, "authzid", p.authzid, p.authzid_len);
-	r = 0;
-out:
-	buf_release(&msg);
-	return r;
+	if (r != SASL_DONE) {
+		pop3d_login_sasl_end(l, r);
+		return;
+	}
+	req = attr_new();
+	attr_add(req, "mech", sasl_mech_name(sasl_server_mech(l->sasl)));
+	attr_add(req, "user", sasl_server_authcid(l->sasl));
+	attr_add(req, "password", sasl_server_passwd(l->sasl));
+	if (sasl_server_authzid(l->sasl)[0] != '\0')
+		attr_add(req, "authzid", sasl_server_authzid(l->sasl));
+	sasl_server_free(&l->sasl);
+	pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
+	pop3d_login_verify(l, req);
+	attr_free(&req);
 }
 
-/* One LOGIN field: text without NUL, 1 to SASL_FIELD_MAX octets. */
-static int pop3d_login_login_field(pop3d_login_t *l, const char *initial,
-				   const char *challenge, buf_t *out)
+void pop3d_login_sasl_line(pop3d_login_t *l)
 {
-	if (pop3d_login_sasl_response(l, initial, challenge, out) < 0)
-		return -1;
-	if (sasl_login_field_check(out->data, out->len) < 0) {
-		pop3d_err(l->s, NULL, "Malformed LOGIN response");
-		return -1;
-	}
-	return 0;
-}
+	buf_t challenge = BUF_INIT;
+	int r = sasl_server_feed(l->sasl, buf_str(&l->line), l->line.len,
+				 &challenge);
 
-/* LOGIN: "Username:" and "Password:" challenges; an initial response is
- * the user name. */
-static int pop3d_login_login(pop3d_login_t *l, const char *initial, attr_t *req)
-{
-	buf_t user = BUF_INIT_SECRET, pass = BUF_INIT_SECRET;
-	int r = -1;
-
-	if (pop3d_login_login_field(l, initial, "VXNlcm5hbWU6", &user) < 0 ||
-	    pop3d_login_login_field(l, NULL, "UGFzc3dvcmQ6", &pass) < 0)
-		goto out;
-	attr_add(req, "mech", "LOGIN");
-	attr_add_n(req, "user", user.data, user.len);
-	attr_add_n(req, "password", pass.data, pass.len);
-	r = 0;
-out:
-	buf_release(&user);
-	buf_release(&pass);
-	return r;
+	secret_wipe(l->s, NULL, &l->line, NULL);
+	pop3d_login_sasl_next(l, r, &challenge);
+	buf_release(&challenge);
 }
 
 void pop3d_login_cmd_auth(pop3d_login_t *l)
 {
-	const char *mech, *initial;
-	attr_t *req;
+	const sasl_mech_t *mech;
+	buf_t challenge = BUF_INIT;
 	int r;
 
 	if (l->cmd.nargs == 0) {
+		buf_t list = BUF_INIT;
+
 		/* RFC 1734 clients ask for the list this way. */
 		pop3d_ok(l->s, "Mechanisms follow");
-		if (pop3d_login_plaintext_ok(l))
-			stream_puts(l->s, "PLAIN\r\nLOGIN\r\n");
+		sasl_mech_list(&list, "\r\n", pop3d_login_plaintext_ok(l));
+		if (list.len > 0)
+			stream_printf(l->s, "%s\r\n", buf_str(&list));
 		stream_puts(l->s, ".\r\n");
+		buf_release(&list);
 		return;
 	}
 	if (l->cmd.nargs > 2) {
 		pop3d_err(l->s, NULL, "Syntax: AUTH mechanism [initial-response]");
 		return;
 	}
-	mech = l->cmd.args[0];
-	initial = l->cmd.nargs == 2 ? l->cmd.args[1] : NULL;
-	if (strcasecmp(mech, "PLAIN") != 0 && strcasecmp(mech, "LOGIN") != 0) {
+	mech = sasl_mech_find(l->cmd.args[0]);
+	if (mech == NULL) {
 		pop3d_err(l->s, NULL, "Unsupported authentication mechanism");
 		return;
 	}
-	if (pop3d_login_plaintext_refused(l))
+	if (sasl_mech_plaintext(mech) && pop3d_login_plaintext_refused(l))
 		return;
-	req = attr_new();
-	if (strcasecmp(mech, "PLAIN") == 0)
-		r = pop3d_login_plain(l, initial, req);
-	else
-		r = pop3d_login_login(l, initial, req);
-	if (r == 0)
-		pop3d_login_verify(l, req);
-	else
-		attr_wipe(req);
-	attr_free(&req);
+	l->sasl = sasl_server_new(mech);
+	r = sasl_server_start(l->sasl, l->cmd.nargs == 2 ? l->cmd.args[1] : NULL,
+			      &challenge);
+	/* An initial response held the password. */
+	secret_wipe(l->s, NULL, &l->line, NULL);
+	pop3d_login_sasl_next(l, r, &challenge);
+	buf_release(&challenge);
 }

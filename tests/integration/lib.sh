@@ -26,7 +26,9 @@
 #
 # Environment: TERN_BIN (programs; default bin/ of this tree), TERN_SAN=1
 # under the sanitizer build (reports go to $T/san, checked by t_done),
-# TERN_KEEP=1 keeps the temporary directory for a post-mortem.
+# TERN_KEEP=1 keeps the temporary directory for a post-mortem,
+# TERN_MAIN_CONF adds its lines to every instance's main.conf (the POP3
+# tests run again with TERN_MAIN_CONF="login_client_limit = 1").
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/../.." && pwd)
 # The instance setup, shared with bench/ (functions only, no state).
@@ -125,6 +127,21 @@ t_log_lacks() {
 	t_pass "$desc"
 }
 
+# t_results DESC OUTPUT: the lines "ok DESC" and "FAIL DESC: DETAIL" that
+# a Python client printed, as results; none at all fails "DESC ran".
+t_results() {
+	local line n=0
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) t_pass "${line#ok }"; n=$((n + 1)) ;;
+		"FAIL "*) t_fail "${line#FAIL }"; n=$((n + 1)) ;;
+		esac
+	done <<EOF
+$2
+EOF
+	[ $n -gt 0 ] || t_fail "$1 ran" "$(printf '%s' "$2" | tail -n 15)"
+}
+
 # t_wait SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
 t_wait() {
 	local limit=$(( $1 * 10 )) i=0
@@ -156,6 +173,9 @@ t_instance() {
 		t_done
 	fi
 	[ -n "${T_DEFAULT_SERVICES:-}" ] || inst_disable_all "$INST"
+	# TERN_MAIN_CONF: lines for every instance's main.conf, to run tests
+	# with another setting (login_client_limit = 1).
+	[ -z "${TERN_MAIN_CONF:-}" ] || printf '%s\n' "$TERN_MAIN_CONF" >> "$INST/main.conf"
 }
 
 # t_set NAME VALUE: set a main.conf parameter of the instance.

@@ -29,20 +29,8 @@ mkbox() {
 }
 own() { chown -R "$OWNER" "$MAIL/$1"; }
 
-# py DESC-PREFIX ARGS...: run pop3_txn.py, one result per "ok"/"FAIL" line.
-py() {
-	local out line n=0
-	out=$(timeout 120 python3 "$PY" "$@" 2>&1)
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) t_pass "${line#ok }"; n=$((n + 1)) ;;
-		"FAIL "*) t_fail "${line#FAIL }"; n=$((n + 1)) ;;
-		esac
-	done <<EOF
-$out
-EOF
-	[ $n -gt 0 ] || t_fail "pop3_txn.py $1 ran" "$(printf '%s' "$out" | tail -n 15)"
-}
+# py ARGS...: run pop3_txn.py, one result per "ok"/"FAIL" line.
+py() { t_results "pop3_txn.py $1" "$(timeout 120 python3 "$PY" "$@" 2>&1)"; }
 
 # session_pid: the pop3d process holding the server end of the one
 # established connection to the POP3 port (the session after hand-off).

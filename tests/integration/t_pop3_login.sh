@@ -321,8 +321,9 @@ if t_is_root; then
 	t_eq "$(ls -A "$INST/queue/login" | tr '\n' ' ')" "auth pop3-session " \
 		"login_directory holds only the socket links"
 	t_eq "$(stat -c '%U %a' "$INST/queue/login")" "root 755" "login_directory is root's, 0755"
-	# The TLS relay is forked at the hand-off: no copy of the password
-	# may live on in it (or in the login process) for the session's life.
+	# The login process relays the TLS session itself, beside its other
+	# clients: no copy of the password may live on in it for the
+	# session's life.
 	python3 - "$P995" "$T" <<'PY' &
 import os, poplib, ssl, sys, time
 port, t = int(sys.argv[1]), sys.argv[2]

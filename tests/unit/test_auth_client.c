@@ -18,6 +18,7 @@
 #include "../../lib/attr.h"
 #include "../../lib/auth_client.h"
 #include "../../lib/buf.h"
+#include "../../lib/event.h"
 #include "../../lib/log.h"
 #include "../../lib/mem.h"
 #include "../../lib/sock.h"
@@ -357,12 +358,107 @@ static void test_unreachable(void)
 	test_end();
 }
 
+/* ---- auth_request_start: the same without waiting ---------------------- */
+
+struct verdict {
+	int called, result;
+	char user[64], reason[64];
+};
+
+static void on_verdict(int result, const attr_t *reply, void *ctx)
+{
+	struct verdict *v = ctx;
+	const char *u = attr_get(reply, "user"), *why = attr_get(reply, "reason");
+
+	v->called++;
+	v->result = result;
+	snprintf(v->user, sizeof(v->user), "%s", u ? u : "");
+	snprintf(v->reason, sizeof(v->reason), "%s", why ? why : "");
+}
+
+/* Start a verify of user and run the loop until the verdict (at most
+ * 5 s); the verdict, or called 0 when start failed. */
+static struct verdict async_verify(const char *path, int timeout, const char *user)
+{
+	struct verdict v = { 0 };
+	attr_t *req = attr_new();
+	auth_request_t *r;
+	double t0 = now_sec();
+
+	attr_add(req, "request", "verify");
+	attr_add(req, "mech", "PLAIN");
+	attr_add(req, "user", user);
+	attr_add(req, "password", "pw");
+	r = auth_request_start(path, timeout, req, on_verdict, &v);
+	attr_free(&req);
+	while (r != NULL && !v.called && now_sec() - t0 < 5)
+		event_run_once(100);
+	return v;
+}
+
+static void test_async_request(void)
+{
+	struct verdict v;
+	struct verdict never = { 0 };
+	attr_t *req = attr_new();
+	auth_request_t *r;
+	double t0;
+
+	test_begin("auth_request_start: ok, fail, tempfail, through the loop");
+	v = async_verify(good.path, 5, "a@x");
+	test_assert_int(v.called, 1);
+	test_assert_int(v.result, AUTH_OK);
+	test_assert_str(v.user, "a@x");
+	v = async_verify(good.path, 5, "bad@x");
+	test_assert_int(v.result, AUTH_FAIL);
+	test_assert_str(v.reason, "wrong password");
+	v = async_verify(good.path, 5, "temp@x");
+	test_assert_int(v.result, AUTH_TEMPFAIL);
+	test_assert_str(v.reason, "users.db unreadable");
+	test_end();
+
+	test_begin("auth_request_start: broken replies and silence are tempfail");
+	v = async_verify(good.path, 5, "garbage@x");
+	test_assert_int(v.called, 1);
+	test_assert_int(v.result, AUTH_TEMPFAIL);
+	test_assert_str(v.reason, "");
+	v = async_verify(good.path, 5, "weird@x");
+	test_assert_int(v.result, AUTH_TEMPFAIL);
+	v = async_verify(good.path, 5, "close@x");
+	test_assert_int(v.called, 1);
+	test_assert_int(v.result, AUTH_TEMPFAIL);
+	t0 = now_sec();
+	v = async_verify(good.path, 1, "slow@x");
+	test_assert_int(v.result, AUTH_TEMPFAIL);
+	test_assert(now_sec() - t0 < 2.5);
+	test_end();
+
+	test_begin("auth_request_start: nobody listening, and a cancel");
+	v = async_verify("/nonexistent/auth", 1, "a@x");
+	test_assert_int(v.called, 0);
+	attr_add(req, "request", "verify");
+	attr_add(req, "user", "a@x");
+	r = auth_request_start(good.path, 5, req, on_verdict, &never);
+	test_assert(r != NULL);
+	auth_request_cancel(&r);
+	test_assert(r == NULL);
+	t0 = now_sec();
+	while (now_sec() - t0 < 0.5)
+		event_run_once(100);
+	test_assert_int(never.called, 0);
+	attr_free(&req);
+	test_end();
+	/* slow@x kept the fake busy: let it finish before the next test. */
+	sleep(2);
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_verify_fields, test_verify_results, test_lookup,
 		test_generic_request, test_malformed_replies,
-		test_reconnect_once, test_timeout, test_unreachable, NULL,
+		test_reconnect_once, test_timeout, test_unreachable,
+		test_async_request, NULL,
 	};
 	int r;
 
@@ -370,6 +466,7 @@ int main(void)
 	log_set_dest(LOG_DEST_STDERR, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	tmpdir = test_tmpdir();
+	event_init();
 	good = fake_start("auth", FAKE_GOOD);
 	r = test_main(tests);
 	fake_stop(&good);

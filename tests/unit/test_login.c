@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -68,6 +69,27 @@ static void fake_auth_serve(int lfd)
 	}
 }
 
+/* The login side's two steps, as an event loop would run them: start,
+ * wait until the session's answer is readable, finish. */
+static int login_handoff_wait(stream_t **s, const char *token,
+			      const login_info_t *info, const char **err)
+{
+	login_handoff_t *h = login_handoff_start(*s, session_path, token, info, err);
+	struct pollfd pfd;
+	int relay_fd;
+
+	if (h == NULL)
+		return -1;
+	pfd.fd = login_handoff_fd(h);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 5000) != 1) {
+		login_handoff_free(&h);
+		*err = "no answer";
+		return -1;
+	}
+	return login_handoff_finish(&h, s, &relay_fd, err);
+}
+
 /* What the login child reports through a pipe: "ok" or the error. */
 struct login_child {
 	pid_t pid;
@@ -94,6 +116,9 @@ static struct login_child login_child_start(int srv, const char *token)
 		login_info_t info = {
 			.service = (char *) "pop3", .client = (char *) "192.0.2.7",
 			.port = 40110, .secured = 1, .anvil = 1,
+			/* as imapd will send them */
+			.greeting_tag = (char *) "a001",
+			.capabilities = (char *) "IMAP4rev1 IDLE",
 		};
 		stream_t *s = stream_open(srv);
 		const char *err = NULL;
@@ -104,7 +129,7 @@ static struct login_child login_child_start(int srv, const char *token)
 		/* what the client pipelined behind its login command */
 		while (stream_pending(s) < 12 && stream_fill(s) >= 0)
 			usleep(10000);
-		if (login_handoff(&s, session_path, token, &info, &err) == 0)
+		if (login_handoff_wait(&s, token, &info, &err) == 0)
 			buf_puts(&out, s == NULL ? "ok" : "ok-but-stream-kept");
 		else
 			buf_printf(&out, "fail:%s:%s", err ? err : "(none)",
@@ -149,7 +174,8 @@ static void test_handoff_ok(void)
 	char *report, reply[64];
 	ssize_t n;
 
-	test_begin("login: hand-off with a good token: user from auth, facts, anvil flag, pipelined input");
+	test_begin("login: hand-off with a good token: user from auth, facts, anvil flag, "
+		   "greeting tag and capabilities, pipelined input");
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, cp) < 0)
 		log_fatal("socketpair: %s", strerror(errno));
 	test_assert(write(cp[0], "STAT\r\nLIST\r\n", 12) == 12);
@@ -170,6 +196,8 @@ static void test_handoff_ok(void)
 		test_assert_int(info.secured, 1);
 		test_assert_int(info.anvil, 1);
 		test_assert(info.tls_version == NULL);
+		test_assert_str(info.greeting_tag, "a001");
+		test_assert_str(info.capabilities, "IMAP4rev1 IDLE");
 		stream_set_timeout(cs, 5);
 		test_assert_int(stream_read_line(cs, &line), STREAM_OK);
 		test_assert_str(buf_str(&line), "STAT\r\n");

@@ -148,11 +148,83 @@ static void test_record_refused(void)
 	test_end();
 }
 
+/* The protocol context of IMAP: the login command's tag and the
+ * capabilities for its tagged OK; POP3 sends neither. */
+static void test_record_context(void)
+{
+	login_record_t r = good, out;
+	static const char *const caps_only[] = { "capabilities", "IMAP4rev1", NULL };
+	static const char *const tag2[] = { "greeting_tag", "a2", NULL };
+	const char *err = NULL;
+	attr_t *a = attr_new();
+	char long_caps[LOGIN_CAPABILITIES_MAX + 2];
+
+	test_begin("login record: greeting tag and capabilities");
+	login_record_encode(&good, a);
+	test_assert(attr_get(a, "greeting_tag") == NULL);
+	test_assert(attr_get(a, "capabilities") == NULL);
+	test_assert_int(login_record_parse(a, &out, &err), 0);
+	test_assert(out.greeting_tag == NULL && out.capabilities == NULL);
+	attr_free(&a);
+
+	r.greeting_tag = "a001";
+	r.capabilities = "IMAP4rev1 IDLE LITERAL+ ID ENABLE";
+	a = attr_new();
+	login_record_encode(&r, a);
+	test_assert_int(login_record_parse(a, &out, &err), 0);
+	test_assert_str(out.greeting_tag, "a001");
+	test_assert_str(out.capabilities, "IMAP4rev1 IDLE LITERAL+ ID ENABLE");
+	attr_free(&a);
+	r.capabilities = NULL;		/* a tag alone is fine */
+	a = attr_new();
+	login_record_encode(&r, a);
+	test_assert_int(login_record_parse(a, &out, &err), 0);
+	test_assert_str(out.greeting_tag, "a001");
+	test_assert(out.capabilities == NULL);
+	attr_free(&a);
+	test_end();
+
+	test_begin("login record: bad tags and capability lists are refused");
+	r.capabilities = "IMAP4rev1";
+	for (const char *const *t = (const char *const[]) { "a+1", "a 1", "a(1",
+	     "a*", "a%", "a\"", "a\\", "a{1", "\x01", "a\x7f", NULL }; *t; t++) {
+		r.greeting_tag = *t;
+		a = attr_new();
+		login_record_encode(&r, a);
+		test_assert_str(refusal(a), "malformed greeting tag in the hand-off record");
+	}
+	r.greeting_tag = "a]1";		/* "]" is an ASTRING-CHAR */
+	a = attr_new();
+	login_record_encode(&r, a);
+	test_assert_int(login_record_parse(a, &out, &err), 0);
+	attr_free(&a);
+	memset(long_caps, 'X', sizeof(long_caps) - 1);
+	long_caps[sizeof(long_caps) - 1] = '\0';
+	r.greeting_tag = "t";
+	for (const char *const *c = (const char *const[]) { " IMAP4rev1", "IMAP4rev1 ",
+	     "IMAP4rev1  IDLE", "IMAP4rev1\tIDLE", "IMAP\x80", long_caps, NULL }; *c; c++) {
+		r.capabilities = *c;
+		a = attr_new();
+		login_record_encode(&r, a);
+		test_assert_str(refusal(a), "malformed capabilities in the hand-off record");
+	}
+	/* capabilities without a tag, a second tag */
+	test_assert_str(refusal(record_with(&good, caps_only)),
+			"malformed capabilities in the hand-off record");
+	r.capabilities = NULL;
+	a = attr_new();
+	login_record_encode(&r, a);
+	attr_add(a, tag2[0], tag2[1]);
+	test_assert_str(refusal(a), "malformed greeting tag in the hand-off record");
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_record_roundtrip,
 		test_record_refused,
+		test_record_context,
 		NULL,
 	};
 

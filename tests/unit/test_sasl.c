@@ -1,4 +1,7 @@
-/* test_sasl.c - unit tests for lib/sasl.c (PLAIN messages, LOGIN fields). */
+/* test_sasl.c - unit tests for lib/sasl.c: PLAIN messages, LOGIN fields,
+ * the mechanism table and the exchange (initial responses, continuation
+ * lines, "*", bad base64, malformed messages). */
+#include "../../lib/base64.h"
 #include "../../lib/sasl.h"
 #include "test.h"
 
@@ -46,8 +49,127 @@ static void test_sasl_login(void)
 	test_end();
 }
 
+/* Feed b64(msg) as one continuation line. */
+static int feed(sasl_server_t *x, const char *msg, size_t len, buf_t *ch)
+{
+	buf_t b = BUF_INIT;
+	int r;
+
+	base64_encode(msg, len, &b);
+	r = sasl_server_feed(x, buf_str(&b), b.len, ch);
+	buf_release(&b);
+	return r;
+}
+
+static void test_sasl_mechs(void)
+{
+	buf_t list = BUF_INIT;
+
+	test_begin("sasl: mechanism table");
+	test_assert(sasl_mech_find("plain") == sasl_mech_find("PLAIN"));
+	test_assert_str(sasl_mech_name(sasl_mech_find("login")), "LOGIN");
+	test_assert(sasl_mech_find("CRAM-MD5") == NULL);
+	test_assert(sasl_mech_find("") == NULL);
+	test_assert_int(sasl_mech_plaintext(sasl_mech_find("PLAIN")), 1);
+	sasl_mech_list(&list, " ", 1);
+	test_assert_str(buf_str(&list), "PLAIN LOGIN");
+	buf_reset(&list);
+	sasl_mech_list(&list, " ", 0);
+	test_assert_str(buf_str(&list), "");
+	buf_release(&list);
+	test_end();
+}
+
+static void test_sasl_exchange_plain(void)
+{
+	const sasl_mech_t *m = sasl_mech_find("PLAIN");
+	sasl_server_t *x;
+	buf_t ch = BUF_INIT;
+
+	test_begin("sasl: PLAIN with an initial response");
+	x = sasl_server_new(m);
+	/* "\0bob\0secret" */
+	test_assert_int(sasl_server_start(x, "AGJvYgBzZWNyZXQ=", &ch), SASL_DONE);
+	test_assert_str(sasl_server_authcid(x), "bob");
+	test_assert_str(sasl_server_passwd(x), "secret");
+	test_assert_str(sasl_server_authzid(x), "");
+	/* A finished exchange takes no more lines. */
+	test_assert_int(feed(x, "x", 1, &ch), SASL_MALFORMED);
+	sasl_server_free(&x);
+	test_assert(x == NULL);
+	test_end();
+
+	test_begin("sasl: PLAIN after an empty challenge, with authzid");
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, NULL, &ch), SASL_CONTINUE);
+	test_assert_int(ch.len, 0);
+	test_assert_int(feed(x, "admin\0bob\0pw", 12, &ch), SASL_DONE);
+	test_assert_str(sasl_server_authzid(x), "admin");
+	test_assert_str(sasl_server_passwd(x), "pw");
+	sasl_server_free(&x);
+	test_end();
+
+	test_begin("sasl: PLAIN: \"=\" is an empty initial response, malformed");
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, "=", &ch), SASL_MALFORMED);
+	sasl_server_free(&x);
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, "not base64!", &ch), SASL_BAD_BASE64);
+	sasl_server_free(&x);
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, NULL, &ch), SASL_CONTINUE);
+	test_assert_int(sasl_server_feed(x, "abc", 3, &ch), SASL_BAD_BASE64);
+	sasl_server_free(&x);
+	test_end();
+
+	test_begin("sasl: \"*\" cancels");
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, NULL, &ch), SASL_CONTINUE);
+	test_assert_int(sasl_server_feed(x, "*", 1, &ch), SASL_CANCELLED);
+	sasl_server_free(&x);
+	test_end();
+	buf_release(&ch);
+}
+
+static void test_sasl_exchange_login(void)
+{
+	const sasl_mech_t *m = sasl_mech_find("LOGIN");
+	sasl_server_t *x;
+	buf_t ch = BUF_INIT;
+
+	test_begin("sasl: LOGIN, two challenges");
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, NULL, &ch), SASL_CONTINUE);
+	test_assert_str(buf_str(&ch), "VXNlcm5hbWU6");
+	test_assert_int(feed(x, "bob", 3, &ch), SASL_CONTINUE);
+	test_assert_str(buf_str(&ch), "UGFzc3dvcmQ6");
+	test_assert_int(feed(x, "pass word", 9, &ch), SASL_DONE);
+	test_assert_str(sasl_server_authcid(x), "bob");
+	test_assert_str(sasl_server_passwd(x), "pass word");
+	sasl_server_free(&x);
+	test_end();
+
+	test_begin("sasl: LOGIN, the initial response is the user name");
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, "Ym9i", &ch), SASL_CONTINUE);
+	test_assert_str(buf_str(&ch), "UGFzc3dvcmQ6");
+	test_assert_int(sasl_server_feed(x, "*", 1, &ch), SASL_CANCELLED);
+	sasl_server_free(&x);
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, NULL, &ch), SASL_CONTINUE);
+	test_assert_int(feed(x, "b\0b", 3, &ch), SASL_MALFORMED);
+	sasl_server_free(&x);
+	x = sasl_server_new(m);
+	test_assert_int(sasl_server_start(x, "=", &ch), SASL_MALFORMED);
+	sasl_server_free(&x);
+	test_end();
+	buf_release(&ch);
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = { test_sasl_plain, test_sasl_login, NULL };
+	static void (*const tests[])(void) = { test_sasl_plain, test_sasl_login,
+		test_sasl_mechs, test_sasl_exchange_plain, test_sasl_exchange_login,
+		NULL };
 	return test_main(tests);
 }

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -583,9 +584,59 @@ static void test_wipe(void)
 	test_end();
 }
 
+/* For event-driven writers and readers: try_flush never waits, a
+ * read chunk bounds the input buffer, trim frees idle buffers, consume
+ * drops what a relay passed on. */
+static void test_nonblocking(void)
+{
+	char *big = mem_alloc(1 << 20), got[16];
+	stream_t *s;
+	short wait = 0;
+	int sv[2], st;
+	size_t left;
+
+	test_begin("stream: try_flush, read chunk, trim, consume");
+	test_assert_int(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	s = stream_open(sv[0]);
+	memset(big, 'z', 1 << 20);
+	buf_append(&s->out, big, 1 << 20);	/* past the auto-flush, unsent */
+	st = stream_try_flush(s, &wait);
+	test_assert_int(st, 1);			/* the socket is full: no wait */
+	test_assert(wait == POLLOUT);
+	left = stream_out_pending(s);
+	test_assert(left > 0 && left < (1 << 20));
+	buf_reset(&s->out);
+	test_assert_int(stream_try_flush(s, &wait), STREAM_OK);
+
+	stream_set_read_chunk(s, 4096);
+	test_assert_int((int) write(sv[1], "abcdef\n", 7), 7);
+	while (stream_fill(s) == 0)
+		;
+	test_assert(s->in.size <= 4096);
+	test_assert_int(stream_pending(s), 7);
+	stream_consume(s, 3);
+	test_assert_int(stream_pending(s), 4);
+	test_assert(memcmp(stream_pending_data(s), "def\n", 4) == 0);
+	stream_trim(s);				/* not empty: kept */
+	test_assert(s->in.data != NULL);
+	stream_consume(s, 100);
+	test_assert_int(stream_pending(s), 0);
+	stream_set_secret(s);
+	stream_trim(s);
+	test_assert(s->in.data == NULL && s->out.data == NULL);
+	test_assert_int(s->in.secret, 1);	/* still secret when it grows */
+	stream_close(&s);
+	while (read(sv[1], got, sizeof(got)) > 0)
+		;
+	close(sv[1]);
+	mem_free(big);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
+		test_nonblocking,
 		test_lines, test_trickle, test_limit, test_limit_at_eof, test_toolong_eof,
 		test_timeout, test_read_exact_big, test_read, test_unread,
 		test_try_line, test_write, test_write_big, test_write_closed,

@@ -6,6 +6,7 @@
  * the parent asserts on.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -142,6 +143,24 @@ static void run_client(int fd, int verify)
 	_exit(0);
 }
 
+/* Fork run_client() on one end of a socketpair; sv[0] is the server's
+ * end.  The child's pid, or -1. */
+static pid_t client_start(int sv[2])
+{
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		run_client(sv[1], 0);
+	}
+	close(sv[1]);
+	return pid;
+}
+
 static void test_handshake(void)
 {
 	char *err = NULL;
@@ -153,17 +172,10 @@ static void test_handshake(void)
 
 	test_begin("tls handshake between forked client and server, data both ways");
 	test_assert(ctx != NULL);
-	if (ctx == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (ctx == NULL || (pid = client_start(sv)) < 0) {
 		test_end();
 		return;
 	}
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		run_client(sv[1], 0);
-	}
-	close(sv[1]);
 	s = stream_open(sv[0]);
 	stream_set_timeout(s, 10);
 	test_assert(!stream_is_tls(s));
@@ -180,6 +192,69 @@ static void test_handshake(void)
 	tls_ctx_free(&ctx);
 	buf_release(&line);
 	test_end();
+}
+
+/* The server side without waiting: accept_start and accept_step, polled
+ * as an event loop would, then try_flush and trim on the TLS stream; and
+ * a peer that is no TLS client fails the step. */
+static void test_handshake_steps(void)
+{
+	char *err = NULL;
+	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
+	stream_tls_handshake_t *h;
+	buf_t line = BUF_INIT;
+	stream_t *s;
+	int sv[2], st = 1, steps = 0;
+	short wait = 0;
+	pid_t pid;
+
+	test_begin("tls accept without waiting: steps, then a TLS stream");
+	if (ctx == NULL || (pid = client_start(sv)) < 0) {
+		test_assert(0);
+		test_end();
+		return;
+	}
+	s = stream_open(sv[0]);
+	stream_set_timeout(s, 10);
+	h = stream_tls_accept_start(s, ctx);
+	test_assert(h != NULL);
+	while (h != NULL && (st = stream_tls_accept_step(&h, &wait)) == 1 && steps++ < 100) {
+		struct pollfd pfd = { .fd = stream_fd(s), .events = wait };
+
+		test_assert(wait == POLLIN || wait == POLLOUT);
+		poll(&pfd, 1, 5000);
+	}
+	test_assert_int(st, STREAM_OK);
+	test_assert(h == NULL);
+	test_assert(steps >= 1);		/* it did have to wait */
+	test_assert(stream_is_tls(s));
+	test_assert_int(stream_read_line(s, &line), STREAM_OK);
+	test_assert_str(buf_str(&line), "hello over tls\r\n");
+	stream_trim(s);
+	test_assert_int(stream_pending(s), 0);
+	test_assert_int(stream_puts(s, "welcome\r\n"), STREAM_OK);
+	test_assert_int(stream_out_pending(s), 9);
+	test_assert_int(stream_try_flush(s, &wait), STREAM_OK);
+	test_assert_int(stream_out_pending(s), 0);
+	stream_close(&s);
+	test_assert_int(child_status(pid), 0);
+	test_end();
+
+	test_begin("tls accept without waiting: a peer that speaks no TLS fails");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+		s = stream_open(sv[0]);
+		test_assert_int((int) write(sv[1], "USER a\r\nPASS b\r\n", 16), 16);
+		h = stream_tls_accept_start(s, ctx);
+		st = stream_tls_accept_step(&h, &wait);
+		test_assert(st < 0);
+		test_assert(h == NULL);
+		test_assert(stream_status(s) == STREAM_ERROR);
+		stream_close(&s);
+		close(sv[1]);
+	}
+	test_end();
+	tls_ctx_free(&ctx);
+	buf_release(&line);
 }
 
 static void test_verify_fails(void)
@@ -374,6 +449,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_self_signed, test_bad_input, test_handshake,
+		test_handshake_steps,
 		test_verify_fails, test_starttls_injection,
 		test_bulk_and_hangup, test_handshake_timeout, NULL,
 	};
