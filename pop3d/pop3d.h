@@ -90,12 +90,6 @@ void pop3d_capa(stream_t *s, int transaction, int stls_offered, int plaintext_ok
  * daemon was asked to stop while the client was idle. */
 #define POP3D_SHUTDOWN (-100)
 int pop3d_read_command(stream_t *s, buf_t *line, pop3_cmd_t *cmd);
-/* Read one raw line (an AUTH continuation) with the same limit and wait;
- * the CRLF is removed.  Same returns as pop3d_read_command. */
-int pop3d_read_raw(stream_t *s, buf_t *line);
-/* The same with another limit (SASL responses after a "+ " challenge,
- * which RFC 5034 does not hold to 255 octets). */
-int pop3d_read_limited(stream_t *s, buf_t *line, size_t limit);
 
 /* pop3d.c: the path of a socket in private/ as this process reaches it
  * (mem-allocated): "/NAME" inside the login chroot, else

@@ -35,12 +35,8 @@ static int pop3d_wait_input(stream_t *s)
 	}
 }
 
-int pop3d_read_raw(stream_t *s, buf_t *line)
-{
-	return pop3d_read_limited(s, line, POP3D_LINE_MAX);
-}
-
-int pop3d_read_limited(stream_t *s, buf_t *line, size_t limit)
+/* One line without its CRLF, after the wait. */
+static int pop3d_read_line(stream_t *s, buf_t *line, size_t limit)
 {
 	int status;
 
@@ -63,7 +59,7 @@ int pop3d_read_limited(stream_t *s, buf_t *line, size_t limit)
 
 int pop3d_read_command(stream_t *s, buf_t *line, pop3_cmd_t *cmd)
 {
-	int status = pop3d_read_raw(s, line);
+	int status = pop3d_read_line(s, line, POP3D_LINE_MAX);
 
 	if (status != STREAM_OK)
 		return status;
