@@ -124,10 +124,7 @@ ss -Htln 'sport = :110' | grep -q . || die "Dovecot is not listening on 127.0.0.
 pb=${PORT_BASE:-$(inst_free_port_base)} || die "no free port base"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tern-pop3bench.XXXXXX")
 inst=$tmp/inst
-inst_init "$tern_bin" "$inst" "$pb" >"$tmp/init.out" 2>&1 ||
-	die "mailctl init: $(cat "$tmp/init.out")"
-inst_disable_all "$inst"
-inst_enable "$inst" pop3 pop3-session auth || die "cannot enable pop3, pop3-session, auth"
+inst_only "$tern_bin" "$inst" "$pb" pop3 pop3-session auth || die "no instance"
 echo "default_process_limit = $((idle_conns + 50))" >>"$inst/main.conf"
 tport=$((pb + 110))
 for u in bench $(seq -f 'idle%g' 1 "$idle_conns"); do

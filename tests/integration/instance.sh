@@ -72,6 +72,20 @@ inst_enable() {
 }
 
 # inst_master_pid DIR: the running master's pid, from its pid file.
+# inst_only BIN DIR PORT-BASE SERVICE...: a new instance (inst_init) that
+# runs only the services named, for a benchmark of one protocol; a line on
+# stderr says what failed.
+inst_only() {
+	local bin=$1 dir=$2 pb=$3 out
+	shift 3
+	if ! out=$(inst_init "$bin" "$dir" "$pb" 2>&1); then
+		echo "mailctl init: $out" >&2
+		return 1
+	fi
+	inst_disable_all "$dir"
+	inst_enable "$dir" "$@" || { echo "cannot enable $*" >&2; return 1; }
+}
+
 inst_master_pid() { head -n 1 "$1/queue/pid/master.pid" 2>/dev/null; }
 
 # inst_wait_listen PORT [SECONDS]: until something listens on PORT (5 s).
