@@ -724,7 +724,7 @@ static const char *config_typed(const char *name, enum param_type type)
 }
 
 /* config_typed has checked that the value parses: the parse cannot fail. */
-static long long config_number(const char *name, enum param_type type)
+static long long config_numeric_value(const char *name, enum param_type type)
 {
 	long long v = 0;
 
@@ -734,7 +734,7 @@ static long long config_number(const char *name, enum param_type type)
 
 long config_int(const char *name)
 {
-	return (long) config_number(name, PARAM_INT);
+	return (long) config_numeric_value(name, PARAM_INT);
 }
 
 int config_bool(const char *name)
@@ -747,12 +747,12 @@ int config_bool(const char *name)
 
 long config_time(const char *name)
 {
-	return (long) config_number(name, PARAM_TIME);
+	return (long) config_numeric_value(name, PARAM_TIME);
 }
 
 long long config_size(const char *name)
 {
-	return config_number(name, PARAM_SIZE);
+	return config_numeric_value(name, PARAM_SIZE);
 }
 
 int config_enum(const char *name)
@@ -808,6 +808,31 @@ const param_def_t *config_lookup(const char *name)
 	return i < 0 ? NULL : &config_params[i];
 }
 
+/* Run only when every value is valid, so each reads as its type. */
+static int config_validate_relations(buf_t *errors)
+{
+	int problems = 0;
+
+	for (const param_relation_t *r = config_relations; r->less != NULL; r++) {
+		const param_def_t *l = config_lookup(r->less);
+		const param_def_t *m = config_lookup(r->more);
+		long long lv, mv;
+
+		if (l == NULL || m == NULL || l->type != m->type)
+			log_fatal("parameter relation %s < %s: not two "
+				  "parameters of one type", r->less, r->more);
+		lv = config_numeric_value(l->name, l->type);
+		mv = config_numeric_value(m->name, m->type);
+		if (lv >= mv) {
+			buf_printf(errors, "parameter %s (%lld) must be less "
+				   "than %s (%lld): %s\n", r->less, lv,
+				   r->more, mv, r->why);
+			problems++;
+		}
+	}
+	return problems;
+}
+
 int config_validate(buf_t *errors)
 {
 	buf_t value = BUF_INIT;
@@ -828,6 +853,8 @@ int config_validate(buf_t *errors)
 		}
 	}
 	buf_release(&value);
+	if (problems == 0)
+		problems += config_validate_relations(errors);
 	return problems;
 }
 

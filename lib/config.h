@@ -48,6 +48,14 @@ typedef struct param_def {
 /* The table in params.c, ended by a NULL name. */
 extern const param_def_t config_params[];
 
+/* A rule between two numeric parameters of one type: less must be
+ * strictly below more.  The table in params.c ends with a NULL less. */
+typedef struct param_relation {
+	const char *less, *more;
+	const char *why;	/* shown with the error */
+} param_relation_t;
+extern const param_relation_t config_relations[];
+
 /* Read dir/main.conf (config_directory becomes dir).  Returns 0, or -1 with
  * *err_r naming the file, line and cause (unreadable file, bad syntax).
  * Unknown parameter names are collected and logged as warnings.  The file
@@ -100,9 +108,10 @@ const param_def_t *config_lookup(const char *name);
  * saying why ("\"0\" is out of range: from 1s to 1d"), without the
  * parameter's name.  master.conf's -o values are held to it too. */
 int config_check_value(const param_def_t *d, const char *value, char **err_r);
-/* Check every value with config_check_value; each problem appended to
- * errors as one line naming the parameter.  Returns the number of problems
- * (mailctl check, config_load_valid). */
+/* Check every value with config_check_value, then the relations between
+ * values that are each valid; each problem appended to errors as one line
+ * naming the parameters.  Returns the number of problems (mailctl check,
+ * config_load_valid, so also master's start and reload). */
 int config_validate(buf_t *errors);
 /* Unknown names seen by the last config_load, each on its own line ("" if
  * none).  Their values still serve $name references, like helper names. */

@@ -12,14 +12,16 @@
  * Client data is only ever touched by the program's serve()/accept_client()
  * callbacks, after the drop.
  */
-#define _GNU_SOURCE	/* accept4, pipe2 */
+#define _GNU_SOURCE	/* accept4 */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -64,7 +66,10 @@ static struct {
 	int ready;
 	volatile int listen_fds[DAEMON_MAX_LISTEN];
 	int nfds;
-	int self_pipe[2];		/* DAEMON_SINGLE signal wake-up */
+	/* eventfds made readable, for good, by a stop (SIGTERM, master
+	 * gone) and by any retirement (SIGHUP too): what waits watch. */
+	int stop_fd;
+	int retire_fd;
 	pid_t master_pid;
 
 	long max_idle;			/* seconds, 0 = never */
@@ -80,7 +85,7 @@ static struct {
 	int stopping;
 	uid_t *peer_uids;		/* resolved spec->peer_users */
 	int npeer_uids;
-} d = { .status_fd = -1, .self_pipe = { -1, -1 } };
+} d = { .status_fd = -1, .stop_fd = -1, .retire_fd = -1 };
 
 static void daemon_close_listeners_raw(void);
 
@@ -97,9 +102,48 @@ int daemon_stopping(void)
 	return d.stopping || (d.stop_signal && d.stop_signal != SIGHUP);
 }
 
-int daemon_retiring(void)
+/* Async-signal-safe: wake every wait that watches the descriptors (they
+ * are never read, so they stay readable). */
+static void daemon_wake(int stop)
 {
-	return d.stopping || d.stop_signal;
+	uint64_t one = 1;
+	int saved = errno;
+
+	if (d.retire_fd >= 0)
+		(void) !write(d.retire_fd, &one, sizeof(one));
+	if (stop && d.stop_fd >= 0)
+		(void) !write(d.stop_fd, &one, sizeof(one));
+	errno = saved;
+}
+
+int daemon_stop_fd(void)
+{
+	return d.stop_fd;
+}
+
+int daemon_retire_fd(void)
+{
+	return d.retire_fd;
+}
+
+void daemon_request_begin(void)
+{
+	if (d.spec->mode == DAEMON_SINGLE)
+		alarm((unsigned) d.daemon_timeout);
+}
+
+event_wake_t daemon_wait(const event_wait_t *w)
+{
+	event_wake_t wake;
+
+	/* Two alarm() calls spared per pipelined command. */
+	if (w->stream != NULL && stream_input_ready(w->stream))
+		return EVENT_WAKE_INPUT;
+	if (d.spec->mode == DAEMON_SINGLE)
+		alarm(0);
+	wake = event_wait(w);
+	daemon_request_begin();
+	return wake;
 }
 
 int daemon_chrooted(void)
@@ -129,11 +173,13 @@ void daemon_detach(void)
 		close(d.status_fd);
 		d.status_fd = -1;
 	}
-	for (int i = 0; i < 2; i++) {
-		if (d.self_pipe[i] >= 0) {
-			close(d.self_pipe[i]);
-			d.self_pipe[i] = -1;
-		}
+	if (d.stop_fd >= 0) {
+		close(d.stop_fd);
+		d.stop_fd = -1;
+	}
+	if (d.retire_fd >= 0) {
+		close(d.retire_fd);
+		d.retire_fd = -1;
 	}
 	d.stop_signal = 0;
 	d.stopping = 0;
@@ -151,8 +197,10 @@ static void daemon_report(int kind)
 	st.gen = d.gen;
 	/* One write below PIPE_BUF: whole or nothing.  EPIPE means master is
 	 * gone, and a process without master stops taking work. */
-	if (write(d.status_fd, &st, sizeof(st)) != (ssize_t) sizeof(st))
+	if (write(d.status_fd, &st, sizeof(st)) != (ssize_t) sizeof(st)) {
 		d.stopping = 1;
+		daemon_wake(1);
+	}
 }
 
 /* A fatal error before READY tells master so, which throttles the service
@@ -479,8 +527,7 @@ static void daemon_single_on_signal(int signo)
 
 	d.stop_signal = signo;
 	daemon_close_listeners_raw();
-	if (d.self_pipe[1] >= 0)
-		(void) !write(d.self_pipe[1], "", 1);
+	daemon_wake(signo != SIGHUP);
 	errno = saved;
 }
 
@@ -488,8 +535,6 @@ static void daemon_single_signals(void)
 {
 	struct sigaction sa;
 
-	if (pipe2(d.self_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		log_fatal("pipe2: %s", strerror(errno));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = daemon_single_on_signal;
 	sigfillset(&sa.sa_mask);
@@ -508,7 +553,9 @@ static void daemon_single_serve(int lfd, int index)
 		return;
 	daemon_report(MASTER_STAT_BUSY);
 	daemon_fill_client(&client, fd, index, &addr);
-	alarm((unsigned) d.daemon_timeout);
+	/* Until serve() waits in daemon_wait(), the client so far is one
+	 * request. */
+	daemon_request_begin();
 	d.spec->serve(&client);
 	alarm(0);
 	if (client.fd >= 0)
@@ -540,7 +587,7 @@ static void daemon_single_loop(void)
 		}
 		if (n == 0)
 			break;
-		pfd[n].fd = d.self_pipe[0];
+		pfd[n].fd = d.retire_fd;
 		pfd[n].events = POLLIN;
 		r = poll(pfd, (nfds_t) n + 1,
 			 d.max_idle > 0 ? (int) (d.max_idle * 1000) : -1);
@@ -619,6 +666,7 @@ static void daemon_multi_on_signal(int signo, void *ctx)
 	if (signo == SIGHUP && d.spec->on_reload != NULL)
 		d.spec->on_reload();
 	d.stopping = 1;
+	daemon_wake(1);
 	daemon_multi_stop_accepting();
 	if (signo == SIGTERM && d.spec->on_stop != NULL)
 		d.spec->on_stop();
@@ -658,8 +706,22 @@ void daemon_client_done(void)
 		d.idle_since_ms = event_now_ms();
 }
 
+/* The watchdog of DAEMON_MULTI: on while the callbacks of one round run,
+ * off while the loop sleeps, so that a process idle for longer than
+ * daemon_timeout (auth, anvil, qmgr with nothing to do) is not killed. */
+static void daemon_multi_sleeping(void)
+{
+	alarm(0);
+}
+
+static void daemon_multi_awake(void)
+{
+	alarm((unsigned) d.daemon_timeout);
+}
+
 static void daemon_multi_loop(void)
 {
+	event_set_sleep_hooks(daemon_multi_sleeping, daemon_multi_awake);
 	for (int i = 0; i < d.nfds; i++)
 		event_add_fd(d.listen_fds[i], EVENT_READ, daemon_multi_accept,
 			     (void *) (long) i);
@@ -678,9 +740,7 @@ static void daemon_multi_loop(void)
 			if (wait <= 0)
 				break;
 		}
-		alarm((unsigned) d.daemon_timeout);
 		event_run_once(wait);
-		alarm(0);
 	}
 }
 
@@ -696,6 +756,10 @@ void daemon_main(int argc, char **argv, const daemon_spec_t *spec)
 	log_init(spec->program);
 	log_set_fatal_hook(daemon_fatal_hook);
 	signal(SIGPIPE, SIG_IGN);
+	d.stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d.retire_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d.stop_fd < 0 || d.retire_fd < 0)
+		log_fatal("eventfd: %s", strerror(errno));
 	/* master starts us with SIGTERM and SIGHUP blocked, so a stop that
 	 * arrives during start-up waits for these handlers. */
 	if (spec->mode == DAEMON_MULTI) {

@@ -25,8 +25,19 @@
  * SIGHUP is master retiring the processes of an older generation on reload
  * (a process never re-reads its configuration: a fresh process does), and
  * on_reload, when set, is called first, so a DAEMON_MULTI program can let
- * idle persistent connections go.  SIGALRM is the watchdog: one request (or
- * one event-loop round) longer than `daemon_timeout` kills the process.
+ * idle persistent connections go.  A wait for the next request learns of
+ * either at once through daemon_stop_fd() / daemon_retire_fd() and
+ * event_wait() (event_wait.h), never by looking again every so often.
+ *
+ * SIGALRM is the watchdog: one request (or one event-loop round) longer
+ * than `daemon_timeout` kills the process; time spent waiting for work never
+ * counts.  In DAEMON_MULTI it runs while the callbacks of one event-loop
+ * round run, not while the loop sleeps.  In a DAEMON_SINGLE program it
+ * runs from the accept on, and a protocol loop waits for each next
+ * request with daemon_wait(), which turns it off while it sleeps and
+ * restarts it for the new request: a client idle for hours between
+ * requests (bounded only by the protocol's own idle timeout) is never
+ * killed by it, while a request that hangs still is.
  *
  * master.conf's unpriv column cannot raise privilege: the program's spec
  * decides the user; a program that needs root (user_param NULL) refuses to
@@ -38,6 +49,8 @@
 #define TERN_DAEMON_H
 
 #include <sys/capability.h>
+
+#include "event_wait.h"
 
 enum daemon_mode { DAEMON_SINGLE, DAEMON_MULTI };
 
@@ -105,16 +118,32 @@ const char *daemon_service(void);
  * retires a DAEMON_SINGLE process is not a stop: its client is served to
  * the end, so a reload never cuts a connection. */
 int daemon_stopping(void);
-/* Whether the process is done, a SIGHUP retirement included: a server that
- * keeps a connection between requests (local) ends it at the next request
- * boundary, where its client can simply reconnect to a fresh process. */
-int daemon_retiring(void);
+/* Descriptors that become readable when daemon_stopping() becomes true,
+ * resp. when the process is done, a SIGHUP retirement included (a server
+ * that keeps a connection between requests, local, ends it at the next
+ * request boundary, where its client simply reconnects to a fresh
+ * process), and stay readable (nobody reads them): the stop_fd of an
+ * event_wait().  -1 after daemon_detach(). */
+int daemon_stop_fd(void);
+int daemon_retire_fd(void);
+/* Wait for the next request: event_wait(w), as idle time for the watchdog
+ * (DAEMON_SINGLE), which is off while the wait sleeps and starts again,
+ * for the request that comes, when it returns: the request then has
+ * `daemon_timeout` to finish.  Input already buffered (a pipelined
+ * command) returns at once and leaves the watchdog running.  The stop
+ * descriptor in w is the caller's choice (daemon_stop_fd() for a session,
+ * daemon_retire_fd() for a kept internal connection). */
+event_wake_t daemon_wait(const event_wait_t *w);
+/* Restart the watchdog for a request that begins without daemon_wait():
+ * in a child after daemon_detach(), where SIGALRM's default action then
+ * ends the child.  No-op in DAEMON_MULTI. */
+void daemon_request_begin(void);
 /* 1 when the process was chrooted (master.conf chroot=y, started as root):
  * queue_directory is then "/" (valid after the drop). */
 int daemon_chrooted(void);
 /* In a forked child that master must not count as a daemon process (the
  * delivery children of local): close the listeners, the
- * status pipe and the signal pipe, and restore the default action of
+ * status pipe and the stop descriptors, and restore the default action of
  * SIGTERM, SIGHUP and SIGALRM (and cancel any alarm).  The child then
  * lives on its own until its work is done. */
 void daemon_detach(void);

@@ -64,6 +64,8 @@ static uint32_t ev_free_slot = EVENT_NO_SLOT;
 static uint64_t ev_order;
 static uint32_t ev_seq;
 
+static void (*ev_sleeping)(void), (*ev_awake)(void);
+
 static int ev_sig_rfd = -1;
 static volatile sig_atomic_t ev_sig_wfd = -1;
 static volatile sig_atomic_t ev_sig_pending[NSIG];
@@ -395,6 +397,12 @@ static int event_wait_ms(long max_ms)
 	return wait > INT_MAX ? INT_MAX : (int) wait;
 }
 
+void event_set_sleep_hooks(void (*sleeping)(void), void (*awake)(void))
+{
+	ev_sleeping = sleeping;
+	ev_awake = awake;
+}
+
 void event_run_once(long max_ms)
 {
 	struct epoll_event batch[EVENT_BATCH];
@@ -404,7 +412,11 @@ void event_run_once(long max_ms)
 	event_check_init();
 	if (ev_dispatching)
 		log_panic("event_run_once called from an event callback");
+	if (ev_sleeping != NULL)
+		ev_sleeping();
 	n = epoll_wait(ev_epfd, batch, EVENT_BATCH, event_wait_ms(max_ms));
+	if (ev_awake != NULL)
+		ev_awake();
 	if (n < 0) {
 		/* A signal: its byte is in the pipe for the next round. */
 		if (errno != EINTR)
@@ -460,5 +472,6 @@ void event_fork_child(void)
 	ev_free_slot = EVENT_NO_SLOT;
 	ev_dispatching = 0;
 	ev_stopped = 0;
+	ev_sleeping = ev_awake = NULL;
 	ev_epoch++;
 }

@@ -365,3 +365,12 @@ const param_def_t config_params[] = {
 	{ NULL, PARAM_STR, NULL, NULL },
 };
 #pragma GCC diagnostic pop
+
+const param_relation_t config_relations[] = {
+	{ "auth_reserved_clients", "auth_max_clients",
+	  "the reserved connections are a part of all auth serves" },
+	{ "auth_failure_delay_max", "ipc_timeout",
+	  "a failed login's delayed reply must reach its client before "
+	  "the client's deadline" },
+	{ NULL, NULL, NULL },
+};

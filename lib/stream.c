@@ -412,6 +412,12 @@ size_t stream_pending(const stream_t *s)
 	return s->in.len - s->in_off;
 }
 
+int stream_input_ready(const stream_t *s)
+{
+	return stream_pending(s) > 0 || s->eof || s->status != STREAM_OK ||
+		(s->tls_ops != NULL && s->tls_ops->pending(s) > 0);
+}
+
 const char *stream_pending_data(const stream_t *s)
 {
 	return s->in.data ? s->in.data + s->in_off : "";

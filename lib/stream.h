@@ -77,6 +77,11 @@ int stream_flush(stream_t *s);
 
 /* Bytes received but not yet consumed (pipelining checks, hand-over). */
 size_t stream_pending(const stream_t *s);
+/* Whether the next read can proceed without the descriptor becoming
+ * readable: input buffered here or decrypted in the TLS layer, end of
+ * input already seen, or a sticky error.  A wait for input (event_wait.h)
+ * asks this first, since poll(2) cannot see what is already buffered. */
+int stream_input_ready(const stream_t *s);
 const char *stream_pending_data(const stream_t *s);
 void stream_discard_input(stream_t *s);
 /* Bytes asked of one read (default 64 KiB; the input buffer grows by as

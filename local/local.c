@@ -5,7 +5,10 @@
  * read-only descriptor of the queue file, and each is answered with one
  * record with a result per recipient before the next is read.  A
  * connection ends when qmgr closes it, after ipc_timeout without a
- * request, after max_use requests, or when local is told to stop.  Each recipient is resolved to its mailbox
+ * request, after max_use requests, or when local is told to stop or
+ * retires (the wait between requests is daemon_wait(), woken by the
+ * skeleton's retire descriptor; the watchdog is off while it waits and
+ * runs again for each request).  Each recipient is resolved to its mailbox
  * (local_resolve.c) and delivered as the mailbox owner (local_child.c:
  * in this process for virtual users, by a child that switches ids for
  * system accounts); one log line per recipient, Postfix-like.
@@ -34,7 +37,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "deliver_proto.h"
-#include "event.h"
+#include "event_wait.h"
 #include "local.h"
 #include "log.h"
 #include "mem.h"
@@ -42,29 +45,7 @@
 #include "queue.h"
 #include "stream.h"
 
-static struct {
-	char *mail_directory;
-	char *delimiter;
-	int system_accounts;
-	int timeout;
-	long max_requests;	/* per connection: max_use, 0 = no limit */
-	long daemon_timeout;
-} local_conf;
-
-const char *local_mail_directory(void)
-{
-	return local_conf.mail_directory;
-}
-
-const char *local_delimiter(void)
-{
-	return local_conf.delimiter;
-}
-
-int local_system_accounts(void)
-{
-	return local_conf.system_accounts;
-}
+local_conf_t local_conf;
 
 static int local_number(const char *s, long long *out)
 {
@@ -181,25 +162,19 @@ static void local_deliver_request(const local_req_t *req, const attr_t *a,
 
 /* Wait for qmgr's next request on a kept connection: 1 when one is
  * there, 0 after ipc_timeout or when local is stopping or retired by a
- * reload (qmgr then sends on a new connection, to a fresh local). */
+ * reload (qmgr then sends on a new connection, to a fresh local).  The
+ * reader of system_accounts mode has left the skeleton: its stop is its
+ * root parent's channel (local_spawn.c). */
 static int local_wait_request(int fd)
 {
-	int64_t deadline = event_now_ms() + local_conf.timeout * 1000LL;
+	event_wait_t w = EVENT_WAIT_INIT;
 
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - event_now_ms();
-		int r;
-
-		if (daemon_retiring() || local_spawn_parent_done() || left <= 0)
-			return 0;
-		/* A stop signal between the check and poll() waits 1 s at most. */
-		r = poll(&pfd, 1, left > 1000 ? 1000 : (int) left);
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return 0;
-	}
+	w.fd = fd;
+	w.stop_fd = local_spawn_active() ? local_spawn_stop_fd() : daemon_retire_fd();
+	w.timeout_ms = local_conf.ipc_timeout * 1000L;
+	/* Idle time for the watchdog: each request gets daemon_timeout, an
+	 * idle kept connection waits ipc_timeout at most anyway. */
+	return daemon_wait(&w) == EVENT_WAKE_INPUT;
 }
 
 /* One request and its answer: 0 when the connection may carry another. */
@@ -211,7 +186,7 @@ static int local_serve_one(int fd, attr_t *a, int first)
 	stream_t *s;
 	int qfd = -1, r, ok;
 
-	r = attr_recv_fd(fd, a, &qfd, local_conf.timeout);
+	r = attr_recv_fd(fd, a, &qfd, local_conf.ipc_timeout);
 	if (r == ATTR_EOF && !first) {
 		attr_free(&reply);
 		return -1;	/* qmgr closed a kept connection */
@@ -232,7 +207,7 @@ static int local_serve_one(int fd, attr_t *a, int first)
 	if (qfd >= 0)
 		close(qfd);
 	s = stream_open(fd);
-	stream_set_timeout(s, local_conf.timeout);
+	stream_set_timeout(s, local_conf.ipc_timeout);
 	ok = attr_write(s, reply) == ATTR_OK;
 	if (!ok)
 		log_warn("%s: cannot send the results to qmgr: %s",
@@ -251,7 +226,10 @@ static void local_serve_conn(int fd)
 	long served = 0;
 	int qfd = -1, r;
 
-	r = attr_recv_fd(fd, a, &qfd, local_conf.timeout);
+	/* The hello and the first request are one request to the watchdog
+	 * (in the reader too, which daemon_detach() left without one). */
+	daemon_request_begin();
+	r = attr_recv_fd(fd, a, &qfd, local_conf.ipc_timeout);
 	proto = attr_get(a, "proto");
 	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
 	    strcmp(proto, DELIVER_PROTO) != 0 ||
@@ -265,8 +243,6 @@ static void local_serve_conn(int fd)
 	while (local_serve_one(fd, a, served == 0) == 0) {
 		if (++served == local_conf.max_requests)
 			break;	/* qmgr opens another connection */
-		/* The skeleton's deadline is per request here, not per client. */
-		alarm((unsigned) local_conf.daemon_timeout);
 		if (!local_wait_request(fd))
 			break;
 	}
@@ -294,14 +270,21 @@ static daemon_spec_t local_spec = {
 	.serve = local_serve,
 };
 
-static void local_pre_drop(void)
+static void local_conf_load(void)
 {
 	local_conf.mail_directory = mem_strdup(config_str("mail_directory"));
 	local_conf.delimiter = mem_strdup(config_str("recipient_delimiter"));
+	local_conf.queue_directory = mem_strdup(config_str("queue_directory"));
+	local_conf.vmail_owner = mem_strdup(config_str("vmail_owner"));
 	local_conf.system_accounts = config_bool("system_accounts");
-	local_conf.timeout = (int) config_time("ipc_timeout");
+	local_conf.ipc_timeout = (int) config_time("ipc_timeout");
+	local_conf.daemon_timeout = (int) config_time("daemon_timeout");
 	local_conf.max_requests = config_int("max_use");
-	local_conf.daemon_timeout = config_time("daemon_timeout");
+}
+
+static void local_pre_drop(void)
+{
+	local_conf_load();
 	local_resolve_init();
 	if (local_conf.system_accounts) {
 		local_spec.user_param = NULL;

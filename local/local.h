@@ -15,6 +15,23 @@
 
 #include "buf.h"
 
+/* What local reads from main.conf and the -o overrides: once, in the
+ * pre-drop hook, when its process starts (a reload replaces processes;
+ * architecture §8), and inherited by the reader and the writers it
+ * forks.  No request reads the configuration. */
+typedef struct local_conf {
+	char *mail_directory;
+	char *delimiter;		/* recipient_delimiter */
+	char *queue_directory;
+	char *vmail_owner;
+	int system_accounts;
+	int ipc_timeout;		/* seconds: qmgr, auth, reader<->writer */
+	int daemon_timeout;		/* seconds: a writer's results at most */
+	long max_requests;		/* per connection: max_use, 0 = no limit */
+} local_conf_t;
+
+extern local_conf_t local_conf;
+
 typedef struct local_req {
 	const char *id;
 	const char *sender;	/* "" for the null sender */
@@ -38,11 +55,6 @@ typedef struct local_rcpt {
 	buf_t text;
 } local_rcpt_t;
 
-/* local.c */
-const char *local_mail_directory(void);
-const char *local_delimiter(void);
-int local_system_accounts(void);
-
 /* local_resolve.c: find the mailbox of r, or set its result. */
 void local_resolve_init(void);
 void local_resolve(local_rcpt_t *r);
@@ -58,11 +70,12 @@ void local_child_run(const local_req_t *req, local_rcpt_t *rcpts, size_t n,
  * reader(fd); answer its spawn requests until it leaves.  *client is
  * closed here and set to -1. */
 void local_spawn_serve(int *client, void (*reader)(int client));
-/* In the reader: whether writers come from the root parent, and whether
- * that parent wants the reader to leave (local stops or retires, or the
- * parent is gone). */
+/* In the reader: whether writers come from the root parent; and a
+ * descriptor that becomes readable when that parent wants the reader to
+ * leave (local stops or retires, or the parent is gone), -1 outside the
+ * reader. */
 int local_spawn_active(void);
-int local_spawn_parent_done(void);
+int local_spawn_stop_fd(void);
 /* In the reader: have the parent start a writer as uid/gid (a system
  * user's account) that takes its job from work.  0, or -1 with errno. */
 int local_spawn_writer(uid_t uid, gid_t gid, int work);

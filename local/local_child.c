@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "attr.h"
-#include "config.h"
 #include "local.h"
 #include "log.h"
 #include "mem.h"
@@ -123,7 +122,7 @@ static void local_child_apply(char *line, local_rcpt_t *rcpts, size_t n)
 
 static void local_child_collect(int in, local_rcpt_t *rcpts, size_t n)
 {
-	int timeout = (int) config_time("daemon_timeout");
+	int timeout = local_conf.daemon_timeout;
 	size_t limit = (n + 1) * LOCAL_CHILD_LINE;
 	buf_t got = BUF_INIT;
 	char chunk[4096];
@@ -221,7 +220,7 @@ void local_child_job(int work)
 	int qfd = -1;
 
 	memset(&req, 0, sizeof(req));
-	if (pw == NULL || attr_recv_fd(work, job, &qfd, (int) config_time("ipc_timeout")) != ATTR_OK ||
+	if (pw == NULL || attr_recv_fd(work, job, &qfd, local_conf.ipc_timeout) != ATTR_OK ||
 	    qfd < 0 || (req.id = attr_get(job, "id")) == NULL ||
 	    (req.sender = attr_get(job, "sender")) == NULL ||
 	    (off = local_child_number(job, "offset")) < 0 ||

@@ -18,7 +18,6 @@
 
 #include "addr.h"
 #include "auth_client.h"
-#include "config.h"
 #include "local.h"
 #include "log.h"
 #include "mem.h"
@@ -33,12 +32,12 @@ static int local_resolve_switching;
 
 void local_resolve_init(void)
 {
-	char *path = mem_printf("%s/%s", config_str("queue_directory"),
+	char *path = mem_printf("%s/%s", local_conf.queue_directory,
 				AUTH_SOCKET);
 
-	local_auth = auth_client_new(path, (int) config_time("ipc_timeout"));
+	local_auth = auth_client_new(path, local_conf.ipc_timeout);
 	mem_free(path);
-	local_vmail_user = mem_strdup(config_str("vmail_owner"));
+	local_vmail_user = mem_strdup(local_conf.vmail_owner);
 	local_vmail_uid = getuid();
 	local_vmail_gid = getgid();
 	if (!priv_is_root())
@@ -75,9 +74,9 @@ static int local_resolve_virtual(local_rcpt_t *r, const char *canon)
 		log_warn("user %s from auth cannot name a mailbox", canon);
 		return -1;
 	}
-	r->mailbox = mem_printf("%s/%s/%.*s", local_mail_directory(), domain,
+	r->mailbox = mem_printf("%s/%s/%.*s", local_conf.mail_directory, domain,
 				(int) at, canon);
-	addr_lower(r->mailbox + strlen(local_mail_directory()));
+	addr_lower(r->mailbox + strlen(local_conf.mail_directory));
 	r->user = mem_strdup(local_vmail_user);
 	r->uid = local_vmail_uid;
 	r->gid = local_vmail_gid;
@@ -119,7 +118,7 @@ void local_resolve(local_rcpt_t *r)
 		return;
 	}
 	local = mem_strndup(r->lower, at);
-	addr_strip_extension(local, local_delimiter(), &base);
+	addr_strip_extension(local, local_conf.delimiter, &base);
 	buf_printf(&user, "%s@%s", buf_str(&base), r->lower + at + 1);
 	res = auth_client_lookup(local_auth, buf_str(&user), &canon);
 	if (res == AUTH_OK) {
@@ -130,7 +129,7 @@ void local_resolve(local_rcpt_t *r)
 	} else if (res == AUTH_TEMPFAIL) {
 		local_resolve_result(r, "4.3.0", "user lookup failed "
 				     "temporarily");
-	} else if (!local_system_accounts() ||
+	} else if (!local_conf.system_accounts ||
 		   !local_resolve_system(r, buf_str(&base))) {
 		buf_set(&r->dsn, "5.1.1");
 		buf_printf(&r->text, "unknown user: \"%s\"", buf_str(&user));

@@ -35,7 +35,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,8 +44,8 @@
 #include <unistd.h>
 
 #include "attr.h"
-#include "config.h"
 #include "daemon.h"
+#include "event_wait.h"
 #include "local.h"
 #include "log.h"
 #include "mem.h"
@@ -72,12 +71,11 @@ int local_spawn_active(void)
 	return local_spawn_fd >= 0;
 }
 
-int local_spawn_parent_done(void)
+int local_spawn_stop_fd(void)
 {
-	struct pollfd pfd = { .fd = local_spawn_fd, .events = POLLIN };
-
-	/* The parent never sends unasked: readable means end of file. */
-	return local_spawn_fd >= 0 && poll(&pfd, 1, 0) > 0;
+	/* The parent never sends unasked: between requests, readable means
+	 * end of file. */
+	return local_spawn_fd;
 }
 
 /* ---- root parent ---- */
@@ -103,30 +101,23 @@ static void local_spawn_writer_main(const struct passwd *pw, int work)
 
 /*
  * Wait for the reader's next message.  Waiting is no request, so the
- * watchdog is off meanwhile.  When local is told to stop or retire, the
- * parent shuts its sending side: the reader sees end of file and leaves
- * at its next request boundary, and can still ask for writers until then.
- * A stop request can arrive while poll() sleeps (the signal handler
- * restarts system calls), hence the one-second slices.
+ * watchdog is off meanwhile.  When local is told to stop or retire (the
+ * skeleton's retire descriptor wakes the wait), the parent shuts its
+ * sending side: the reader sees end of file and leaves at its next request
+ * boundary, and can still ask for writers until then.
  */
-static int local_spawn_wait(int ctl)
+static void local_spawn_wait(int ctl)
 {
-	static int told;
+	event_wait_t w = EVENT_WAIT_INIT;
 
-	alarm(0);
-	for (;;) {
-		struct pollfd pfd = { .fd = ctl, .events = POLLIN };
-		int r;
-
-		if (!told && daemon_retiring()) {
-			shutdown(ctl, SHUT_WR);
-			told = 1;
-		}
-		r = poll(&pfd, 1, 1000);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
+	w.fd = ctl;
+	w.stop_fd = daemon_retire_fd();
+	if (daemon_wait(&w) == EVENT_WAKE_STOP) {
+		/* Again after every later wake-up, harmlessly: the retire
+		 * descriptor stays readable. */
+		shutdown(ctl, SHUT_WR);
+		w.stop_fd = -1;
+		(void) daemon_wait(&w);
 	}
 }
 
@@ -171,14 +162,12 @@ static int local_spawn_one(int ctl)
 	ssize_t n;
 	pid_t pid;
 
-	if (local_spawn_wait(ctl) < 0)
-		return -1;
+	local_spawn_wait(ctl);
 	do
 		n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return -1;
-	alarm((unsigned) config_time("daemon_timeout"));
 	nfds = local_spawn_take_fds(&msg, fds, LOCAL_SPAWN_FDS_MAX);
 	if (n != (ssize_t) sizeof(m) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 	    nfds != 1 || m.magic != LOCAL_SPAWN_MAGIC) {
@@ -233,7 +222,7 @@ void local_spawn_serve(int *client, void (*reader)(int client))
 		return;
 	}
 	if (pid == 0) {
-		priv_spec_t spec = { config_str("vmail_owner"), NULL, NULL, 0 };
+		priv_spec_t spec = { local_conf.vmail_owner, NULL, NULL, 0 };
 
 		close(ctl[0]);
 		daemon_detach();

@@ -5,51 +5,33 @@
  * replies first.  A line may be at most POP3D_LINE_MAX octets including
  * CRLF (RFC 2449 §4); a longer one is answered "-ERR" here, the rest of it
  * is skipped by the stream, and the session goes on.  While a client is
- * idle between commands, a stop request (SIGTERM, or SIGHUP on reload)
- * ends the session: POP3D_SHUTDOWN.
+ * idle between commands, a stop request (SIGTERM; a SIGHUP retirement lets
+ * the client go on) ends the session at once: POP3D_SHUTDOWN.  The wait
+ * is daemon_wait() on the stream and the skeleton's stop descriptor, idle
+ * time for the skeleton's watchdog: each line read starts a request, so a
+ * client may stay idle for all of pop3d_idle_timeout however short
+ * daemon_timeout is.
  */
-#include <errno.h>
-#include <poll.h>
-#include <stdint.h>
-#include <time.h>
-
 #include "daemon.h"
+#include "event_wait.h"
 #include "pop3d.h"
-
-static int64_t pop3d_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Flush, then wait for input (or a buffered line) within the idle time. */
 static int pop3d_wait_input(stream_t *s)
 {
-	int64_t deadline;
-	int status;
+	event_wait_t w = EVENT_WAIT_INIT;
 
-	if (stream_pending(s) > 0)
+	w.stream = s;
+	w.stop_fd = daemon_stop_fd();
+	w.timeout_ms = (long) pop3d_conf.idle_timeout * 1000;
+	switch (daemon_wait(&w)) {
+	case EVENT_WAKE_STOP:
+		return POP3D_SHUTDOWN;
+	case EVENT_WAKE_TIMEOUT:
+		return STREAM_TIMEOUT;
+	default:
+		/* Input, or an error that the read will report. */
 		return STREAM_OK;
-	if ((status = stream_flush(s)) != STREAM_OK)
-		return status;
-	deadline = pop3d_now_ms() + (int64_t) pop3d_conf.idle_timeout * 1000;
-	for (;;) {
-		struct pollfd pfd = { .fd = stream_fd(s), .events = POLLIN };
-		int64_t left;
-		int n;
-
-		if (daemon_stopping())
-			return POP3D_SHUTDOWN;
-		left = deadline - pop3d_now_ms();
-		if (left <= 0)
-			return STREAM_TIMEOUT;
-		n = poll(&pfd, 1, left > 1000 ? 1000 : (int) left);
-		if (n > 0)
-			return STREAM_OK;
-		if (n < 0 && errno != EINTR)
-			return STREAM_ERROR;
 	}
 }
 

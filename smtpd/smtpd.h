@@ -129,13 +129,16 @@ void smtpd_reply_part(smtpd_session_t *sess, int code, int last,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Forget the mail transaction (RSET, after DATA, after STARTTLS). */
 void smtpd_transaction_reset(smtpd_session_t *sess);
-/* Pseudo stream status: the daemon is stopping (SIGTERM/SIGHUP). */
+/* Pseudo stream status: the daemon is stopping (SIGTERM, master gone). */
 #define SMTPD_SHUTDOWN (-100)
-/* Wait up to smtpd_timeout for input, flushing replies first: STREAM_OK,
- * STREAM_TIMEOUT (not sticky), STREAM_ERROR, or with stop_ok
- * SMTPD_SHUTDOWN once the daemon is asked to stop. */
+/* Wait up to smtpd_timeout for input, flushing replies first: STREAM_OK
+ * (input, or a stream error the next read returns), STREAM_TIMEOUT (not
+ * sticky), or with stop_ok SMTPD_SHUTDOWN once the daemon is asked to
+ * stop.  stop_ok is set between commands, where the wait is also idle
+ * time for the skeleton's watchdog (daemon_wait). */
 int smtpd_wait_input(stream_t *s, int stop_ok);
-/* Wait for and read one line within smtpd_timeout: STREAM_* status. */
+/* Wait for (stop_ok) and read one line within smtpd_timeout: STREAM_*
+ * status. */
 int smtpd_read_line(smtpd_session_t *sess, buf_t *line, size_t limit);
 /* End the session after a timeout, lost connection or shutdown. */
 void smtpd_session_abort(smtpd_session_t *sess, int status);

@@ -11,11 +11,12 @@
  * but the greeting and the HELO/EHLO success carries an enhanced status
  * code (RFC 2034 §3 exempts exactly those two, RFC 3463 defines them).
  *
- * Waiting for a command is done here, not in the stream, in slices of a
- * second, so that a stop request (daemon_stopping) is answered with 421
- * 4.3.2 even while the client is idle, and an idle client gets 421 4.4.2
- * when smtpd_timeout passes (a stream timeout would be sticky and leave
- * no way to say so).
+ * Waiting for a command is done here, not in the stream, with
+ * event_wait(): a stop request (daemon_stop_fd) is answered with 421
+ * 4.3.2 at once even while the client is idle, and an idle client gets
+ * 421 4.4.2 when smtpd_timeout passes (a stream timeout would be sticky
+ * and leave no way to say so).  The skeleton's watchdog is off during
+ * that wait and runs again for each command (daemon_wait).
  *
  * SECURITY: all input is untrusted; a line longer than the longest command
  * allowed is answered 500 5.5.2 and skipped up to its end, and after
@@ -27,15 +28,13 @@
  * process for ever with cheap commands.  A client over its connection
  * limits is refused before the greeting (smtpd_anvil.c).
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config.h"
 #include "daemon.h"
+#include "event_wait.h"
 #include "log.h"
 #include "mem.h"
 #include "sock.h"
@@ -176,33 +175,20 @@ void smtpd_transaction_reset(smtpd_session_t *sess)
 
 int smtpd_wait_input(stream_t *s, int stop_ok)
 {
-	int64_t deadline;
-	struct timespec ts;
-	int status;
+	event_wait_t w = EVENT_WAIT_INIT;
 
-	if (stream_pending(s) > 0)
+	w.stream = s;
+	w.stop_fd = stop_ok ? daemon_stop_fd() : -1;
+	w.timeout_ms = (long) smtpd_conf.timeout * 1000;
+	/* Between commands the wait is idle time for the watchdog. */
+	switch (stop_ok ? daemon_wait(&w) : event_wait(&w)) {
+	case EVENT_WAKE_STOP:
+		return SMTPD_SHUTDOWN;
+	case EVENT_WAKE_TIMEOUT:
+		return STREAM_TIMEOUT;
+	default:
+		/* Input, or an error that the read will report. */
 		return STREAM_OK;
-	if ((status = stream_flush(s)) != STREAM_OK)
-		return status;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-		   (int64_t) smtpd_conf.timeout * 1000;
-	for (;;) {
-		struct pollfd pfd = { .fd = stream_fd(s), .events = POLLIN };
-		int64_t left;
-		int n;
-
-		if (stop_ok && daemon_stopping())
-			return SMTPD_SHUTDOWN;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		left = deadline - ((int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-		if (left <= 0)
-			return STREAM_TIMEOUT;
-		n = poll(&pfd, 1, left > 1000 ? 1000 : (int) left);
-		if (n > 0)
-			return STREAM_OK;
-		if (n < 0 && errno != EINTR)
-			return STREAM_ERROR;
 	}
 }
 

@@ -1,5 +1,5 @@
 /* fuzz_queue_read.c - libFuzzer target for the queue file reader
- * (lib/queue.c, through queue_msg_read_bytes: the parse qmgr runs on every
+ * (lib/queue_read.c, through queue_msg_read_bytes: the parse qmgr runs on every
  * queue file, with the reads taken from memory).
  *
  * A file the reader accepts has a valid id, at least one recipient, its

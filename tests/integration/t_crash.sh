@@ -111,14 +111,14 @@ t_eq "$(t_count_new bob)" 1 "the Maildir holds the new message only"
 
 # ---- 2. qmgr and local killed repeatedly during a run ----------------
 
-if [ "${TERN_SAN:-}" = 1 ]; then N=500; else N=2000; fi
+if [ "${TERN_SAN:-}" = 1 ]; then N=500 SPREAD=60; else N=2000 SPREAD=40; fi
 KMAX=8
 : >"$T/sent.log"
 start=$(date +%s)
-# Arrivals spread over 40 s at least, so that sixteen kills, each probed
-# for up to 1.5 s and throttled by master's crash limit, fall in the run
-# also under the sanitizers.
-$CRASHC send "$P25" "$N" 10 "$T/sent.log" run carol@localhost $((N / 40)) >"$T/send.out" 2>&1 &
+# Arrivals spread over SPREAD seconds at least, so that sixteen kills, each
+# probed for a few seconds and throttled by master's crash limit, fall in
+# the run also under the sanitizers.
+$CRASHC send "$P25" "$N" 10 "$T/sent.log" run carol@localhost $((N / SPREAD)) >"$T/send.out" 2>&1 &
 sender=$!
 # Wait for the first deliveries, then kill qmgr and local in turn.
 t_wait 60 sh -c "[ \$(find '$MAIL/carol/new' -type f 2>/dev/null | wc -l) -ge 5 ]"
@@ -133,7 +133,12 @@ while [ $(date +%s) -lt $deadline ] && { [ $qk -lt $KMAX ] || [ $lk -lt $KMAX ];
 	if ! kill -0 "$sender" 2>/dev/null && [ "$pending" = 0 ] && [ "$n" -ge "$accepted" ]; then
 		break		# nothing left to interrupt
 	fi
-	if [ $turn = q ] && [ $qk -lt $KMAX ] || [ $lk -ge $KMAX ]; then
+	# Alternate, but a kind that already has three kills that caught a
+	# delivery gives its turns to the other.
+	want=$turn
+	[ $ql -ge 3 ] && [ $ll -lt 3 ] && [ $lk -lt $KMAX ] && want=l
+	[ $ll -ge 3 ] && [ $ql -lt 3 ] && [ $qk -lt $KMAX ] && want=q
+	if [ $want = q ] && [ $qk -lt $KMAX ] || [ $lk -ge $KMAX ]; then
 		pids=$(t_svc_pids qmgr)
 		[ -z "$pids" ] && continue	# respawning or throttled: try again
 		turn=l
@@ -156,20 +161,25 @@ while [ $(date +%s) -lt $deadline ] && { [ $qk -lt $KMAX ] || [ $lk -lt $KMAX ];
 		fi
 		what="qmgr $pids: $active in active/"
 	else
+		# After a qmgr kill nothing is handed to local until the new
+		# qmgr has recovered: wait (10 s at most) for deliveries to
+		# go on, so that there is a delivery for the kill to catch.
+		t_wait_new carol $((n + 1)) 10
+		n=$(t_count_new carol)
 		pids=$(t_svc_pids local)
 		[ -z "$pids" ] && continue
 		turn=q
 		busy=$(t_svc_field local 6)
 		# local writes in-process for virtual users, in a delivery
 		# child for system accounts: both are stopped (SIGSTOP) and
-		# looked at, for 1.5 s at most, resuming them between looks.
+		# looked at (40 looks at most), resuming them between looks.
 		# A process that, frozen, holds a file of active/ open has a
 		# delivery request in hand (local closes the queue file only
 		# when it has finished), so the kill lands mid-delivery;
 		# "writing" when it holds a file of the Maildir's tmp/ too.
 		writing=no
 		inhand=no
-		for _ in $(seq 1 75); do
+		for _ in $(seq 1 40); do
 			kids=$(echo $(children_of "$pids"))
 			kill -STOP $pids $kids 2>/dev/null
 			fds=$(cd /proc && ls -l $(for p in $pids $kids; do echo "$p/fd"; done) 2>/dev/null)

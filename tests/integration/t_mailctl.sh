@@ -179,6 +179,19 @@ if [ -n "$HAVE_MASTER" ]; then
 	t_eq "$(t_master_pid)" "" "no master is left running"
 fi
 cp "$T/main.conf.good" "$INST/main.conf"
+# Values each in bounds whose relation is wrong: the same error.
+t_set auth_max_clients 40
+t_set auth_reserved_clients 40
+mailctl_rc check
+t_eq "$RC" 1 "check fails when auth_reserved_clients is not below auth_max_clients"
+t_match "$OUT" 'error: parameter auth_reserved_clients \(40\) must be less than auth_max_clients \(40\)' \
+	"check names both parameters of a broken relation, with their values"
+if [ -n "$HAVE_MASTER" ]; then
+	mailctl_rc start
+	t_eq "$RC" 1 "master refuses to start when a relation is broken"
+	t_eq "$(t_master_pid)" "" "no master is left running after the refusal"
+fi
+cp "$T/main.conf.good" "$INST/main.conf"
 t_set auth_plaintext Always
 mailctl_rc check
 t_nomatch "$OUT" 'auth_plaintext' "check takes an enumeration's word in any case"

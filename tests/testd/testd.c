@@ -3,6 +3,11 @@
  * It lets the master and skeleton tests watch real processes: a line echo
  * server that answers "echo: LINE"; "pid" answers the serving pid, "sleep N"
  * holds the connection (and the process busy) N seconds, "quit" closes.
+ * DAEMON_SINGLE waits for each line as the protocol servers do
+ * (daemon_wait() on the skeleton's stop descriptor: the watchdog is off
+ * while idle and on for each line), so that t_watchdog can prove both: an idle
+ * client is not killed, a "sleep" longer than daemon_timeout is; on a stop
+ * request an idle client gets "stopping" at once.
  * Its free arguments from master.conf pick a behaviour:
  *     testd          DAEMON_SINGLE, one client at a time
  *     testd multi    DAEMON_MULTI: many clients through the event loop
@@ -21,6 +26,7 @@
 #include "buf.h"
 #include "daemon.h"
 #include "event.h"
+#include "event_wait.h"
 #include "log.h"
 #include "mem.h"
 #include "stream.h"
@@ -57,9 +63,20 @@ static void testd_serve(daemon_client_t *client)
 	client->fd = -1;	/* the stream owns it now */
 	stream_set_timeout(s, TESTD_TIMEOUT);
 	stream_set_line_limit(s, TESTD_LINE_LIMIT);
-	while (stream_read_line(s, &line) == STREAM_OK) {
-		int more = testd_answer(s, &line);
+	for (;;) {
+		event_wait_t w = EVENT_WAIT_INIT;
+		event_wake_t wake;
+		int more;
 
+		w.stream = s;
+		w.stop_fd = daemon_stop_fd();
+		w.timeout_ms = TESTD_TIMEOUT * 1000L;
+		wake = daemon_wait(&w);
+		if (wake == EVENT_WAKE_STOP)
+			stream_puts(s, "stopping\n");
+		if (wake != EVENT_WAKE_INPUT || stream_read_line(s, &line) != STREAM_OK)
+			break;
+		more = testd_answer(s, &line);
 		if (stream_flush(s) != STREAM_OK || !more)
 			break;
 	}

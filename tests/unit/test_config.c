@@ -498,6 +498,16 @@ static void test_config_bounds(void)
 		  "from 1 to 10000\n" },
 		{ "max_use = -1\n",
 		  "parameter max_use: \"-1\" is out of range: from 0 to 1000000\n" },
+		/* Relations between values that are each in range. */
+		{ "auth_max_clients = 50\n",
+		  "parameter auth_reserved_clients (50) must be less than "
+		  "auth_max_clients (50): the reserved connections are a part "
+		  "of all auth serves\n" },
+		{ "auth_max_clients = 51\n", "" },
+		{ "auth_failure_delay_max = 1m\nipc_timeout = 60\n",
+		  "parameter auth_failure_delay_max (60) must be less than "
+		  "ipc_timeout (60): a failed login's delayed reply must reach "
+		  "its client before the client's deadline\n" },
 		{ "smtpd_max_line_length = 997\n",
 		  "parameter smtpd_max_line_length: \"997\" is out of range: "
 		  "from 998 to 64m\n" },

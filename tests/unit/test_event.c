@@ -353,13 +353,67 @@ static void test_event_fork_child(void)
 	test_end();
 }
 
+/* The sleep hooks: "sleeping" before the wait, "awake" after it and
+ * before any callback, once per round. */
+static char hook_trace[16];
+
+static void hook_note(char c)
+{
+	size_t n = strlen(hook_trace);
+
+	if (n + 1 < sizeof(hook_trace))
+		hook_trace[n] = c;
+}
+
+static void hook_sleeping(void) { hook_note('s'); }
+static void hook_awake(void) { hook_note('a'); }
+
+static void hook_on_fd(int fd, int events, void *ctx)
+{
+	char c;
+
+	(void) events;
+	(void) ctx;
+	test_assert_int(read(fd, &c, 1), 1);
+	hook_note('c');
+}
+
+static void test_event_sleep_hooks(void)
+{
+	int p[2];
+	int64_t t0;
+
+	test_begin("sleep hooks around the wait, before the callbacks");
+	test_assert(pipe(p) == 0);
+	event_add_fd(p[0], EVENT_READ, hook_on_fd, NULL);
+	event_set_sleep_hooks(hook_sleeping, hook_awake);
+	test_assert_int(write(p[1], "x", 1), 1);
+	event_run_once(1000);
+	test_assert_str(hook_trace, "sac");
+	/* A round that only times out still wakes through the hook. */
+	memset(hook_trace, 0, sizeof(hook_trace));
+	t0 = event_now_ms();
+	event_run_once(100);
+	test_assert(event_now_ms() - t0 >= 100);
+	test_assert_str(hook_trace, "sa");
+	event_set_sleep_hooks(NULL, NULL);
+	memset(hook_trace, 0, sizeof(hook_trace));
+	event_run_once(0);
+	test_assert_str(hook_trace, "");
+	event_del_fd(p[0]);
+	close(p[0]);
+	close(p[1]);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_event_fd, test_event_hangup, test_event_timer_order,
 		test_event_timer_cancel, test_event_timer_in_callback,
 		test_event_remove_in_callback, test_event_signal,
-		test_event_loop_stop, test_event_fork_child, NULL,
+		test_event_loop_stop, test_event_fork_child,
+		test_event_sleep_hooks, NULL,
 	};
 
 	event_init();

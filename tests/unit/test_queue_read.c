@@ -1,4 +1,4 @@
-/* test_queue_read.c - unit tests for the queue file reader of lib/queue.c
+/* test_queue_read.c - unit tests for the queue file reader of lib/queue_read.c
  * on bytes in memory (queue_msg_read_bytes, queue_msg_salvage_bytes): the
  * header, the envelope, the result records and a torn last record, the
  * refusals, and the same answers from a file through queue_msg_read().
