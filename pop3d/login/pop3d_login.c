@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -452,6 +453,19 @@ static void pop3d_login_on_timer(void *ctx)
 		break;
 	case POP3D_LOGIN_HANDOFF:
 		login_handoff_free(&l->handoff);
+		if (!stream_is_tls(l->s)) {
+			/* The session may have taken the socket already (its
+			 * "ok" crossing our close), or take it later from
+			 * its backlog: never answer on it, and shut it down,
+			 * since the record in flight keeps it open. */
+			shutdown(stream_fd(l->s), SHUT_RDWR);
+			log_warn("%s: user=<%s>: hand-off failed: no answer from "
+				 "the session service; disconnecting",
+				 buf_str(&l->client), buf_str(&l->login_user));
+			pop3d_login_free(l);
+			return;
+		}
+		/* The session's end of the relay is closed with ours. */
 		pop3d_login_handoff_failed(l, "no answer from the session service");
 		return;
 	default:
