@@ -136,6 +136,16 @@ int pop3d_login_stls_ok(const pop3d_login_t *l)
 
 /* ---- the client's life --------------------------------------------------- */
 
+/* The hand-off's socket is watched with l as its context: unwatch it
+ * before it closes, or an event for it already collected in this round
+ * (a stop handled earlier in the same batch) would reach a freed l. */
+static void pop3d_login_handoff_drop(pop3d_login_t *l)
+{
+	if (l->handoff != NULL)
+		event_del_fd(login_handoff_fd(l->handoff));
+	login_handoff_free(&l->handoff);
+}
+
 void pop3d_login_free(pop3d_login_t *l)
 {
 	if (l->timer)
@@ -143,7 +153,7 @@ void pop3d_login_free(pop3d_login_t *l)
 	stream_tls_handshake_free(&l->tls);
 	sasl_server_free(&l->sasl);
 	auth_request_cancel(&l->auth);
-	login_handoff_free(&l->handoff);
+	pop3d_login_handoff_drop(l);
 	if (l->anvil_held)
 		pop3d_anvil_release(l->service, l->addr);
 	if (l->s != NULL) {
@@ -452,7 +462,7 @@ static void pop3d_login_on_timer(void *ctx)
 		pop3d_login_finish(l);
 		break;
 	case POP3D_LOGIN_HANDOFF:
-		login_handoff_free(&l->handoff);
+		pop3d_login_handoff_drop(l);
 		if (!stream_is_tls(l->s)) {
 			/* The session may have taken the socket already (its
 			 * "ok" crossing our close), or take it later from
@@ -581,7 +591,7 @@ void pop3d_login_stop(void)
 			short wait;
 
 			auth_request_cancel(&l->auth);
-			login_handoff_free(&l->handoff);
+			pop3d_login_handoff_drop(l);
 			pop3d_login_abort(l, POP3D_SHUTDOWN);
 			stream_try_flush(l->s, &wait);
 		}
