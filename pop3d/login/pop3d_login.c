@@ -272,15 +272,20 @@ static void pop3d_login_dispatch(pop3d_login_t *l)
 		l->errors++;
 }
 
-/* One whole line in l->line (state COMMAND or SASL). */
+/* One whole line in l->line (state COMMAND or SASL).  The line is wiped
+ * once handled, whatever became of it: a command refused before auth was
+ * asked (PASS without USER, plaintext refused, bad syntax) may have held
+ * a password too. */
 static void pop3d_login_line(pop3d_login_t *l)
 {
 	if (l->state == POP3D_LOGIN_SASL) {
 		pop3d_login_sasl_line(l);
+		buf_wipe(&l->line);
 		return;
 	}
 	pop3_parse(&l->line, &l->cmd);
 	pop3d_login_dispatch(l);
+	buf_wipe(&l->line);
 	if (l->state == POP3D_LOGIN_COMMAND && l->errors >= POP3D_BAD_COMMANDS_MAX) {
 		log_info("too many errors from %s", buf_str(&l->client));
 		pop3d_err(l->s, NULL, "Too many errors, disconnecting");
@@ -307,7 +312,7 @@ static void pop3d_login_take_lines(pop3d_login_t *l)
 			l->timer = 0;
 		}
 		if (st == STREAM_TOOLONG) {
-			buf_reset(&l->line);
+			buf_wipe(&l->line);	/* a long PASS is a password too */
 			pop3d_err(l->s, NULL, "Line too long (at most %zu octets)",
 				  limit);
 			l->user_pending = 0;
