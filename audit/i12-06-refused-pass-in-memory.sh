@@ -11,6 +11,7 @@
 . "$(dirname "$0")/../tests/integration/lib.sh"
 
 t_is_root || { t_skip "memscan needs root"; t_done; }
+[ "${TERN_SAN:-}" != 1 ] || { t_skip "memscan cannot read a sanitized process (shadow memory)"; t_done; }
 t_instance
 P110=$((PB + 110))
 t_set pop3d_client_connection_count_limit 0
