@@ -83,3 +83,39 @@ event_wake_t event_wait(const event_wait_t *w)
 			return EVENT_WAKE_TIMEOUT;
 	}
 }
+
+event_wake_t event_wait_line(const event_wait_t *w,
+			     event_wake_t (*wait)(const event_wait_t *),
+			     buf_t *line, int *status_r)
+{
+	stream_t *s = w->stream;
+	event_wait_t more = *w;
+	int64_t deadline = w->timeout_ms >= 0 ? event_now_ms() + w->timeout_ms : -1;
+	event_wake_t wake = wait(w);	/* flushes the replies first */
+
+	/* From here the buffer is looked at by stream_try_line and only the
+	 * descriptor is waited for: buffered bytes of a line are no input. */
+	more.stream = NULL;
+	more.fd = stream_fd(s);
+	while (wake == EVENT_WAKE_INPUT) {
+		*status_r = stream_try_line(s, line);
+		if (*status_r != STREAM_TIMEOUT || stream_status(s) != STREAM_OK)
+			return EVENT_WAKE_INPUT;
+		if (stream_fill(s) != 0)
+			continue;	/* bytes, EOF or an error: look again */
+		if (deadline >= 0) {
+			more.timeout_ms = (long) (deadline - event_now_ms());
+			if (more.timeout_ms <= 0)
+				return EVENT_WAKE_TIMEOUT;
+		}
+		/* Replies to the lines already taken go out first, as in
+		 * event_wait(): the peer may wait for them. */
+		if (stream_flush(s) != STREAM_OK) {
+			*status_r = stream_status(s);
+			return EVENT_WAKE_INPUT;
+		}
+		wake = wait(&more);
+	}
+	buf_reset(line);
+	return wake;
+}

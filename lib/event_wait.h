@@ -56,4 +56,18 @@ typedef struct event_wait {
  */
 event_wake_t event_wait(const event_wait_t *w);
 
+/*
+ * Wait for a whole line on w->stream (the caller set its line limit) with
+ * wait (event_wait, or daemon_wait for the watchdog): EVENT_WAKE_INPUT
+ * with *status_r the stream_try_line() status of the line (OK, TOOLONG,
+ * EOF or the stream's error), or the wake that ended the wait.  Unlike a
+ * wait followed by stream_read_line(), the wait for the rest of a line
+ * already begun still watches w's stop descriptor, and w->timeout_ms
+ * bounds the whole line: half a command cannot make a process deaf to a
+ * stop.  w->change_fd is not for this call (pass -1).
+ */
+event_wake_t event_wait_line(const event_wait_t *w,
+			     event_wake_t (*wait)(const event_wait_t *),
+			     buf_t *line, int *status_r);
+
 #endif

@@ -220,16 +220,21 @@ out:
 
 /* ---- session side ------------------------------------------------------- */
 
-static void login_answer(int conn, const char *status, const char *reason)
+/* 0, or -1 when the answer did not reach the login process. */
+static int login_answer(int conn, const char *status, const char *reason)
 {
 	attr_t *a = attr_new();
+	int r = 0;
 
 	attr_add(a, "status", status);
 	if (reason != NULL)
 		attr_add(a, "reason", reason);
-	if (attr_send_fd(conn, a, -1) != ATTR_OK)
+	if (attr_send_fd(conn, a, -1) != ATTR_OK) {
 		log_warn("cannot answer the login process: %s", strerror(errno));
+		r = -1;
+	}
 	attr_free(&a);
+	return r;
 }
 
 int login_session_accept(int conn, const char *auth_socket, int timeout,
@@ -308,8 +313,14 @@ int login_session_accept(int conn, const char *auth_socket, int timeout,
 	fd = -1;
 	if (lr.input_len > 0)
 		stream_unread(*client_r, lr.input, lr.input_len);
-	login_answer(conn, "ok", NULL);
 	answered = 1;
+	/* A login process that gave up waiting (ipc_timeout) has closed its
+	 * end and answered the client itself: the client is not ours. */
+	if (login_answer(conn, "ok", NULL) < 0) {
+		*err_r = "the login process gave up on the hand-off";
+		stream_forget(client_r);
+		goto out;
+	}
 	r = 0;
 out:
 	if (r < 0 && !answered && attr_get(rec, "proto") != NULL)

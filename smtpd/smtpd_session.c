@@ -194,13 +194,24 @@ int smtpd_wait_input(stream_t *s, int stop_ok)
 
 int smtpd_read_line(smtpd_session_t *sess, buf_t *line, size_t limit)
 {
-	int status = smtpd_wait_input(sess->s, 1);
+	event_wait_t w = EVENT_WAIT_INIT;
+	int status = STREAM_OK;
 
 	buf_reset(line);
-	if (status != STREAM_OK)
-		return status;
+	w.stream = sess->s;
+	w.stop_fd = daemon_stop_fd();
+	w.timeout_ms = (long) smtpd_conf.timeout * 1000;
 	stream_set_line_limit(sess->s, limit);
-	return stream_read_line(sess->s, line);
+	/* Between commands, and within one (half a line buffered), the
+	 * wait is idle time for the watchdog and a stop ends it. */
+	switch (event_wait_line(&w, daemon_wait, line, &status)) {
+	case EVENT_WAKE_STOP:
+		return SMTPD_SHUTDOWN;
+	case EVENT_WAKE_TIMEOUT:
+		return STREAM_TIMEOUT;
+	default:
+		return status;
+	}
 }
 
 void smtpd_session_abort(smtpd_session_t *sess, int status)

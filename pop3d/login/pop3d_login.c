@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -270,15 +271,20 @@ static void pop3d_login_dispatch(pop3d_login_t *l)
 		l->errors++;
 }
 
-/* One whole line in l->line (state COMMAND or SASL). */
+/* One whole line in l->line (state COMMAND or SASL).  The line is wiped
+ * once handled, whatever became of it: a command refused before auth was
+ * asked (PASS without USER, plaintext refused, bad syntax) may have held
+ * a password too. */
 static void pop3d_login_line(pop3d_login_t *l)
 {
 	if (l->state == POP3D_LOGIN_SASL) {
 		pop3d_login_sasl_line(l);
+		buf_wipe(&l->line);
 		return;
 	}
 	pop3_parse(&l->line, &l->cmd);
 	pop3d_login_dispatch(l);
+	buf_wipe(&l->line);
 	if (l->state == POP3D_LOGIN_COMMAND && l->errors >= POP3D_BAD_COMMANDS_MAX) {
 		log_info("too many errors from %s", buf_str(&l->client));
 		pop3d_err(l->s, NULL, "Too many errors, disconnecting");
@@ -305,7 +311,7 @@ static void pop3d_login_take_lines(pop3d_login_t *l)
 			l->timer = 0;
 		}
 		if (st == STREAM_TOOLONG) {
-			buf_reset(&l->line);
+			buf_wipe(&l->line);	/* a long PASS is a password too */
 			pop3d_err(l->s, NULL, "Line too long (at most %zu octets)",
 				  limit);
 			l->user_pending = 0;
@@ -461,6 +467,19 @@ static void pop3d_login_on_timer(void *ctx)
 		break;
 	case POP3D_LOGIN_HANDOFF:
 		pop3d_login_handoff_abandon(l);
+		if (!stream_is_tls(l->s)) {
+			/* The session may have taken the socket already (its
+			 * "ok" crossing our close), or take it later from
+			 * its backlog: never answer on it, and shut it down,
+			 * since the record in flight keeps it open. */
+			shutdown(stream_fd(l->s), SHUT_RDWR);
+			log_warn("%s: user=<%s>: hand-off failed: no answer from "
+				 "the session service; disconnecting",
+				 buf_str(&l->client), buf_str(&l->login_user));
+			pop3d_login_free(l);
+			return;
+		}
+		/* The session's end of the relay is closed with ours. */
 		pop3d_login_handoff_failed(l, "no answer from the session service");
 		return;
 	default:

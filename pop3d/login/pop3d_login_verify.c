@@ -11,7 +11,10 @@
  * writes on the same connection next), then hands the client to the
  * session service with lib/login.c's two steps, the session's answer
  * awaited through the event loop with ipc_timeout.  A failed hand-off is
- * -ERR [SYS/TEMP] and the client may try again.  Without TLS the session
+ * -ERR [SYS/TEMP] and the client may try again, except a plain one whose
+ * hand-off timed out: the session may hold its socket by then, so it is
+ * closed without a word (the session, finding nobody to take its "ok",
+ * drops it too: lib/login.c).  Without TLS the session
  * holds the client's own socket and this process lets go of it; with TLS
  * it relays (lib/login_relay.h) until the session ends, the write timeout
  * of the relay being pop3d_idle_timeout.

@@ -246,11 +246,67 @@ static void test_wait_change(void)
 	test_end();
 }
 
+static void test_wait_line(void)
+{
+	event_wait_t w = EVENT_WAIT_INIT;
+	buf_t line = BUF_INIT;
+	char got[16];
+	stream_t *s;
+	int sv[2], status = -99;
+	int64_t t0, took;
+	pid_t pid;
+
+	test_begin("a line: half of one buffered still lets a stop or the "
+		   "deadline end the wait");
+	test_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	s = stream_open(sv[0]);
+	stream_set_line_limit(s, 64);
+	w.stream = s;
+	w.stop_fd = stop_fd;
+	w.timeout_ms = 5000;
+	/* Half a command, then nothing: the whole line's deadline; the
+	 * reply still buffered went out meanwhile. */
+	test_assert(write(sv[1], "NO", 2) == 2);
+	stream_puts(s, "+OK\r\n");
+	w.timeout_ms = 300;
+	t0 = event_now_ms();
+	test_assert_int(event_wait_line(&w, event_wait, &line, &status),
+			EVENT_WAKE_TIMEOUT);
+	took = event_now_ms() - t0;
+	test_assert(took >= 300 && took < 1500);
+	test_assert_int(recv(sv[1], got, sizeof(got), MSG_DONTWAIT), 5);
+	/* Its rest, and the next half: one whole line. */
+	test_assert(write(sv[1], "OP\r\nNOO", 7) == 7);
+	test_assert_int(event_wait_line(&w, event_wait, &line, &status),
+			EVENT_WAKE_INPUT);
+	test_assert_int(status, STREAM_OK);
+	test_assert_str(buf_str(&line), "NOOP\r\n");
+	/* Half a command, then a stop: at once. */
+	install(SIGUSR1, on_stop_signal);
+	w.timeout_ms = 30000;
+	pid = later(100, SIGUSR1, -1);
+	t0 = event_now_ms();
+	test_assert_int(event_wait_line(&w, event_wait, &line, &status),
+			EVENT_WAKE_STOP);
+	test_assert(event_now_ms() - t0 < 1000);
+	reap(pid);
+	test_assert(read(stop_fd, &(uint64_t){ 0 }, sizeof(uint64_t)) == 8);
+	/* The end of input ends the half line. */
+	close(sv[1]);
+	test_assert_int(event_wait_line(&w, event_wait, &line, &status),
+			EVENT_WAKE_INPUT);
+	test_assert_str(buf_str(&line), "NOO");
+	buf_release(&line);
+	stream_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_wait_input_fd, test_wait_timeout, test_wait_stop,
 		test_wait_other_signal, test_wait_stream, test_wait_change,
+		test_wait_line,
 		NULL,
 	};
 
