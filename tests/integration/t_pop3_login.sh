@@ -357,6 +357,42 @@ PY
 		t_fail "POP3S: the password is in no pop3s process (TLS relay included) after login" \
 			"no pop3s process of this instance found"
 	fi
+	# A password the login process refuses before asking auth (PASS
+	# before USER) is wiped at once, not when the client leaves: the
+	# process serves other clients meanwhile (audit i12-06).
+	python3 - "$P110" "$T" <<'PY' &
+import os, socket, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"PASS refused-password-that-stays-Kq7ZpW3x\r\n"); f.readline()
+s.sendall(b"NOOP\r\n"); f.readline()
+open(t + "/held2", "w").close()
+for _ in range(300):
+    if os.path.exists(t + "/release2"):
+        break
+    time.sleep(0.1)
+s.close()
+PY
+	holder=$!
+	t_wait 20 test -f "$T/held2"
+	refused=
+	n=0
+	for pid in $(pgrep -x pop3d); do
+		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST -n pop3 " || continue
+		n=$((n + 1))
+		refused="$refused$(python3 "$TOP/tests/integration/memscan.py" "$pid" stays-Kq7ZpW3x |
+			grep -v '^scanned')"
+	done
+	touch "$T/release2"
+	wait "$holder"
+	if [ "$n" -ge 1 ]; then
+		t_eq "$refused" "" "a PASS refused before USER leaves no password in the login process"
+	else
+		t_fail "a PASS refused before USER leaves no password in the login process" \
+			"no pop3 process of this instance found"
+	fi
 	t_eq "$(stat -c %i "$INST/queue/login/auth")" "$(stat -c %i "$INST/queue/private/auth")" \
 		"login/auth is a hard link to private/auth (after reloads)"
 	t_eq "$(stat -c %i "$INST/queue/login/pop3-session")" \
