@@ -16,6 +16,18 @@
 #       LOG: "i 250" when the server answered 250 to its end of data,
 #       "i fail REASON" otherwise (a refused message is not retried: the
 #       test only asserts on the accepted ones).
+#
+#   crashc.py catch ACTIVE WRITING SECONDS PID...
+#       Watches the open files of the PIDs (and their children) without
+#       stopping them, until one holds a file whose path starts with
+#       ACTIVE; stops (SIGSTOP) that one at once and looks again: if it
+#       still holds the file it is caught, else it goes on and the watch
+#       too.  Then every one is stopped.  Prints "inhand yes" or "inhand
+#       no" (one caught, frozen with a delivery in hand, or none within
+#       SECONDS), "writing yes|no" (a frozen one holds a file under
+#       WRITING), and "pids P..." (all it stopped), for the test to kill.
+import os
+import signal
 import smtplib
 import socket
 import sys
@@ -118,12 +130,73 @@ def cmd_send(port, count, sessions, log, tag, rcpt, rate):
     out.close()
 
 
+def children(pids):
+    kids = []
+    for p in pids:
+        try:
+            with open('/proc/%d/task/%d/children' % (p, p)) as f:
+                kids += [int(k) for k in f.read().split()]
+        except OSError:
+            pass
+    return kids
+
+
+def open_files(pids):
+    paths = []
+    for p in pids:
+        try:
+            fds = os.listdir('/proc/%d/fd' % p)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                paths.append(os.readlink('/proc/%d/fd/%s' % (p, fd)))
+            except OSError:
+                pass
+    return paths
+
+
+def cmd_catch(active, writing, seconds, *pids):
+    pids = [int(p) for p in pids]
+    deadline = time.time() + float(seconds)
+    holder = None
+    while holder is None and time.time() < deadline:
+        for p in pids + children(pids):
+            if not any(x.startswith(active) for x in open_files([p])):
+                continue
+            # Stop the holder at once, then make sure it still holds the
+            # file (it may have finished in between): else let it go on.
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except OSError:
+                continue
+            if any(x.startswith(active) for x in open_files([p])):
+                holder = p
+                break
+            os.kill(p, signal.SIGCONT)
+        else:
+            time.sleep(0.001)
+    everyone = pids + children(pids)
+    for p in everyone:
+        try:
+            os.kill(p, signal.SIGSTOP)
+        except OSError:
+            pass
+    # What a frozen process holds is what the kill will interrupt.
+    files = open_files(everyone)
+    print('inhand', 'yes' if holder is not None else 'no')
+    print('writing', 'yes' if any(x.startswith(writing) for x in files) else 'no')
+    print('pids', ' '.join(str(p) for p in everyone))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'middata':
         cmd_middata(*args)
     elif cmd == 'send':
         cmd_send(*args)
+    elif cmd == 'catch':
+        cmd_catch(*args)
     else:
         raise SystemExit('unknown command ' + cmd)
 

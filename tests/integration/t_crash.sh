@@ -45,9 +45,6 @@ QDIR=$INST/queue
 MAIL=$INST/mail/localhost
 LOG=$INST/log/maillog
 
-# The children of the pids in $1 (local's delivery children).
-children_of() { pgrep -P "$(echo $1 | tr ' ' ',')"; }
-
 # ---- 1. smtpd killed in the middle of DATA ---------------------------
 
 tag=middata-$$
@@ -171,31 +168,24 @@ while [ $(date +%s) -lt $deadline ] && { [ $qk -lt $KMAX ] || [ $lk -lt $KMAX ];
 		turn=q
 		busy=$(t_svc_field local 6)
 		# local writes in-process for virtual users, in a delivery
-		# child for system accounts: both are stopped (SIGSTOP) and
-		# looked at (40 looks at most), resuming them between looks.
-		# A process that, frozen, holds a file of active/ open has a
-		# delivery request in hand (local closes the queue file only
-		# when it has finished), so the kill lands mid-delivery;
-		# "writing" when it holds a file of the Maildir's tmp/ too.
-		writing=no
-		inhand=no
-		for _ in $(seq 1 40); do
-			kids=$(echo $(children_of "$pids"))
-			kill -STOP $pids $kids 2>/dev/null
-			fds=$(cd /proc && ls -l $(for p in $pids $kids; do echo "$p/fd"; done) 2>/dev/null)
-			case $fds in *"$QDIR/active/"*) inhand=yes ;; esac
-			case $fds in *"$MAIL/carol/tmp/"*) writing=yes ;; esac
-			[ $inhand = yes ] && break
-			kill -CONT $pids $kids 2>/dev/null
-			sleep 0.01
-		done
+		# child for system accounts.  crashc.py catch watches their
+		# open files, without stopping them, until one holds a file of
+		# active/, then stops them all (SIGSTOP) and looks again: a
+		# process that, frozen, holds a file of active/ has a delivery
+		# request in hand (local closes the queue file only when it
+		# has finished), so the kill lands mid-delivery; "writing" when
+		# it holds a file of the Maildir's tmp/ too.
+		$CRASHC catch "$QDIR/active/" "$MAIL/carol/tmp/" 10 $pids >"$T/catch" 2>&1
+		inhand=$(awk '$1 == "inhand" { print $2 }' "$T/catch")
+		writing=$(awk '$1 == "writing" { print $2 }' "$T/catch")
+		kids=$(awk '$1 == "pids" { $1 = ""; print }' "$T/catch")
 		kill -KILL $pids $kids 2>/dev/null
 		lk=$((lk + 1))
 		mid=no
 		if [ $inhand = yes ] && [ "$n" -gt 0 ] && [ "$n" -lt "$N" ]; then
 			mid=yes ll=$((ll + 1))
 		fi
-		what="local $pids, children [$kids], $busy busy, writing $writing"
+		what="local $pids, $busy busy, writing $writing"
 	fi
 	[ "$n" -gt "$prev" ] && [ "$prev" -ge 0 ] && grew=$((grew + 1))
 	prev=$n
