@@ -246,6 +246,10 @@ const param_def_t config_params[] = {
 	  "clients one login process serves at once, TLS relays included; "
 	  "1: one process per client",
 	  RANGE("1", "100000") },
+	{ "login_timeout", PARAM_TIME, "3m",
+	  "time a client has from its connection to log in; then it is "
+	  "disconnected, however busy",
+	  RANGE("1s", "1d") },
 	/* Where the chrooted login roles find their sockets (master(8)). */
 	{ "login_directory", PARAM_STR, "$queue_directory/login",
 	  "chroot of the POP3/IMAP login roles, holding links to their sockets" },

@@ -120,6 +120,7 @@ void pop3d_login_post_drop(void)
 		(enum auth_plaintext) config_enum("auth_plaintext");
 	pop3d_login_conf.max_failures = config_int("pop3d_login_failures");
 	pop3d_login_conf.apop = config_bool("pop3d_apop");
+	pop3d_login_conf.login_timeout = config_time("login_timeout");
 	pop3d_login_conf.session_socket = pop3d_socket_path(name);
 }
 
@@ -149,6 +150,7 @@ void pop3d_login_free(pop3d_login_t *l)
 {
 	if (l->timer)
 		event_cancel_timer(l->timer);
+	pop3d_login_lifetime_end(l);
 	stream_tls_handshake_free(&l->tls);
 	sasl_server_free(&l->sasl);
 	auth_request_cancel(&l->auth);
@@ -490,6 +492,52 @@ static void pop3d_login_on_timer(void *ctx)
 	pop3d_login_run(l);
 }
 
+/*
+ * login_timeout: however busy a client keeps itself (USER after USER, AUTH
+ * cancelled with "*", STAT before login: no failure, no idle time), it has
+ * this long from its connection to log in.  auth's yes ends the timer.
+ */
+static void pop3d_login_on_lifetime(void *ctx)
+{
+	pop3d_login_t *l = ctx;
+
+	l->lifetime = 0;
+	switch (l->state) {
+	case POP3D_LOGIN_COMMAND:
+	case POP3D_LOGIN_SASL:
+	case POP3D_LOGIN_AUTH:
+	case POP3D_LOGIN_DELAY:
+		if (!l->stls) {
+			auth_request_cancel(&l->auth);
+			sasl_server_free(&l->sasl);
+			log_info("login time limit after %s from %s",
+				 l->last_cmd ? l->last_cmd : "CONNECT",
+				 buf_str(&l->client));
+			pop3d_err(l->s, NULL, "Login time limit reached, "
+				  "disconnecting");
+			pop3d_login_finish(l);
+			pop3d_login_run(l);
+			return;
+		}
+		pop3d_login_free(l);	/* mid-STLS: no plaintext answer */
+		return;
+	default:
+		/* TLS, CLOSING: nothing more to say.  (From FLUSH on, the
+		 * client has logged in and the timer is gone.) */
+		log_info("login time limit from %s", buf_str(&l->client));
+		pop3d_login_free(l);
+		return;
+	}
+}
+
+void pop3d_login_lifetime_end(pop3d_login_t *l)
+{
+	if (l->lifetime) {
+		event_cancel_timer(l->lifetime);
+		l->lifetime = 0;
+	}
+}
+
 /* ---- accepting ------------------------------------------------------------ */
 
 /* "<pid.random.time@myhostname>" (RFC 1939 §7: unique per greeting). */
@@ -553,6 +601,8 @@ void pop3d_login_accept(const daemon_client_t *client)
 		l->next->prev = l;
 	pop3d_login_clients = l;
 	log_info("connect from %s", buf_str(&l->client));
+	l->lifetime = event_add_timer(pop3d_login_conf.login_timeout * 1000,
+				      pop3d_login_on_lifetime, l);
 	/* Before any TLS work: a refused client costs nothing more. */
 	l->anvil_held = pop3d_anvil_admit(l->s, l->service, l->addr,
 					  buf_str(&l->client),

@@ -31,6 +31,7 @@ typedef struct pop3d_login_conf {
 					 * it (login_info_t.secured) */
 	long max_failures;		/* pop3d_login_failures */
 	int apop;			/* pop3d_apop */
+	long login_timeout;		/* login_timeout, seconds */
 	char *session_socket;		/* as reachable after the drop */
 } pop3d_login_conf_t;
 
@@ -70,6 +71,7 @@ typedef struct pop3d_login {
 	pop3_cmd_t cmd;			/* points into line */
 	const char *last_cmd;
 	event_timer_id timer;		/* the deadline of the current state */
+	event_timer_id lifetime;	/* login_timeout, until the hand-off */
 	stream_tls_handshake_t *tls;	/* state TLS */
 	sasl_server_t *sasl;		/* state SASL */
 	auth_request_t *auth;		/* state AUTH */
@@ -101,6 +103,8 @@ void pop3d_login_run(pop3d_login_t *l);
 void pop3d_login_finish(pop3d_login_t *l);
 /* Let the client go now: l is freed, daemon_client_done() called. */
 void pop3d_login_free(pop3d_login_t *l);
+/* The client logged in: login_timeout no longer applies. */
+void pop3d_login_lifetime_end(pop3d_login_t *l);
 
 /* pop3d_login_verify.c: ask auth (token=yes) without waiting; req holds
  * the mechanism's attributes (mech, user, password/authzid or

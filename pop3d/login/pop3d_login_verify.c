@@ -50,6 +50,7 @@ static void pop3d_login_on_verdict(int result, const attr_t *reply, void *ctx)
 		buf_set(&l->login_user, user);
 		buf_set(&l->token, token);
 		pop3d_login_set_state(l, POP3D_LOGIN_FLUSH);
+		pop3d_login_lifetime_end(l);	/* logged in */
 	} else if (result == AUTH_FAIL) {
 		l->failures++;
 		login_log_failure(buf_str(&l->client), l->mech,

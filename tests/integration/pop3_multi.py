@@ -22,6 +22,10 @@
 #       a plain client idle before login and a POP3S client logged in;
 #       touch DIR/ready, then print what each sees when the login process
 #       is told to stop
+#   pop3_multi.py lifetime PLAIN POP3S USER PASS
+#       a POP3S client logs in; a plain one sends USER every 0.3 s until
+#       refused (login_timeout); then the first one, idle past the limit,
+#       still gets STAT and QUIT answered
 import os
 import ssl
 import sys
@@ -205,6 +209,30 @@ def stop(plain, pop3s, user, password, d):
         print('relay closed (%s)' % type(e).__name__)
 
 
+def lifetime(plain, pop3s, user, password):
+    """login_timeout (a few seconds here): a client kept busy before login
+    is cut off; one that logged in in time stays past it."""
+    done = tls_login(pop3s, user, password, 'POP3S login before the limit')
+    s = connect(plain)
+    read_line(s)
+    t0 = time.time()
+    reply = ''
+    while time.time() - t0 < 30:
+        reply = cmd(s, 'USER nobody@localhost')
+        if not reply.startswith('+OK'):
+            break
+        time.sleep(0.3)
+    took = time.time() - t0
+    say(reply.startswith('-ERR Login time limit reached'),
+        'a client that only sends USER is told the login time is up (%r after %.1f s)'
+        % (reply, took))
+    say(read_line(s) == '', 'and disconnected')
+    time.sleep(1)
+    say(cmd(done, 'STAT').startswith('+OK'),
+        'a client logged in before the limit is served past it')
+    say(cmd(done, 'QUIT').startswith('+OK'), 'and quits normally')
+
+
 def main():
     a = sys.argv[1:]
     if a[0] == 'hold':
@@ -217,6 +245,8 @@ def main():
         fill(int(a[1]), int(a[2]), a[3])
     elif a[0] == 'stop':
         stop(int(a[1]), int(a[2]), a[3], a[4], a[5])
+    elif a[0] == 'lifetime':
+        lifetime(int(a[1]), int(a[2]), a[3], a[4])
 
 
 if __name__ == '__main__':

@@ -131,6 +131,14 @@ t_wait 15 sh -c "! test -d /proc/$old" &&
 	t_pass "the retired process exits once its relay is done" ||
 	t_fail "the retired process exits once its relay is done" "pid $old still there"
 
+# ---- login_timeout: no place held before login for ever ---------------------
+t_set login_timeout 4s
+tmailctl reload >/dev/null 2>&1 || t_fail "reload with login_timeout 4s"
+sleep 1
+out=$($PY lifetime "$PL" "$PS" b@localhost secret-b 2>&1)
+t_results pop3_multi.py "$out"
+t_file_has "$INST/log/maillog" 'login time limit after USER from' "the cut-off is logged, naming the last command"
+
 # ---- stop: relays closed, waiting clients told -----------------------------
 mkdir -p "$T/s"
 $PY stop "$PL" "$PS" b@localhost secret-b "$T/s" > "$T/stop.out" 2>&1 &
