@@ -102,6 +102,10 @@ static int auth_request_process_refused(const auth_peer_t *peer, attr_t *reply,
 		  peer->login ? " and lookups" : "");
 	auth_request_reply(reply, "tempfail", "too many failures from this "
 			   "process, try later");
+	/* A process with many clients lets a fresh one (a fresh budget)
+	 * take the new ones, so one client's failures cannot lock the
+	 * others out for the window (auth_client.h). */
+	attr_add(reply, "retire", "yes");
 	return 1;
 }
 

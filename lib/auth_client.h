@@ -14,7 +14,15 @@
  *                   client=ADDR service=NAME [token=yes]
  *      reply: status=ok user=CANONICAL [token=T]
  *             status=fail reason=TEXT      (after auth's failure delay)
- *             status=tempfail reason=TEXT  (users.db unreadable, ...)
+ *             status=tempfail reason=TEXT [retire=yes]
+ *                                          (users.db unreadable, ...;
+ *                                          retire=yes: the asking process
+ *                                          is over its failure budget: a
+ *                                          process with many clients takes
+ *                                          no new ones and exits when they
+ *                                          are gone, so that new clients
+ *                                          meet a process with a fresh
+ *                                          budget)
  *   request=lookup  user=ADDRESS
  *      reply: status=ok user=CANONICAL [apop=yes] | status=noent | tempfail
  *   request=redeem  token=T service=NAME client=ADDR

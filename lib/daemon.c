@@ -737,6 +737,19 @@ static void daemon_multi_accept(int lfd, int events, void *ctx)
 	buf_release(&addr);
 }
 
+void daemon_accept_no_more(const char *why)
+{
+	int accepting = 0;
+
+	for (int i = 0; i < d.nfds; i++)
+		accepting |= d.listen_fds[i] >= 0;
+	if (!accepting)
+		return;
+	log_warn("accepting no more clients: %s", why);
+	daemon_multi_stop_accepting();
+	daemon_multi_status();
+}
+
 void daemon_client_done(void)
 {
 	if (d.clients <= 0)

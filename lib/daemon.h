@@ -119,6 +119,10 @@ void daemon_main(int argc, char **argv, const daemon_spec_t *spec) __attribute__
 /* DAEMON_MULTI bookkeeping: a client finished (drives busy/idle reports and
  * the max_use/idle exit). */
 void daemon_client_done(void);
+/* DAEMON_MULTI: accept no new clients, report busy (so that master starts
+ * another process for them) and exit when the last client is gone, as on
+ * SIGHUP; why is logged. */
+void daemon_accept_no_more(const char *why);
 /* The service name from -n. */
 const char *daemon_service(void);
 /* Whether the process must stop now: SIGTERM (mailctl stop) or master gone.

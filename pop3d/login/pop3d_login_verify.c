@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 #include "login_log.h"
 #include "mem.h"
@@ -63,8 +64,14 @@ static void pop3d_login_on_verdict(int result, const attr_t *reply, void *ctx)
 			pop3d_err(l->s, POP3D_RC_AUTH, "Authentication failed");
 		}
 	} else {
+		const char *retire = attr_get(reply, "retire");
+
 		login_log_tempfail(buf_str(&l->client), l->mech,
 				   why ? why : "auth unavailable");
+		if (retire != NULL && strcmp(retire, "yes") == 0)
+			daemon_accept_no_more("auth refuses this process: over "
+					      "its failure budget; new clients "
+					      "go to a fresh process");
 		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary authentication "
 			  "failure, try again later");
 	}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# t_login_budget.sh - auth's failure budget per login process
+# (auth_process_failure_limit) when one process serves many clients.
+#
+# One pop3 login process (maxproc 1, default login_client_limit), default
+# budgets.  An attacker from 8 loopback addresses (127.0.0.2-9) sends 7
+# wrong passwords from each, in parallel, each address under its own
+# limit: 56 failures spend the process's budget of 50.  The process is
+# told so with auth's refusal and takes no new clients; a legitimate client
+# from 127.0.0.1 that comes next is served by a fresh login process and
+# logs in (before: -ERR [SYS/TEMP] for the whole window; audit i12-01).
+. "$(dirname "$0")/lib.sh"
+
+t_instance
+P110=$((PB + 110))
+t_set pop3d_client_connection_count_limit 0
+t_services auth anvil pop3-session pop3
+sed -i -E 's/^(pop3:[0-9]+ +inet +[^ ]+ +[^ ]+ +[^ ]+ +)[^ ]+/\11/' "$INST/master.conf"
+printf 'victim-pw\n' | tmailctl user add v@localhost --password-stdin >/dev/null 2>&1
+mkdir -p "$INST/mail/localhost/v/"{new,cur,tmp}
+chown -R "$(stat -c %u:%g "$INST/mail")" "$INST/mail"
+t_start
+
+out=$(python3 - "$P110" "$TOP/tests/integration" <<'PY'
+import sys, threading
+sys.path.insert(0, sys.argv[2])
+import tnet
+port = int(sys.argv[1])
+
+def attack(src, n, who):
+    s = tnet.connect(port, timeout=60, src=src)
+    f = s.makefile('rb')
+    f.readline()
+    for i in range(n):
+        s.sendall(b'USER guess%d@localhost\r\n' % who); f.readline()
+        s.sendall(b'PASS wrong\r\n'); f.readline()
+        # pop3d_login_failures: reconnect when told to go
+    s.close()
+
+ths = []
+for a in range(2, 10):
+    for k in range(7):
+        t = threading.Thread(target=attack, args=('127.0.0.%d' % a, 1, a * 10 + k))
+        t.start(); ths.append(t)
+for t in ths:
+    t.join()
+s = tnet.connect(port, timeout=30, src='127.0.0.1')
+f = s.makefile('rb')
+f.readline()
+s.sendall(b'USER v@localhost\r\n'); f.readline()
+s.sendall(b'PASS victim-pw\r\n')
+print('victim:', f.readline().decode().strip())
+PY
+)
+t_log "$out"
+t_match "$out" "victim: \+OK" "a client that comes after other clients spent the process's budget logs in"
+t_file_has "$INST/log/maillog" 'auth.*login process refused: over its budget' \
+	"auth refused the login process over its budget"
+t_file_has "$INST/log/maillog" 'pop3d\[[0-9]*\]: warning: accepting no more clients: auth refuses this process' \
+	"the refused login process takes no new clients"
+old=$(grep 'accepting no more clients' "$INST/log/maillog" | head -n 1 | sed -E 's/.*pop3d\[([0-9]+)\].*/\1/')
+new=$(grep 'login: user=<v@localhost>' "$INST/log/maillog" | head -n 1 | sed -E 's/.*pop3d\[([0-9]+)\].*/\1/')
+t_log "refused process $old, the victim's login process $new"
+[ -n "$old" ] && [ -n "$new" ] && [ "$old" != "$new" ] &&
+	t_pass "a fresh login process served the client that came next" ||
+	t_fail "a fresh login process served the client that came next" "refused $old, served by $new"
+t_done
