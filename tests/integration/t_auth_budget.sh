@@ -111,9 +111,13 @@ for i in range(5):
     s.close()
 PY
 )
-t_eq "$(echo "$out" | grep -c '^[0-9] -ERR \[AUTH\] Authentication failed$')" 3 \
+t_eq "$(echo "$out" | grep -c '^[0-2] -ERR \[AUTH\] Authentication failed$')" 3 \
 	"the login process gets its budget of failures, each from a new address"
 t_match "$out" '^3 -ERR \[SYS/TEMP\] ' "then auth refuses that process, whatever address it names"
+# Told so, the process takes no new clients: the next one meets a fresh
+# process, whose budget is its own (t_login_budget).
+t_match "$out" '^4 -ERR \[AUTH\] Authentication failed$' \
+	"the next client meets a fresh login process, with a budget of its own"
 t_file_has "$INST/log/maillog" 'auth\[[0-9]+\]: error: peer pid [0-9]+ uid '"$(id -u ternnull)"': login process refused: over its budget' \
 	"the refusal names the process and says why"
 
