@@ -304,6 +304,23 @@ role_pid() {
 	done
 	return 1
 }
+# in_no_process SERVICE NEEDLE DESC: no pop3d process of this instance
+# running SERVICE holds NEEDLE in its memory (memscan.py); a failure when
+# there is no such process to look at.
+in_no_process() {
+	local pid n=0 found=
+	for pid in $(pgrep -x pop3d); do
+		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST -n $1 " || continue
+		n=$((n + 1))
+		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" "$2" |
+			grep -v '^scanned')"
+	done
+	if [ "$n" -ge 1 ]; then
+		t_eq "$found" "" "$3"
+	else
+		t_fail "$3" "no $1 process of this instance found"
+	fi
+}
 if t_is_root; then
 	lpid=$(role_pid pop3d pop3)
 	spid=$(role_pid pop3d-session pop3-session)
@@ -341,22 +358,10 @@ p.quit()
 PY
 	holder=$!
 	t_wait 20 test -f "$T/held"
-	found=
-	n=0
-	for pid in $(pgrep -x pop3d); do
-		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST -n pop3s " || continue
-		n=$((n + 1))
-		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" secret-a |
-			grep -v '^scanned')"
-	done
+	in_no_process pop3s secret-a \
+		"POP3S: the password is in no pop3s process (TLS relay included) after login"
 	touch "$T/release"
 	wait "$holder"
-	if [ "$n" -ge 1 ]; then
-		t_eq "$found" "" "POP3S: the password is in no pop3s process (TLS relay included) after login"
-	else
-		t_fail "POP3S: the password is in no pop3s process (TLS relay included) after login" \
-			"no pop3s process of this instance found"
-	fi
 	# A password the login process refuses before asking auth (PASS
 	# before USER) is wiped at once, not when the client leaves: the
 	# process serves other clients meanwhile (audit i12-06).
@@ -377,22 +382,10 @@ s.close()
 PY
 	holder=$!
 	t_wait 20 test -f "$T/held2"
-	refused=
-	n=0
-	for pid in $(pgrep -x pop3d); do
-		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST -n pop3 " || continue
-		n=$((n + 1))
-		refused="$refused$(python3 "$TOP/tests/integration/memscan.py" "$pid" stays-Kq7ZpW3x |
-			grep -v '^scanned')"
-	done
+	in_no_process pop3 stays-Kq7ZpW3x \
+		"a PASS refused before USER leaves no password in the login process"
 	touch "$T/release2"
 	wait "$holder"
-	if [ "$n" -ge 1 ]; then
-		t_eq "$refused" "" "a PASS refused before USER leaves no password in the login process"
-	else
-		t_fail "a PASS refused before USER leaves no password in the login process" \
-			"no pop3 process of this instance found"
-	fi
 	t_eq "$(stat -c %i "$INST/queue/login/auth")" "$(stat -c %i "$INST/queue/private/auth")" \
 		"login/auth is a hard link to private/auth (after reloads)"
 	t_eq "$(stat -c %i "$INST/queue/login/pop3-session")" \
