@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "daemon_watchdog.h"
 #include "event.h"
 #include "log.h"
 #include "maillog.h"
@@ -75,7 +76,6 @@ static struct {
 
 	long max_idle;			/* seconds, 0 = never */
 	long max_use;			/* clients, 0 = no limit */
-	long daemon_timeout;
 	long served;
 	int clients;			/* DAEMON_MULTI: current clients */
 	long client_limit;		/* DAEMON_MULTI: spec's cap, 0: none */
@@ -130,18 +130,17 @@ int daemon_retire_fd(void)
 void daemon_request_begin(void)
 {
 	if (d.spec->mode == DAEMON_SINGLE)
-		alarm((unsigned) d.daemon_timeout);
+		daemon_watchdog_busy();
 }
 
 event_wake_t daemon_wait(const event_wait_t *w)
 {
 	event_wake_t wake;
 
-	/* Two alarm() calls spared per pipelined command. */
 	if (w->stream != NULL && stream_input_ready(w->stream))
 		return EVENT_WAKE_INPUT;
 	if (d.spec->mode == DAEMON_SINGLE)
-		alarm(0);
+		daemon_watchdog_idle();
 	wake = event_wait(w);
 	daemon_request_begin();
 	return wake;
@@ -162,13 +161,12 @@ void daemon_detach(void)
 {
 	struct sigaction sa;
 
-	alarm(0);
+	daemon_watchdog_detach();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
 	daemon_close_listeners_raw();
 	if (d.status_fd >= 0) {
 		close(d.status_fd);
@@ -311,7 +309,7 @@ static void daemon_load_config(void)
 	maillog_setup(0);
 	d.max_idle = config_time("max_idle");
 	d.max_use = config_int("max_use");
-	d.daemon_timeout = config_time("daemon_timeout");
+	daemon_watchdog_init(config_time("daemon_timeout"));
 	if (d.spec->client_limit_param != NULL)
 		d.client_limit = config_int(d.spec->client_limit_param);
 }
@@ -558,7 +556,7 @@ static void daemon_single_serve(int fd, int index)
 	 * request. */
 	daemon_request_begin();
 	d.spec->serve(&client);
-	alarm(0);
+	daemon_watchdog_idle();
 	if (client.fd >= 0)
 		close(client.fd);
 	buf_release(&addr);
@@ -762,22 +760,13 @@ void daemon_client_done(void)
 		d.idle_since_ms = event_now_ms();
 }
 
-/* The watchdog of DAEMON_MULTI: on while the callbacks of one round run,
- * off while the loop sleeps, so that a process idle for longer than
- * daemon_timeout (auth, anvil, qmgr with nothing to do) is not killed. */
-static void daemon_multi_sleeping(void)
-{
-	alarm(0);
-}
-
-static void daemon_multi_awake(void)
-{
-	alarm((unsigned) d.daemon_timeout);
-}
-
 static void daemon_multi_loop(void)
 {
-	event_set_sleep_hooks(daemon_multi_sleeping, daemon_multi_awake);
+	/* The watchdog of DAEMON_MULTI: busy while the callbacks of one round
+	 * run, idle while the loop sleeps, so that a process idle for longer
+	 * than daemon_timeout (auth, anvil, qmgr with nothing to do) is not
+	 * killed. */
+	event_set_sleep_hooks(daemon_watchdog_idle, daemon_watchdog_busy);
 	for (int i = 0; i < d.nfds; i++)
 		event_add_fd(d.listen_fds[i], EVENT_READ, daemon_multi_accept,
 			     (void *) (long) i);

@@ -42,6 +42,9 @@
  * restarts it for the new request: a client idle for hours between
  * requests (bounded only by the protocol's own idle timeout) is never
  * killed by it, while a request that hangs still is.
+ * Marking requests costs no system call, and a waiting process is woken
+ * at most once, by the alarm of its last request lapsing
+ * (daemon_watchdog.h).
  *
  * master.conf's unpriv column cannot raise privilege: the program's spec
  * decides the user; a program that needs root (user_param NULL) refuses to

@@ -415,14 +415,17 @@ void event_run_once(long max_ms)
 	if (ev_sleeping != NULL)
 		ev_sleeping();
 	n = epoll_wait(ev_epfd, batch, EVENT_BATCH, event_wait_ms(max_ms));
-	if (ev_awake != NULL)
-		ev_awake();
 	if (n < 0) {
-		/* A signal: its byte is in the pipe for the next round. */
+		/* A signal: its byte is in the pipe for the next round.  No
+		 * work was done, so no awake hook: a watchdog alarm that lapses
+		 * while the loop sleeps must not count as a round and re-arm
+		 * itself (daemon_watchdog.h). */
 		if (errno != EINTR)
 			log_fatal("epoll_wait: %s", strerror(errno));
-		n = 0;
+		return;
 	}
+	if (ev_awake != NULL)
+		ev_awake();
 	ev_dispatching = 1;
 	for (int i = 0; i < n && ev_epoch == epoch; i++)
 		event_dispatch_fd(&batch[i]);

@@ -32,7 +32,8 @@ void event_add_signal(int signo, event_signal_cb cb, void *ctx);
 /* Wait at most max_ms (-1: until something happens), run what is ready. */
 void event_run_once(long max_ms);
 /* Called right before the loop sleeps in epoll_wait() and right after it
- * wakes, before any callback runs (NULL: nothing): the daemon skeleton
+ * wakes with work, before any callback runs (not when a signal cut the
+ * sleep short; NULL: nothing): the daemon skeleton
  * keeps its watchdog off while the process waits and on while it works. */
 void event_set_sleep_hooks(void (*sleeping)(void), void (*awake)(void));
 /* Run until event_stop() is called. */
