@@ -10,6 +10,13 @@
 #    gets the messages under the names its `local` writes (",S=,W=" added,
 #    content byte for byte the same); "tern-foreign" gets Postfix's names
 #    unchanged, so it must read every file once to count its octets.
+#    Dovecot runs twice per round: as the shared setup configures it (user
+#    "bench", a {PLAIN} password: no hashing at all, its fastest login)
+#    and as "dovecot-samehash", a second passwd-file user for the same
+#    Maildir whose password is the very yescrypt hash `mailctl user add`
+#    made for tern's user ({CRYPT}, the system's crypt(3) as tern's auth
+#    uses it).  The second is the like-for-like comparison: the same work
+#    to verify the password on both sides.
 # 2. Memory per idle authenticated POP3 connection: IDLE_CONNS sessions log
 #    in and sit in the TRANSACTION state on a 10-message mailbox; the sum
 #    of RSS and of PSS of each server's processes (by executable path and
@@ -20,21 +27,28 @@
 #
 #   sudo bench/pop3_bench.sh
 #
-# Environment: RUNS (3; 0: only the idle test)  IDLE_CONNS (100)  PORT_BASE
-#   NO_MAKE=1  KEEP=1
+# Environment: RUNS (3; 0: only the idle test)  IDLE_CONNS (100; 0: no idle
+#   test)  FOREIGN (1; 0: no tern-foreign-names runs)  PORT_BASE  NO_MAKE=1
+#   KEEP=1  QUIET_GATE (1; 0: start each session without waiting for the
+#   machine to be quiet, as mailbox_bench.py otherwise does for up to 3 min)
 #   PRISTINE (/home/bench/.pristine-Maildir-5000)
 #
 # Needs root (Dovecot, mailctl init's system users, /proc of other users).
 # Loopback only.  What this script started it stops again (Dovecot and
 # Postfix with their own stop commands, tern with mailctl stop); ~bench's
-# Maildir is left as a fresh copy of the pristine one.
-# Results: bench/results/pop3-<time>.jsonl, and the summary on stdout.
+# Maildir is left as a fresh copy of the pristine one, and the
+# dovecot-samehash line is taken out of /etc/dovecot/bench.passwd again.
+# Results: bench/results/pop3-<time>.jsonl (with the servers' CPU time per
+# session, bench/proc_cpu.py), and the summary on stdout.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$(dirname "$top")/shared/bench" && pwd)
 runs=${RUNS:-3}
 idle_conns=${IDLE_CONNS:-100}
+foreign=${FOREIGN:-1}
+dov_passwd=/etc/dovecot/bench.passwd
+dov_same=tern-samehash
 pristine=${PRISTINE:-/home/bench/.pristine-Maildir-5000}
 tern_bin=$top/bin
 . "$top/tests/integration/instance.sh"
@@ -59,6 +73,7 @@ cleanup() {
 	[ -n "$inst" ] && inst_stop "$tern_bin" "$inst"
 	[ -d "$pristine/new" ] && "$shared/reset_maildir.sh" "$pristine" /home/bench/Maildir bench:bench >/dev/null 2>&1
 	[ -n "$started_postfix" ] && postfix stop >/dev/null 2>&1
+	[ -f "$dov_passwd" ] && sed -i "/^$dov_same:/d" "$dov_passwd"
 	[ -n "$started_dovecot" ] && doveadm stop >/dev/null 2>&1
 	if [ -n "$tmp" ]; then
 		if [ -n "${KEEP:-}" ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
@@ -127,7 +142,7 @@ inst=$tmp/inst
 inst_only "$tern_bin" "$inst" "$pb" pop3 pop3-session auth || die "no instance"
 echo "default_process_limit = $((idle_conns + 50))" >>"$inst/main.conf"
 tport=$((pb + 110))
-for u in bench $(seq -f 'idle%g' 1 "$idle_conns"); do
+for u in bench $(seq -f 'idle%g' 1 "$idle_conns" 2>/dev/null); do
 	echo "$u@localhost benchpass"
 done >"$tmp/users.txt"
 while read -r u pw; do
@@ -141,10 +156,20 @@ for f in $(ls "$pristine/new" | sort | sed -n 1,10p); do cp -a "$pristine/new/$f
 for i in $(seq 1 "$idle_conns"); do
 	"$top/bench/pop3_maildir.py" "$tmp/small" "$inst/mail/localhost/idle$i" "$owner" >/dev/null
 done
+mkdir -p "$inst/mail/localhost"
 chown "$owner" "$inst/mail/localhost"
 "$tern_bin/mailctl" -c "$inst" start >"$tmp/start.out" 2>&1 ||
 	die "mailctl start: $(cat "$tmp/start.out")"
 inst_wait_listen "$tport" || die "tern pop3d not listening on $tport"
+
+# The same hash for Dovecot's second user; its passwd-file is re-read
+# when it changes.
+hash=$(awk '$1 == "bench@localhost" { print $2 }' "$inst/users")
+case $hash in '$'*) ;; *) die "no crypt hash for bench@localhost in $inst/users" ;; esac
+bench_ids=$(awk -F: '$1 == "bench" { print $3 ":" $4 ":" $5 ":" $6 }' "$dov_passwd")
+[ -n "$bench_ids" ] || die "no user bench in $dov_passwd"
+sed -i "/^$dov_same:/d" "$dov_passwd"
+echo "$dov_same:{CRYPT}$hash:$bench_ids::" >>"$dov_passwd"
 
 rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$top" diff --quiet HEAD -- pop3d lib 2>/dev/null || rev="$rev+dirty"
@@ -154,62 +179,108 @@ say "tern $rev on 127.0.0.1:$tport; Dovecot $(dovecot --version | cut -d' ' -f1)
 dov_common=(--user bench --password benchpass --pop3-port 110 --runs 1 --tests pop3
 	--proc-exe-prefix /usr/lib/dovecot/ --proc-exe-prefix /usr/sbin/dovecot
 	--root-pidfile /run/dovecot/master.pid --json "$json")
-tern_common=(--user bench@localhost --password benchpass --pop3-port "$tport" --runs 1
+gate=()
+[ "${QUIET_GATE:-1}" = 0 ] && gate=(--no-quiet-gate)
+dov_common+=("${gate[@]}")
+tern_common=("${gate[@]}" --user bench@localhost --password benchpass --pop3-port "$tport" --runs 1
 	--tests pop3 --proc-exe-prefix "$tern_bin/" --root-pidfile "$inst/queue/pid/master.pid"
 	--json "$json")
+dov_reset="$shared/reset_maildir.sh $pristine /home/bench/Maildir bench:bench"
+dov_cpu="/usr/lib/dovecot/ /usr/sbin/dovecot"
+# sessions LABEL RESET CPU_PREFIXES ARGS...: the cold session on a fresh
+# copy (RESET), then the warm one, each with the CPU time the server's
+# processes (executables under CPU_PREFIXES) spent meanwhile, recorded as
+# test "pop3-cpu" beside mailbox_bench.py's records.
+sessions() {
+	local label=$1 reset=$2 cpu=$3 c0 c1 phase
+	shift 3
+	for phase in cold warm; do
+		c0=$("$top/bench/proc_cpu.py" $cpu)
+		if [ "$phase" = cold ]; then
+			"$shared/mailbox_bench.py" "$@" --label "$label" --phases cold \
+				--reset-cmd "$reset"
+		else
+			"$shared/mailbox_bench.py" "$@" --label "$label" --phases warm
+		fi | grep POP3
+		c1=$("$top/bench/proc_cpu.py" $cpu)
+		printf '{"label": "%s", "test": "pop3-cpu", "phase": "%s", "run": %d, "server_cpu_s": %s}\n' \
+			"$label" "$phase" "$r" "$(python3 -c "print(round($c1 - $c0, 2))")" >>"$json"
+	done
+}
 for r in $(seq 1 "$runs"); do
-	"$shared/mailbox_bench.py" "${dov_common[@]}" --label dovecot \
-		--reset-cmd "$shared/reset_maildir.sh $pristine /home/bench/Maildir bench:bench" |
-		grep POP3
-	"$shared/mailbox_bench.py" "${tern_common[@]}" --label tern \
-		--reset-cmd "$top/bench/pop3_maildir.py $pristine $tmaildir $owner" | grep POP3
-	"$shared/mailbox_bench.py" "${tern_common[@]}" --label tern-foreign-names \
-		--reset-cmd "$top/bench/pop3_maildir.py --names keep $pristine $tmaildir $owner" |
-		grep POP3
+	sessions dovecot "$dov_reset" "$dov_cpu" "${dov_common[@]}"
+	sessions dovecot-samehash "$dov_reset" "$dov_cpu" "${dov_common[@]}" --user "$dov_same"
+	sessions tern "$top/bench/pop3_maildir.py $pristine $tmaildir $owner" "$tern_bin/" \
+		"${tern_common[@]}"
+	[ "$foreign" = 0 ] && continue
+	sessions tern-foreign-names \
+		"$top/bench/pop3_maildir.py --names keep $pristine $tmaildir $owner" "$tern_bin/" \
+		"${tern_common[@]}"
 done
 
 # ---- 2. memory per idle authenticated connection -----------------------------
 # ~bench/Maildir is shared with the other benchmarks: retry a reset that
 # raced with a delivery.
-for i in 1 2 3; do
+[ "$idle_conns" -gt 0 ] && for i in 1 2 3; do
 	"$shared/reset_maildir.sh" "$tmp/small" /home/bench/Maildir bench:bench && break
 	[ $i = 3 ] && die "cannot reset /home/bench/Maildir (another benchmark delivering?)"
 	sleep 5
 done
-"$top/bench/pop3_idle.py" --port 110 --user-fmt bench --password benchpass \
-	--conns "$idle_conns" --proc-exe-prefix /usr/lib/dovecot/ \
-	--proc-exe-prefix /usr/sbin/dovecot --root-pidfile /run/dovecot/master.pid \
-	--conn-proc-name pop3 --label dovecot --json "$json"
-sleep 3
-"$top/bench/pop3_idle.py" --port "$tport" --user-fmt 'idle%d@localhost' --password benchpass \
-	--conns "$idle_conns" --proc-exe-prefix "$tern_bin/" \
-	--root-pidfile "$inst/queue/pid/master.pid" --conn-proc-name pop3d-session \
-	--label tern --json "$json"
+if [ "$idle_conns" -gt 0 ]; then
+	"$top/bench/pop3_idle.py" --port 110 --user-fmt bench --password benchpass \
+		--conns "$idle_conns" --proc-exe-prefix /usr/lib/dovecot/ \
+		--proc-exe-prefix /usr/sbin/dovecot --root-pidfile /run/dovecot/master.pid \
+		--conn-proc-name pop3 --label dovecot --json "$json"
+	sleep 3
+	"$top/bench/pop3_idle.py" --port "$tport" --user-fmt 'idle%d@localhost' \
+		--password benchpass --conns "$idle_conns" --proc-exe-prefix "$tern_bin/" \
+		--root-pidfile "$inst/queue/pid/master.pid" --conn-proc-name pop3d-session \
+		--label tern --json "$json"
+fi
 
 # ---- summary -------------------------------------------------------------------
+# speed = peer time / tern time (the issues' measure: > 1, tern is faster),
+# as the ratio of the medians and as the median of the ratios of each
+# round's pair (taken seconds apart, so they share the machine's load).
 python3 - "$json" <<'EOF'
 import json, statistics, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-def med(label, test, key, phase=None):
+def vals(label, test, key, phase=None):
     # a session that saw fewer than 5000 messages raced with another
-    # benchmark using ~bench/Maildir: left out
-    v = [r[key] for r in recs if r.get("label") == label and r.get("test") == test
-         and (phase is None or r.get("phase") == phase) and r.get(key) is not None
-         and (test != "pop3" or r.get("msgs") == 5000)]
+    # benchmark using ~bench/Maildir: left out (None keeps the pairing)
+    return [r.get(key) if (test != "pop3" or r.get("msgs") == 5000) else None
+            for r in recs if r.get("label") == label and r.get("test") == test
+            and (phase is None or r.get("phase") == phase)]
+def med(v):
+    v = [x for x in v if x is not None]
     return statistics.median(v) if v else None
-print("==== POP3: tern vs Dovecot (medians; ratio = tern / dovecot, < 1 is better) ====")
+print("==== POP3: speed = peer time / tern time (> 1: tern is faster) ====")
 for phase in ("cold", "warm"):
-    for key, unit, scale in (("list_s", "ms", 1e3), ("retr_s", "s", 1), ("total_s", "s", 1)):
-        d = med("dovecot", "pop3", key, phase)
-        for label in ("tern", "tern-foreign-names"):
-            t = med(label, "pop3", key, phase)
-            if d is None or t is None:
-                continue
-            print(f"{phase:4} {key:8} dovecot {d*scale:9.3f} {unit:2}  {label:18} {t*scale:9.3f} {unit:2}"
-                  f"  ratio {t/d:5.2f}")
+    for key, unit, scale in (("login_s", "ms", 1e3), ("list_s", "ms", 1e3),
+                             ("retr_s", "s", 1), ("total_s", "s", 1)):
+        for peer in ("dovecot", "dovecot-samehash"):
+            dv = vals(peer, "pop3", key, phase)
+            for label in ("tern", "tern-foreign-names"):
+                tv = vals(label, "pop3", key, phase)
+                d, t = med(dv), med(tv)
+                if d is None or t is None:
+                    continue
+                pairs = med([a / b for a, b in zip(dv, tv) if a and b])
+                print(f"{phase:4} {key:8} {peer:16} {d*scale:8.3f} {unit:2}  {label:18}"
+                      f" {t*scale:8.3f} {unit:2}  speed {d/t:5.2f} (paired {pairs:5.2f})")
+print("==== POP3: CPU seconds per session, medians (server: all its processes) ====")
+for phase in ("cold", "warm"):
+    for label in ("dovecot", "dovecot-samehash", "tern", "tern-foreign-names"):
+        srv = med(vals(label, "pop3-cpu", "server_cpu_s", phase))
+        cli = med(vals(label, "pop3", "retr_cpu", phase))
+        wall = med(vals(label, "pop3", "total_s", phase))
+        if srv is None or cli is None:
+            continue
+        print(f"{phase:4} {label:18} server {srv:6.3f} s  client (RETR loop) {cli:6.3f} s"
+              f"  session wall {wall:6.3f} s")
 for key in ("rss_added_per_conn_kb", "pss_added_per_conn_kb"):
-    d = med("dovecot", "pop3-idle", key)
-    t = med("tern", "pop3-idle", key)
+    d = med(vals("dovecot", "pop3-idle", key))
+    t = med(vals("tern", "pop3-idle", key))
     if d and t:
         print(f"idle {key:24} dovecot {d:8.0f} KiB  tern {t:8.0f} KiB  ratio {t/d:5.2f}")
 EOF
