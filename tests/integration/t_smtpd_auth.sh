@@ -120,7 +120,7 @@ content "$Q/$id" > "$T/local"
 t_file_has "$T/local" "^	by .* \\(tern, from userid $suid\\) with ESMTP id $id(; .*)?\$" "Received: from userid"
 t_file_has "$T/local" '^Message-ID: <' "submit: Message-ID added"
 t_file_has "$T/local" '^Date: ' "submit: Date added"
-t_file_has "$INST/log/maillog" "$id: client=localhost\\[local\\] uid=$suid\$" "log: client and uid"
+t_file_has "$INST/log/maillog" "$id: client=local uid=$suid\$" "log: client and uid (local submission has no address)"
 
 # ---- no password left in smtpd's memory after AUTH (root: /proc/PID/mem) --
 if t_is_root; then
