@@ -124,9 +124,11 @@ t_file_has "$INST/log/maillog" "$id: client=local uid=$suid\$" "log: client and 
 
 # ---- no password left in smtpd's memory after AUTH (root: /proc/PID/mem) --
 if t_is_root; then
-	python3 - "$P587" "$T" <<'PY' &
-import base64, os, smtplib, sys, time
+	python3 - "$P587" "$T" "$TOP/tests/integration" <<'PY' &
+import base64, smtplib, sys
 port, t = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import tnet
 held = []
 for mech in ("PLAIN", "LOGIN"):
     c = smtplib.SMTP("127.0.0.1", port, timeout=20)
@@ -139,11 +141,7 @@ for mech in ("PLAIN", "LOGIN"):
         c.docmd(base64.b64encode(b"Mem-Secret-7-long-enough-to-outlive-a-free").decode())
     c.docmd("NOOP")
     held.append(c)
-open(t + "/held", "w").close()
-for _ in range(300):
-    if os.path.exists(t + "/release"):
-        break
-    time.sleep(0.1)
+tnet.hold(t + "/held", t + "/release")
 for c in held:
     c.quit()
 PY
