@@ -240,7 +240,7 @@ t_match "$out" '^\+OK Logged in' "session: logged in"
 t_match "$out" '^hello$' "session: RETR after four junk commands"
 t_eq "$(echo "$out" | tail -n 1)" "-ERR Too many junk commands, disconnecting; nothing was deleted" \
 	"session: four more after RETR, a failed DELE, and the fifth ends it, QUIT unanswered"
-t_file_has "$LOG" 'pop3d-session\[[0-9]+\]: user=<a@localhost>, client=127\.0\.0\.1: too many junk commands after NOOP' \
+t_file_has "$LOG" 'pop3d-session\[[0-9]+\]: user=<a@localhost>, client=\[127\.0\.0\.1\]:[0-9]+: too many junk commands after NOOP' \
 	"the session's junk limit is logged"
 
 # ---- the default exceptions: $mynetworks, loopback -----------------------
