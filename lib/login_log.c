@@ -1,8 +1,18 @@
-/* login_log.c - the log lines of logins (see login_log.h). */
+/* login_log.c - the log lines of logins and the name of a client in the
+ * log (see login_log.h). */
 #include <stddef.h>
 
 #include "log.h"
 #include "login_log.h"
+
+void login_log_client(buf_t *out, const char *addr, int port)
+{
+	buf_reset(out);
+	if (port > 0)
+		buf_printf(out, "[%s]:%d", addr, port);
+	else
+		buf_puts(out, addr);
+}
 
 void login_log_success(const char *client, const char *user,
 		       const char *mech, int tls)

@@ -93,43 +93,64 @@ static void mailctl_check_log(mailctl_check_t *c)
 	mem_free(dir);
 }
 
-static void mailctl_check_tls(mailctl_check_t *c)
+/* The TLS pair of one server, PREFIX_tls_cert_file and PREFIX_tls_key_file,
+ * as tls_server_from_config(PREFIX) will load it: readable, a key that
+ * matches the certificate, the key root's alone. */
+static void mailctl_check_tls_pair(const char *prefix, mailctl_check_t *c)
 {
-	const char *cert = config_str("smtpd_tls_cert_file");
-	const char *key = config_str("smtpd_tls_key_file");
+	char *cert_param = mem_printf("%s_tls_cert_file", prefix);
+	char *key_param = mem_printf("%s_tls_key_file", prefix);
+	const char *cert = config_str(cert_param);
+	const char *key = config_str(key_param);
 	tls_ctx_t *ctx;
 	char *err = NULL;
 	struct stat st;
 
 	if (access(cert, R_OK) < 0) {
-		buf_printf(&c->errors, "smtpd_tls_cert_file %s: %s\n", cert,
+		buf_printf(&c->errors, "%s %s: %s\n", cert_param, cert,
 			   strerror(errno));
-		return;
+		goto out;
 	}
 	if (access(key, R_OK) < 0) {
-		buf_printf(&c->errors, "smtpd_tls_key_file %s: %s\n", key,
+		buf_printf(&c->errors, "%s %s: %s\n", key_param, key,
 			   strerror(errno));
-		return;
+		goto out;
 	}
 	ctx = tls_server_ctx(cert, key, config_str("tls_server_cipherlist"), &err);
 	if (ctx == NULL) {
-		buf_printf(&c->errors, "TLS certificate and key: %s\n", err);
+		buf_printf(&c->errors, "TLS certificate and key (%s %s, %s %s): "
+			   "%s\n", cert_param, cert, key_param, key, err);
 		mem_free(err);
-		return;
+		goto out;
 	}
 	tls_ctx_free(&ctx);
 	if (stat(key, &st) == 0 && (st.st_mode & 077) != 0)
-		buf_printf(&c->errors, "smtpd_tls_key_file %s: readable by others "
-			   "than its owner (mode %04o)\n", key,
+		buf_printf(&c->errors, "%s %s: readable by others than its "
+			   "owner (mode %04o)\n", key_param, key,
 			   (unsigned) (st.st_mode & 07777));
 	if (tls_cert_self_signed(cert, &err) == 1)
-		buf_printf(&c->warnings, "smtpd_tls_cert_file %s is self-signed "
-			   "(made by `mailctl setup` or `mailctl init`), so mail "
-			   "clients cannot verify it: put your CA's certificate "
-			   "chain in %s and its key in %s (mode 0600, owned by "
-			   "root), then run `mailctl reload`\n", cert, cert, key);
+		buf_printf(&c->warnings, "%s %s is self-signed (made by "
+			   "`mailctl setup` or `mailctl init`), so mail clients "
+			   "cannot verify it: put your CA's certificate chain in "
+			   "%s and its key in %s (mode 0600, owned by root), then "
+			   "run `mailctl reload`\n", cert_param, cert, cert, key);
 	else if (err != NULL)
 		MEM_FREE(err);
+out:
+	mem_free(cert_param);
+	mem_free(key_param);
+}
+
+/* pop3d's pair defaults to smtpd's (lib/params.c); a pair of its own is
+ * checked as smtpd's is, and the same files are not checked twice. */
+static void mailctl_check_tls(mailctl_check_t *c)
+{
+	mailctl_check_tls_pair("smtpd", c);
+	if (strcmp(config_str("pop3d_tls_cert_file"),
+		   config_str("smtpd_tls_cert_file")) != 0 ||
+	    strcmp(config_str("pop3d_tls_key_file"),
+		   config_str("smtpd_tls_key_file")) != 0)
+		mailctl_check_tls_pair("pop3d", c);
 }
 
 /* A text map and its compiled FILE.db: both there, the db not older.

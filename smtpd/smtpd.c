@@ -152,7 +152,8 @@ static void smtpd_serve(daemon_client_t *client)
 	s = stream_open(client->fd);
 	client->fd = -1;
 	stream_set_timeout(s, smtpd_conf.timeout);
-	smtpd_session_run(s, client->service, client->addr, local, uid);
+	smtpd_session_run(s, client->service, client->addr, client->port, local,
+			  uid);
 	stream_close(&s);
 }
 

@@ -90,7 +90,8 @@ typedef struct smtpd_session {
 	stream_t *s;
 	const char *service;
 	char *addr;			/* numeric client address, or "local" */
-	buf_t client;			/* "unknown[127.0.0.1]" for logs */
+	int port;			/* the client's port; 0 for "local" */
+	buf_t client;			/* its name in the log (smtpd_session_name) */
 	int loopback;
 	int local;			/* local submission (smtpd_local_submit) */
 	uid_t uid;			/* local submitter: SO_PEERCRED, or XUID */
@@ -120,7 +121,11 @@ typedef struct smtpd_session {
 
 /* smtpd_session.c */
 void smtpd_session_run(stream_t *s, const char *service, const char *addr,
-		       int local, uid_t uid);
+		       int port, int local, uid_t uid);
+/* Sets sess->client: "[ADDR]:PORT" as every server names a client
+ * (lib/login_log.h); local submission "local uid=N", and pickup's
+ * sessions "local uid=N via pickup" once XUID has named the user. */
+void smtpd_session_name(smtpd_session_t *sess);
 /* One reply line "CODE TEXT"; a 4xx/5xx reply counts as an error. */
 void smtpd_reply(smtpd_session_t *sess, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -8,8 +8,9 @@
  * anvil; over smtpd_client_connection_count_limit or
  * smtpd_client_connection_rate_limit the client gets "421 4.7.0" and the
  * connection ends, logged as Postfix logs it ("Connection concurrency
- * limit exceeded: N from unknown[ADDR] for service S"), so log watchers
- * written for Postfix work unchanged.  A refused connection was counted
+ * limit exceeded: N from CLIENT for service S", CLIENT named as every
+ * server names it, lib/login_log.h), so log watchers written for Postfix
+ * need only the client pattern changed.  A refused connection was counted
  * too (its attempt is part of the rate), and every counted connection is
  * given back at the end of the session; should this process die first,
  * anvil gives it back when the connection to it closes.

@@ -52,7 +52,6 @@ void smtpd_cmd_xuid(smtpd_session_t *sess)
 	sess->uid = (uid_t) v;
 	sess->pickup = 1;
 	log_info("%s: submitting uid %lu named by pickup", buf_str(&sess->client), v);
-	buf_reset(&sess->client);
-	buf_printf(&sess->client, "localhost[%s] uid=%lu via pickup", sess->addr, v);
+	smtpd_session_name(sess);
 	smtpd_reply(sess, "250 2.0.0 Ok");
 }

@@ -29,6 +29,7 @@
  * limits is refused before the greeting (smtpd_anvil.c).
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@
 #include "daemon.h"
 #include "event_wait.h"
 #include "log.h"
+#include "login_log.h"
 #include "mem.h"
 #include "sock.h"
 #include "smtpd.h"
@@ -300,24 +302,30 @@ static void smtpd_dispatch(smtpd_session_t *sess)
 	c->handler(sess);
 }
 
+void smtpd_session_name(smtpd_session_t *sess)
+{
+	login_log_client(&sess->client, sess->addr, sess->port);
+	if (sess->local)
+		buf_printf(&sess->client, " uid=%ld%s", (long) sess->uid,
+			   sess->pickup ? " via pickup" : "");
+}
+
 static void smtpd_session_init(smtpd_session_t *sess, stream_t *s,
-			       const char *service, const char *addr,
+			       const char *service, const char *addr, int port,
 			       int local, uid_t uid)
 {
 	memset(sess, 0, sizeof(*sess));
 	sess->s = s;
 	sess->service = service;
 	sess->addr = mem_strdup(addr);
+	sess->port = port;
 	sess->local = local;
 	sess->uid = uid;
 	sess->peer_uid = uid;
 	sess->loopback = sock_addr_is_loopback(addr);
 	sess->state = SMTPD_S_INIT;
 	buf_init(&sess->client);
-	if (local)
-		buf_printf(&sess->client, "localhost[%s] uid=%ld", addr, (long) uid);
-	else
-		buf_printf(&sess->client, "unknown[%s]", addr);
+	smtpd_session_name(sess);
 	smtp_cmd_init(&sess->cmd);
 	smtp_mail_init(&sess->mail);
 	/* AUTH lines carry passwords: no copy may outlive their use. */
@@ -339,11 +347,12 @@ static void smtpd_session_free(smtpd_session_t *sess)
 }
 
 void smtpd_session_run(stream_t *s, const char *service, const char *addr,
-		       int local, uid_t uid)
+		       int port, int local, uid_t uid)
 {
 	smtpd_session_t sess;
+	char details[64];
 
-	smtpd_session_init(&sess, s, service, addr, local, uid);
+	smtpd_session_init(&sess, s, service, addr, port, local, uid);
 	log_info("connect from %s", buf_str(&sess.client));
 	/* Before any TLS work: a refused client costs nothing more. */
 	if (smtpd_anvil_admit(&sess) < 0)
@@ -383,7 +392,9 @@ void smtpd_session_run(stream_t *s, const char *service, const char *addr,
 	}
 	stream_flush(s);
 	smtpd_anvil_release(&sess);
-	log_info("disconnect from %s commands=%ld errors=%ld",
-		 buf_str(&sess.client), sess.ncmds, sess.errors);
+	/* Postfix's counters, in the one disconnect line of every server. */
+	snprintf(details, sizeof(details), "commands=%ld errors=%ld",
+		 sess.ncmds, sess.errors);
+	login_log_disconnect(buf_str(&sess.client), details);
 	smtpd_session_free(&sess);
 }

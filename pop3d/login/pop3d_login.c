@@ -595,7 +595,7 @@ void pop3d_login_accept(const daemon_client_t *client)
 	l->addr = mem_strdup(client->addr);
 	l->port = client->port;
 	l->loopback = sock_addr_is_loopback(l->addr);
-	buf_printf(&l->client, "[%s]:%d", l->addr, l->port);
+	login_log_client(&l->client, l->addr, l->port);
 	l->next = pop3d_login_clients;
 	if (l->next != NULL)
 		l->next->prev = l;

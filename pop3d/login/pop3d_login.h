@@ -56,7 +56,7 @@ typedef struct pop3d_login {
 	char *service;			/* master.conf service name */
 	char *addr;			/* numeric client address */
 	int port;
-	buf_t client;			/* "[127.0.0.1]:port" for logs */
+	buf_t client;			/* its name in the log (login_log_client) */
 	int loopback;
 	int greeted;			/* the greeting went out */
 	buf_t user;			/* from USER, until the next command */

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "login_log.h"
 #include "mem.h"
 #include "pop3d_session.h"
 
@@ -119,33 +120,34 @@ static int pop3d_session_open(pop3d_session_t *sess)
 	mailbox_path_virtual(pop3d_conf.mail_directory, sess->info.user, &path);
 	if (path.len == 0) {
 		log_warn("user=<%s>, client=%s: the user cannot name a mailbox",
-			 sess->info.user, sess->info.client);
+			 sess->info.user, buf_str(&sess->client));
 		pop3d_err(sess->s, POP3D_RC_SYS_PERM, "No mailbox for this user");
 		goto out;
 	}
 	sess->mb = mailbox_open(buf_str(&path), &err);
 	if (sess->mb == NULL) {
 		log_error("user=<%s>, client=%s: %s", sess->info.user,
-			  sess->info.client, err);
+			  buf_str(&sess->client), err);
 		pop3d_err(sess->s, POP3D_RC_SYS_TEMP, "Cannot open the mailbox");
 		goto out;
 	}
 	if (mailbox_lock(sess->mb) < 0) {
 		if (errno == EWOULDBLOCK) {
 			log_info("user=<%s>, client=%s: mailbox in use",
-				 sess->info.user, sess->info.client);
+				 sess->info.user, buf_str(&sess->client));
 			pop3d_err(sess->s, POP3D_RC_IN_USE,
 				  "Mailbox is locked by another POP3 session");
 		} else {
 			log_error("user=<%s>, client=%s: lock %s: %m",
-				  sess->info.user, sess->info.client, buf_str(&path));
+				  sess->info.user, buf_str(&sess->client),
+				  buf_str(&path));
 			pop3d_err(sess->s, POP3D_RC_SYS_TEMP, "Cannot lock the mailbox");
 		}
 		goto out;
 	}
 	if (mailbox_list(sess->mb, &sess->msgs, &sess->nmsgs) < 0) {
 		log_error("user=<%s>, client=%s: list %s: %m",
-			  sess->info.user, sess->info.client, buf_str(&path));
+			  sess->info.user, buf_str(&sess->client), buf_str(&path));
 		pop3d_err(sess->s, POP3D_RC_SYS_TEMP, "Cannot read the mailbox");
 		goto out;
 	}
@@ -153,7 +155,7 @@ static int pop3d_session_open(pop3d_session_t *sess)
 	for (size_t i = 0; i < sess->nmsgs; i++)
 		sess->total_octets += sess->msgs[i].wsize;
 	log_info("user=<%s>, client=%s, service=%s, messages=%zu, octets=%lld%s",
-		 sess->info.user, sess->info.client, sess->info.service,
+		 sess->info.user, buf_str(&sess->client), sess->info.service,
 		 sess->nmsgs, sess->total_octets,
 		 sess->info.tls_version ? ", tls" : "");
 	pop3d_ok(sess->s, "Logged in, %zu message%s (%lld octets)", sess->nmsgs,
@@ -192,7 +194,7 @@ static void pop3d_session_dispatch(pop3d_session_t *sess)
 	if ((c->flags & JUNK) && pop3d_conf.junk_limit > 0 &&
 	    ++sess->junk > pop3d_conf.junk_limit) {
 		log_info("user=<%s>, client=%s: too many junk commands after %s",
-			 sess->info.user, sess->info.client, c->name);
+			 sess->info.user, buf_str(&sess->client), c->name);
 		pop3d_err(sess->s, NULL, "Too many junk commands, disconnecting; "
 			  "nothing was deleted");
 		stream_flush(sess->s);
@@ -233,7 +235,7 @@ static void pop3d_session_loop(pop3d_session_t *sess)
 			pop3d_err(sess->s, NULL, "Autologout: idle for too long");
 			stream_flush(sess->s);
 			log_info("user=<%s>, client=%s: idle timeout",
-				 sess->info.user, sess->info.client);
+				 sess->info.user, buf_str(&sess->client));
 			sess->state = POP3D_CLOSED;
 			break;
 		case POP3D_SHUTDOWN:
@@ -244,7 +246,7 @@ static void pop3d_session_loop(pop3d_session_t *sess)
 			break;
 		default:
 			log_info("user=<%s>, client=%s: connection lost: %s",
-				 sess->info.user, sess->info.client,
+				 sess->info.user, buf_str(&sess->client),
 				 status == STREAM_EOF ? "end of input" :
 				 stream_strerror(sess->s));
 			sess->state = POP3D_CLOSED;
@@ -253,7 +255,7 @@ static void pop3d_session_loop(pop3d_session_t *sess)
 		if (sess->state == POP3D_TRANSACTION &&
 		    sess->nbad >= POP3D_BAD_COMMANDS_MAX) {
 			log_info("user=<%s>, client=%s: too many bad commands",
-				 sess->info.user, sess->info.client);
+				 sess->info.user, buf_str(&sess->client));
 			pop3d_err(sess->s, NULL,
 				  "Too many bad commands, disconnecting; nothing was deleted");
 			stream_flush(sess->s);
@@ -277,6 +279,7 @@ void pop3d_session_serve(daemon_client_t *client)
 		login_info_clear(&sess.info);
 		return;
 	}
+	login_log_client(&sess.client, sess.info.client, sess.info.port);
 	stream_set_timeout(sess.s, pop3d_conf.idle_timeout);
 	/* The login process counted the client until now. */
 	if (sess.info.anvil)
@@ -284,12 +287,16 @@ void pop3d_session_serve(daemon_client_t *client)
 						   sess.info.client);
 	if (pop3d_session_open(&sess) == 0) {
 		pop3d_session_loop(&sess);
-		log_info("disconnect user=<%s>, client=%s, retr=%ld, top=%ld, "
-			 "dele=%ld, deleted=%zu, sent=%lld, errors=%ld, %s",
-			 sess.info.user, sess.info.client, sess.nretr, sess.ntop,
-			 sess.ndele, sess.state == POP3D_UPDATE ? sess.ndeleted : 0,
-			 sess.sent_octets, sess.nerrors,
-			 sess.state == POP3D_UPDATE ? "quit" : "no update");
+		buf_t details = BUF_INIT;
+
+		buf_printf(&details, "user=<%s>, retr=%ld, top=%ld, dele=%ld, "
+			   "deleted=%zu, sent=%lld, errors=%ld, %s",
+			   sess.info.user, sess.nretr, sess.ntop, sess.ndele,
+			   sess.state == POP3D_UPDATE ? sess.ndeleted : 0,
+			   sess.sent_octets, sess.nerrors,
+			   sess.state == POP3D_UPDATE ? "quit" : "no update");
+		login_log_disconnect(buf_str(&sess.client), buf_str(&details));
+		buf_release(&details);
 	}
 	stream_flush(sess.s);
 	stream_close(&sess.s);
@@ -300,5 +307,6 @@ void pop3d_session_serve(daemon_client_t *client)
 	mem_free(sess.marks);
 	buf_release(&sess.line);
 	buf_release(&sess.out);
+	buf_release(&sess.client);
 	login_info_clear(&sess.info);
 }

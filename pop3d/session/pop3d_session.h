@@ -34,6 +34,7 @@ enum pop3d_state {
 typedef struct pop3d_session {
 	stream_t *s;
 	login_info_t info;
+	buf_t client;			/* its name in the log (login_log_client) */
 	enum pop3d_state state;
 	mailbox_t *mb;
 	mailbox_msg_t *msgs;		/* the snapshot taken at login */

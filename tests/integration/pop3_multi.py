@@ -33,15 +33,8 @@ import threading
 import time
 
 from pop3_txn import say, wire
+import tnet
 from tnet import connect, read_line, tls_context
-
-
-def wait_file(path, seconds=60):
-    for _ in range(seconds * 10):
-        if os.path.exists(path):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def tls(port):
@@ -94,8 +87,7 @@ def hold(plain, pop3s, user, password, d):
         say(read_line(s).startswith('+OK'), 'hold: POP3S client idle after the greeting')
         tidle.append(s)
     r = tls_login(pop3s, user, password, 'hold: POP3S client logged in (relayed)')
-    open(os.path.join(d, 'held'), 'w').close()
-    wait_file(os.path.join(d, 'release'))
+    tnet.hold(os.path.join(d, 'held'), os.path.join(d, 'release'), 60)
     # One user's mailbox is locked by the relayed session: the idle
     # clients show they are still served by answering CAPA.
     ok = True
@@ -159,8 +151,7 @@ def race(plain, pop3s, user, password, maildir):
 
 def relay(pop3s, user, password, d):
     s = tls_login(pop3s, user, password, 'relay: logged in over POP3S')
-    open(os.path.join(d, 'in'), 'w').close()
-    wait_file(os.path.join(d, 'go'))
+    tnet.hold(os.path.join(d, 'in'), os.path.join(d, 'go'), 60)
     st = cmd(s, 'STAT')
     say(st.startswith('+OK '), 'relay: STAT after the reload', st)
     first, got = retr(s, 1)
@@ -182,8 +173,7 @@ def fill(port, n, d):
             pass
     print('greeted %d' % greeted)
     sys.stdout.flush()
-    open(os.path.join(d, 'filled'), 'w').close()
-    wait_file(os.path.join(d, 'more'))
+    tnet.hold(os.path.join(d, 'filled'), os.path.join(d, 'more'), 60)
     cmd(socks[0], 'QUIT')
     socks[0].close()
     socks[-1].settimeout(10)

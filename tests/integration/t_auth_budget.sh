@@ -30,9 +30,11 @@ printf 'pw-a\n' | tmailctl user add a@localhost --password-stdin >/dev/null 2>&1
 t_start
 
 # Eight submission sessions log in and stay: only four may hold auth.
-python3 - "$P587" "$T" <<'PY' > "$T/burst.out" 2>&1 &
-import os, smtplib, sys, time
+python3 - "$P587" "$T" "$TOP/tests/integration" <<'PY' > "$T/burst.out" 2>&1 &
+import smtplib, sys
 port, t = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import tnet
 held = []
 for i in range(8):
     c = smtplib.SMTP("127.0.0.1", port, timeout=30)
@@ -47,11 +49,7 @@ for c, code in held:
                    "From: a@localhost\r\nSubject: during-burst\r\n\r\nbody\r\n")
         print("sent", flush=True)
         break
-open(t + "/held", "w").close()
-for _ in range(600):
-    if os.path.exists(t + "/release"):
-        break
-    time.sleep(0.1)
+tnet.hold(t + "/held", t + "/release", seconds=60)
 for c, code in held:
     c.quit()
 print("released", flush=True)

@@ -229,8 +229,49 @@ printf -- '-----BEGIN CERTIFICATE-----\nnonsense\n-----END CERTIFICATE-----\n' >
 t_set smtpd_tls_cert_file "$T/bad.pem"
 mailctl_rc check
 t_eq "$RC" 1 "check fails on an unusable certificate"
-t_match "$OUT" 'TLS certificate and key' "check names the TLS pair"
+t_match "$OUT" 'error: TLS certificate and key \(smtpd_tls_cert_file '"$T"'/bad\.pem, smtpd_tls_key_file ' \
+	"check names the TLS pair"
 cp "$T/main.conf.good" "$INST/main.conf"
+
+# pop3d's pair defaults to smtpd's; one of its own is checked the same way.
+mkdir -p "$T/pop3tls"
+for n in pop3 other; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T/pop3tls/$n.key" -out "$T/pop3tls/$n.pem" -days 2 \
+		-subj "/CN=$n.example.org" >/dev/null 2>&1
+	chmod 600 "$T/pop3tls/$n.key"
+done
+t_set pop3d_tls_cert_file "$T/pop3tls/pop3.pem"
+t_set pop3d_tls_key_file "$T/pop3tls/other.key"
+mailctl_rc check
+t_eq "$RC" 1 "check fails when pop3d_tls_key_file does not match pop3d_tls_cert_file"
+t_match "$OUT" "error: TLS certificate and key \(pop3d_tls_cert_file $T/pop3tls/pop3\.pem, pop3d_tls_key_file $T/pop3tls/other\.key\): " \
+	"check names pop3d's pair, not smtpd's"
+t_nomatch "$OUT" 'error: .*smtpd_tls' "smtpd's good pair is not blamed"
+cp "$T/main.conf.good" "$INST/main.conf"
+t_set pop3d_tls_key_file "$T/pop3tls/missing.key"
+mailctl_rc check
+t_eq "$RC" 1 "check fails when pop3d_tls_key_file is missing"
+t_match "$OUT" "error: pop3d_tls_key_file $T/pop3tls/missing\.key: No such file or directory" \
+	"check names the missing pop3d_tls_key_file"
+cp "$T/main.conf.good" "$INST/main.conf"
+t_set pop3d_tls_cert_file "$T/pop3tls/pop3.pem"
+t_set pop3d_tls_key_file "$T/pop3tls/pop3.key"
+mailctl_rc check
+if [ -n "$HAVE_MASTER" ]; then
+	t_eq "$RC" 0 "check passes with a good pop3d pair of its own"
+fi
+t_nomatch "$OUT" 'error: .*(pop3d_tls|TLS certificate)' "check finds nothing wrong with a good pop3d pair"
+t_match "$OUT" "warning: pop3d_tls_cert_file $T/pop3tls/pop3\.pem is self-signed" \
+	"check looked at pop3d's own pair (its certificate is self-signed)"
+chmod 644 "$T/pop3tls/pop3.key"
+mailctl_rc check
+t_eq "$RC" 1 "check fails when pop3d's key is readable by others"
+t_match "$OUT" "error: pop3d_tls_key_file $T/pop3tls/pop3\.key: readable by others than its owner \(mode 0644\)" \
+	"check names pop3d's key and its mode"
+cp "$T/main.conf.good" "$INST/main.conf"
+mailctl_rc check
+t_nomatch "$OUT" 'pop3d_tls' "check says nothing of pop3d's pair while it is smtpd's"
 
 # ---- users --------------------------------------------------------------
 t_file_has "$INST/aliases" '^postmaster: root$' "a new instance's postmaster is root"

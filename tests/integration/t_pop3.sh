@@ -44,9 +44,9 @@ mkbox bob
 python3 "$PY" prepare "$MAIL/bob" >/dev/null
 own bob
 py txn "$P" bob@localhost pw-bob "$MAIL/bob"
-t_file_has "$INST/log/maillog" 'pop3d-session\[[0-9]+\]: user=<bob@localhost>, client=127\.0\.0\.1, service=pop3, messages=4, octets=[0-9]+' \
+t_file_has "$INST/log/maillog" 'pop3d-session\[[0-9]+\]: user=<bob@localhost>, client=\[127\.0\.0\.1\]:[0-9]+, service=pop3, messages=4, octets=[0-9]+' \
 	"the session logs user, client and counts"
-t_file_has "$INST/log/maillog" 'pop3d-session\[[0-9]+\]: disconnect user=<bob@localhost>, client=127\.0\.0\.1, retr=[0-9]+, top=[0-9]+, dele=3, deleted=2, .*, quit' \
+t_file_has "$INST/log/maillog" 'pop3d-session\[[0-9]+\]: disconnect from \[127\.0\.0\.1\]:[0-9]+ user=<bob@localhost>, retr=[0-9]+, top=[0-9]+, dele=3, deleted=2, .*, quit' \
 	"the session logs what was done at the end"
 if [ ! -s "$INST/log/maillog" ]; then
 	t_fail "no message content in the log" "no maillog to search"
@@ -69,7 +69,7 @@ python3 "$PY" drop "$P" alice@localhost pw-alice 1 2 3 >/dev/null 2>&1
 sleep 0.5
 t_eq "$(find "$MAIL/alice" -type f -path '*/[nc][eu][wr]/*' | wc -l)" "$before" \
 	"DELE then a dropped connection deletes nothing"
-t_file_has "$INST/log/maillog" 'disconnect user=<alice@localhost>, .*dele=3, deleted=0, .*no update' \
+t_file_has "$INST/log/maillog" 'disconnect from \[127\.0\.0\.1\]:[0-9]+ user=<alice@localhost>, .*dele=3, deleted=0, .*no update' \
 	"the dropped session is logged as ending without UPDATE"
 out=$(python3 "$PY" quit "$P" alice@localhost pw-alice 1 3 2>&1)
 t_match "$out" '^\+OK .*2 messages deleted, 2 left' "QUIT answers how many were deleted"
@@ -192,7 +192,7 @@ t_match "$(printf '%s\n' "$out" | tail -n 1)" '^-ERR Too many bad commands' \
 t_nomatch "$out" '^\+OK Logging out' "the commands behind them are not served"
 t_eq "$(find "$MAIL/frank" -type f -path '*/[nc][eu][wr]/*' | wc -l)" "$n" \
 	"a session closed for bad commands deletes nothing"
-t_file_has "$INST/log/maillog" 'user=<frank@localhost>, client=127\.0\.0\.1: too many bad commands' \
+t_file_has "$INST/log/maillog" 'user=<frank@localhost>, client=\[127\.0\.0\.1\]:[0-9]+: too many bad commands' \
 	"the disconnect is logged"
 
 # 10. The autologout timer ends an idle session without UPDATE.
@@ -203,7 +203,7 @@ n=$(find "$MAIL/frank" -type f -path '*/[nc][eu][wr]/*' | wc -l)
 py autologout "$P" frank@localhost pw-frank 15
 t_eq "$(find "$MAIL/frank" -type f -path '*/[nc][eu][wr]/*' | wc -l)" "$n" \
 	"a session ended by the autologout timer deletes nothing"
-t_file_has "$INST/log/maillog" 'user=<frank@localhost>, client=127\.0\.0\.1: idle timeout' \
+t_file_has "$INST/log/maillog" 'user=<frank@localhost>, client=\[127\.0\.0\.1\]:[0-9]+: idle timeout' \
 	"the autologout is logged"
 
 t_done

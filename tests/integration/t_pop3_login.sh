@@ -341,19 +341,16 @@ if t_is_root; then
 	# The login process relays the TLS session itself, beside its other
 	# clients: no copy of the password may live on in it for the
 	# session's life.
-	python3 - "$P995" "$T" <<'PY' &
-import os, poplib, ssl, sys, time
+	python3 - "$P995" "$T" "$TOP/tests/integration" <<'PY' &
+import poplib, sys
 port, t = int(sys.argv[1]), sys.argv[2]
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-p = poplib.POP3_SSL("127.0.0.1", port, context=ctx, timeout=20)
+sys.path.insert(0, sys.argv[3])
+import tnet
+p = poplib.POP3_SSL("127.0.0.1", port, context=tnet.tls_context(), timeout=20)
 p.user("a@localhost")
 p.pass_("secret-a")
 p.stat()
-open(t + "/held", "w").close()
-for _ in range(300):
-    if os.path.exists(t + "/release"):
-        break
-    time.sleep(0.1)
+tnet.hold(t + "/held", t + "/release")
 p.quit()
 PY
 	holder=$!
@@ -365,19 +362,17 @@ PY
 	# A password the login process refuses before asking auth (PASS
 	# before USER) is wiped at once, not when the client leaves: the
 	# process serves other clients meanwhile (audit i12-06).
-	python3 - "$P110" "$T" <<'PY' &
-import os, socket, sys, time
+	python3 - "$P110" "$T" "$TOP/tests/integration" <<'PY' &
+import sys
 port, t = int(sys.argv[1]), sys.argv[2]
-s = socket.create_connection(("127.0.0.1", port), timeout=20)
+sys.path.insert(0, sys.argv[3])
+import tnet
+s = tnet.connect(port)
 f = s.makefile("rb")
 f.readline()
 s.sendall(b"PASS refused-password-that-stays-Kq7ZpW3x\r\n"); f.readline()
 s.sendall(b"NOOP\r\n"); f.readline()
-open(t + "/held2", "w").close()
-for _ in range(300):
-    if os.path.exists(t + "/release2"):
-        break
-    time.sleep(0.1)
+tnet.hold(t + "/held2", t + "/release2")
 s.close()
 PY
 	holder=$!

@@ -94,8 +94,8 @@ t_match "$out" '^550 5\.1\.1 <"x@remote\.example"@localhost>' "quoted local part
 t_match "$out" '^554 5\.7\.1 <a@\[127\.0\.0\.1\]>' "address literal is not local: relay denied"
 t_match "$out" '^554 5\.7\.1 <postmaster@remote\.example>' "remote postmaster is relaying"
 t_eq "$(echo "$out" | grep -c '^250 2\.1\.5')" 0 "nothing accepted for an outside client"
-t_file_has "$INST/log/maillog" 'NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 550 5\.1\.1 <nobody@localhost>: .*from=<x@remote\.example> to=<nobody@localhost>' "reject logged Postfix-style"
-t_file_has "$INST/log/maillog" 'NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.1\]: 554 5\.7\.1 <x@remote\.example>: Relay access denied' "relay refusal logged"
+t_file_has "$INST/log/maillog" 'NOQUEUE: reject: RCPT from \[127\.0\.0\.1\]:[0-9]+: 550 5\.1\.1 <nobody@localhost>: .*from=<x@remote\.example> to=<nobody@localhost>' "reject logged Postfix-style"
+t_file_has "$INST/log/maillog" 'NOQUEUE: reject: RCPT from \[127\.0\.0\.1\]:[0-9]+: 554 5\.7\.1 <x@remote\.example>: Relay access denied' "relay refusal logged"
 
 out=$(printf 'EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<a@localhost>\r\nRCPT TO:<b@localhost>\r\nRCPT TO:<team@localhost>\r\nRCPT TO:<postmaster@localhost>\r\nRCPT TO:<a@localhost> NOTIFY=NEVER\r\nQUIT\r\n' | raw "$P26")
 t_eq "$(echo "$out" | grep -c '^250 2\.1\.5')" 3 "recipients up to smtpd_recipient_limit"
@@ -121,7 +121,7 @@ t_match "$out" '^452 4\.3\.1 Insufficient system storage' "below queue_minfree: 
 start=$(date +%s)
 out=$( (printf 'EHLO c\r\n'; sleep 4) | raw "$P26")
 t_match "$out" '^421 4\.4\.2 .*timeout' "idle past smtpd_timeout: 421 4.4.2"
-t_file_has "$INST/log/maillog" 'timeout after EHLO from unknown\[127\.0\.0\.1\]' "timeout logged"
+t_file_has "$INST/log/maillog" 'timeout after EHLO from \[127\.0\.0\.1\]:[0-9]+' "timeout logged"
 out=$(printf 'EHLO c\r\nA\r\nB\r\nC\r\nD\r\nE\r\nNOOP\r\n' | raw "$P26")
 t_match "$out" '^421 4\.7\.0 .*too many errors' "smtpd_hard_error_limit: 421 4.7.0"
 t_nomatch "$out" '^250 2\.0\.0 Ok' "and disconnected before the next command"
@@ -134,8 +134,22 @@ out=$(swaks --server 127.0.0.1:"$P25" --from x@b.example --to a@localhost --data
 t_match "$out" '<-  250 2\.0\.0 Ok: queued as [0-9A-F]{21}' "swaks: 250 2.0.0 queued as ID"
 id=$(echo "$out" | sed -nE 's/.*queued as ([0-9A-F]+).*/\1/p')
 t_eq "$(qcount)" $((n0 + 1)) "one queue file in incoming/"
-t_file_has "$INST/log/maillog" "$id: client=unknown\\[127\\.0\\.0\\.1\\]" "log: ID: client=unknown[127.0.0.1]"
+t_file_has "$INST/log/maillog" "$id: client=\\[127\\.0\\.0\\.1\\]:[0-9]+" "log: ID: client=[127.0.0.1]:PORT"
 t_file_has "$INST/log/maillog" "$id: from=<x@b\\.example>, size=[0-9]+, nrcpt=1" "log: ID: from=<>, size, nrcpt"
+# One name for the client from connect to disconnect, as every server
+# names it, and the one disconnect line with smtpd's counters in it
+# (lib/login_log.h).
+port=$(sed -nE "s/.*$id: client=\\[127\\.0\\.0\\.1\\]:([0-9]+)\$/\\1/p" "$INST/log/maillog")
+t_file_has "$INST/log/maillog" "smtpd\\[[0-9]+\\]: connect from \\[127\\.0\\.0\\.1\\]:${port:-none}\$" \
+	"log: connect from [127.0.0.1]:PORT"
+t_wait 10 grep -q "disconnect from \\[127\\.0\\.0\\.1\\]:${port:-none} " "$INST/log/maillog"
+t_file_has "$INST/log/maillog" "smtpd\\[[0-9]+\\]: disconnect from \\[127\\.0\\.0\\.1\\]:${port:-none} commands=5 errors=0\$" \
+	"log: disconnect from [127.0.0.1]:PORT commands=5 errors=0 (EHLO MAIL RCPT DATA QUIT)"
+if [ -s "$INST/log/maillog" ] && ! grep -q 'unknown\[' "$INST/log/maillog"; then
+	t_pass "no client is named unknown[ADDR] in the log"
+else
+	t_fail "no client is named unknown[ADDR] in the log" "missing log, or: $(grep -m1 'unknown\[' "$INST/log/maillog")"
+fi
 env=$(envelope "$Q/$id")
 t_match "$env" '^sender=x@b\.example$' "envelope: sender"
 t_match "$env" '^rcpt=a@localhost$' "envelope: rcpt"
@@ -218,6 +232,6 @@ t_wait 10 grep -q '^421 ' "$T/stop.out"
 exec 7>&-
 wait "$rawpid"
 t_match "$(cat "$T/stop.out")" '^421 4\.3\.2 .*shutting down' "mailctl stop: idle session gets 421 4.3.2"
-t_file_has "$INST/log/maillog" 'shutdown: closing session of unknown\[127\.0\.0\.1\] after EHLO' "shutdown logged"
+t_file_has "$INST/log/maillog" 'shutdown: closing session of \[127\.0\.0\.1\]:[0-9]+ after EHLO' "shutdown logged"
 
 t_done

@@ -120,13 +120,15 @@ content "$Q/$id" > "$T/local"
 t_file_has "$T/local" "^	by .* \\(tern, from userid $suid\\) with ESMTP id $id(; .*)?\$" "Received: from userid"
 t_file_has "$T/local" '^Message-ID: <' "submit: Message-ID added"
 t_file_has "$T/local" '^Date: ' "submit: Date added"
-t_file_has "$INST/log/maillog" "$id: client=localhost\\[local\\] uid=$suid\$" "log: client and uid"
+t_file_has "$INST/log/maillog" "$id: client=local uid=$suid\$" "log: client and uid (local submission has no address)"
 
 # ---- no password left in smtpd's memory after AUTH (root: /proc/PID/mem) --
 if t_is_root; then
-	python3 - "$P587" "$T" <<'PY' &
-import base64, os, smtplib, sys, time
+	python3 - "$P587" "$T" "$TOP/tests/integration" <<'PY' &
+import base64, smtplib, sys
 port, t = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import tnet
 held = []
 for mech in ("PLAIN", "LOGIN"):
     c = smtplib.SMTP("127.0.0.1", port, timeout=20)
@@ -139,11 +141,7 @@ for mech in ("PLAIN", "LOGIN"):
         c.docmd(base64.b64encode(b"Mem-Secret-7-long-enough-to-outlive-a-free").decode())
     c.docmd("NOOP")
     held.append(c)
-open(t + "/held", "w").close()
-for _ in range(300):
-    if os.path.exists(t + "/release"):
-        break
-    time.sleep(0.1)
+tnet.hold(t + "/held", t + "/release")
 for c in held:
     c.quit()
 PY

@@ -33,7 +33,7 @@ out=$(swaks --server 127.0.0.1:"$P25" --from x@b.example --to a@localhost --body
 t_match "$out" '<\*\* +452 4\.3\.1 Insufficient system storage' "queue file system full: 452 4.3.1"
 t_eq "$(ls "$INST/queue/tmp" | wc -l)" 0 "the partial file was removed"
 t_eq "$(qcount)" 0 "nothing in incoming/"
-t_file_has "$INST/log/maillog" '[0-9A-F]{21}: queue file for unknown\[127\.0\.0\.1\]: No space left on device' "log names queue id, client and cause"
+t_file_has "$INST/log/maillog" '[0-9A-F]{21}: queue file for \[127\.0\.0\.1\]:[0-9]+: No space left on device' "log names queue id, client and cause"
 
 printf 'Subject: small\n\nfits\n' > "$T/small"
 out=$(swaks --server 127.0.0.1:"$P25" --from x@b.example --to a@localhost --data @"$T/small" 2>&1)

@@ -1,13 +1,17 @@
 # tnet.py - what the Python clients of the integration tests share:
 # connecting to a test instance, the TLS context for its self-signed
 # certificate, reading replies, and the framed attribute records of the
-# internal protocols (architecture §5).  smtpc.py, popc.py, crashc.py,
-# anvilc.py and pop3_txn.py import it (it lies beside them, so a script
-# run as `python3 tests/integration/X.py` finds it); a helper that two
-# clients need belongs here, not in both.
+# internal protocols (architecture §5), and the hand-shake by files with
+# which a test script holds a client in a state while it looks.
+# smtpc.py, popc.py, crashc.py, anvilc.py and pop3_txn.py import it (it
+# lies beside them, so a script run as `python3 tests/integration/X.py`
+# finds it; a heredoc script puts this directory on sys.path first); a
+# helper that two clients need belongs here, not in both.
+import os
 import socket
 import ssl
 import struct
+import time
 
 
 def connect(addr, timeout=20, src=None):
@@ -98,3 +102,20 @@ def parse_record(data):
             k, v = line.split('=', 1)
             out.setdefault(k, v)
     return out
+
+
+def wait_file(path, seconds=60):
+    """Until a file appears at path (True) or seconds pass (False)."""
+    for _ in range(int(seconds * 10)):
+        if os.path.exists(path):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def hold(held, release, seconds=30):
+    """Hold a state for the test script: say it is reached (an empty file
+    at held), then keep it until the script makes a file at release, or
+    seconds pass so that a failed script cannot leave the client behind."""
+    open(held, 'w').close()
+    return wait_file(release, seconds)

@@ -28,7 +28,7 @@ static void test_log_file(void)
 	test_begin("log: file lines carry tag, pid, severity; controls masked");
 	log_init("/usr/libexec/tern/smtpd");
 	log_set_dest(LOG_DEST_FILE, path);
-	log_info("%s: client=%s", "ID1", "unknown[127.0.0.1]");
+	log_info("%s: client=%s", "ID1", "[127.0.0.1]:40000");
 	log_warn("bad\r\ninput\x01here");
 	log_error("disk full");
 	text = slurp();

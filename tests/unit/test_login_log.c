@@ -1,5 +1,7 @@
-/* test_login_log.c - unit tests for lib/login_log.c: the one format of
- * login, failure and disconnect lines for every protocol. */
+/* test_login_log.c - unit tests for lib/login_log.c: the one name of a
+ * client and the one format of login, failure and disconnect lines for
+ * every protocol. */
+#include "../../lib/buf.h"
 #include "../../lib/log.h"
 #include "../../lib/login_log.h"
 #include "../../lib/mem.h"
@@ -45,8 +47,28 @@ static void test_login_log_lines(void)
 	test_end();
 }
 
+static void test_login_log_client(void)
+{
+	buf_t b = BUF_INIT;
+
+	test_begin("login_log_client: [ADDR]:PORT for either family");
+	login_log_client(&b, "192.0.2.1", 52000);
+	test_assert(strcmp(buf_str(&b), "[192.0.2.1]:52000") == 0);
+	/* The port never reads as the last group of the address. */
+	login_log_client(&b, "2001:db8::1", 25);
+	test_assert(strcmp(buf_str(&b), "[2001:db8::1]:25") == 0);
+	login_log_client(&b, "::1", 65535);
+	test_assert(strcmp(buf_str(&b), "[::1]:65535") == 0);
+	/* A UNIX socket's client has no port. */
+	login_log_client(&b, "local", 0);
+	test_assert(strcmp(buf_str(&b), "local") == 0);
+	buf_release(&b);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = { test_login_log_lines, NULL };
+	static void (*const tests[])(void) = { test_login_log_lines,
+		test_login_log_client, NULL };
 	return test_main(tests);
 }
