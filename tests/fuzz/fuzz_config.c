@@ -1,5 +1,5 @@
 /* fuzz_config.c - libFuzzer target for the main.conf parser and $name
- * expansion (lib/config.c).
+ * expansion (lib/config_load.c, lib/config.c).
  *
  * The input is loaded as main.conf text; then every parameter of the table
  * is expanded and the whole configuration validated.  Only the non-fatal

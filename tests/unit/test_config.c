@@ -1,4 +1,4 @@
-/* test_config.c - unit tests for lib/config.c and the table in lib/params.c.
+/* test_config.c - unit tests for lib/config*.c and the table in lib/params.c.
  *
  * Run from the top of the source tree: one case checks that main.conf(5)
  * documents every parameter of the table, and only those.
