@@ -168,7 +168,7 @@ FUZZ_CC ?= clang
 # build/fuzz/libtern.a, and each target links what it uses from it.  The
 # process skeleton and what needs it are no parser: left out, so the
 # fuzzers need no daemon around them.
-FUZZ_SKIP := lib/daemon.c lib/login.c
+FUZZ_SKIP := $(wildcard lib/daemon*.c) lib/login.c
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Ilib -fsanitize=address,undefined \
 	       -fno-sanitize-recover=undefined
 FUZZ_LIB_A := build/fuzz/libtern.a
