@@ -1,4 +1,5 @@
-/* stream_impl.h - what stream.c and stream_tls.c share; nobody else.
+/* stream_impl.h - what stream.c, stream_read.c and stream_tls.c share;
+ * nobody else.
  *
  * The stream is split so that a program that never does TLS itself (the
  * session roles of pop3d and imapd, which get their clients from a login
@@ -57,6 +58,9 @@ int stream_fail(stream_t *s, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Wait until the descriptor is ready for events or the deadline passes. */
 int stream_wait(stream_t *s, short events, int64_t deadline);
+/* One read without waiting (stream_read.c): bytes (> 0), 0 when the
+ * caller must wait for *wait_r, or STREAM_EOF / STREAM_ERROR. */
+ssize_t stream_recv(stream_t *s, void *data, size_t len, short *wait_r);
 /* write(2) that cannot raise SIGPIPE on a socket: bytes, or -1 with errno. */
 ssize_t stream_sys_write(stream_t *s, const void *data, size_t len);
 /* Write all buffered output; the deadline moves with every byte written. */

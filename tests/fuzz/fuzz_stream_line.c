@@ -1,4 +1,4 @@
-/* fuzz_stream_line.c - libFuzzer target for stream.c's line reader.
+/* fuzz_stream_line.c - libFuzzer target for stream_read.c's line reader.
  *
  * The first input byte picks the line limit and the reading style (blocking
  * stream_read_line, or the event-loop pair stream_fill + stream_try_line);

@@ -1,4 +1,5 @@
-/* test_stream.c - unit tests for lib/stream.c over socketpairs and pipes.
+/* test_stream.c - unit tests for lib/stream.c and lib/stream_read.c over
+ * socketpairs and pipes.
  *
  * Writers that must be slow or large run in a forked child, so the stream
  * under test really waits in poll(2) and sees input arrive in pieces.  TLS
