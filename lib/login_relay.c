@@ -98,15 +98,22 @@ static int login_relay_to_session(login_relay_t *r, int *progress)
 	return 0;
 }
 
-/* Session output to the client's buffer: 0, or -1 on a read error. */
+/* Session output to the client's buffer: 0, or -1 on a read error.  The
+ * chunk is wiped before returning: the process serves other clients, and
+ * a mailbox's content must not outlive its relay on the stack (audit
+ * i12-09; the stream's own buffers are secret and wiped). */
 static int login_relay_from_session(login_relay_t *r)
 {
 	char chunk[LOGIN_RELAY_BUFFER];
+	size_t used = 0;
+	int ret = 0;
 
 	while (r->sess_open && stream_out_pending(r->client) < LOGIN_RELAY_BUFFER) {
 		ssize_t n = recv(r->sess, chunk, sizeof(chunk), MSG_DONTWAIT);
 
 		if (n > 0) {
+			if ((size_t) n > used)
+				used = (size_t) n;
 			/* Below the stream's own flush threshold: buffered. */
 			stream_write(r->client, chunk, (size_t) n);
 			continue;
@@ -117,10 +124,13 @@ static int login_relay_from_session(login_relay_t *r)
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			break;
-		if (errno != EINTR)
-			return -1;
+		if (errno != EINTR) {
+			ret = -1;
+			break;
+		}
 	}
-	return 0;
+	explicit_bzero(chunk, used);
+	return ret;
 }
 
 static void login_relay_on_event(int fd, int events, void *ctx);
