@@ -530,6 +530,13 @@ static void pop3d_login_on_lifetime(void *ctx)
 	}
 }
 
+void pop3d_login_lifetime_start(pop3d_login_t *l)
+{
+	if (!l->lifetime)
+		l->lifetime = event_add_timer(pop3d_login_conf.login_timeout * 1000,
+					      pop3d_login_on_lifetime, l);
+}
+
 void pop3d_login_lifetime_end(pop3d_login_t *l)
 {
 	if (l->lifetime) {
@@ -601,8 +608,7 @@ void pop3d_login_accept(const daemon_client_t *client)
 		l->next->prev = l;
 	pop3d_login_clients = l;
 	log_info("connect from %s", buf_str(&l->client));
-	l->lifetime = event_add_timer(pop3d_login_conf.login_timeout * 1000,
-				      pop3d_login_on_lifetime, l);
+	pop3d_login_lifetime_start(l);
 	/* Before any TLS work: a refused client costs nothing more. */
 	l->anvil_held = pop3d_anvil_admit(l->s, l->service, l->addr,
 					  buf_str(&l->client),

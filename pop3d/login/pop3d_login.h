@@ -103,7 +103,10 @@ void pop3d_login_run(pop3d_login_t *l);
 void pop3d_login_finish(pop3d_login_t *l);
 /* Let the client go now: l is freed, daemon_client_done() called. */
 void pop3d_login_free(pop3d_login_t *l);
-/* The client logged in: login_timeout no longer applies. */
+/* login_timeout starts (at connect, and again after a failed hand-off,
+ * when the client is back before login); the client logged in: it no
+ * longer applies. */
+void pop3d_login_lifetime_start(pop3d_login_t *l);
 void pop3d_login_lifetime_end(pop3d_login_t *l);
 
 /* pop3d_login_verify.c: ask auth (token=yes) without waiting; req holds

@@ -110,6 +110,9 @@ void pop3d_login_handoff_failed(pop3d_login_t *l, const char *err)
 	pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary server failure, "
 		  "try again later");
 	pop3d_login_set_state(l, POP3D_LOGIN_COMMAND);
+	/* Back before login: login_timeout applies again, or a failed
+	 * hand-off would give the client a place for ever (audit i12-11). */
+	pop3d_login_lifetime_start(l);
 	pop3d_login_run(l);
 }
 
