@@ -59,6 +59,7 @@ struct daemon_state {
 	long client_limit;		/* DAEMON_MULTI: spec's cap, 0: none */
 	int paused;			/* at the cap: listeners not watched */
 	int busy_reported;		/* DAEMON_MULTI: last report was busy */
+	int draining_reported;		/* DAEMON_MULTI: reported DRAINING */
 	int64_t idle_since_ms;
 	volatile sig_atomic_t stop_signal;
 	int stopping;

@@ -36,17 +36,26 @@ static void daemon_multi_stop_accepting(void)
 }
 
 /* Busy - not available to master for new clients - at the cap (without
- * one, with any client), and once it accepts no more (max_use): a process
- * that finishes long relays must not be counted as free. */
+ * one, with any client); draining once it accepts no more (max_use, a
+ * stop, daemon_accept_no_more): a process that finishes long relays must
+ * neither be counted as free nor hold one of the service's slots. */
 static void daemon_multi_status(void)
 {
 	int accepting = 0, busy;
 
 	for (int i = 0; i < daemon_proc.nfds; i++)
 		accepting |= daemon_proc.listen_fds[i] >= 0;
-	busy = !accepting ||
-		daemon_proc.clients >= (daemon_proc.client_limit > 0 ?
-					(int) daemon_proc.client_limit : 1);
+	if (!accepting) {
+		/* Listeners closed for good: out of master's count, so the
+		 * clients that keep this process alive do not hold a slot of
+		 * the service (master_proto.h). */
+		if (!daemon_proc.draining_reported)
+			daemon_report(MASTER_STAT_DRAINING);
+		daemon_proc.draining_reported = 1;
+		return;
+	}
+	busy = daemon_proc.clients >= (daemon_proc.client_limit > 0 ?
+				       (int) daemon_proc.client_limit : 1);
 	if (busy != daemon_proc.busy_reported) {
 		daemon_report(busy ? MASTER_STAT_BUSY : MASTER_STAT_IDLE);
 		daemon_proc.busy_reported = busy;

@@ -38,6 +38,11 @@ enum master_status_kind {
 	MASTER_STAT_BUSY = 2,	/* serving: master may need another process */
 	MASTER_STAT_IDLE = 3,	/* waiting for work again */
 	MASTER_STAT_FAILED = 4,	/* initialisation failed; will exit */
+	/* Accepts no more clients, ever (max_use, a stop of accepting):
+	 * serves the ones it has, then exits.  Master no longer counts it
+	 * against maxproc, so processes kept alive by their last clients
+	 * cannot use up the service's slots (audit i12-08, i12-14). */
+	MASTER_STAT_DRAINING = 5,
 };
 
 struct master_status {

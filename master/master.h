@@ -35,6 +35,7 @@ typedef struct master_proc {
 	struct master_service *svc;
 	int ready;		/* reported READY at least once */
 	int busy;
+	int draining;		/* reported DRAINING: not in nprocs/nbusy */
 	int64_t started_ms;	/* when it was forked */
 	struct master_proc *next;
 } master_proc_t;
@@ -60,6 +61,7 @@ typedef struct master_service {
 	int output_next;
 	master_proc_t *procs;
 	int nprocs, nbusy;
+	int ndraining;		/* alive, accepting no more: not in nprocs */
 	int watching;		/* master watches the listeners (on demand) */
 	int throttled;
 	event_timer_id throttle_timer;

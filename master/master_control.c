@@ -78,6 +78,7 @@ static void master_control_status(attr_t *a)
 		attr_add_long(a, "maxproc", s->def->maxproc);
 		attr_add_long(a, "procs", s->nprocs);
 		attr_add_long(a, "busy", s->nbusy);
+		attr_add_long(a, "draining", s->ndraining);
 		attr_add(a, "ready", master_service_ready(s) ? "yes" : "no");
 		attr_add(a, "throttled", s->throttled ? "yes" : "no");
 		attr_add(a, "pids", buf_str(&pids));

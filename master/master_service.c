@@ -271,7 +271,7 @@ void master_service_retire(master_service_t *s)
 	s->spawn_timer = s->throttle_timer = 0;
 	for (master_proc_t *p = s->procs; p != NULL; p = p->next)
 		kill(p->pid, SIGHUP);
-	if (s->nprocs == 0) {
+	if (s->nprocs + s->ndraining == 0) {
 		master_service_free(&s);
 		return;
 	}
@@ -296,7 +296,7 @@ int master_service_count_procs(void)
 
 	for (int i = 0; i < 2; i++)
 		for (master_service_t *s = lists[i]; s != NULL; s = s->next)
-			n += s->nprocs;
+			n += s->nprocs + s->ndraining;
 	return n;
 }
 
@@ -309,9 +309,13 @@ static master_proc_t *master_proc_unlink(master_service_t *list, pid_t pid)
 			if (p->pid != pid)
 				continue;
 			*pp = p->next;
-			s->nprocs--;
-			if (p->busy)
-				s->nbusy--;
+			if (p->draining) {
+				s->ndraining--;
+			} else {
+				s->nprocs--;
+				if (p->busy)
+					s->nbusy--;
+			}
 			return p;
 		}
 	}
@@ -342,7 +346,7 @@ static void master_proc_exited(pid_t pid, int status)
 			 s->def->path, (long) pid, WEXITSTATUS(status));
 
 	if (s->retired) {
-		if (s->nprocs == 0) {
+		if (s->nprocs + s->ndraining == 0) {
 			master_service_t **sp = &master.retired;
 
 			while (*sp != s)

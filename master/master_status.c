@@ -4,7 +4,9 @@
  * into the service's pipe with one write(2) each; master reads them here and
  * updates its view of the pool: ready (start-up), busy/idle (whether the
  * pool needs another process), failed (the child will exit before serving,
- * which is a reason to throttle).
+ * which is a reason to throttle), draining (a many-client process that
+ * accepts no more: out of the pool's count and of maxproc for good, alive
+ * until its last clients leave).
  *
  * SECURITY: the writers are unprivileged children.  A report is believed
  * only for a pid that master started for this very service and generation;
@@ -34,6 +36,10 @@ static void master_status_apply(master_service_t *s, const struct master_status 
 		p->ready = 1;
 		break;
 	case MASTER_STAT_BUSY:
+		/* A draining process's reports change nothing: it is out of
+		 * the count for good. */
+		if (p->draining)
+			break;
 		if (!p->busy)
 			s->nbusy++;
 		p->busy = 1;
@@ -41,9 +47,21 @@ static void master_status_apply(master_service_t *s, const struct master_status 
 		s->crashes = 0;
 		break;
 	case MASTER_STAT_IDLE:
+		if (p->draining)
+			break;
 		if (p->busy)
 			s->nbusy--;
 		p->busy = 0;
+		break;
+	case MASTER_STAT_DRAINING:
+		if (p->draining)
+			break;
+		if (p->busy)
+			s->nbusy--;
+		p->busy = 0;
+		p->draining = 1;
+		s->nprocs--;
+		s->ndraining++;
 		break;
 	case MASTER_STAT_FAILED:
 		/* It will exit; treat it as busy so it is not counted as
