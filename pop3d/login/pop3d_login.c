@@ -635,6 +635,38 @@ void pop3d_login_accept(const daemon_client_t *client)
 	pop3d_login_run(l);
 }
 
+void pop3d_login_spent(pop3d_login_t *except)
+{
+	pop3d_login_t *l, *next;
+
+	for (l = pop3d_login_clients; l != NULL; l = next) {
+		next = l->next;
+		if (l == except)
+			continue;
+		switch (l->state) {
+		case POP3D_LOGIN_TLS:
+			/* not greeted yet: nothing to say */
+			pop3d_login_free(l);
+			break;
+		case POP3D_LOGIN_COMMAND:
+		case POP3D_LOGIN_SASL:
+			/* A client waiting for auth's verdict (POP3D_LOGIN_AUTH)
+			 * hears it: a yes asked before the budget ran out
+			 * still logs it in, a refusal closes it as here. */
+			log_info("closing the connection of %s before login: "
+				 "this process takes no more logins",
+				 buf_str(&l->client));
+			pop3d_err(l->s, POP3D_RC_SYS_TEMP, "This server process "
+				  "takes no more logins, connect again");
+			pop3d_login_finish(l);
+			pop3d_login_run(l);	/* may free l */
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 /* SIGTERM: every client ends now. */
 void pop3d_login_stop(void)
 {

@@ -99,6 +99,13 @@ void pop3d_login_set_state(pop3d_login_t *l, enum pop3d_login_state state);
 /* Go on with whatever is buffered and set the watches: the end of every
  * event handler.  May free l. */
 void pop3d_login_run(pop3d_login_t *l);
+/* auth refuses this process further failures (retire=yes): its
+ * listeners are closed already, and the clients still before login, who
+ * could only be refused too for the rest of auth's window, are told so
+ * and closed, to connect again to a fresh process; logged-in clients go
+ * on (audit i12-17).  except is the client whose answer brought the news
+ * (its caller closes it). */
+void pop3d_login_spent(pop3d_login_t *except);
 /* Send what is buffered and close (state CLOSING). */
 void pop3d_login_finish(pop3d_login_t *l);
 /* Let the client go now: l is freed, daemon_client_done() called. */

@@ -68,12 +68,15 @@ static void pop3d_login_on_verdict(int result, const attr_t *reply, void *ctx)
 
 		login_log_tempfail(buf_str(&l->client), l->mech,
 				   why ? why : "auth unavailable");
-		if (retire != NULL && strcmp(retire, "yes") == 0)
+		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary authentication "
+			  "failure, try again later");
+		if (retire != NULL && strcmp(retire, "yes") == 0) {
 			daemon_accept_no_more("auth refuses this process: over "
 					      "its failure budget; new clients "
 					      "go to a fresh process");
-		pop3d_err(l->s, POP3D_RC_SYS_TEMP, "Temporary authentication "
-			  "failure, try again later");
+			pop3d_login_spent(l);
+			pop3d_login_finish(l);
+		}
 	}
 	pop3d_login_run(l);
 }

@@ -9,6 +9,9 @@
 # told so with auth's refusal and takes no new clients; a legitimate client
 # from 127.0.0.1 that comes next is served by a fresh login process and
 # logs in (before: -ERR [SYS/TEMP] for the whole window; audit i12-01).
+# A bystander connected to the process before the budget ran out, and not
+# logged in yet, is told to connect again and closed at once (before: it
+# was refused for the rest of the window; audit i12-17).
 . "$(dirname "$0")/lib.sh"
 
 t_instance
@@ -37,6 +40,12 @@ def attack(src, n, who):
         # pop3d_login_failures: reconnect when told to go
     s.close()
 
+bystander = tnet.connect(port, timeout=30, src='127.0.0.1')
+bf = bystander.makefile('rb')
+bf.readline()
+bystander.sendall(b'CAPA\r\n')
+while bf.readline() not in (b'.\r\n', b''):
+    pass
 ths = []
 for a in range(2, 10):
     for k in range(7):
@@ -44,6 +53,8 @@ for a in range(2, 10):
         t.start(); ths.append(t)
 for t in ths:
     t.join()
+print('bystander:', bf.readline().decode().strip())
+print('bystander then:', repr(bf.readline()))
 s = tnet.connect(port, timeout=30, src='127.0.0.1')
 f = s.makefile('rb')
 f.readline()
@@ -54,6 +65,9 @@ PY
 )
 t_log "$out"
 t_match "$out" "victim: \+OK" "a client that comes after other clients spent the process's budget logs in"
+t_match "$out" "bystander: -ERR \[SYS/TEMP\] This server process takes no more logins, connect again" \
+	"a client of the process still before login is told to connect again"
+t_match "$out" "bystander then: b''" "and its connection is closed"
 t_file_has "$INST/log/maillog" 'auth.*login process refused: over its budget' \
 	"auth refused the login process over its budget"
 t_file_has "$INST/log/maillog" 'pop3d\[[0-9]*\]: warning: accepting no more clients: auth refuses this process' \
