@@ -8,7 +8,8 @@
  * and never mistakes an auth outage for wrong credentials.
  *
  * auth_request_start() is the event-driven form: one connection per
- * request, HELLO (auth's hello awaited) then REPLY (the answer awaited),
+ * request (connected without waiting, retried while auth's backlog is
+ * full), HELLO (auth's hello awaited) then REPLY (the answer awaited),
  * read with stream_fill + attr_try_read when the descriptor is readable.
  *
  * The timeout bounds every read and write; callers pick it longer than
@@ -161,8 +162,16 @@ int auth_client_lookup(auth_client_t *c, const char *address, buf_t *user_r)
 
 /* ---- without waiting ----------------------------------------------------- */
 
+/* Waits between tries to connect while auth's backlog is full: short
+ * first (auth is busy, not gone), then at most this. */
+#define AUTH_REQUEST_RETRY_MIN_MS	20
+#define AUTH_REQUEST_RETRY_MAX_MS	500
+
 struct auth_request {
-	stream_t *s;
+	stream_t *s;			/* NULL until connected */
+	buf_t out;			/* hello and request, until connected */
+	long retry_ms;
+	event_timer_id retry_timer;
 	int hello_seen;
 	char *path;
 	auth_request_cb *cb;
@@ -175,6 +184,9 @@ static void auth_request_free(auth_request_t *r)
 {
 	if (r->timer)
 		event_cancel_timer(r->timer);
+	if (r->retry_timer)
+		event_cancel_timer(r->retry_timer);
+	buf_release(&r->out);
 	if (r->s != NULL) {
 		event_del_fd(stream_fd(r->s));
 		stream_close(&r->s);
@@ -257,46 +269,83 @@ static void auth_request_on_read(int fd, int events, void *ctx)
 	}
 }
 
+/* Connect and send: 1 done (the reply is watched for), 0 auth's backlog
+ * is full (try again), -1 failed (logged). */
+static int auth_request_connect(auth_request_t *r)
+{
+	int fd = sock_connect_unix_try(r->path);
+
+	if (fd < 0 && errno == EAGAIN)
+		return 0;
+	if (fd < 0) {
+		log_error("auth server %s: connect: %s", r->path, strerror(errno));
+		return -1;
+	}
+	r->s = stream_open(fd);
+	stream_set_secret(r->s);
+	stream_set_read_chunk(r->s, 4096);	/* one short reply */
+	/* A few hundred bytes into an empty socket buffer: the write does
+	 * not wait, and auth reads them when it gets to them. */
+	stream_write(r->s, r->out.data, r->out.len);
+	buf_release(&r->out);
+	stream_set_timeout(r->s, 1);
+	if (stream_flush(r->s) != STREAM_OK) {
+		log_error("auth server %s: write: %s", r->path,
+			  stream_strerror(r->s));
+		return -1;
+	}
+	event_add_fd(stream_fd(r->s), EVENT_READ, auth_request_on_read, r);
+	return 1;
+}
+
+/* auth's backlog was full: a blocking connect would stop every other
+ * client of this process until auth caught up (audit i12-13), so the
+ * process tries again later, within the request's own timeout. */
+static void auth_request_on_retry(void *ctx)
+{
+	auth_request_t *r = ctx;
+	int st;
+
+	r->retry_timer = 0;
+	st = auth_request_connect(r);
+	if (st < 0) {
+		auth_request_finish(r, AUTH_TEMPFAIL, "cannot send the request");
+		return;
+	}
+	if (st == 0) {
+		r->retry_ms = r->retry_ms * 2 > AUTH_REQUEST_RETRY_MAX_MS ?
+			AUTH_REQUEST_RETRY_MAX_MS : r->retry_ms * 2;
+		r->retry_timer = event_add_timer(r->retry_ms, auth_request_on_retry, r);
+	}
+}
+
 auth_request_t *auth_request_start(const char *socket_path, int timeout,
 				   const attr_t *req, auth_request_cb *cb,
 				   void *ctx)
 {
-	auth_request_t *r;
-	attr_t *hello;
-	buf_t out = BUF_INIT_SECRET;
-	int fd = sock_connect_unix(socket_path, timeout);
+	auth_request_t *r = MEM_NEW(auth_request_t);
+	attr_t *hello = attr_new();
+	int st;
 
-	if (fd < 0) {
-		log_error("auth server %s: connect: %s", socket_path,
-			  strerror(errno));
-		return NULL;
-	}
-	r = MEM_NEW(auth_request_t);
-	r->s = stream_open(fd);
-	stream_set_secret(r->s);
-	stream_set_read_chunk(r->s, 4096);	/* one short reply */
+	r->out = (buf_t) BUF_INIT_SECRET;
 	r->path = mem_strdup(socket_path);
 	r->cb = cb;
 	r->ctx = ctx;
 	r->reply = attr_new();
-	hello = attr_new();
 	attr_add(hello, "proto", AUTH_PROTO);
 	attr_add_long(hello, "version", AUTH_VERSION);
-	attr_encode(hello, &out);
-	attr_encode(req, &out);
+	attr_encode(hello, &r->out);
+	attr_encode(req, &r->out);
 	attr_free(&hello);
-	/* A few hundred bytes into an empty socket buffer: the write does
-	 * not wait, and auth reads them when it gets to them. */
-	stream_write(r->s, out.data, out.len);
-	buf_release(&out);
-	stream_set_timeout(r->s, 1);
-	if (stream_flush(r->s) != STREAM_OK) {
-		log_error("auth server %s: write: %s", socket_path,
-			  stream_strerror(r->s));
+	st = auth_request_connect(r);
+	if (st < 0) {
 		auth_request_free(r);
 		return NULL;
 	}
-	event_add_fd(stream_fd(r->s), EVENT_READ, auth_request_on_read, r);
+	if (st == 0) {
+		r->retry_ms = AUTH_REQUEST_RETRY_MIN_MS;
+		r->retry_timer = event_add_timer(r->retry_ms, auth_request_on_retry, r);
+	}
 	r->timer = event_add_timer((long) timeout * 1000, auth_request_on_timeout, r);
 	return r;
 }

@@ -79,10 +79,12 @@ int auth_client_request(auth_client_t *c, const attr_t *req, attr_t *reply);
  * only the client that failed).  Each request has a connection of its
  * own: auth answers one request per connection at a time and holds a
  * failure's reply back for seconds, so requests sharing a connection
- * would wait for each other's delays.  The connect (a UNIX socket, at
- * once unless auth's backlog is full) and the small write of the hello
- * and the request do not wait for auth; the reply is read when the event
- * loop (lib/event.h) says it has come.  cb is called once from the loop
+ * would wait for each other's delays.  Nothing waits for auth: the
+ * connect is tried without waiting, and while auth's backlog is full
+ * tried again from the loop (20 ms, doubling to 0.5 s), so a busy auth
+ * never stops the process's other clients; the small write of the hello
+ * and the request goes into an empty socket buffer; the reply is read
+ * when the event loop (lib/event.h) says it has come.  cb is called once from the loop
  * with an enum auth_result and the reply (empty on AUTH_TEMPFAIL from
  * here), after which the request is freed: the caller forgets it in cb.
  * timeout bounds the whole request, auth's delay included.  The

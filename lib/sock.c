@@ -250,6 +250,35 @@ static int sock_server_trusted(int fd, const char *path)
 	return 0;
 }
 
+int sock_connect_unix_try(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, r, err;
+
+	if (sock_unix_addr(path, &sun) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	do
+		r = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
+	while (r < 0 && errno == EINTR);
+	if (r < 0 || sock_set_nonblock(fd, 0) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	if (!sock_server_trusted(fd, path)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
 int sock_connect_unix(const char *path, int timeout)
 {
 	struct sockaddr_un sun;

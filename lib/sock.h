@@ -27,6 +27,10 @@ int sock_listen_unix_at(int dirfd, const char *name, int mode, int backlog,
  * server must be trusted (below): otherwise the refusal is logged and
  * errno is EPERM. */
 int sock_connect_unix(const char *path, int timeout);
+/* The same without waiting, for an event-driven process: -1 with errno
+ * EAGAIN when the listener's backlog is full (poll cannot say when room
+ * appears: try again later). */
+int sock_connect_unix_try(const char *path);
 /* The uid besides root whose UNIX sockets a client trusts: master's.  The
  * daemon skeleton sets it before the privilege drop (master's uid is the
  * one a child starts with); mailctl and tools leave the default, their own

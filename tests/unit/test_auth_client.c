@@ -452,13 +452,66 @@ static void test_async_request(void)
 	sleep(2);
 }
 
+/* auth's backlog full: the request is made without waiting, and sent
+ * once auth takes connections again (audit i12-13: a blocking connect
+ * stopped every client of a login process). */
+static void test_async_backlog_full(void)
+{
+	char *path = mem_printf("%s/auth-busy", tmpdir);
+	char *err = NULL;
+	struct verdict v = { 0 };
+	attr_t *req = attr_new();
+	auth_request_t *r;
+	int lfd, filler;
+	double t0, took;
+	pid_t pid;
+
+	test_begin("auth_request_start: auth's backlog full, no wait, sent later");
+	/* backlog 0: one connection waits in the queue, the next is refused */
+	lfd = sock_listen_unix(path, 0600, 0, &err);
+	test_assert(lfd >= 0);
+	sock_set_nonblock(lfd, 0);
+	filler = sock_connect_unix(path, 1);
+	test_assert(filler >= 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(filler);
+		usleep(500000);
+		fake_serve(lfd, FAKE_GOOD);	/* the filler first: EOF */
+	}
+	close(lfd);
+	attr_add(req, "request", "verify");
+	attr_add(req, "mech", "PLAIN");
+	attr_add(req, "user", "a@x");
+	attr_add(req, "password", "pw");
+	t0 = now_sec();
+	r = auth_request_start(path, 5, req, on_verdict, &v);
+	took = now_sec() - t0;
+	test_assert(r != NULL);
+	test_assert(took < 0.2);
+	close(filler);
+	while (r != NULL && !v.called && now_sec() - t0 < 5)
+		event_run_once(100);
+	test_assert_int(v.called, 1);
+	test_assert_int(v.result, AUTH_OK);
+	test_assert_str(v.user, "a@x");
+	test_assert(now_sec() - t0 >= 0.4);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	unlink(path);
+	mem_free(path);
+	attr_free(&req);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_verify_fields, test_verify_results, test_lookup,
 		test_generic_request, test_malformed_replies,
 		test_reconnect_once, test_timeout, test_unreachable,
-		test_async_request, NULL,
+		test_async_request, test_async_backlog_full, NULL,
 	};
 	int r;
 
