@@ -116,7 +116,7 @@ static int auth_client_take_user(auth_client_t *c, const attr_t *reply,
 int auth_client_verify(auth_client_t *c, const char *mech, const char *user,
 		       const char *password, const char *authzid,
 		       const char *client_addr, const char *service,
-		       buf_t *user_r, buf_t *reason_r)
+		       buf_t *user_r, buf_t *reason_r, int *retire_r)
 {
 	attr_t *req = attr_new(), *reply = attr_new();
 	const char *reason;
@@ -138,6 +138,12 @@ int auth_client_verify(auth_client_t *c, const char *mech, const char *user,
 		buf_set(reason_r, reason != NULL ? reason :
 			r == AUTH_FAIL ? "authentication failed" :
 			"authentication service unavailable");
+	}
+	if (retire_r != NULL) {
+		const char *retire = attr_get(reply, "retire");
+
+		*retire_r = r == AUTH_TEMPFAIL && retire != NULL &&
+			strcmp(retire, "yes") == 0;
 	}
 	/* attr_free wipes: the request held the password. */
 	attr_free(&req);

@@ -64,11 +64,14 @@ void auth_client_release(auth_client_t *c);
 void auth_client_free(auth_client_t **cp);
 
 /* Each returns an enum auth_result; user_r gets the canonical address on
- * AUTH_OK, reason_r (may be NULL) a text for logs on failure. */
+ * AUTH_OK, reason_r (may be NULL) a text for logs on failure.  *retire_r
+ * (may be NULL) is set to 1 when auth refuses this process further
+ * failures and asks it to let a fresh process (a fresh budget) take the
+ * clients to come (retire=yes): daemon_accept_no_more(). */
 int auth_client_verify(auth_client_t *c, const char *mech, const char *user,
 		       const char *password, const char *authzid,
 		       const char *client_addr, const char *service,
-		       buf_t *user_r, buf_t *reason_r);
+		       buf_t *user_r, buf_t *reason_r, int *retire_r);
 int auth_client_lookup(auth_client_t *c, const char *address, buf_t *user_r);
 /* Generic request for the login/session roles: sends req, reads the reply. */
 int auth_client_request(auth_client_t *c, const attr_t *req, attr_t *reply);

@@ -165,6 +165,21 @@ static void daemon_fatal_hook(void)
 		daemon_report(MASTER_STAT_FAILED);
 }
 
+void daemon_accept_no_more(const char *why)
+{
+	int accepting = 0;
+
+	for (int i = 0; i < daemon_proc.nfds; i++)
+		accepting |= daemon_proc.listen_fds[i] >= 0;
+	if (!accepting)
+		return;
+	log_warn("accepting no more clients: %s", why);
+	if (daemon_proc.spec->mode == DAEMON_MULTI)
+		daemon_multi_accept_no_more();
+	else
+		daemon_close_listeners_raw();	/* the loop ends after this client */
+}
+
 void daemon_close_listeners_raw(void)
 {
 	for (int i = 0; i < daemon_proc.nfds; i++) {

@@ -122,9 +122,10 @@ void daemon_main(int argc, char **argv, const daemon_spec_t *spec) __attribute__
 /* DAEMON_MULTI bookkeeping: a client finished (drives busy/idle reports and
  * the max_use/idle exit). */
 void daemon_client_done(void);
-/* DAEMON_MULTI: accept no new clients, report busy (so that master starts
- * another process for them) and exit when the last client is gone, as on
- * SIGHUP; why is logged. */
+/* Accept no new clients; why is logged.  DAEMON_MULTI: report draining
+ * (master starts another process for new clients) and exit when the last
+ * client is gone, as on SIGHUP.  DAEMON_SINGLE: serve the client of the
+ * moment to its end, then exit. */
 void daemon_accept_no_more(const char *why);
 /* The service name from -n. */
 const char *daemon_service(void);

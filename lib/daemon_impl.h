@@ -98,6 +98,8 @@ void daemon_drop(void);
 void daemon_single_signals(void);
 void daemon_single_loop(void);
 void daemon_multi_signals(void);
+/* daemon_accept_no_more() of a DAEMON_MULTI process. */
+void daemon_multi_accept_no_more(void);
 void daemon_multi_loop(void);
 
 #endif

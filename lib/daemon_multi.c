@@ -123,15 +123,8 @@ static void daemon_multi_accept(int lfd, int events, void *ctx)
 	buf_release(&addr);
 }
 
-void daemon_accept_no_more(const char *why)
+void daemon_multi_accept_no_more(void)
 {
-	int accepting = 0;
-
-	for (int i = 0; i < daemon_proc.nfds; i++)
-		accepting |= daemon_proc.listen_fds[i] >= 0;
-	if (!accepting)
-		return;
-	log_warn("accepting no more clients: %s", why);
 	daemon_multi_stop_accepting();
 	daemon_multi_status();
 }

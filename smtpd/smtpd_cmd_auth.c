@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "login_log.h"
 #include "sasl.h"
@@ -108,7 +109,7 @@ void smtpd_cmd_auth(smtpd_session_t *sess)
 	const char *initial = NULL, *mname;
 	const sasl_mech_t *mech;
 	sasl_server_t *x = NULL;
-	int r;
+	int r, retire = 0;
 
 	buf_append(&name, args, sp ? (size_t) (sp - args) : strlen(args));
 	if (sp != NULL) {
@@ -125,7 +126,7 @@ void smtpd_cmd_auth(smtpd_session_t *sess)
 		goto out;
 	r = auth_client_verify(smtpd_conf.auth, mname, sasl_server_authcid(x),
 			       sasl_server_passwd(x), sasl_server_authzid(x),
-			       sess->addr, sess->service, &canon, &reason);
+			       sess->addr, sess->service, &canon, &reason, &retire);
 	if (r == AUTH_OK) {
 		buf_set(&sess->auth_user, buf_str(&canon));
 		login_log_success(buf_str(&sess->client), buf_str(&canon), mname,
@@ -138,6 +139,12 @@ void smtpd_cmd_auth(smtpd_session_t *sess)
 	} else {
 		login_log_tempfail(buf_str(&sess->client), mname, buf_str(&reason));
 		smtpd_reply(sess, "454 4.7.0 Temporary authentication failure");
+		/* This client goes on; the next ones meet a fresh process
+		 * with a fresh budget (audit i12-12). */
+		if (retire)
+			daemon_accept_no_more("auth refuses this process: over "
+					      "its failure budget; new clients "
+					      "go to a fresh process");
 	}
 out:
 	/* The command line (AUTH PLAIN <response>) held the password too. */

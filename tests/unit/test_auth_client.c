@@ -88,6 +88,10 @@ static int fake_answer(stream_t *s, const attr_t *req, int conn)
 	} else if (strcmp(user, "temp@x") == 0) {
 		attr_add(r, "status", "tempfail");
 		attr_add(r, "reason", "users.db unreadable");
+	} else if (strcmp(user, "spent@x") == 0) {
+		attr_add(r, "status", "tempfail");
+		attr_add(r, "reason", "too many failures from this process");
+		attr_add(r, "retire", "yes");
 	} else if (strcmp(user, "Lookup@X") == 0) {
 		attr_add(r, "status", "ok");
 		attr_add(r, "user", "lookup@x");
@@ -184,7 +188,7 @@ static void test_verify_fields(void)
 	test_begin("verify sends every field, escaped, and takes the user");
 	test_assert_int(auth_client_verify(c, "PLAIN", "fields@x", "p%w\nd=",
 					   "fields@x", "192.0.2.1", "submission",
-					   &user, &reason), AUTH_OK);
+					   &user, &reason, NULL), AUTH_OK);
 	test_assert_str(buf_str(&user), "fields@x");
 	if (reason.len)
 		printf("  fake auth: wrong %s\n", buf_str(&reason));
@@ -199,18 +203,27 @@ static void test_verify_results(void)
 {
 	auth_client_t *c = auth_client_new(good.path, 5);
 	buf_t user = BUF_INIT, reason = BUF_INIT;
+	int retire = -1;
 
 	test_begin("verify: fail and tempfail with their reasons");
 	test_assert_int(auth_client_verify(c, "LOGIN", "bad@x", "pw", NULL,
-					   "::1", "smtp", &user, &reason),
+					   "::1", "smtp", &user, &reason, &retire),
 			AUTH_FAIL);
 	test_assert_str(buf_str(&reason), "wrong password");
+	test_assert_int(retire, 0);
 	test_assert_int(auth_client_verify(c, "LOGIN", "temp@x", "pw", NULL,
-					   "::1", "smtp", &user, &reason),
+					   "::1", "smtp", &user, &reason, &retire),
 			AUTH_TEMPFAIL);
 	test_assert_str(buf_str(&reason), "users.db unreadable");
+	test_assert_int(retire, 0);
+	/* auth refuses the process further failures: it lets a fresh one
+	 * take the next clients */
+	test_assert_int(auth_client_verify(c, "LOGIN", "spent@x", "pw", NULL,
+					   "::1", "smtp", &user, &reason, &retire),
+			AUTH_TEMPFAIL);
+	test_assert_int(retire, 1);
 	test_assert_int(auth_client_verify(c, "LOGIN", "ok@x", "pw", "",
-					   "::1", "smtp", &user, NULL), AUTH_OK);
+					   "::1", "smtp", &user, NULL, NULL), AUTH_OK);
 	test_assert_str(buf_str(&user), "ok@x");
 	auth_client_free(&c);
 	buf_release(&user);
@@ -344,7 +357,7 @@ static void test_unreachable(void)
 
 	test_begin("no listener, or the wrong protocol: tempfail");
 	test_assert_int(auth_client_verify(c, "PLAIN", "a@x", "pw", NULL,
-					   "::1", "smtp", &user, &reason),
+					   "::1", "smtp", &user, &reason, NULL),
 			AUTH_TEMPFAIL);
 	test_assert(reason.len > 0);
 	auth_client_free(&c);
