@@ -7,6 +7,10 @@
  *
  *   HELLO  waiting for the peer's hello record
  *   READY  waiting for a request
+ *   QUEUED a verify request waits for its turn (auth_queue.h): checked
+ *          one per round of the event loop, by client address in turn,
+ *          while lookups and redemptions are answered as they come;
+ *          meanwhile the descriptor is not watched
  *   HELD   a failure reply is held back by the penalty delay: a timer will
  *          send it; meanwhile the descriptor is not watched, so whatever
  *          the peer sends waits in the socket, and every other connection
@@ -37,6 +41,8 @@
 
 #include "auth.h"
 #include "auth_client.h"
+#include "auth_penalty.h"
+#include "auth_queue.h"
 #include "config.h"
 #include "event.h"
 #include "log.h"
@@ -49,7 +55,9 @@
 #define AUTH_UNREAD_MAX		65536	/* reply bytes a peer may leave unread */
 #define AUTH_SWEEP_MS		1000
 
-enum auth_conn_state { AUTH_CONN_HELLO, AUTH_CONN_READY, AUTH_CONN_HELD };
+enum auth_conn_state {
+	AUTH_CONN_HELLO, AUTH_CONN_READY, AUTH_CONN_QUEUED, AUTH_CONN_HELD
+};
 
 struct auth_conn {
 	int fd;
@@ -78,12 +86,16 @@ static struct {
 	int have_login_uid;
 	long idle_ms, ipc_ms;
 	int retiring;
+	auth_queue_t *verifies;		/* connections in state QUEUED */
+	event_timer_id verify_timer;	/* the next check is due */
 } conns;
 
 static void auth_conn_on_read(int fd, int events, void *ctx);
 
 static void auth_conn_close(struct auth_conn *c)
 {
+	if (c->state == AUTH_CONN_QUEUED)
+		(void) auth_queue_remove(conns.verifies, c);
 	if (c->timer != 0)
 		event_cancel_timer(c->timer);
 	event_del_fd(c->fd);
@@ -151,6 +163,17 @@ static int auth_conn_hello(struct auth_conn *c)
 	return 0;
 }
 
+/* Watch the connection again after QUEUED or HELD. */
+static void auth_conn_resume(struct auth_conn *c)
+{
+	c->state = AUTH_CONN_READY;
+	event_add_fd(c->fd, EVENT_READ, auth_conn_on_read, c);
+	/* Requests that came meanwhile may already be buffered; then the
+	 * descriptor would not wake us for them. */
+	if (stream_pending(c->s) > 0)
+		auth_conn_on_read(c->fd, 0, c);
+}
+
 static void auth_conn_release_held(void *ctx)
 {
 	struct auth_conn *c = ctx;
@@ -161,16 +184,13 @@ static void auth_conn_release_held(void *ctx)
 	c->state = AUTH_CONN_READY;
 	if (auth_conn_send(c, reply) < 0)
 		return;
-	event_add_fd(c->fd, EVENT_READ, auth_conn_on_read, c);
-	/* Requests that came meanwhile may already be buffered; then the
-	 * descriptor would not wake us for them. */
-	if (stream_pending(c->s) > 0)
-		auth_conn_on_read(c->fd, 0, c);
+	auth_conn_resume(c);
 }
 
-/* One request: answer it now, or hold the answer back.  0 when the next
- * record may be read, -1 when not (held, or the connection is gone). */
-static int auth_conn_request(struct auth_conn *c)
+/* Answer the request in c->req now, or hold the answer back.  0 when the
+ * next record may be read, -1 when not (held, or the connection is
+ * gone). */
+static int auth_conn_answer(struct auth_conn *c)
 {
 	attr_t *reply = attr_new();
 	long delay_ms = 0;
@@ -188,6 +208,52 @@ static int auth_conn_request(struct auth_conn *c)
 	event_del_fd(c->fd);
 	c->timer = event_add_timer(delay_ms, auth_conn_release_held, c);
 	return -1;
+}
+
+/* One check per round: the loop serves every other descriptor between
+ * two (a zero timer runs after the round's ready descriptors). */
+static void auth_conn_next_verify(void *ctx)
+{
+	struct auth_conn *c = auth_queue_next(conns.verifies);
+
+	(void) ctx;
+	conns.verify_timer = 0;
+	if (auth_queue_count(conns.verifies) > 0)
+		conns.verify_timer = event_add_timer(0, auth_conn_next_verify, NULL);
+	if (c == NULL)
+		return;
+	c->state = AUTH_CONN_READY;
+	if (auth_conn_answer(c) == 0)
+		auth_conn_resume(c);
+}
+
+/* A verify waits for its turn (auth_queue.h). */
+static void auth_conn_queue_verify(struct auth_conn *c)
+{
+	const char *client = attr_get(c->req, "client");
+	buf_t key = BUF_INIT;
+
+	auth_penalty_key(client != NULL ? client : "", &key);
+	auth_queue_add(conns.verifies, buf_str(&key), c);
+	buf_release(&key);
+	c->state = AUTH_CONN_QUEUED;
+	event_del_fd(c->fd);
+	if (conns.verify_timer == 0)
+		conns.verify_timer = event_add_timer(0, auth_conn_next_verify, NULL);
+}
+
+/* One request: a verify waits for its turn; anything else is answered
+ * now.  0 when the next record may be read, -1 when not (queued, held,
+ * or the connection is gone). */
+static int auth_conn_request(struct auth_conn *c)
+{
+	const char *what = attr_get(c->req, "request");
+
+	if (what != NULL && strcmp(what, "verify") == 0) {
+		auth_conn_queue_verify(c);
+		return -1;
+	}
+	return auth_conn_answer(c);
 }
 
 /* Handle every complete record buffered; keep track of a partial one. */
@@ -254,7 +320,7 @@ static void auth_conn_sweep(void)
 
 	for (c = conns.list; c != NULL; c = next) {
 		next = c->next;
-		if (c->state == AUTH_CONN_HELD)
+		if (c->state == AUTH_CONN_HELD || c->state == AUTH_CONN_QUEUED)
 			continue;
 		if (c->partial_ms != 0 && now - c->partial_ms > conns.ipc_ms) {
 			log_warn("peer %s: timeout reading a request; closing",
@@ -278,6 +344,7 @@ void auth_conn_init(void)
 {
 	const char *roles[] = { "mail_owner", "login_user" };
 
+	conns.verifies = auth_queue_new();
 	conns.max_clients = config_int("auth_max_clients");
 	conns.reserved = config_int("auth_reserved_clients");
 	if (conns.reserved >= conns.max_clients)

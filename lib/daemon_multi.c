@@ -24,6 +24,8 @@
 
 static void daemon_multi_accept(int lfd, int events, void *ctx);
 
+#define DAEMON_ACCEPT_BATCH	64	/* clients taken per wake-up at most */
+
 static void daemon_multi_stop_accepting(void)
 {
 	for (int i = 0; i < daemon_proc.nfds; i++) {
@@ -99,16 +101,16 @@ void daemon_multi_signals(void)
 	event_add_signal(SIGHUP, daemon_multi_on_signal, NULL);
 }
 
-static void daemon_multi_accept(int lfd, int events, void *ctx)
+/* Take one waiting client: 0, or -1 when none was there. */
+static int daemon_multi_accept_one(int lfd, int index)
 {
 	daemon_client_t client;
 	buf_t addr = BUF_INIT;
 	int fd;
 
-	(void) events;
 	fd = daemon_accept(lfd);
 	if (fd < 0)
-		return;
+		return -1;
 	daemon_proc.clients++;
 	if (daemon_proc.client_limit > 0 &&
 	    daemon_proc.clients >= daemon_proc.client_limit)
@@ -118,9 +120,27 @@ static void daemon_multi_accept(int lfd, int events, void *ctx)
 	    daemon_proc.served >= daemon_proc.max_use)
 		daemon_multi_stop_accepting();
 	daemon_multi_status();
-	daemon_fill_client(&client, fd, (int) (long) ctx, &addr);
+	daemon_fill_client(&client, fd, index, &addr);
 	daemon_proc.spec->accept_client(&client);
 	buf_release(&addr);
+	return 0;
+}
+
+/* Every client waiting (up to a batch), not one per round: a process
+ * whose rounds can be long (auth checking a password) would otherwise
+ * take its clients at that pace, in arrival order, and whatever it does
+ * to be fair among them (auth_queue.h) would see only one at a time. */
+static void daemon_multi_accept(int lfd, int events, void *ctx)
+{
+	int index = (int) (long) ctx;
+
+	(void) events;
+	for (int n = 0; n < DAEMON_ACCEPT_BATCH; n++) {
+		if (daemon_proc.paused || daemon_proc.listen_fds[index] != lfd)
+			break;
+		if (daemon_multi_accept_one(lfd, index) < 0)
+			break;
+	}
 }
 
 void daemon_multi_accept_no_more(void)
