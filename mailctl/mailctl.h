@@ -138,6 +138,9 @@ typedef struct mailctl_check {
 /* mailctl_check_roles.c: as root, the system users, the ownership model
  * master enforces and what each role cannot reach. */
 void mailctl_check_roles(mailctl_check_t *c);
+/* mailctl_route.c: an error for each dns_nameservers entry that is no
+ * address[:port] (the resolver would refuse to start). */
+void mailctl_route_check(mailctl_check_t *c);
 /* mailctl_postmaster.c: a warning when postmaster has no mailbox. */
 void mailctl_check_postmaster(mailctl_check_t *c);
 /* Does addr, through the aliases, end in a mailbox here?  1 or 0 (with

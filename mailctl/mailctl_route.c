@@ -5,6 +5,7 @@
  * dns_timeout, smtp_tcp_port; lib/dns_route.h), or the permanent or
  * temporary failure mail for the domain would meet.  For administrators
  * checking their DNS, and for the tests, which drive routing through it.
+ * `mailctl check` holds dns_nameservers to its syntax here too.
  *
  *   DOMAIN: N addresses by MX | by address record (no MX)
  *   PREF HOST [ADDRESS]:PORT          one line per address, in order
@@ -40,6 +41,23 @@ static void mailctl_route_print(const char *domain, const dns_route_t *route,
 			printf("%u %s [%s]:%ld\n", h->pref, h->name, h->addr[j].text,
 			       port);
 	}
+}
+
+void mailctl_route_check(mailctl_check_t *c)
+{
+	char **servers = config_list("dns_nameservers");
+	buf_t unused = BUF_INIT;
+
+	for (size_t i = 0; servers[i] != NULL; i++) {
+		char *err = NULL;
+
+		if (dns_nameserver_parse(servers[i], &unused, &err) < 0) {
+			buf_printf(&c->errors, "dns_nameservers: %s\n", err);
+			mem_free(err);
+		}
+	}
+	buf_release(&unused);
+	config_list_free(&servers);
 }
 
 int mailctl_cmd_route(int argc, char **argv)
