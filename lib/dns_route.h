@@ -4,7 +4,8 @@
  * The MX records in order of preference, records of equal preference in
  * random order (so mail spreads over them); without MX records the
  * domain itself (the "implicit MX"); then each host's addresses (AAAA
- * records first, then A: RFC 6724's default prefers IPv6).  What ends
+ * records first, then A: RFC 6724's default prefers IPv6; within each,
+ * the resolver's order, which rotates between lookups).  What ends
  * the route before any connection:
  *   - the domain does not exist (NXDOMAIN): permanent, 5.1.2;
  *   - a null MX (RFC 7505: the only MX record names the root, "."): the

@@ -2,10 +2,11 @@
 """dnsd.py - a tiny authoritative DNS server on loopback for the tests
 (t_dns.sh): answers from a zone file, counts the queries it gets.
 
-  dnsd.py ZONE PORTFILE LOGFILE [ADDRESS]
-        listen on UDP ADDRESS (127.0.0.1) at a free port, write the port
-        into PORTFILE once listening, and answer until killed; each query
-        is logged as "PEER-ADDRESS NAME TYPE" to LOGFILE, flushed at once
+  dnsd.py ZONE PORTFILE LOGFILE [ADDRESS [PORT]]
+        listen on UDP ADDRESS (127.0.0.1) at PORT (a free one), write the
+        port into PORTFILE once listening, and answer until killed; each
+        query is logged as "PEER-ADDRESS NAME TYPE" to LOGFILE, flushed
+        at once
 
 ZONE has one record per line, "NAME TYPE DATA" (# comments):
   mx.example      MX        10 mx1.mx.example
@@ -122,7 +123,7 @@ def main():
     zone = load_zone(zone_path)
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     s = socket.socket(family, socket.SOCK_DGRAM)
-    s.bind((address, 0))
+    s.bind((address, int(sys.argv[5]) if len(sys.argv) > 5 else 0))
     log = open(log_file, "a")
     with open(port_file + ".tmp", "w") as f:
         f.write("%d\n" % s.getsockname()[1])

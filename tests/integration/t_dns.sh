@@ -7,7 +7,8 @@
 # Checked: an instance as `mailctl init` made it asks only a loopback
 # port where nothing answers, so a route fails for now; MX records by
 # preference with each host's IPv6 then IPv4 addresses and the
-# smtp_tcp_port; equal preferences in both orders over 20 runs, the
+# smtp_tcp_port; with empty dns_nameservers, resolv.conf's nameserver
+# and /etc/hosts (in namespaces of the test, as root); equal preferences in both orders over 20 runs, the
 # others in place; a domain without MX: its own A/AAAA records; an MX
 # host without address listed, the next one used; the null MX (5.1.10)
 # and NXDOMAIN (5.1.2) permanent, exit 1; SERVFAIL and a server that
@@ -97,13 +98,14 @@ t_set smtp_tcp_port 2525
 # 2. MX order.
 route mx.example
 t_eq "$RC" 0 "MX: exit 0"
-t_eq "$OUT" "mx.example: 5 addresses by MX
+t_eq "$(printf '%s\n' "$OUT" | head -n 4)" "mx.example: 5 addresses by MX
 10 mx1.mx.example [::1]:2525
 10 mx1.mx.example [127.0.0.2]:2525
-20 mx2.mx.example [127.0.0.3]:2525
-30 mx3.mx.example [127.0.0.4]:2525
-30 mx3.mx.example [127.0.0.5]:2525" \
+20 mx2.mx.example [127.0.0.3]:2525" \
 	"MX: by preference, IPv6 before IPv4, at smtp_tcp_port"
+# the resolver rotates a host's records (round robin): a set, any order
+t_eq "$(printf '%s\n' "$OUT" | tail -n +5 | sort)" "30 mx3.mx.example [127.0.0.4]:2525
+30 mx3.mx.example [127.0.0.5]:2525" "MX: the last host with both its addresses"
 
 # 3. Equal preferences: both orders seen, the others always in place.
 seen12=0 seen21=0 bad=
@@ -227,7 +229,40 @@ else
 	t_skip "a nameserver on [::1] (no IPv6 loopback here)"
 fi
 
-# 12. mailctl check names a bad entry; route refuses it.
+# 12. Empty dns_nameservers: the system's resolver, /etc/resolv.conf's
+# nameserver and /etc/hosts, seen in namespaces of the test's own: a
+# network namespace with nothing but loopback (so nothing can leave),
+# where dnsd.py is the 127.0.0.1:53 that resolv.conf names, and a mount
+# namespace where resolv.conf and hosts are the test's files.
+if t_is_root && unshare -mn true 2>/dev/null && [ -e /etc/resolv.conf ] && [ -e /etc/hosts ]; then
+	printf 'nameserver 127.0.0.1\n' >"$T/resolv.conf"
+	printf '127.0.0.1 localhost\n127.0.0.7 hosts-only.example\n' >"$T/hosts"
+	t_set dns_nameservers ""
+	DNSD=$TOP/tests/integration/dnsd.py TBIN=$TERN_BIN T=$T INST=$INST \
+	unshare -mn sh -c '
+		ip link set lo up || exit 1
+		mount --bind "$T/resolv.conf" /etc/resolv.conf || exit 1
+		mount --bind "$T/hosts" /etc/hosts || exit 1
+		python3 "$DNSD" "$T/zone" "$T/sys.port" "$T/sys.log" 127.0.0.1 53 \
+			>"$T/sys.err" 2>&1 &
+		pid=$!
+		i=0
+		while [ ! -s "$T/sys.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		"$TBIN/mailctl" -c "$INST" route mx.example
+		"$TBIN/mailctl" -c "$INST" route hosts-only.example
+		kill $pid' >"$T/sys.out" 2>&1
+	OUT=$(cat "$T/sys.out")
+	t_match "$OUT" '^10 mx1\.mx\.example \[127\.0\.0\.2\]:2525$' \
+		"system resolver: resolv.conf's nameserver answered"
+	t_match "$(cat "$T/sys.log" 2>/dev/null)" '^127\.0\.0\.1 mx\.example MX$' \
+		"system resolver: the query went to 127.0.0.1:53 as resolv.conf says"
+	t_match "$OUT" '^0 hosts-only\.example \[127\.0\.0\.7\]:2525$' \
+		"system resolver: a name of /etc/hosts, without MX, by its address there"
+else
+	t_skip "the system's resolver in namespaces of the test (needs root and unshare -mn)"
+fi
+
+# 13. mailctl check names a bad entry; route refuses it.
 t_set dns_nameservers "127.0.0.1:$DNS_PORT, ns.example"
 OUT=$(tmailctl check 2>&1)
 t_match "$OUT" 'error: dns_nameservers: bad nameserver "ns\.example"' \
