@@ -4,11 +4,13 @@
  * on the context's descriptor until the deadline; then it is cancelled.
  * libunbound runs its resolver in a thread of this process
  * (ub_ctx_async), never in a forked child that would outlive a daemon's
- * supervision.
+ * supervision; the thread takes no signals.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@ struct dns_ctx {
 	struct ub_ctx *ub;
 	long timeout;		/* seconds per lookup */
 	FILE *log;		/* where libunbound's own messages go */
+	int started;		/* libunbound's thread runs */
 };
 
 int dns_nameserver_parse(const char *text, buf_t *out, char **err_r)
@@ -206,8 +209,24 @@ enum dns_status dns_lookup(dns_ctx_t *ctx, const char *name,
 	int id, rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = ub_resolve_async(ctx->ub, name, (int) type, 1 /* IN */, &w,
-			      dns_lookup_done, &id);
+	if (!ctx->started) {
+		sigset_t all, old;
+
+		/* The first lookup starts libunbound's thread, which inherits
+		 * this mask: with every signal blocked there, the process's
+		 * handlers (the skeleton's SIGTERM, SIGHUP, the watchdog's
+		 * SIGALRM) run in the process's own thread, never in the
+		 * resolver's. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		rc = ub_resolve_async(ctx->ub, name, (int) type, 1 /* IN */, &w,
+				      dns_lookup_done, &id);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		ctx->started = 1;
+	} else {
+		rc = ub_resolve_async(ctx->ub, name, (int) type, 1 /* IN */, &w,
+				      dns_lookup_done, &id);
+	}
 	if (rc != 0) {
 		dns_tempfail(r, "resolver: %s", ub_strerror(rc));
 		return r->status;

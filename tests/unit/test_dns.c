@@ -1,10 +1,12 @@
 /* test_dns.c - unit tests for lib/dns.c: the dns_nameservers entries;
  * a lookup whose only nameserver (a loopback port nobody answers on)
  * gives a temporary failure by the deadline, never an answer from
- * elsewhere; and answer packets as nameservers send them, replayed by a
- * responder on loopback, each ending as the outcome it means. */
+ * elsewhere, while libunbound's thread takes no signal; and answer
+ * packets as nameservers send them, replayed by a responder on
+ * loopback, each ending as the outcome it means. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -65,6 +67,39 @@ static int test_unused_port(void)
 	return port;
 }
 
+/* How many threads of this process, other than the main one, have
+ * SIGHUP, SIGALRM and SIGTERM blocked (*blocked_r), of how many. */
+static int test_other_threads(int *blocked_r)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	*blocked_r = 0;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char path[300], line[256];
+		unsigned long long mask = 0;
+		FILE *f;
+
+		if (e->d_name[0] == '.' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "SigBlk:", 7) == 0)
+				mask = strtoull(line + 7, NULL, 16);
+		fclose(f);
+		n++;
+		if ((mask >> (SIGHUP - 1) & 1) && (mask >> (SIGALRM - 1) & 1) &&
+		    (mask >> (SIGTERM - 1) & 1))
+			(*blocked_r)++;
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
 static void test_dns_lookup_unanswered(void)
 {
 	char server[32], *err = NULL;
@@ -75,7 +110,8 @@ static void test_dns_lookup_unanswered(void)
 	int port = test_unused_port();
 	double took;
 
-	test_begin("dns_lookup: only the configured nameserver; none answers: temporary failure");
+	test_begin("dns_lookup: only the configured nameserver; none answers: temporary failure; "
+		   "the resolver thread blocks signals");
 	test_assert(port > 0);
 	snprintf(server, sizeof(server), "127.0.0.1:%d", port);
 	ctx = dns_ctx_create(servers, 1, &err);
@@ -93,6 +129,13 @@ static void test_dns_lookup_unanswered(void)
 	/* by the deadline of 1 s, with some slack for a loaded machine */
 	test_assert(took < 3.0);
 	dns_result_free(&r);
+	{
+		/* the resolver's thread takes none of the process's signals */
+		int blocked, threads = test_other_threads(&blocked);
+
+		test_assert(threads >= 1);
+		test_assert_int(blocked, threads);
+	}
 	dns_ctx_free(&ctx);
 	test_assert(ctx == NULL);
 	test_end();
