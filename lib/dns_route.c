@@ -150,6 +150,7 @@ enum dns_route_status dns_route_find(const char *domain,
 				     dns_route_t *route)
 {
 	dns_result_t mx;
+	size_t total = 0;
 	int any = 0;
 
 	memset(route, 0, sizeof(*route));
@@ -179,8 +180,20 @@ enum dns_route_status dns_route_find(const char *domain,
 	if (route->reason != NULL)
 		return route->status;
 	for (size_t i = 0; i < route->count; i++) {
-		dns_route_addresses(&route->host[i], ops);
-		any |= route->host[i].addr_count > 0;
+		dns_route_host_t *h = &route->host[i];
+
+		if (ops->address_limit > 0 && total >= ops->address_limit) {
+			/* enough to try: the rest is never looked up */
+			for (size_t j = i; j < route->count; j++)
+				mem_free(route->host[j].name);
+			route->count = i;
+			break;
+		}
+		dns_route_addresses(h, ops);
+		if (ops->address_limit > 0 && total + h->addr_count > ops->address_limit)
+			h->addr_count = ops->address_limit - total;
+		total += h->addr_count;
+		any |= h->addr_count > 0;
 	}
 	if (any) {
 		route->status = DNS_ROUTE_OK;
@@ -204,10 +217,10 @@ static unsigned dns_route_kernel_random(void *arg, unsigned n)
 }
 
 enum dns_route_status dns_route_lookup(dns_ctx_t *ctx, const char *domain,
-				       dns_route_t *route)
+				       size_t address_limit, dns_route_t *route)
 {
 	const dns_route_ops_t ops = {
-		dns_route_resolver, dns_route_kernel_random, ctx,
+		dns_route_resolver, dns_route_kernel_random, ctx, address_limit,
 	};
 
 	return dns_route_find(domain, &ops, route);

@@ -62,6 +62,11 @@ typedef struct dns_route_ops {
 	/* A number from 0 to n - 1, n >= 1. */
 	unsigned (*random)(void *arg, unsigned n);
 	void *arg;
+	/* Most addresses in the route (smtp_mx_address_limit), 0: no
+	 * limit.  Hosts after the one that reaches it are not looked up, so
+	 * a domain with thousands of MX records costs a bounded number of
+	 * lookups. */
+	size_t address_limit;
 } dns_route_ops_t;
 
 /* Fill route for domain (a name dns_name_check accepts); release it with
@@ -69,9 +74,10 @@ typedef struct dns_route_ops {
 enum dns_route_status dns_route_find(const char *domain,
 				     const dns_route_ops_t *ops,
 				     dns_route_t *route);
-/* The same with the resolver of ctx and a random order from the kernel. */
+/* The same with the resolver of ctx, a random order from the kernel and
+ * address_limit as in dns_route_ops_t. */
 enum dns_route_status dns_route_lookup(dns_ctx_t *ctx, const char *domain,
-				       dns_route_t *route);
+				       size_t address_limit, dns_route_t *route);
 void dns_route_free(dns_route_t *route);
 
 #endif

@@ -113,6 +113,9 @@ const param_def_t config_params[] = {
 	{ "smtp_tcp_port", PARAM_INT, "25",
 	  "port of a remote SMTP server when the route names none",
 	  RANGE("1", "65535") },
+	{ "smtp_mx_address_limit", PARAM_INT, "5",
+	  "most addresses of MX hosts a route holds, in order; 0: no limit",
+	  RANGE("0", "1000") },
 
 	/* System users the roles run as (architecture §2). */
 	{ "mail_owner", PARAM_STR, "tern",

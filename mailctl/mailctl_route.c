@@ -2,7 +2,8 @@
  *
  * Prints the hosts and addresses in the order smtp-out tries them, found
  * with the instance's own resolver settings (dns_nameservers,
- * dns_timeout, smtp_tcp_port; lib/dns_route.h), or the permanent or
+ * dns_timeout, smtp_tcp_port, smtp_mx_address_limit; lib/dns_route.h),
+ * or the permanent or
  * temporary failure mail for the domain would meet.  For administrators
  * checking their DNS, and for the tests, which drive routing through it.
  * `mailctl check` holds dns_nameservers to its syntax here too.
@@ -75,7 +76,8 @@ int mailctl_cmd_route(int argc, char **argv)
 	ctx = dns_ctx_from_config(&err);
 	if (ctx == NULL)
 		log_fatal("%s", err);
-	switch (dns_route_lookup(ctx, argv[optind], &route)) {
+	switch (dns_route_lookup(ctx, argv[optind],
+				 (size_t) config_int("smtp_mx_address_limit"), &route)) {
 	case DNS_ROUTE_OK:
 		mailctl_route_print(argv[optind], &route,
 				    config_int("smtp_tcp_port"));

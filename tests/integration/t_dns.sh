@@ -7,7 +7,7 @@
 # Checked: an instance as `mailctl init` made it asks only a loopback
 # port where nothing answers, so a route fails for now; MX records by
 # preference with each host's IPv6 then IPv4 addresses and the
-# smtp_tcp_port; with empty dns_nameservers, resolv.conf's nameserver
+# smtp_tcp_port, cut at smtp_mx_address_limit; with empty dns_nameservers, resolv.conf's nameserver
 # and /etc/hosts (in namespaces of the test, as root); equal preferences in both orders over 20 runs, the
 # others in place; a domain without MX: its own A/AAAA records; an MX
 # host without address listed, the next one used; the null MX (5.1.10)
@@ -125,6 +125,14 @@ else
 	t_fail "equal preferences: both orders seen in 20 runs" \
 		"e1 first $seen12 times, e2 first $seen21 times"
 fi
+
+# The route holds smtp_mx_address_limit addresses at most.
+t_set smtp_mx_address_limit 2
+route mx.example
+t_eq "$OUT" "mx.example: 2 addresses by MX
+10 mx1.mx.example [::1]:2525
+10 mx1.mx.example [127.0.0.2]:2525" "smtp_mx_address_limit 2: the first two addresses"
+t_set smtp_mx_address_limit 5
 
 # 4. No MX: the domain's own addresses.
 route a.example

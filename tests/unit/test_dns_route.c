@@ -95,17 +95,25 @@ static unsigned test_random(void *arg, unsigned n)
 	return k < n ? k : n - 1;
 }
 
-static enum dns_route_status test_route(const struct test_answer *answers,
-					unsigned (*pick)(unsigned, unsigned),
-					const char *domain, dns_route_t *route,
-					struct test_dns *t)
+static enum dns_route_status test_route_limit(const struct test_answer *answers,
+					      unsigned (*pick)(unsigned, unsigned),
+					      const char *domain, size_t limit,
+					      dns_route_t *route, struct test_dns *t)
 {
-	dns_route_ops_t ops = { test_lookup, test_random, t };
+	dns_route_ops_t ops = { test_lookup, test_random, t, limit };
 
 	memset(t, 0, sizeof(*t));
 	t->answers = answers;
 	t->pick = pick;
 	return dns_route_find(domain, &ops, route);
+}
+
+static enum dns_route_status test_route(const struct test_answer *answers,
+					unsigned (*pick)(unsigned, unsigned),
+					const char *domain, dns_route_t *route,
+					struct test_dns *t)
+{
+	return test_route_limit(answers, pick, domain, 0, route, t);
 }
 
 /* The route as "HOST ADDR ADDR|HOST -" words, for comparison. */
@@ -162,6 +170,34 @@ static void test_dns_route_mx_order(void)
 	test_assert_int(t.lookups, 9);
 	dns_route_free(&route);
 	test_assert(route.host == NULL && route.count == 0);
+	test_end();
+}
+
+static void test_dns_route_limit(void)
+{
+	static const struct { size_t limit; const char *route; unsigned lookups; } cases[] = {
+		{ 2, "10:a.example 2001:db8::1 192.0.2.1", 3 },
+		{ 3, "10:a.example 2001:db8::1 192.0.2.1 192.0.2.2", 3 },
+		{ 4, "10:a.example 2001:db8::1 192.0.2.1 192.0.2.2 | 10:b.example 192.0.2.3", 5 },
+		/* short of the limit: every host, those without address too */
+		{ 5, "10:a.example 2001:db8::1 192.0.2.1 192.0.2.2 | 10:b.example 192.0.2.3 | "
+		     "20:c.example - | 30:d2.example -", 9 },
+	};
+	struct test_dns t;
+	dns_route_t route;
+
+	test_begin("dns_route: smtp_mx_address_limit cuts the route and the lookups");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text;
+
+		test_assert_int(test_route_limit(test_mx_zone, test_pick_last, "d.example",
+						 cases[i].limit, &route, &t), DNS_ROUTE_OK);
+		text = test_route_text(&route);
+		test_assert_str(text, cases[i].route);
+		test_assert_int(t.lookups, cases[i].lookups);
+		mem_free(text);
+		dns_route_free(&route);
+	}
 	test_end();
 }
 
@@ -311,7 +347,7 @@ static void test_dns_route_failures(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_dns_route_mx_order, test_dns_route_shuffle,
+		test_dns_route_mx_order, test_dns_route_limit, test_dns_route_shuffle,
 		test_dns_route_implicit, test_dns_route_failures, NULL,
 	};
 	return test_main(tests);
