@@ -210,6 +210,13 @@ if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; th
 	t_match "$(cat "$T/st.out")" '^10 mx1\.mx\.example' "strace: route mx.example answered"
 	t_eq "$(t_strace_dests "$T/st.mx")" "127.0.0.1 $DNS_PORT" \
 		"strace: every DNS packet went to 127.0.0.1:$DNS_PORT, no other address"
+	# a SERVFAIL from the only nameserver: no other server tried
+	strace -f -o "$T/st.sf" -e trace=connect,sendto,sendmsg,sendmmsg \
+		"$TERN_BIN/mailctl" -c "$INST" route bad.example >"$T/st.out" 2>&1
+	t_match "$(cat "$T/st.out")" '^bad\.example: temporary failure 4\.4\.3: ' \
+		"strace: route bad.example failed for now"
+	t_eq "$(t_strace_dests "$T/st.sf")" "127.0.0.1 $DNS_PORT" \
+		"strace: after a SERVFAIL no other server was asked (no recursion from the root)"
 
 	# 10. A nameserver port where nothing listens: a temporary failure,
 	# and no other server asked (root hints, resolv.conf): no answer.
