@@ -56,7 +56,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual \
 CPPFLAGS += -Ilib -MMD -MP -DTERN_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	    -DTERN_LIBEXECDIR='"$(LIBEXECDIR)"' -DTERN_QUEUEDIR='"$(QUEUEDIR)"' \
 	    -DTERN_MAILBOXDIR='"$(MAILBOXDIR)"' -DTERN_LOGDIR='"$(LOGDIR)"'
-LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt
+LDLIBS   += -lssl -lcrypto -ldb -lcap -lcrypt -lunbound
 # A program depends only on the libraries it calls (see PROGS below).
 LDFLAGS  += -Wl,--as-needed
 

@@ -103,6 +103,19 @@ const param_def_t config_params[] = {
 	  "addresses the TCP services listen on" },
 	{ "relayhost", PARAM_STR, "",
 	  "host[:port] for all remote mail; empty: deliver by MX lookup" },
+	/* Outbound routing by DNS (lib/dns.c, lib/dns_route.c). */
+	{ "dns_nameservers", PARAM_LIST, "",
+	  "address[:port] list of the only nameservers asked; empty: the "
+	  "system's resolver (resolv.conf, hosts)" },
+	{ "dns_timeout", PARAM_TIME, "10s",
+	  "longest wait for the answer to one DNS lookup",
+	  RANGE("1s", "10m") },
+	{ "smtp_tcp_port", PARAM_INT, "25",
+	  "port of a remote SMTP server when the route names none",
+	  RANGE("1", "65535") },
+	{ "smtp_mx_address_limit", PARAM_INT, "5",
+	  "most addresses of MX hosts a route holds, in order; 0: no limit",
+	  RANGE("0", "1000") },
 
 	/* System users the roles run as (architecture §2). */
 	{ "mail_owner", PARAM_STR, "tern",

@@ -47,6 +47,7 @@ static const struct mailctl_command {
 	{ "newaliases", mailctl_cmd_newaliases, 1 },
 	{ "send", mailctl_cmd_send, 1 },
 	{ "queue", mailctl_cmd_queue, 1 },
+	{ "route", mailctl_cmd_route, 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -76,6 +77,8 @@ static const char mailctl_usage_text[] =
 	"  queue show ID                 a message's envelope and header\n"
 	"  queue delete|hold|release ID|ALL\n"
 	"  queue flush|reindex           retry deferred mail; rebuild the index\n"
+	"  route DOMAIN                  the hosts and addresses mail for DOMAIN\n"
+	"                                goes to, in order (by DNS)\n"
 	"DIR defaults to $TERN_CONFIG, then " TERN_SYSCONFDIR ".\n";
 
 void mailctl_usage_error(const char *fmt, ...)

@@ -20,6 +20,7 @@
 #define MAILCTL_USAGE		2
 #define MAILCTL_NOT_RUNNING	3
 #define MAILCTL_STATUS_UNKNOWN	4	/* status: LSB "status unknown" */
+#define MAILCTL_TEMPFAIL	75	/* route: EX_TEMPFAIL, try again later */
 
 /* mailctl.c */
 const char *mailctl_dir(void);
@@ -49,6 +50,7 @@ int mailctl_cmd_alias(int argc, char **argv);
 int mailctl_cmd_newaliases(int argc, char **argv);
 int mailctl_cmd_send(int argc, char **argv);
 int mailctl_cmd_queue(int argc, char **argv);	/* mailctl_queue.c */
+int mailctl_cmd_route(int argc, char **argv);	/* mailctl_route.c */
 /* mailctl_queue.c, for check: files in corrupt/ and queue limits that
  * main.conf goes past, one warning line each. */
 void mailctl_queue_check(buf_t *warnings);
@@ -136,6 +138,9 @@ typedef struct mailctl_check {
 /* mailctl_check_roles.c: as root, the system users, the ownership model
  * master enforces and what each role cannot reach. */
 void mailctl_check_roles(mailctl_check_t *c);
+/* mailctl_route.c: an error for each dns_nameservers entry that is no
+ * address[:port] (the resolver would refuse to start). */
+void mailctl_route_check(mailctl_check_t *c);
 /* mailctl_postmaster.c: a warning when postmaster has no mailbox. */
 void mailctl_check_postmaster(mailctl_check_t *c);
 /* Does addr, through the aliases, end in a mailbox here?  1 or 0 (with

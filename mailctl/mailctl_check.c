@@ -278,6 +278,7 @@ int mailctl_cmd_check(int argc, char **argv)
 		mailctl_check_users(&c);
 		mailctl_check_aliases(&c);
 		mailctl_check_master_conf(&c);
+		mailctl_route_check(&c);
 		mailctl_queue_check(&c.warnings);
 		if (geteuid() == 0)
 			mailctl_check_roles(&c);

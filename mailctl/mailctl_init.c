@@ -4,7 +4,9 @@
  * queue, the mailboxes and the log inside DIR, master.conf with the service
  * table on ports offset by a port base (so several instances and a real
  * installation can live on one machine), the users and aliases maps, a
- * self-signed TLS pair, and the queue, mail and log directories.
+ * self-signed TLS pair, and the queue, mail and log directories.  Its
+ * outbound mail is confined to the machine: dns_nameservers names a
+ * loopback port where no nameserver answers, until main.conf says else.
  *
  * main.conf is written last: a DIR holding a main.conf is a finished
  * instance, which init refuses to touch, while an init that failed half way
@@ -29,6 +31,11 @@
 #include "users.h"
 
 #define MAILCTL_PORT_BASE_DEFAULT 10000
+/* The nameserver of an instance, where no answer comes: tests and demos
+ * never ask the system's resolver, which could send them off loopback
+ * (issue 13).  Port 9 is discard: nothing listens there, and a discard
+ * service that does never answers either. */
+#define MAILCTL_INIT_NAMESERVER "127.0.0.1:9"
 /* The highest standard port used is 995 (pop3s). */
 #define MAILCTL_PORT_BASE_MAX (65535 - 995)
 
@@ -81,9 +88,16 @@ static void mailctl_init_mainconf(const struct mailctl_init *in, buf_t *out)
 		"daemon_directory = %s\n"
 		"maillog_file = %s/log/maillog\n"
 		"\n"
-		"inet_interfaces = 127.0.0.1\n",
+		"inet_interfaces = 127.0.0.1\n"
+		"\n"
+		"# Outbound mail stays on this machine: the only nameserver asked\n"
+		"# is the discard port of loopback, where none answers, so mail\n"
+		"# for remote domains waits in the queue.  Name your own\n"
+		"# nameservers (or a relayhost) here to send it out.\n"
+		"dns_nameservers = %s\n",
 		d, d, pb, pb, pb + 25, pb + 587, pb + 465, pb + 110, pb + 995,
-		pb + 143, pb + 993, d, d, buf_str(&in->daemon_dir), d);
+		pb + 143, pb + 993, d, d, buf_str(&in->daemon_dir), d,
+		MAILCTL_INIT_NAMESERVER);
 	if (in->domain != NULL)
 		buf_printf(out, "mydomain = %s\n", in->domain);
 	if (in->domain != NULL && strcasecmp(in->domain, "localhost") != 0)

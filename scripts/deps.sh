@@ -6,7 +6,8 @@
 # something is missing.  `make run`, `make test` and .ci/run call it, so the
 # README's two commands work on a fresh Debian 12 machine.
 
-BUILD_PKGS="gcc make libc6-dev libssl-dev libdb-dev libcap-dev libcrypt-dev openssl"
+# libunbound-dev: the DNS resolver of lib/dns.c (libunbound8 comes with it).
+BUILD_PKGS="gcc make libc6-dev libssl-dev libdb-dev libcap-dev libcrypt-dev libunbound-dev openssl"
 # Real clients the tests drive, and the tools the harness needs.  postfix
 # brings smtp-source; clang and its runtime build the fuzz targets;
 # swaks needs libnet-ssleay-perl for --tls and --tlsc (only a Recommends,
