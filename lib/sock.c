@@ -250,23 +250,40 @@ static int sock_server_trusted(int fd, const char *path)
 	return 0;
 }
 
-int sock_connect_unix_try(const char *path)
+/*
+ * Connect to path.  timeout < 0: without waiting (-1 with EAGAIN when the
+ * listener's backlog is full).  Otherwise a blocking connect bounded by
+ * timeout seconds (0: none): a non-blocking UNIX connect fails at once
+ * with EAGAIN when the backlog is full, and poll() cannot tell when room
+ * appears; Linux bounds a blocking connect by SO_SNDTIMEO instead.  The
+ * descriptor returned blocks; the server is checked (sock_server_trusted).
+ */
+static int sock_connect_unix_fd(const char *path, int timeout)
 {
 	struct sockaddr_un sun;
+	struct timeval tv = { .tv_sec = timeout > 0 ? timeout : 0 };
+	struct timeval none = { 0 };
 	int fd, r, err;
 
 	if (sock_unix_addr(path, &sun) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+		    (timeout < 0 ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return -1;
-	do
-		r = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
-	while (r < 0 && errno == EINTR);
-	if (r < 0 || sock_set_nonblock(fd, 0) < 0) {
-		err = errno;
+	r = timeout < 0 ? 0 : setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (r == 0) {
+		do
+			r = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
+		while (r < 0 && errno == EINTR);
+	}
+	if (r == 0)
+		r = timeout < 0 ? sock_set_nonblock(fd, 0) :
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
+	if (r < 0) {
+		err = errno == EAGAIN && timeout >= 0 ? ETIMEDOUT : errno;
 		close(fd);
 		errno = err;
 		return -1;
@@ -279,46 +296,14 @@ int sock_connect_unix_try(const char *path)
 	return fd;
 }
 
+int sock_connect_unix_try(const char *path)
+{
+	return sock_connect_unix_fd(path, -1);
+}
+
 int sock_connect_unix(const char *path, int timeout)
 {
-	struct sockaddr_un sun;
-	struct timeval tv = { .tv_sec = timeout > 0 ? timeout : 0 };
-	struct timeval none = { 0 };
-	int fd, r, err;
-
-	if (sock_unix_addr(path, &sun) < 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	/*
-	 * A non-blocking UNIX connect fails at once with EAGAIN when the
-	 * listener's backlog is full, and poll() cannot tell when room
-	 * appears; Linux bounds a blocking connect by SO_SNDTIMEO instead.
-	 */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
-		err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	do
-		r = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
-	while (r < 0 && errno == EINTR);
-	if (r < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none)) < 0) {
-		err = errno == EAGAIN ? ETIMEDOUT : errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	if (!sock_server_trusted(fd, path)) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
-	return fd;
+	return sock_connect_unix_fd(path, timeout < 0 ? 0 : timeout);
 }
 
 /* Non-blocking connect, then poll for at most timeout seconds (0: no limit). */
