@@ -65,7 +65,12 @@ static void master_status_apply(master_service_t *s, const struct master_status 
 		break;
 	case MASTER_STAT_FAILED:
 		/* It will exit; treat it as busy so it is not counted as
-		 * available, and its exit as a failure before ready. */
+		 * available, and its exit as a failure before ready.  A
+		 * draining process is in neither count: raising nbusy for it
+		 * would outlive it (master_proc_unlink lowers only
+		 * ndraining). */
+		if (p->draining)
+			break;
 		if (!p->busy)
 			s->nbusy++;
 		p->busy = 1;
