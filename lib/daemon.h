@@ -49,7 +49,7 @@
  * master.conf's unpriv column cannot raise privilege: the program's spec
  * decides the user; a program that needs root (user_param NULL) refuses to
  * run as a service marked unprivileged (-u).  When started without master
- * (no status pipe on fd 3), it runs with a listener given by -L addr:port,
+ * (no status channel on fd 3), it runs with a listener given by -L addr:port,
  * -L [v6addr]:port or -L unix:path, which the tests use.
  */
 #ifndef TERN_DAEMON_H
@@ -159,7 +159,7 @@ void daemon_request_begin(void);
 int daemon_chrooted(void);
 /* In a forked child that master must not count as a daemon process (the
  * delivery children of local): close the listeners, the
- * status pipe and the stop descriptors, and restore the default action of
+ * status channel and the stop descriptors, and restore the default action of
  * SIGTERM, SIGHUP and SIGALRM (and cancel any alarm).  The child then
  * lives on its own until its work is done. */
 void daemon_detach(void);

@@ -25,6 +25,7 @@
 static void daemon_multi_accept(int lfd, int events, void *ctx);
 
 #define DAEMON_ACCEPT_BATCH	64	/* clients taken per wake-up at most */
+#define DAEMON_ACCEPT_BATCH_MS	5	/* and for no longer than this */
 
 static void daemon_multi_stop_accepting(void)
 {
@@ -129,13 +130,18 @@ static int daemon_multi_accept_one(int lfd, int index)
 /* Every client waiting (up to a batch), not one per round: a process
  * whose rounds can be long (auth checking a password) would otherwise
  * take its clients at that pace, in arrival order, and whatever it does
- * to be fair among them (auth_queue.h) would see only one at a time. */
+ * to be fair among them (auth_queue.h) would see only one at a time.
+ * The batch ends after a few milliseconds, so that a program whose
+ * accept_client may wait (a login process asking anvil) still waits at
+ * most once per round for its other clients (audit i12-20). */
 static void daemon_multi_accept(int lfd, int events, void *ctx)
 {
 	int index = (int) (long) ctx;
+	int64_t t0 = event_now_ms();
 
 	(void) events;
-	for (int n = 0; n < DAEMON_ACCEPT_BATCH; n++) {
+	for (int n = 0; n < DAEMON_ACCEPT_BATCH &&
+		     event_now_ms() - t0 < DAEMON_ACCEPT_BATCH_MS; n++) {
 		if (daemon_proc.paused || daemon_proc.listen_fds[index] != lfd)
 			break;
 		if (daemon_multi_accept_one(lfd, index) < 0)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__SANITIZE_ADDRESS__)
@@ -141,6 +142,11 @@ void daemon_load_config(void)
 	if (daemon_proc.spec->client_limit_param != NULL)
 		daemon_proc.client_limit =
 			config_int(daemon_proc.spec->client_limit_param);
+	/* A process that holds many clients at once is not renewed after
+	 * max_use of them: it would only drain for as long as its last
+	 * clients stay, which clients choose (audit i12-19). */
+	if (daemon_proc.client_limit > 1)
+		daemon_proc.max_use = 0;
 }
 
 /* Sanitizer reports must land outside any chroot, where the harness looks
@@ -201,11 +207,15 @@ static void daemon_listen_standalone(void)
 void daemon_setup_listeners(void)
 {
 	struct stat st;
+	int type = 0;
+	socklen_t type_len = sizeof(type);
 
 	/* -L means standalone, whatever fd 3 happens to be in the caller. */
 	if (daemon_proc.listen_spec != NULL) {
 		daemon_listen_standalone();
-	} else if (fstat(MASTER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode)) {
+	} else if (fstat(MASTER_STATUS_FD, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		   getsockopt(MASTER_STATUS_FD, SOL_SOCKET, SO_TYPE, &type,
+			      &type_len) == 0 && type == SOCK_DGRAM) {
 		daemon_proc.status_fd = MASTER_STATUS_FD;
 		sock_set_cloexec(daemon_proc.status_fd, 1);
 		daemon_proc.master_pid = getppid();
@@ -219,7 +229,7 @@ void daemon_setup_listeners(void)
 		}
 		daemon_proc.nfds = daemon_proc.nlisten;
 	} else {
-		log_fatal("no status pipe on fd %d: not started by master, "
+		log_fatal("no status channel on fd %d: not started by master, "
 			  "and no -L listener given", MASTER_STATUS_FD);
 	}
 	/* Siblings share these; whoever loses the accept race must not block. */

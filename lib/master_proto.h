@@ -3,7 +3,7 @@
  * A child is exec'd as
  *     PROGRAM -c CONFIG_DIR -n SERVICE -t inet|unix [-l NLISTEN] [-g GEN] [-S] [-u]
  *             [-v] [-o name=value]...
- * with the status pipe on MASTER_STATUS_FD and its NLISTEN listening
+ * with the status channel on MASTER_STATUS_FD and its NLISTEN listening
  * sockets on MASTER_LISTEN_FD and up.  -S tells it to chroot (master.conf
  * chroot column); -u marks the service unprivileged.
  *

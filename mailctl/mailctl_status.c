@@ -29,10 +29,19 @@ static const char *const mailctl_status_cols[] = {
 };
 #define MAILCTL_STATUS_NCOLS 9
 
+/* A cell of the table; "procs" is "N+D" while D processes drain
+ * (master_proto.h: alive, no longer counted against maxproc). */
 static const char *mailctl_status_cell(const attr_t *a, size_t col, size_t row)
 {
+	static char procs[64];
 	const char *v = attr_get_nth(a, mailctl_status_cols[col], row);
+	const char *d = attr_get_nth(a, "draining", row);
 
+	if (v != NULL && strcmp(mailctl_status_cols[col], "procs") == 0 &&
+	    d != NULL && strcmp(d, "0") != 0 && *d != '\0') {
+		snprintf(procs, sizeof(procs), "%s+%s", v, d);
+		return procs;
+	}
 	return v != NULL && *v != '\0' ? v : "-";
 }
 

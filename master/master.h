@@ -13,7 +13,7 @@
  * master_reload.c re-reading the configuration, keeping what is unchanged
  *
  * SECURITY: master runs as root in production and never reads network
- * input; its only peers are its own children (status pipes, trusted to say
+ * input; its only peers are its own children (status channels, trusted to say
  * nothing about other services) and the control socket (mode 0600 in the
  * root-owned, unlistable private directory, mode 0711).
  */
@@ -49,8 +49,6 @@ typedef struct master_service {
 	char *listen_key;	/* equal keys can hand their listeners on */
 	char *unix_path;	/* removed when the service goes away */
 	int status_rd, status_wr;
-	char status_buf[sizeof(struct master_status)];
-	size_t status_len;
 	int output_rd, output_wr;	/* the children's stderr */
 	buf_t output_line;		/* the line being read */
 	int output_cut;			/* its rest is being skipped */

@@ -136,7 +136,7 @@ static void master_spawn_child(const master_service_t *s, char **argv)
 
 	/* The maillog descriptor may have a number in the target range:
 	 * move it out first, or an error logged below (a failed exec) would
-	 * be written into the status pipe and garble every later report. */
+	 * be written into the status channel and garble every later report. */
 	logfd = log_fd_above(top);
 	/* Move everything above the target range first, so no dup2 below
 	 * can overwrite a descriptor that is still to be moved. */

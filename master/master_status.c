@@ -1,4 +1,4 @@
-/* master_status.c - the status pipe of each service (master_proto.h).
+/* master_status.c - the status channel of each service (a datagram socket) (master_proto.h).
  *
  * Every child of a service writes fixed-size struct master_status records
  * into the service's pipe with one write(2) each; master reads them here and
@@ -9,14 +9,15 @@
  * until its last clients leave).
  *
  * SECURITY: the writers are unprivileged children.  A report is believed
- * only for a pid that master started for this very service and generation;
- * anything else is logged and dropped, so one service cannot steer
- * another's pool.
+ * only from the process it is about (the kernel names the sender:
+ * SO_PASSCRED), and only for a pid that master started for this very
+ * service and generation; anything else is logged and dropped, so no
+ * child can steer its siblings or another service's pool.
  */
-#define _GNU_SOURCE	/* pipe2 */
+#define _GNU_SOURCE	/* struct ucred */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -56,6 +57,15 @@ static void master_status_apply(master_service_t *s, const struct master_status 
 	case MASTER_STAT_DRAINING:
 		if (p->draining)
 			break;
+		/* A backstop: however processes come to drain, no more of
+		 * them than maxproc leave the count; past that a draining
+		 * process holds its place, as any busy one does. */
+		if (s->def->maxproc > 0 && s->ndraining >= s->def->maxproc) {
+			log_warn("service %s: %d processes draining already; pid "
+				 "%ld stays counted against maxproc", s->def->name,
+				 s->ndraining, (long) st->pid);
+			break;
+		}
 		if (p->busy)
 			s->nbusy--;
 		p->busy = 0;
@@ -87,47 +97,67 @@ static void master_status_apply(master_service_t *s, const struct master_status 
 	}
 }
 
+/* One record per datagram, with the sender's pid from the kernel
+ * (SCM_CREDENTIALS): a record is believed only about the process that
+ * sent it, so a taken-over child cannot speak for its siblings (audit
+ * i12-18: forged DRAINING reports made master start processes without
+ * bound). */
 static void master_status_read(int fd, int events, void *ctx)
 {
 	master_service_t *s = ctx;
-	char buf[sizeof(struct master_status) * 64];
-	ssize_t n;
 
 	(void) events;
 	for (;;) {
-		n = read(fd, buf, sizeof(buf));
+		struct master_status st;
+		struct iovec iov = { &st, sizeof(st) };
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct ucred))];
+		} control;
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+		};
+		struct cmsghdr *cm;
+		struct ucred cred = { .pid = 0 };
+		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0)
 			return;
-		for (ssize_t off = 0; off < n;) {
-			size_t want = sizeof(s->status_buf) - s->status_len;
-			size_t take = (size_t) (n - off) < want ? (size_t) (n - off) : want;
-
-			memcpy(s->status_buf + s->status_len, buf + off, take);
-			s->status_len += take;
-			off += (ssize_t) take;
-			if (s->status_len == sizeof(s->status_buf)) {
-				struct master_status st;
-
-				memcpy(&st, s->status_buf, sizeof(st));
-				s->status_len = 0;
-				master_status_apply(s, &st);
-			}
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_CREDENTIALS &&
+			    cm->cmsg_len == CMSG_LEN(sizeof(cred)))
+				memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+		if ((size_t) n != sizeof(st) || (msg.msg_flags & MSG_TRUNC)) {
+			log_warn("service %s: status record of %zd bytes from pid "
+				 "%ld dropped", s->def->name, n, (long) cred.pid);
+			continue;
 		}
+		if (cred.pid <= 0 || cred.pid != st.pid) {
+			log_warn("service %s: status report about pid %ld sent by "
+				 "pid %ld dropped", s->def->name, (long) st.pid,
+				 (long) cred.pid);
+			continue;
+		}
+		master_status_apply(s, &st);
 	}
 }
 
 void master_status_open(master_service_t *s)
 {
-	int p[2];
+	int p[2], on = 1;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		log_fatal("pipe2: %s", strerror(errno));
-	/* Only master's end is non-blocking: the children's single small
-	 * writes must not fail just because master is slow to read. */
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
-		log_fatal("fcntl: %s", strerror(errno));
+	/* Datagrams: one record each, never torn or mixed between
+	 * writers.  Only master's end is non-blocking (recvmsg with
+	 * MSG_DONTWAIT): the children's single small writes must not fail
+	 * just because master is slow to read. */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, p) < 0)
+		log_fatal("socketpair: %s", strerror(errno));
+	if (setsockopt(p[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0)
+		log_fatal("setsockopt SO_PASSCRED: %s", strerror(errno));
 	s->status_rd = p[0];
 	s->status_wr = p[1];
 	event_add_fd(s->status_rd, EVENT_READ, master_status_read, s);

@@ -2,7 +2,9 @@
  *
  * It lets the master and skeleton tests watch real processes: a line echo
  * server that answers "echo: LINE"; "pid" answers the serving pid, "sleep N"
- * holds the connection (and the process busy) N seconds, "quit" closes.
+ * holds the connection (and the process busy) N seconds, "quit" closes;
+ * "report PID KIND GEN" writes a status record about PID into the status
+ * channel, as a taken-over child could (t_master_status_forged).
  * DAEMON_SINGLE waits for each line as the protocol servers do
  * (daemon_wait() on the skeleton's stop descriptor: the watchdog is off
  * while idle and on for each line), so that t_watchdog can prove both: an idle
@@ -28,6 +30,7 @@
 #include "event.h"
 #include "event_wait.h"
 #include "log.h"
+#include "master_proto.h"
 #include "mem.h"
 #include "stream.h"
 
@@ -44,6 +47,21 @@ static int testd_answer(stream_t *s, buf_t *line)
 	}
 	if (strcmp(buf_str(line), "pid") == 0) {
 		stream_printf(s, "%ld\n", (long) getpid());
+	} else if (strncmp(buf_str(line), "report ", 7) == 0) {
+		struct master_status st = { 0 };
+		long pid = 0;
+		int kind = 0;
+		unsigned gen = 0;
+
+		if (sscanf(buf_str(line) + 7, "%ld %d %u", &pid, &kind, &gen) == 3) {
+			st.pid = (pid_t) pid;
+			st.kind = kind;
+			st.gen = gen;
+			stream_printf(s, "wrote %zd\n", write(MASTER_STATUS_FD,
+							       &st, sizeof(st)));
+		} else {
+			stream_puts(s, "usage: report PID KIND GEN\n");
+		}
 	} else if (strncmp(buf_str(line), "sleep ", 6) == 0) {
 		int secs = atoi(buf_str(line) + 6);
 
