@@ -1,11 +1,10 @@
 /* smtp_body.c - the DATA and BDAT body encoder of smtp_body.h (RFC 5321
  * §2.3.8, §4.5.2; RFC 3030 §2).
  *
- * The state is the position on the wire (start of a line or not) and
- * whether the last stored octet was a CR, whose line end is sent at once:
- * an LF right after it is then the same line end and is dropped.  Nothing
- * is held back between pieces, so the output of each piece can go out
- * before the next one is read.  Runs of plain octets are copied at once.
+ * The only state is the position on the wire (start of a line or not), so
+ * nothing is held back between pieces: the output of each piece can go
+ * out before the next one is read.  Runs of plain octets are copied at
+ * once.
  */
 #include <string.h>
 
@@ -15,7 +14,6 @@ void smtp_body_init(smtp_body_t *b, int dot_stuff)
 {
 	b->dot_stuff = dot_stuff;
 	b->bol = 1;
-	b->after_cr = 0;
 	b->octets = 0;
 }
 
@@ -35,14 +33,11 @@ void smtp_body_encode(smtp_body_t *b, const char *in, size_t len, buf_t *out)
 		size_t j;
 
 		if (c == '\n' || c == '\r') {
-			if (!(c == '\n' && b->after_cr))
-				smtp_body_put(b, "\r\n", 2, out);
-			b->after_cr = c == '\r';
+			smtp_body_put(b, "\r\n", 2, out);
 			b->bol = 1;
 			i++;
 			continue;
 		}
-		b->after_cr = 0;
 		if (b->bol && b->dot_stuff && c == '.')
 			smtp_body_put(b, ".", 1, out);
 		b->bol = 0;
@@ -60,7 +55,6 @@ void smtp_body_finish(smtp_body_t *b, buf_t *out)
 	if (b->dot_stuff)
 		smtp_body_put(b, ".\r\n", 3, out);
 	b->bol = 1;
-	b->after_cr = 0;
 }
 
 unsigned long long smtp_body_octets(const smtp_body_t *b)

@@ -13,25 +13,27 @@
  *
  * Line ends, decided once here.  RFC 5321 §2.3.8: a client sends CR and
  * LF only as CRLF, never alone.  The stored form can still hold a bare CR
- * (smtpd keeps one as content), so every line-end convention of the
- * stored form is one line end on the wire:
- *   - LF is a line end, sent as CRLF;
- *   - CR LF is one line end, sent as CRLF;
- *   - a CR not followed by LF is a line end too, sent as CRLF.
- * So no bare CR ever reaches the peer, and a dot after a bare CR is
- * stuffed like any other line's: a receiver that takes a bare CR for a
- * line end cannot be shown a "." line that tern did not mean (SMTP
- * smuggling, the sending side of smtp_data.h).  This is also the
- * conversion RFC 6376 §5.3 asks of a DKIM signer ("bare CR or LF ...
- * MUST be converted to the SMTP-standard CRLF"), so a body hash taken
- * over this output (the BDAT form) matches what the peer receives.
- *
- * The wire size is not the stored size plus the LF count when there are
- * bare CRs, so it is counted by the same code: an encoder given a NULL
- * output buffer only counts, and smtp_body_octets() after
- * smtp_body_finish() is the exact size of the encoding (BDAT with one
- * chunk, SIZE= of RFC 1870 §4 to the octet).  Lines longer than RFC 5321
- * §4.5.3.1.6's 1000 octets are passed as they are.
+ * (smtpd keeps one as content: "\r\r\n" on the wire is stored "\r\n"), so
+ * every CR and every LF of the stored form is a line end of its own, sent
+ * as CRLF.  Thus:
+ *   - no bare CR ever reaches the peer, and a dot after a bare CR is
+ *     stuffed like any other line's: a receiver that takes a bare CR for
+ *     a line end cannot be shown a "." line that tern did not mean (SMTP
+ *     smuggling, the sending side of smtp_data.h);
+ *   - the output is what RFC 6376 §5.3 makes of the octets smtpd
+ *     received before a DKIM signer hashes them ("bare CR or LF ... MUST
+ *     be converted to the SMTP-standard CRLF"): a body hash taken over
+ *     this encoder's BDAT form of the stored content matches what the
+ *     peer receives, so the signer should take it that way;
+ *   - the size on the wire is known from the stored form alone: its
+ *     octets, plus one for every CR and every LF, for BDAT (RFC 3030 §2:
+ *     the exact count), plus 2 when the content does not end in a line
+ *     end.  It is counted by the same code: an encoder given a NULL
+ *     output buffer only counts, and smtp_body_octets() after
+ *     smtp_body_finish() is the size (for DATA with its stuffing and end
+ *     line; for BDAT the octets of one chunk, or SIZE= of RFC 1870 §4).
+ * Lines longer than RFC 5321 §4.5.3.1.6's 1000 octets are passed as they
+ * are.
  */
 #ifndef TERN_SMTP_BODY_H
 #define TERN_SMTP_BODY_H
@@ -43,7 +45,6 @@
 typedef struct smtp_body {
 	int dot_stuff;		/* DATA: stuffing and the end line */
 	int bol;		/* the wire is at the start of a line */
-	int after_cr;		/* the last stored octet was a CR */
 	unsigned long long octets;	/* octets of encoding so far */
 } smtp_body_t;
 

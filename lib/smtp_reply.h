@@ -27,7 +27,9 @@
  * Enhanced status codes (class.subject.detail, class 2, 4 or 5, subject
  * and detail 1 to 3 digits, followed by a space or the line end) are
  * recognised only when the caller says the server announced
- * ENHANCEDSTATUSCODES (smtp_reply_set_enhanced(), after EHLO), only in
+ * ENHANCEDSTATUSCODES (smtp_reply_set_enhanced() after EHLO; RFC 2034
+ * §3 (4) has none in the greeting and the EHLO reply, so the caller
+ * turns it off again before a second EHLO, after STARTTLS), only in
  * 2xx, 4xx and 5xx replies, and only when the class agrees with the
  * reply code's first digit (RFC 2034 §4).  The code of the first line is
  * the reply's; where a line starts with one, it and its spaces are taken

@@ -4,9 +4,11 @@
  * Differential, and a round trip through tern's own server side:
  *   - the encoding, whole, one octet at a time and in pieces of sizes
  *     taken from the input, must equal a plain reference written from
- *     smtp_body.h's rules (split the stored form into lines at LF, CR LF
- *     and lone CR; each line ended by CRLF, a leading dot doubled for
+ *     smtp_body.h's rules (split the stored form into lines at every CR
+ *     and every LF; each line ended by CRLF, a leading dot doubled for
  *     DATA; ".\r\n" at the end for DATA);
+ *   - its size must be the stored size plus one per CR or LF, plus 2 for
+ *     an unended last line, plus the stuffed dots and the end line;
  *   - a counting-only run must give the same size;
  *   - no CR or LF may appear on the wire but as CRLF;
  *   - the DATA form, decoded by smtpd's decoder (lib/smtp_data.c), must
@@ -36,8 +38,6 @@ static void ref(const char *in, size_t len, int stuff, buf_t *wire, buf_t *lf)
 		buf_puts(wire, "\r\n");
 		buf_append(lf, in + pos, end - pos);
 		buf_putc(lf, '\n');
-		if (end + 1 < len && in[end] == '\r' && in[end + 1] == '\n')
-			end++;
 		pos = end + 1;
 	}
 	if (stuff)
@@ -87,6 +87,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    way == 0 ? 0 : way == 1 ? 1 : size < 16 ? size : 16,
 			    way == 3 ? NULL : &got, &octets);
 			if (octets != want.len || (way != 3 && !same(&want, &got)))
+				abort();
+		}
+		{
+			size_t n = size, dots = 0;
+
+			for (size_t i = 0; i < size; i++) {
+				n += in[i] == '\r' || in[i] == '\n';
+				dots += stuff && in[i] == '.' &&
+					(i == 0 || in[i - 1] == '\r' || in[i - 1] == '\n');
+			}
+			if (size > 0 && in[size - 1] != '\r' && in[size - 1] != '\n')
+				n += 2;
+			if (want.len != n + dots + (stuff ? 3 : 0))
 				abort();
 		}
 		for (size_t i = 0; i < want.len; i++) {

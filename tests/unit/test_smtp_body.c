@@ -1,7 +1,8 @@
 /* test_smtp_body.c - unit tests for lib/smtp_body.c: CRLF line ends,
  * dot-stuffing and the end line for DATA, the same without stuffing for
- * BDAT, the line-end rules of smtp_body.h for bare CRs (no bare CR on the
- * wire, a dot after one stuffed), binary octets, and the counted size.
+ * BDAT, the line-end rules of smtp_body.h for CRs (each one a line end:
+ * no bare CR on the wire, a dot after one stuffed), binary octets, and
+ * the counted size (the stored size plus one per CR or LF).
  *
  * Every case is encoded whole, one octet at a time, in pieces of 3, and
  * cut in two at every point; each way must give the same octets, and a
@@ -89,15 +90,16 @@ static void test_body_cr(void)
 {
 	test_begin("smtp_body bare CR: a line end, never alone on the wire");
 	BODY_CHECK("a\rb\n", "a\r\nb\r\n.\r\n", "a\r\nb\r\n");
-	/* CR LF in the stored form is one line end */
-	BODY_CHECK("a\r\nb", "a\r\nb\r\n.\r\n", "a\r\nb\r\n");
+	/* CR LF in the stored form ("\r\r\n" on the wire) is two line ends,
+	 * as RFC 6376 §5.3 makes of what smtpd received */
+	BODY_CHECK("a\r\nb", "a\r\n\r\nb\r\n.\r\n", "a\r\n\r\nb\r\n");
 	BODY_CHECK("a\r", "a\r\n.\r\n", "a\r\n");
-	BODY_CHECK("\r\r\n\n", "\r\n\r\n\r\n.\r\n", "\r\n\r\n\r\n");
+	BODY_CHECK("\r\r", "\r\n\r\n.\r\n", "\r\n\r\n");
 	/* smuggling: a dot after a bare CR is stuffed */
-	BODY_CHECK("a\r.\r\nMAIL FROM:<x>\n",
+	BODY_CHECK("a\r.\nMAIL FROM:<x>\n",
 		   "a\r\n..\r\nMAIL FROM:<x>\r\n.\r\n",
 		   "a\r\n.\r\nMAIL FROM:<x>\r\n");
-	BODY_CHECK("\r.\n", "\r\n..\r\n.\r\n", "\r\n.\r\n");
+	BODY_CHECK("\r.\r", "\r\n..\r\n.\r\n", "\r\n.\r\n");
 	test_end();
 }
 
@@ -113,13 +115,15 @@ static void test_body_size(void)
 {
 	buf_t in = BUF_INIT, out = BUF_INIT;
 	smtp_body_t b, c;
-	size_t lf = 0;
+	size_t ends = 0;
 
 	test_begin("smtp_body counted size of a large body");
 	for (int i = 0; i < 20000; i++)
-		buf_printf(&in, "%sline %d\n", i % 7 == 0 ? "." : "", i);
+		buf_printf(&in, "%sline %d%s", i % 7 == 0 ? "." : "", i,
+			   i % 11 == 0 ? "\r" : "\n");
+	buf_puts(&in, "no line end");
 	for (size_t i = 0; i < in.len; i++)
-		lf += in.data[i] == '\n';
+		ends += in.data[i] == '\n' || in.data[i] == '\r';
 	smtp_body_init(&b, 0);
 	smtp_body_init(&c, 0);
 	for (size_t off = 0; off < in.len; off += 4096) {
@@ -132,8 +136,8 @@ static void test_body_size(void)
 	smtp_body_finish(&c, NULL);
 	test_assert(smtp_body_octets(&b) == out.len);
 	test_assert(smtp_body_octets(&c) == out.len);
-	/* without bare CRs: the stored size plus one octet per LF */
-	test_assert_int(out.len, in.len + lf);
+	/* the stored size, one octet per CR or LF, and the last line's end */
+	test_assert_int(out.len, in.len + ends + 2);
 	buf_release(&in);
 	buf_release(&out);
 	test_end();
