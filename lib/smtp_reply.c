@@ -162,6 +162,13 @@ const char *smtp_reply_line(const smtp_reply_t *r, size_t i, size_t *len_r)
 	return r->text.data + r->offs[i];
 }
 
+const char *smtp_reply_dsn(const smtp_reply_t *r)
+{
+	if (r->enhanced[0])
+		return r->enhanced;
+	return r->code >= 500 ? "5.0.0" : r->code >= 400 ? "4.0.0" : "2.0.0";
+}
+
 void smtp_reply_summary(const smtp_reply_t *r, buf_t *out)
 {
 	buf_printf(out, "%03d", r->code);

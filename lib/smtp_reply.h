@@ -90,6 +90,11 @@ size_t smtp_reply_feed(smtp_reply_t *r, const char *in, size_t len,
 		       enum smtp_reply_status *status_r);
 /* Line i (0 <= i < nlines) of a DONE reply, without its line end. */
 const char *smtp_reply_line(const smtp_reply_t *r, size_t i, size_t *len_r);
+/* The status code for queue records and bounces: the enhanced code, or
+ * without one "X.0.0" from the reply code's class (RFC 3463 §3.1: the
+ * class alone says success, persistent or permanent failure; 3xx, which
+ * has no class of its own there, is counted as success). */
+const char *smtp_reply_dsn(const smtp_reply_t *r);
 /* The reply in one line for logs and queue records: "code enhanced text"
  * with the lines' text joined by spaces; appended to out. */
 void smtp_reply_summary(const smtp_reply_t *r, buf_t *out);

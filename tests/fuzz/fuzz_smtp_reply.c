@@ -8,7 +8,8 @@
  * input.  Each way must give the same replies (status, summary, octets
  * used) and every reply must keep the promises of smtp_reply.h: a code of
  * 200-599, at most lines_max lines, no CR, LF or NUL in a line's text, an
- * enhanced code of the reply's class.
+ * enhanced code of the reply's class, a status code (smtp_reply_dsn) of
+ * the reply's class.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@ static void run(const char *in, size_t len, int enhanced, size_t line_max,
 			    r.nlines > r.lines_max)
 				abort();
 			if (r.enhanced[0] && r.enhanced[0] != '0' + r.code / 100)
+				abort();
+			if (smtp_reply_dsn(&r)[0] != (r.code >= 500 ? '5' :
+						      r.code >= 400 ? '4' : '2'))
 				abort();
 			for (size_t i = 0; i < r.nlines; i++) {
 				size_t n2;

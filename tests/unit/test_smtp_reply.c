@@ -272,6 +272,36 @@ static void test_reply_limits(void)
 	test_end();
 }
 
+static void test_reply_dsn(void)
+{
+	static const struct {
+		const char *in;
+		int enhanced;
+		const char *dsn;
+	} cases[] = {
+		{ "250 2.1.5 Ok\r\n", 1, "2.1.5" },
+		{ "250 Ok\r\n", 1, "2.0.0" },
+		{ "354 go\r\n", 1, "2.0.0" },
+		{ "451 4.7.1 later\r\n", 0, "4.0.0" },
+		{ "452 4.5.3 too many\r\n", 1, "4.5.3" },
+		{ "554 no\r\n", 1, "5.0.0" },
+	};
+
+	test_begin("smtp_reply status code for the queue");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		smtp_reply_t r;
+		enum smtp_reply_status st;
+
+		smtp_reply_init(&r, 0, 0);
+		smtp_reply_set_enhanced(&r, cases[i].enhanced);
+		smtp_reply_feed(&r, cases[i].in, strlen(cases[i].in), &st);
+		test_assert_int(st, SMTP_REPLY_DONE);
+		test_assert_str(smtp_reply_dsn(&r), cases[i].dsn);
+		smtp_reply_release(&r);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
@@ -281,6 +311,7 @@ int main(void)
 		test_reply_enhanced,
 		test_reply_malformed,
 		test_reply_limits,
+		test_reply_dsn,
 		NULL,
 	};
 
