@@ -7,7 +7,6 @@
  * the boundary parameter) and Content-Transfer-Encoding are parsed.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "header.h"
 #include "mime_downgrade.h"
