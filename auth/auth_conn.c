@@ -67,6 +67,7 @@ struct auth_conn {
 	int protocol;			/* a protocol process: limited share */
 	auth_peer_t who;		/* name (peer), pid, login process */
 	attr_t *req;
+	char key[64];			/* QUEUED, HELD: its client's address key */
 	attr_t *held;			/* the reply in state HELD */
 	event_timer_id timer;
 	int64_t last_ms;		/* last request answered (or connect) */
@@ -86,6 +87,7 @@ static struct {
 	int have_login_uid;
 	long idle_ms, ipc_ms;
 	int retiring;
+	long address_wait_limit;	/* auth_address_wait_limit */
 	auth_queue_t *verifies;		/* connections in state QUEUED */
 	event_timer_id verify_timer;	/* the next check is due */
 } conns;
@@ -227,19 +229,49 @@ static void auth_conn_next_verify(void *ctx)
 		auth_conn_resume(c);
 }
 
-/* A verify waits for its turn (auth_queue.h). */
-static void auth_conn_queue_verify(struct auth_conn *c)
+/* Connections of the address key waiting: queued or held. */
+static long auth_conn_waiting(const char *key)
+{
+	long n = 0;
+
+	for (struct auth_conn *c = conns.list; c != NULL; c = c->next)
+		n += (c->state == AUTH_CONN_QUEUED || c->state == AUTH_CONN_HELD) &&
+			strcmp(c->key, key) == 0;
+	return n;
+}
+
+/* A verify waits for its turn (auth_queue.h), unless its address has
+ * auth_address_wait_limit waiting already: then it is refused at once,
+ * so that a few addresses cannot hold every connection of auth's with
+ * guesses held back by the delay.  0 when the next record may be read,
+ * -1 when not. */
+static int auth_conn_queue_verify(struct auth_conn *c)
 {
 	const char *client = attr_get(c->req, "client");
 	buf_t key = BUF_INIT;
+	attr_t *reply;
 
 	auth_penalty_key(client != NULL ? client : "", &key);
-	auth_queue_add(conns.verifies, buf_str(&key), c);
+	snprintf(c->key, sizeof(c->key), "%s", buf_str(&key));
 	buf_release(&key);
+	if (conns.address_wait_limit > 0 &&
+	    auth_conn_waiting(c->key) >= conns.address_wait_limit) {
+		log_warn("peer %s: client=%s: verification refused: %ld already "
+			 "waiting from the address (auth_address_wait_limit)",
+			 c->peer, c->key, conns.address_wait_limit);
+		attr_clear(c->req);	/* wipes: it held a password */
+		reply = attr_new();
+		attr_add(reply, "status", "tempfail");
+		attr_add(reply, "reason", "too many logins at once from this "
+			 "address, try later");
+		return auth_conn_send(c, reply);
+	}
+	auth_queue_add(conns.verifies, c->key, c);
 	c->state = AUTH_CONN_QUEUED;
 	event_del_fd(c->fd);
 	if (conns.verify_timer == 0)
 		conns.verify_timer = event_add_timer(0, auth_conn_next_verify, NULL);
+	return -1;
 }
 
 /* One request: a verify waits for its turn; anything else is answered
@@ -249,10 +281,8 @@ static int auth_conn_request(struct auth_conn *c)
 {
 	const char *what = attr_get(c->req, "request");
 
-	if (what != NULL && strcmp(what, "verify") == 0) {
-		auth_conn_queue_verify(c);
-		return -1;
-	}
+	if (what != NULL && strcmp(what, "verify") == 0)
+		return auth_conn_queue_verify(c);
 	return auth_conn_answer(c);
 }
 
@@ -345,6 +375,7 @@ void auth_conn_init(void)
 	const char *roles[] = { "mail_owner", "login_user" };
 
 	conns.verifies = auth_queue_new();
+	conns.address_wait_limit = config_int("auth_address_wait_limit");
 	conns.max_clients = config_int("auth_max_clients");
 	conns.reserved = config_int("auth_reserved_clients");
 	if (conns.reserved >= conns.max_clients)

@@ -321,6 +321,10 @@ const param_def_t config_params[] = {
 	  ONE_OF(auth_plaintext_words) },
 
 	/* The auth service (auth(8)). */
+	{ "auth_address_wait_limit", PARAM_INT, "10",
+	  "verifications from one client address that may wait at once; "
+	  "0: no limit",
+	  RANGE("0", "100000") },
 	{ "auth_failure_delay", PARAM_TIME, "1s",
 	  "delay of the first failed login's reply; doubles per failure",
 	  RANGE("0", "1h") },

@@ -11,6 +11,10 @@
 # first depends on how soon the login's request reaches auth (a few on
 # an idle machine); before the fix it was all 30, since auth took its
 # connections one per check, in order of arrival.  No timing assertion.
+# Then, with a failure delay of 4 s, a burst of 30 guesses from
+# 127.0.0.3: at most auth_address_wait_limit (5 here) of them wait in
+# auth (checked, or held by the delay); the others are refused at once,
+# so one address cannot hold auth's connections.
 . "$(dirname "$0")/lib.sh"
 
 t_instance
@@ -19,6 +23,7 @@ t_set pop3d_client_connection_count_limit 0
 t_set auth_failure_limit 1000
 t_set auth_failure_user_limit 1000
 t_set auth_failure_delay 0
+t_set auth_address_wait_limit 0
 t_services auth anvil pop3-session pop3
 printf 'right-pw\n' | tmailctl user add v@localhost --password-stdin >/dev/null 2>&1 ||
 	t_fail "user v@localhost added"
@@ -74,4 +79,47 @@ t_eq "$(echo "$checks" | grep -c 127.0.0.2)" 30 "auth checked every guess of the
 [ "$before" -le 15 ] &&
 	t_pass "the login was checked before most of the 30 guesses ($before before it), not behind the burst" ||
 	t_fail "the login was checked before most of the 30 guesses" "$before before it"
+
+t_set auth_failure_delay 4s
+t_set auth_address_wait_limit 5
+tmailctl reload >/dev/null 2>&1 || t_fail "mailctl reload"
+t_wait 10 sh -c "grep -q 'reloaded' '$INST/log/maillog'"
+sleep 1
+out=$(python3 - "$P110" "$TOP/tests/integration" <<'PY'
+import sys, threading
+sys.path.insert(0, sys.argv[2])
+import tnet
+port = int(sys.argv[1])
+replies = []
+def guess(k, ready, go):
+    s = tnet.connect(port, timeout=120, src='127.0.0.3')
+    f = s.makefile('rb')
+    f.readline()
+    s.sendall(b'USER v@localhost\r\n'); f.readline()
+    ready.release()
+    go.wait()
+    s.sendall(b'PASS wrong-%d\r\n' % k)
+    replies.append(f.readline().decode().strip())
+    s.close()
+ready, go = threading.Semaphore(0), threading.Event()
+ths = [threading.Thread(target=guess, args=(k, ready, go)) for k in range(30)]
+for t in ths:
+    t.start()
+for t in ths:
+    ready.acquire()
+go.set()
+for t in ths:
+    t.join()
+print('failed:', sum(r.startswith('-ERR [AUTH]') for r in replies))
+print('refused:', sum(r.startswith('-ERR [SYS/TEMP]') for r in replies))
+PY
+)
+t_log "$out"
+refused=$(echo "$out" | awk '/^refused:/ { print $2 }')
+failed=$(echo "$out" | awk '/^failed:/ { print $2 }')
+[ "${refused:-0}" -ge 15 ] &&
+	t_pass "most of a 30-guess burst held by the delay is refused at once ($refused refused, $failed checked)" ||
+	t_fail "most of a 30-guess burst held by the delay is refused at once" "$refused refused, $failed checked"
+t_file_has "$INST/log/maillog" 'client=127.0.0.3: verification refused: 5 already waiting from the address' \
+	"auth logs the refusal, naming the address and the limit"
 t_done

@@ -101,12 +101,13 @@ touch "$T/f/more"
 wait "$filler"
 t_match "$(grep '^last' "$T/f.out")" '^last \+OK' "a client leaving lets the waiting one in"
 
-# A process that served max_use clients takes no more, but finishes those
-# it has: master must not count it as free.
+# A process that holds many clients at once is not renewed after max_use
+# of them (it would only drain for as long as they stay: audit i12-19;
+# t_login_drain covers draining with login_client_limit 1).
 fill_start "$PU" 3 u
 t_eq "$(grep '^greeted' "$T/u.out")" "greeted 3" \
-	"max_use=2: a third client is greeted by another process while the first finishes its two"
-t_eq "$(conn_pids "$PU" | wc -w)" 2 "max_use=2: the clients are spread over two processes"
+	"max_use=2, login_client_limit=10: three clients at once are greeted"
+t_eq "$(conn_pids "$PU" | wc -w)" 1 "max_use=2, login_client_limit=10: one process holds all three"
 touch "$T/u/more"
 wait "$filler"
 
