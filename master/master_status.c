@@ -59,11 +59,15 @@ static void master_status_apply(master_service_t *s, const struct master_status 
 			break;
 		/* A backstop: however processes come to drain, no more of
 		 * them than maxproc leave the count; past that a draining
-		 * process holds its place, as any busy one does. */
+		 * process holds its place as a busy one (it takes no new
+		 * client, so it must not count as available either). */
 		if (s->def->maxproc > 0 && s->ndraining >= s->def->maxproc) {
 			log_warn("service %s: %d processes draining already; pid "
 				 "%ld stays counted against maxproc", s->def->name,
 				 s->ndraining, (long) st->pid);
+			if (!p->busy)
+				s->nbusy++;
+			p->busy = 1;
 			break;
 		}
 		if (p->busy)
