@@ -1,6 +1,6 @@
 /* deliver_proto.h - how qmgr hands recipients to a delivery agent.
  *
- * qmgr connects to private/local (later private/smtp-out), sends
+ * qmgr connects to private/local or private/smtp-out, sends
  * attr_hello (DELIVER_PROTO, DELIVER_VERSION), then requests, one at a
  * time: each goes out with attr_send_fd(), passing a read-only descriptor
  * of the queue file (architecture §2: the agent never needs access to the
@@ -14,10 +14,20 @@
  * address the message was sent to (for Delivered-To and DSN); offset and
  * length locate the message content in the descriptor.
  *
+ * To smtp-out, instead of rcpt_orig, and with the nexthop:
+ *   nexthop=DEST  [smtputf8=yes]
+ *   rcpt=ADDR rcpt_index=N rcpt_orcpt=TYPE;ADDR rcpt_notify=LIST ...
+ * DEST is the destination as routed (transport(5): "example.com" by MX,
+ * "host:port", "[host]:port" without MX); rcpt_orcpt and rcpt_notify are
+ * RFC 3461's parameters, decoded, or empty; they go to a server that
+ * offers DSN.
+ *
  * The agent answers with one record:
  *   status=ok
  *   rcpt_index=N dsn=X.Y.Z text=TEXT ...          (parallel lists, one per
  *                                                  recipient, in any order)
+ * smtp-out adds unreachable=yes when no server of the destination could
+ * be reached at all (qmgr then marks the destination dead for a while).
  * dsn's class says what happened: 2 delivered, 4 try again, 5 failed.  A
  * recipient missing from the reply, a broken connection or a timeout is a
  * temporary failure for every unanswered recipient.
@@ -39,9 +49,12 @@
 #define DELIVER_PROTO "deliver"
 #define DELIVER_VERSION 1
 #define DELIVER_LOCAL_SOCKET "private/local"
-/* Recipients in one request: three attributes each, beside the eight of
- * the message, within one IPC record (attr.h ATTR_MAX_COUNT). */
-#define DELIVER_MAX_RCPTS ((ATTR_MAX_COUNT - 8) / 3)
+#define DELIVER_SMTP_SOCKET "private/smtp-out"
+/* Recipients in one request: three attributes each (four to smtp-out),
+ * beside the ten of the message, within one IPC record (attr.h
+ * ATTR_MAX_COUNT). */
+#define DELIVER_MAX_RCPTS ((ATTR_MAX_COUNT - 10) / 3)
+#define DELIVER_SMTP_MAX_RCPTS ((ATTR_MAX_COUNT - 10) / 4)
 
 /*
  * qmgr's own socket, private/qmgr: after the hello, requests answered

@@ -21,4 +21,12 @@ enum auth_plaintext {
  * protocol applies, before and after login alike. */
 int auth_plaintext_allowed(enum auth_plaintext mode, int tls, int loopback);
 
+/* smtp_tls_security_level (smtp-out(8)). */
+enum smtp_tls_level {
+	SMTP_TLS_NONE,
+	SMTP_TLS_MAY,
+	SMTP_TLS_ENCRYPT,
+	SMTP_TLS_VERIFY,
+};
+
 #endif

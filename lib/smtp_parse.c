@@ -105,6 +105,23 @@ int smtp_xtext_decode(const char *s, size_t len, buf_t *out)
 	return 0;
 }
 
+void smtp_xtext_encode(const char *s, size_t len, buf_t *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char) s[i];
+
+		if (ch >= 33 && ch <= 126 && ch != '+' && ch != '=') {
+			buf_putc(out, ch);
+		} else {
+			buf_putc(out, '+');
+			buf_putc(out, hex[ch >> 4]);
+			buf_putc(out, hex[ch & 15]);
+		}
+	}
+}
+
 void smtp_notify_format(int notify, buf_t *out)
 {
 	static const struct { int bit; const char *name; } names[] = {

@@ -92,6 +92,9 @@ const char *smtp_parse_bdat(const char *args, unsigned long long *size_r,
 
 /* Decode xtext (RFC 3461 §4) into out (reset first): 0 or -1. */
 int smtp_xtext_decode(const char *s, size_t len, buf_t *out);
+/* Encode s[0..len) as xtext, appended to out (an SMTP client passing
+ * ENVID and ORCPT on). */
+void smtp_xtext_encode(const char *s, size_t len, buf_t *out);
 /* The NOTIFY mask as its keyword list ("SUCCESS,DELAY"), into out. */
 void smtp_notify_format(int notify, buf_t *out);
 

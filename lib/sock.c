@@ -307,17 +307,16 @@ int sock_connect_unix(const char *path, int timeout)
 }
 
 /* Non-blocking connect, then poll for at most timeout seconds (0: no limit). */
-static int sock_connect_addr(const struct addrinfo *ai, int timeout)
+int sock_connect_sockaddr(const struct sockaddr *sa, socklen_t salen, int timeout)
 {
 	struct pollfd pfd;
 	socklen_t elen = sizeof(int);
 	int fd, r, err = 0;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    ai->ai_protocol);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+	if (connect(fd, sa, salen) < 0) {
 		if (errno != EINPROGRESS) {
 			err = errno;
 			goto fail;
@@ -369,7 +368,7 @@ int sock_connect_inet(const char *host, int port, int timeout)
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		fd = sock_connect_addr(ai, timeout);
+		fd = sock_connect_sockaddr(ai->ai_addr, ai->ai_addrlen, timeout);
 		if (fd < 0)
 			err = errno;
 	}

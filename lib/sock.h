@@ -37,6 +37,9 @@ int sock_connect_unix_try(const char *path);
  * real uid. */
 void sock_trust_server_uid(uid_t uid);
 int sock_connect_inet(const char *host, int port, int timeout);
+/* A TCP connection to sa within timeout seconds (0: no limit), blocking
+ * afterwards; -1 with errno (ETIMEDOUT when the time ran out). */
+int sock_connect_sockaddr(const struct sockaddr *sa, socklen_t salen, int timeout);
 
 int sock_set_nonblock(int fd, int on);
 int sock_set_cloexec(int fd, int on);

@@ -18,6 +18,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "buf.h"
 #include "log.h"
@@ -218,9 +219,13 @@ static int stream_tls_handshake(stream_t *s, SSL *ssl, const char *sni, int serv
 	if (!server && sni != NULL) {
 		if (!SSL_set_tlsext_host_name(ssl, sni))
 			return stream_tls_fail(s, "TLS server name");
-		if (SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE &&
-		    !SSL_set1_host(ssl, sni))
-			return stream_tls_fail(s, "TLS host check");
+		/* RFC 6125 §6.4.3 (RFC 7817 §3 for mail): a wildcard
+		 * stands for a whole left-most label, never part of one. */
+		if (SSL_get_verify_mode(ssl) != SSL_VERIFY_NONE) {
+			SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+			if (!SSL_set1_host(ssl, sni))
+				return stream_tls_fail(s, "TLS host check");
+		}
 	}
 	for (;;) {
 		int r;

@@ -114,22 +114,39 @@ tls_ctx_t *tls_server_ctx(const char *cert_file, const char *key_file,
 	return ctx;
 }
 
-tls_ctx_t *tls_client_ctx(int verify, char **err_r)
+tls_ctx_t *tls_client_ctx_ca(const char *cafile, char **err_r)
 {
 	tls_ctx_t *ctx = tls_ctx_new(TLS_client_method(), err_r);
+	int ok;
 
 	if (ctx == NULL)
 		return NULL;
-	if (verify) {
-		if (SSL_CTX_set_default_verify_paths(ctx->ssl_ctx) != 1) {
-			*err_r = tls_error("loading the system's trusted certificates");
-			tls_ctx_free(&ctx);
-			return NULL;
-		}
-		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
-	} else {
-		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
+	if (cafile != NULL && *cafile != '\0')
+		ok = SSL_CTX_load_verify_locations(ctx->ssl_ctx, cafile, NULL) == 1;
+	else
+		ok = SSL_CTX_set_default_verify_paths(ctx->ssl_ctx) == 1;
+	if (!ok) {
+		char *what = cafile && *cafile ?
+			mem_printf("loading the certificates of %s", cafile) :
+			mem_strdup("loading the system's trusted certificates");
+
+		*err_r = tls_error(what);
+		mem_free(what);
+		tls_ctx_free(&ctx);
+		return NULL;
 	}
+	SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+}
+
+tls_ctx_t *tls_client_ctx(int verify, char **err_r)
+{
+	tls_ctx_t *ctx;
+
+	if (verify)
+		return tls_client_ctx_ca(NULL, err_r);
+	if ((ctx = tls_ctx_new(TLS_client_method(), err_r)) != NULL)
+		SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
 	return ctx;
 }
 

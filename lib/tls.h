@@ -33,6 +33,10 @@ tls_ctx_t *tls_server_from_config(const char *prefix, const char *service,
 				  int *wrapper_r);
 /* A client context; verify = 0 accepts any certificate (tests, opportunistic). */
 tls_ctx_t *tls_client_ctx(int verify, char **err_r);
+/* A client context that verifies the server's certificate against the
+ * certificates of cafile (PEM), or the system's store when cafile is NULL
+ * or empty; the host name is checked by stream_tls_connect(). */
+tls_ctx_t *tls_client_ctx_ca(const char *cafile, char **err_r);
 void tls_ctx_free(tls_ctx_t **ctxp);
 /* The underlying SSL_CTX *, for stream.c. */
 void *tls_ctx_ssl_ctx(tls_ctx_t *ctx);

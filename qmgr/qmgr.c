@@ -153,6 +153,7 @@ static const char *qmgr_client_request(const attr_t *rec)
 			qmgr_wakeup();
 	} else if (strcmp(req, "flush") == 0) {
 		log_info("flush requested: retrying every deferred message");
+		qmgr_dest_revive(NULL);
 		qmgr_scan_deferred(1);
 		qmgr_wakeup();
 	} else if (strcmp(req, "reindex") == 0) {
@@ -236,7 +237,7 @@ static void qmgr_drain(void)
 	int64_t deadline = event_now_ms() + QMGR_DRAIN_MS;
 
 	qmgr_stop = 1;
-	while (qmgr_deliver_running() > 0 && event_now_ms() < deadline)
+	while (qmgr_dest_running() > 0 && event_now_ms() < deadline)
 		event_run_once(100);
 	qmgr_index_close();
 }
@@ -259,6 +260,13 @@ static void qmgr_read_conf(void)
 	c->ipc_timeout = config_time("ipc_timeout");
 	c->concurrency = config_int("local_destination_concurrency_limit");
 	c->rcpt_limit = config_int("local_destination_recipient_limit");
+	c->smtp_concurrency = config_int("smtp_destination_concurrency_limit");
+	c->smtp_initial = config_int("smtp_initial_destination_concurrency");
+	if (c->smtp_initial > c->smtp_concurrency)
+		c->smtp_initial = c->smtp_concurrency;
+	c->smtp_rcpt_limit = config_int("smtp_destination_recipient_limit");
+	c->smtp_process_limit = config_int("smtp_process_limit");
+	c->smtp_rate_delay = config_time("smtp_destination_rate_delay");
 	c->bounce_size_limit = config_size("bounce_size_limit");
 	c->queue_dir = mem_strdup(config_str("queue_directory"));
 }
@@ -271,6 +279,7 @@ static void qmgr_post_drop(void)
 		log_fatal("chdir %s: %s", dir, strerror(errno));
 	qmgr_read_conf();
 	qmgr_aliasdb_init();
+	qmgr_route_init();
 	atexit(qmgr_drain);
 	qmgr_scan_tmp();
 	qmgr_index_rebuild();

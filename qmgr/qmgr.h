@@ -41,7 +41,11 @@ struct qmgr_conf {
 	long active_limit;
 	long delivery_timeout;
 	long ipc_timeout;
-	long concurrency, rcpt_limit;
+	long concurrency, rcpt_limit;		/* local */
+	long smtp_concurrency, smtp_initial;	/* per remote destination */
+	long smtp_rcpt_limit, smtp_process_limit;
+	long smtp_rate_delay;			/* seconds */
+	char *relayhost;			/* canonical nexthop, or NULL */
 	long long bounce_size_limit;
 	const char *queue_dir;		/* queue_directory, for messages */
 };
@@ -78,9 +82,11 @@ void qmgr_corrupt(const char *id, int fd, const char *why);
 void qmgr_msg_take(const char *id);
 size_t qmgr_msg_count(void);
 /* A delivery job of msg ended: reply is the agent's answer, or NULL with
- * failure saying why there is none.  idx lists the job's recipients. */
+ * dsn and failure saying why there is none.  idx lists the job's
+ * recipients; relay names the agent for log lines. */
 void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
-		       const attr_t *reply, const char *failure);
+		       const attr_t *reply, const char *dsn, const char *failure,
+		       const char *relay);
 /* The address a recipient was originally sent to (before aliases). */
 const queue_rcpt_t *qmgr_msg_top(const queue_msg_t *q, size_t i);
 /* The address with a domain: a bare local part gets myorigin. */
@@ -88,9 +94,60 @@ char *qmgr_msg_qualify(const char *addr);
 /* Does r want notices of kind what ("FAILURE", "DELAY")?  No NOTIFY: yes. */
 int qmgr_msg_notify_has(const queue_rcpt_t *r, const char *what);
 
-/* qmgr_deliver.c: jobs to private/local, at most `concurrency` at once. */
-void qmgr_deliver_submit(qmgr_msg_t *msg, const size_t *idx, size_t n);
-size_t qmgr_deliver_running(void);
+/* The delivery agents qmgr sends jobs to. */
+enum qmgr_transport {
+	QMGR_TRANSPORT_LOCAL,		/* private/local */
+	QMGR_TRANSPORT_SMTP,		/* private/smtp-out */
+	QMGR_TRANSPORT_COUNT,
+};
+const char *qmgr_transport_name(enum qmgr_transport t);
+
+struct qmgr_dest;
+struct qmgr_conn;
+
+/* A batch of one message's recipients for one destination. */
+typedef struct qmgr_job {
+	qmgr_msg_t *msg;
+	size_t *idx;
+	size_t n;
+	struct qmgr_dest *dest;
+	struct qmgr_conn *conn;	/* while in flight */
+	attr_t *reply;
+	int restarted;		/* already started again once */
+	struct qmgr_job *next;	/* in the destination's queue */
+} qmgr_job_t;
+
+/* qmgr_route.c: where a recipient goes. */
+typedef struct qmgr_route {
+	enum { QMGR_ROUTE_DELIVER, QMGR_ROUTE_FAIL } kind;
+	enum qmgr_transport transport;
+	char *nexthop;		/* smtp: canonical (transport(5)); NULL for local */
+	char dsn[8];		/* FAIL: the status; 4.x.x defers, 5.x.x bounces */
+	char *text;		/* FAIL: why */
+} qmgr_route_t;
+void qmgr_route_init(void);
+void qmgr_route_find(const char *addr, qmgr_route_t *r);
+void qmgr_route_free(qmgr_route_t *r);
+
+/* qmgr_dest.c: destinations and the scheduler. */
+/* Queue a job of msg's recipients idx[0..n) for transport/nexthop. */
+void qmgr_dest_submit(qmgr_msg_t *msg, const size_t *idx, size_t n,
+		      enum qmgr_transport t, const char *nexthop);
+/* The job ended: reply is the agent's answer, or NULL with dsn/failure
+ * saying why there is none. */
+void qmgr_dest_job_done(qmgr_job_t *job, const char *dsn, const char *failure);
+size_t qmgr_dest_running(void);
+const char *qmgr_dest_nexthop(const struct qmgr_dest *d);
+enum qmgr_transport qmgr_dest_transport(const struct qmgr_dest *d);
+/* Forget dead marks: `mailctl queue flush` retries everything now. */
+void qmgr_dest_revive(const char *domain);
+
+/* qmgr_deliver.c: jobs over connections to the agents. */
+/* Send the job; it ends later through qmgr_dest_job_done() (never from
+ * inside this call). */
+void qmgr_deliver_start(qmgr_job_t *job);
+/* Close idle connections (stopping). */
+void qmgr_deliver_close_idle(void);
 
 /* qmgr_backoff.c */
 /* The delay before try number tries + 1 (tries >= 1 failures so far). */

@@ -2,8 +2,8 @@
  *
  * Taking a file reads it whole (but the content), expands aliases on the
  * first take and marks the recipient list final with a "resolved" record.
- * Scheduling sends local recipients to the delivery code in jobs and
- * defers remote ones (there is no outbound transport yet).  Each result
+ * Scheduling routes each recipient (qmgr_route.c) and hands the
+ * recipients of each destination to the scheduler (qmgr_dest.c) in jobs.  Each result
  * is appended to the file before anything acts on it.  When the last job
  * has answered, the message is finished: failures are reported to the
  * sender, and the file is removed when every recipient is final, or moved
@@ -358,16 +358,47 @@ static void qmgr_msg_finish(qmgr_msg_t *msg)
 	qmgr_msg_free(msg);
 }
 
-static int qmgr_msg_is_local(const char *addr)
-{
-	const char *domain = addr_domain(addr);
+/* The recipients of one message for one destination, being batched. */
+struct qmgr_msg_batch {
+	enum qmgr_transport transport;
+	char *nexthop;
+	size_t *idx;
+	size_t n;
+};
 
-	return addr_domain_in(domain, qmgr_conf.mydestination);
+static void qmgr_msg_batch_add(qmgr_msg_t *msg, struct qmgr_msg_batch **bp,
+			       size_t *nb, qmgr_route_t *route, size_t i)
+{
+	struct qmgr_msg_batch *b = NULL;
+	long limit = route->transport == QMGR_TRANSPORT_LOCAL ?
+		qmgr_conf.rcpt_limit : qmgr_conf.smtp_rcpt_limit;
+
+	for (size_t k = 0; k < *nb; k++)
+		if ((*bp)[k].transport == route->transport &&
+		    ((*bp)[k].nexthop == NULL ? route->nexthop == NULL :
+		     route->nexthop && strcmp((*bp)[k].nexthop, route->nexthop) == 0)) {
+			b = &(*bp)[k];
+			break;
+		}
+	if (b == NULL) {
+		*bp = mem_reallocarray(*bp, *nb + 1, sizeof(**bp));
+		b = &(*bp)[(*nb)++];
+		b->transport = route->transport;
+		b->nexthop = route->nexthop;
+		route->nexthop = NULL;
+		b->idx = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
+		b->n = 0;
+	}
+	b->idx[b->n++] = i;
+	if (b->n == (size_t) limit) {
+		qmgr_dest_submit(msg, b->idx, b->n, b->transport, b->nexthop);
+		b->n = 0;
+	}
 }
 
 static void qmgr_msg_schedule(qmgr_msg_t *msg)
 {
-	size_t *batch = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
+	struct qmgr_msg_batch *batches = NULL;
 	size_t nb = 0;
 	time_t now = time(NULL);
 	int expired = qmgr_conf.lifetime > 0 &&
@@ -376,6 +407,7 @@ static void qmgr_msg_schedule(qmgr_msg_t *msg)
 	msg->jobs++;		/* no finish while the jobs are handed out */
 	for (size_t i = 0; i < msg->q.nrcpts; i++) {
 		queue_rcpt_t *r = &msg->q.rcpts[i];
+		qmgr_route_t route;
 		char *addr;
 
 		if (r->state != QUEUE_RCPT_PENDING && r->state != QUEUE_RCPT_DEFERRED)
@@ -391,23 +423,26 @@ static void qmgr_msg_schedule(qmgr_msg_t *msg)
 			continue;
 		}
 		addr = qmgr_msg_qualify(r->addr);
-		if (qmgr_msg_is_local(addr)) {
-			batch[nb++] = i;
-			if (nb == (size_t) qmgr_conf.rcpt_limit) {
-				qmgr_deliver_submit(msg, batch, nb);
-				nb = 0;
-			}
+		qmgr_route_find(addr, &route);
+		if (route.kind == QMGR_ROUTE_FAIL) {
+			qmgr_msg_record(msg, i, route.dsn[0] == '4' ? "defer" : "fail",
+					route.dsn, route.text);
+			qmgr_msg_log(msg, i, "none", route.dsn[0] == '4' ?
+				     "deferred" : "bounced");
 		} else {
-			qmgr_msg_record(msg, i, "defer", "4.4.1",
-					"no outbound transport configured for "
-					"remote mail");
-			qmgr_msg_log(msg, i, "none", "deferred");
+			qmgr_msg_batch_add(msg, &batches, &nb, &route, i);
 		}
+		qmgr_route_free(&route);
 		mem_free(addr);
 	}
-	if (nb > 0)
-		qmgr_deliver_submit(msg, batch, nb);
-	mem_free(batch);
+	for (size_t k = 0; k < nb; k++) {
+		if (batches[k].n > 0)
+			qmgr_dest_submit(msg, batches[k].idx, batches[k].n,
+					 batches[k].transport, batches[k].nexthop);
+		mem_free(batches[k].idx);
+		mem_free(batches[k].nexthop);
+	}
+	mem_free(batches);
 	if (--msg->jobs == 0)
 		qmgr_msg_finish(msg);
 }
@@ -421,7 +456,8 @@ static int qmgr_msg_valid_dsn(const char *dsn)
 }
 
 void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
-		       const attr_t *reply, const char *failure)
+		       const attr_t *reply, const char *dsn_failed,
+		       const char *failure, const char *relay)
 {
 	char *answered = mem_zalloc(n ? n : 1);
 	char *why = NULL;
@@ -429,7 +465,7 @@ void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 
 	if (reply != NULL && (attr_get(reply, "status") == NULL ||
 			      strcmp(attr_get(reply, "status"), "ok") != 0)) {
-		why = mem_printf("delivery agent refused the request: %s",
+		why = mem_printf("delivery agent: refused the request: %s",
 				 attr_get(reply, "reason") ? attr_get(reply, "reason") :
 				 "no reason given");
 		reply = NULL;
@@ -458,15 +494,15 @@ void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 				text ? text : "");
 	}
 	for (size_t j = 0; j < n; j++) {
-		char *text;
-
 		if (answered[j])
 			continue;
-		text = mem_printf("delivery agent: %s", why ? why : failure ?
-				  failure : "no result for this recipient");
-		qmgr_msg_record(msg, idx[j], "defer", "4.3.0", text);
-		qmgr_msg_log(msg, idx[j], "local", "deferred");
-		mem_free(text);
+		if (why != NULL || failure == NULL)
+			qmgr_msg_record(msg, idx[j], "defer", "4.3.0", why ? why :
+					"delivery agent: no result for this "
+					"recipient");
+		else
+			qmgr_msg_record(msg, idx[j], "defer", dsn_failed, failure);
+		qmgr_msg_log(msg, idx[j], relay, "deferred");
 	}
 	mem_free(why);
 	mem_free(answered);

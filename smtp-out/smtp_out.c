@@ -1,0 +1,271 @@
+/* smtp_out.c - the SMTP client daemon: qmgr's requests in, SMTP out.
+ *
+ * qmgr keeps its connections (lib/deliver_proto.h), as with local: after
+ * the hello, requests arrive one at a time with attr_recv_fd(), each with
+ * a read-only descriptor of the queue file, a nexthop and a batch of
+ * recipients; each is answered with one record before the next is read.
+ * A request is delivered over a session kept from the last request for the
+ * same nexthop (smtp_out_cache.c), else over a new session with the first
+ * server of the route that takes one (RFC 5321 §5.1: try each in turn).
+ * While it waits for the next request, a kept session is watched: the
+ * server closing it, or the idle limit, ends it.
+ *
+ * SECURITY: runs as mail_owner with no capabilities.  It reads the queue
+ * file only through the descriptor qmgr passes, talks to servers on the
+ * network (every reply parsed by lib/smtp_reply.c with its limits) and
+ * trusts qmgr's requests only as far as smtp_out_request_check() checks
+ * them.  Only mail_owner (qmgr) and root may connect.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "deliver_proto.h"
+#include "dns.h"
+#include "event.h"
+#include "log.h"
+#include "mem.h"
+#include "queue.h"
+#include "smtp_out.h"
+
+smtp_out_conf_t smtp_out_conf;
+
+/* The result of the last server tried, kept for the recipients when no
+ * server takes the mail. */
+typedef struct smtp_out_last {
+	char dsn[SMTP_REPLY_ENHANCED_MAX + 1];
+	char *why;
+} smtp_out_last_t;
+
+static void smtp_out_last_set(smtp_out_last_t *l, const char *dsn, char *why)
+{
+	/* A permanent answer from one server is not the destination's last
+	 * word while another may still take the mail, but it is the most
+	 * telling reason when none does. */
+	if (l->why != NULL && l->dsn[0] == '5' && dsn[0] != '5') {
+		mem_free(why);
+		return;
+	}
+	snprintf(l->dsn, sizeof(l->dsn), "%s", dsn);
+	mem_free(l->why);
+	l->why = why;
+}
+
+/* A session for the request: a kept one, or the first server of the
+ * route that takes one.  NULL when none does (the recipients then have
+ * their results). */
+static smtp_out_sess_t *smtp_out_connect(smtp_out_req_t *req)
+{
+	smtp_out_sess_t *s = smtp_out_cache_take(req->nexthop);
+	smtp_out_last_t last = { "", NULL };
+	smtp_out_route_t route;
+
+	if (s != NULL)
+		return s;
+	if (smtp_out_route_find(req->nexthop, &route) < 0) {
+		log_info("%s: %s", req->id, route.why);
+		smtp_out_rcpt_set_all(req, route.dsn, route.why);
+		req->unreachable = route.dsn[0] == '4';
+		smtp_out_route_free(&route);
+		return NULL;
+	}
+	for (size_t i = 0; i < route.count && s == NULL; i++) {
+		char dsn[SMTP_REPLY_ENHANCED_MAX + 1];
+		char *why = NULL;
+
+		s = smtp_out_session_open(&route.target[i], req->nexthop, dsn, &why);
+		if (s == NULL) {
+			log_info("%s: %s", req->id, why);
+			smtp_out_last_set(&last, dsn, why);
+		}
+	}
+	smtp_out_route_free(&route);
+	if (s == NULL) {
+		smtp_out_rcpt_set_all(req, last.dsn, last.why);
+		/* Only when no server answered as a server at all: a 5xx
+		 * greeting is an answer. */
+		req->unreachable = last.dsn[0] == '4';
+	}
+	mem_free(last.why);
+	return s;
+}
+
+static void smtp_out_deliver(smtp_out_req_t *req)
+{
+	smtp_out_sess_t *s = smtp_out_connect(req);
+
+	if (s == NULL) {
+		smtp_out_xfer_log(NULL, req);
+		return;
+	}
+	smtp_out_xfer(s, req);
+	if (s->cut)
+		smtp_out_session_close(&s);
+	else
+		smtp_out_cache_put(s);
+}
+
+/* Wait for qmgr's next request: 1 when one is there, 0 when the
+ * connection should end (ipc_timeout, stop, retirement).  A kept session
+ * is watched meanwhile. */
+static int smtp_out_wait_request(int fd)
+{
+	int64_t deadline = event_now_ms() + smtp_out_conf.ipc_timeout * 1000L;
+
+	for (;;) {
+		event_wait_t w = EVENT_WAIT_INIT;
+		int64_t left = deadline - event_now_ms();
+		long idle = smtp_out_cache_idle_ms();
+		event_wake_t wake;
+
+		if (left <= 0)
+			return 0;
+		w.fd = fd;
+		w.stop_fd = daemon_retire_fd();
+		w.change_fd = smtp_out_cache_fd();
+		w.timeout_ms = idle >= 0 && idle < left ? idle : left;
+		wake = daemon_wait(&w);
+		if (wake == EVENT_WAKE_INPUT)
+			return 1;
+		if (wake == EVENT_WAKE_STOP)
+			return 0;
+		/* The server spoke or hung up, or the idle limit passed. */
+		if (wake == EVENT_WAKE_CHANGE || smtp_out_cache_idle_ms() == 0)
+			smtp_out_cache_drop();
+	}
+}
+
+/* One request and its answer: 0 when the connection may carry another. */
+static int smtp_out_serve_one(int fd, attr_t *a, int first)
+{
+	attr_t *reply = attr_new();
+	const char *why = NULL;
+	smtp_out_req_t req;
+	stream_t *st;
+	int qfd = -1, r, ok;
+
+	r = attr_recv_fd(fd, a, &qfd, smtp_out_conf.ipc_timeout);
+	if (r == ATTR_EOF && !first) {
+		attr_free(&reply);
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	if (r != ATTR_OK)
+		why = r == ATTR_BAD ? "malformed request" : "no request";
+	else
+		why = smtp_out_request_check(a, qfd, &req);
+	if (why != NULL) {
+		log_warn("%s: refused a delivery request: %s",
+			 req.id && queue_id_valid(req.id) ? req.id : "NOQUEUE", why);
+		attr_add(reply, "status", "error");
+		attr_add(reply, "reason", why);
+	} else {
+		smtp_out_deliver(&req);
+		smtp_out_request_reply(&req, reply);
+	}
+	if (qfd >= 0)
+		close(qfd);
+	st = stream_open(fd);
+	stream_set_timeout(st, smtp_out_conf.ipc_timeout);
+	ok = attr_write(st, reply) == ATTR_OK;
+	if (!ok)
+		log_warn("%s: cannot send the results to qmgr: %s",
+			 why ? "NOQUEUE" : req.id, stream_strerror(st));
+	stream_release_fd(&st);
+	attr_free(&reply);
+	return ok && r == ATTR_OK ? 0 : -1;
+}
+
+static void smtp_out_serve(daemon_client_t *client)
+{
+	attr_t *a = attr_new();
+	const char *proto;
+	long served = 0;
+	int qfd = -1, r;
+
+	r = attr_recv_fd(client->fd, a, &qfd, smtp_out_conf.ipc_timeout);
+	proto = attr_get(a, "proto");
+	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
+	    strcmp(proto, DELIVER_PROTO) != 0 ||
+	    attr_get_long(a, "version", NULL) != DELIVER_VERSION) {
+		log_warn("bad or missing hello from qmgr; disconnecting");
+		if (qfd >= 0)
+			close(qfd);
+		attr_free(&a);
+		return;
+	}
+	while (smtp_out_serve_one(client->fd, a, served == 0) == 0) {
+		if (++served == smtp_out_conf.max_requests)
+			break;
+		if (!smtp_out_wait_request(client->fd))
+			break;
+	}
+	attr_free(&a);
+	smtp_out_cache_drop();
+}
+
+static int smtp_out_seconds(const char *name)
+{
+	return (int) config_time(name);
+}
+
+static void smtp_out_conf_load(void)
+{
+	smtp_out_conf_t *c = &smtp_out_conf;
+	const char *helo = config_str("smtp_helo_name");
+
+	c->myhostname = mem_strdup(config_str("myhostname"));
+	c->helo_name = mem_strdup(*helo ? helo : c->myhostname);
+	c->default_port = (int) config_int("smtp_tcp_port");
+	c->address_limit = config_int("smtp_mx_address_limit");
+	c->ipc_timeout = smtp_out_seconds("ipc_timeout");
+	c->max_requests = config_int("max_use");
+	c->connect_timeout = smtp_out_seconds("smtp_connect_timeout");
+	c->helo_timeout = smtp_out_seconds("smtp_helo_timeout");
+	c->starttls_timeout = smtp_out_seconds("smtp_starttls_timeout");
+	c->mail_timeout = smtp_out_seconds("smtp_mail_timeout");
+	c->rcpt_timeout = smtp_out_seconds("smtp_rcpt_timeout");
+	c->data_init_timeout = smtp_out_seconds("smtp_data_init_timeout");
+	c->data_xfer_timeout = smtp_out_seconds("smtp_data_xfer_timeout");
+	c->data_done_timeout = smtp_out_seconds("smtp_data_done_timeout");
+	c->quit_timeout = smtp_out_seconds("smtp_quit_timeout");
+	c->rset_timeout = smtp_out_seconds("smtp_rset_timeout");
+	c->chunk_size = config_size("smtp_bdat_chunk_size");
+	c->cache_idle = config_time("smtp_connection_cache_time_limit");
+	c->reuse_count = config_int("smtp_connection_reuse_count_limit");
+	c->reuse_time = config_time("smtp_connection_reuse_time_limit");
+}
+
+/* As root: the resolver reads its files and the TLS contexts the CA
+ * store here, so nothing later needs more than mail_owner may read. */
+static void smtp_out_pre_drop(void)
+{
+	char *err = NULL;
+
+	smtp_out_conf_load();
+	smtp_out_conf.dns = dns_ctx_from_config(&err);
+	if (smtp_out_conf.dns == NULL)
+		log_fatal("DNS resolver: %s", err);
+	smtp_out_tls_init();
+	smtp_out_auth_init();
+	smtp_out_route_init();
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const peers[] = { "mail_owner", NULL };
+	static const daemon_spec_t spec = {
+		.program = "smtp-out",
+		.mode = DAEMON_SINGLE,
+		.user_param = "mail_owner",
+		.peer_users = peers,
+		.pre_drop = smtp_out_pre_drop,
+		.serve = smtp_out_serve,
+	};
+
+	daemon_main(argc, argv, &spec);
+}
