@@ -276,8 +276,30 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
+# Outbound mail never leaves loopback (issue 13): every connection
+# smtp-out made, in the log of every instance of the test, went to
+# 127.0.0.0/8 or ::1, and an instance whose smtp-out ran asked only
+# loopback nameservers (dns_nameservers; empty would be the system's
+# resolver).  Fails the test otherwise.
+t_check_loopback() {
+	local log conf bad ns
+	for log in $(find "$T" -path '*/log/maillog' 2>/dev/null); do
+		bad=$(grep -E 'smtp-out\[[0-9]+\]: connect to ' "$log" |
+			grep -vE 'connect to [^ ]*\[(127\.[0-9.]+|::1)\]:[0-9]+' | head -n 3)
+		[ -z "$bad" ] || t_fail "smtp-out connected only to loopback ($log)" "$bad"
+		grep -q 'smtp-out\[' "$log" || continue
+		conf=$(dirname "$(dirname "$log")")/main.conf
+		ns=$(awk -F' *= *' '$1 == "dns_nameservers" { v = $2 } END { print v }' "$conf" 2>/dev/null)
+		if [ -z "$ns" ] || printf '%s\n' "$ns" | tr ', ' '\n\n' | grep -v '^$' |
+			grep -qvE '^(127\.[0-9.]+|\[::1\])(:[0-9]+)?$'; then
+			t_fail "smtp-out asked only loopback nameservers ($conf)" "dns_nameservers = $ns"
+		fi
+	done
+}
+
 t_done() {
 	t_check_san
+	t_check_loopback
 	if [ "$T_SKIPPED" -gt 0 ]; then
 		echo "$T_PASSED passed, $T_FAILED failed, $T_SKIPPED skipped"
 	else
