@@ -86,9 +86,11 @@ static const char mailctl_usage_text[] =
 	"                                smtp:host:port, smtp:, local, error:TEXT\n"
 	"  transport del DOMAIN\n"
 	"  transport lookup DOMAIN       the route transport_maps gives DOMAIN\n"
+	"  transport compile             compile transport_maps after edits\n"
 	"  relay-auth list               relay hosts and users (no passwords)\n"
 	"  relay-auth add NEXTHOP USER [--password-stdin]\n"
 	"  relay-auth del NEXTHOP\n"
+	"  relay-auth compile            compile smtp_sasl_password_maps\n"
 	"DIR defaults to $TERN_CONFIG, then " TERN_SYSCONFDIR ".\n";
 
 void mailctl_usage_error(const char *fmt, ...)

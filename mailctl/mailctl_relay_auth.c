@@ -1,4 +1,4 @@
-/* mailctl_relay_auth.c - `mailctl relay-auth add|del|list`: the
+/* mailctl_relay_auth.c - `mailctl relay-auth add|del|list|compile`: the
  * credentials smtp-out gives relay hosts (smtp_sasl_password_maps,
  * lib/relay_auth.h).
  *
@@ -7,7 +7,8 @@
  * when that is a terminal, asks for it there twice without echo; it is
  * never an argument, where ps and the shell's history would show it.
  * list prints next hops and users, never a password, and nothing logs
- * one.
+ * one.  compile compiles every file of smtp_sasl_password_maps after
+ * edits by hand (each .db gets its file's owner and mode).
  *
  * SECURITY: the passwords are kept as they are sent, so the file and its
  * .db are mail_owner's (smtp-out runs as mail_owner) with mode 0600 from
@@ -185,6 +186,21 @@ static int mailctl_relay_auth_list(void)
 	return MAILCTL_OK;
 }
 
+static int mailctl_relay_auth_compile(void)
+{
+	char **files = config_list("smtp_sasl_password_maps");
+
+	for (size_t i = 0; files[i] != NULL; i++) {
+		int lock = mailctl_relay_auth_lock(files[i]);
+		int n = mailctl_map_compile(files[i], 0);
+
+		close(lock);
+		log_info("%s: %d entr%s", files[i], n, n == 1 ? "y" : "ies");
+	}
+	config_list_free(&files);
+	return MAILCTL_OK;
+}
+
 /* One file or database of the credentials: private to mail_owner. */
 static void mailctl_relay_auth_check_file(const char *path, uid_t mail_uid,
 					  mailctl_check_t *c)
@@ -236,7 +252,7 @@ void mailctl_relay_auth_check(mailctl_check_t *c)
 		if (access(files[i], F_OK) < 0 && errno == ENOENT)
 			continue;
 		mailctl_check_map("smtp_sasl_password_maps", files[i],
-				  "relay-auth add|del", &c->warnings, c);
+				  "relay-auth compile", &c->warnings, c);
 		m = mailctl_textmap_load(files[i], 1);
 		while (mailctl_textmap_next(m, &pos, &key, &value, &line)) {
 			if (relay_auth_split(value, strlen(value), &user, &pass,
@@ -267,7 +283,7 @@ int mailctl_cmd_relay_auth(int argc, char **argv)
 		if (c == 's')
 			from_stdin = 1;
 	if (optind >= argc)
-		mailctl_usage_error("relay-auth: give add, del or list");
+		mailctl_usage_error("relay-auth: give add, del, list or compile");
 	sub = argv[optind];
 	n = argc - optind - 1;
 	if (strcmp(sub, "add") == 0) {
@@ -289,6 +305,11 @@ int mailctl_cmd_relay_auth(int argc, char **argv)
 		if (n != 0)
 			mailctl_usage_error("relay-auth list takes no arguments");
 		return mailctl_relay_auth_list();
+	}
+	if (strcmp(sub, "compile") == 0) {
+		if (n != 0)
+			mailctl_usage_error("relay-auth compile takes no arguments");
+		return mailctl_relay_auth_compile();
 	}
 	mailctl_usage_error("relay-auth: unknown subcommand \"%s\"", sub);
 }

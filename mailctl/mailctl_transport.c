@@ -1,4 +1,4 @@
-/* mailctl_transport.c - `mailctl transport add|del|list|lookup`: the
+/* mailctl_transport.c - `mailctl transport add|del|list|lookup|compile`: the
  * routes of transport_maps (transport(5), lib/transport.h).
  *
  * add, del and list work on the first file of transport_maps, a "DOMAIN
@@ -6,7 +6,8 @@
  * canonical form, replacing an entry for the same key; the file (created
  * when missing, root's, mode 0644 like the alias files: it routes mail)
  * is replaced atomically and FILE.db recompiled, which qmgr reopens
- * before its next lookup.  lookup asks the compiled databases of every
+ * before its next lookup; compile compiles every file of transport_maps
+ * after edits by hand.  lookup asks the compiled databases of every
  * file, as qmgr does, and prints the route mail for a domain takes:
  *
  *   DOMAIN ROUTE (KEY)                   exit 0
@@ -159,6 +160,21 @@ static int mailctl_transport_lookup(const char *domain)
 	return MAILCTL_OK;
 }
 
+static int mailctl_transport_compile(void)
+{
+	char **files = config_list("transport_maps");
+
+	for (size_t i = 0; files[i] != NULL; i++) {
+		int lock = mailctl_transport_lock(files[i]);
+		int n = mailctl_map_compile(files[i], 0);
+
+		close(lock);
+		log_info("%s: %d route%s", files[i], n, n == 1 ? "" : "s");
+	}
+	config_list_free(&files);
+	return MAILCTL_OK;
+}
+
 void mailctl_transport_check(mailctl_check_t *c)
 {
 	char **files = config_list("transport_maps");
@@ -179,7 +195,7 @@ void mailctl_transport_check(mailctl_check_t *c)
 		if (access(files[i], F_OK) < 0 && errno == ENOENT)
 			continue;
 		mailctl_check_map("transport_maps", files[i],
-				  "transport add|del", &c->warnings, c);
+				  "transport compile", &c->warnings, c);
 		m = mailctl_textmap_load(files[i], 0);
 		while (mailctl_textmap_next(m, &pos, &key, &value, &line)) {
 			transport_route_t r;
@@ -207,7 +223,8 @@ int mailctl_cmd_transport(int argc, char **argv)
 	int n;
 
 	if (mailctl_getopt(argc, argv, "", NULL) != -1 || optind >= argc)
-		mailctl_usage_error("transport: give add, del, list or lookup");
+		mailctl_usage_error("transport: give add, del, list, lookup or "
+				    "compile");
 	sub = argv[optind];
 	n = argc - optind - 1;
 	if (strcmp(sub, "add") == 0) {
@@ -225,6 +242,11 @@ int mailctl_cmd_transport(int argc, char **argv)
 		if (n != 0)
 			mailctl_usage_error("transport list takes no arguments");
 		return mailctl_transport_list();
+	}
+	if (strcmp(sub, "compile") == 0) {
+		if (n != 0)
+			mailctl_usage_error("transport compile takes no arguments");
+		return mailctl_transport_compile();
 	}
 	if (strcmp(sub, "lookup") == 0) {
 		if (n != 1)
