@@ -420,6 +420,12 @@ static void test_maps_list(void)
 	transport_maps_free(&t);
 	test_assert(t == NULL);
 	transport_maps_free(&t);
+	/* transport_maps = (empty): no routes at all */
+	t = transport_maps_open(&files[3], &err);
+	test_assert(t != NULL);
+	if (t != NULL)
+		test_assert_int(transport_maps_lookup(t, "a.example.com", &r), 0);
+	transport_maps_free(&t);
 	mem_free(first);
 	mem_free(second);
 	mem_free(missing);
