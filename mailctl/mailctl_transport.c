@@ -21,6 +21,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -72,6 +73,19 @@ static char *mailctl_transport_key(const char *arg)
 	return key;
 }
 
+/* Is key a domain of mydestination?  Its mail is delivered locally before
+ * qmgr asks the transport map, so the entry would never be used. */
+static int mailctl_transport_local(const char *key)
+{
+	char **local = config_list("mydestination");
+	int found = 0;
+
+	for (size_t i = 0; local[i] != NULL && !found; i++)
+		found = strcasecmp(local[i], key) == 0;
+	config_list_free(&local);
+	return found;
+}
+
 static int mailctl_transport_edit(int add, const char *domain,
 				  const char *value)
 {
@@ -97,6 +111,10 @@ static int mailctl_transport_edit(int add, const char *domain,
 		mailctl_textmap_save(m, 0644, 0, 0, 0);
 		log_info("transport %s: %s %s", key, replaced ? "now" : "added",
 			 canon);
+		if (mailctl_transport_local(key))
+			log_warn("transport %s: the domain is in mydestination, "
+				 "so its mail is delivered locally and this "
+				 "entry is not used", key);
 	} else if (mailctl_textmap_del(m, key) > 0) {
 		mailctl_textmap_save(m, 0644, 0, 0, 0);
 		log_info("transport %s: deleted", key);
@@ -204,6 +222,11 @@ void mailctl_transport_check(mailctl_check_t *c)
 				buf_printf(&c->errors, "%s line %d: key \"%s\" "
 					   "is no DOMAIN or .DOMAIN: %s\n",
 					   files[i], line, key, why);
+			else if (mailctl_transport_local(key))
+				buf_printf(&c->warnings, "%s line %d: %s is in "
+					   "mydestination, so its mail is "
+					   "delivered locally and the entry is "
+					   "not used\n", files[i], line, key);
 			else if (transport_route_parse(value, &r, &why) < 0)
 				buf_printf(&c->errors, "%s line %d: bad route "
 					   "\"%s\" for %s (its mail waits): "

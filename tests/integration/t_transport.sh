@@ -48,6 +48,13 @@ mailctl_rc transport add Upper.Example.NET 'SMTP:[Relay.Example]'
 t_eq "$RC" 0 "transport add with upper case"
 mailctl_rc transport add mx.example.org 'smtp:[::1]:2526'
 mailctl_rc transport add local.example local
+mailctl_rc transport add localhost 'smtp:[127.0.0.1]:2525'
+t_match "$OUT" 'warning: transport localhost: the domain is in mydestination' \
+	"transport add warns about a domain of mydestination"
+mailctl_rc check
+t_match "$OUT" "warning: $TR line [0-9]+: localhost is in mydestination" \
+	"check warns about an entry for a domain of mydestination"
+mailctl_rc transport del localhost
 mailctl_rc transport list
 t_eq "$OUT" "hand.example local
 .example.com smtp:[127.0.0.1]:2525
