@@ -155,9 +155,8 @@ static void mailctl_check_tls(mailctl_check_t *c)
 
 /* A text map and its compiled FILE.db: both there, the db not older.
  * Missing pieces go to missing, an old db to the warnings. */
-void mailctl_check_map(const char *what, const char *src,
-			      const char *remedy, buf_t *missing,
-			      mailctl_check_t *c)
+void mailctl_check_map(const char *what, const char *src, const char *remedy,
+		       buf_t *missing, mailctl_check_t *c)
 {
 	char *db = mem_printf("%s.db", src);
 	struct stat s_st, d_st;
