@@ -107,7 +107,16 @@ const param_def_t config_params[] = {
 	{ "inet_interfaces", PARAM_LIST, "127.0.0.1",
 	  "addresses the TCP services listen on" },
 	{ "relayhost", PARAM_STR, "",
-	  "host[:port] for all remote mail; empty: deliver by MX lookup" },
+	  "next hop of remote mail without a transport_maps entry: "
+	  "[host]:port, [host] (no MX lookup), host:port or host; empty: "
+	  "the recipient domain's MX" },
+	/* Routes and relay credentials (lib/transport.h, lib/relay_auth.h). */
+	{ "transport_maps", PARAM_LIST, "$config_directory/transport",
+	  "route per domain, each file compiled into FILE.db; empty: none" },
+	{ "smtp_sasl_password_maps", PARAM_LIST,
+	  "$config_directory/relay_passwd",
+	  "user:password per relay host for AUTH, each file compiled into "
+	  "FILE.db, mail_owner's alone" },
 	/* Outbound routing by DNS (lib/dns.c, lib/dns_route.c). */
 	{ "dns_nameservers", PARAM_LIST, "",
 	  "address[:port] list of the only nameservers asked; empty: the "

@@ -48,6 +48,8 @@ static const struct mailctl_command {
 	{ "send", mailctl_cmd_send, 1 },
 	{ "queue", mailctl_cmd_queue, 1 },
 	{ "route", mailctl_cmd_route, 1 },
+	{ "transport", mailctl_cmd_transport, 1 },
+	{ "relay-auth", mailctl_cmd_relay_auth, 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -79,6 +81,16 @@ static const char mailctl_usage_text[] =
 	"  queue flush|reindex           retry deferred mail; rebuild the index\n"
 	"  route DOMAIN                  the hosts and addresses mail for DOMAIN\n"
 	"                                goes to, in order (by DNS)\n"
+	"  transport list                routes of transport_maps\n"
+	"  transport add DOMAIN ROUTE    DOMAIN or .DOMAIN; ROUTE smtp:[host]:port,\n"
+	"                                smtp:host:port, smtp:, local, error:TEXT\n"
+	"  transport del DOMAIN\n"
+	"  transport lookup DOMAIN       the route transport_maps gives DOMAIN\n"
+	"  transport compile             compile transport_maps after edits\n"
+	"  relay-auth list               relay hosts and users (no passwords)\n"
+	"  relay-auth add NEXTHOP USER [--password-stdin]\n"
+	"  relay-auth del NEXTHOP\n"
+	"  relay-auth compile            compile smtp_sasl_password_maps\n"
 	"DIR defaults to $TERN_CONFIG, then " TERN_SYSCONFDIR ".\n";
 
 void mailctl_usage_error(const char *fmt, ...)

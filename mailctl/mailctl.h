@@ -51,6 +51,8 @@ int mailctl_cmd_newaliases(int argc, char **argv);
 int mailctl_cmd_send(int argc, char **argv);
 int mailctl_cmd_queue(int argc, char **argv);	/* mailctl_queue.c */
 int mailctl_cmd_route(int argc, char **argv);	/* mailctl_route.c */
+int mailctl_cmd_transport(int argc, char **argv); /* mailctl_transport.c */
+int mailctl_cmd_relay_auth(int argc, char **argv); /* mailctl_relay_auth.c */
 /* mailctl_queue.c, for check: files in corrupt/ and queue limits that
  * main.conf goes past, one warning line each. */
 void mailctl_queue_check(buf_t *warnings);
@@ -62,6 +64,10 @@ int mailctl_file_read(const char *path, buf_t *out, char **err_r);
  * mode, and uid/gid unless uid is (uid_t) -1. */
 int mailctl_file_replace(const char *path, const char *data, size_t len,
 			 mode_t mode, uid_t uid, gid_t gid, char **err_r);
+/* The same, but the new file always gets mode, and uid/gid unless uid is
+ * (uid_t) -1: a secret file whose mode was widened is made private again. */
+int mailctl_file_replace_as(const char *path, const char *data, size_t len,
+			    mode_t mode, uid_t uid, gid_t gid, char **err_r);
 /* Create dir if missing, then set its owner (unless uid is -1) and mode. */
 int mailctl_dir_make(const char *path, mode_t mode, uid_t uid, gid_t gid,
 		     char **err_r);
@@ -141,6 +147,17 @@ void mailctl_check_roles(mailctl_check_t *c);
 /* mailctl_route.c: an error for each dns_nameservers entry that is no
  * address[:port] (the resolver would refuse to start). */
 void mailctl_route_check(mailctl_check_t *c);
+/* mailctl_check.c: a text map src and its compiled src.db, both there
+ * and the db not older; a missing piece is a line in missing, an old db
+ * a warning (with "run `mailctl REMEDY`"). */
+void mailctl_check_map(const char *what, const char *src, const char *remedy,
+		       buf_t *missing, mailctl_check_t *c);
+/* mailctl_transport.c: errors for a relayhost or transport_maps entry
+ * that does not parse; a warning for a map not compiled. */
+void mailctl_transport_check(mailctl_check_t *c);
+/* mailctl_relay_auth.c: errors for credentials files or databases that
+ * others can read or mail_owner does not own, and bad entries. */
+void mailctl_relay_auth_check(mailctl_check_t *c);
 /* mailctl_postmaster.c: a warning when postmaster has no mailbox. */
 void mailctl_check_postmaster(mailctl_check_t *c);
 /* Does addr, through the aliases, end in a mailbox here?  1 or 0 (with

@@ -155,9 +155,8 @@ static void mailctl_check_tls(mailctl_check_t *c)
 
 /* A text map and its compiled FILE.db: both there, the db not older.
  * Missing pieces go to missing, an old db to the warnings. */
-static void mailctl_check_map(const char *what, const char *src,
-			      const char *remedy, buf_t *missing,
-			      mailctl_check_t *c)
+void mailctl_check_map(const char *what, const char *src, const char *remedy,
+		       buf_t *missing, mailctl_check_t *c)
 {
 	char *db = mem_printf("%s.db", src);
 	struct stat s_st, d_st;
@@ -279,6 +278,8 @@ int mailctl_cmd_check(int argc, char **argv)
 		mailctl_check_aliases(&c);
 		mailctl_check_master_conf(&c);
 		mailctl_route_check(&c);
+		mailctl_transport_check(&c);
+		mailctl_relay_auth_check(&c);
 		mailctl_queue_check(&c.warnings);
 		if (geteuid() == 0)
 			mailctl_check_roles(&c);

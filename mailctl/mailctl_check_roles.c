@@ -108,7 +108,8 @@ static void mailctl_check_private(const char *path, mailctl_check_t *c)
 
 /*
  * What routes mail or names the programs root runs - main.conf,
- * master.conf, the alias files and their databases - is root's alone: a
+ * master.conf, the alias files, the transport maps and their databases -
+ * is root's alone: a
  * user who could write one could send anyone's mail anywhere.
  */
 static const char *const mailctl_root_files[] = {
@@ -128,6 +129,24 @@ static void mailctl_check_root_file(const char *path, mailctl_check_t *c)
 		buf_printf(&c->errors, "%s: must be root's and writable by root "
 			   "alone (owner uid %ld, mode %04o)\n", path,
 			   (long) st.st_uid, (unsigned) (st.st_mode & 07777));
+}
+
+/* The files of a list of maps that route mail (alias_maps,
+ * transport_maps) and their databases: root's, and readable by qmgr. */
+static void mailctl_check_route_maps(const char *param, mailctl_check_t *c)
+{
+	char **files = config_list(param);
+
+	for (size_t i = 0; files[i] != NULL; i++) {
+		char *db = mem_printf("%s.db", files[i]);
+
+		mailctl_check_root_file(files[i], c);
+		mailctl_check_root_file(db, c);
+		if (access(db, F_OK) == 0)
+			mailctl_sysuser_reach("mail_owner", db, R_OK, &c->errors);
+		mem_free(db);
+	}
+	config_list_free(&files);
 }
 
 /* Every role but the chrooted login one reaches the queue's sockets:
@@ -154,7 +173,6 @@ static void mailctl_check_queue_reach(mailctl_check_t *c)
 void mailctl_check_roles(mailctl_check_t *c)
 {
 	const char *users = config_str("user_database");
-	char **aliases = config_list("alias_maps");
 	char *db;
 
 	mailctl_sysuser_check(&c->errors);
@@ -165,15 +183,8 @@ void mailctl_check_roles(mailctl_check_t *c)
 		mailctl_check_root_file(db, c);
 		mem_free(db);
 	}
-	for (size_t i = 0; aliases[i] != NULL; i++) {
-		mailctl_check_root_file(aliases[i], c);
-		db = mem_printf("%s.db", aliases[i]);
-		mailctl_check_root_file(db, c);
-		if (access(db, F_OK) == 0)
-			mailctl_sysuser_reach("mail_owner", db, R_OK, &c->errors);
-		mem_free(db);
-	}
-	config_list_free(&aliases);
+	mailctl_check_route_maps("alias_maps", c);
+	mailctl_check_route_maps("transport_maps", c);
 	db = mem_printf("%s.db", users);
 	if (access(db, F_OK) == 0)
 		mailctl_sysuser_reach("auth_owner", db, R_OK, &c->errors);

@@ -93,8 +93,10 @@ static int mailctl_fsync_parent(const char *path, char **err_r)
 	return ret;
 }
 
-int mailctl_file_replace(const char *path, const char *data, size_t len,
-			 mode_t mode, uid_t uid, gid_t gid, char **err_r)
+/* keep: an existing file keeps its mode and owner. */
+static int mailctl_file_write(const char *path, const char *data, size_t len,
+			      mode_t mode, uid_t uid, gid_t gid, int keep,
+			      char **err_r)
 {
 	char *tmp = mem_printf("%s.tmp%ld", path, (long) getpid());
 	struct stat st;
@@ -105,9 +107,11 @@ int mailctl_file_replace(const char *path, const char *data, size_t len,
 			*err_r = mem_printf("%s: not a regular file", path);
 			goto out;
 		}
-		mode = st.st_mode & 07777;
-		uid = st.st_uid;
-		gid = st.st_gid;
+		if (keep) {
+			mode = st.st_mode & 07777;
+			uid = st.st_uid;
+			gid = st.st_gid;
+		}
 	} else if (errno != ENOENT) {
 		*err_r = mem_printf("%s: %s", path, strerror(errno));
 		goto out;
@@ -151,6 +155,18 @@ out:
 		unlink(tmp);
 	mem_free(tmp);
 	return ret;
+}
+
+int mailctl_file_replace(const char *path, const char *data, size_t len,
+			 mode_t mode, uid_t uid, gid_t gid, char **err_r)
+{
+	return mailctl_file_write(path, data, len, mode, uid, gid, 1, err_r);
+}
+
+int mailctl_file_replace_as(const char *path, const char *data, size_t len,
+			    mode_t mode, uid_t uid, gid_t gid, char **err_r)
+{
+	return mailctl_file_write(path, data, len, mode, uid, gid, 0, err_r);
 }
 
 int mailctl_dir_make(const char *path, mode_t mode, uid_t uid, gid_t gid,

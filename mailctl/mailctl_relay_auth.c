@@ -1,0 +1,315 @@
+/* mailctl_relay_auth.c - `mailctl relay-auth add|del|list|compile`: the
+ * credentials smtp-out gives relay hosts (smtp_sasl_password_maps,
+ * lib/relay_auth.h).
+ *
+ * The first file of smtp_sasl_password_maps is a "NEXTHOP user:password"
+ * text map.  add takes the password from standard input (one line) or,
+ * when that is a terminal, asks for it there twice without echo; it is
+ * never an argument, where ps and the shell's history would show it.
+ * list prints next hops and users, never a password, and nothing logs
+ * one.  compile compiles every file of smtp_sasl_password_maps after
+ * edits by hand (each .db gets its file's owner and mode).
+ *
+ * SECURITY: the passwords are kept as they are sent, so the file and its
+ * .db are mail_owner's (smtp-out runs as mail_owner) with mode 0600 from
+ * their first byte: the file is written to a temporary file that has its
+ * owner and mode before any content and is renamed into place, and
+ * map_compile gives the database the file's owner and mode the same way.
+ * An edit makes a file whose mode was widened private again.  Run by a
+ * user other than root (an instance of `mailctl init` made by that user),
+ * the files stay that user's.  `mailctl check` reports a file or database
+ * that others can read, or that mail_owner does not own.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "mailctl.h"
+#include "mailctl_textmap.h"
+#include "mem.h"
+#include "relay_auth.h"
+
+static char *mailctl_relay_auth_file(void)
+{
+	char **files = config_list("smtp_sasl_password_maps");
+	char *path;
+
+	if (files[0] == NULL)
+		log_fatal("smtp_sasl_password_maps is empty: no credentials "
+			  "file to edit");
+	path = mem_strdup(files[0]);
+	config_list_free(&files);
+	return path;
+}
+
+static int mailctl_relay_auth_lock(const char *path)
+{
+	char *dir = mem_strdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	fd = mailctl_dir_lock(slash != NULL ? dir : ".");
+	mem_free(dir);
+	return fd;
+}
+
+static char *mailctl_relay_auth_key(const char *arg)
+{
+	const char *why;
+	char *key = relay_auth_key(arg, &why);
+
+	if (key == NULL)
+		mailctl_usage_error("relay-auth: \"%s\" is no next hop "
+				    "([host]:port, host:port, host) or IP "
+				    "address: %s", arg, why);
+	return key;
+}
+
+/* The user name: one word without ':' (the separator). */
+static void mailctl_relay_auth_check_user(const char *user)
+{
+	if (*user == '\0')
+		mailctl_usage_error("relay-auth add: empty user name");
+	for (const char *c = user; *c; c++)
+		if ((unsigned char) *c <= ' ' || *c == ':' || *c == 0x7f)
+			mailctl_usage_error("relay-auth add: the user name may "
+					    "not hold ':', white space or "
+					    "control characters");
+}
+
+/* What the text map can hold: no control characters, nothing that
+ * map_compile would trim from the end of the line. */
+static void mailctl_relay_auth_check_password(char *pw)
+{
+	size_t len = strlen(pw);
+
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char) pw[i] < ' ' || pw[i] == 0x7f) {
+			explicit_bzero(pw, len);
+			log_fatal("the password holds a control character");
+		}
+	}
+	if (pw[len - 1] == ' ') {
+		explicit_bzero(pw, len);
+		log_fatal("the password ends with a space, which the map "
+			  "file cannot keep");
+	}
+}
+
+static int mailctl_relay_auth_add(const char *nexthop, const char *user,
+				  int from_stdin)
+{
+	char *path = mailctl_relay_auth_file(), *key, *pw, *value;
+	uid_t uid = (uid_t) -1;
+	gid_t gid = (gid_t) -1;
+	mailctl_textmap_t *m;
+	int lock, replaced;
+
+	key = mailctl_relay_auth_key(nexthop);
+	mailctl_relay_auth_check_user(user);
+	if (geteuid() == 0 && mailctl_sysuser_ids("mail_owner", &uid, &gid) < 0)
+		log_fatal("mail_owner: no system user \"%s\"",
+			  config_str("mail_owner"));
+	pw = mailctl_passwd_read(key, from_stdin || !isatty(0));
+	mailctl_relay_auth_check_password(pw);
+	value = mem_printf("%s:%s", user, pw);
+	explicit_bzero(pw, strlen(pw));
+	mem_free(pw);
+
+	lock = mailctl_relay_auth_lock(path);
+	m = mailctl_textmap_load(path, 1);
+	replaced = mailctl_textmap_get(m, key) != NULL;
+	mailctl_textmap_set(m, key, value);
+	explicit_bzero(value, strlen(value));
+	mem_free(value);
+	mailctl_textmap_save(m, 0600, uid, gid, 1);
+	mailctl_textmap_free(&m);
+	close(lock);
+	log_info("relay-auth %s: %s, user %s", key,
+		 replaced ? "replaced" : "added", user);
+	mem_free(key);
+	mem_free(path);
+	return MAILCTL_OK;
+}
+
+static int mailctl_relay_auth_del(const char *nexthop)
+{
+	char *path = mailctl_relay_auth_file(), *key;
+	uid_t uid = (uid_t) -1;
+	gid_t gid = (gid_t) -1;
+	mailctl_textmap_t *m;
+	int lock, status = MAILCTL_OK;
+
+	key = mailctl_relay_auth_key(nexthop);
+	if (geteuid() == 0 && mailctl_sysuser_ids("mail_owner", &uid, &gid) < 0)
+		log_fatal("mail_owner: no system user \"%s\"",
+			  config_str("mail_owner"));
+	lock = mailctl_relay_auth_lock(path);
+	m = mailctl_textmap_load(path, 1);
+	if (mailctl_textmap_del(m, key) > 0) {
+		mailctl_textmap_save(m, 0600, uid, gid, 1);
+		log_info("relay-auth %s: deleted", key);
+	} else {
+		log_error("relay-auth: no entry for %s in %s", key, path);
+		status = MAILCTL_FAIL;
+	}
+	mailctl_textmap_free(&m);
+	close(lock);
+	mem_free(key);
+	mem_free(path);
+	return status;
+}
+
+static int mailctl_relay_auth_list(void)
+{
+	char *path = mailctl_relay_auth_file();
+	mailctl_textmap_t *m = mailctl_textmap_load(path, 1);
+	const char *key, *value;
+	size_t pos = 0;
+
+	while (mailctl_textmap_next(m, &pos, &key, &value, NULL)) {
+		const char *colon = strchr(value, ':');
+
+		if (colon == NULL || colon == value)
+			printf("%s (no user:password)\n", key);
+		else
+			printf("%s %.*s\n", key, (int) (colon - value), value);
+	}
+	mailctl_textmap_free(&m);
+	mem_free(path);
+	return MAILCTL_OK;
+}
+
+static int mailctl_relay_auth_compile(void)
+{
+	char **files = config_list("smtp_sasl_password_maps");
+
+	for (size_t i = 0; files[i] != NULL; i++) {
+		int lock = mailctl_relay_auth_lock(files[i]);
+		int n = mailctl_map_compile(files[i], 0);
+
+		close(lock);
+		log_info("%s: %d entr%s", files[i], n, n == 1 ? "y" : "ies");
+	}
+	config_list_free(&files);
+	return MAILCTL_OK;
+}
+
+/* One file or database of the credentials: private to mail_owner. */
+static void mailctl_relay_auth_check_file(const char *path, uid_t mail_uid,
+					  mailctl_check_t *c)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			buf_printf(&c->errors, "%s: %s\n", path, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		buf_printf(&c->errors, "%s: not a regular file\n", path);
+		return;
+	}
+	if ((st.st_mode & 077) != 0)
+		buf_printf(&c->errors, "%s: relay passwords readable by others "
+			   "than mail_owner (mode %04o): chmod 0600 it\n", path,
+			   (unsigned) (st.st_mode & 07777));
+	if (mail_uid != (uid_t) -1 && st.st_uid != mail_uid)
+		buf_printf(&c->errors, "%s: owned by uid %ld, not by mail_owner "
+			   "%s, so smtp-out cannot read it\n", path,
+			   (long) st.st_uid, config_str("mail_owner"));
+}
+
+void mailctl_relay_auth_check(mailctl_check_t *c)
+{
+	char **files = config_list("smtp_sasl_password_maps");
+	uid_t mail_uid = (uid_t) -1;
+	gid_t mail_gid;
+
+	/* As another user, the instance's daemons run as that user. */
+	if (geteuid() == 0 &&
+	    mailctl_sysuser_ids("mail_owner", &mail_uid, &mail_gid) < 0)
+		mail_uid = (uid_t) -1;
+	for (size_t i = 0; files[i] != NULL; i++) {
+		char *db = mem_printf("%s.db", files[i]);
+		mailctl_textmap_t *m;
+		const char *key, *value, *why;
+		char *user, *pass;
+		size_t pos = 0;
+		int line;
+
+		mailctl_relay_auth_check_file(files[i], mail_uid, c);
+		mailctl_relay_auth_check_file(db, mail_uid, c);
+		if (mail_uid != (uid_t) -1 && access(db, F_OK) == 0)
+			mailctl_sysuser_reach("mail_owner", db, R_OK, &c->errors);
+		mem_free(db);
+		if (access(files[i], F_OK) < 0 && errno == ENOENT)
+			continue;
+		mailctl_check_map("smtp_sasl_password_maps", files[i],
+				  "relay-auth compile", &c->warnings, c);
+		m = mailctl_textmap_load(files[i], 1);
+		while (mailctl_textmap_next(m, &pos, &key, &value, &line)) {
+			if (relay_auth_split(value, strlen(value), &user, &pass,
+					     &why) < 0) {
+				buf_printf(&c->errors, "%s line %d: %s: %s\n",
+					   files[i], line, key, why);
+				continue;
+			}
+			mem_free(user);
+			explicit_bzero(pass, strlen(pass));
+			mem_free(pass);
+		}
+		mailctl_textmap_free(&m);
+	}
+	config_list_free(&files);
+}
+
+int mailctl_cmd_relay_auth(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "password-stdin", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int from_stdin = 0, n, c;
+	const char *sub;
+
+	while ((c = mailctl_getopt(argc, argv, "", longopts)) != -1)
+		if (c == 's')
+			from_stdin = 1;
+	if (optind >= argc)
+		mailctl_usage_error("relay-auth: give add, del, list or compile");
+	sub = argv[optind];
+	n = argc - optind - 1;
+	if (strcmp(sub, "add") == 0) {
+		if (n != 2)
+			mailctl_usage_error("relay-auth add: give NEXTHOP and USER "
+					    "(the password comes from standard "
+					    "input or the terminal)");
+		return mailctl_relay_auth_add(argv[optind + 1], argv[optind + 2],
+					      from_stdin);
+	}
+	if (from_stdin)
+		mailctl_usage_error("relay-auth: --password-stdin goes with add");
+	if (strcmp(sub, "del") == 0) {
+		if (n != 1)
+			mailctl_usage_error("relay-auth del: give one NEXTHOP");
+		return mailctl_relay_auth_del(argv[optind + 1]);
+	}
+	if (strcmp(sub, "list") == 0) {
+		if (n != 0)
+			mailctl_usage_error("relay-auth list takes no arguments");
+		return mailctl_relay_auth_list();
+	}
+	if (strcmp(sub, "compile") == 0) {
+		if (n != 0)
+			mailctl_usage_error("relay-auth compile takes no arguments");
+		return mailctl_relay_auth_compile();
+	}
+	mailctl_usage_error("relay-auth: unknown subcommand \"%s\"", sub);
+}
