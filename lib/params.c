@@ -378,8 +378,6 @@ const param_def_t config_params[] = {
 	  ONE_OF(smtp_tls_level_words) },
 	{ "smtp_tls_CAfile", PARAM_STR, "",
 	  "PEM file of the CAs that verify servers; empty: the system's" },
-	{ "smtp_sasl_password_maps", PARAM_LIST, "$config_directory/relay_passwd",
-	  "files of relay host credentials, each compiled into FILE.db" },
 	{ "smtp_tls_policy_maps", PARAM_LIST, "",
 	  "files of per-destination TLS levels, each compiled into FILE.db" },
 	{ "smtp_connection_cache_time_limit", PARAM_TIME, "2s",

@@ -122,7 +122,7 @@ typedef struct qmgr_route {
 	enum { QMGR_ROUTE_DELIVER, QMGR_ROUTE_FAIL } kind;
 	enum qmgr_transport transport;
 	char *nexthop;		/* smtp: canonical (transport(5)); NULL for local */
-	char dsn[8];		/* FAIL: the status; 4.x.x defers, 5.x.x bounces */
+	char dsn[10];		/* FAIL: the status; 4.x.x defers, 5.x.x bounces */
 	char *text;		/* FAIL: why */
 } qmgr_route_t;
 void qmgr_route_init(void);

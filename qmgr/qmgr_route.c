@@ -7,6 +7,8 @@
  *   3. relayhost: smtp-out to that host;
  *   4. smtp-out to the recipient's domain, by its MX records; an address
  *      literal (user@[192.0.2.1], RFC 5321 §4.1.3) goes to that address.
+ * A transport_maps entry "smtp:" without a nexthop means step 4 for that
+ * domain, whatever relayhost says (transport(5)).
  * The nexthop names the destination: qmgr queues, limits and marks dead
  * per nexthop, and smtp-out resolves it (smtp_out_route.c).
  */
@@ -17,8 +19,12 @@
 #include "addr.h"
 #include "config.h"
 #include "dns_wire.h"
+#include "log.h"
 #include "mem.h"
 #include "qmgr.h"
+#include "transport.h"
+
+static transport_maps_t *qmgr_transport_maps;
 
 const char *qmgr_transport_name(enum qmgr_transport t)
 {
@@ -72,6 +78,32 @@ void qmgr_route_find(const char *addr, qmgr_route_t *r)
 		return;
 	}
 	r->transport = QMGR_TRANSPORT_SMTP;
+	if (qmgr_transport_maps != NULL && *domain != '[') {
+		transport_route_t t;
+		int found = transport_maps_lookup(qmgr_transport_maps, domain, &t);
+
+		if (found < 0) {
+			qmgr_route_fail(r, "4.3.5", mem_printf(
+				"transport_maps: cannot route %s (see the log)",
+				domain));
+			return;
+		}
+		if (found > 0) {
+			if (t.kind == TRANSPORT_LOCAL) {
+				r->transport = QMGR_TRANSPORT_LOCAL;
+			} else if (t.kind == TRANSPORT_ERROR) {
+				qmgr_route_fail(r, t.dsn, mem_strdup(t.text));
+			} else if (t.nexthop != NULL) {
+				r->nexthop = t.nexthop;
+				t.nexthop = NULL;
+			} else if (qmgr_route_domain(domain, r) < 0) {
+				qmgr_route_fail(r, "5.1.2", mem_printf(
+					"bad destination domain \"%s\"", domain));
+			}
+			transport_route_free(&t);
+			return;
+		}
+	}
 	if (qmgr_conf.relayhost != NULL) {
 		r->nexthop = mem_strdup(qmgr_conf.relayhost);
 		return;
@@ -88,12 +120,23 @@ void qmgr_route_free(qmgr_route_t *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* A bad relayhost or a transport map that cannot be opened is fatal:
+ * mailctl check reports both, and mail must not take another route
+ * than the administrator wrote. */
 void qmgr_route_init(void)
 {
-	const char *relay = config_str("relayhost");
+	transport_nexthop_t nh;
+	const char *why;
+	char *err = NULL;
+	int r = transport_relayhost_parse(config_str("relayhost"), &nh, &why);
 
-	if (*relay != '\0') {
-		qmgr_conf.relayhost = mem_strdup(relay);
-		addr_lower(qmgr_conf.relayhost);
+	if (r < 0)
+		log_fatal("relayhost \"%s\": %s", config_str("relayhost"), why);
+	if (r > 0) {
+		qmgr_conf.relayhost = transport_nexthop_format(&nh);
+		transport_nexthop_free(&nh);
 	}
+	qmgr_transport_maps = transport_maps_from_config(&err);
+	if (qmgr_transport_maps == NULL && err != NULL)
+		log_fatal("transport_maps: %s", err);
 }

@@ -2,9 +2,9 @@
  * of smtp_sasl_password_maps.
  *
  * The map (managed by `mailctl relay-auth`, readable by mail_owner only)
- * is looked up with the session's destination as qmgr names it
- * ("[relay.example.com]:587"), then with the bare host name; its value
- * is "user:password".  A destination without credentials gets no AUTH.
+ * is looked up by lib/relay_auth.c: the session's destination as qmgr
+ * names it ("[relay.example.com]:587"), then the bare host name.  A
+ * destination without credentials gets no AUTH.
  *
  * Mechanisms: PLAIN with an initial response (RFC 4954 §4, RFC 4616),
  * else LOGIN.  Both send the password as it is, so they are used only
@@ -17,37 +17,51 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alias_db.h"
 #include "base64.h"
 #include "config.h"
 #include "log.h"
+#include "map_list.h"
 #include "mem.h"
+#include "relay_auth.h"
 #include "smtp_out.h"
 #include "sock.h"
+#include "transport.h"
 
-static alias_db_t *smtp_out_auth_db;
+static map_list_t *smtp_out_auth_maps;
 
+/* As root, before the drop: the files are mail_owner's, mode 0600. */
 void smtp_out_auth_init(void)
 {
-	char **files = config_list("smtp_sasl_password_maps");
+	char *err = NULL;
 
-	if (files[0] != NULL)
-		smtp_out_auth_db = alias_db_new(files);
-	config_list_free(&files);
+	smtp_out_auth_maps = relay_auth_from_config(&err);
+	if (smtp_out_auth_maps == NULL)
+		log_fatal("smtp_sasl_password_maps: %s", err);
 }
 
-/* "user:password" for the session into secret; 1 found, 0 not, -1 the
- * map cannot be read. */
-static int smtp_out_auth_lookup(const smtp_out_sess_t *s, buf_t *secret)
+/* The credentials for the session's destination: 1 found, 0 not, -1
+ * the map cannot be read. */
+static int smtp_out_auth_lookup(const smtp_out_sess_t *s, char **user_r,
+				char **pass_r)
 {
+	transport_nexthop_t nh;
+	const char *why;
 	int r;
 
-	if (smtp_out_auth_db == NULL)
+	if (transport_nexthop_parse(s->dest, &nh, &why) < 0)
 		return 0;
-	r = alias_db_lookup(s->dest, secret, smtp_out_auth_db);
-	if (r == 0)
-		r = alias_db_lookup(s->host, secret, smtp_out_auth_db);
+	r = relay_auth_lookup(smtp_out_auth_maps, &nh, user_r, pass_r);
+	transport_nexthop_free(&nh);
 	return r;
+}
+
+static void smtp_out_auth_wipe(char **p)
+{
+	if (*p != NULL) {
+		explicit_bzero(*p, strlen(*p));
+		mem_free(*p);
+		*p = NULL;
+	}
 }
 
 static int smtp_out_auth_fail(smtp_out_sess_t *s, const char *what,
@@ -115,48 +129,39 @@ static int smtp_out_auth_login(smtp_out_sess_t *s, const char *user,
 
 int smtp_out_auth(smtp_out_sess_t *s, char *dsn_r, char **why_r)
 {
-	buf_t secret = BUF_INIT;
-	char *colon;
+	char *user = NULL, *pass = NULL;
 	int r;
 
-	buf_set_secret(&secret);
-	r = smtp_out_auth_lookup(s, &secret);
-	if (r <= 0 || !(s->ehlo.ext & SMTP_EXT_AUTH)) {
-		buf_release(&secret);
-		if (r < 0) {
-			*why_r = mem_printf("cannot read smtp_sasl_password_maps "
-					    "for %s", s->dest);
-			return smtp_out_auth_fail(s, "AUTH", dsn_r, why_r);
-		}
+	*why_r = NULL;
+	r = smtp_out_auth_lookup(s, &user, &pass);
+	if (r < 0) {
+		*why_r = mem_printf("cannot read the credentials for %s in "
+				    "smtp_sasl_password_maps", s->dest);
+		return smtp_out_auth_fail(s, "AUTH", dsn_r, why_r);
+	}
+	if (r == 0 || !(s->ehlo.ext & SMTP_EXT_AUTH)) {
+		smtp_out_auth_wipe(&user);
+		smtp_out_auth_wipe(&pass);
 		return 0;
 	}
-	*why_r = NULL;
-	colon = strchr(buf_str(&secret), ':');
-	if (colon == NULL) {
-		*why_r = mem_printf("smtp_sasl_password_maps: the entry for %s "
-				    "is not user:password", s->dest);
-		r = -1;
-	} else if (!s->tls && !sock_addr_is_loopback(s->addr.text)) {
+	if (!s->tls && !sock_addr_is_loopback(s->addr.text)) {
 		*why_r = mem_printf("will not send the password for %s to %s "
 				    "without TLS", s->dest, s->label);
 		r = -1;
+	} else if (s->ehlo.auth & SMTP_AUTH_PLAIN) {
+		r = smtp_out_auth_plain(s, user, pass, why_r);
+	} else if (s->ehlo.auth & SMTP_AUTH_LOGIN) {
+		r = smtp_out_auth_login(s, user, pass, why_r);
 	} else {
-		*colon = '\0';
-		if (s->ehlo.auth & SMTP_AUTH_PLAIN)
-			r = smtp_out_auth_plain(s, buf_str(&secret), colon + 1, why_r);
-		else if (s->ehlo.auth & SMTP_AUTH_LOGIN)
-			r = smtp_out_auth_login(s, buf_str(&secret), colon + 1, why_r);
-		else
-			*why_r = mem_printf("%s offers neither AUTH PLAIN nor "
-					    "LOGIN", s->label);
-		if (r == 0 && *why_r == NULL && s->reply.code / 100 != 2)
-			r = -1;
-		else if (r == 0 && *why_r == NULL)
-			log_info("authenticated to %s as %s", s->label,
-				 buf_str(&secret));
-		else
-			r = -1;
+		*why_r = mem_printf("%s offers neither AUTH PLAIN nor LOGIN",
+				    s->label);
+		r = -1;
 	}
-	buf_release(&secret);
+	if (r == 0 && s->reply.code / 100 != 2)
+		r = -1;
+	if (r == 0)
+		log_info("authenticated to %s as %s", s->label, user);
+	smtp_out_auth_wipe(&user);
+	smtp_out_auth_wipe(&pass);
 	return r < 0 ? smtp_out_auth_fail(s, "AUTH", dsn_r, why_r) : 0;
 }

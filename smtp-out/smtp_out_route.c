@@ -1,9 +1,10 @@
 /* smtp_out_route.c - from qmgr's nexthop to the servers to try.
  *
- * A nexthop is what qmgr's routing chose (transport(5)): a mail domain,
- * looked up by MX (RFC 5321 §5.1, lib/dns_route.c); "host:port", the same
- * with another port; "[host]" or "[host]:port", that host's own addresses
- * with no MX lookup (relayhost's usual form), or an address literal.
+ * A nexthop is what qmgr's routing chose, in transport(5)'s canonical
+ * form (lib/transport.c parses it): a mail domain, looked up by MX (RFC
+ * 5321 §5.1, lib/dns_route.c); "host:port", the same with another port;
+ * "[host]" or "[host]:port", that host's own addresses with no MX lookup
+ * (relayhost's usual form), or an address literal.
  *
  * Mail loops (RFC 5321 §5.1: a server must not send mail to itself when
  * it is the best MX).  A server whose address and port is one of this
@@ -29,6 +30,7 @@
 #include "master_conf.h"
 #include "mem.h"
 #include "smtp_out.h"
+#include "transport.h"
 
 /* This instance's listeners: addresses (any = all local ones) x ports. */
 static struct {
@@ -191,41 +193,6 @@ static void smtp_out_route_add(smtp_out_route_t *route, const char *host,
 	t->port = port;
 }
 
-/* "[host]:port" and friends into host, port (0: none) and mx. */
-static int smtp_out_nexthop_split(const char *nexthop, buf_t *host, int *port_r,
-				  int *mx_r)
-{
-	const char *p = nexthop, *colon;
-	char *end;
-
-	*port_r = 0;
-	*mx_r = *p != '[';
-	if (*p == '[') {
-		const char *close = strchr(p, ']');
-
-		if (close == NULL)
-			return -1;
-		buf_reset(host);
-		buf_append(host, p + 1, (size_t) (close - p - 1));
-		p = close + 1;
-		if (*p == '\0')
-			return host->len ? 0 : -1;
-		if (*p != ':')
-			return -1;
-		colon = p;
-	} else {
-		colon = strrchr(p, ':');
-		buf_reset(host);
-		buf_append(host, p, colon ? (size_t) (colon - p) : strlen(p));
-		if (colon == NULL)
-			return host->len ? 0 : -1;
-	}
-	*port_r = (int) strtol(colon + 1, &end, 10);
-	if (*end != '\0' || *port_r < 1 || *port_r > 65535)
-		return -1;
-	return host->len ? 0 : -1;
-}
-
 /* [host]: the host's own addresses, AAAA then A (as dns_route.c). */
 static void smtp_out_route_host(const char *host, int port, smtp_out_route_t *route,
 			       size_t *loops)
@@ -274,37 +241,30 @@ static void smtp_out_route_mx(const char *domain, int port, smtp_out_route_t *ro
 
 int smtp_out_route_find(const char *nexthop, smtp_out_route_t *route)
 {
-	buf_t host = BUF_INIT;
+	transport_nexthop_t nh;
 	size_t loops = 0;
 	dns_addr_t literal;
 	const char *why;
-	int port, mx;
+	int port;
 
 	memset(route, 0, sizeof(*route));
-	if (smtp_out_nexthop_split(nexthop, &host, &port, &mx) < 0) {
-		smtp_out_route_fail(route, "4.3.5",
-				    mem_printf("bad nexthop \"%s\"", nexthop));
-		buf_release(&host);
+	if (transport_nexthop_parse(nexthop, &nh, &why) < 0) {
+		smtp_out_route_fail(route, "4.3.5", mem_printf("bad nexthop \"%s\": %s",
+							       nexthop, why));
 		return -1;
 	}
-	if (port == 0)
-		port = smtp_out_conf.default_port;
-	if (!mx && smtp_out_addr_parse(buf_str(&host), &literal) == 0) {
-		smtp_out_route_add(route, buf_str(&host), &literal, port, &loops);
-	} else if (dns_name_check(buf_str(&host), &why) < 0) {
-		smtp_out_route_fail(route, "5.1.2", mem_printf("bad destination "
-							       "\"%s\": %s",
-							       buf_str(&host), why));
-	} else if (mx) {
-		smtp_out_route_mx(buf_str(&host), port, route, &loops);
-	} else {
-		smtp_out_route_host(buf_str(&host), port, route, &loops);
-	}
+	port = nh.port ? nh.port : smtp_out_conf.default_port;
+	if (!nh.mx && smtp_out_addr_parse(nh.host, &literal) == 0)
+		smtp_out_route_add(route, nh.host, &literal, port, &loops);
+	else if (nh.mx)
+		smtp_out_route_mx(nh.host, port, route, &loops);
+	else
+		smtp_out_route_host(nh.host, port, route, &loops);
 	if (route->count == 0 && loops > 0 && route->why == NULL)
 		smtp_out_route_fail(route, "5.4.6",
 				    mem_printf("mail for %s loops back to myself",
 					       nexthop));
-	buf_release(&host);
+	transport_nexthop_free(&nh);
 	return route->count ? 0 : -1;
 }
 

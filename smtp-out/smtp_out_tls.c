@@ -25,9 +25,9 @@
 #include <strings.h>
 
 #include "addr.h"
-#include "alias_db.h"
 #include "config.h"
 #include "log.h"
+#include "map_list.h"
 #include "mem.h"
 #include "params.h"
 #include "smtp_out.h"
@@ -126,14 +126,16 @@ int smtp_out_tls_start(smtp_out_sess_t *s, const smtp_out_target_t *t,
 
 /* ---- smtp_tls_policy_maps ---- */
 
-static alias_db_t *smtp_out_tls_policy_db;
+static map_list_t *smtp_out_tls_policy_db;
 
 static void smtp_out_tls_policy_init(void)
 {
 	char **files = config_list("smtp_tls_policy_maps");
+	char *err = NULL;
 
-	if (files[0] != NULL)
-		smtp_out_tls_policy_db = alias_db_new(files);
+	if (files[0] != NULL &&
+	    (smtp_out_tls_policy_db = map_list_open(files, &err)) == NULL)
+		log_fatal("smtp_tls_policy_maps: %s", err);
 	config_list_free(&files);
 }
 
@@ -142,7 +144,7 @@ static int smtp_out_tls_policy_get(const char *key, enum smtp_tls_level *level_r
 {
 	static const char *const words[] = { "none", "may", "encrypt", "verify" };
 	buf_t v = BUF_INIT;
-	int r = alias_db_lookup(key, &v, smtp_out_tls_policy_db);
+	int r = map_list_get(smtp_out_tls_policy_db, key, &v, NULL);
 
 	if (r > 0) {
 		for (size_t i = 0; i < 4; i++)
