@@ -729,7 +729,8 @@ static void test_config_table(void)
 
 		test_assert(p->def != NULL && p->summary != NULL &&
 			    p->summary[0] != '\0');
-		test_assert(strspn(p->name, "abcdefghijklmnopqrstuvwxyz0123456789_")
+		test_assert(strspn(p->name, "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 			    == strlen(p->name));
 		if (strstr(buf_str(&seen), key) != NULL) {
 			printf("  duplicate parameter %s\n", p->name);
