@@ -63,7 +63,8 @@
  * been silent for ipc_timeout:
  *   request=wakeup [id=QUEUEID]   a new file is in incoming/ (smtpd); with
  *                                 the id, qmgr takes that file at once
- *   request=flush                 retry every deferred message now (mailctl)
+ *   request=flush [domain=D]      retry every deferred message now, or
+ *                                 those with a recipient in D (mailctl)
  */
 #define QMGR_PROTO "qmgr"
 #define QMGR_VERSION 1

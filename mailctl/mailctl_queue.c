@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dns_wire.h"
 #include "deliver_proto.h"
 #include "header.h"
 #include "log.h"
@@ -57,7 +58,8 @@ static const char *mailctl_queue_dir(void)
 /* Ask a queue service over its private socket (qmgr, pickup).  0 ok, -1
  * not reachable or refused. */
 static int mailctl_queue_ask(const char *socket, const char *proto,
-			     int version, const char *request, int quiet)
+			     int version, const char *request, const char *domain,
+			     int quiet)
 {
 	char *path = mem_printf("%s/%s", mailctl_queue_dir(), socket);
 	int fd = sock_connect_unix(path, (int) config_time("ipc_timeout"));
@@ -77,6 +79,8 @@ static int mailctl_queue_ask(const char *socket, const char *proto,
 	a = attr_new();
 	reply = attr_new();
 	attr_add(a, "request", request);
+	if (domain != NULL)
+		attr_add(a, "domain", domain);
 	if (attr_hello_write(s, proto, version) == ATTR_OK &&
 	    attr_write(s, a) == ATTR_OK && attr_read(s, reply) == ATTR_OK &&
 	    attr_get(reply, "status") && strcmp(attr_get(reply, "status"), "ok") == 0)
@@ -90,10 +94,10 @@ static int mailctl_queue_ask(const char *socket, const char *proto,
 	return r;
 }
 
-static int mailctl_queue_qmgr(const char *request, int quiet)
+static int mailctl_queue_qmgr(const char *request, const char *domain, int quiet)
 {
 	return mailctl_queue_ask(QMGR_SOCKET, QMGR_PROTO, QMGR_VERSION, request,
-				 quiet);
+				 domain, quiet);
 }
 
 /* A queue file, as root, in a directory mail_owner writes: never through a
@@ -294,6 +298,13 @@ static int mailctl_queue_list_one(const char *sub, const char *id, size_t *bytes
 			}
 			mailctl_queue_puts(r->text);
 			putchar(')');
+		}
+		if (r->state == QUEUE_RCPT_DEFERRED && r->next_try > 0) {
+			buf_t next = BUF_INIT;
+
+			mailctl_queue_when(r->next_try, &next);
+			printf("  next try %s", buf_str(&next));
+			buf_release(&next);
 		}
 		putchar('\n');
 	}
@@ -580,15 +591,20 @@ int mailctl_cmd_queue(int argc, char **argv)
 		return mailctl_queue_list();
 	if (strcmp(sub, "show") == 0 && argc == 3)
 		return mailctl_queue_show(argv[2]);
-	if (strcmp(sub, "flush") == 0 && argc == 2) {
+	if (strcmp(sub, "flush") == 0 && (argc == 2 || argc == 3)) {
+		const char *why;
+
+		if (argc == 3 && dns_name_check(argv[2], &why) < 0)
+			mailctl_usage_error("queue flush: \"%s\" is no domain: %s",
+					    argv[2], why);
 		/* pickup too, when it runs: the maildrop is waiting mail. */
 		mailctl_queue_ask(PICKUP_SOCKET, PICKUP_PROTO, PICKUP_VERSION,
-				  "wakeup", 1);
-		return mailctl_queue_qmgr("flush", 0) < 0 ? MAILCTL_NOT_RUNNING :
-			MAILCTL_OK;
+				  "wakeup", NULL, 1);
+		return mailctl_queue_qmgr("flush", argc == 3 ? argv[2] : NULL, 0) < 0 ?
+			MAILCTL_NOT_RUNNING : MAILCTL_OK;
 	}
 	if (strcmp(sub, "reindex") == 0 && argc == 2) {
-		if (mailctl_queue_qmgr("reindex", 0) < 0) {
+		if (mailctl_queue_qmgr("reindex", NULL, 0) < 0) {
 			log_error("the index is rebuilt when qmgr starts");
 			return MAILCTL_NOT_RUNNING;
 		}
@@ -603,7 +619,7 @@ int mailctl_cmd_queue(int argc, char **argv)
 	else
 		mailctl_usage_error("queue: unknown subcommand or wrong arguments");
 	/* qmgr, when it runs, takes released mail and refreshes its index. */
-	if (r == MAILCTL_OK && mailctl_queue_qmgr("reindex", 1) == 0)
-		mailctl_queue_qmgr("wakeup", 1);
+	if (r == MAILCTL_OK && mailctl_queue_qmgr("reindex", NULL, 1) == 0)
+		mailctl_queue_qmgr("wakeup", NULL, 1);
 	return r;
 }

@@ -12,7 +12,8 @@
  * (smtpd does), and one idle for ipc_timeout is closed:
  *     request=wakeup [id=ID]  a new file is in incoming/: ID is taken at
  *                             once (no scan), else incoming/ is scanned
- *     request=flush           retry every deferred message now
+ *     request=flush [domain=D] retry every deferred message now (with
+ *                             D: those with a recipient in D)
  *     request=reindex         rebuild index/queue.db from the files
  *
  * On stop, qmgr waits a little for the deliveries it started, so that
@@ -152,6 +153,21 @@ static const char *qmgr_client_request(const attr_t *rec)
 		else
 			qmgr_wakeup();
 	} else if (strcmp(req, "flush") == 0) {
+		const char *domain = attr_get(rec, "domain");
+
+		if (domain != NULL && *domain != '\0') {
+			char *rcpt = mem_printf("postmaster@%s", domain);
+			qmgr_route_t route;
+
+			log_info("flush requested: retrying the mail for %s", domain);
+			qmgr_route_find(rcpt, &route);
+			if (route.kind == QMGR_ROUTE_DELIVER && route.nexthop)
+				qmgr_dest_revive(route.nexthop);
+			qmgr_route_free(&route);
+			mem_free(rcpt);
+			qmgr_scan_deferred_domain(domain);
+			return "ok";
+		}
 		log_info("flush requested: retrying every deferred message");
 		qmgr_dest_revive(NULL);
 		qmgr_scan_deferred(1);

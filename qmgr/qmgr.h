@@ -66,6 +66,8 @@ void qmgr_scan_incoming(void);
 void qmgr_scan_incoming_id(const char *id);
 /* Deferred files whose retry time has come (all of them when flush). */
 void qmgr_scan_deferred(int flush);
+/* Deferred files with a deferred recipient in domain, now. */
+void qmgr_scan_deferred_domain(const char *domain);
 /* At start: continue every message left in active/ by a crash. */
 void qmgr_scan_active(void);
 void qmgr_scan_tmp(void);
@@ -139,8 +141,9 @@ void qmgr_dest_job_done(qmgr_job_t *job, const char *dsn, const char *failure);
 size_t qmgr_dest_running(void);
 const char *qmgr_dest_nexthop(const struct qmgr_dest *d);
 enum qmgr_transport qmgr_dest_transport(const struct qmgr_dest *d);
-/* Forget dead marks: `mailctl queue flush` retries everything now. */
-void qmgr_dest_revive(const char *domain);
+/* Forget the dead mark of nexthop's destination (NULL: of all of them):
+ * `mailctl queue flush` retries now. */
+void qmgr_dest_revive(const char *nexthop);
 
 /* qmgr_deliver.c: jobs over connections to the agents. */
 /* Send the job; it ends later through qmgr_dest_job_done() (never from

@@ -35,7 +35,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "event.h"
@@ -343,20 +342,11 @@ static void qmgr_dest_pump(void *ctx)
 		qmgr_dest_kick(wait_ms);
 }
 
-/* Does nexthop ("[host]:port", "host:port", "host") name domain? */
-static int qmgr_dest_names(const char *nexthop, const char *domain)
-{
-	const char *h = nexthop + (*nexthop == '[');
-	size_t n = strcspn(h, *nexthop == '[' ? "]" : ":");
-
-	return strlen(domain) == n && strncasecmp(h, domain, n) == 0;
-}
-
-void qmgr_dest_revive(const char *domain)
+void qmgr_dest_revive(const char *nexthop)
 {
 	for (size_t i = 0; i < QMGR_DEST_BUCKETS; i++)
 		for (qmgr_dest_t *d = qmgr_dest_table[i]; d != NULL; d = d->hash_next)
-			if (domain == NULL ||
-			    (d->nexthop && qmgr_dest_names(d->nexthop, domain)))
+			if (nexthop == NULL ||
+			    (d->nexthop && strcmp(d->nexthop, nexthop) == 0))
 				d->dead_until = 0;
 }

@@ -7,12 +7,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "mem.h"
 #include "qmgr.h"
@@ -107,6 +110,45 @@ void qmgr_scan_deferred(int flush)
 
 		mem_free(path);
 		if (!due)
+			continue;
+		if (qmgr_move(ids[i], "deferred", "active") < 0) {
+			if (errno != ENOENT)
+				log_error("%s: move to active/: %s", ids[i],
+					  strerror(errno));
+			continue;
+		}
+		qmgr_msg_take(ids[i]);
+	}
+	qmgr_scan_free(ids);
+}
+
+/* Does the file deferred/ID hold a deferred recipient in domain? */
+static int qmgr_scan_wants(const char *id, const char *domain)
+{
+	char *path = mem_printf("deferred/%s", id);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), found = 0;
+	const char *err;
+	queue_msg_t q;
+
+	mem_free(path);
+	if (fd < 0)
+		return 0;
+	if (queue_msg_read(fd, &q, &err) == 0) {
+		for (size_t i = 0; i < q.nrcpts && !found; i++)
+			found = q.rcpts[i].state == QUEUE_RCPT_DEFERRED &&
+				strcasecmp(addr_domain(q.rcpts[i].addr), domain) == 0;
+		queue_msg_clear(&q);
+	}
+	close(fd);
+	return found;
+}
+
+void qmgr_scan_deferred_domain(const char *domain)
+{
+	char **ids = qmgr_scan_dir("deferred");
+
+	for (size_t i = 0; ids[i] && qmgr_scan_room(); i++) {
+		if (!qmgr_scan_wants(ids[i], domain))
 			continue;
 		if (qmgr_move(ids[i], "deferred", "active") < 0) {
 			if (errno != ENOENT)

@@ -10,9 +10,10 @@
 # order (the best MX refuses, the next one takes it), no MX: the
 # domain's A record; null MX bounced with 5.1.10 and NXDOMAIN with
 # 5.1.2, each bounce naming the recipient; a peer that is down:
-# deferred, shown in `queue list` with the reason, the destination
-# marked dead (the next message deferred without a connection), then
-# delivered after the peer is back and `queue flush`; a relayhost that
+# deferred, shown in `queue list` with the reason and the next attempt,
+# the destination marked dead (the next message deferred without a
+# connection), then delivered after the peer is back and `queue flush
+# DOMAIN` (another domain's flush leaves it); a relayhost that
 # is this instance itself bounced with 5.4.6; 8-bit mail to a peer
 # without 8BITMIME arrives as quoted-printable that decodes to the
 # original.
@@ -97,8 +98,8 @@ sleep 2		# the kept session ends with the sink
 send alice@localhost down1@remote.example down1
 settle
 list=$(tmailctl queue list 2>&1)
-t_match "$list" "down1@remote\.example +\(4\.4\.1 connect to 127\.0\.0\.1\[127\.0\.0\.1\]:$SP: Connection refused" \
-	"queue list: the deferred recipient and the reason"
+t_match "$list" "down1@remote\.example +\(4\.4\.1 connect to 127\.0\.0\.1\[127\.0\.0\.1\]:$SP: Connection refused\)  next try [0-9-]+ [0-9:]+ [+-][0-9]+ \(in [0-9]+ seconds\)" \
+	"queue list: the deferred recipient, the reason and the next attempt"
 t_file_has "$INST/log/maillog" "destination \[127\.0\.0\.1\]:$SP is dead" "the destination is marked dead"
 before=$(connects "$SP")
 send alice@localhost down2@remote.example down2
@@ -107,10 +108,13 @@ t_eq "$(connects "$SP")" "$before" "a dead destination: the next message makes n
 t_match "$(tmailctl queue list 2>&1)" "down2@remote\.example +\(4\.4\.1 delivery temporarily suspended" \
 	"...and is deferred with the reason"
 sink relay 127.0.0.1 "$SP"
-tmailctl queue flush >/dev/null 2>&1
+tmailctl queue flush other.example >/dev/null 2>&1
+sleep 2
+t_eq "$(arrived relay '^Subject: down[12]')" 0 "queue flush of another domain leaves them waiting"
+tmailctl queue flush remote.example >/dev/null 2>&1
 t_wait 20 sh -c "[ \$(grep -lE '^Subject: down[12]' '$T/relay'/* 2>/dev/null | wc -l) = 2 ]" &&
-	t_pass "after the peer is back, queue flush delivers both" ||
-	t_fail "after the peer is back, queue flush delivers both" "$(tmailctl queue list 2>&1)"
+	t_pass "after the peer is back, queue flush remote.example delivers both" ||
+	t_fail "after the peer is back, queue flush remote.example delivers both" "$(tmailctl queue list 2>&1)"
 settle
 
 # 3. Mail to myself: a relayhost that is this instance's own smtpd.
