@@ -378,7 +378,7 @@ const param_def_t config_params[] = {
 	  ONE_OF(smtp_tls_level_words) },
 	{ "smtp_tls_CAfile", PARAM_STR, "",
 	  "PEM file of the CAs that verify servers; empty: the system's" },
-	{ "smtp_tls_policy_maps", PARAM_LIST, "",
+	{ "smtp_tls_policy_maps", PARAM_LIST, "$config_directory/tls_policy",
 	  "files of per-destination TLS levels, each compiled into FILE.db" },
 	{ "smtp_connection_cache_time_limit", PARAM_TIME, "2s",
 	  "how long an idle session is kept for the next message; 0: never",

@@ -49,6 +49,7 @@ static const struct mailctl_command {
 	{ "queue", mailctl_cmd_queue, 1 },
 	{ "route", mailctl_cmd_route, 1 },
 	{ "transport", mailctl_cmd_transport, 1 },
+	{ "tls-policy", mailctl_cmd_tls_policy, 1 },
 	{ "relay-auth", mailctl_cmd_relay_auth, 1 },
 	{ NULL, NULL, 0 },
 };
@@ -87,6 +88,10 @@ static const char mailctl_usage_text[] =
 	"  transport del DOMAIN\n"
 	"  transport lookup DOMAIN       the route transport_maps gives DOMAIN\n"
 	"  transport compile             compile transport_maps after edits\n"
+	"  tls-policy list               TLS levels per destination (smtp-out)\n"
+	"  tls-policy add NEXTHOP LEVEL  NEXTHOP as in transport(5), or .DOMAIN;\n"
+	"                                LEVEL none, may, encrypt or verify\n"
+	"  tls-policy del NEXTHOP\n"
 	"  relay-auth list               relay hosts and users (no passwords)\n"
 	"  relay-auth add NEXTHOP USER [--password-stdin]\n"
 	"  relay-auth del NEXTHOP\n"
