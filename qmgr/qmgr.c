@@ -63,7 +63,7 @@ static void qmgr_wake(void *ctx)
 {
 	(void) ctx;
 	qmgr_wake_timer = 0;
-	qmgr_scan_incoming();
+	qmgr_scan_resume();
 }
 
 void qmgr_wakeup(void)
@@ -283,6 +283,7 @@ static void qmgr_read_conf(void)
 	c->smtp_rcpt_limit = config_int("smtp_destination_recipient_limit");
 	c->smtp_process_limit = config_int("smtp_process_limit");
 	c->smtp_rate_delay = config_time("smtp_destination_rate_delay");
+	c->smtp_probe_time = config_time("smtp_destination_probe_time");
 	c->bounce_size_limit = config_size("bounce_size_limit");
 	c->queue_dir = mem_strdup(config_str("queue_directory"));
 }

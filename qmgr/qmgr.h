@@ -45,6 +45,7 @@ struct qmgr_conf {
 	long smtp_concurrency, smtp_initial;	/* per remote destination */
 	long smtp_rcpt_limit, smtp_process_limit;
 	long smtp_rate_delay;			/* seconds */
+	long smtp_probe_time;			/* seconds */
 	char *relayhost;			/* canonical nexthop, or NULL */
 	long long bounce_size_limit;
 	const char *queue_dir;		/* queue_directory, for messages */
@@ -68,6 +69,11 @@ void qmgr_scan_incoming_id(const char *id);
 void qmgr_scan_deferred(int flush);
 /* Deferred files with a deferred recipient in domain, now. */
 void qmgr_scan_deferred_domain(const char *domain);
+/* A message left active/: when files wait for room and a tenth of
+ * active/ is free, wake the scans (qmgr_wakeup -> qmgr_scan_resume). */
+void qmgr_scan_room_freed(void);
+/* incoming/, and deferred/ when a scan of it was cut short. */
+void qmgr_scan_resume(void);
 /* At start: continue every message left in active/ by a crash. */
 void qmgr_scan_active(void);
 void qmgr_scan_tmp(void);

@@ -9,14 +9,23 @@
  *
  * Limits:
  *   - per destination: local_destination_concurrency_limit for local;
- *     for smtp a window that starts at smtp_initial_destination_concurrency
- *     and grows by one with each job that reached a server, up to
- *     smtp_destination_concurrency_limit (a new destination gets a few
- *     connections until it has shown it answers);
+ *     for smtp one job at a time until the destination has answered
+ *     once (a probe), then a window that starts at
+ *     smtp_initial_destination_concurrency and grows by one with each
+ *     job that reached a server, up to smtp_destination_concurrency_limit;
  *   - per transport: the local limit, and smtp_process_limit for all
  *     smtp destinations together;
  *   - smtp_destination_rate_delay: a pause between job starts to one
  *     destination.
+ *
+ * Destinations that do not answer.  A server that accepts connections
+ * and never greets holds a job for smtp_helo_timeout (300s): if its
+ * destination took several processes, and its queued jobs the active
+ * messages, a few such destinations would stop all outbound mail for
+ * minutes.  So the probe is alone in flight, and when it has gone
+ * unanswered for smtp_destination_probe_time, the destination's queued
+ * jobs are deferred (they leave active/ for deferred/, making room for
+ * other mail); the probe itself goes on until its own timeout.
  *
  * Dead destinations.  A job whose answer says that no server of the
  * destination could be reached (smtp-out's unreachable=yes: no
@@ -51,6 +60,8 @@ typedef struct qmgr_dest {
 	size_t running;
 	long window;			/* jobs in flight allowed now */
 	int in_ring;
+	int proven;			/* a job reached a server */
+	int64_t probe_since;		/* the probe's start, event_now_ms() */
 	time_t dead_until;
 	int fails;			/* unreachable answers in a row */
 	char *dead_why;
@@ -236,8 +247,9 @@ void qmgr_dest_job_done(qmgr_job_t *job, const char *dsn, const char *failure)
 	} else if (reply != NULL && d->transport == QMGR_TRANSPORT_SMTP) {
 		d->fails = 0;
 		d->dead_until = 0;
-		if (d->window < qmgr_conf.smtp_concurrency)
+		if (d->proven && d->window < qmgr_conf.smtp_concurrency)
 			d->window++;
+		d->proven = 1;
 	}
 	qmgr_msg_job_done(job->msg, job->idx, job->n, reply, dsn, failure,
 			  qmgr_transport_name(d->transport));
@@ -248,11 +260,11 @@ void qmgr_dest_job_done(qmgr_job_t *job, const char *dsn, const char *failure)
 	qmgr_dest_kick(0);
 }
 
-/* A dead destination's queued jobs are deferred without an attempt. */
-static void qmgr_dest_defer_queue(qmgr_dest_t *d)
+/* Queued jobs deferred without an attempt: the destination is dead, or
+ * its probe has no answer yet. */
+static void qmgr_dest_defer_queue(qmgr_dest_t *d, const char *why)
 {
-	char *text = mem_printf("delivery temporarily suspended: %s",
-				d->dead_why ? d->dead_why : "destination is dead");
+	char *text = mem_printf("delivery temporarily suspended: %s", why);
 
 	while (d->head != NULL) {
 		qmgr_job_t *job = d->head;
@@ -265,6 +277,21 @@ static void qmgr_dest_defer_queue(qmgr_dest_t *d)
 		qmgr_dest_job_free(job);
 	}
 	mem_free(text);
+}
+
+/* Jobs in flight allowed now. */
+static size_t qmgr_dest_window(const qmgr_dest_t *d)
+{
+	if (d->transport == QMGR_TRANSPORT_SMTP && !d->proven)
+		return 1;
+	return (size_t) d->window;
+}
+
+/* The probe of an unproven destination has been out too long. */
+static int qmgr_dest_probe_stuck(const qmgr_dest_t *d)
+{
+	return d->transport == QMGR_TRANSPORT_SMTP && !d->proven && d->running > 0 &&
+		event_now_ms() - d->probe_since >= qmgr_conf.smtp_probe_time * 1000;
 }
 
 static long qmgr_dest_limit(enum qmgr_transport t)
@@ -280,7 +307,7 @@ static int qmgr_dest_start_one(qmgr_dest_t *d, long *wait_ms)
 	int64_t now = event_now_ms();
 	qmgr_job_t *job;
 
-	if (d->running >= (size_t) d->window ||
+	if (d->running >= qmgr_dest_window(d) ||
 	    qmgr_transport_running[d->transport] >= (size_t) qmgr_dest_limit(d->transport))
 		return 0;
 	if (d->next_start_ms > now) {
@@ -299,6 +326,11 @@ static int qmgr_dest_start_one(qmgr_dest_t *d, long *wait_ms)
 	qmgr_transport_running[d->transport]++;
 	if (d->transport == QMGR_TRANSPORT_SMTP && qmgr_conf.smtp_rate_delay > 0)
 		d->next_start_ms = now + qmgr_conf.smtp_rate_delay * 1000;
+	if (d->transport == QMGR_TRANSPORT_SMTP && !d->proven) {
+		/* Look again when the probe has been out too long. */
+		d->probe_since = now;
+		qmgr_dest_kick(qmgr_conf.smtp_probe_time * 1000 + 10);
+	}
 	qmgr_deliver_start(job);
 	return 1;
 }
@@ -325,7 +357,15 @@ static void qmgr_dest_pump(void *ctx)
 		d = qmgr_dest_ring;
 		qmgr_dest_ring = d->ring_next;
 		if (d->dead_until > time(NULL)) {
-			qmgr_dest_defer_queue(d);
+			qmgr_dest_defer_queue(d, d->dead_why ? d->dead_why :
+					      "the destination is dead");
+		} else if (qmgr_dest_probe_stuck(d)) {
+			char *why = mem_printf("no answer from %s for %lds",
+					       qmgr_dest_label(d),
+					       qmgr_conf.smtp_probe_time);
+
+			qmgr_dest_defer_queue(d, why);
+			mem_free(why);
 		} else if (d->head != NULL && qmgr_dest_start_one(d, &wait_ms)) {
 			idle_turns = 0;
 		} else {

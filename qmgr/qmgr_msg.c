@@ -178,14 +178,11 @@ static void qmgr_msg_unlink_list(qmgr_msg_t *msg)
 
 static void qmgr_msg_free(qmgr_msg_t *msg)
 {
-	int was_full = qmgr_nmsgs >= (size_t) qmgr_conf.active_limit;
-
 	qmgr_msg_unlink_list(msg);
 	close(msg->fd);
 	queue_msg_clear(&msg->q);
 	mem_free(msg);
-	if (was_full)
-		qmgr_wakeup();	/* room again for files waiting in incoming/ */
+	qmgr_scan_room_freed();
 }
 
 /* Leave the message in deferred/ until when (mtime = next retry). */
