@@ -321,7 +321,11 @@ def shown(v):
 def query(path, event, specs):
     filters = [s.split('=', 1) for s in specs if '=' in s]
     fields = [s for s in specs if '=' not in s]
-    with open(path, encoding='utf-8') as f:
+    try:
+        f = open(path, encoding='utf-8')
+    except OSError as e:
+        sys.exit('smtppeer: %s' % e)
+    with f:
         for line in f:
             rec = json.loads(line)
             if rec.get('ev') != event:

@@ -15,7 +15,8 @@
 # --no-esmtp (HELO fallback); SIZE and the strict checks (555, 502, the
 # logged violations) on a peer with few extensions; pipelining with and
 # without PIPELINING; 20 concurrent smtp-source sessions; IPv6; a delay;
-# the idle timeout; SIGTERM; coming back on the same port.
+# the idle timeout; multi-line and one-time scripted replies, a client
+# leaving inside the data; SIGTERM; coming back on the same port.
 . "$(dirname "$0")/lib.sh"
 
 PEER=$TOP/tests/integration/smtppeer.py
@@ -285,7 +286,29 @@ if [ "$took" -ge 2400 ]; then t_pass "--delay CONNECT=1.5: the greeting came lat
 else t_fail "--delay CONNECT=1.5: the greeting came late" "$took ms"; fi
 t_eq "$(t_peer_q D close conn=2 by reason)" "server timeout" "timeout: logged"
 
-# 11. SIGTERM ends it; a fixed port serves again after a restart.
+# 11. Scripted multi-line replies, a DATA refused once, a client that
+# leaves inside the data; the --ext of the issue's example; a bad rule.
+t_peer M 0 --greeting '220 first\nsecond line' --reply 'EHLO=250 custom\nSIZE 5' \
+	--reply 'DATA=554 5.7.1 no data@1' --ext "PIPELINING SIZE=10000 8BITMIME DSN" || t_done
+out=$(conv "$PEER_PORT" 'EHLO m.example\r\n' 'MAIL FROM:<a@example.org> SIZE=5\r\n' \
+	'RCPT TO:<b@example.org>\r\n' 'DATA\r\n' 'DATA\r\n' 'Subject: x\r\n\r\n0123456789\r\n')
+t_match "$out" '^220-first\|220 second line$' "a multi-line greeting from --greeting"
+t_match "$out" '^250-custom\|250 SIZE 5$' "a multi-line EHLO reply from a rule"
+t_match "$out" '^554 5\.7\.1 no data$' "DATA=554@1: the first DATA refused"
+t_match "$out" '^354 ' "DATA=554@1: the second DATA gets 354"
+t_wait 5 sh -c "grep -q '\"ev\": \"close\"' '$T/M.log'"
+t_eq "$(t_peer_q M message complete accepted reply size)" "false false null 26" \
+	"a client leaving inside the data: the message logged as incomplete"
+t_eq "$(t_peer_q M violation what detail)" "size_above_declared 26 > 5" \
+	"a message larger than MAIL's SIZE=: size_above_declared"
+t_eq "$(t_peer_q M reply conn=1 cmd=EHLO reply)" "250-custom
+250 SIZE 5" "the scripted reply logged as sent"
+out=$(python3 "$PEER" --port 0 --log "$T/bad.log" --reply 'FOO=550 x' 2>&1)
+t_eq "$? $out" "1 smtppeer: bad rule: 'FOO=550 x'" "a bad rule: the peer refuses to start"
+out=$(python3 "$PEER" --port 0 --log "$T/bad.log" --ext 'STARTTLS' 2>&1)
+t_eq "$out" "smtppeer: STARTTLS offered without --tls-cert" "STARTTLS without a certificate: refused"
+
+# 12. SIGTERM ends it; a fixed port serves again after a restart.
 P=$(t_free_port)
 t_peer R "$P" || t_done
 t_bg_stop "$PEER_PID"
