@@ -102,8 +102,9 @@ event of a connection has "conn" (1, 2, ... over the server's life).
     reply      conn, cmd, reply (lines joined by "\\n"; "hang"/"close")
     violation  conn, what, detail
     helo       conn, verb (EHLO/HELO), name
-    tls        conn, version, cipher;  tls_failed: conn, error
-    auth       conn, mech, user, ok
+    tls        conn, version, cipher, sni (the name the client asked
+               for, or null);  tls_failed: conn, error
+    auth       conn, mech, user, ok, tls (version or null)
     mail       conn, seq, from, params, reply, accepted
     rcpt       conn, seq, to, params, reply, accepted
     message    conn, seq, mode (DATA/BDAT), chunks (BDAT sizes), size,
@@ -234,6 +235,7 @@ class Config:
         if a.tls_cert:
             self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.tls.load_cert_chain(a.tls_cert, a.tls_key or a.tls_cert)
+            self.tls.sni_callback = Session.note_sni
         if 'STARTTLS' in self.ext and not self.tls:
             raise ValueError('STARTTLS offered without --tls-cert')
         greeting = ['CONNECT=' + a.greeting.replace('\\n', '\n')] if a.greeting else []

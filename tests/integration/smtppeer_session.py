@@ -13,6 +13,7 @@ import re
 import socket
 import ssl
 import sys
+import threading
 import time
 
 # RFC 2920 3.1 (and RFC 3207, 4954): a command whose reply changes what the
@@ -157,6 +158,13 @@ def header_section(content):
 
 class Session:
     """One client connection, from the greeting to the close."""
+    handshake = threading.local()   # what a TLS handshake of this thread saw
+
+    @staticmethod
+    def note_sni(sslobj, name, ctx):
+        """The SSL context's sni_callback: keeps the server name the
+        client asked for (the handshake runs in the session's thread)."""
+        Session.handshake.sni = name
 
     def __init__(self, cfg, log, sock, conn, addr):
         self.cfg = cfg
@@ -621,6 +629,7 @@ class Session:
             220, '2.0.0', 'Ready to start TLS')), check=False)
         if not reply.startswith('2'):
             return
+        Session.handshake.sni = None
         try:
             tls = self.cfg.tls.wrap_socket(self.sock, server_side=True)
         except (ssl.SSLError, OSError) as e:
@@ -629,7 +638,8 @@ class Session:
         tls.settimeout(self.cfg.timeout)
         self.sock = self.rd.sock = tls
         self.tls = tls.version()
-        self.ev('tls', version=self.tls, cipher=tls.cipher()[0])
+        self.ev('tls', version=self.tls, cipher=tls.cipher()[0],
+                sni=Session.handshake.sni)
         self.verb = self.txn = self.user = None
 
     def do_auth(self, arg):
@@ -650,7 +660,7 @@ class Session:
         rule = self.cfg.replies.take('AUTH', arg)
         if rule:
             reply = self.send('AUTH', rule.action)
-            self.ev('auth', mech=mech, user=None, ok=reply.startswith('2'))
+            self.ev('auth', mech=mech, user=None, ok=reply.startswith('2'), tls=self.tls)
             if reply.startswith('2'):
                 self.user = '(scripted)'
             return
@@ -673,7 +683,7 @@ class Session:
         ok = authz in (b'', user)
         user, pw = text(user), text(pw)
         ok = ok and self.cfg.users.get(user) == pw
-        self.ev('auth', mech=mech, user=user, ok=ok)
+        self.ev('auth', mech=mech, user=user, ok=ok, tls=self.tls)
         if ok:
             self.user = user
             self.send('AUTH', self.r(235, '2.7.0', 'Authentication successful'))

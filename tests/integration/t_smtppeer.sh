@@ -187,7 +187,8 @@ PT=$PEER_PORT
 swaks --server "127.0.0.1:$PT" --tls --auth PLAIN --auth-user user --auth-password secret \
 	--from a@example.org --to alice@example.org >"$T/tls1" 2>&1
 t_match "$(t_peer_q TLS tls conn=1 version)" '^TLSv1\.[23]$' "swaks --tls: TLS started, version logged"
-t_eq "$(t_peer_q TLS auth conn=1 mech user ok)" "PLAIN user true" "swaks AUTH PLAIN: verified"
+t_match "$(t_peer_q TLS auth conn=1 mech user ok tls)" '^PLAIN user true TLSv1\.[23]$' \
+	"swaks AUTH PLAIN: verified, over TLS"
 t_match "$(t_peer_q TLS message conn=1 accepted auth tls)" '^true user TLSv1\.[23]$' \
 	"message: over TLS by the authenticated user"
 t_eq "$(t_peer_q TLS reply conn=1 cmd=EHLO | wc -l) $(t_peer_q TLS reply conn=1 cmd=EHLO reply | grep -c STARTTLS)" \
@@ -206,11 +207,18 @@ PY
 )
 t_eq "$out" "(530, b'5.7.0 Authentication required')" "--auth-required: MAIL before AUTH, 530 5.7.0"
 out=$(printf 'EHLO s.example\nQUIT\n' | timeout 30 openssl s_client -starttls smtp \
-	-connect "127.0.0.1:$PT" -crlf -quiet 2>&1)
+	-connect "127.0.0.1:$PT" -servername mx.example.org -crlf -quiet 2>&1)
 t_match "$out" '^221 2\.0\.0 Bye' "openssl s_client -starttls smtp: a session over TLS"
-t_match "$(t_peer_q TLS tls conn=4 version)" '^TLSv1\.[23]$' "s_client: TLS logged"
+t_match "$(t_peer_q TLS tls conn=4 version sni)" '^TLSv1\.[23] mx\.example\.org$' \
+	"s_client: TLS logged with the SNI name asked for"
+printf 'QUIT\n' | timeout 30 openssl s_client -starttls smtp -connect "127.0.0.1:$PT" \
+	-verify_return_error -crlf -quiet >"$T/verify.out" 2>&1
+t_match "$(t_peer_q TLS tls_failed conn=5 error)" '[Aa][Ll][Ee][Rr][Tt]' \
+	"a client refusing the certificate: tls_failed logged with the alert"
+t_eq "$(t_peer_q TLS close conn=5 by reason)" "server TLS handshake failed" \
+	"a failed handshake: the connection closed"
 out=$(conv "$PT" 'EHLO i.example\r\n' 'STARTTLS\r\nNOOP\r\n')
-t_eq "$(t_peer_q TLS violation conn=5 what)" "data_after_starttls" \
+t_eq "$(t_peer_q TLS violation conn=6 what)" "data_after_starttls" \
 	"input behind STARTTLS: logged and dropped"
 
 # 7. Greetings: 421 closes, 554 keeps the connection for QUIT only.
