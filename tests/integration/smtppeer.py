@@ -175,11 +175,15 @@ class Rules:
 
     def take(self, cmd, arg):
         """The first applicable rule, one of its uses spent, or None."""
-        arg = arg.lower()
+        lower = None
         with self.lock:
             for r in self.rules:
-                if r.cmd != cmd or (r.match and r.match not in arg):
+                if r.cmd != cmd:
                     continue
+                if r.match:
+                    lower = arg.lower() if lower is None else lower
+                    if r.match not in lower:
+                        continue
                 if r.left is not None:
                     if r.left <= 0:
                         continue
