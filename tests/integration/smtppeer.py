@@ -38,8 +38,9 @@ Server:
     --auth USER:PASS   a valid login (repeatable); PLAIN and LOGIN checked
     --auth-required    MAIL before a successful AUTH: 530 5.7.0
     --size-limit N     MAIL SIZE=n above N: 552 5.3.4; a message above N:
-                       552 5.3.4 after its data.  SIZE is advertised as
-                       SIZE=N of --ext, else N, else bare
+                       552 5.3.4 after its data (after BDAT LAST).  SIZE
+                       is advertised as SIZE=N of --ext, else N, else
+                       bare; SIZE=N of --ext alone also sets the limit
     --reply 'CMD[:MATCH]=ACTION[@COUNT]'    (repeatable)
     --delay 'CMD[:MATCH]=SECONDS[@COUNT]'   (repeatable)
     --timeout S        idle limit per command and data read (300):
@@ -111,10 +112,13 @@ event of a connection has "conn" (1, 2, ... over the server's life).
                sha256, path (null without --maildir), from, mail_params,
                rcpts [{to, params}] (the accepted ones), to [addresses],
                eightbit, tls (version or null), auth (user or null),
-               complete (false: the client left inside the data), reply,
-               accepted
+               complete (false: the client left inside the data), reply
+               (null when incomplete, "hang"/"close" when scripted),
+               accepted; chunks is null for DATA
     hang       conn, cmd
-    close      conn, by (client/server), reason
+    close      conn, by (client/server), reason: quit, eof, timeout,
+               "421 at CMD", "scripted close at CMD", "eof after hang",
+               "TLS handshake failed", "error: ..."
     exit       signal
 seq numbers a connection's transactions (MAIL commands) from 1; params
 are {"KEYWORD": "value"} (upper-case keyword, value as sent, true when
