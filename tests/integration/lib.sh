@@ -21,7 +21,8 @@
 #   results        t_pass, t_fail, t_setup, t_skip, t_eq, t_match,
 #                  t_nomatch, t_file_has, t_log_lacks, t_done
 #   servers        t_bg_start, t_bg_stop (a test's own background
-#                  servers), t_free_port, t_peer, t_peer_q (smtppeer.py)
+#                  servers), t_free_port, t_peer, t_peer_q, t_peer_wait
+#                  (smtppeer.py)
 #   misc           t_wait, t_is_root, t_b64, t_log
 # A helper wanted by two scripts belongs here, not in both.  The instance
 # itself is made by instance.sh (inst_*), which bench/ shares.
@@ -224,6 +225,20 @@ t_peer_q() {
 	shift
 	[ -f "$T/$name.log" ] || { echo "(no log $T/$name.log)"; return 1; }
 	python3 "$TOP/tests/integration/smtppeer.py" --query "$T/$name.log" "$@"
+}
+
+# t_peer_wait SECONDS NAME EVENT [FIELD=VALUE]...: until its log holds
+# such an event (the close of a connection the client ended, a number of
+# messages by conn=N); false when SECONDS pass first.
+t_peer_wait() {
+	local limit=$(( $1 * 10 )) i=0 name=$2
+	shift 2
+	while [ $i -lt "$limit" ]; do
+		[ -f "$T/$name.log" ] && [ -n "$(t_peer_q "$name" "$@" 2>/dev/null)" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
 }
 
 # mailctl against the test instance.

@@ -96,6 +96,9 @@ said here, the command is answered as if it were fine:
 
 Log: one JSON object per line, flushed, with "t" (time) and "ev"; every
 event of a connection has "conn" (1, 2, ... over the server's life).
+Events are written before the reply they lead to is sent, and a close
+by the server before it closes: a client that saw a reply or the end of
+the connection finds them in the log (t_peer_wait waits for the rest).
     listen     port, addresses, pid
     open       conn, client (address), client_port, local (address)
     cmd        conn, line (a command line as received, without CRLF;

@@ -228,6 +228,12 @@ class Session:
     def answer(self, cmd, arg, default):
         return self.send(cmd, self.decide(cmd, arg, default))
 
+    @staticmethod
+    def preview(action):
+        """The reply an action will send, as the log shows it."""
+        text = action[0] if isinstance(action, tuple) else action
+        return text if text in ('hang', 'close') else '\n'.join(reply_lines(text))
+
     def check_pipelining(self, cmd):
         if cmd == 'CONNECT':
             if self.rd.has_input():
@@ -260,12 +266,12 @@ class Session:
                 raise Hang()
             raise Drop('server', 'scripted close at %s' % cmd)
         lines = reply_lines(action)
+        reply = '\n'.join(lines)
+        self.ev('reply', cmd=cmd, reply=reply)
         try:
             self.sock.sendall(''.join(l + '\r\n' for l in lines).encode())
         except (OSError, ssl.SSLError) as e:
             raise Drop('client', 'error: %s' % e)
-        reply = '\n'.join(lines)
-        self.ev('reply', cmd=cmd, reply=reply)
         if reply.startswith('421'):
             raise Drop('server', '421 at %s' % cmd)
         return reply
@@ -297,11 +303,11 @@ class Session:
             by, reason = 'server', 'error: %r' % e
             sys.stderr.write('smtppeer: conn %d: %r\n' % (self.conn, e))
         finally:
+            self.ev('close', by=by, reason=reason)
             try:
                 self.sock.close()
             except OSError:
                 pass
-            self.ev('close', by=by, reason=reason)
 
     def drain(self):
         self.sock.settimeout(None)
@@ -370,11 +376,14 @@ class Session:
         if not arg.strip():
             self.send(verb, self.r(501, '5.5.4', 'Syntax: %s hostname' % verb))
             return
-        reply = self.answer(verb, arg, default)
-        if reply.startswith('2'):
+        action = self.decide(verb, arg, default)
+        if self.preview(action).startswith('2'):
+            self.ev('helo', verb=verb, name=log_text(arg.strip()))
+            self.send(verb, action)
             self.verb = verb
             self.txn = None
-            self.ev('helo', verb=verb, name=log_text(arg.strip()))
+        else:
+            self.send(verb, action)
 
     def params(self, rest, verb):
         """The ESMTP parameters of MAIL or RCPT: (dict, None) or (None,
@@ -458,13 +467,12 @@ class Session:
         if err is None and limit and int(params.get('SIZE', 0)) > limit:
             err = self.r(552, '5.3.4', 'Error: message size exceeds fixed limit')
         self.seq += 1
-        if err:
-            reply = self.send('MAIL', err)
-        else:
-            reply = self.answer('MAIL', arg, self.r(250, '2.1.0', 'Ok'))
+        action = err or self.decide('MAIL', arg, self.r(250, '2.1.0', 'Ok'))
+        reply = self.preview(action)
         ok = reply.startswith('2')
         self.ev('mail', seq=self.seq, **{'from': log_text(addr)}, params=params or {},
                 reply=reply, accepted=ok)
+        self.send('MAIL', action)
         if ok:
             self.txn = {'seq': self.seq, 'from': log_text(addr), 'params': params,
                         'rcpts': [], 'mode': None, 'chunks': [],
@@ -484,13 +492,12 @@ class Session:
         if err is None and not addr.isascii() and 'SMTPUTF8' not in self.txn['params']:
             self.violation('8bit_address_without_smtputf8', 'RCPT')
             err = self.r(553, '5.6.7', 'Error: non-ASCII address without SMTPUTF8')
-        if err:
-            reply = self.send('RCPT', err)
-        else:
-            reply = self.answer('RCPT', arg, self.r(250, '2.1.5', 'Ok'))
+        action = err or self.decide('RCPT', arg, self.r(250, '2.1.5', 'Ok'))
+        reply = self.preview(action)
         ok = reply.startswith('2')
         self.ev('rcpt', seq=self.txn['seq'], to=log_text(addr), params=params or {},
                 reply=reply, accepted=ok)
+        self.send('RCPT', action)
         if ok:
             self.txn['rcpts'].append({'to': log_text(addr), 'params': params})
 
@@ -602,7 +609,7 @@ class Session:
                         action = (rule.action, delay.action if delay else 0)
                 if action is None:
                     action = self.decide('DOT', content.decode('latin-1'), default)
-        reply = action[0] if isinstance(action, tuple) else action
+        reply = self.preview(action) if action else None
         self.ev('message', seq=txn['seq'], mode=mode,
                 chunks=txn['chunks'] if mode == 'BDAT' else None,
                 size=len(content), sha256=sha, path=path, **{'from': txn['from']},

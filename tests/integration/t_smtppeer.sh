@@ -87,6 +87,7 @@ t_eq "$(t_peer_q A close conn="$C" by reason)" "server scripted close at DOT" \
 timeout 10 swaks --server "127.0.0.1:$PA" --from hang@example.org --to alice@example.org \
 	--timeout 2 >"$T/hang.out" 2>&1
 C=$(last_conn A)
+t_peer_wait 10 A close conn="$C"
 t_eq "$(t_peer_q A hang conn="$C" cmd)" "MAIL" "hang: no reply to MAIL from hang@"
 t_eq "$(t_peer_q A reply conn="$C" cmd=MAIL reply)" "hang" "hang: logged as the reply"
 t_eq "$(t_peer_q A close conn="$C" by reason)" "client eof after hang" \
@@ -213,6 +214,7 @@ t_match "$(t_peer_q TLS tls conn=4 version sni)" '^TLSv1\.[23] mx\.example\.org$
 	"s_client: TLS logged with the SNI name asked for"
 printf 'QUIT\n' | timeout 30 openssl s_client -starttls smtp -connect "127.0.0.1:$PT" \
 	-verify_return_error -crlf -quiet >"$T/verify.out" 2>&1
+t_peer_wait 10 TLS close conn=5
 t_match "$(t_peer_q TLS tls_failed conn=5 error)" '[Aa][Ll][Ee][Rr][Tt]' \
 	"a client refusing the certificate: tls_failed logged with the alert"
 t_eq "$(t_peer_q TLS close conn=5 by reason)" "server TLS handshake failed" \
@@ -282,8 +284,7 @@ sys.path.insert(0, sys.argv[1])
 from tnet import connect, read_all
 print(read_all(connect(sys.argv[2]), quiet=1).decode() or "nothing")' "$TOP/tests/integration" "$PD" 2>&1)
 t_eq "$out" "nothing" "CONNECT=hang: TCP accepted, no greeting"
-# (logged after its delay of 1.5 s)
-t_wait 5 sh -c "grep -q '\"ev\": \"hang\"' '$T/D.log'"
+t_peer_wait 10 D hang   # (after its delay of 1.5 s)
 t_eq "$(t_peer_q D hang conn=1 cmd)" "CONNECT" "CONNECT=hang: logged"
 start=$(date +%s%N)
 out=$(conv "$PD" -)
@@ -304,7 +305,7 @@ t_match "$out" '^220-first\|220 second line$' "a multi-line greeting from --gree
 t_match "$out" '^250-custom\|250 SIZE 5$' "a multi-line EHLO reply from a rule"
 t_match "$out" '^554 5\.7\.1 no data$' "DATA=554@1: the first DATA refused"
 t_match "$out" '^354 ' "DATA=554@1: the second DATA gets 354"
-t_wait 5 sh -c "grep -q '\"ev\": \"close\"' '$T/M.log'"
+t_peer_wait 10 M close
 t_eq "$(t_peer_q M message complete accepted reply size)" "false false null 26" \
 	"a client leaving inside the data: the message logged as incomplete"
 t_eq "$(t_peer_q M violation what detail)" "size_above_declared 26 > 5" \
