@@ -140,7 +140,7 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
 	d.arrival = (time_t) msg->arrival;
 	d.now = time(NULL);
 	d.retry_until = (time_t) msg->arrival + qmgr_conf.lifetime;
-	d.headers_only = action == DSN_DELIVERED ||
+	d.headers_only = action == DSN_DELIVERED || action == DSN_RELAYED ||
 		(ret && strcasecmp(ret, "HDRS") == 0) ||
 		msg->q.content_len > (size_t) qmgr_conf.bounce_size_limit;
 	for (size_t k = 0; k < n; k++) {

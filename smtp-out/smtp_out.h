@@ -66,6 +66,7 @@ typedef struct smtp_out_rcpt {
 	const char *orcpt;	/* RFC 3461 ORCPT (type;xtext), or NULL */
 	const char *notify;	/* RFC 3461 NOTIFY list, or NULL */
 	int accepted;		/* the server took RCPT */
+	int dsn_passed;		/* ... with NOTIFY: its server offers DSN */
 	buf_t dsn;		/* the result, once known */
 	buf_t text;
 } smtp_out_rcpt_t;

@@ -205,6 +205,7 @@ static int smtp_out_envelope(smtp_out_sess_t *s, smtp_out_req_t *req,
 			continue;
 		if (s->reply.code / 100 == 2) {
 			r->accepted = 1;
+			r->dsn_passed = (s->ehlo.ext & SMTP_EXT_DSN) != 0;
 			accepted++;
 		} else {
 			char *text = smtp_out_session_text(s, "RCPT TO");
