@@ -210,10 +210,17 @@ int qmgr_msg_notify_has(const queue_rcpt_t *r, const char *what)
 		strcasestr(r->notify, what) != NULL;
 }
 
-/* Report permanent failures to the sender, then mark them notified. */
+/* Report permanent failures to the sender, then mark them notified.
+ * The null sender gets no report (RFC 5321 §4.5.5): a failed report of
+ * tern's own, or any other mail from <>, goes to postmaster once as a
+ * double bounce - unless it is a double bounce or a postmaster notice
+ * itself, which is only logged (qmgr_notify.c). */
 static void qmgr_msg_bounce(qmgr_msg_t *msg)
 {
 	const char *sender = qmgr_msg_sender(msg);
+	const char *notice = attr_get(msg->q.env, "notice");
+	int last_word = notice != NULL && (strcmp(notice, "double-bounce") == 0 ||
+					   strcmp(notice, "postmaster") == 0);
 	size_t *idx = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
 	size_t n = 0;
 	int sent = 1;
@@ -222,13 +229,16 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
 	for (size_t i = 0; i < msg->q.nrcpts; i++) {
 		const queue_rcpt_t *r = &msg->q.rcpts[i];
 
-		if (r->state == QUEUE_RCPT_FAILED && *sender &&
+		if (r->state != QUEUE_RCPT_FAILED)
+			continue;
+		if (*sender == '\0' ? !last_word :
 		    qmgr_msg_notify_has(r, "FAILURE") &&
 		    strcasestr(r->notify ? r->notify : "", "NEVER") == NULL)
 			idx[n++] = i;
 	}
 	if (n > 0)
-		sent = qmgr_notify_send(msg, DSN_FAILED, idx, n) == 0;
+		sent = (*sender ? qmgr_notify_send(msg, DSN_FAILED, idx, n) :
+			qmgr_notify_double_bounce(msg, idx, n)) == 0;
 	for (size_t i = 0; sent && i < msg->q.nrcpts; i++) {
 		queue_rcpt_t *r = &msg->q.rcpts[i];
 
@@ -236,8 +246,10 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
 			continue;
 		qmgr_msg_index_str(i, s);
 		if (*sender == '\0')
-			log_info("%s: to=<%s>: no failure notice: the sender is "
-				 "null", msg->id, r->addr);
+			log_info("%s: to=<%s>: no failure notice to the null "
+				 "sender%s", msg->id, r->addr, last_word ?
+				 "; it was the last word, so nobody is told" :
+				 "; postmaster is told");
 		if (queue_append(msg->fd, 0, "notified", "rcpt", s, NULL) < 0) {
 			log_error("%s: cannot append to the queue file: %s",
 				  msg->id, strerror(errno));
