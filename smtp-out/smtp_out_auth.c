@@ -37,6 +37,8 @@ void smtp_out_auth_init(void)
 	smtp_out_auth_maps = relay_auth_from_config(&err);
 	if (smtp_out_auth_maps == NULL)
 		log_fatal("smtp_sasl_password_maps: %s", err);
+	/* smtp-out may chroot: see map_list_fix(). */
+	map_list_fix(smtp_out_auth_maps);
 }
 
 /* The credentials for the session's destination: 1 found, 0 not, -1
