@@ -158,8 +158,10 @@ static int smtp_out_envelope(smtp_out_sess_t *s, smtp_out_req_t *req,
 			     const smtp_out_content_t *c, int bdat, int *data_sent)
 {
 	int pipe = (s->ehlo.ext & SMTP_EXT_PIPELINING) != 0;
+	/* RFC 1870 §3: the message with CRLF line ends, without the
+	 * dot-stuffing and the end line of DATA: BDAT's count. */
 	unsigned long long size = s->ehlo.ext & SMTP_EXT_SIZE ?
-		smtp_out_content_size(req, c, bdat ? 0 : 1) : 0;
+		smtp_out_content_size(req, c, 0) : 0;
 	buf_t out = BUF_INIT;
 	char *why = NULL;
 	int accepted = 0, mail_ok;
