@@ -102,6 +102,18 @@ const char *smtp_out_session_said(smtp_out_sess_t *s)
 	return buf_str(&said);
 }
 
+const char *smtp_out_session_failure(smtp_out_sess_t *s)
+{
+	int c = s->reply.code / 100;
+
+	if (c == 4 || c == 5)
+		return smtp_reply_dsn(&s->reply);
+	/* 2xx or 3xx where a failure was answered: the server is out of
+	 * step with the protocol; nothing may count as done. */
+	s->cut = 1;
+	return "4.5.0";
+}
+
 char *smtp_out_session_text(smtp_out_sess_t *s, const char *what)
 {
 	return mem_printf("host %s said: %s (in reply to %s)", s->label,
@@ -175,7 +187,7 @@ int smtp_out_session_hello(smtp_out_sess_t *s, char *dsn_r, char **why_r)
 	return 0;
 refused:
 	snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "%s",
-		 smtp_reply_dsn(&s->reply));
+		 smtp_out_session_failure(s));
 	return -1;
 temporary:
 	snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "4.4.2");
@@ -226,7 +238,7 @@ smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
 	if (s->reply.code / 100 != 2) {
 		/* RFC 5321 §3.1, §5.1: try the next server. */
 		snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "%s",
-			 smtp_reply_dsn(&s->reply));
+			 smtp_out_session_failure(s));
 		*why_r = smtp_out_session_text(s, "the initial greeting");
 		goto fail;
 	}
