@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "log.h"
 #include "mem.h"
 #include "smtp_out.h"
@@ -59,12 +60,17 @@ static int smtp_out_tcp_connect(const dns_addr_t *a, int port)
 int smtp_out_session_reply(smtp_out_sess_t *s, int timeout, char **why_r)
 {
 	enum smtp_reply_status st = SMTP_REPLY_MORE;
+	int64_t deadline = event_now_ms() + (int64_t) timeout * 1000;
 	buf_t line = BUF_INIT;
 
-	stream_set_timeout(s->s, timeout);
+	/* The timeout bounds the whole reply, not each line: a server that
+	 * drips a long multi-line reply cannot hold the process longer. */
 	while (st == SMTP_REPLY_MORE) {
-		int r = stream_read_line(s->s, &line);
+		int64_t left = deadline - event_now_ms();
+		int r;
 
+		stream_set_timeout(s->s, left > 0 ? (int) ((left + 999) / 1000) : 1);
+		r = left > 0 ? stream_read_line(s->s, &line) : STREAM_TIMEOUT;
 		if (r == STREAM_TOOLONG) {
 			st = SMTP_REPLY_BAD;
 			s->reply.error = "reply line too long";
