@@ -6,10 +6,16 @@
 #
 # COUNT messages (1 KiB) for DOMAINS destinations are queued while
 # delivery is held, then released.  Routes come from a transport map with
-# the same entries for both servers: the first 50 domains go to a port
+# the same entries for both servers, one next hop per domain
+# ([mx.dNNNN.scale.example]:port, so that each domain is a destination of
+# its own for both queue managers): the first 50 domains go to a port
 # where nothing listens (connections refused), the next 50 to a listener
 # that accepts connections and never says a word, the rest to one
-# Postfix smtp-sink on loopback.  Measured: the time from the release
+# Postfix smtp-sink on loopback.  The host names are resolved by tern
+# through dnsd.py (tests/integration) and by Postfix through /etc/hosts
+# (smtp_dns_support_level = disabled, its smtp not chrooted for the
+# run), which gets the names for the run; /etc/hosts and Postfix's
+# main.cf and master.cf are restored afterwards.  Measured: the time from the release
 # until every message for a live destination is a file at the sink, and
 # the peak resident memory of the queue manager (tern's qmgr, Postfix's
 # qmgr), sampled every 0.5 s.
@@ -38,14 +44,17 @@ say() { echo "relay_scale: $*" >&2; }
 [ "$(id -u)" = 0 ] || die "run as root"
 [ "$domains" -gt 100 ] || die "DOMAINS must be more than 100 (100 are dead)"
 
-tmp= inst= sink= hang= pf_saved= started_postfix= sinkdir=
+tmp= inst= sink= hang= pf_saved= started_postfix= sinkdir= dnsd= hosts_saved=
 cleanup() {
 	set +e
+	[ -n "$dnsd" ] && kill "$dnsd" 2>/dev/null
+	[ -n "$hosts_saved" ] && cp "$hosts_saved" /etc/hosts
 	[ -n "$inst" ] && inst_stop "$tern_bin" "$inst"
 	[ -n "$sink" ] && kill "$sink" 2>/dev/null
 	[ -n "$hang" ] && kill "$hang" 2>/dev/null
 	if [ -n "$pf_saved" ]; then
 		cp "$pf_saved" /etc/postfix/main.cf
+		cp "$pf_saved.master" /etc/postfix/master.cf
 		postsuper -d ALL >/dev/null 2>&1
 		postfix reload >/dev/null 2>&1
 	fi
@@ -82,16 +91,26 @@ while True:
 hang=$!
 sleep 1
 
-# The same routes for both, as "domain route" lines.
-awk -v n="$domains" -v s="$sport" -v d="$dead_port" -v h="$hang_port" 'BEGIN {
+# The same routes for both, as "domain route" lines, and the addresses
+# of the next hops, as a zone for dnsd.py and as hosts lines.
+awk -v n="$domains" -v s="$sport" -v d="$dead_port" -v h="$hang_port" \
+    -v z="$tmp/zone" -v hs="$tmp/hosts" 'BEGIN {
 	for (i = 0; i < n; i++) {
 		dom = sprintf("d%04d.scale.example", i)
-		if (i < 50) r = "smtp:[127.0.0.1]:" d
-		else if (i < 100) r = "smtp:[127.0.0.2]:" h
-		else r = "smtp:[127.0.0.1]:" s
+		mx = "mx." dom
+		if (i < 50) { r = "smtp:[" mx "]:" d; a = "127.0.0.1" }
+		else if (i < 100) { r = "smtp:[" mx "]:" h; a = "127.0.0.2" }
+		else { r = "smtp:[" mx "]:" s; a = "127.0.0.1" }
 		print dom, r
+		print mx, "A", a >z
+		print a, mx >hs
 	}
 }' >"$tmp/transport"
+python3 "$top/tests/integration/dnsd.py" "$tmp/zone" "$tmp/dns.port" /dev/null \
+	127.0.0.1 >"$tmp/dnsd.err" 2>&1 &
+dnsd=$!
+for i in $(seq 1 50); do [ -s "$tmp/dns.port" ] && break; sleep 0.1; done
+[ -s "$tmp/dns.port" ] || die "dnsd.py: $(cat "$tmp/dnsd.err")"
 live=$(( count - (count / domains) * 100 - ( (count % domains) < 100 ? count % domains : 100 ) ))
 say "$count messages for $domains destinations (50 refusing, 50 silent); $live for live ones"
 
@@ -128,6 +147,8 @@ run_tern() {
 	inst=$tmp/inst
 	inst_only "$tern_bin" "$inst" "$pb" smtp smtp-out || die "tern instance"
 	cp "$tmp/transport" "$inst/transport"
+	sed -i '/^dns_nameservers/d' "$inst/main.conf"
+	echo "dns_nameservers = 127.0.0.1:$(cat "$tmp/dns.port")" >>"$inst/main.conf"
 	"$tern_bin/mailctl" -c "$inst" transport compile >/dev/null 2>&1 || die "transport compile"
 	"$tern_bin/mailctl" -c "$inst" start >"$tmp/start.out" 2>&1 || die "tern start: $(cat "$tmp/start.out")"
 	inst_wait_listen $((pb + 25)) || die "tern smtpd"
@@ -151,13 +172,22 @@ run_tern() {
 run_postfix() {
 	local t0 ms rss_pid
 	postfix status >/dev/null 2>&1 || started_postfix=1
+	# The measure counts files at the sink: nothing else may be queued.
+	postsuper -d ALL >/dev/null 2>&1 || true
 	pf_saved=$tmp/postfix-main.cf
 	cp /etc/postfix/main.cf "$pf_saved"
+	cp /etc/postfix/master.cf "$pf_saved.master"
+	# Debian runs smtp chrooted, where /etc/hosts is not: not for the run.
+	postconf -F smtp/unix/chroot=n relay/unix/chroot=n
+	hosts_saved=$tmp/hosts.orig
+	cp /etc/hosts "$hosts_saved"
+	cat "$tmp/hosts" >>/etc/hosts
 	cp "$tmp/transport" /etc/postfix/tern-scale-transport
 	postmap /etc/postfix/tern-scale-transport
 	postconf -e "transport_maps = hash:/etc/postfix/tern-scale-transport" \
 		"default_transport = smtp" "relay_transport = relay" \
-		"in_flow_delay = 0" "defer_transports = smtp"
+		"in_flow_delay = 0" "defer_transports = smtp" \
+		"smtp_dns_support_level = disabled"
 	if [ -n "$started_postfix" ]; then postfix start >/dev/null 2>&1; else postfix reload >/dev/null 2>&1; fi
 	sleep 1
 	say "postfix: queueing $count messages (defer_transports = smtp)"
@@ -175,6 +205,8 @@ run_postfix() {
 	echo "postfix: live mail out in ${ms:-timeout} ms; qmgr peak RSS $(cat "$tmp/postfix.rss") kB"
 	echo "postfix $ms $(cat "$tmp/postfix.rss")" >>"$tmp/results"
 	rm -f /etc/postfix/tern-scale-transport /etc/postfix/tern-scale-transport.db
+	cp "$hosts_saved" /etc/hosts
+	hosts_saved=
 }
 
 [ "$only" = tern ] || run_postfix

@@ -10,6 +10,14 @@
  * While it waits for the next request, a kept session is watched: the
  * server closing it, or the idle limit, ends it.
  *
+ * Duplicates.  qmgr waits qmgr_delivery_timeout for an answer, then
+ * takes the recipients as not delivered.  So a request has four fifths
+ * of that time, whatever the servers' stage timeouts add up to: every
+ * wait is cut to what is left (smtp_out_limit), no further server is
+ * tried once it is gone, QUIT waits until qmgr has its answer, and the
+ * end of the content is not sent when qmgr has closed the connection
+ * meanwhile (smtp_out_abandoned): the server then never takes the mail.
+ *
  * SECURITY: runs as mail_owner with no capabilities.  It reads the queue
  * file only through the descriptor qmgr passes, talks to servers on the
  * network (every reply parsed by lib/smtp_reply.c with its limits) and
@@ -17,6 +25,7 @@
  * them.  Only mail_owner (qmgr) and root may connect.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +43,35 @@
 
 smtp_out_conf_t smtp_out_conf;
 
+/* The request being served: qmgr's connection, and the time by which its
+ * answer must be on the way (0: no request). */
+static int smtp_out_qmgr_fd = -1;
+static int64_t smtp_out_deadline_ms;
+
+int smtp_out_limit(int seconds)
+{
+	int64_t left;
+
+	if (smtp_out_deadline_ms == 0)
+		return seconds;
+	left = (smtp_out_deadline_ms - event_now_ms() + 999) / 1000;
+	if (left < 1)
+		return 1;
+	return left < seconds ? (int) left : seconds;
+}
+
+int smtp_out_expired(void)
+{
+	return smtp_out_deadline_ms != 0 && event_now_ms() >= smtp_out_deadline_ms;
+}
+
+int smtp_out_abandoned(void)
+{
+	struct pollfd p = { .fd = smtp_out_qmgr_fd, .events = POLLIN };
+
+	return smtp_out_qmgr_fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
 /* The result of the last server tried, kept for the recipients when no
  * server takes the mail. */
 typedef struct smtp_out_last {
@@ -43,10 +81,10 @@ typedef struct smtp_out_last {
 
 static void smtp_out_last_set(smtp_out_last_t *l, const char *dsn, char *why)
 {
-	/* A permanent answer from one server is not the destination's last
-	 * word while another may still take the mail, but it is the most
-	 * telling reason when none does. */
-	if (l->why != NULL && l->dsn[0] == '5' && dsn[0] != '5') {
+	/* A server that failed for now may take the mail later: while one
+	 * did, a permanent answer from another (a 554 greeting) is not the
+	 * destination's last word, and the mail waits. */
+	if (l->why != NULL && l->dsn[0] == '4' && dsn[0] != '4') {
 		mem_free(why);
 		return;
 	}
@@ -77,6 +115,13 @@ static smtp_out_sess_t *smtp_out_connect(smtp_out_req_t *req)
 		char dsn[SMTP_REPLY_ENHANCED_MAX + 1];
 		char *why = NULL;
 
+		if (smtp_out_expired()) {
+			smtp_out_last_set(&last, "4.4.7", mem_printf(
+				"no time left for the next server of %s (the "
+				"request's limit is %ld s)", req->nexthop,
+				smtp_out_conf.request_limit));
+			break;
+		}
 		s = smtp_out_session_open(&route.target[i], req->nexthop, dsn, &why);
 		if (s == NULL) {
 			log_info("%s: %s", req->id, why);
@@ -104,7 +149,7 @@ static void smtp_out_deliver(smtp_out_req_t *req)
 	}
 	smtp_out_xfer(s, req);
 	if (s->cut)
-		smtp_out_session_close(&s);
+		smtp_out_session_close(&s, 0);
 	else
 		smtp_out_cache_put(s);
 }
@@ -164,7 +209,11 @@ static int smtp_out_serve_one(int fd, attr_t *a, int first)
 		attr_add(reply, "status", "error");
 		attr_add(reply, "reason", why);
 	} else {
+		smtp_out_qmgr_fd = fd;
+		smtp_out_deadline_ms = event_now_ms() + smtp_out_conf.request_limit * 1000;
 		smtp_out_deliver(&req);
+		smtp_out_deadline_ms = 0;
+		smtp_out_qmgr_fd = -1;
 		smtp_out_request_reply(&req, reply);
 	}
 	if (qfd >= 0)
@@ -177,6 +226,9 @@ static int smtp_out_serve_one(int fd, attr_t *a, int first)
 			 why ? "NOQUEUE" : req.id, stream_strerror(st));
 	stream_release_fd(&st);
 	attr_free(&reply);
+	/* Only now, with qmgr answered, a session that may not be kept
+	 * says QUIT and waits for the reply. */
+	smtp_out_cache_settle();
 	return ok && r == ATTR_OK ? 0 : -1;
 }
 
@@ -238,6 +290,12 @@ static void smtp_out_conf_load(void)
 	c->cache_idle = config_time("smtp_connection_cache_time_limit");
 	c->reuse_count = config_int("smtp_connection_reuse_count_limit");
 	c->reuse_time = config_time("smtp_connection_reuse_time_limit");
+	/* qmgr gives up on a request after qmgr_delivery_timeout and tries
+	 * the recipients again: the answer must reach it well before, or
+	 * mail it had already delivered would go out twice. */
+	c->request_limit = config_time("qmgr_delivery_timeout") * 4 / 5;
+	if (c->request_limit < 1)
+		c->request_limit = 1;
 }
 
 /* As root: the resolver reads its files and the TLS contexts the CA

@@ -53,6 +53,7 @@ typedef struct smtp_out_conf {
 	long cache_idle;		/* smtp_connection_cache_time_limit, s */
 	long reuse_count;		/* smtp_connection_reuse_count_limit */
 	long reuse_time;		/* smtp_connection_reuse_time_limit, s */
+	long request_limit;		/* seconds per request (smtp_out.c) */
 	struct dns_ctx *dns;
 	struct tls_ctx *tls_any;	/* no certificate check */
 	struct tls_ctx *tls_verify;	/* CA store or smtp_tls_CAfile */
@@ -106,6 +107,15 @@ typedef struct smtp_out_sess {
 	int cut;		/* unusable: lost, timed out or out of step */
 } smtp_out_sess_t;
 
+/* smtp_out.c: the limits of the request being served. */
+/* seconds, or less when the request's time is nearly out (at least 1). */
+int smtp_out_limit(int seconds);
+/* The request's time is out: start no further server. */
+int smtp_out_expired(void);
+/* qmgr closed the connection of the request: it no longer waits for
+ * the answer, so the mail must not be completed. */
+int smtp_out_abandoned(void);
+
 /* smtp_out_request.c */
 /* Check qmgr's request a (with the queue file qfd) into req: NULL when
  * usable, else why not. */
@@ -151,8 +161,9 @@ int smtp_out_session_hello(smtp_out_sess_t *s, char *dsn_r, char **why_r);
 smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
 				       const char *dest, char *dsn_r,
 				       char **why_r);
-/* Send QUIT (when the session is usable) and close. */
-void smtp_out_session_close(smtp_out_sess_t **sp);
+/* Send QUIT (when the session is usable) and close; wait for its reply
+ * when wait is set, else only send it. */
+void smtp_out_session_close(smtp_out_sess_t **sp, int wait);
 /* Read one reply within timeout; 0, or -1 (session cut, why in *why_r). */
 int smtp_out_session_reply(smtp_out_sess_t *s, int timeout, char **why_r);
 /* The last reply in one line, "250 2.0.0 text" (static per session). */
@@ -207,7 +218,10 @@ void smtp_out_content_free(smtp_out_content_t *c);
 
 /* smtp_out_cache.c: one session kept between requests. */
 smtp_out_sess_t *smtp_out_cache_take(const char *dest);
+/* After a transaction: kept, or closed by smtp_out_cache_settle() once
+ * qmgr has its answer. */
 void smtp_out_cache_put(smtp_out_sess_t *s);
+void smtp_out_cache_settle(void);
 /* Descriptor to watch while idle (-1: nothing cached), and what to do
  * when it becomes readable or the idle limit passes. */
 int smtp_out_cache_fd(void);

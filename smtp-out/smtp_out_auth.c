@@ -97,7 +97,7 @@ static int smtp_out_auth_fail(smtp_out_sess_t *s, const char *what,
 /* Send line (a secret) and read the reply: 0 or -1 (*why_r). */
 static int smtp_out_auth_send(smtp_out_sess_t *s, const buf_t *line, char **why_r)
 {
-	stream_set_timeout(s->s, smtp_out_conf.mail_timeout);
+	stream_set_timeout(s->s, smtp_out_limit(smtp_out_conf.mail_timeout));
 	if (stream_write(s->s, line->data, line->len) < 0 ||
 	    stream_puts(s->s, "\r\n") < 0 || stream_flush(s->s) < 0) {
 		*why_r = mem_printf("lost connection with %s during AUTH", s->label);

@@ -39,15 +39,24 @@ static int smtp_out_cache_usable(const smtp_out_sess_t *s)
 	return time(NULL) - s->born < smtp_out_conf.reuse_time;
 }
 
+/* A session that may not be kept, closed once qmgr has its answer. */
+static smtp_out_sess_t *smtp_out_spent;
+
 void smtp_out_cache_put(smtp_out_sess_t *s)
 {
 	smtp_out_cache_drop();
 	if (smtp_out_conf.cache_idle <= 0 || !smtp_out_cache_usable(s)) {
-		smtp_out_session_close(&s);
+		smtp_out_session_close(&smtp_out_spent, 0);
+		smtp_out_spent = s;
 		return;
 	}
 	smtp_out_cached = s;
 	smtp_out_cached_since = event_now_ms();
+}
+
+void smtp_out_cache_settle(void)
+{
+	smtp_out_session_close(&smtp_out_spent, 1);
 }
 
 smtp_out_sess_t *smtp_out_cache_take(const char *dest)
@@ -95,8 +104,10 @@ void smtp_out_cache_drop(void)
 		return;
 	smtp_out_cached = NULL;
 	/* Something arrived while idle: the server is closing or out of
-	 * step; no QUIT. */
+	 * step; no QUIT.  Otherwise QUIT, without waiting for its reply: a
+	 * request may be waiting (a server that never answers QUIT must not
+	 * hold it up). */
 	if (smtp_out_cache_spoke(s))
 		s->cut = 1;
-	smtp_out_session_close(&s);
+	smtp_out_session_close(&s, 0);
 }

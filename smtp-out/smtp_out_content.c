@@ -160,6 +160,10 @@ static int smtp_out_content_walk(const smtp_out_req_t *req,
 		if (sink != NULL)
 			r = sink(arg, &out);
 	}
+	/* The end of the content completes the mail: not when qmgr has
+	 * stopped waiting for the answer (smtp_out.c, duplicates). */
+	if (r == 0 && sink != NULL && smtp_out_abandoned())
+		r = -1;
 	if (r == 0) {
 		smtp_body_finish(b, sink ? &out : NULL);
 		if (sink != NULL)
@@ -192,8 +196,8 @@ struct smtp_out_sender {
 
 static int smtp_out_write(smtp_out_sess_t *s, const char *data, size_t len)
 {
-	stream_set_timeout(s->s, smtp_out_conf.data_xfer_timeout);
-	if (stream_write(s->s, data, len) < 0) {
+	stream_set_timeout(s->s, smtp_out_limit(smtp_out_conf.data_xfer_timeout));
+	if (smtp_out_expired() || stream_write(s->s, data, len) < 0) {
 		s->cut = 1;
 		return -1;
 	}

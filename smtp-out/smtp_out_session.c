@@ -54,13 +54,13 @@ static int smtp_out_tcp_connect(const dns_addr_t *a, int port)
 		len = sizeof(*in6);
 	}
 	return sock_connect_sockaddr((struct sockaddr *) &ss, len,
-				     smtp_out_conf.connect_timeout);
+				     smtp_out_limit(smtp_out_conf.connect_timeout));
 }
 
 int smtp_out_session_reply(smtp_out_sess_t *s, int timeout, char **why_r)
 {
 	enum smtp_reply_status st = SMTP_REPLY_MORE;
-	int64_t deadline = event_now_ms() + (int64_t) timeout * 1000;
+	int64_t deadline = event_now_ms() + (int64_t) smtp_out_limit(timeout) * 1000;
 	buf_t line = BUF_INIT;
 
 	/* The timeout bounds the whole reply, not each line: a server that
@@ -130,7 +130,7 @@ char *smtp_out_session_text(smtp_out_sess_t *s, const char *what)
 static int smtp_out_session_command(smtp_out_sess_t *s, const char *line,
 				    int timeout, char **why_r)
 {
-	stream_set_timeout(s->s, timeout);
+	stream_set_timeout(s->s, smtp_out_limit(timeout));
 	if (stream_printf(s->s, "%s\r\n", line) < 0 || stream_flush(s->s) < 0) {
 		*why_r = mem_printf("lost connection with %s while sending %s",
 				    s->label, line);
@@ -260,11 +260,11 @@ smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
 		goto fail;
 	return s;
 fail:
-	smtp_out_session_close(&s);
+	smtp_out_session_close(&s, 0);
 	return NULL;
 }
 
-void smtp_out_session_close(smtp_out_sess_t **sp)
+void smtp_out_session_close(smtp_out_sess_t **sp, int wait)
 {
 	smtp_out_sess_t *s = *sp;
 	char *why = NULL;
@@ -272,10 +272,18 @@ void smtp_out_session_close(smtp_out_sess_t **sp)
 	if (s == NULL)
 		return;
 	*sp = NULL;
-	/* QUIT is a courtesy (RFC 5321 §4.1.1.10); its answer changes
-	 * nothing, so the wait for it is short. */
-	if (!s->cut && smtp_out_session_command(s, "QUIT", smtp_out_conf.quit_timeout,
-						&why) < 0)
-		mem_free(why);
+	/* QUIT is a courtesy (RFC 5321 §4.1.1.10): its reply changes
+	 * nothing, so it is waited for only where no one waits on us. */
+	if (!s->cut) {
+		if (wait) {
+			if (smtp_out_session_command(s, "QUIT",
+						     smtp_out_conf.quit_timeout, &why) < 0)
+				mem_free(why);
+		} else {
+			stream_set_timeout(s->s, 1);
+			if (stream_puts(s->s, "QUIT\r\n") == 0)
+				(void) stream_flush(s->s);
+		}
+	}
 	smtp_out_session_free(s);
 }

@@ -93,7 +93,7 @@ int smtp_out_tls_start(smtp_out_sess_t *s, const smtp_out_target_t *t,
 		return smtp_out_tls_fail(s, "4.7.5", mem_printf(
 			"TLS is required (verify), but no trusted certificates "
 			"could be loaded"), dsn_r, why_r);
-	stream_set_timeout(s->s, smtp_out_conf.starttls_timeout);
+	stream_set_timeout(s->s, smtp_out_limit(smtp_out_conf.starttls_timeout));
 	if (stream_puts(s->s, "STARTTLS\r\n") < 0 || stream_flush(s->s) < 0 ||
 	    smtp_out_session_reply(s, smtp_out_conf.starttls_timeout, &why) < 0)
 		return smtp_out_tls_fail(s, "4.4.2", why ? why : mem_printf(

@@ -73,7 +73,7 @@ static void smtp_out_rcpt_line(smtp_out_sess_t *s, const smtp_out_rcpt_t *r,
 /* Write buffered commands; 0 or -1 (session cut). */
 static int smtp_out_send(smtp_out_sess_t *s, buf_t *out, int timeout)
 {
-	stream_set_timeout(s->s, timeout);
+	stream_set_timeout(s->s, smtp_out_limit(timeout));
 	if (stream_write(s->s, out->data, out->len) < 0 || stream_flush(s->s) < 0) {
 		s->cut = 1;
 		return -1;
