@@ -334,7 +334,7 @@ const param_def_t config_params[] = {
 	{ "smtp_destination_rate_delay", PARAM_TIME, "0",
 	  "pause between deliveries to one destination; 0: none",
 	  RANGE("0", "1h") },
-	{ "smtp_destination_probe_time", PARAM_TIME, "10s",
+	{ "smtp_destination_probe_time", PARAM_TIME, "60s",
 	  "wait for a new destination's first answer before its queue is deferred",
 	  RANGE("1s", "1h") },
 	{ "smtp_process_limit", PARAM_INT, "100",
