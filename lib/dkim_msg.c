@@ -250,15 +250,13 @@ static void dkim_msg_from_field(void *arg, const char *f, size_t len)
 			buf_putc(&from->value, *p);
 }
 
-int dkim_msg_from_domain(const dkim_msg_t *m, buf_t *domain_r)
+int dkim_from_domain(const char *value, buf_t *domain_r)
 {
-	dkim_from_t from = { 0, BUF_INIT };
 	buf_t addr = BUF_INIT;
 	const char *at;
 	int r = -1;
 
-	dkim_msg_split(m, dkim_msg_from_field, &from);
-	if (from.count == 1 && dkim_msg_from_addr(buf_str(&from.value), &addr) == 0 &&
+	if (dkim_msg_from_addr(value, &addr) == 0 &&
 	    (at = strrchr(buf_str(&addr), '@')) != NULL && dkim_domain_ok(at + 1)) {
 		buf_set(domain_r, at + 1);
 		for (size_t i = 0; i < domain_r->len; i++)
@@ -266,8 +264,19 @@ int dkim_msg_from_domain(const dkim_msg_t *m, buf_t *domain_r)
 				domain_r->data[i] += 'a' - 'A';
 		r = 0;
 	}
-	buf_release(&from.value);
 	buf_release(&addr);
+	return r;
+}
+
+int dkim_msg_from_domain(const dkim_msg_t *m, buf_t *domain_r)
+{
+	dkim_from_t from = { 0, BUF_INIT };
+	int r = -1;
+
+	dkim_msg_split(m, dkim_msg_from_field, &from);
+	if (from.count == 1)
+		r = dkim_from_domain(buf_str(&from.value), domain_r);
+	buf_release(&from.value);
 	return r;
 }
 

@@ -52,6 +52,8 @@ size_t dkim_msg_fields(const dkim_msg_t *m,
  * whose domain is a plain host name (what d= may be). */
 int dkim_msg_from_domain(const dkim_msg_t *m, buf_t *domain_r);
 void dkim_msg_release(dkim_msg_t *m);
+/* The same for the value of one From field (unfolded, or relaxed). */
+int dkim_from_domain(const char *value, buf_t *domain_r);
 
 /* A domain name as d= and a key directory's entries may hold it: labels
  * of letters, digits and '-', dot-separated, at most 253 octets. */

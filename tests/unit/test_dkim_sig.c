@@ -1,4 +1,4 @@
-/* test_dkim_sign.c - unit tests for lib/dkim_key.c and lib/dkim_sign.c:
+/* test_dkim_sig.c - unit tests for lib/dkim_key.c and lib/dkim_sig.c:
  * keys of both algorithms made, stored as PEM and read back, their DNS
  * records (p= decodes to the key's public half) and zone lines (strings
  * of at most 255 octets), selectors, and signatures: the field's tags,
@@ -15,7 +15,7 @@
 #include "../../lib/buf.h"
 #include "../../lib/dkim_canon.h"
 #include "../../lib/dkim_key.h"
-#include "../../lib/dkim_sign.h"
+#include "../../lib/dkim_sig.h"
 #include "test.h"
 
 /* The public key of a record's p=. */
@@ -87,7 +87,7 @@ static void sign_check(enum dkim_alg alg)
 	const char *err = NULL;
 	buf_t pem = BUF_INIT, rec = BUF_INIT, rec2 = BUF_INIT, out = BUF_INIT;
 	EVP_PKEY *key = dkim_key_generate(alg, 2048, &err), *back, *pub;
-	dkim_sign_input_t in = {
+	dkim_sig_input_t in = {
 		"example.com", "sel-1", 1700000000, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
 		fields, lens, 3,
 	};
@@ -110,7 +110,7 @@ static void sign_check(enum dkim_alg alg)
 			    "v=DKIM1; k=ed25519; p=", 18) == 0);
 	pub = record_key(buf_str(&rec), alg);
 	test_assert(pub != NULL);
-	test_assert_int(dkim_sign_field(back, &in, &out, &err), 0);
+	test_assert_int(dkim_sig_field(back, &in, &out, &err), 0);
 	test_assert(strncmp(buf_str(&out), "DKIM-Signature: v=1; a=", 23) == 0);
 	test_assert(strstr(buf_str(&out), alg == DKIM_ALG_RSA ? "a=rsa-sha256;" :
 			   "a=ed25519-sha256;") != NULL);
@@ -158,10 +158,10 @@ static void test_sign_refuses(void)
 	test_begin("fields not in relaxed form, small RSA keys, junk PEM");
 	for (size_t i = 0; i < 4; i++) {
 		size_t len = strlen(bad[i]);
-		dkim_sign_input_t in = { "example.com", "s", 1, "x", &bad[i], &len, 1 };
+		dkim_sig_input_t in = { "example.com", "s", 1, "x", &bad[i], &len, 1 };
 
 		err = NULL;
-		test_assert_int(dkim_sign_field(key, &in, &out, &err), -1);
+		test_assert_int(dkim_sig_field(key, &in, &out, &err), -1);
 		test_assert(err != NULL);
 	}
 	test_assert_int(out.len, 0);

@@ -1,16 +1,16 @@
-/* dkim_sign.c - the DKIM-Signature field; see dkim_sign.h. */
+/* dkim_sig.c - the DKIM-Signature field; see dkim_sig.h. */
 #include <string.h>
 
 #include "base64.h"
 #include "dkim_canon.h"
 #include "dkim_key.h"
-#include "dkim_sign.h"
+#include "dkim_sig.h"
 
 #define DKIM_B_PIECE 72		/* b= octets per folded line */
 
 /* A relaxed field: a name of printable octets but the colon, ':', a
  * value without CR or LF, CRLF (dkim_canon_header's form). */
-static int dkim_sign_canon_ok(const char *f, size_t len, size_t *name_len_r)
+static int dkim_sig_canon_ok(const char *f, size_t len, size_t *name_len_r)
 {
 	const char *colon = memchr(f, ':', len);
 
@@ -28,7 +28,7 @@ static int dkim_sign_canon_ok(const char *f, size_t len, size_t *name_len_r)
 }
 
 /* The field up to and including "b=", folded. */
-static int dkim_sign_head(const dkim_sign_input_t *in, enum dkim_alg alg,
+static int dkim_sig_head(const dkim_sig_input_t *in, enum dkim_alg alg,
 			  buf_t *out, const char **err_r)
 {
 	buf_printf(out, "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed; d=%s;\n"
@@ -37,7 +37,7 @@ static int dkim_sign_head(const dkim_sign_input_t *in, enum dkim_alg alg,
 	for (size_t i = 0; i < in->nfields; i++) {
 		size_t n;
 
-		if (!dkim_sign_canon_ok(in->fields[i], in->lens[i], &n)) {
+		if (!dkim_sig_canon_ok(in->fields[i], in->lens[i], &n)) {
 			*err_r = "a header field is not in relaxed form";
 			return -1;
 		}
@@ -49,7 +49,7 @@ static int dkim_sign_head(const dkim_sign_input_t *in, enum dkim_alg alg,
 }
 
 /* Sign data as alg needs: the signature's octets into sig. */
-static int dkim_sign_data(EVP_PKEY *key, enum dkim_alg alg, const buf_t *data,
+static int dkim_sig_data(EVP_PKEY *key, enum dkim_alg alg, const buf_t *data,
 			  buf_t *sig)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -80,7 +80,7 @@ static int dkim_sign_data(EVP_PKEY *key, enum dkim_alg alg, const buf_t *data,
 	return ok ? 0 : -1;
 }
 
-int dkim_sign_field(EVP_PKEY *key, const dkim_sign_input_t *in, buf_t *out,
+int dkim_sig_field(EVP_PKEY *key, const dkim_sig_input_t *in, buf_t *out,
 		    const char **err_r)
 {
 	buf_t head = BUF_INIT, data = BUF_INIT, sig = BUF_INIT, b = BUF_INIT;
@@ -91,13 +91,13 @@ int dkim_sign_field(EVP_PKEY *key, const dkim_sign_input_t *in, buf_t *out,
 		*err_r = "not a key DKIM can use";
 		return -1;
 	}
-	if (dkim_sign_head(in, alg, &head, err_r) < 0)
+	if (dkim_sig_head(in, alg, &head, err_r) < 0)
 		goto out;
 	for (size_t i = 0; i < in->nfields; i++)
 		buf_append(&data, in->fields[i], in->lens[i]);
 	dkim_canon_header(head.data, head.len, &data);
 	data.len -= 2;		/* §3.7: without the field's final CRLF */
-	if (dkim_sign_data(key, alg, &data, &sig) < 0) {
+	if (dkim_sig_data(key, alg, &data, &sig) < 0) {
 		*err_r = "signing failed";
 		goto out;
 	}

@@ -1,4 +1,4 @@
-/* dkim_sign.h - one DKIM-Signature field (RFC 6376 §3.5, §5), made from
+/* dkim_sig.h - one DKIM-Signature field (RFC 6376 §3.5, §5), made from
  * the relaxed header fields and the body hash a message's receiver
  * computed (dkim_msg.h), with a private key (dkim_key.h).  No I/O.
  *
@@ -15,8 +15,8 @@
  * the very text returned, whatever the folding.  It comes in tern's
  * stored form: LF line ends, ending in LF.
  */
-#ifndef TERN_DKIM_SIGN_H
-#define TERN_DKIM_SIGN_H
+#ifndef TERN_DKIM_SIG_H
+#define TERN_DKIM_SIG_H
 
 #include <stddef.h>
 #include <time.h>
@@ -33,11 +33,11 @@ typedef struct dkim_sign_input {
 	const char *const *fields;	/* relaxed fields, each with its CRLF */
 	const size_t *lens;
 	size_t nfields;
-} dkim_sign_input_t;
+} dkim_sig_input_t;
 
 /* Append the field to out: 0, or -1 with *err_r (a field that is not
  * relaxed "name:value\r\n", a bad key, a signing failure). */
-int dkim_sign_field(EVP_PKEY *key, const dkim_sign_input_t *in, buf_t *out,
+int dkim_sig_field(EVP_PKEY *key, const dkim_sig_input_t *in, buf_t *out,
 		    const char **err_r);
 
 #endif
