@@ -53,7 +53,8 @@ static void dkim_sign_serve(daemon_client_t *client)
 	attr_t *req = attr_new(), *reply = attr_new();
 
 	stream_set_timeout(s, dkim_sign_ipc_timeout);
-	if (attr_hello_check(s, DKIM_PROTO, DKIM_VERSION) != ATTR_OK) {
+	if (attr_hello_write(s, DKIM_PROTO, DKIM_VERSION) != ATTR_OK ||
+	    attr_hello_check(s, DKIM_PROTO, DKIM_VERSION) != ATTR_OK) {
 		log_warn("bad or missing hello from a client; disconnecting");
 		goto out;
 	}

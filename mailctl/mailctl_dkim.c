@@ -125,8 +125,8 @@ static int mailctl_dkim_keygen(const char *domain, const char *selector,
 	if (mailctl_dkim_record(domain, selector, &line, &got) < 0)
 		return MAILCTL_FAIL;
 	printf("%s\n", buf_str(&line));
-	fprintf(stderr, "made %s; publish the record above in the DNS of %s, "
-		"then: mailctl reload\n", path, domain);
+	fprintf(stderr, "publish the record above in the DNS of %s, then: "
+		"mailctl reload\n", domain);
 	buf_release(&pem);
 	buf_release(&line);
 	mem_free(path);
