@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "attr_client.h"
 #include "config.h"
@@ -57,6 +58,24 @@ static void smtpd_dkim_field(void *arg, const char *canon, size_t len)
 		f->too_long = 1;
 	else
 		attr_add_n(f->req, "field", canon, len);
+}
+
+/* A signature as dkim-sign must return one: a DKIM-Signature field in
+ * the stored form, every line but the first a continuation, so that
+ * nothing it holds can end the header or add another field. */
+static int smtpd_dkim_field_ok(const char *sig)
+{
+	size_t len = strlen(sig);
+
+	if (len < 16 || len > DKIM_MAX_FIELD ||
+	    strncasecmp(sig, "DKIM-Signature:", 15) != 0 || sig[len - 1] != '\n' ||
+	    strchr(sig, '\r') != NULL)
+		return 0;
+	for (const char *nl = strchr(sig, '\n'); nl != sig + len - 1;
+	     nl = strchr(nl + 1, '\n'))
+		if (nl[1] != ' ' && nl[1] != '\t')
+			return 0;
+	return 1;
 }
 
 /* The request for d, or NULL (logged) when the message cannot be signed. */
@@ -117,10 +136,16 @@ void smtpd_dkim_sign(dkim_msg_t *d, queue_writer_t *w)
 			 attr_get(reply, "reason") ? attr_get(reply, "reason") : "");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (queue_writer_prepend(w, attr_get_nth(reply, "signature", i)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		const char *sig = attr_get_nth(reply, "signature", i);
+
+		if (!smtpd_dkim_field_ok(sig))
+			log_warn("%s: dkim-sign returned a malformed signature; "
+				 "not recorded", id);
+		else if (queue_writer_prepend(w, sig) < 0)
 			log_warn("%s: DKIM signature not recorded: %s", id,
 				 strerror(errno));
+	}
 out:
 	attr_client_disconnect(smtpd_dkim_client);
 	attr_free(&req);
