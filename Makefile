@@ -85,7 +85,7 @@ endif
 # session processes never map libcrypto.  NAME_DIRS lists the folders of a
 # program whose sources are not just the folder of its name.
 PROGS := master mailctl auth anvil qmgr local smtpd pop3d pop3d-session \
-	 pickup terndrop smtp-out
+	 pickup terndrop smtp-out dkim-sign
 pop3d_DIRS         := pop3d pop3d/login
 pop3d-session_DIRS := pop3d pop3d/session
 # Man pages that document a second program: LINK:PAGE (one page for both).

@@ -15,12 +15,14 @@
  * length locate the message content in the descriptor.
  *
  * To smtp-out, instead of rcpt_orig, and with the nexthop:
- *   nexthop=DEST  [smtputf8=yes]
+ *   nexthop=DEST  [smtputf8=yes]  [prepend_offset=N prepend_length=N]
  *   rcpt=ADDR rcpt_index=N rcpt_orcpt=TYPE;ADDR rcpt_notify=LIST ...
  * DEST is the destination as routed (transport(5): "example.com" by MX,
  * "host:port", "[host]:port" without MX); rcpt_orcpt and rcpt_notify are
  * RFC 3461's parameters, decoded, or empty; they go to a server that
- * offers DSN.
+ * offers DSN.  prepend_offset and prepend_length locate the queue file's
+ * "prepend" records (queue.h: smtpd's DKIM signatures), whose header
+ * fields go before the content (queue_prepend_read()).
  *
  * The agent answers with one record:
  *   status=ok

@@ -146,6 +146,7 @@ struct queue_writer {
 	size_t content_len;
 	int error;		/* sticky errno */
 	int committed;
+	int nprepend;		/* "prepend" records written: content ended */
 };
 
 static char *queue_path(const char *queue_dir, const char *sub, const char *id)
@@ -248,6 +249,10 @@ int queue_writer_content(queue_writer_t *w, const void *data, size_t len)
 {
 	if (queue_writer_start(w) < 0)
 		return -1;
+	if (w->nprepend > 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	buf_append(&w->out, data, len);
 	w->content_len += len;
 	if (w->out.len >= QUEUE_FLUSH_SIZE)
@@ -408,6 +413,31 @@ int queue_unescape(char *s)
 	}
 	*d = '\0';
 	return 0;
+}
+
+int queue_writer_prepend(queue_writer_t *w, const char *field)
+{
+	buf_t line = BUF_INIT;
+	int r = 0;
+
+	if (queue_writer_start(w) < 0)
+		return -1;
+	buf_puts(&line, "prepend field=");
+	queue_escape(&line, field, (size_t) -1);
+	buf_puts(&line, " .\n");
+	if (w->nprepend >= QUEUE_MAX_PREPEND || *field == '\0' ||
+	    field[strlen(field) - 1] != '\n') {
+		errno = EINVAL;
+		r = -1;
+	} else if (line.len - 1 > QUEUE_MAX_RECORD_LINE) {
+		errno = EMSGSIZE;
+		r = -1;
+	} else {
+		buf_append(&w->out, line.data, line.len);
+		w->nprepend++;
+	}
+	buf_release(&line);
+	return r;
 }
 
 int queue_append(int fd, int sync, const char *type, ...)

@@ -31,6 +31,21 @@
  *                                    recipient list is final, never
  *                                    expanded again (qmgr, first take)
  *
+ * One record type is written before the commit, by the writer, right
+ * after the content, and never after it:
+ *     prepend field=F                a header field (stored form: LF line
+ *                                    ends, ending in LF) that goes before
+ *                                    the content when the message is sent
+ *                                    to another host: smtpd's DKIM
+ *                                    signatures (dkim_msg.h), made when the
+ *                                    content was complete, which the
+ *                                    content cannot hold without a rewrite.
+ * The reader notes where these lines are (prepend_off, prepend_len) but
+ * keeps nothing of them, so qmgr's memory does not grow with them; the
+ * delivery agent that needs them reads them from its descriptor with
+ * queue_prepend_read().  At most QUEUE_MAX_PREPEND of them, each within
+ * QUEUE_MAX_RECORD_LINE, all before any other record.
+ *
  * Limits.  The format has its own, below, and they are the same on both
  * sides: the writer encodes the envelope with the limits the reader decodes
  * it with and refuses (EMSGSIZE) an envelope the reader would refuse, and
@@ -78,6 +93,9 @@
 #define QUEUE_MAX_RECORD_LINE (3 * (QUEUE_MAX_ADDR + QUEUE_MAX_ORCPT + \
 				    QUEUE_MAX_NOTIFY + QUEUE_MAX_TEXT) + 256)
 
+/* "prepend" records of one file. */
+#define QUEUE_MAX_PREPEND 8
+
 /* The queue sub-directories master creates under queue_directory. */
 #define QUEUE_DIRS "tmp incoming active deferred hold corrupt"
 
@@ -102,6 +120,10 @@ size_t queue_rcpt_size(const char *addr, const char *orcpt, const char *notify);
  * envelope is over the limits, at the first call. */
 int queue_writer_content(queue_writer_t *w, const void *data, size_t len);
 size_t queue_writer_content_len(const queue_writer_t *w);
+/* After the last content: a "prepend" record with field (see above); no
+ * content may follow.  0, or -1 with errno (EMSGSIZE: over the limits,
+ * EINVAL: too many). */
+int queue_writer_prepend(queue_writer_t *w, const char *field);
 /* Commit as described above; 0, or -1 with errno (the file is removed). */
 int queue_writer_commit(queue_writer_t *w);
 /* Discard an uncommitted file (also what free does when not committed). */
@@ -144,6 +166,10 @@ typedef struct queue_msg {
 	int warned;
 	int resolved;		/* a "resolved" record was seen */
 	int torn;		/* the file ends in an incomplete record */
+	off_t prepend_off;	/* where the "prepend" records are, */
+	size_t prepend_len;	/* 0 when there are none */
+	size_t nprepend;
+	int records_seen;	/* a record other than "prepend" was read */
 } queue_msg_t;
 
 /* Read everything but the content from an open queue file.  0, or -1 with
@@ -162,6 +188,10 @@ int queue_msg_read_bytes(const char *data, size_t len, queue_msg_t *m,
 			 const char **err_r);
 int queue_msg_salvage_bytes(const char *data, size_t len, queue_msg_t *m);
 void queue_msg_clear(queue_msg_t *m);
+/* The fields of the "prepend" records at off, len (prepend_off and
+ * prepend_len of the file's queue_msg_t) of the queue file fd, appended
+ * to out in their order.  0, or -1 when they are not there or malformed. */
+int queue_prepend_read(int fd, off_t off, size_t len, buf_t *out);
 /* Append a recipient (PENDING, no parent, no DSN fields) to m: the one way
  * to grow m->rcpts, which may move (earlier pointers into it go stale). */
 queue_rcpt_t *queue_msg_add_rcpt(queue_msg_t *m, const char *addr);

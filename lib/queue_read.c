@@ -246,15 +246,66 @@ static void queue_envelope_salvage(const char *data, size_t len, attr_t *env)
 	}
 }
 
+/* The field of a "prepend" record line s (" ." cut off, NUL-ended):
+ * unescaped in place into *field_r (when not NULL); 0, or -1 when the
+ * line is not one "field=" holding a header field that ends in LF. */
+static int queue_prepend_field(char *s, char **field_r)
+{
+	char *v = s + 8;
+
+	if (strncmp(s, "prepend field=", 14) != 0 || strchr(v, ' ') != NULL)
+		return -1;
+	v += 6;
+	if (queue_unescape(v) < 0 || *v == '\0' || v[strlen(v) - 1] != '\n')
+		return -1;
+	if (field_r != NULL)
+		*field_r = v;
+	return 0;
+}
+
+int queue_prepend_read(int fd, off_t off, size_t len, buf_t *out)
+{
+	queue_src_t src = { .fd = fd };
+	char *data;
+	size_t pos = 0, n = 0;
+	int r = 0;
+
+	if (len == 0 || len > QUEUE_MAX_PREPEND * (QUEUE_MAX_RECORD_LINE + 1))
+		return -1;
+	data = mem_alloc(len + 1);
+	if (queue_read_at(&src, data, len, off) < 0 || data[len - 1] != '\n')
+		r = -1;
+	data[len] = '\0';
+	while (r == 0 && pos < len) {
+		char *nl = memchr(data + pos, '\n', len - pos), *field;
+		size_t l = (size_t) (nl - (data + pos));
+
+		if (++n > QUEUE_MAX_PREPEND || l < 2 || memchr(data + pos, '\0', l) ||
+		    memcmp(data + pos + l - 2, " .", 2) != 0) {
+			r = -1;
+			break;
+		}
+		data[pos + l - 2] = '\0';
+		if (queue_prepend_field(data + pos, &field) < 0)
+			r = -1;
+		else
+			buf_puts(out, field);
+		pos += l + 1;
+	}
+	mem_free(data);
+	return r;
+}
+
 /* One record line, without its LF.  A line that is not complete (no
  * trailing " .": a crash mid-append, or the zeros a crash can leave) is
  * torn and ignored; a complete one that does not apply is an error, or
  * skipped when salvaging. */
-static int queue_apply_line(queue_msg_t *m, buf_t *line, int salvage,
-			    const char **err_r)
+static int queue_apply_line(queue_msg_t *m, buf_t *line, off_t off,
+			    int salvage, const char **err_r)
 {
 	size_t len = line->len;
 	char *s = line->data;	/* NUL-terminated by buf_append */
+	int r;
 
 	if (len < 2 || memcmp(s + len - 2, " .", 2) != 0 ||
 	    memchr(s, '\0', len) != NULL) {
@@ -262,7 +313,21 @@ static int queue_apply_line(queue_msg_t *m, buf_t *line, int salvage,
 		return 0;
 	}
 	s[len - 2] = '\0';
-	if (queue_apply_record(m, s) < 0 && !salvage) {
+	if (strncmp(s, "prepend ", 8) == 0) {
+		/* Written before the commit, right after the content: only
+		 * where no other record came before (see queue.h). */
+		r = m->records_seen || m->nprepend >= QUEUE_MAX_PREPEND ||
+			queue_prepend_field(s, NULL) < 0 ? -1 : 0;
+		if (r == 0) {
+			if (m->nprepend++ == 0)
+				m->prepend_off = off;
+			m->prepend_len = (size_t) (off - m->prepend_off) + len + 1;
+		}
+	} else {
+		m->records_seen = 1;
+		r = queue_apply_record(m, s);
+	}
+	if (r < 0 && !salvage) {
 		*err_r = "bad queue file record";
 		return -1;
 	}
@@ -277,7 +342,7 @@ static int queue_read_records(const queue_src_t *src, queue_msg_t *m,
 	char *chunk = mem_alloc(QUEUE_READ_CHUNK);
 	buf_t line = BUF_INIT;
 	int skipping = 0, r = 0;	/* skipping: the rest of a long line */
-	off_t off = start;
+	off_t off = start, line_off = start;
 
 	while (off < end && r == 0) {
 		size_t want = end - off < QUEUE_READ_CHUNK ? (size_t) (end - off) :
@@ -312,9 +377,10 @@ static int queue_read_records(const queue_src_t *src, queue_msg_t *m,
 				break;
 			i++;
 			if (!skipping)
-				r = queue_apply_line(m, &line, salvage, err_r);
+				r = queue_apply_line(m, &line, line_off, salvage, err_r);
 			skipping = 0;
 			buf_reset(&line);
+			line_off = off - n + (off_t) i;
 		}
 	}
 	if (r == 0 && (line.len > 0 || skipping))

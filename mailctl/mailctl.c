@@ -51,6 +51,7 @@ static const struct mailctl_command {
 	{ "transport", mailctl_cmd_transport, 1 },
 	{ "tls-policy", mailctl_cmd_tls_policy, 1 },
 	{ "relay-auth", mailctl_cmd_relay_auth, 1 },
+	{ "dkim", mailctl_cmd_dkim, 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -96,6 +97,10 @@ static const char mailctl_usage_text[] =
 	"  relay-auth add NEXTHOP USER [--password-stdin]\n"
 	"  relay-auth del NEXTHOP\n"
 	"  relay-auth compile            compile smtp_sasl_password_maps\n"
+	"  dkim keygen DOMAIN [SELECTOR] [--algorithm rsa|ed25519] [--bits N]\n"
+	"                                make a DKIM key, print its DNS record\n"
+	"  dkim list                     DKIM keys: domain, selector, algorithm\n"
+	"  dkim show DOMAIN              the DNS records of DOMAIN's keys\n"
 	"DIR defaults to $TERN_CONFIG, then " TERN_SYSCONFDIR ".\n";
 
 void mailctl_usage_error(const char *fmt, ...)

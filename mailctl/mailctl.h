@@ -54,6 +54,7 @@ int mailctl_cmd_route(int argc, char **argv);	/* mailctl_route.c */
 int mailctl_cmd_transport(int argc, char **argv); /* mailctl_transport.c */
 int mailctl_cmd_tls_policy(int argc, char **argv); /* mailctl_tls_policy.c */
 int mailctl_cmd_relay_auth(int argc, char **argv); /* mailctl_relay_auth.c */
+int mailctl_cmd_dkim(int argc, char **argv);	/* mailctl_dkim.c */
 /* mailctl_queue.c, for check: files in corrupt/ and queue limits that
  * main.conf goes past, one warning line each. */
 void mailctl_queue_check(buf_t *warnings);

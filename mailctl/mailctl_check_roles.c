@@ -15,6 +15,7 @@
  * with setgid_group and mode 1730, so that terndrop(8) can add files and
  * pickup take them.
  */
+#include <dirent.h>
 #include <grp.h>
 #include <errno.h>
 #include <string.h>
@@ -170,6 +171,59 @@ static void mailctl_check_queue_reach(mailctl_check_t *c)
 	mem_free(parent);
 }
 
+/* One place of the DKIM keys (dkim-sign(8)): dkim_owner's (as root; an
+ * instance of another user has that user's) and private to it. */
+static void mailctl_check_dkim_place(const char *path, const struct stat *st,
+				     uid_t uid, int is_dir, mailctl_check_t *c)
+{
+	if (is_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		buf_printf(&c->errors,
+			   "%s: not a %s\n", path, is_dir ? "directory" :
+			   "regular file");
+	else if ((st->st_mode & 077) != 0 || (uid != (uid_t) -1 && st->st_uid != uid))
+		buf_printf(&c->errors, "%s: DKIM keys must be dkim_owner's and "
+			   "readable by nobody else (owner uid %ld, mode %04o)\n",
+			   path, (long) st->st_uid, (unsigned) (st->st_mode & 07777));
+}
+
+/* dkim_key_directory, each domain's directory in it and each key. */
+static void mailctl_check_dkim(mailctl_check_t *c)
+{
+	const char *dir = config_str("dkim_key_directory");
+	uid_t uid = (uid_t) -1;
+	gid_t gid;
+	struct stat st;
+	DIR *d, *dd;
+	struct dirent *e, *k;
+
+	if (lstat(dir, &st) < 0)
+		return;		/* no keys: nothing is signed */
+	if (geteuid() == 0 && mailctl_sysuser_ids("dkim_owner", &uid, &gid) < 0)
+		return;		/* mailctl_sysuser_check names it */
+	mailctl_check_dkim_place(dir, &st, uid, 1, c);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *sub = mem_printf("%s/%s", dir, e->d_name);
+
+		if (e->d_name[0] != '.' && lstat(sub, &st) == 0) {
+			mailctl_check_dkim_place(sub, &st, uid, 1, c);
+			if (S_ISDIR(st.st_mode) && (dd = opendir(sub)) != NULL) {
+				while ((k = readdir(dd)) != NULL) {
+					char *key = mem_printf("%s/%s", sub, k->d_name);
+
+					if (k->d_name[0] != '.' && lstat(key, &st) == 0)
+						mailctl_check_dkim_place(key, &st, uid, 0, c);
+					mem_free(key);
+				}
+				closedir(dd);
+			}
+		}
+		mem_free(sub);
+	}
+	closedir(d);
+}
+
 void mailctl_check_roles(mailctl_check_t *c)
 {
 	const char *users = config_str("user_database");
@@ -191,6 +245,7 @@ void mailctl_check_roles(mailctl_check_t *c)
 	mailctl_check_private(users, c);
 	mailctl_check_private(db, c);
 	mem_free(db);
+	mailctl_check_dkim(c);
 	if (access(config_str("mail_directory"), F_OK) == 0)
 		mailctl_sysuser_reach("vmail_owner", config_str("mail_directory"),
 				      R_OK | W_OK | X_OK, &c->errors);

@@ -149,6 +149,8 @@ static const struct mailctl_init_service {
 	{ "pickup", 0, "-       -       n       1", "pickup", "" },
 	{ "local", 0, "-       n       n       -", "local", "" },
 	{ "smtp-out", 0, "-       -       y       -", "smtp-out", "" },
+	/* DKIM signatures for smtpd; the only reader of the keys. */
+	{ "dkim-sign", 0, "-       -       n       -", "dkim-sign", "" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

@@ -28,7 +28,8 @@
 extern char **environ;
 
 const char *const mailctl_roles[] = {
-	"mail_owner", "auth_owner", "login_user", "vmail_owner", NULL,
+	"mail_owner", "auth_owner", "login_user", "vmail_owner", "dkim_owner",
+	NULL,
 };
 
 int mailctl_sysuser_ids(const char *param, uid_t *uid_r, gid_t *gid_r)

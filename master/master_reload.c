@@ -13,7 +13,11 @@
  *
  * A new certificate or key (the files of smtpd_tls_cert_file,
  * smtpd_tls_key_file and pop3d's pair) counts as a change of main.conf: the documented way
- * to install one is to replace the files and reload.
+ * to install one is to replace the files and reload.  So does a change of
+ * the DKIM keys (`mailctl dkim keygen`, dkim-sign(8)): the key directory
+ * and each domain's directory in it are stamped, since a key added or
+ * removed changes the time of the directory that holds it, and the new
+ * dkim-sign processes load the keys as they are now.
  *
  * A main.conf with errors (bad syntax, a value of the wrong type, out of
  * its bounds or not one of its words) changes nothing: master keeps the
@@ -25,6 +29,7 @@
  *
  * SECURITY: runs as root; the same checks as at start (users, -o names).
  */
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -47,6 +52,32 @@ static void master_settings_stamp(buf_t *b, const char *file)
 			   (long long) st.st_size);
 }
 
+/* The stamps of the DKIM key directory and of its domains' directories
+ * (dkim-sign(8)): at most this many, which is far more than tern signs
+ * for. */
+#define MASTER_DKIM_DIRS_MAX 10000
+
+static void master_settings_stamp_dkim(buf_t *b, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	master_settings_stamp(b, dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && n++ < MASTER_DKIM_DIRS_MAX) {
+		char *sub;
+
+		if (e->d_name[0] == '.')
+			continue;
+		sub = mem_printf("%s/%s", dir, e->d_name);
+		master_settings_stamp(b, sub);
+		mem_free(sub);
+	}
+	closedir(d);
+}
+
 char *master_settings_text(void)
 {
 	char *path = mem_printf("%s/main.conf", master.config_dir);
@@ -58,6 +89,7 @@ char *master_settings_text(void)
 	master_settings_stamp(&b, config_str("smtpd_tls_key_file"));
 	master_settings_stamp(&b, config_str("pop3d_tls_cert_file"));
 	master_settings_stamp(&b, config_str("pop3d_tls_key_file"));
+	master_settings_stamp_dkim(&b, config_str("dkim_key_directory"));
 	mem_free(text);
 	mem_free(path);
 	return buf_steal(&b);

@@ -1,7 +1,7 @@
 /* master_users.c - the system users master checks before it starts as root.
  *
- * architecture §2: the roles run as mail_owner, auth_owner, login_user and
- * vmail_owner.  Each must exist, none may be root, and no two may share a
+ * architecture §2: the roles run as mail_owner, auth_owner, login_user,
+ * vmail_owner and dkim_owner.  Each must exist, none may be root, and no two may share a
  * uid, or the separation between the roles would be a fiction.  Checked
  * at start and again on every reload (main.conf may have changed them).
  *
@@ -16,7 +16,7 @@
 #include "priv.h"
 
 static const char *const master_user_params[] = {
-	"mail_owner", "auth_owner", "login_user", "vmail_owner",
+	"mail_owner", "auth_owner", "login_user", "vmail_owner", "dkim_owner",
 };
 
 #define MASTER_NUSERS (sizeof(master_user_params) / sizeof(master_user_params[0]))

@@ -260,6 +260,11 @@ static attr_t *qmgr_deliver_request(const qmgr_job_t *job)
 		attr_add(a, "nexthop", qmgr_dest_nexthop(job->dest));
 		if (attr_get(q->env, "smtputf8"))
 			attr_add(a, "smtputf8", attr_get(q->env, "smtputf8"));
+		/* DKIM signatures smtpd recorded (queue.h "prepend"). */
+		if (q->prepend_len > 0) {
+			attr_addf(a, "prepend_offset", "%lld", (long long) q->prepend_off);
+			attr_addf(a, "prepend_length", "%zu", q->prepend_len);
+		}
 	}
 	for (size_t k = 0; k < job->n; k++) {
 		const queue_rcpt_t *r = &q->rcpts[job->idx[k]];

@@ -11,9 +11,11 @@ BUILD_PKGS="gcc make libc6-dev libssl-dev libdb-dev libcap-dev libcrypt-dev libu
 # Real clients the tests drive, and the tools the harness needs.  postfix
 # brings smtp-source; clang and its runtime build the fuzz targets;
 # swaks needs libnet-ssleay-perl for --tls and --tlsc (only a Recommends,
-# which --no-install-recommends below leaves out).
+# which --no-install-recommends below leaves out); python3-dkim (dkimpy)
+# verifies the DKIM signatures tern makes (t_dkim).
 TEST_PKGS="python3 swaks libnet-ssleay-perl curl socat fetchmail isync strace postfix mandoc
-	iproute2 procps psmisc util-linux clang libclang-rt-14-dev ca-certificates"
+	iproute2 procps psmisc util-linux clang libclang-rt-14-dev ca-certificates
+	python3-dkim"
 
 missing=
 for p in $BUILD_PKGS $TEST_PKGS; do

@@ -83,6 +83,7 @@ typedef struct smtp_out_req {
 	off_t offset;
 	size_t length;
 	double arrival;
+	buf_t prepend;		/* header fields sent before the content */
 	size_t nrcpt;
 	smtp_out_rcpt_t *rcpt;
 	/* Set during delivery: no server could be reached at all, so qmgr

@@ -134,8 +134,9 @@ int smtp_out_content_prepare(smtp_out_sess_t *s, smtp_out_req_t *req,
 	return r;
 }
 
-/* Feed the content to an encoder: from memory, or the queue file in
- * pieces; each piece's output goes to sink (NULL: count only). */
+/* Feed the content to an encoder: the prepended fields, then the content
+ * from memory or the queue file in pieces; each piece's output goes to
+ * sink (NULL: count only), so SIZE= and BDAT counts include the fields. */
 static int smtp_out_content_walk(const smtp_out_req_t *req,
 				 const smtp_out_content_t *c, smtp_body_t *b,
 				 int (*sink)(void *arg, buf_t *out), void *arg)
@@ -147,6 +148,13 @@ static int smtp_out_content_walk(const smtp_out_req_t *req,
 
 	if (!c->use_converted)
 		piece = mem_alloc(SMTP_OUT_READ_SIZE);
+	/* The DKIM signatures smtpd recorded come first. */
+	if (req->prepend.len > 0) {
+		smtp_body_encode(b, req->prepend.data, req->prepend.len,
+				 sink ? &out : NULL);
+		if (sink != NULL)
+			r = sink(arg, &out);
+	}
 	for (size_t off = 0; off < total && r == 0; off += SMTP_OUT_READ_SIZE) {
 		size_t n = total - off < SMTP_OUT_READ_SIZE ? total - off :
 			SMTP_OUT_READ_SIZE;

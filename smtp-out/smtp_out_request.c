@@ -3,7 +3,8 @@
  * The request is lib/deliver_proto.h's with what only an SMTP client
  * needs: the nexthop, the message's SMTPUTF8 flag and each recipient's
  * DSN parameters (RFC 3461 §4.1, §4.2), passed on to servers that offer
- * DSN.  Everything in it is checked before use, since a request that
+ * DSN, and the header fields smtpd recorded to go before the content
+ * (its DKIM signatures).  Everything in it is checked before use, since a request that
  * names octets outside the file, or addresses that would break the
  * command line, must be refused rather than sent.
  */
@@ -69,10 +70,30 @@ static const char *smtp_out_rcpts_check(const attr_t *a, smtp_out_req_t *req)
 	return NULL;
 }
 
+/* The DKIM signatures smtpd recorded ("prepend" records, queue.h), read
+ * once per request: every attempt sends the same fields. */
+static const char *smtp_out_prepend_load(const attr_t *a, smtp_out_req_t *req,
+					 const struct stat *st)
+{
+	long long off, len;
+
+	if (attr_get(a, "prepend_offset") == NULL &&
+	    attr_get(a, "prepend_length") == NULL)
+		return NULL;
+	if (smtp_out_number(attr_get(a, "prepend_offset"), &off) < 0 ||
+	    smtp_out_number(attr_get(a, "prepend_length"), &len) < 0 ||
+	    off > (long long) st->st_size || len > (long long) st->st_size - off ||
+	    queue_prepend_read(req->fd, (off_t) off, (size_t) len, &req->prepend) < 0) {
+		buf_release(&req->prepend);
+		return "bad prepend records";
+	}
+	return NULL;
+}
+
 const char *smtp_out_request_check(const attr_t *a, int qfd, smtp_out_req_t *req)
 {
 	long long off, len;
-	const char *body;
+	const char *body, *why;
 	struct stat st;
 
 	req->fd = -1;
@@ -107,7 +128,9 @@ const char *smtp_out_request_check(const attr_t *a, int qfd, smtp_out_req_t *req
 	req->offset = (off_t) off;
 	req->length = (size_t) len;
 	req->arrival = attr_get(a, "arrival") ? strtod(attr_get(a, "arrival"), NULL) : 0;
-	return smtp_out_rcpts_check(a, req);
+	if ((why = smtp_out_rcpts_check(a, req)) != NULL)
+		return why;
+	return smtp_out_prepend_load(a, req, &st);
 }
 
 void smtp_out_rcpt_set(smtp_out_rcpt_t *r, const char *dsn, const char *text)
@@ -144,4 +167,5 @@ void smtp_out_request_reply(smtp_out_req_t *req, attr_t *reply)
 		buf_release(&r->text);
 	}
 	mem_free(req->rcpt);
+	buf_release(&req->prepend);
 }

@@ -127,6 +127,7 @@ static void smtpd_post_drop(void)
 	auth_path = smtpd_queue_path(AUTH_SOCKET);
 	smtpd_conf.auth = auth_client_new(auth_path, smtpd_conf.ipc_timeout);
 	mem_free(auth_path);
+	smtpd_dkim_init();
 	smtpd_anvil_init();
 }
 

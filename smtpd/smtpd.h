@@ -20,6 +20,7 @@
 #include "auth_client.h"
 #include "buf.h"
 #include "cidr.h"
+#include "dkim_msg.h"
 #include "map.h"
 #include "params.h"
 #include "queue.h"
@@ -206,6 +207,14 @@ int smtpd_relay_permitted(const smtpd_session_t *sess);
 /* Is domain one of mydestination? */
 int smtpd_domain_is_local(const char *domain);
 
+/* smtpd_dkim.c - DKIM signatures through dkim-sign (after the drop). */
+void smtpd_dkim_init(void);
+/* Is mail of this session signed (AUTH, local submission)? */
+int smtpd_dkim_wanted(const smtpd_session_t *sess);
+/* At the end of the content, before the commit: ask for the signatures
+ * of d and record them in w; failures are logged, never refused. */
+void smtpd_dkim_sign(dkim_msg_t *d, queue_writer_t *w);
+
 /* smtpd_data.c - message content into the queue writer. */
 enum smtpd_msg_error {
 	SMTPD_MSG_OK,
@@ -214,9 +223,12 @@ enum smtpd_msg_error {
 	SMTPD_MSG_HOPS,		/* 554 5.4.6 */
 	SMTPD_MSG_IO,		/* 452 4.3.1 / 451 4.3.0 by errno */
 };
-smtpd_msg_t *smtpd_msg_new(queue_writer_t *w, int add_headers);
+/* sign: feed the content to a dkim_msg_t too (smtpd_msg_dkim()). */
+smtpd_msg_t *smtpd_msg_new(queue_writer_t *w, int add_headers, int sign);
 void smtpd_msg_free(smtpd_msg_t **mp);
 queue_writer_t *smtpd_msg_writer(smtpd_msg_t *m);
+/* What a DKIM signature covers, or NULL when the message is not signed. */
+dkim_msg_t *smtpd_msg_dkim(smtpd_msg_t *m);
 /* Read DATA input up to CRLF.CRLF: STREAM_OK or the stream's error. */
 int smtpd_msg_read_data(smtpd_msg_t *m, stream_t *s);
 /* Read one BDAT chunk of size octets; last ends the message. */

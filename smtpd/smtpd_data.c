@@ -46,6 +46,7 @@ struct smtpd_msg {
 	int holding;
 	buf_t held;
 	size_t held_line;		/* where the current line starts in held */
+	dkim_msg_t *dkim;		/* NULL: not signed */
 	/* decoders */
 	smtp_data_t data;
 	smtp_bdat_t bdat;
@@ -53,10 +54,14 @@ struct smtpd_msg {
 	buf_t in;			/* raw octets of one chunk */
 };
 
-smtpd_msg_t *smtpd_msg_new(queue_writer_t *w, int add_headers)
+smtpd_msg_t *smtpd_msg_new(queue_writer_t *w, int add_headers, int sign)
 {
 	smtpd_msg_t *m = MEM_NEW(smtpd_msg_t);
 
+	if (sign) {
+		m->dkim = MEM_NEW(dkim_msg_t);
+		dkim_msg_init(m->dkim, (size_t) smtpd_conf.header_hold);
+	}
 	m->w = w;
 	m->in_header = 1;
 	m->holding = add_headers;
@@ -76,6 +81,10 @@ void smtpd_msg_free(smtpd_msg_t **mp)
 	if (m == NULL)
 		return;
 	queue_writer_free(&m->w);
+	if (m->dkim != NULL) {
+		dkim_msg_release(m->dkim);
+		mem_free(m->dkim);
+	}
 	buf_release(&m->hline);
 	buf_release(&m->held);
 	buf_release(&m->out);
@@ -86,6 +95,11 @@ void smtpd_msg_free(smtpd_msg_t **mp)
 queue_writer_t *smtpd_msg_writer(smtpd_msg_t *m)
 {
 	return m->w;
+}
+
+dkim_msg_t *smtpd_msg_dkim(smtpd_msg_t *m)
+{
+	return m->dkim;
 }
 
 int smtpd_msg_error(const smtpd_msg_t *m)
@@ -115,6 +129,8 @@ static void smtpd_msg_write(smtpd_msg_t *m, const void *p, size_t n)
 {
 	if (m->error != SMTPD_MSG_OK || n == 0)
 		return;
+	if (m->dkim != NULL)
+		dkim_msg_update(m->dkim, p, n);
 	if (queue_writer_content(m->w, p, n) < 0)
 		smtpd_msg_fail(m, SMTPD_MSG_IO, errno);
 }

@@ -128,7 +128,8 @@ smtpd_msg_t *smtpd_queue_start(smtpd_session_t *sess)
 		buf_printf(&extra, ", sasl_username=%s", buf_str(&sess->auth_user));
 	log_info("%s: client=%s%s", id, buf_str(&sess->client), buf_str(&extra));
 	buf_release(&extra);
-	return smtpd_msg_new(w, smtpd_conf.add_headers || smtpd_conf.local_submit);
+	return smtpd_msg_new(w, smtpd_conf.add_headers || smtpd_conf.local_submit,
+			     smtpd_dkim_wanted(sess));
 }
 
 void smtpd_queue_finish(smtpd_session_t *sess, smtpd_msg_t **mp)
@@ -153,6 +154,8 @@ void smtpd_queue_finish(smtpd_session_t *sess, smtpd_msg_t **mp)
 		smtpd_queue_error_reply(sess, id, smtpd_msg_errno(m));
 		goto out;
 	default:
+		if (smtpd_msg_dkim(m) != NULL)
+			smtpd_dkim_sign(smtpd_msg_dkim(m), w);
 		if (queue_writer_commit(w) < 0) {
 			smtpd_queue_error_reply(sess, id, errno);
 			goto out;

@@ -130,6 +130,62 @@ static void test_queue_roundtrip(void)
 	test_end();
 }
 
+/* "prepend" records: written after the content before the commit, read
+ * back where the reader said they are, refused anywhere else. */
+static void test_queue_prepend(void)
+{
+	queue_writer_t *w = queue_writer_open(qdir);
+	const char *sig1 = "DKIM-Signature: v=1; a=rsa-sha256;\n\tb=abc%20 def\n";
+	const char *sig2 = "DKIM-Signature: v=1; a=ed25519-sha256; b=x\n";
+	char id[QUEUE_ID_LEN + 1];
+	const char *err = NULL;
+	queue_msg_t m;
+	buf_t out = BUF_INIT, big = BUF_INIT;
+	int fd;
+
+	test_begin("queue: prepend records before the commit");
+	attr_add(queue_writer_envelope(w), "sender", "a@x.org");
+	attr_add(queue_writer_envelope(w), "rcpt", "b@y.org");
+	test_assert(queue_writer_content(w, "Subject: x\n\nbody\n", 18) == 0);
+	test_assert(queue_writer_prepend(w, sig1) == 0);
+	test_assert(queue_writer_prepend(w, sig2) == 0);
+	test_assert(queue_writer_prepend(w, "no line end") < 0 && errno == EINVAL);
+	for (int i = 0; i < QUEUE_MAX_RECORD_LINE; i++)
+		buf_putc(&big, 'x');
+	buf_putc(&big, '\n');
+	test_assert(queue_writer_prepend(w, buf_str(&big)) < 0 && errno == EMSGSIZE);
+	/* the content has ended */
+	test_assert(queue_writer_content(w, "more\n", 5) < 0 && errno == EINVAL);
+	memcpy(id, queue_writer_id(w), sizeof(id));
+	test_assert(queue_writer_commit(w) == 0);
+	queue_writer_free(&w);
+	fd = open_incoming(id, O_RDWR | O_APPEND);
+	test_assert(queue_msg_read(fd, &m, &err) == 0);
+	test_assert_int(m.content_len, 18);
+	test_assert_int(m.nprepend, 2);
+	test_assert(m.prepend_off == m.content_off + 18);
+	test_assert(queue_prepend_read(fd, m.prepend_off, m.prepend_len, &out) == 0);
+	test_assert(strncmp(buf_str(&out), sig1, strlen(sig1)) == 0);
+	test_assert_str(buf_str(&out) + strlen(sig1), sig2);
+	/* not where the reader said */
+	test_assert(queue_prepend_read(fd, m.prepend_off + 1, m.prepend_len - 1, &out) < 0);
+	test_assert(queue_prepend_read(fd, m.content_off, 18, &out) < 0);
+	test_assert(queue_prepend_read(fd, m.prepend_off, 0, &out) < 0);
+	queue_msg_clear(&m);
+	/* results after them read as ever; a prepend after a result is bad */
+	test_assert(queue_append(fd, 0, "done", "rcpt", "0", "dsn", "2.0.0", NULL) == 0);
+	test_assert(queue_msg_read(fd, &m, &err) == 0);
+	test_assert_int(m.rcpts[0].state, QUEUE_RCPT_DONE);
+	test_assert_int(m.nprepend, 2);
+	queue_msg_clear(&m);
+	test_assert(queue_append(fd, 0, "prepend", "field", "X: y\n", NULL) == 0);
+	test_assert(queue_msg_read(fd, &m, &err) < 0);
+	close(fd);
+	buf_release(&out);
+	buf_release(&big);
+	test_end();
+}
+
 static void test_queue_move(void)
 {
 	char *a, *b, *d;
@@ -715,7 +771,8 @@ static void test_queue_salvage(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_queue_ids, test_queue_roundtrip, test_queue_abort_and_corrupt,
+		test_queue_ids, test_queue_roundtrip, test_queue_prepend,
+		test_queue_abort_and_corrupt,
 		test_queue_move, test_queue_limit_count, test_queue_limit_fields,
 		test_queue_limit_bytes, test_queue_limit_records,
 		test_queue_limit_total, test_queue_salvage, NULL,
