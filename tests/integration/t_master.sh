@@ -258,7 +258,8 @@ cp "$T/master.conf.good" "$INST/master.conf"
 # master_stop_timeout is one master itself reads: had the refused file been
 # taken, the stop below would fail on it.
 cp "$INST/main.conf" "$T/main.conf.good"
-OLD=$(svc_pids multi)
+OLD=$(t_svc_pids multi)
+[ -n "$OLD" ] || t_fail "the service multi has processes to compare"
 t_set master_stop_timeout 0
 t_set auth_plaintext Sometimes
 OUT=$(tmailctl reload 2>&1)
@@ -269,11 +270,11 @@ t_match "$OUT" 'parameter auth_plaintext: "Sometimes" is not one of never, loopb
 t_file_has "$INST/log/maillog" 'reload: parameter master_stop_timeout: "0" is out of range' \
 	"master logs the refused reload"
 t_match "$(tclient 127.0.0.1:$P_NEW ok)" "^echo: ok$" "after a refused reload the services still answer"
-t_eq "$(svc_pids multi)" "$OLD" "a refused reload keeps the processes"
+t_eq "$(t_svc_pids multi)" "$OLD" "a refused reload keeps the processes"
 cp "$T/main.conf.good" "$INST/main.conf"
 OUT=$(tmailctl reload 2>&1)
 t_eq "$?" 0 "reload with the old main.conf back succeeds"
-t_eq "$(svc_pids multi)" "$OLD" "and master saw no change: it had kept the old settings"
+t_eq "$(t_svc_pids multi)" "$OLD" "and master saw no change: it had kept the old settings"
 
 # ---- a crash loop is throttled ---------------------------------------------------
 echo "crashy:$P_CRASH	inet	n	-	n	-	testd crash" >>"$INST/master.conf"
