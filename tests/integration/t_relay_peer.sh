@@ -118,13 +118,13 @@ t_eq "$(t_peer_q utf8 violation what)" "" "...and no violation at the peer"
 # 3. DSN parameters.
 msg "$T/dsn.eml" dsn-mail "hello"
 pysend alice@localhost u@dsn.example "$T/dsn.eml" "RET=HDRS ENVID=env+2Bid-42" \
-	"NOTIFY=FAILURE,DELAY ORCPT=rfc822;orig@dsn.example"
+	"NOTIFY=FAILURE,DELAY ORCPT=rfc822;orig+2Btag@dsn.example"
 pysend alice@localhost u@nodsn.example "$T/dsn.eml" "RET=HDRS ENVID=env+2Bid-42" \
 	"NOTIFY=FAILURE,DELAY ORCPT=rfc822;orig@nodsn.example"
 settle
 t_eq "$(t_peer_q dsn message mail_params.RET mail_params.ENVID rcpts.0.params.NOTIFY rcpts.0.params.ORCPT)" \
-	"HDRS env+2Bid-42 FAILURE,DELAY rfc822;orig@dsn.example" \
-	"DSN: RET, ENVID, NOTIFY and ORCPT passed to a peer that offers DSN"
+	"HDRS env+2Bid-42 FAILURE,DELAY rfc822;orig+2Btag@dsn.example" \
+	"DSN: RET, ENVID, NOTIFY and ORCPT passed to a peer that offers DSN (xtext kept)"
 t_eq "$(t_peer_q nodsn message accepted mail_params.RET mail_params.ENVID rcpts.0.params)" "true - - {}" \
 	"DSN: none of them sent to a peer that does not offer it (delivered)"
 t_eq "$(t_peer_q nodsn violation what)" "" "...and no violation at that peer"
