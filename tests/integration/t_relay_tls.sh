@@ -8,12 +8,14 @@
 #
 # Checked, level by level (smtp_tls_security_level, changed by reload):
 #   may      STARTTLS to B: A logs the TLS connection, B's Received field
-#            names the TLS version and cipher; a peer without STARTTLS
-#            gets the mail in plaintext; a tls-policy entry "encrypt" for
-#            that peer: deferred, 4.7.4 in `queue list`, no MAIL sent;
-#   encrypt  another peer without STARTTLS: deferred with 4.7.4; the first
-#            peer's entry changed to "none": its deferred mail delivered in
-#            plaintext after `queue flush`;
+#            names the TLS version and cipher; a peer without STARTTLS,
+#            and one that refuses the command, get the mail in plaintext;
+#            a tls-policy entry "encrypt" for the first: deferred, 4.7.4
+#            in `queue list`, no MAIL sent;
+#   encrypt  another peer without STARTTLS: deferred with 4.7.4, QUIT sent;
+#            the peer that refuses STARTTLS: 4.7.4 with its reply; the
+#            first peer's entry changed to "none": its deferred mail
+#            delivered in plaintext after `queue flush`;
 #   verify   B's certificate, signed by the test CA for mx.b.example (the
 #            MX host): delivered, "Verified"; B reached by another name
 #            (wrong.b.example) and a self-signed peer: deferred, 4.7.5, no
@@ -111,10 +113,15 @@ t_peer plain2 0 || t_done
 PPLAIN2=$PEER_PORT
 t_peer self 0 --tls-cert "$T/self.pem" --tls-key "$T/self.key" || t_done
 PSELF=$PEER_PORT
+# A peer that offers STARTTLS and then refuses it.
+t_peer refuse 0 --tls-cert "$T/self.pem" --tls-key "$T/self.key" \
+	--reply 'STARTTLS=454 4.7.0 TLS not available now' || t_done
+PREFUSE=$PEER_PORT
 { tmailctl transport add notls.example "smtp:[127.0.0.1]:$PPLAIN" &&
   tmailctl transport add notls2.example "smtp:[127.0.0.1]:$PPLAIN2" &&
   tmailctl transport add wrongname.example "smtp:[wrong.b.example]:$B25" &&
-  tmailctl transport add selfsigned.example "smtp:[self.b.example]:$PSELF"; } >"$T/tr.out" 2>&1 ||
+  tmailctl transport add selfsigned.example "smtp:[self.b.example]:$PSELF" &&
+  tmailctl transport add refuse.example "smtp:[127.0.0.1]:$PREFUSE"; } >"$T/tr.out" 2>&1 ||
 	t_fail "transport entries on A" "$(cat "$T/tr.out")"
 reload
 
@@ -135,6 +142,13 @@ settle
 t_eq "$(t_peer_q plain message to tls accepted)" '["u1@notls.example"] null true' \
 	"may: a peer without STARTTLS gets the mail in plaintext"
 
+send u1@refuse.example may-refused
+settle
+t_eq "$(t_peer_q refuse message to tls accepted)" '["u1@refuse.example"] null true' \
+	"may: a peer that refuses STARTTLS (454) gets the mail in plaintext"
+t_file_has "$INST/log/maillog" "127\.0\.0\.1\[127\.0\.0\.1\]:$PREFUSE refused STARTTLS \(454 4\.7\.0 TLS not available now\); going on without TLS" \
+	"...and A logs that it went on without TLS"
+
 tmailctl tls-policy add "[127.0.0.1]:$PPLAIN" encrypt >"$T/pol.out" 2>&1 ||
 	t_fail "tls-policy add encrypt" "$(cat "$T/pol.out")"
 reload
@@ -154,6 +168,13 @@ t_match "$(qline u@notls2.example)" "\(4\.7\.4 TLS is required \(encrypt\), but 
 t_eq "$(mails plain2)" 0 "...no MAIL command reached it"
 t_match "$(t_peer_q plain2 cmd line | tr '\n' ' ')" '^EHLO [^ ]+ QUIT $' \
 	"...only EHLO, then QUIT before closing (RFC 5321 4.1.1.10)"
+
+send u2@refuse.example encrypt-refused-starttls
+settle
+t_match "$(qline u2@refuse.example)" "\(4\.7\.4 host 127\.0\.0\.1\[127\.0\.0\.1\]:$PREFUSE said: 454 4\.7\.0 TLS not available now \(in reply to STARTTLS\)\)" \
+	"encrypt: a peer that refuses STARTTLS: deferred, 4.7.4 with its reply"
+t_eq "$(t_peer_q refuse close by reason | tail -n 1)" "server quit" "...and QUIT sent before closing"
+t_eq "$(t_peer_q refuse message | wc -l)" 1 "...no message sent"
 
 tmailctl tls-policy add "[127.0.0.1]:$PPLAIN" none >"$T/pol.out" 2>&1 ||
 	t_fail "tls-policy add none" "$(cat "$T/pol.out")"
