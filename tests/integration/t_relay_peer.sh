@@ -8,8 +8,10 @@
 # what is checked.
 #
 # Checked: SIZE above the peer's limit bounced 5.3.4 before MAIL (no DATA
-# or BDAT at the peer); SMTPUTF8 mail bounced 5.6.7 by a peer without
-# SMTPUTF8, delivered with SMTPUTF8 on MAIL to one with it; RET, ENVID,
+# or BDAT at the peer); SMTPUTF8 mail (a UTF-8 address or header field)
+# bounced 5.6.7 by a peer without SMTPUTF8, all-ASCII mail sent with
+# SMTPUTF8 delivered to it without, delivered with SMTPUTF8 on MAIL to a
+# peer with it; RET, ENVID,
 # NOTIFY and ORCPT passed to a peer that offers DSN, none of them to one
 # that does not; a 550 for one of three recipients: one bounce naming
 # it, two delivered in one transaction; a 451 then 250: deferred, then
@@ -108,6 +110,19 @@ f=$(bounce_for "z.*e@noutf8\.example")
 t_file_has "$f" '^Status: 5\.6\.7$' "SMTPUTF8 to a peer without it: bounced 5.6.7"
 t_file_has "$f" 'does not support SMTPUTF8' "...the bounce says why"
 t_eq "$(t_peer_q noutf8 cmd line | grep -c '^MAIL')" 0 "...no MAIL reached that peer"
+# A UTF-8 header field needs SMTPUTF8 too (RFC 6532); a message sent with
+# SMTPUTF8 that needs none goes without it.
+printf 'Subject: caf\303\251\r\n\r\nhi\r\n' >"$T/utf8h.eml"
+pysend alice@localhost hdr@noutf8.example "$T/utf8h.eml" "SMTPUTF8 BODY=8BITMIME"
+f=$(bounce_for 'hdr@noutf8\.example')
+t_file_has "$f" '^Status: 5\.6\.7$' "a UTF-8 header field to a peer without SMTPUTF8: bounced 5.6.7"
+t_file_has "$f" 'which the header of this message needs' "...the bounce says why"
+msg "$T/ascii.eml" ascii-mail "plain"
+pysend alice@localhost ascii@noutf8.example "$T/ascii.eml" "SMTPUTF8"
+settle
+t_eq "$(t_peer_q noutf8 message to mail_params.SMTPUTF8 accepted)" '["ascii@noutf8.example"] - true' \
+	"sent with SMTPUTF8 but all ASCII: delivered without SMTPUTF8 to that peer"
+t_eq "$(t_peer_q noutf8 violation what)" "" "...no violation at that peer"
 pysend alice@localhost "z$(printf '\303\266')e@utf8.example" "$T/utf8.eml" "SMTPUTF8 BODY=8BITMIME"
 settle
 t_eq "$(t_peer_q utf8 message from to mail_params.SMTPUTF8 mail_params.BODY accepted)" \
