@@ -205,6 +205,7 @@ PY
 t_eq "$check" "intact" "...dot-stuffed on the wire: the dot lines arrive as they were"
 t_eq "$(t_peer_q data violation what detail)" "" \
 	"PIPELINING not offered: no pipelining violation (and no other)"
+t_peer_wait 10 data close	# the session is kept for a second
 t_eq "$(t_peer_q data close by reason)" "server quit" "...the session ended with QUIT"
 
 # 7. PIPELINING offered: MAIL, RCPT and DATA in one group.

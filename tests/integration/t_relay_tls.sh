@@ -173,7 +173,10 @@ send u2@refuse.example encrypt-refused-starttls
 settle
 t_match "$(qline u2@refuse.example)" "\(4\.7\.4 host 127\.0\.0\.1\[127\.0\.0\.1\]:$PREFUSE said: 454 4\.7\.0 TLS not available now \(in reply to STARTTLS\)\)" \
 	"encrypt: a peer that refuses STARTTLS: deferred, 4.7.4 with its reply"
-t_eq "$(t_peer_q refuse close by reason | tail -n 1)" "server quit" "...and QUIT sent before closing"
+C=$(t_peer_q refuse open conn | tail -n 1)
+t_peer_wait 10 refuse close conn="$C"
+t_match "$(t_peer_q refuse cmd conn="$C" line | tr '\n' ' ')/$(t_peer_q refuse close conn="$C" by reason)" \
+	'^EHLO [^ ]+ STARTTLS QUIT /server quit$' "...and QUIT sent before closing"
 t_eq "$(t_peer_q refuse message | wc -l)" 1 "...no message sent"
 
 tmailctl tls-policy add "[127.0.0.1]:$PPLAIN" none >"$T/pol.out" 2>&1 ||
