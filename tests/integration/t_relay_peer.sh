@@ -11,16 +11,16 @@
 # or BDAT at the peer); SMTPUTF8 mail (a UTF-8 address or header field)
 # bounced 5.6.7 by a peer without SMTPUTF8, all-ASCII mail sent with
 # SMTPUTF8 delivered to it without, delivered with SMTPUTF8 on MAIL to a
-# peer with it; RET, ENVID,
-# NOTIFY and ORCPT passed to a peer that offers DSN, none of them to one
-# that does not; a 550 for one of three recipients: one bounce naming
-# it, two delivered in one transaction; a 451 then 250: deferred, then
-# delivered after `queue flush`; CHUNKING: BDAT in several chunks, the
-# message at the peer (its logged sha256) exactly the CRLF form
-# submitted, dot lines unstuffed; without CHUNKING: DATA, dot-stuffed,
-# arriving intact; PIPELINING: MAIL, RCPT and DATA in one group when
-# offered (a refused MAIL is followed by the RCPT and DATA already sent),
-# and no pipelining violation at a peer that does not offer it.
+# peer with it; RET, ENVID, NOTIFY and ORCPT passed to a peer that offers
+# DSN, none of them to one that does not; a 550 for one of three
+# recipients: one bounce naming it, two delivered in one transaction; a
+# 451 then 250: deferred, then delivered after `queue flush`; CHUNKING:
+# BDAT in chunks of smtp_bdat_chunk_size, the message at the peer (its
+# logged sha256) exactly the CRLF form submitted, dot lines unstuffed;
+# without CHUNKING: DATA, dot-stuffed, arriving intact; PIPELINING: MAIL,
+# RCPT and DATA in one group when offered (a refused MAIL is followed by
+# the RCPT and DATA already sent), and no pipelining violation at a peer
+# that does not offer it; every session ends with QUIT.
 . "$(dirname "$0")/lib.sh"
 
 # pysend FROM TO[,TO...] FILE [MAIL-OPTIONS [RCPT-OPTIONS]]: submit FILE
@@ -60,24 +60,24 @@ bounce_for() {
 	return 1
 }
 qline() { tmailctl queue list 2>&1 | grep -F "$1"; }
-# route DOMAIN PEER: the domain's mail to peer PEER's port.
+# route DOMAIN PORT: the domain's mail to the peer on PORT.
 route() { tmailctl transport add "$1" "smtp:[127.0.0.1]:$2" >>"$T/tr.out" 2>&1 || t_fail "transport $1" "$(cat "$T/tr.out")"; }
 
-# The peers first: they take ephemeral ports, and the instance's ports
-# stay free between their check and t_start.
-all="PIPELINING SIZE 8BITMIME SMTPUTF8 DSN CHUNKING ENHANCEDSTATUSCODES"
-peer() { local n=$1; shift; t_peer "$n" 0 "$@" || t_done; PORTS="$PORTS $n.example:$PEER_PORT"; }
-PORTS=
-peer size --ext "PIPELINING SIZE=2000 8BITMIME ENHANCEDSTATUSCODES"
-peer noutf8 --ext "PIPELINING SIZE 8BITMIME DSN CHUNKING ENHANCEDSTATUSCODES"
-peer utf8 --ext "$all"
-peer dsn --ext "$all"
-peer nodsn --ext "PIPELINING SIZE 8BITMIME SMTPUTF8 CHUNKING ENHANCEDSTATUSCODES"
-peer three --ext "$all" --reply 'RCPT:bad@=550 5.1.1 no such user here'
-peer later --ext "$all" --reply 'RCPT=451 4.3.0 try again later@1'
-peer chunk --ext "$all"
-peer data --ext "SIZE 8BITMIME ENHANCEDSTATUSCODES"
-peer pipe --ext "PIPELINING SIZE 8BITMIME ENHANCEDSTATUSCODES" --reply 'MAIL=550 5.7.1 not from you@1'
+# Three peers (each costs a Python start): "full" offers every extension
+# and refuses bad@ (550) and later@ (451, once); "lim" offers only SIZE
+# (4000), 8BITMIME and ENHANCEDSTATUSCODES: no PIPELINING, CHUNKING, DSN
+# or SMTPUTF8; "pipe" offers PIPELINING and refuses the first MAIL.  They
+# start first: they take ephemeral ports, and the instance's ports stay
+# free between their check and t_start.
+t_peer full 0 --ext "PIPELINING SIZE 8BITMIME SMTPUTF8 DSN CHUNKING ENHANCEDSTATUSCODES" \
+	--reply 'RCPT:bad@=550 5.1.1 no such user here' \
+	--reply 'RCPT:later@=451 4.3.0 try again later@1' || t_done
+PFULL=$PEER_PORT
+t_peer lim 0 --ext "SIZE=4000 8BITMIME ENHANCEDSTATUSCODES" || t_done
+PLIM=$PEER_PORT
+t_peer pipe 0 --ext "PIPELINING SIZE 8BITMIME ENHANCEDSTATUSCODES" \
+	--reply 'MAIL=550 5.7.1 not from you@1' || t_done
+PPIPE=$PEER_PORT
 
 t_instance
 P25=$((PB + 25))
@@ -88,47 +88,46 @@ t_set maximal_backoff_time 120s
 t_set smtp_connection_cache_time_limit 1s
 t_set smtp_bdat_chunk_size 1k
 t_services smtp qmgr local smtp-out auth
-for r in $PORTS; do route "${r%%:*}" "${r#*:}"; done
+for d in utf8 dsn three later chunk; do route $d.example "$PFULL"; done
+for d in size noutf8 nodsn data; do route $d.example "$PLIM"; done
+route pipe.example "$PPIPE"
 echo pw | tmailctl user add alice@localhost --password-stdin >/dev/null 2>&1
 t_start
 
-# 1. SIZE: 5000 octets to a peer that takes 2000.
+# 1. SIZE: 7000 octets to a peer that takes 4000.  (First at "lim", so
+# that its log has no MAIL at all yet.)
 body=()
-for i in $(seq 1 60); do body+=("line $i of a message that is larger than the peer's SIZE limit, 80 cols"); done
+for i in $(seq 1 95); do body+=("line $i of a message that is larger than the peer's SIZE limit, 80 cols"); done
 msg "$T/big.eml" too-big "${body[@]}"
 pysend alice@localhost u@size.example "$T/big.eml"
 f=$(bounce_for 'u@size\.example')
 t_file_has "$f" '^Status: 5\.3\.4$' "SIZE: larger than the peer's limit, bounced 5.3.4"
-t_file_has "$f" 'exceeds the size limit 2000 of 127\.0\.0\.1\[127\.0\.0\.1\]' "...the bounce says why"
-t_eq "$(t_peer_q size cmd line | grep -cE '^(MAIL|DATA|BDAT)')" 0 "...refused before MAIL: the peer saw no MAIL, DATA or BDAT"
-t_eq "$(t_peer_q size helo verb)" "EHLO" "...(it was asked EHLO, so it told its limit)"
+t_file_has "$f" 'exceeds the size limit 4000 of 127\.0\.0\.1\[127\.0\.0\.1\]' "...the bounce says why"
+t_eq "$(t_peer_q lim cmd line | grep -cE '^(MAIL|DATA|BDAT)')" 0 "...refused before MAIL: the peer saw no MAIL, DATA or BDAT"
+t_eq "$(t_peer_q lim helo verb)" "EHLO" "...(it was asked EHLO, so it told its limit)"
 
-# 2. SMTPUTF8: a non-ASCII recipient.
+# 2. SMTPUTF8: a non-ASCII recipient, a UTF-8 header field (RFC 6532);
+# mail sent with SMTPUTF8 that needs none goes without it.
 msg "$T/utf8.eml" utf8-mail "gr$(printf '\303\274')$(printf '\303\237')e"
 pysend alice@localhost "z$(printf '\303\266')e@noutf8.example" "$T/utf8.eml" "SMTPUTF8 BODY=8BITMIME"
 f=$(bounce_for "z.*e@noutf8\.example")
 t_file_has "$f" '^Status: 5\.6\.7$' "SMTPUTF8 to a peer without it: bounced 5.6.7"
 t_file_has "$f" 'does not support SMTPUTF8' "...the bounce says why"
-t_eq "$(t_peer_q noutf8 cmd line | grep -c '^MAIL')" 0 "...no MAIL reached that peer"
-# A UTF-8 header field needs SMTPUTF8 too (RFC 6532); a message sent with
-# SMTPUTF8 that needs none goes without it.
 printf 'Subject: caf\303\251\r\n\r\nhi\r\n' >"$T/utf8h.eml"
 pysend alice@localhost hdr@noutf8.example "$T/utf8h.eml" "SMTPUTF8 BODY=8BITMIME"
 f=$(bounce_for 'hdr@noutf8\.example')
 t_file_has "$f" '^Status: 5\.6\.7$' "a UTF-8 header field to a peer without SMTPUTF8: bounced 5.6.7"
 t_file_has "$f" 'which the header of this message needs' "...the bounce says why"
+t_eq "$(t_peer_q lim cmd line | grep -c '^MAIL')" 0 "...no MAIL reached the peer for either"
 msg "$T/ascii.eml" ascii-mail "plain"
 pysend alice@localhost ascii@noutf8.example "$T/ascii.eml" "SMTPUTF8"
-settle
-t_eq "$(t_peer_q noutf8 message to mail_params.SMTPUTF8 accepted)" '["ascii@noutf8.example"] - true' \
-	"sent with SMTPUTF8 but all ASCII: delivered without SMTPUTF8 to that peer"
-t_eq "$(t_peer_q noutf8 violation what)" "" "...no violation at that peer"
 pysend alice@localhost "z$(printf '\303\266')e@utf8.example" "$T/utf8.eml" "SMTPUTF8 BODY=8BITMIME"
 settle
-t_eq "$(t_peer_q utf8 message from to mail_params.SMTPUTF8 mail_params.BODY accepted)" \
-	"alice@localhost [\"z$(printf '\303\266')e@utf8.example\"] true 8BITMIME true" \
+t_eq "$(t_peer_q lim message to='["ascii@noutf8.example"]' mail_params.SMTPUTF8 accepted)" '- true' \
+	"sent with SMTPUTF8 but all ASCII: delivered without SMTPUTF8 to that peer"
+t_eq "$(t_peer_q full message to="[\"z$(printf '\303\266')e@utf8.example\"]" from mail_params.SMTPUTF8 mail_params.BODY accepted)" \
+	"alice@localhost true 8BITMIME true" \
 	"SMTPUTF8 to a peer with it: delivered, SMTPUTF8 and BODY=8BITMIME on MAIL"
-t_eq "$(t_peer_q utf8 violation what)" "" "...and no violation at the peer"
 
 # 3. DSN parameters.
 msg "$T/dsn.eml" dsn-mail "hello"
@@ -137,12 +136,11 @@ pysend alice@localhost u@dsn.example "$T/dsn.eml" "RET=HDRS ENVID=env+2Bid-42" \
 pysend alice@localhost u@nodsn.example "$T/dsn.eml" "RET=HDRS ENVID=env+2Bid-42" \
 	"NOTIFY=FAILURE,DELAY ORCPT=rfc822;orig@nodsn.example"
 settle
-t_eq "$(t_peer_q dsn message mail_params.RET mail_params.ENVID rcpts.0.params.NOTIFY rcpts.0.params.ORCPT)" \
+t_eq "$(t_peer_q full message to='["u@dsn.example"]' mail_params.RET mail_params.ENVID rcpts.0.params.NOTIFY rcpts.0.params.ORCPT)" \
 	"HDRS env+2Bid-42 FAILURE,DELAY rfc822;orig+2Btag@dsn.example" \
 	"DSN: RET, ENVID, NOTIFY and ORCPT passed to a peer that offers DSN (xtext kept)"
-t_eq "$(t_peer_q nodsn message accepted mail_params.RET mail_params.ENVID rcpts.0.params)" "true - - {}" \
+t_eq "$(t_peer_q lim message to='["u@nodsn.example"]' accepted mail_params.RET mail_params.ENVID rcpts.0.params)" "true - - {}" \
 	"DSN: none of them sent to a peer that does not offer it (delivered)"
-t_eq "$(t_peer_q nodsn violation what)" "" "...and no violation at that peer"
 
 # 4. 550 for one of three recipients.
 msg "$T/three.eml" three-rcpts "hello three"
@@ -153,21 +151,21 @@ t_file_has "$f" '^Status: 5\.1\.1$' "one recipient refused (550 5.1.1): bounced"
 t_file_has "$f" 'no such user here' "...the bounce has the peer's words"
 t_eq "$(grep -cE '^Final-Recipient: ' "$f" 2>/dev/null)" 1 "...and names only that recipient"
 t_eq "$(grep -lE '^Final-Recipient: .*@three\.example' "$MAIL/alice/new"/* 2>/dev/null | wc -l)" 1 "...one bounce in all"
-t_eq "$(t_peer_q three message to accepted)" '["ok1@three.example","ok2@three.example"] true' \
+t_eq "$(t_peer_q full message to='["ok1@three.example","ok2@three.example"]' accepted)" 'true' \
 	"...the two others delivered in one transaction"
 
 # 5. 451, then 250 after a flush.
 msg "$T/later.eml" later-mail "hello later"
-pysend alice@localhost u@later.example "$T/later.eml"
+pysend alice@localhost later@later.example "$T/later.eml"
 settle
-t_match "$(qline u@later.example)" '\(4\.3\.0 host 127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+ said: 451 4\.3\.0 try again later \(in reply to RCPT TO\)\)' \
+t_match "$(qline later@later.example)" '\(4\.3\.0 host 127\.0\.0\.1\[127\.0\.0\.1\]:[0-9]+ said: 451 4\.3\.0 try again later \(in reply to RCPT TO\)\)' \
 	"451 to RCPT: deferred, the reply in queue list"
-t_eq "$(t_peer_q later message | wc -l)" 0 "...no message was sent after it"
+t_eq "$(t_peer_q full message to='["later@later.example"]' | wc -l)" 0 "...no message was sent after it"
 tmailctl queue flush later.example >/dev/null 2>&1
-t_peer_wait 20 later message accepted=true &&
-	t_pass "after queue flush: delivered (250)" || t_fail "after queue flush: delivered (250)" "$(qline u@later.example)"
+t_peer_wait 20 full message to='["later@later.example"]' accepted=true &&
+	t_pass "after queue flush: delivered (250)" || t_fail "after queue flush: delivered (250)" "$(qline later@later.example)"
 settle
-t_eq "$(qline u@later.example)" "" "...and it left the queue"
+t_eq "$(qline later@later.example)" "" "...and it left the queue"
 
 # 6. CHUNKING and DATA: the same message, with dot lines.
 body=(". a lone dot line follows" "." ".. two dots" "...three")
@@ -177,36 +175,36 @@ msg "$T/dots.eml" dots-mail "${body[@]}"
 pysend alice@localhost u@chunk.example "$T/dots.eml"
 pysend alice@localhost u@data.example "$T/dots.eml"
 settle
-t_eq "$(t_peer_q chunk message mode accepted)" "BDAT true" "CHUNKING offered: BDAT used"
-t_match "$(t_peer_q chunk message chunks)" '^\[1024,1024,(1024,)*([1-9][0-9]{0,2}|10[01][0-9]|102[0-4])\]$' \
-	"...in chunks of smtp_bdat_chunk_size (1k), the LAST one not empty"
-t_eq "$(t_peer_q chunk message chunks size | python3 -c 'import json,sys
-c, s = sys.stdin.read().split(); print(sum(json.loads(c)) == int(s))')" True "...the chunks add up to the size"
+t_match "$(t_peer_q full message to='["u@chunk.example"]' mode accepted chunks)" \
+	'^BDAT true \[1024,1024,(1024,)*([1-9][0-9]{0,2}|10[01][0-9]|102[0-4])\]$' \
+	"CHUNKING offered: BDAT in chunks of smtp_bdat_chunk_size (1k), the LAST one not empty"
 # The message at the peer: A's Received field, then what was submitted,
-# octet for octet (CRLF, the dot lines unstuffed).
-check=$(python3 - "$(t_peer_q chunk message path)" "$T/dots.eml" <<'PY'
-import hashlib, re, sys
-got, sent = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
+# octet for octet (CRLF, the dot lines unstuffed); the chunks add up.
+check=$(t_peer_q full message to='["u@chunk.example"]' path chunks size sha256 |
+	python3 -c '
+import hashlib, json, re, sys
+path, chunks, size, sha = sys.stdin.read().split()
+got, sent = open(path, "rb").read(), open(sys.argv[1], "rb").read()
 head = got[:len(got) - len(sent)]
-ok = got.endswith(sent) and re.fullmatch(rb'Received: [^\r\n]*\r\n(\t[^\r\n]*\r\n)*', head)
-print(hashlib.sha256(head + sent).hexdigest() if ok else 'differs: %r' % head[:300])
-PY
-)
-t_eq "$(t_peer_q chunk message sha256)" "$check" "...its sha256 is that of A's Received field and the message submitted"
-t_eq "$(t_peer_q data message mode accepted)" "DATA true" "no CHUNKING: DATA used"
-t_match "$(t_peer_q data cmd line | tr '\n' ' ')" '^EHLO [^ ]+ MAIL FROM:<alice@localhost> SIZE=[0-9]+ RCPT TO:<u@data\.example> DATA QUIT $' \
-	"...MAIL, RCPT, DATA, no BDAT"
-check=$(python3 - "$(t_peer_q data message path)" "$T/dots.eml" <<'PY'
+ok = got.endswith(sent) and re.fullmatch(rb"Received: [^\r\n]*\r\n(\t[^\r\n]*\r\n)*", head)
+print("sums %s, sha256 %s" % (sum(json.loads(chunks)) == int(size) == len(got),
+      "as expected" if ok and hashlib.sha256(head + sent).hexdigest() == sha else
+      "differs: %r" % head[:300]))' "$T/dots.eml" 2>&1)
+t_eq "$check" "sums True, sha256 as expected" \
+	"...the chunks add up; the sha256 is that of A's Received field and the message submitted"
+t_eq "$(t_peer_q full violation what detail)" "" "...no violation at that peer (nor for any other message it got)"
+check=$(t_peer_q lim message to='["u@data.example"]' mode accepted path | python3 -c '
 import sys
-got, sent = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
-print('intact' if got.endswith(b'\r\n\r\n' + sent.split(b'\r\n\r\n', 1)[1]) and got.endswith(sent) else 'differs')
-PY
-)
-t_eq "$check" "intact" "...dot-stuffed on the wire: the dot lines arrive as they were"
-t_eq "$(t_peer_q data violation what detail)" "" \
-	"PIPELINING not offered: no pipelining violation (and no other)"
-t_peer_wait 10 data close	# the session is kept for a second
-t_eq "$(t_peer_q data close by reason)" "server quit" "...the session ended with QUIT"
+mode, acc, path = sys.stdin.read().split()
+got, sent = open(path, "rb").read(), open(sys.argv[1], "rb").read()
+print(mode, acc, "intact" if got.endswith(sent) else "differs")' "$T/dots.eml" 2>&1)
+t_eq "$check" "DATA true intact" "no CHUNKING: DATA, dot-stuffed: the dot lines arrive as they were"
+t_eq "$(t_peer_q lim cmd line | grep -c '^BDAT')" 0 "...never BDAT to that peer"
+t_eq "$(t_peer_q lim violation what detail)" "" \
+	"PIPELINING not offered: no pipelining violation (and no other) in all its sessions"
+# Sessions are kept for a second: until each one opened has closed.
+t_wait 10 sh -c "[ \$(grep -c '\"ev\": \"open\"' '$T/lim.log') = \$(grep -c '\"ev\": \"close\"' '$T/lim.log') ]"
+t_eq "$(t_peer_q lim close by reason | sort -u)" "server quit" "...each session ended with QUIT"
 
 # 7. PIPELINING offered: MAIL, RCPT and DATA in one group.
 msg "$T/pipe.eml" pipe-mail "hello pipe"
