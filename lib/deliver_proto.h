@@ -27,7 +27,12 @@
  *   rcpt_index=N dsn=X.Y.Z text=TEXT ...          (parallel lists, one per
  *                                                  recipient, in any order)
  * smtp-out adds unreachable=yes when no server of the destination could
- * be reached at all (qmgr then marks the destination dead for a while).
+ * be reached at all (qmgr then marks the destination dead for a while),
+ * and a fourth list, dsn_relay=passed|relayed|none per recipient: a
+ * delivered recipient went to a server that offers DSN and got its
+ * NOTIFY (it reports success, if asked, from there on), or to one that
+ * sends no notices (RFC 3461 §6.2.2: tern's success notice says
+ * "relayed").
  * dsn's class says what happened: 2 delivered, 4 try again, 5 failed.  A
  * recipient missing from the reply, a broken connection or a timeout is a
  * temporary failure for every unanswered recipient.

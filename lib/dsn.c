@@ -28,8 +28,8 @@ static void dsn_date(time_t t, buf_t *out)
 
 static const char *dsn_action_name(enum dsn_action a)
 {
-	return a == DSN_FAILED ? "failed" : a == DSN_DELAYED ?
-		"delayed" : "delivered";
+	return a == DSN_FAILED ? "failed" : a == DSN_DELAYED ? "delayed" :
+		a == DSN_RELAYED ? "relayed" : "delivered";
 }
 
 /* Text from outside, with control characters made spaces. */
@@ -54,6 +54,13 @@ static void dsn_human(const dsn_t *d, buf_t *out)
 			 "Your message was successfully delivered to the "
 			 "destination(s)\nlisted below.  Its header is "
 			 "attached below.\n\n");
+	} else if (d->action == DSN_RELAYED) {
+		buf_puts(out,
+			 "Your message was successfully relayed to the "
+			 "destination(s) listed\nbelow, to a mail system that "
+			 "sends no delivery notices: this is\nthe last notice "
+			 "you will get for them.  Its header is attached "
+			 "below.\n\n");
 	} else {
 		buf_puts(out,
 			 "####################################################"
@@ -144,9 +151,9 @@ void dsn_compose(const dsn_t *d, buf_t *out)
 {
 	const char *boundary = d->bounce_id;
 	size_t olen = d->orig_len;
-	int headers_only = d->headers_only || d->action == DSN_DELIVERED;
-	const char *what = d->action == DSN_DELIVERED ? "Delivered" :
-		"Undelivered";
+	int success = d->action == DSN_DELIVERED || d->action == DSN_RELAYED;
+	int headers_only = d->headers_only || success;
+	const char *what = success ? "Delivered" : "Undelivered";
 
 	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
 		   d->hostname);

@@ -22,6 +22,8 @@ enum dsn_action {
 	DSN_FAILED,	/* a bounce: the recipients will not get it */
 	DSN_DELAYED,	/* a delay warning: still being tried */
 	DSN_DELIVERED,	/* a success notice (RFC 3461 NOTIFY=SUCCESS) */
+	DSN_RELAYED,	/* the same for a message handed to a server that
+			 * sends no notices (RFC 3461 §6.2.2, §6.3 "relayed") */
 };
 
 typedef struct dsn_rcpt {
@@ -46,7 +48,8 @@ typedef struct dsn {
 	const char *orig;		/* the original message (LF ends) */
 	size_t orig_len;
 	int headers_only;		/* return only orig's header (always
-					 * for DELIVERED: RFC 3461 §4.3) */
+					 * for DELIVERED and RELAYED: RFC
+					 * 3461 §4.3) */
 } dsn_t;
 
 /* The whole report message, LF line ends, appended to out. */

@@ -11,6 +11,7 @@ struct map_list {
 	char **paths;		/* FILE.db of each file */
 	map_t **maps;		/* NULL: not open, or absent */
 	size_t count;
+	int fixed;		/* never reopened (map_list_fix) */
 };
 
 /* 0 with the map open (or absent: NULL), -1 with *err_r when it exists
@@ -19,7 +20,7 @@ static int map_list_reopen(map_list_t *l, size_t i, char **err_r)
 {
 	map_t **m = &l->maps[i];
 
-	if (*m != NULL && !map_changed(*m))
+	if (l->fixed || (*m != NULL && !map_changed(*m)))
 		return 0;
 	map_close(m);
 	if (access(l->paths[i], F_OK) < 0 && errno == ENOENT)
@@ -45,6 +46,11 @@ map_list_t *map_list_open(char *const *files, char **err_r)
 		}
 	}
 	return l;
+}
+
+void map_list_fix(map_list_t *l)
+{
+	l->fixed = 1;
 }
 
 void map_list_free(map_list_t **lp)

@@ -21,6 +21,11 @@ typedef struct map_list map_list_t;
  * and cannot be opened. */
 map_list_t *map_list_open(char *const *files, char **err_r);
 void map_list_free(map_list_t **lp);
+/* Keep the databases open now for good, never looking at the paths
+ * again: for a process that chroots after opening them (smtp-out), which
+ * could no longer tell a replaced database from a missing one.  Changes
+ * reach the processes started after them. */
+void map_list_fix(map_list_t *l);
 
 /* The value of key in the first database that has it: 1 found (with the
  * database's path in *path_r unless path_r is NULL), 0 in none, -1 a

@@ -129,6 +129,9 @@ typedef struct queue_rcpt {
 	time_t next_try;	/* for DEFERRED */
 	int tries;
 	int notified;		/* DONE and the success notice was sent */
+	int relayed;		/* in memory only: DONE by a server that sends
+				 * no notices (its success notice says
+				 * "relayed", RFC 3461 §6.2.2) */
 } queue_rcpt_t;
 
 typedef struct queue_msg {

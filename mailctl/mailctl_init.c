@@ -148,7 +148,7 @@ static const struct mailctl_init_service {
 	/* Messages sendmail kept while tern was stopped (pickup(8)). */
 	{ "pickup", 0, "-       -       n       1", "pickup", "" },
 	{ "local", 0, "-       n       n       -", "local", "" },
-	{ "smtp-out", 0, "-       -       n       -", "smtp-out", "" },
+	{ "smtp-out", 0, "-       -       y       -", "smtp-out", "" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 

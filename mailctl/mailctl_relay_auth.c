@@ -11,14 +11,19 @@
  * edits by hand (each .db gets its file's owner and mode).
  *
  * SECURITY: the passwords are kept as they are sent, so the file and its
- * .db are mail_owner's (smtp-out runs as mail_owner) with mode 0600 from
- * their first byte: the file is written to a temporary file that has its
- * owner and mode before any content and is renamed into place, and
- * map_compile gives the database the file's owner and mode the same way.
- * An edit makes a file whose mode was widened private again.  Run by a
- * user other than root (an instance of `mailctl init` made by that user),
- * the files stay that user's.  `mailctl check` reports a file or database
- * that others can read, or that mail_owner does not own.
+ * .db are readable by mail_owner alone (smtp-out runs as mail_owner):
+ * root's, group mail_owner's own group, mode 0640, from their first
+ * byte: the file is written to a temporary file that has its owner and
+ * mode before any content and is renamed into place, and map_compile
+ * gives the database the file's owner and mode the same way.  Root owns
+ * them, not mail_owner, because smtp-out opens the database as root,
+ * before its privilege drop and chroot: mail_owner (smtpd, qmgr) must not
+ * be able to change a file that root parses.  An edit makes a file whose
+ * mode was widened private again.  Run by a user other than root (an
+ * instance of `mailctl init` made by that user), the files are that
+ * user's, mode 0600.  `mailctl check` reports a file or database that
+ * others can read or mail_owner can write, or that mail_owner cannot
+ * read.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -102,6 +107,22 @@ static void mailctl_relay_auth_check_password(char *pw)
 	}
 }
 
+/* Who the files belong to: as root, root and mail_owner's group; as
+ * another user (an instance of its own), that user ((uid_t) -1). */
+static void mailctl_relay_auth_owner(uid_t *uid_r, gid_t *gid_r)
+{
+	uid_t mail_uid;
+
+	*uid_r = (uid_t) -1;
+	*gid_r = (gid_t) -1;
+	if (geteuid() != 0)
+		return;
+	if (mailctl_sysuser_ids("mail_owner", &mail_uid, gid_r) < 0)
+		log_fatal("mail_owner: no system user \"%s\"",
+			  config_str("mail_owner"));
+	*uid_r = 0;
+}
+
 static int mailctl_relay_auth_add(const char *nexthop, const char *user,
 				  int from_stdin)
 {
@@ -113,9 +134,7 @@ static int mailctl_relay_auth_add(const char *nexthop, const char *user,
 
 	key = mailctl_relay_auth_key(nexthop);
 	mailctl_relay_auth_check_user(user);
-	if (geteuid() == 0 && mailctl_sysuser_ids("mail_owner", &uid, &gid) < 0)
-		log_fatal("mail_owner: no system user \"%s\"",
-			  config_str("mail_owner"));
+	mailctl_relay_auth_owner(&uid, &gid);
 	pw = mailctl_passwd_read(key, from_stdin || !isatty(0));
 	mailctl_relay_auth_check_password(pw);
 	value = mem_printf("%s:%s", user, pw);
@@ -128,7 +147,7 @@ static int mailctl_relay_auth_add(const char *nexthop, const char *user,
 	mailctl_textmap_set(m, key, value);
 	explicit_bzero(value, strlen(value));
 	mem_free(value);
-	mailctl_textmap_save(m, 0600, uid, gid, 1);
+	mailctl_textmap_save(m, uid == 0 ? 0640 : 0600, uid, gid, 1);
 	mailctl_textmap_free(&m);
 	close(lock);
 	log_info("relay-auth %s: %s, user %s", key,
@@ -147,13 +166,11 @@ static int mailctl_relay_auth_del(const char *nexthop)
 	int lock, status = MAILCTL_OK;
 
 	key = mailctl_relay_auth_key(nexthop);
-	if (geteuid() == 0 && mailctl_sysuser_ids("mail_owner", &uid, &gid) < 0)
-		log_fatal("mail_owner: no system user \"%s\"",
-			  config_str("mail_owner"));
+	mailctl_relay_auth_owner(&uid, &gid);
 	lock = mailctl_relay_auth_lock(path);
 	m = mailctl_textmap_load(path, 1);
 	if (mailctl_textmap_del(m, key) > 0) {
-		mailctl_textmap_save(m, 0600, uid, gid, 1);
+		mailctl_textmap_save(m, uid == 0 ? 0640 : 0600, uid, gid, 1);
 		log_info("relay-auth %s: deleted", key);
 	} else {
 		log_error("relay-auth: no entry for %s in %s", key, path);
@@ -201,8 +218,10 @@ static int mailctl_relay_auth_compile(void)
 	return MAILCTL_OK;
 }
 
-/* One file or database of the credentials: private to mail_owner. */
-static void mailctl_relay_auth_check_file(const char *path, uid_t mail_uid,
+/* One file or database of the credentials: readable by mail_owner
+ * only, writable by root only (mail_gid (gid_t) -1: an instance of a user
+ * other than root, whose files are that user's). */
+static void mailctl_relay_auth_check_file(const char *path, gid_t mail_gid,
 					  mailctl_check_t *c)
 {
 	struct stat st;
@@ -216,26 +235,34 @@ static void mailctl_relay_auth_check_file(const char *path, uid_t mail_uid,
 		buf_printf(&c->errors, "%s: not a regular file\n", path);
 		return;
 	}
-	if ((st.st_mode & 077) != 0)
-		buf_printf(&c->errors, "%s: relay passwords readable by others "
-			   "than mail_owner (mode %04o): chmod 0600 it\n", path,
-			   (unsigned) (st.st_mode & 07777));
-	if (mail_uid != (uid_t) -1 && st.st_uid != mail_uid)
-		buf_printf(&c->errors, "%s: owned by uid %ld, not by mail_owner "
-			   "%s, so smtp-out cannot read it\n", path,
-			   (long) st.st_uid, config_str("mail_owner"));
+	if (mail_gid == (gid_t) -1) {
+		if ((st.st_mode & 077) != 0)
+			buf_printf(&c->errors, "%s: relay passwords readable by "
+				   "others (mode %04o): chmod 0600 it\n", path,
+				   (unsigned) (st.st_mode & 07777));
+		return;
+	}
+	if ((st.st_mode & 027) != 0 || st.st_uid != 0 || st.st_gid != mail_gid)
+		buf_printf(&c->errors, "%s: relay passwords must be root's, group "
+			   "%s, mode 0640 (they are uid %ld, gid %ld, mode %04o): "
+			   "others must not read them, nor mail_owner change "
+			   "what smtp-out reads as root\n", path,
+			   config_str("mail_owner"), (long) st.st_uid,
+			   (long) st.st_gid, (unsigned) (st.st_mode & 07777));
 }
 
 void mailctl_relay_auth_check(mailctl_check_t *c)
 {
 	char **files = config_list("smtp_sasl_password_maps");
 	uid_t mail_uid = (uid_t) -1;
-	gid_t mail_gid;
+	gid_t mail_gid = (gid_t) -1;
 
 	/* As another user, the instance's daemons run as that user. */
 	if (geteuid() == 0 &&
-	    mailctl_sysuser_ids("mail_owner", &mail_uid, &mail_gid) < 0)
+	    mailctl_sysuser_ids("mail_owner", &mail_uid, &mail_gid) < 0) {
 		mail_uid = (uid_t) -1;
+		mail_gid = (gid_t) -1;
+	}
 	for (size_t i = 0; files[i] != NULL; i++) {
 		char *db = mem_printf("%s.db", files[i]);
 		mailctl_textmap_t *m;
@@ -244,8 +271,8 @@ void mailctl_relay_auth_check(mailctl_check_t *c)
 		size_t pos = 0;
 		int line;
 
-		mailctl_relay_auth_check_file(files[i], mail_uid, c);
-		mailctl_relay_auth_check_file(db, mail_uid, c);
+		mailctl_relay_auth_check_file(files[i], mail_gid, c);
+		mailctl_relay_auth_check_file(db, mail_gid, c);
 		if (mail_uid != (uid_t) -1 && access(db, F_OK) == 0)
 			mailctl_sysuser_reach("mail_owner", db, R_OK, &c->errors);
 		mem_free(db);

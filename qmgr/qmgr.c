@@ -111,6 +111,7 @@ static void qmgr_periodic(void *ctx)
 	qmgr_scan_incoming();
 	qmgr_scan_deferred(0);
 	qmgr_index_sync();
+	qmgr_dest_sweep();
 	event_add_timer(qmgr_conf.run_delay * 1000, qmgr_periodic, NULL);
 }
 

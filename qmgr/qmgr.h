@@ -147,6 +147,9 @@ void qmgr_dest_job_done(qmgr_job_t *job, const char *dsn, const char *failure);
 size_t qmgr_dest_running(void);
 const char *qmgr_dest_nexthop(const struct qmgr_dest *d);
 enum qmgr_transport qmgr_dest_transport(const struct qmgr_dest *d);
+/* Free the destinations whose dead mark has run out and that hold no
+ * job (from the periodic timer): their number stays bounded. */
+void qmgr_dest_sweep(void);
 /* Forget the dead mark of nexthop's destination (NULL: of all of them):
  * `mailctl queue flush` retries now. */
 void qmgr_dest_revive(const char *nexthop);

@@ -382,6 +382,18 @@ static void qmgr_dest_pump(void *ctx)
 		qmgr_dest_kick(wait_ms);
 }
 
+void qmgr_dest_sweep(void)
+{
+	for (size_t i = 0; i < QMGR_DEST_BUCKETS; i++) {
+		qmgr_dest_t *d = qmgr_dest_table[i], *next;
+
+		for (; d != NULL; d = next) {
+			next = d->hash_next;
+			qmgr_dest_maybe_free(d);
+		}
+	}
+}
+
 void qmgr_dest_revive(const char *nexthop)
 {
 	for (size_t i = 0; i < QMGR_DEST_BUCKETS; i++)

@@ -210,10 +210,17 @@ int qmgr_msg_notify_has(const queue_rcpt_t *r, const char *what)
 		strcasestr(r->notify, what) != NULL;
 }
 
-/* Report permanent failures to the sender, then mark them notified. */
+/* Report permanent failures to the sender, then mark them notified.
+ * The null sender gets no report (RFC 5321 §4.5.5): a failed report of
+ * tern's own, or any other mail from <>, goes to postmaster once as a
+ * double bounce - unless it is a double bounce or a postmaster notice
+ * itself, which is only logged (qmgr_notify.c). */
 static void qmgr_msg_bounce(qmgr_msg_t *msg)
 {
 	const char *sender = qmgr_msg_sender(msg);
+	const char *notice = attr_get(msg->q.env, "notice");
+	int last_word = notice != NULL && (strcmp(notice, "double-bounce") == 0 ||
+					   strcmp(notice, "postmaster") == 0);
 	size_t *idx = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
 	size_t n = 0;
 	int sent = 1;
@@ -222,13 +229,16 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
 	for (size_t i = 0; i < msg->q.nrcpts; i++) {
 		const queue_rcpt_t *r = &msg->q.rcpts[i];
 
-		if (r->state == QUEUE_RCPT_FAILED && *sender &&
+		if (r->state != QUEUE_RCPT_FAILED)
+			continue;
+		if (*sender == '\0' ? !last_word :
 		    qmgr_msg_notify_has(r, "FAILURE") &&
 		    strcasestr(r->notify ? r->notify : "", "NEVER") == NULL)
 			idx[n++] = i;
 	}
 	if (n > 0)
-		sent = qmgr_notify_send(msg, DSN_FAILED, idx, n) == 0;
+		sent = (*sender ? qmgr_notify_send(msg, DSN_FAILED, idx, n) :
+			qmgr_notify_double_bounce(msg, idx, n)) == 0;
 	for (size_t i = 0; sent && i < msg->q.nrcpts; i++) {
 		queue_rcpt_t *r = &msg->q.rcpts[i];
 
@@ -236,8 +246,10 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
 			continue;
 		qmgr_msg_index_str(i, s);
 		if (*sender == '\0')
-			log_info("%s: to=<%s>: no failure notice: the sender is "
-				 "null", msg->id, r->addr);
+			log_info("%s: to=<%s>: no failure notice to the null "
+				 "sender%s", msg->id, r->addr, last_word ?
+				 "; it was the last word, so nobody is told" :
+				 "; postmaster is told");
 		if (queue_append(msg->fd, 0, "notified", "rcpt", s, NULL) < 0) {
 			log_error("%s: cannot append to the queue file: %s",
 				  msg->id, strerror(errno));
@@ -261,36 +273,45 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
  * and it is tried again). */
 static int qmgr_msg_success(qmgr_msg_t *msg)
 {
-	size_t *idx;
-	size_t n = 0;
+	size_t *idx[2];
+	size_t n[2] = { 0, 0 };
+	static const enum dsn_action actions[2] = { DSN_DELIVERED, DSN_RELAYED };
 	char s[24];
+	int ret = 0;
 
 	if (*qmgr_msg_sender(msg) == '\0')
 		return 0;
-	idx = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
+	idx[0] = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
+	idx[1] = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
 	for (size_t i = 0; i < msg->q.nrcpts; i++) {
 		const queue_rcpt_t *r = &msg->q.rcpts[i];
 
 		if (r->state == QUEUE_RCPT_DONE && !r->notified && r->notify &&
-		    strcasestr(r->notify, "SUCCESS") != NULL)
-			idx[n++] = i;
-	}
-	if (n > 0 && qmgr_notify_send(msg, DSN_DELIVERED, idx, n) < 0) {
-		mem_free(idx);
-		return -1;
-	}
-	for (size_t k = 0; k < n; k++) {
-		queue_rcpt_t *r = &msg->q.rcpts[idx[k]];
+		    strcasestr(r->notify, "SUCCESS") != NULL) {
+			int k = r->relayed ? 1 : 0;
 
-		qmgr_msg_index_str(idx[k], s);
-		if (queue_append(msg->fd, 0, "notified", "rcpt", s, NULL) < 0)
-			log_error("%s: cannot append to the queue file: %s",
-				  msg->id, strerror(errno));
-		msg->dirty = 1;
-		r->notified = 1;
+			idx[k][n[k]++] = i;
+		}
 	}
-	mem_free(idx);
-	return 0;
+	for (int k = 0; k < 2 && ret == 0; k++) {
+		if (n[k] > 0 && qmgr_notify_send(msg, actions[k], idx[k], n[k]) < 0) {
+			ret = -1;
+			break;
+		}
+		for (size_t j = 0; j < n[k]; j++) {
+			queue_rcpt_t *rc = &msg->q.rcpts[idx[k][j]];
+
+			qmgr_msg_index_str(idx[k][j], s);
+			if (queue_append(msg->fd, 0, "notified", "rcpt", s, NULL) < 0)
+				log_error("%s: cannot append to the queue file: %s",
+					  msg->id, strerror(errno));
+			msg->dirty = 1;
+			rc->notified = 1;
+		}
+	}
+	mem_free(idx[0]);
+	mem_free(idx[1]);
+	return ret;
 }
 
 /* The sender hears once that some recipients are late. */
@@ -452,13 +473,36 @@ static int qmgr_msg_valid_dsn(const char *dsn)
 		dsn[n] == '\0' && (a == 2 || a == 4 || a == 5);
 }
 
+/* RFC 3461 §6.2.1-6.2.2, for a recipient smtp-out delivered: "passed"
+ * (the server offers DSN and got NOTIFY: it reports from now on, so
+ * this system never sends the success notice: marked notified at once)
+ * or "relayed" (the server sends no notices: the success notice says
+ * relayed). */
+static void qmgr_msg_relayed(qmgr_msg_t *msg, size_t i, const char *how)
+{
+	queue_rcpt_t *r = &msg->q.rcpts[i];
+	char s[24];
+
+	if (strcmp(how, "relayed") == 0) {
+		r->relayed = 1;
+	} else if (strcmp(how, "passed") == 0 && r->notify &&
+		   strcasestr(r->notify, "SUCCESS") != NULL) {
+		qmgr_msg_index_str(i, s);
+		if (queue_append(msg->fd, 0, "notified", "rcpt", s, NULL) < 0)
+			log_error("%s: cannot append to the queue file: %s",
+				  msg->id, strerror(errno));
+		msg->dirty = 1;
+		r->notified = 1;
+	}
+}
+
 void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 		       const attr_t *reply, const char *dsn_failed,
 		       const char *failure, const char *relay)
 {
 	char *answered = mem_zalloc(n ? n : 1);
 	char *why = NULL;
-	size_t count;
+	size_t count, relays;
 
 	if (reply != NULL && (attr_get(reply, "status") == NULL ||
 			      strcmp(attr_get(reply, "status"), "ok") != 0)) {
@@ -468,6 +512,7 @@ void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 		reply = NULL;
 	}
 	count = reply ? attr_count_of(reply, "rcpt_index") : 0;
+	relays = reply ? attr_count_of(reply, "dsn_relay") : 0;
 	for (size_t k = 0; k < count; k++) {
 		const char *ri = attr_get_nth(reply, "rcpt_index", k);
 		const char *dsn = attr_get_nth(reply, "dsn", k);
@@ -489,6 +534,8 @@ void qmgr_msg_job_done(qmgr_msg_t *msg, const size_t *idx, size_t n,
 		qmgr_msg_record(msg, idx[j], dsn[0] == '2' ? "done" :
 				dsn[0] == '4' ? "defer" : "fail", dsn,
 				text ? text : "");
+		if (dsn[0] == '2' && relays == count)
+			qmgr_msg_relayed(msg, idx[j], attr_get_nth(reply, "dsn_relay", k));
 	}
 	for (size_t j = 0; j < n; j++) {
 		if (answered[j])

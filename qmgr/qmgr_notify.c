@@ -8,6 +8,13 @@
  * only when larger or when the sender asked for RET=HDRS; a success notice
  * returns the header only (RFC 3461 §4.3: RET is about failures).
  * Notices to postmaster (qmgr_corrupt.c) go out the same way.
+ *
+ * Every report carries the envelope attribute notice= saying what it is
+ * (bounce, delay, success, double-bounce, postmaster).  A report that
+ * itself cannot be delivered is never reported to its (null) sender: a
+ * failed bounce goes to postmaster once, as a double bounce, and a
+ * failed double bounce or postmaster notice is only logged, so reports
+ * can never loop (RFC 5321 §4.5.5, RFC 3461 §6.2).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,13 +50,14 @@ static int qmgr_notify_read(const qmgr_msg_t *msg, size_t want, buf_t *out)
  * to `to`; what names it in the log line about the message `about`. */
 static int qmgr_notify_queue(const char *about, queue_writer_t **wp,
 			     const char *to, const buf_t *text, const char *what,
-			     time_t now)
+			     const char *kind, time_t now)
 {
 	queue_writer_t *w = *wp;
 	attr_t *env = queue_writer_envelope(w);
 	int r;
 
 	attr_add(env, "sender", "");
+	attr_add(env, "notice", kind);
 	attr_add(env, "rcpt", to);
 	attr_add(env, "rcpt_orcpt", "");
 	attr_add(env, "rcpt_notify", "");
@@ -81,7 +89,7 @@ static queue_writer_t *qmgr_notify_open(const char *about)
 }
 
 static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
-			      dsn_t *d)
+			      dsn_t *d, int double_bounce)
 {
 	queue_writer_t *w = qmgr_notify_open(msg->id);
 	buf_t text = BUF_INIT;
@@ -92,9 +100,13 @@ static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
 	d->bounce_id = queue_writer_id(w);
 	dsn_compose(d, &text);
 	r = qmgr_notify_queue(msg->id, &w, to, &text,
+			      double_bounce ? "postmaster double-bounce" :
 			      d->action == DSN_FAILED ? "sender non-delivery" :
 			      d->action == DSN_DELAYED ? "sender delay" :
-			      "sender success", d->now);
+			      "sender success",
+			      double_bounce ? "double-bounce" :
+			      d->action == DSN_FAILED ? "bounce" :
+			      d->action == DSN_DELAYED ? "delay" : "success", d->now);
 	buf_release(&text);
 	return r;
 }
@@ -111,7 +123,8 @@ int qmgr_notify_postmaster(const char *about, const char *subject,
 	if (w != NULL) {
 		dsn_notice(qmgr_conf.myhostname, queue_writer_id(w), to,
 			   subject, now, body, &text);
-		r = qmgr_notify_queue(about, &w, to, &text, "postmaster", now);
+		r = qmgr_notify_queue(about, &w, to, &text, "postmaster",
+				      "postmaster", now);
 	}
 	if (r == 0)
 		qmgr_wakeup();
@@ -120,8 +133,9 @@ int qmgr_notify_postmaster(const char *about, const char *subject,
 	return r;
 }
 
-int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
-		     const size_t *idx, size_t n)
+/* The report about msg's recipients to `to` (NULL: msg's sender). */
+static int qmgr_notify_report(qmgr_msg_t *msg, enum dsn_action action,
+			      const size_t *idx, size_t n, const char *to)
 {
 	dsn_rcpt_t *rcpts = mem_reallocarray(NULL, n, sizeof(*rcpts));
 	const char *ret = attr_get(msg->q.env, "ret");
@@ -134,13 +148,13 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
 	memset(&d, 0, sizeof(d));
 	d.action = action;
 	d.id = msg->id;
-	d.sender = sender ? sender : "";
+	d.sender = to ? to : sender ? sender : "";
 	d.envid = attr_get(msg->q.env, "envid");
 	d.hostname = qmgr_conf.myhostname;
 	d.arrival = (time_t) msg->arrival;
 	d.now = time(NULL);
 	d.retry_until = (time_t) msg->arrival + qmgr_conf.lifetime;
-	d.headers_only = action == DSN_DELIVERED ||
+	d.headers_only = action == DSN_DELIVERED || action == DSN_RELAYED ||
 		(ret && strcasecmp(ret, "HDRS") == 0) ||
 		msg->q.content_len > (size_t) qmgr_conf.bounce_size_limit;
 	for (size_t k = 0; k < n; k++) {
@@ -167,11 +181,26 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
 	} else {
 		d.orig = orig.data ? orig.data : "";
 		d.orig_len = orig.len;
-		r = qmgr_notify_commit(msg, d.sender, &d);
+		r = qmgr_notify_commit(msg, d.sender, &d, to != NULL);
 	}
 	if (r == 0)
 		qmgr_wakeup();
 	buf_release(&orig);
 	mem_free(rcpts);
+	return r;
+}
+
+int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
+		     const size_t *idx, size_t n)
+{
+	return qmgr_notify_report(msg, action, idx, n, NULL);
+}
+
+int qmgr_notify_double_bounce(qmgr_msg_t *msg, const size_t *idx, size_t n)
+{
+	char *to = mem_printf("postmaster@%s", qmgr_conf.myorigin);
+	int r = qmgr_notify_report(msg, DSN_FAILED, idx, n, to);
+
+	mem_free(to);
 	return r;
 }

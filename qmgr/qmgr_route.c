@@ -12,6 +12,7 @@
  * The nexthop names the destination: qmgr queues, limits and marks dead
  * per nexthop, and smtp-out resolves it (smtp_out_route.c).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -46,14 +47,27 @@ static int qmgr_route_domain(const char *domain, qmgr_route_t *r)
 	char *d;
 
 	if (*domain == '[') {
+		/* RFC 5321 §4.1.3: an IPv4 address, or IPv6: and an IPv6
+		 * address; anything else in brackets is no destination. */
 		size_t n = strlen(domain);
 		const char *in = domain + 1;
+		unsigned char bytes[16];
+		char text[64];
+		int v6 = 0;
 
 		if (n < 3 || domain[n - 1] != ']')
 			return -1;
-		if (strncasecmp(in, "IPv6:", 5) == 0)
+		if (strncasecmp(in, "IPv6:", 5) == 0) {
 			in += 5;
-		r->nexthop = mem_printf("[%.*s]", (int) (domain + n - 1 - in), in);
+			v6 = 1;
+		}
+		if ((size_t) (domain + n - 1 - in) >= sizeof(text))
+			return -1;
+		memcpy(text, in, (size_t) (domain + n - 1 - in));
+		text[domain + n - 1 - in] = '\0';
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, text, bytes) != 1)
+			return -1;
+		r->nexthop = mem_printf("[%s]", text);
 		addr_lower(r->nexthop);
 		return 0;
 	}

@@ -66,6 +66,7 @@ typedef struct smtp_out_rcpt {
 	const char *orcpt;	/* RFC 3461 ORCPT (type;xtext), or NULL */
 	const char *notify;	/* RFC 3461 NOTIFY list, or NULL */
 	int accepted;		/* the server took RCPT */
+	int dsn_passed;		/* ... with NOTIFY: its server offers DSN */
 	buf_t dsn;		/* the result, once known */
 	buf_t text;
 } smtp_out_rcpt_t;
@@ -156,6 +157,10 @@ void smtp_out_session_close(smtp_out_sess_t **sp);
 int smtp_out_session_reply(smtp_out_sess_t *s, int timeout, char **why_r);
 /* The last reply in one line, "250 2.0.0 text" (static per session). */
 const char *smtp_out_session_said(smtp_out_sess_t *s);
+/* The status for a recipient of the last reply, which answered as a
+ * failure: its own 4.x.x or 5.x.x, or, for a 2xx or 3xx in that place,
+ * 4.5.0 with the session cut. */
+const char *smtp_out_session_failure(smtp_out_sess_t *s);
 /* "host[addr]:port said: ..." style texts for results. */
 char *smtp_out_session_text(smtp_out_sess_t *s, const char *what);
 

@@ -8,8 +8,12 @@
  *
  * Mechanisms: PLAIN with an initial response (RFC 4954 §4, RFC 4616),
  * else LOGIN.  Both send the password as it is, so they are used only
- * over TLS or to a loopback address; otherwise the mail is deferred
- * rather than the password shown to the network (4.7.0).  A server that
+ * over TLS, or when the destination itself is a loopback address
+ * literal ("[127.0.0.1]:10587": a relay on this host, as the
+ * administrator wrote it); otherwise the mail is deferred rather than
+ * the password shown (4.7.0).  A name that resolves to loopback does not
+ * count: DNS is not the administrator, and any local user may listen on
+ * a loopback port above 1023.  A server that
  * offers no AUTH gets the mail without it (it may relay for this host).
  * A refused AUTH defers too: wrong credentials are an administrator's
  * problem to fix, not a reason to bounce the mail.
@@ -37,6 +41,8 @@ void smtp_out_auth_init(void)
 	smtp_out_auth_maps = relay_auth_from_config(&err);
 	if (smtp_out_auth_maps == NULL)
 		log_fatal("smtp_sasl_password_maps: %s", err);
+	/* smtp-out may chroot: see map_list_fix(). */
+	map_list_fix(smtp_out_auth_maps);
 }
 
 /* The credentials for the session's destination: 1 found, 0 not, -1
@@ -53,6 +59,20 @@ static int smtp_out_auth_lookup(const smtp_out_sess_t *s, char **user_r,
 	r = relay_auth_lookup(smtp_out_auth_maps, &nh, user_r, pass_r);
 	transport_nexthop_free(&nh);
 	return r;
+}
+
+/* Is the session's destination a bracketed loopback address? */
+static int smtp_out_auth_local_dest(const smtp_out_sess_t *s)
+{
+	transport_nexthop_t nh;
+	const char *why;
+	int local;
+
+	if (transport_nexthop_parse(s->dest, &nh, &why) < 0)
+		return 0;
+	local = !nh.mx && sock_addr_is_loopback(nh.host);
+	transport_nexthop_free(&nh);
+	return local;
 }
 
 static void smtp_out_auth_wipe(char **p)
@@ -144,7 +164,7 @@ int smtp_out_auth(smtp_out_sess_t *s, char *dsn_r, char **why_r)
 		smtp_out_auth_wipe(&pass);
 		return 0;
 	}
-	if (!s->tls && !sock_addr_is_loopback(s->addr.text)) {
+	if (!s->tls && !smtp_out_auth_local_dest(s)) {
 		*why_r = mem_printf("will not send the password for %s to %s "
 				    "without TLS", s->dest, s->label);
 		r = -1;

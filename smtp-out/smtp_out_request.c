@@ -137,6 +137,9 @@ void smtp_out_request_reply(smtp_out_req_t *req, attr_t *reply)
 		attr_add(reply, "rcpt_index", r->index);
 		attr_add(reply, "dsn", buf_str(&r->dsn));
 		attr_add(reply, "text", buf_str(&r->text));
+		/* RFC 3461 §6.2: who reports success from here on. */
+		attr_add(reply, "dsn_relay", r->dsn.data[0] != '2' ? "none" :
+			 r->dsn_passed ? "passed" : "relayed");
 		buf_release(&r->dsn);
 		buf_release(&r->text);
 	}

@@ -9,7 +9,9 @@
  * Mail loops (RFC 5321 §5.1: a server must not send mail to itself when
  * it is the best MX).  A server whose address and port is one of this
  * instance's own SMTP listeners (master.conf inet services on
- * inet_interfaces) is left out of the route; when that leaves no server,
+ * inet_interfaces; ::ffff:a.b.c.d counted as a.b.c.d), and the
+ * unspecified address (0.0.0.0, ::, which reaches this host), are left
+ * out of the route; when that leaves no server,
  * the mail bounces with 5.4.6 (RFC 3463: routing loop detected).  The
  * second check, a server that greets or answers EHLO with myhostname, is
  * smtp_out_session.c's.  Two instances on 127.0.0.1 with different ports
@@ -120,7 +122,8 @@ void smtp_out_route_init(void)
 	smtp_out_me_ports();
 }
 
-/* Is a one of this host's addresses (for inet_interfaces = all)? */
+/* Is a one of this host's addresses (for inet_interfaces = all, and the
+ * loopback addresses, which reach this host whatever it listens on)? */
 static int smtp_out_addr_local(const dns_addr_t *a)
 {
 	struct ifaddrs *ifs, *i;
@@ -146,10 +149,26 @@ static int smtp_out_addr_local(const dns_addr_t *a)
 	return found;
 }
 
-static int smtp_out_is_listener(const dns_addr_t *a, int port)
+static int smtp_out_is_listener(const dns_addr_t *in, int port)
 {
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						  0xff, 0xff };
+	static const unsigned char zero[16];
+	const dns_addr_t *a = in;
+	dns_addr_t v4;
 	size_t i;
 
+	/* The unspecified address (0.0.0.0, ::) reaches this host, on any
+	 * port: never a route. */
+	if (memcmp(in->bytes, zero, in->family == AF_INET ? 4 : 16) == 0)
+		return 1;
+	/* ::ffff:a.b.c.d is a.b.c.d. */
+	if (in->family == AF_INET6 && memcmp(in->bytes, mapped, 12) == 0) {
+		memset(&v4, 0, sizeof(v4));
+		v4.family = AF_INET;
+		memcpy(v4.bytes, in->bytes + 12, 4);
+		a = &v4;
+	}
 	for (i = 0; i < smtp_out_me.nport; i++)
 		if (smtp_out_me.port[i] == port)
 			break;

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "event.h"
 #include "log.h"
 #include "mem.h"
 #include "smtp_out.h"
@@ -59,12 +60,17 @@ static int smtp_out_tcp_connect(const dns_addr_t *a, int port)
 int smtp_out_session_reply(smtp_out_sess_t *s, int timeout, char **why_r)
 {
 	enum smtp_reply_status st = SMTP_REPLY_MORE;
+	int64_t deadline = event_now_ms() + (int64_t) timeout * 1000;
 	buf_t line = BUF_INIT;
 
-	stream_set_timeout(s->s, timeout);
+	/* The timeout bounds the whole reply, not each line: a server that
+	 * drips a long multi-line reply cannot hold the process longer. */
 	while (st == SMTP_REPLY_MORE) {
-		int r = stream_read_line(s->s, &line);
+		int64_t left = deadline - event_now_ms();
+		int r;
 
+		stream_set_timeout(s->s, left > 0 ? (int) ((left + 999) / 1000) : 1);
+		r = left > 0 ? stream_read_line(s->s, &line) : STREAM_TIMEOUT;
 		if (r == STREAM_TOOLONG) {
 			st = SMTP_REPLY_BAD;
 			s->reply.error = "reply line too long";
@@ -100,6 +106,18 @@ const char *smtp_out_session_said(smtp_out_sess_t *s)
 	buf_reset(&said);
 	smtp_reply_summary(&s->reply, &said);
 	return buf_str(&said);
+}
+
+const char *smtp_out_session_failure(smtp_out_sess_t *s)
+{
+	int c = s->reply.code / 100;
+
+	if (c == 4 || c == 5)
+		return smtp_reply_dsn(&s->reply);
+	/* 2xx or 3xx where a failure was answered: the server is out of
+	 * step with the protocol; nothing may count as done. */
+	s->cut = 1;
+	return "4.5.0";
 }
 
 char *smtp_out_session_text(smtp_out_sess_t *s, const char *what)
@@ -175,7 +193,7 @@ int smtp_out_session_hello(smtp_out_sess_t *s, char *dsn_r, char **why_r)
 	return 0;
 refused:
 	snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "%s",
-		 smtp_reply_dsn(&s->reply));
+		 smtp_out_session_failure(s));
 	return -1;
 temporary:
 	snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "4.4.2");
@@ -226,7 +244,7 @@ smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
 	if (s->reply.code / 100 != 2) {
 		/* RFC 5321 §3.1, §5.1: try the next server. */
 		snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "%s",
-			 smtp_reply_dsn(&s->reply));
+			 smtp_out_session_failure(s));
 		*why_r = smtp_out_session_text(s, "the initial greeting");
 		goto fail;
 	}

@@ -139,6 +139,8 @@ static void smtp_out_tls_policy_init(void)
 	if (files[0] != NULL &&
 	    (smtp_out_tls_policy_db = map_list_open(files, &err)) == NULL)
 		log_fatal("smtp_tls_policy_maps: %s", err);
+	if (smtp_out_tls_policy_db != NULL)
+		map_list_fix(smtp_out_tls_policy_db);
 	config_list_free(&files);
 }
 

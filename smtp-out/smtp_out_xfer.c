@@ -93,15 +93,20 @@ static void smtp_out_xfer_lost(smtp_out_sess_t *s, smtp_out_req_t *req,
 	mem_free(text);
 }
 
-/* Every open recipient gets the last reply, as the answer to what. */
-static void smtp_out_xfer_refused(smtp_out_sess_t *s, smtp_out_req_t *req,
-				  const char *what, int accepted_only)
+/* Every open recipient gets the last reply, as the answer to what: a
+ * delivery only when it is the 2xx that ends the content (final), else
+ * a failure (smtp_out_session_failure: a 2xx or 3xx out of place is
+ * never taken for success). */
+static void smtp_out_xfer_result(smtp_out_sess_t *s, smtp_out_req_t *req,
+				 const char *what, int accepted_only, int final)
 {
 	char *text = smtp_out_session_text(s, what);
+	const char *dsn = final && s->reply.code / 100 == 2 ?
+		smtp_reply_dsn(&s->reply) : smtp_out_session_failure(s);
 
 	for (size_t i = 0; i < req->nrcpt; i++)
 		if (!accepted_only || req->rcpt[i].accepted)
-			smtp_out_rcpt_set(&req->rcpt[i], smtp_reply_dsn(&s->reply), text);
+			smtp_out_rcpt_set(&req->rcpt[i], dsn, text);
 	mem_free(text);
 }
 
@@ -158,8 +163,10 @@ static int smtp_out_envelope(smtp_out_sess_t *s, smtp_out_req_t *req,
 			     const smtp_out_content_t *c, int bdat, int *data_sent)
 {
 	int pipe = (s->ehlo.ext & SMTP_EXT_PIPELINING) != 0;
+	/* RFC 1870 §3: the message with CRLF line ends, without the
+	 * dot-stuffing and the end line of DATA: BDAT's count. */
 	unsigned long long size = s->ehlo.ext & SMTP_EXT_SIZE ?
-		smtp_out_content_size(req, c, bdat ? 0 : 1) : 0;
+		smtp_out_content_size(req, c, 0) : 0;
 	buf_t out = BUF_INIT;
 	char *why = NULL;
 	int accepted = 0, mail_ok;
@@ -188,7 +195,7 @@ static int smtp_out_envelope(smtp_out_sess_t *s, smtp_out_req_t *req,
 		goto lost;
 	mail_ok = s->reply.code / 100 == 2;
 	if (!mail_ok)
-		smtp_out_xfer_refused(s, req, "MAIL FROM", 0);
+		smtp_out_xfer_result(s, req, "MAIL FROM", 0, 0);
 	for (size_t i = 0; i < req->nrcpt; i++) {
 		smtp_out_rcpt_t *r = &req->rcpt[i];
 
@@ -205,11 +212,12 @@ static int smtp_out_envelope(smtp_out_sess_t *s, smtp_out_req_t *req,
 			continue;
 		if (s->reply.code / 100 == 2) {
 			r->accepted = 1;
+			r->dsn_passed = (s->ehlo.ext & SMTP_EXT_DSN) != 0;
 			accepted++;
 		} else {
 			char *text = smtp_out_session_text(s, "RCPT TO");
 
-			smtp_out_rcpt_set(r, smtp_reply_dsn(&s->reply), text);
+			smtp_out_rcpt_set(r, smtp_out_session_failure(s), text);
 			mem_free(text);
 		}
 	}
@@ -240,7 +248,7 @@ static void smtp_out_data(smtp_out_sess_t *s, smtp_out_req_t *req,
 		goto lost;
 	if (s->reply.code != 354) {
 		if (accepted > 0)
-			smtp_out_xfer_refused(s, req, "DATA", 1);
+			smtp_out_xfer_result(s, req, "DATA", 1, 0);
 		goto out;
 	}
 	if (accepted == 0) {
@@ -256,7 +264,7 @@ static void smtp_out_data(smtp_out_sess_t *s, smtp_out_req_t *req,
 		goto lost;
 	if (smtp_out_reply(s, smtp_out_conf.data_done_timeout, &why) < 0)
 		goto lost;
-	smtp_out_xfer_refused(s, req, "end of DATA", 1);
+	smtp_out_xfer_result(s, req, "end of DATA", 1, 1);
 out:
 	buf_release(&out);
 	return;
@@ -276,7 +284,7 @@ static void smtp_out_bdat(smtp_out_sess_t *s, smtp_out_req_t *req,
 		smtp_out_xfer_lost(s, req, NULL, "the message content");
 		return;
 	}
-	smtp_out_xfer_refused(s, req, failed ? "BDAT" : "BDAT LAST", 1);
+	smtp_out_xfer_result(s, req, failed ? "BDAT" : "BDAT LAST", 1, !failed);
 }
 
 void smtp_out_xfer(smtp_out_sess_t *s, smtp_out_req_t *req)

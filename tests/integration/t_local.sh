@@ -1,6 +1,7 @@
 # t_local.sh - local delivery into Maildirs: exact content with Return-Path
 # and Delivered-To, user+tag and mixed case, unknown users and mail loops
-# bounced as RFC 3464 reports, the null sender never bounced, and a
+# bounced as RFC 3464 reports, the null sender never bounced (postmaster
+# gets its failure once, as a double bounce), and a
 # delivery killed half way recovered with nothing lost and no temporary
 # files left.  Messages go into the queue with tests/tools/qinject (the
 # way smtpd commits them) and qmgr hands them to local.
@@ -68,16 +69,23 @@ t_file_has "$b" '^body three$' "bounce returns the original message"
 t_file_has "$INST/log/maillog" 'to=<nobody@localhost>, relay=local, .*dsn=5\.1\.1, status=bounced' \
 	"unknown user logged as bounced"
 
-# 4. The null sender's failure is logged, never bounced.
+# 4. The null sender's failure is never bounced to <>: postmaster (bob,
+# the first user) gets it once, as a double bounce, and that is the end.
 a=$(t_count_new alice)
+p=$(t_count_new bob)
 echo "Subject: null" | t_inject -f '' ghost@localhost >/dev/null
 t_wait 10 grep -q 'to=<ghost@localhost>: no failure notice' "$INST/log/maillog"
-t_file_has "$INST/log/maillog" 'to=<ghost@localhost>: no failure notice' "null sender failure only logged"
+t_file_has "$INST/log/maillog" 'to=<ghost@localhost>: no failure notice to the null sender; postmaster is told' \
+	"null sender failure: logged, postmaster told"
 t_wait 10 t_queue_empty
 sleep 1
 t_eq "$(t_count_new alice)" "$a" "no bounce for a null-sender message"
-t_eq "$(find "$MAIL" -path '*/new/*' -type f | xargs grep -l '^Subject: null$' 2>/dev/null | wc -l)" 0 \
-	"the null-sender message went nowhere"
+t_eq "$(t_count_new bob)" $((p + 1)) "postmaster got one double bounce"
+b=$(t_newest bob)
+t_file_has "$b" '^Status: 5\.1\.1$' "...naming the failure"
+t_file_has "$b" '^Final-Recipient: rfc822; ghost@localhost$' "...and the recipient"
+t_eq "$(find "$MAIL" -path '*/new/*' -type f | xargs grep -l '^Subject: null$' 2>/dev/null | wc -l)" 1 \
+	"the null-sender message went nowhere else"
 
 # 5. Delivered-To loop: bounced with 5.4.6.
 a=$(t_count_new alice)

@@ -16,7 +16,9 @@
 # DOMAIN` (another domain's flush leaves it); a relayhost that
 # is this instance itself bounced with 5.4.6; 8-bit mail to a peer
 # without 8BITMIME arrives as quoted-printable that decodes to the
-# original.
+# original; NOTIFY, ORCPT, RET and ENVID passed to a peer that offers
+# DSN (no success notice from tern then), a "relayed" notice for a peer
+# that does not.
 . "$(dirname "$0")/lib.sh"
 
 PIDS=
@@ -194,5 +196,42 @@ else
 	t_fail "the 8-bit message arrived"
 fi
 t_nomatch "$(grep 'X-Mail-Args' "$f" 2>/dev/null)" 'BODY=8BITMIME' "...and MAIL had no BODY=8BITMIME"
+
+# 6. NOTIFY=SUCCESS (RFC 3461 §6.2): passed on to a server that offers
+# DSN, which then reports, so tern sends no notice; to one that does not,
+# tern's notice says "relayed".  Routes by transport map (section 2 of
+# transport(5): an entry for the domain beats MX).
+t_peer dsnpeer 0 --ext "PIPELINING 8BITMIME DSN ENHANCEDSTATUSCODES" || t_done
+DSN_PORT=$PEER_PORT
+t_peer plainpeer 0 --ext "PIPELINING 8BITMIME ENHANCEDSTATUSCODES" || t_done
+tmailctl transport add dsn.example "smtp:[127.0.0.1]:$DSN_PORT" >/dev/null 2>&1
+tmailctl transport add nodsn.example "smtp:[127.0.0.1]:$PEER_PORT" >/dev/null 2>&1
+notify() {
+	python3 - "$P25" "$1" <<'PY' >"$T/py.out" 2>&1 || t_fail "smtplib NOTIFY=SUCCESS to $1" "$(cat "$T/py.out")"
+import smtplib, sys
+with smtplib.SMTP('127.0.0.1', int(sys.argv[1])) as c:
+    c.ehlo('client.example')
+    c.sendmail('alice@localhost', [sys.argv[2]],
+               b'Subject: notify\r\n\r\nplease tell me\r\n',
+               mail_options=['RET=HDRS', 'ENVID=env+2Bid'],
+               rcpt_options=['NOTIFY=SUCCESS,FAILURE', 'ORCPT=rfc822;orig+2Bx@dsn.example'])
+PY
+}
+a=$(t_count_new alice)
+notify u@dsn.example
+t_peer_wait 30 dsnpeer message >/dev/null || t_fail "the DSN peer got the message"
+t_match "$(t_peer_q dsnpeer rcpt params)" 'NOTIFY.*SUCCESS,FAILURE' "NOTIFY passed to a peer that offers DSN"
+t_match "$(t_peer_q dsnpeer rcpt params)" 'ORCPT.*rfc822;orig\+2Bx@dsn\.example' "...and ORCPT, xtext-encoded"
+t_match "$(t_peer_q dsnpeer mail params)" 'RET.*HDRS' "...and RET"
+t_match "$(t_peer_q dsnpeer mail params)" 'ENVID.*env\+2Bid' "...and ENVID, xtext-encoded"
+notify u@nodsn.example
+t_peer_wait 30 plainpeer message >/dev/null || t_fail "the plain peer got the message"
+t_nomatch "$(t_peer_q plainpeer rcpt params)" 'NOTIFY' "no NOTIFY to a peer without DSN"
+t_wait_new alice $((a + 1))
+settle
+t_eq "$(grep -l '^Action: relayed' "$MAIL"/alice/new/* 2>/dev/null | xargs -r grep -l 'u@nodsn\.example' | wc -l)" 1 \
+	"a peer without DSN: tern's success notice says relayed"
+t_eq "$(grep -l '^Action: ' "$MAIL"/alice/new/* 2>/dev/null | xargs -r grep -l 'u@dsn\.example' | wc -l)" 0 \
+	"a peer with DSN: no notice from tern (the peer reports)"
 
 t_done

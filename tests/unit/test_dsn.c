@@ -172,6 +172,34 @@ static void test_bounce_delivered(void)
 	test_end();
 }
 
+/* RFC 3461 §6.2.2: handed to a server that sends no notices. */
+static void test_bounce_relayed(void)
+{
+	static const dsn_rcpt_t rcpts[] = {
+		{ "far@remote.example", NULL, NULL, "2.0.0",
+		  "host mx.remote.example said: 250 ok" },
+	};
+	dsn_t d = {
+		.action = DSN_RELAYED, .id = "660D564FA364404772000",
+		.bounce_id = "660D564FA662D0460C000", .sender = "a@example.org",
+		.hostname = "mx.example.org", .arrival = 1000000000,
+		.now = 1000000060, .rcpts = rcpts, .nrcpts = 1, .orig = orig,
+		.orig_len = sizeof(orig) - 1,
+	};
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: a success notice for a server without DSN says relayed");
+	dsn_compose(&d, &b);
+	test_assert_int(count(&b, "\nAction: relayed\n"), 1);
+	test_assert_int(count(&b, "Action: delivered"), 0);
+	test_assert(has_line(&b, "Subject: Successful Mail Delivery Report"));
+	test_assert(strstr(b.data, "sends no delivery notices") != NULL);
+	test_assert(has_line(&b, "Content-Type: text/rfc822-headers"));
+	test_assert(strstr(b.data, "the body") == NULL);
+	buf_release(&b);
+	test_end();
+}
+
 static void test_bounce_no_queue_id(void)
 {
 	static const dsn_rcpt_t rcpts[] = {
@@ -225,7 +253,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_bounce_structure, test_bounce_fields, test_bounce_text_one_line,
 		test_bounce_original, test_bounce_delayed, test_bounce_delivered,
-		test_bounce_no_queue_id, test_bounce_notice, NULL,
+		test_bounce_relayed, test_bounce_no_queue_id, test_bounce_notice, NULL,
 	};
 
 	return test_main(tests);

@@ -1,6 +1,6 @@
 /* test_map_list.c - unit tests for lib/map_list.c: the databases of a list
  * of text maps, looked up in order, a missing one empty, a replaced one
- * reopened, one that cannot be read an error.
+ * reopened (unless the list is fixed), one that cannot be read an error.
  */
 #include <stdio.h>
 
@@ -109,10 +109,37 @@ static void test_map_list_reopen(void)
 	test_end();
 }
 
+/* A fixed list keeps what it opened: the process may be chrooted. */
+static void test_map_list_fixed(void)
+{
+	char *src = make_map("f", "key old\n");
+	char *db = mem_printf("%s.db", src), *err = NULL;
+	char *files[] = { src, NULL };
+	buf_t v = BUF_INIT;
+	map_list_t *l = map_list_open(files, &err);
+
+	test_begin("map_list: a fixed list never reopens, even when the path is gone");
+	test_assert(l != NULL);
+	if (l != NULL) {
+		map_list_fix(l);
+		mem_free(make_map("f", "key new\n"));
+		test_assert_int(map_list_get(l, "key", &v, NULL), 1);
+		test_assert_str(buf_str(&v), "old");
+		unlink(db);
+		test_assert_int(map_list_get(l, "key", &v, NULL), 1);
+		test_assert_str(buf_str(&v), "old");
+		map_list_free(&l);
+	}
+	buf_release(&v);
+	mem_free(db);
+	mem_free(src);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_map_list_order, test_map_list_reopen,
+		test_map_list_order, test_map_list_reopen, test_map_list_fixed,
 		NULL,
 	};
 

@@ -140,6 +140,30 @@ static void test_smtp_bdat_xtext(void)
 	test_end();
 }
 
+/* What smtp-out sends decodes back to the octets it was given, whatever
+ * they are: no space, CR, LF, '+' or '=' reaches the command line. */
+static void test_smtp_xtext_encode(void)
+{
+	buf_t enc = BUF_INIT, dec = BUF_INIT;
+	char all[256];
+
+	test_begin("smtp_xtext_encode");
+	smtp_xtext_encode("a+b=c d", 7, &enc);
+	test_assert_str(buf_str(&enc), "a+2Bb+3Dc+20d");
+	for (int i = 0; i < 256; i++)
+		all[i] = (char) i;
+	buf_reset(&enc);
+	smtp_xtext_encode(all, sizeof(all), &enc);
+	for (size_t i = 0; i < enc.len; i++)
+		test_assert((unsigned char) enc.data[i] > ' ' &&
+			    (unsigned char) enc.data[i] < 127 && enc.data[i] != '=');
+	test_assert(smtp_xtext_decode(enc.data, enc.len, &dec) == 0);
+	test_assert(dec.len == sizeof(all) && memcmp(dec.data, all, sizeof(all)) == 0);
+	buf_release(&enc);
+	buf_release(&dec);
+	test_end();
+}
+
 static void test_base64(void)
 {
 	buf_t out = BUF_INIT, enc = BUF_INIT;
@@ -213,7 +237,8 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_smtp_cmd_split, test_smtp_mail, test_smtp_rcpt,
-		test_smtp_bdat_xtext, test_base64, test_smtp_prefixes, NULL,
+		test_smtp_bdat_xtext, test_smtp_xtext_encode, test_base64,
+		test_smtp_prefixes, NULL,
 	};
 
 	return test_main(tests);

@@ -290,6 +290,64 @@ static void test_verify_fails(void)
 	test_end();
 }
 
+/* A client that trusts cert_file as its CA and expects name: exit 0
+ * when the handshake worked, 1 when it failed. */
+static void run_ca_client(int fd, const char *name)
+{
+	char *err = NULL;
+	tls_ctx_t *ctx = tls_client_ctx_ca(cert_file, &err);
+	stream_t *s = stream_open(fd);
+
+	if (ctx == NULL)
+		_exit(10);
+	stream_set_timeout(s, 10);
+	_exit(stream_tls_connect(s, ctx, name) == STREAM_OK ? 0 : 1);
+}
+
+/* One handshake against a client of run_ca_client(name): its status. */
+static int ca_handshake(tls_ctx_t *ctx, const char *name)
+{
+	stream_t *s;
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		run_ca_client(sv[1], name);
+	}
+	close(sv[1]);
+	s = stream_open(sv[0]);
+	stream_set_timeout(s, 10);
+	(void) stream_tls_accept(s, ctx);
+	stream_close(&s);
+	return child_status(pid);
+}
+
+/* smtp-out's verify level: the CA file is the trust, the name must match
+ * (partial-label wildcards never do, RFC 6125 §6.4.3). */
+static void test_verify_cafile(void)
+{
+	char *err = NULL;
+	tls_ctx_t *ctx = tls_server_ctx(cert_file, key_file, NULL, &err);
+
+	test_begin("tls client with a CA file: the right name passes, others fail");
+	test_assert(ctx != NULL);
+	if (ctx != NULL) {
+		test_assert_int(ca_handshake(ctx, "localhost"), 0);
+		test_assert_int(ca_handshake(ctx, "other.example"), 1);
+		test_assert_int(ca_handshake(ctx, "localhost.evil.example"), 1);
+	}
+	test_assert(tls_client_ctx_ca("/nonexistent/ca.pem", &err) == NULL &&
+		    err != NULL && strstr(err, "/nonexistent/ca.pem") != NULL);
+	MEM_FREE(err);
+	tls_ctx_free(&ctx);
+	test_end();
+}
+
 /*
  * The STARTTLS injection of RFC 3207 §4.2 / CVE-2011-0411: a client sends a
  * command pipelined behind STARTTLS in the same packet.  The server must not
@@ -449,6 +507,7 @@ int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_self_signed, test_bad_input, test_handshake,
+		test_verify_cafile,
 		test_handshake_steps,
 		test_verify_fails, test_starttls_injection,
 		test_bulk_and_hangup, test_handshake_timeout, NULL,

@@ -1,0 +1,189 @@
+#!/bin/bash
+# relay_scale.sh - a large queue with dead destinations, tern beside
+# Postfix, in one run.
+#
+#   sudo bench/relay_scale.sh        # COUNT=100000 DOMAINS=1000
+#
+# COUNT messages (1 KiB) for DOMAINS destinations are queued while
+# delivery is held, then released.  Routes come from a transport map with
+# the same entries for both servers: the first 50 domains go to a port
+# where nothing listens (connections refused), the next 50 to a listener
+# that accepts connections and never says a word, the rest to one
+# Postfix smtp-sink on loopback.  Measured: the time from the release
+# until every message for a live destination is a file at the sink, and
+# the peak resident memory of the queue manager (tern's qmgr, Postfix's
+# qmgr), sampled every 0.5 s.
+#
+# Held delivery: tern runs without its qmgr while the messages arrive
+# (they wait in incoming/), then qmgr is enabled and master reloaded;
+# Postfix gets defer_transports = smtp while they arrive, then none and
+# `postqueue -f`.  Postfix keeps its defaults otherwise, with
+# in_flow_delay = 0; its main.cf is restored at the end.
+#
+# Environment: COUNT (100000), DOMAINS (1000), SESSIONS (20), NO_MAKE=1,
+# KEEP=1, TIMEOUT (3600 s per server), ONLY=tern|postfix.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+count=${COUNT:-100000}
+domains=${DOMAINS:-1000}
+sessions=${SESSIONS:-20}
+timeout=${TIMEOUT:-3600}
+only=${ONLY:-}
+tern_bin=$top/bin
+. "$top/tests/integration/instance.sh"
+
+die() { echo "relay_scale: $*" >&2; exit 1; }
+say() { echo "relay_scale: $*" >&2; }
+[ "$(id -u)" = 0 ] || die "run as root"
+[ "$domains" -gt 100 ] || die "DOMAINS must be more than 100 (100 are dead)"
+
+tmp= inst= sink= hang= pf_saved= started_postfix= sinkdir=
+cleanup() {
+	set +e
+	[ -n "$inst" ] && inst_stop "$tern_bin" "$inst"
+	[ -n "$sink" ] && kill "$sink" 2>/dev/null
+	[ -n "$hang" ] && kill "$hang" 2>/dev/null
+	if [ -n "$pf_saved" ]; then
+		cp "$pf_saved" /etc/postfix/main.cf
+		postsuper -d ALL >/dev/null 2>&1
+		postfix reload >/dev/null 2>&1
+	fi
+	[ -n "$started_postfix" ] && postfix stop >/dev/null 2>&1
+	[ -n "$sinkdir" ] && rm -rf "$sinkdir"
+	if [ -n "$tmp" ]; then
+		if [ -n "${KEEP:-}" ]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -n "${NO_MAKE:-}" ] || make -s -C "$top" >/dev/null 2>&1 || die "make failed"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tern-scale.XXXXXX")
+chmod 755 "$tmp"
+sinkdir=$(mktemp -d /dev/shm/tern-scale-sink.XXXXXX)
+mkdir -p "$sinkdir/new"
+chmod -R 1777 "$sinkdir"
+pb=${PORT_BASE:-$(inst_free_port_base)} || die "no free port base"
+sport=$((pb + 90)) dead_port=$((pb + 91)) hang_port=$((pb + 92))
+/usr/sbin/smtp-sink -u nobody -d "$sinkdir/new/%M." "127.0.0.1:$sport" 1024 \
+	>"$tmp/sink.out" 2>&1 &
+sink=$!
+# The silent server: accepts and holds every connection, never writes.
+python3 -c '
+import socket, sys, select
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.2", int(sys.argv[1]))); s.listen(1024)
+held = []
+while True:
+    select.select([s], [], [])
+    held.append(s.accept()[0])
+' "$hang_port" &
+hang=$!
+sleep 1
+
+# The same routes for both, as "domain route" lines.
+awk -v n="$domains" -v s="$sport" -v d="$dead_port" -v h="$hang_port" 'BEGIN {
+	for (i = 0; i < n; i++) {
+		dom = sprintf("d%04d.scale.example", i)
+		if (i < 50) r = "smtp:[127.0.0.1]:" d
+		else if (i < 100) r = "smtp:[127.0.0.2]:" h
+		else r = "smtp:[127.0.0.1]:" s
+		print dom, r
+	}
+}' >"$tmp/transport"
+live=$(( count - (count / domains) * 100 - ( (count % domains) < 100 ? count % domains : 100 ) ))
+say "$count messages for $domains destinations (50 refusing, 50 silent); $live for live ones"
+
+nfiles() { find "$sinkdir/new" -type f | wc -l; }
+# peak_rss PIDFILE-CMD: sample the VmRSS (kB) of the pids a command prints.
+sample_rss() { # OUTFILE PGREP-CMD...
+	local out=$1 peak=0 r p
+	shift
+	while :; do
+		for p in $("$@" 2>/dev/null); do
+			r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
+			[ "${r:-0}" -gt "$peak" ] && peak=$r
+		done
+		echo "$peak" >"$out"
+		sleep 0.5
+	done
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+wait_live() { # LABEL START_MS
+	local n t
+	while :; do
+		n=$(nfiles)
+		[ "$n" -ge "$live" ] && break
+		t=$(( $(now_ms) - $2 ))
+		[ "$t" -lt $((timeout * 1000)) ] || { say "$1: only $n of $live after ${t} ms"; return 1; }
+		sleep 0.2
+	done
+	echo $(( $(now_ms) - $2 ))
+}
+
+run_tern() {
+	local t0 ms rss_pid
+	rm -f "$sinkdir"/new/*
+	inst=$tmp/inst
+	inst_only "$tern_bin" "$inst" "$pb" smtp smtp-out || die "tern instance"
+	cp "$tmp/transport" "$inst/transport"
+	"$tern_bin/mailctl" -c "$inst" transport compile >/dev/null 2>&1 || die "transport compile"
+	"$tern_bin/mailctl" -c "$inst" start >"$tmp/start.out" 2>&1 || die "tern start: $(cat "$tmp/start.out")"
+	inst_wait_listen $((pb + 25)) || die "tern smtpd"
+	say "tern: queueing $count messages (qmgr not running)"
+	python3 "$top/bench/relay_inject.py" $((pb + 25)) "$count" "$domains" "$sessions" ||
+		die "tern: injection failed"
+	rm -f "$sinkdir"/new/*
+	inst_enable "$inst" qmgr || die "enable qmgr"
+	t0=$(now_ms)
+	"$tern_bin/mailctl" -c "$inst" reload >/dev/null 2>&1
+	sample_rss "$tmp/tern.rss" sh -c "for p in /proc/[0-9]*; do [ \"\$(readlink \$p/exe)\" = '$tern_bin/qmgr' ] && echo \${p#/proc/}; done" &
+	rss_pid=$!
+	ms=$(wait_live tern "$t0") || ms=
+	kill "$rss_pid" 2>/dev/null
+	echo "tern: live mail out in ${ms:-timeout} ms; qmgr peak RSS $(cat "$tmp/tern.rss") kB"
+	echo "tern $ms $(cat "$tmp/tern.rss")" >>"$tmp/results"
+	inst_stop "$tern_bin" "$inst"
+	inst=
+}
+
+run_postfix() {
+	local t0 ms rss_pid
+	postfix status >/dev/null 2>&1 || started_postfix=1
+	pf_saved=$tmp/postfix-main.cf
+	cp /etc/postfix/main.cf "$pf_saved"
+	cp "$tmp/transport" /etc/postfix/tern-scale-transport
+	postmap /etc/postfix/tern-scale-transport
+	postconf -e "transport_maps = hash:/etc/postfix/tern-scale-transport" \
+		"default_transport = smtp" "relay_transport = relay" \
+		"in_flow_delay = 0" "defer_transports = smtp"
+	if [ -n "$started_postfix" ]; then postfix start >/dev/null 2>&1; else postfix reload >/dev/null 2>&1; fi
+	sleep 1
+	say "postfix: queueing $count messages (defer_transports = smtp)"
+	python3 "$top/bench/relay_inject.py" 25 "$count" "$domains" "$sessions" ||
+		die "postfix: injection failed"
+	rm -f "$sinkdir"/new/*
+	postconf -e "defer_transports ="
+	t0=$(now_ms)
+	postfix reload >/dev/null 2>&1
+	postqueue -f
+	sample_rss "$tmp/postfix.rss" sh -c "for p in /proc/[0-9]*; do [ \"\$(readlink \$p/exe)\" = /usr/lib/postfix/sbin/qmgr ] && echo \${p#/proc/}; done" &
+	rss_pid=$!
+	ms=$(wait_live postfix "$t0") || ms=
+	kill "$rss_pid" 2>/dev/null
+	echo "postfix: live mail out in ${ms:-timeout} ms; qmgr peak RSS $(cat "$tmp/postfix.rss") kB"
+	echo "postfix $ms $(cat "$tmp/postfix.rss")" >>"$tmp/results"
+	rm -f /etc/postfix/tern-scale-transport /etc/postfix/tern-scale-transport.db
+}
+
+[ "$only" = tern ] || run_postfix
+[ "$only" = postfix ] || run_tern
+awk '{ t[$1] = $2; m[$1] = $3 } END {
+	if (t["tern"] && t["postfix"])
+		printf "time to clear live mail: postfix %d ms, tern %d ms, speed %.2f\n",
+			t["postfix"], t["tern"], t["postfix"] / t["tern"]
+	if (m["tern"] && m["postfix"])
+		printf "qmgr peak RSS: postfix %d kB, tern %d kB, ratio %.2f\n",
+			m["postfix"], m["tern"], m["tern"] / m["postfix"]
+}' "$tmp/results"
