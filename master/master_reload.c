@@ -13,7 +13,10 @@
  *
  * A new certificate or key (the files of smtpd_tls_cert_file,
  * smtpd_tls_key_file and pop3d's pair) counts as a change of main.conf: the documented way
- * to install one is to replace the files and reload.
+ * to install one is to replace the files and reload.  So does a new
+ * database of smtp_tls_policy_maps or smtp_sasl_password_maps, which
+ * smtp-out opens once before its chroot (`mailctl tls-policy add`, then
+ * reload).
  *
  * A main.conf with errors (bad syntax, a value of the wrong type, out of
  * its bounds or not one of its words) changes nothing: master keeps the
@@ -47,6 +50,20 @@ static void master_settings_stamp(buf_t *b, const char *file)
 			   (long long) st.st_size);
 }
 
+/* Append the identity of each FILE.db of a list of maps. */
+static void master_settings_stamp_maps(buf_t *b, const char *param)
+{
+	char **files = config_list(param);
+
+	for (size_t i = 0; files[i] != NULL; i++) {
+		char *db = mem_printf("%s.db", files[i]);
+
+		master_settings_stamp(b, db);
+		mem_free(db);
+	}
+	config_list_free(&files);
+}
+
 char *master_settings_text(void)
 {
 	char *path = mem_printf("%s/main.conf", master.config_dir);
@@ -58,6 +75,10 @@ char *master_settings_text(void)
 	master_settings_stamp(&b, config_str("smtpd_tls_key_file"));
 	master_settings_stamp(&b, config_str("pop3d_tls_cert_file"));
 	master_settings_stamp(&b, config_str("pop3d_tls_key_file"));
+	/* smtp-out keeps these open from its start (it chroots, map_list.h),
+	 * so an edit takes new processes, as a new certificate does. */
+	master_settings_stamp_maps(&b, "smtp_tls_policy_maps");
+	master_settings_stamp_maps(&b, "smtp_sasl_password_maps");
 	mem_free(text);
 	mem_free(path);
 	return buf_steal(&b);
