@@ -17,7 +17,10 @@
  * the DKIM keys (`mailctl dkim keygen`, dkim-sign(8)): the key directory
  * and each domain's directory in it are stamped, since a key added or
  * removed changes the time of the directory that holds it, and the new
- * dkim-sign processes load the keys as they are now.
+ * dkim-sign processes load the keys as they are now.  So does a new
+ * database of smtp_tls_policy_maps or smtp_sasl_password_maps, which
+ * smtp-out opens once before its chroot (`mailctl tls-policy add`, then
+ * reload).
  *
  * A main.conf with errors (bad syntax, a value of the wrong type, out of
  * its bounds or not one of its words) changes nothing: master keeps the
@@ -78,6 +81,20 @@ static void master_settings_stamp_dkim(buf_t *b, const char *dir)
 	closedir(d);
 }
 
+/* Append the identity of each FILE.db of a list of maps. */
+static void master_settings_stamp_maps(buf_t *b, const char *param)
+{
+	char **files = config_list(param);
+
+	for (size_t i = 0; files[i] != NULL; i++) {
+		char *db = mem_printf("%s.db", files[i]);
+
+		master_settings_stamp(b, db);
+		mem_free(db);
+	}
+	config_list_free(&files);
+}
+
 char *master_settings_text(void)
 {
 	char *path = mem_printf("%s/main.conf", master.config_dir);
@@ -90,6 +107,10 @@ char *master_settings_text(void)
 	master_settings_stamp(&b, config_str("pop3d_tls_cert_file"));
 	master_settings_stamp(&b, config_str("pop3d_tls_key_file"));
 	master_settings_stamp_dkim(&b, config_str("dkim_key_directory"));
+	/* smtp-out keeps these open from its start (it chroots, map_list.h),
+	 * so an edit takes new processes, as a new certificate does. */
+	master_settings_stamp_maps(&b, "smtp_tls_policy_maps");
+	master_settings_stamp_maps(&b, "smtp_sasl_password_maps");
 	mem_free(text);
 	mem_free(path);
 	return buf_steal(&b);

@@ -212,22 +212,23 @@ static int smtp_out_write(smtp_out_sess_t *s, const char *data, size_t len)
 	return 0;
 }
 
-/* One BDAT command with its octets, and its reply (RFC 3030 §2). */
-static int smtp_out_bdat(struct smtp_out_sender *o, int last)
+/* One BDAT command with the first len octets not yet sent, and its
+ * reply (RFC 3030 §2). */
+static int smtp_out_bdat(struct smtp_out_sender *o, size_t len, int last)
 {
 	smtp_out_sess_t *s = o->s;
 	char head[64];
 	char *why = NULL;
-	int n = snprintf(head, sizeof(head), "BDAT %zu%s\r\n", o->chunk.len,
+	int n = snprintf(head, sizeof(head), "BDAT %zu%s\r\n", len,
 			 last ? " LAST" : "");
 
 	if (smtp_out_write(s, head, (size_t) n) < 0 ||
-	    smtp_out_write(s, o->chunk.data, o->chunk.len) < 0 ||
+	    smtp_out_write(s, o->chunk.data, len) < 0 ||
 	    stream_flush(s->s) < 0) {
 		s->cut = 1;
 		return -1;
 	}
-	buf_reset(&o->chunk);
+	buf_consume(&o->chunk, len);
 	if (smtp_out_session_reply(s, smtp_out_conf.data_done_timeout, &why) < 0) {
 		mem_free(why);
 		return -1;
@@ -251,8 +252,11 @@ static int smtp_out_sink(void *arg, buf_t *out)
 	}
 	buf_append(&o->chunk, out->data, out->len);
 	buf_reset(out);
-	if (o->chunk.len >= (size_t) smtp_out_conf.chunk_size)
-		r = smtp_out_bdat(o, 0);
+	/* Chunks of smtp_bdat_chunk_size; octets are kept back until more
+	 * follow, so that the LAST chunk is never empty (one round trip
+	 * less) unless the message is. */
+	while (r == 0 && o->chunk.len > (size_t) smtp_out_conf.chunk_size)
+		r = smtp_out_bdat(o, (size_t) smtp_out_conf.chunk_size, 0);
 	return r;
 }
 
@@ -267,7 +271,7 @@ int smtp_out_content_send(smtp_out_sess_t *s, smtp_out_req_t *req,
 	smtp_body_init(&b, !bdat);
 	r = smtp_out_content_walk(req, c, &b, smtp_out_sink, &o);
 	if (r == 0 && bdat)
-		r = smtp_out_bdat(&o, 1);
+		r = smtp_out_bdat(&o, o.chunk.len, 1);
 	else if (r == 0 && stream_flush(s->s) < 0)
 		r = -1;
 	if (r < 0 && !o.failed)

@@ -61,12 +61,13 @@ static const char *smtp_out_tls_level_name(enum smtp_tls_level l)
 	return names[l];
 }
 
-static int smtp_out_tls_fail(smtp_out_sess_t *s, const char *dsn, char *why,
-			     char *dsn_r, char **why_r)
+/* The session stays usable for QUIT (RFC 5321 §4.1.1.10: no close without
+ * it) unless the exchange itself broke, which marks it cut. */
+static int smtp_out_tls_fail(const char *dsn, char *why, char *dsn_r,
+			     char **why_r)
 {
 	snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "%s", dsn);
 	*why_r = why;
-	s->cut = s->cut || dsn[0] == '4';
 	return -1;
 }
 
@@ -83,35 +84,37 @@ int smtp_out_tls_start(smtp_out_sess_t *s, const smtp_out_target_t *t,
 	if (!(s->ehlo.ext & SMTP_EXT_STARTTLS)) {
 		if (!required)
 			return 0;
-		return smtp_out_tls_fail(s, "4.7.4", mem_printf(
+		return smtp_out_tls_fail("4.7.4", mem_printf(
 			"TLS is required (%s), but %s does not offer STARTTLS",
 			smtp_out_tls_level_name(level), s->label), dsn_r, why_r);
 	}
 	ctx = level == SMTP_TLS_VERIFY ? smtp_out_conf.tls_verify :
 		smtp_out_conf.tls_any;
 	if (ctx == NULL)
-		return smtp_out_tls_fail(s, "4.7.5", mem_printf(
+		return smtp_out_tls_fail("4.7.5", mem_printf(
 			"TLS is required (verify), but no trusted certificates "
 			"could be loaded"), dsn_r, why_r);
 	stream_set_timeout(s->s, smtp_out_limit(smtp_out_conf.starttls_timeout));
 	if (stream_puts(s->s, "STARTTLS\r\n") < 0 || stream_flush(s->s) < 0 ||
-	    smtp_out_session_reply(s, smtp_out_conf.starttls_timeout, &why) < 0)
-		return smtp_out_tls_fail(s, "4.4.2", why ? why : mem_printf(
+	    smtp_out_session_reply(s, smtp_out_conf.starttls_timeout, &why) < 0) {
+		s->cut = 1;
+		return smtp_out_tls_fail("4.4.2", why ? why : mem_printf(
 			"lost connection with %s while sending STARTTLS", s->label),
 			dsn_r, why_r);
+	}
 	if (s->reply.code / 100 != 2) {
 		if (!required) {
 			log_info("%s refused STARTTLS (%s); going on without TLS",
 				 s->label, smtp_out_session_said(s));
 			return 0;
 		}
-		return smtp_out_tls_fail(s, "4.7.4",
+		return smtp_out_tls_fail("4.7.4",
 					 smtp_out_session_text(s, "STARTTLS"),
 					 dsn_r, why_r);
 	}
 	if (stream_tls_connect(s->s, ctx, t->host) != STREAM_OK) {
 		s->cut = 1;
-		return smtp_out_tls_fail(s, level == SMTP_TLS_VERIFY ? "4.7.5" :
+		return smtp_out_tls_fail(level == SMTP_TLS_VERIFY ? "4.7.5" :
 					 "4.4.2", mem_printf(
 			"TLS handshake with %s failed: %s", s->label,
 			stream_strerror(s->s)), dsn_r, why_r);

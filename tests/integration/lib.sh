@@ -13,7 +13,8 @@
 #
 # Helpers shared by the scripts (defined below, each with its comment):
 #   the instance   t_instance, t_set, t_services (enable init's lines of
-#                  master.conf), t_start, t_stop, tmailctl, t_maillog
+#                  master.conf), t_start, t_stop, tmailctl, t_maillog;
+#                  a second one: t_instance2, t_on
 #   its processes  t_master_pid, t_svc_pids, t_svc_field, t_proc_status
 #   queue, mail    t_inject (qinject into the queue), t_queued,
 #                  t_queue_empty, t_queue_idle, t_count_new, t_wait_new,
@@ -265,6 +266,50 @@ t_instance() {
 	[ -z "${TERN_MAIN_CONF:-}" ] || printf '%s\n' "$TERN_MAIN_CONF" >> "$INST/main.conf"
 }
 
+# t_instance2 NAME [mailctl init options...]: a second instance, the peer
+# of the outbound tests, in $T/NAME on a port base of its own (none of its
+# ports one of the first instance's); sets INST2 and PB2.  Its myhostname
+# is NAME.test (smtp-out takes a server that greets with its own
+# myhostname for a loop), the services init enables are commented out.
+# The first instance's helpers work on it through t_on; t_cleanup stops it.
+T_INSTANCES=
+t_instance2() {
+	local name=$1 p q clash
+	shift
+	INST2=$T/$name
+	for _ in $(seq 1 20); do
+		PB2=$(inst_free_port_base) || break
+		clash=0
+		for p in 25 110 143 465 587 993 995; do
+			for q in 25 110 143 465 587 993 995; do
+				[ $((PB2 + p)) = $((PB + q)) ] && clash=1
+			done
+		done
+		[ $clash = 0 ] && break
+		PB2=
+	done
+	if [ -z "$PB2" ]; then
+		t_fail "a free port base on loopback for $name"
+		t_done
+	fi
+	if ! inst_init "$TERN_BIN" "$INST2" "$PB2" "$@" >"$T/init-$name.out" 2>&1; then
+		t_fail "mailctl init of $name" "$(cat "$T/init-$name.out")"
+		t_done
+	fi
+	T_INSTANCES="$T_INSTANCES $INST2"
+	inst_disable_all "$INST2"
+	printf 'myhostname = %s.test\n' "$name" >> "$INST2/main.conf"
+	[ -z "${TERN_MAIN_CONF:-}" ] || printf '%s\n' "$TERN_MAIN_CONF" >> "$INST2/main.conf"
+}
+
+# t_on DIR COMMAND...: a helper of the instance (t_set, t_services,
+# t_start, tmailctl, t_count_new, ...) run on the instance in DIR.
+t_on() {
+	local INST=$1
+	shift
+	"$@"
+}
+
 # t_set NAME VALUE: set a main.conf parameter of the instance.
 t_set() { printf '%s = %s\n' "$1" "$2" >> "$INST/main.conf"; }
 
@@ -344,23 +389,26 @@ t_check_san() {
 		[ -s "$f" ] || continue
 		t_fail "sanitizer report $(basename "$f")" "$(head -n 30 "$f")"
 	done
-	if [ -n "$INST" ] && grep -q 'terminated on signal' "$INST/log/maillog" 2>/dev/null; then
+	for f in $INST $T_INSTANCES; do
+		grep -q 'terminated on signal' "$f/log/maillog" 2>/dev/null || continue
 		if [ -z "${T_SIGNALS_EXPECTED:-}" ]; then
 			t_fail "no daemon terminated on a signal" \
-				"$(grep 'terminated on signal' "$INST/log/maillog" | head -5)"
+				"$(grep 'terminated on signal' "$f/log/maillog" | head -5)"
 		fi
-	fi
+	done
 }
 
 t_cleanup() {
 	[ -n "$INST" ] && inst_stop "$TERN_BIN" "$INST"
 	local p
+	for p in $T_INSTANCES; do inst_stop "$TERN_BIN" "$p"; done
 	for p in $T_BG_PIDS; do kill "$p" 2>/dev/null; done
-	if [ "$T_FAILED" -gt 0 ] && [ -n "$INST" ] && [ -f "$INST/log/maillog" ]; then
-		echo "---- $T_NAME: last lines of maillog ----"
-		tail -n 40 "$INST/log/maillog"
+	for p in $INST $T_INSTANCES; do
+		[ "$T_FAILED" -gt 0 ] && [ -f "$p/log/maillog" ] || continue
+		echo "---- $T_NAME: last lines of $p/log/maillog ----"
+		tail -n 40 "$p/log/maillog"
 		echo "----"
-	fi
+	done
 	if [ -z "${TERN_KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T"; fi
 }
 trap t_cleanup EXIT
