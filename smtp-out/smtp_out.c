@@ -131,9 +131,13 @@ static smtp_out_sess_t *smtp_out_connect(smtp_out_req_t *req)
 	smtp_out_route_free(&route);
 	if (s == NULL) {
 		smtp_out_rcpt_set_all(req, last.dsn, last.why);
-		/* Only when no server answered as a server at all: a 5xx
-		 * greeting is an answer. */
-		req->unreachable = last.dsn[0] == '4';
+		/* Only when no server could be reached, or none greeted
+		 * with a 2xx: a 5xx greeting is an answer, and so is a
+		 * refusal by security policy (4.7.x: STARTTLS missing,
+		 * a certificate refused, AUTH refused), which is about
+		 * this host's settings, not the destination's health. */
+		req->unreachable = last.dsn[0] == '4' &&
+			strncmp(last.dsn, "4.7.", 4) != 0;
 	}
 	mem_free(last.why);
 	return s;
