@@ -20,6 +20,9 @@
 #                  t_newest, t_with_subject (mailboxes of domain localhost)
 #   results        t_pass, t_fail, t_setup, t_skip, t_eq, t_match,
 #                  t_nomatch, t_file_has, t_log_lacks, t_done
+#   servers        t_bg_start, t_bg_stop (a test's own background
+#                  servers), t_free_port, t_peer, t_peer_q, t_peer_wait
+#                  (smtppeer.py)
 #   misc           t_wait, t_is_root, t_b64, t_log
 # A helper wanted by two scripts belongs here, not in both.  The instance
 # itself is made by instance.sh (inst_*), which bench/ shares.
@@ -154,6 +157,90 @@ t_wait() {
 	return 1
 }
 
+# Background servers of a test (dnsd.py, smtppeer.py): t_bg_start NAME
+# READY-FILE COMMAND... runs COMMAND in the background, its output in
+# $T/NAME.err, and waits up to 10 s until it made READY-FILE non-empty;
+# T_BG_PID is its pid.  When it does not, the test fails and it returns 1.
+# t_cleanup stops every one still running (T_BG_PIDS), by pid.
+T_BG_PIDS=
+t_bg_start() {
+	local name=$1 ready=$2
+	shift 2
+	"$@" >"$T/$name.err" 2>&1 &
+	T_BG_PID=$!
+	T_BG_PIDS="$T_BG_PIDS $T_BG_PID"
+	if ! t_wait 10 test -s "$ready"; then
+		t_fail "$name starts" "$(cat "$T/$name.err")"
+		return 1
+	fi
+}
+
+# t_bg_stop PID: stop a background server (SIGTERM) and wait for its end.
+t_bg_stop() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	T_BG_PIDS=$(printf '%s\n' $T_BG_PIDS | grep -vx "$1" | tr '\n' ' ')
+}
+
+# t_free_port: a port free on loopback for a server that must come back on
+# the same port: below the ephemeral range (no client socket can take it
+# meanwhile) and ending in 700-899, where no instance's port lies
+# (t_instance's base + 25, 110, 143, 465, 587, 993, 995).
+t_free_port() {
+	local low span p
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	low=${low:-32768}
+	span=$(( (low - 1000 - 10000) / 1000 ))
+	[ "$span" -ge 1 ] || span=1
+	for _ in $(seq 1 50); do
+		p=$(( (RANDOM % span + 10) * 1000 + 700 + RANDOM % 200 ))
+		ss -Htan "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# The scriptable SMTP peer of the smtp-out tests (smtppeer.py; its options
+# and its log are described in its header comment).
+# t_peer NAME PORT [OPTION...]: start one on 127.0.0.1:PORT (0: a free
+# port) logging to $T/NAME.log, its messages in $T/NAME.mail/; sets
+# PEER_PORT and PEER_PID.  Started again under the same NAME it appends
+# to the same log.  Fails the test and returns 1 when it does not start.
+t_peer() {
+	local name=$1 port=$2
+	shift 2
+	mkdir -p "$T/$name.mail"
+	rm -f "$T/$name.port"
+	t_bg_start "$name" "$T/$name.port" python3 "$TOP/tests/integration/smtppeer.py" \
+		--port "$port" --log "$T/$name.log" --ready "$T/$name.port" \
+		--maildir "$T/$name.mail" "$@" || return 1
+	PEER_PID=$T_BG_PID
+	PEER_PORT=$(cat "$T/$name.port")
+}
+
+# t_peer_q NAME EVENT [FIELD | FIELD=VALUE]...: smtppeer.py --query of its
+# log.  Without a log it prints a line saying so, so that a check that
+# expects nothing fails.
+t_peer_q() {
+	local name=$1
+	shift
+	[ -f "$T/$name.log" ] || { echo "(no log $T/$name.log)"; return 1; }
+	python3 "$TOP/tests/integration/smtppeer.py" --query "$T/$name.log" "$@"
+}
+
+# t_peer_wait SECONDS NAME EVENT [FIELD=VALUE]...: until its log holds
+# such an event (the close of a connection the client ended, a number of
+# messages by conn=N); false when SECONDS pass first.
+t_peer_wait() {
+	local limit=$(( $1 * 10 )) i=0 name=$2
+	shift 2
+	while [ $i -lt "$limit" ]; do
+		[ -f "$T/$name.log" ] && [ -n "$(t_peer_q "$name" "$@" 2>/dev/null)" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # mailctl against the test instance.
 tmailctl() { "$TERN_BIN/mailctl" -c "$INST" "$@"; }
 
@@ -267,6 +354,8 @@ t_check_san() {
 
 t_cleanup() {
 	[ -n "$INST" ] && inst_stop "$TERN_BIN" "$INST"
+	local p
+	for p in $T_BG_PIDS; do kill "$p" 2>/dev/null; done
 	if [ "$T_FAILED" -gt 0 ] && [ -n "$INST" ] && [ -f "$INST/log/maillog" ]; then
 		echo "---- $T_NAME: last lines of maillog ----"
 		tail -n 40 "$INST/log/maillog"

@@ -21,24 +21,12 @@
 # resolv.conf), and the server's own count of the queries it answered.
 . "$(dirname "$0")/lib.sh"
 
-DNSD_PIDS=
-t_dns_stop() {
-	local p
-	for p in $DNSD_PIDS; do kill "$p" 2>/dev/null; done
-}
-trap 't_dns_stop; t_cleanup' EXIT
-
 # t_dnsd NAME ADDRESS: start dnsd.py on ADDRESS with $T/zone, logging
 # queries to $T/NAME.log; sets DNSD_PORT to its port, fails the test
-# without one.
+# without one.  (t_cleanup stops it.)
 t_dnsd() {
-	python3 "$TOP/tests/integration/dnsd.py" "$T/zone" "$T/$1.port" \
-		"$T/$1.log" "$2" >"$T/$1.err" 2>&1 &
-	DNSD_PIDS="$DNSD_PIDS $!"
-	if ! t_wait 10 test -s "$T/$1.port"; then
-		t_fail "dnsd.py on $2 starts" "$(cat "$T/$1.err")"
-		return 1
-	fi
+	t_bg_start "dnsd.py-$1" "$T/$1.port" python3 "$TOP/tests/integration/dnsd.py" \
+		"$T/zone" "$T/$1.port" "$T/$1.log" "$2" || return 1
 	DNSD_PORT=$(cat "$T/$1.port")
 }
 
