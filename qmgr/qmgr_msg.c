@@ -210,10 +210,14 @@ int qmgr_msg_notify_has(const queue_rcpt_t *r, const char *what)
 		strcasestr(r->notify, what) != NULL;
 }
 
-/* Report permanent failures to the sender, then mark them notified. */
+/* Report permanent failures to the sender, then mark them notified.  The
+ * null sender gets no report (RFC 3461 §6.2): its failures - a bounce
+ * that could not be delivered - go to postmaster once, unless the message
+ * was itself for postmaster, whose failure is only logged. */
 static void qmgr_msg_bounce(qmgr_msg_t *msg)
 {
 	const char *sender = qmgr_msg_sender(msg);
+	int to_postmaster = *sender == '\0' && !qmgr_notify_is_postmaster(msg);
 	size_t *idx = mem_reallocarray(NULL, msg->q.nrcpts, sizeof(size_t));
 	size_t n = 0;
 	int sent = 1;
@@ -222,22 +226,24 @@ static void qmgr_msg_bounce(qmgr_msg_t *msg)
 	for (size_t i = 0; i < msg->q.nrcpts; i++) {
 		const queue_rcpt_t *r = &msg->q.rcpts[i];
 
-		if (r->state == QUEUE_RCPT_FAILED && *sender &&
+		if (r->state == QUEUE_RCPT_FAILED && (*sender || to_postmaster) &&
 		    qmgr_msg_notify_has(r, "FAILURE") &&
 		    strcasestr(r->notify ? r->notify : "", "NEVER") == NULL)
 			idx[n++] = i;
 	}
 	if (n > 0)
-		sent = qmgr_notify_send(msg, DSN_FAILED, idx, n) == 0;
+		sent = (*sender ? qmgr_notify_send(msg, DSN_FAILED, idx, n) :
+			qmgr_notify_send_postmaster(msg, idx, n)) == 0;
 	for (size_t i = 0; sent && i < msg->q.nrcpts; i++) {
 		queue_rcpt_t *r = &msg->q.rcpts[i];
 
 		if (r->state != QUEUE_RCPT_FAILED)
 			continue;
 		qmgr_msg_index_str(i, s);
-		if (*sender == '\0')
+		if (*sender == '\0' && !to_postmaster)
 			log_info("%s: to=<%s>: no failure notice: the sender is "
-				 "null", msg->id, r->addr);
+				 "null and the message was for postmaster",
+				 msg->id, r->addr);
 		if (queue_append(msg->fd, 0, "notified", "rcpt", s, NULL) < 0) {
 			log_error("%s: cannot append to the queue file: %s",
 				  msg->id, strerror(errno));

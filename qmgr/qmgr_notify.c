@@ -7,7 +7,11 @@
  * The original comes back whole up to bounce_size_limit, and as its header
  * only when larger or when the sender asked for RET=HDRS; a success notice
  * returns the header only (RFC 3461 §4.3: RET is about failures).
- * Notices to postmaster (qmgr_corrupt.c) go out the same way.
+ * Notices to postmaster (qmgr_corrupt.c) go out the same way, and so
+ * does the report on a message from the null sender that failed (a
+ * bounce that could not be delivered): it goes to postmaster instead.
+ * Whatever goes to postmaster carries "notice=postmaster" in its
+ * envelope; if that fails too it is only logged, so nothing loops.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,10 +44,11 @@ static int qmgr_notify_read(const qmgr_msg_t *msg, size_t want, buf_t *out)
 }
 
 /* Commit text, made for the writer w, as a message from the null sender
- * to `to`; what names it in the log line about the message `about`. */
+ * to `to`; what names it in the log line about the message `about`;
+ * to_postmaster marks it as going to postmaster. */
 static int qmgr_notify_queue(const char *about, queue_writer_t **wp,
 			     const char *to, const buf_t *text, const char *what,
-			     time_t now)
+			     time_t now, int to_postmaster)
 {
 	queue_writer_t *w = *wp;
 	attr_t *env = queue_writer_envelope(w);
@@ -57,6 +62,8 @@ static int qmgr_notify_queue(const char *about, queue_writer_t **wp,
 	attr_addf(env, "arrival", "%lld", (long long) now);
 	attr_add(env, "proto", "local");
 	attr_add(env, "service", "qmgr");
+	if (to_postmaster)
+		attr_add(env, "notice", "postmaster");
 	r = queue_writer_content(w, text->data, text->len);
 	if (r == 0)
 		r = queue_writer_commit(w);
@@ -81,7 +88,7 @@ static queue_writer_t *qmgr_notify_open(const char *about)
 }
 
 static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
-			      dsn_t *d)
+			      dsn_t *d, int to_postmaster)
 {
 	queue_writer_t *w = qmgr_notify_open(msg->id);
 	buf_t text = BUF_INIT;
@@ -92,9 +99,10 @@ static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
 	d->bounce_id = queue_writer_id(w);
 	dsn_compose(d, &text);
 	r = qmgr_notify_queue(msg->id, &w, to, &text,
+			      to_postmaster ? "postmaster non-delivery" :
 			      d->action == DSN_FAILED ? "sender non-delivery" :
 			      d->action == DSN_DELAYED ? "sender delay" :
-			      "sender success", d->now);
+			      "sender success", d->now, to_postmaster);
 	buf_release(&text);
 	return r;
 }
@@ -111,7 +119,7 @@ int qmgr_notify_postmaster(const char *about, const char *subject,
 	if (w != NULL) {
 		dsn_notice(qmgr_conf.myhostname, queue_writer_id(w), to,
 			   subject, now, body, &text);
-		r = qmgr_notify_queue(about, &w, to, &text, "postmaster", now);
+		r = qmgr_notify_queue(about, &w, to, &text, "postmaster", now, 1);
 	}
 	if (r == 0)
 		qmgr_wakeup();
@@ -120,8 +128,16 @@ int qmgr_notify_postmaster(const char *about, const char *subject,
 	return r;
 }
 
-int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
-		     const size_t *idx, size_t n)
+int qmgr_notify_is_postmaster(const qmgr_msg_t *msg)
+{
+	const char *notice = attr_get(msg->q.env, "notice");
+
+	return notice != NULL && strcmp(notice, "postmaster") == 0;
+}
+
+/* The report to the sender, or to postmaster when to_pm is set. */
+static int qmgr_notify_report(qmgr_msg_t *msg, enum dsn_action action,
+			      const size_t *idx, size_t n, const char *to_pm)
 {
 	dsn_rcpt_t *rcpts = mem_reallocarray(NULL, n, sizeof(*rcpts));
 	const char *ret = attr_get(msg->q.env, "ret");
@@ -134,7 +150,7 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
 	memset(&d, 0, sizeof(d));
 	d.action = action;
 	d.id = msg->id;
-	d.sender = sender ? sender : "";
+	d.sender = to_pm ? to_pm : sender ? sender : "";
 	d.envid = attr_get(msg->q.env, "envid");
 	d.hostname = qmgr_conf.myhostname;
 	d.arrival = (time_t) msg->arrival;
@@ -167,11 +183,26 @@ int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
 	} else {
 		d.orig = orig.data ? orig.data : "";
 		d.orig_len = orig.len;
-		r = qmgr_notify_commit(msg, d.sender, &d);
+		r = qmgr_notify_commit(msg, d.sender, &d, to_pm != NULL);
 	}
 	if (r == 0)
 		qmgr_wakeup();
 	buf_release(&orig);
 	mem_free(rcpts);
+	return r;
+}
+
+int qmgr_notify_send(qmgr_msg_t *msg, enum dsn_action action,
+		     const size_t *idx, size_t n)
+{
+	return qmgr_notify_report(msg, action, idx, n, NULL);
+}
+
+int qmgr_notify_send_postmaster(qmgr_msg_t *msg, const size_t *idx, size_t n)
+{
+	char *to = mem_printf("postmaster@%s", qmgr_conf.myorigin);
+	int r = qmgr_notify_report(msg, DSN_FAILED, idx, n, to);
+
+	mem_free(to);
 	return r;
 }
