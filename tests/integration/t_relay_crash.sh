@@ -112,6 +112,20 @@ if [ "$dups" -le $((killed * CONC)) ]; then
 else
 	t_fail "duplicates within $killed kills x $CONC" "$dups duplicates"
 fi
+# Each arrived message is the one its Message-ID names, body and all.
+bad=$(python3 - "$T/sink" <<'PY'
+import os, re, sys
+bad = 0
+for f in os.listdir(sys.argv[1]):
+    t = open(os.path.join(sys.argv[1], f), 'rb').read().decode('ascii', 'replace')
+    m = re.search(r'^Message-ID: <crash\.(\d+)@', t, re.M)
+    if not m or not re.search(r'^Subject: crash %s\r?$' % m.group(1), t, re.M) or \
+            not re.search(r'^message %s of the crash run\r?$' % m.group(1), t, re.M):
+        bad += 1
+print(bad)
+PY
+)
+t_eq "$bad" 0 "each arrived message is whole: its Subject and body match its Message-ID"
 t_eq "$(find "$INST/queue/incoming" "$INST/queue/active" "$INST/queue/deferred" -type f | wc -l)" 0 \
 	"no queue file left behind"
 

@@ -76,7 +76,6 @@ peer_stats() { python3 "$T/peerstats.py" "$T/$1.log" 2>/dev/null || echo "no log
 # peer_msgs NAME: accepted messages in its log.
 peer_msgs() { t_peer_q "$1" message accepted=true conn 2>/dev/null | wc -l; }
 peer_wait_msgs() { t_wait "$3" sh -c "[ \$(python3 '$TOP/tests/integration/smtppeer.py' --query '$T/$1.log' message accepted=true conn | wc -l) -ge $2 ]"; }
-connects() { grep -c "smtp-out\[[0-9]*\]: connect to .*:$1\$" "$INST/log/maillog"; }
 connects_any() { grep -c "smtp-out\[[0-9]*\]: connect to .*:$1\(: .*\)\?\$" "$INST/log/maillog"; }
 settle() { sleep 0.3; t_wait 60 t_queue_idle; }
 
@@ -279,10 +278,14 @@ send someone@bad.example victim@rej.example double
 t_wait_new alice $((a + 1)) 60
 settle
 f=$(t_newest alice)
-t_file_has "$f" 'someone@bad\.example' "undeliverable bounce: postmaster (alice) gets it, naming the sender"
+t_file_has "$f" '^Final-Recipient: rfc822; someone@bad\.example$' \
+	"undeliverable bounce: postmaster (alice) gets a report naming its recipient"
+t_file_has "$f" '^Status: 5\.1\.1$' "...with the peer's status"
 sleep 3
 settle
 t_eq "$(t_count_new alice)" $((a + 1)) "...once"
+t_eq "$(grep -c ': postmaster non-delivery notification: ' "$INST/log/maillog")" 1 \
+	"...one report to postmaster in the log"
 t_eq "$(t_peer_q R rcpt to | sort | tr '\n' ' ')" "someone@bad.example victim@rej.example " \
 	"the peer saw the original and its bounce, nothing more"
 t_eq "$(t_peer_q R mail from | sort | tr '\n' ' ')" " someone@bad.example " \
