@@ -371,6 +371,15 @@ static void qmgr_dest_pump(void *ctx)
 		} else {
 			idle_turns++;
 		}
+		if (d->head != NULL && d->transport == QMGR_TRANSPORT_SMTP &&
+		    !d->proven && d->running > 0) {
+			long left = (long) (d->probe_since +
+					    qmgr_conf.smtp_probe_time * 1000 + 10 -
+					    event_now_ms());
+
+			if (left > 0 && (wait_ms < 0 || left < wait_ms))
+				wait_ms = left;
+		}
 		if (d->head == NULL) {
 			qmgr_dest_ring_remove(d);
 			if (ring_size > 0)

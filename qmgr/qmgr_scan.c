@@ -183,6 +183,11 @@ static int qmgr_scan_due(const char *sub, const char *id)
 	int due = stat(path, &st) == 0 &&
 		(qmgr_scan_flush || st.st_mtime <= qmgr_scan_now);
 
+	/* A flush makes every file due now, also those this scan has no
+	 * room for: the scans after it take them. */
+	if (due && qmgr_scan_flush && st.st_mtime > qmgr_scan_now)
+		(void) utimensat(AT_FDCWD, path, NULL, 0);
+
 	mem_free(path);
 	return due;
 }
@@ -207,6 +212,16 @@ void qmgr_scan_deferred(int flush)
 	qmgr_scan_free(ids);
 }
 
+/* Set sub/id's modification time, its next retry, to now. */
+static int qmgr_scan_make_due(const char *sub, const char *id)
+{
+	char *path = mem_printf("%s/%s", sub, id);
+	int r = utimensat(AT_FDCWD, path, NULL, 0);
+
+	mem_free(path);
+	return r;
+}
+
 static const char *qmgr_scan_domain;
 
 /* Does the file deferred/ID hold a deferred recipient in the domain? */
@@ -228,6 +243,10 @@ static int qmgr_scan_wants(const char *sub, const char *id)
 		queue_msg_clear(&q);
 	}
 	close(fd);
+	/* Due now, also for the scans after this one when it has no room
+	 * for every file (as qmgr_scan_due() does for a whole flush). */
+	if (found && qmgr_scan_make_due(sub, id) < 0)
+		log_warn("%s: cannot make it due: %s", id, strerror(errno));
 	return found;
 }
 

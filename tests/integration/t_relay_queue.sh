@@ -284,7 +284,7 @@ t_file_has "$f" '^Status: 5\.1\.1$' "...with the peer's status"
 sleep 3
 settle
 t_eq "$(t_count_new alice)" $((a + 1)) "...once"
-t_eq "$(grep -c ': postmaster non-delivery notification: ' "$INST/log/maillog")" 1 \
+t_eq "$(grep -c ': postmaster double-bounce notification: ' "$INST/log/maillog")" 1 \
 	"...one report to postmaster in the log"
 t_eq "$(t_peer_q R rcpt to | sort | tr '\n' ' ')" "someone@bad.example victim@rej.example " \
 	"the peer saw the original and its bounce, nothing more"
