@@ -204,6 +204,12 @@ run_postfix() {
 	kill "$rss_pid" 2>/dev/null
 	echo "postfix: live mail out in ${ms:-timeout} ms; qmgr peak RSS $(cat "$tmp/postfix.rss") kB"
 	echo "postfix $ms $(cat "$tmp/postfix.rss")" >>"$tmp/results"
+	# Postfix as it was, at once: not only when the script ends.
+	cp "$pf_saved" /etc/postfix/main.cf
+	cp "$pf_saved.master" /etc/postfix/master.cf
+	postsuper -d ALL >/dev/null 2>&1
+	postfix reload >/dev/null 2>&1
+	pf_saved=
 	rm -f /etc/postfix/tern-scale-transport /etc/postfix/tern-scale-transport.db
 	cp "$hosts_saved" /etc/hosts
 	hosts_saved=

@@ -41,27 +41,7 @@
 
 static char *mailctl_relay_auth_file(void)
 {
-	char **files = config_list("smtp_sasl_password_maps");
-	char *path;
-
-	if (files[0] == NULL)
-		log_fatal("smtp_sasl_password_maps is empty: no credentials "
-			  "file to edit");
-	path = mem_strdup(files[0]);
-	config_list_free(&files);
-	return path;
-}
-
-static int mailctl_relay_auth_lock(const char *path)
-{
-	char *dir = mem_strdup(path), *slash = strrchr(dir, '/');
-	int fd;
-
-	if (slash != NULL)
-		slash[slash == dir ? 1 : 0] = '\0';
-	fd = mailctl_dir_lock(slash != NULL ? dir : ".");
-	mem_free(dir);
-	return fd;
+	return mailctl_textmap_first("smtp_sasl_password_maps", "credentials file");
 }
 
 static char *mailctl_relay_auth_key(const char *arg)
@@ -141,7 +121,7 @@ static int mailctl_relay_auth_add(const char *nexthop, const char *user,
 	explicit_bzero(pw, strlen(pw));
 	mem_free(pw);
 
-	lock = mailctl_relay_auth_lock(path);
+	lock = mailctl_textmap_lock(path);
 	m = mailctl_textmap_load(path, 1);
 	replaced = mailctl_textmap_get(m, key) != NULL;
 	mailctl_textmap_set(m, key, value);
@@ -167,7 +147,7 @@ static int mailctl_relay_auth_del(const char *nexthop)
 
 	key = mailctl_relay_auth_key(nexthop);
 	mailctl_relay_auth_owner(&uid, &gid);
-	lock = mailctl_relay_auth_lock(path);
+	lock = mailctl_textmap_lock(path);
 	m = mailctl_textmap_load(path, 1);
 	if (mailctl_textmap_del(m, key) > 0) {
 		mailctl_textmap_save(m, uid == 0 ? 0640 : 0600, uid, gid, 1);
@@ -208,7 +188,7 @@ static int mailctl_relay_auth_compile(void)
 	char **files = config_list("smtp_sasl_password_maps");
 
 	for (size_t i = 0; files[i] != NULL; i++) {
-		int lock = mailctl_relay_auth_lock(files[i]);
+		int lock = mailctl_textmap_lock(files[i]);
 		int n = mailctl_map_compile(files[i], 0);
 
 		close(lock);

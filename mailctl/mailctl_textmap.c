@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "mailctl.h"
 #include "mailctl_textmap.h"
@@ -243,4 +244,28 @@ void mailctl_textmap_save(mailctl_textmap_t *m, mode_t mode, uid_t uid,
 	if (r < 0)
 		log_fatal("%s", err);
 	mailctl_map_compile(m->path, 0);
+}
+
+char *mailctl_textmap_first(const char *param, const char *what)
+{
+	char **files = config_list(param);
+	char *path;
+
+	if (files[0] == NULL)
+		log_fatal("%s is empty: no %s to edit", param, what);
+	path = mem_strdup(files[0]);
+	config_list_free(&files);
+	return path;
+}
+
+int mailctl_textmap_lock(const char *path)
+{
+	char *dir = mem_strdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	fd = mailctl_dir_lock(slash != NULL ? dir : ".");
+	mem_free(dir);
+	return fd;
 }

@@ -32,4 +32,11 @@ int mailctl_textmap_del(mailctl_textmap_t *m, const char *key);
 void mailctl_textmap_save(mailctl_textmap_t *m, mode_t mode, uid_t uid,
 			  gid_t gid, int force);
 
+/* The file edits go to: the first of the list parameter param (fatal
+ * when the list is empty; what names the map in that message). */
+char *mailctl_textmap_first(const char *param, const char *what);
+/* The lock of the directory the map file path lives in (mailctl_dir_lock):
+ * edits of one map do not race.  Close the descriptor when done. */
+int mailctl_textmap_lock(const char *path);
+
 #endif

@@ -26,18 +26,6 @@ static const char *const mailctl_tls_levels[] = {
 	"none", "may", "encrypt", "verify", NULL,
 };
 
-static char *mailctl_tls_policy_file(void)
-{
-	char **files = config_list("smtp_tls_policy_maps");
-	char *path;
-
-	if (files[0] == NULL)
-		log_fatal("smtp_tls_policy_maps is empty: no policy map to edit");
-	path = mem_strdup(files[0]);
-	config_list_free(&files);
-	return path;
-}
-
 /* The key in the form smtp-out looks up; a usage error when it is none. */
 static char *mailctl_tls_policy_key(const char *arg)
 {
@@ -72,14 +60,12 @@ static const char *mailctl_tls_policy_level(const char *arg)
 
 static int mailctl_tls_policy_edit(const char *arg, const char *level)
 {
-	char *path = mailctl_tls_policy_file(), *key = mailctl_tls_policy_key(arg);
-	char *dir = mem_strdup(path), *slash = strrchr(dir, '/');
+	char *path = mailctl_textmap_first("smtp_tls_policy_maps", "policy map");
+	char *key = mailctl_tls_policy_key(arg);
 	mailctl_textmap_t *m;
 	int lock, status = MAILCTL_OK;
 
-	if (slash != NULL)
-		slash[slash == dir ? 1 : 0] = '\0';
-	lock = mailctl_dir_lock(slash != NULL ? dir : ".");
+	lock = mailctl_textmap_lock(path);
 	m = mailctl_textmap_load(path, 0);
 	if (level != NULL) {
 		mailctl_textmap_set(m, key, level);
@@ -94,7 +80,6 @@ static int mailctl_tls_policy_edit(const char *arg, const char *level)
 	}
 	mailctl_textmap_free(&m);
 	close(lock);
-	mem_free(dir);
 	mem_free(key);
 	mem_free(path);
 	return status;
@@ -102,7 +87,7 @@ static int mailctl_tls_policy_edit(const char *arg, const char *level)
 
 static int mailctl_tls_policy_list(void)
 {
-	char *path = mailctl_tls_policy_file();
+	char *path = mailctl_textmap_first("smtp_tls_policy_maps", "policy map");
 	mailctl_textmap_t *m = mailctl_textmap_load(path, 0);
 	const char *key, *value;
 	size_t pos = 0;

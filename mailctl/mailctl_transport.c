@@ -32,30 +32,9 @@
 #include "mem.h"
 #include "transport.h"
 
-/* The file the edits go to: the first of transport_maps. */
 static char *mailctl_transport_file(void)
 {
-	char **files = config_list("transport_maps");
-	char *path;
-
-	if (files[0] == NULL)
-		log_fatal("transport_maps is empty: no transport map to edit");
-	path = mem_strdup(files[0]);
-	config_list_free(&files);
-	return path;
-}
-
-/* The lock of the directory the map lives in. */
-static int mailctl_transport_lock(const char *path)
-{
-	char *dir = mem_strdup(path), *slash = strrchr(dir, '/');
-	int fd;
-
-	if (slash != NULL)
-		slash[slash == dir ? 1 : 0] = '\0';
-	fd = mailctl_dir_lock(slash != NULL ? dir : ".");
-	mem_free(dir);
-	return fd;
+	return mailctl_textmap_first("transport_maps", "transport map");
 }
 
 /* DOMAIN or .DOMAIN in lower case; a usage error when it is neither. */
@@ -103,7 +82,7 @@ static int mailctl_transport_edit(int add, const char *domain,
 		canon = transport_route_format(&r);
 		transport_route_free(&r);
 	}
-	lock = mailctl_transport_lock(path);
+	lock = mailctl_textmap_lock(path);
 	m = mailctl_textmap_load(path, 0);
 	if (add) {
 		replaced = mailctl_textmap_get(m, key) != NULL;
@@ -183,7 +162,7 @@ static int mailctl_transport_compile(void)
 	char **files = config_list("transport_maps");
 
 	for (size_t i = 0; files[i] != NULL; i++) {
-		int lock = mailctl_transport_lock(files[i]);
+		int lock = mailctl_textmap_lock(files[i]);
 		int n = mailctl_map_compile(files[i], 0);
 
 		close(lock);
