@@ -55,16 +55,20 @@ T_BG_PIDS="$T_BG_PIDS $BULK_PID"
 
 # Kill k (1..KILLS) once 1/8, 2/8, ... of the messages have arrived, and
 # some (N/40) since the last kill, so that each finds the run going
-# again: odd ones every smtp-out process, even ones qmgr.
+# again: odd ones every smtp-out process, even ones qmgr.  A run that
+# ends before the last kills (a restarted qmgr may catch up with all of
+# it) stops the kills; at least two of each kind must have happened.
 killed=0
 last=0
 for k in $(seq 1 $KILLS); do
 	need=$((N * k / 8))
 	[ "$need" -ge $((last + N / 40)) ] || need=$((last + N / 40))
-	if ! t_wait 120 sh -c "[ \$(find '$T/sink' -type f | wc -l) -ge $need ]"; then
+	[ "$need" -lt "$N" ] || break
+	if ! t_wait 120 sh -c "n=\$(find '$T/sink' -type f | wc -l); [ \$n -ge $need ] || [ \$n -ge $N ]"; then
 		t_fail "the relay run makes progress (kill $k)" "$(arrived) of $N arrived"
 		break
 	fi
+	[ "$(arrived)" -lt "$N" ] || break
 	if [ $((k % 2)) = 1 ]; then
 		pids=$(t_svc_pids smtp-out)
 		what=smtp-out
@@ -87,7 +91,11 @@ for k in $(seq 1 $KILLS); do
 			t_fail "master starts qmgr again after kill $k" "$(tmailctl status 2>&1)"
 	fi
 done
-t_eq "$killed" $KILLS "$KILLS kills during the run (smtp-out and qmgr in turns)"
+if [ "$killed" -ge 4 ]; then
+	t_pass "$killed kills during the run (smtp-out and qmgr in turns, at least two each)"
+else
+	t_fail "at least 4 kills during the run (smtp-out and qmgr in turns)" "$killed kills"
+fi
 
 wait "$BULK_PID"
 rc=$?
