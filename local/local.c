@@ -37,6 +37,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "deliver_proto.h"
+#include "deliver_server.h"
 #include "event_wait.h"
 #include "local.h"
 #include "log.h"
@@ -182,61 +183,41 @@ static int local_serve_one(int fd, attr_t *a, int first)
 {
 	attr_t *reply = attr_new();
 	const char *why = NULL;
+	enum deliver_server_recv r;
 	local_req_t req;
-	stream_t *s;
-	int qfd = -1, r, ok;
+	int qfd, ok;
 
-	r = attr_recv_fd(fd, a, &qfd, local_conf.ipc_timeout);
-	if (r == ATTR_EOF && !first) {
+	r = deliver_server_recv(fd, a, &qfd, local_conf.ipc_timeout, first, &why);
+	if (r == DELIVER_SERVER_END) {
 		attr_free(&reply);
 		return -1;	/* qmgr closed a kept connection */
 	}
 	memset(&req, 0, sizeof(req));
-	if (r != ATTR_OK)
-		why = r == ATTR_BAD ? "malformed request" : "no request";
-	else
+	if (r == DELIVER_SERVER_REQUEST)
 		why = local_request_check(a, qfd, &req);
-	if (why != NULL) {
-		log_warn("%s: refused a delivery request: %s",
-			 req.id && queue_id_valid(req.id) ? req.id : "NOQUEUE", why);
-		attr_add(reply, "status", "error");
-		attr_add(reply, "reason", why);
-	} else {
+	if (why != NULL)
+		deliver_server_refuse(reply, req.id, why);
+	else
 		local_deliver_request(&req, a, fd, reply);
-	}
 	if (qfd >= 0)
 		close(qfd);
-	s = stream_open(fd);
-	stream_set_timeout(s, local_conf.ipc_timeout);
-	ok = attr_write(s, reply) == ATTR_OK;
-	if (!ok)
-		log_warn("%s: cannot send the results to qmgr: %s",
-			 why ? "NOQUEUE" : req.id, stream_strerror(s));
-	stream_release_fd(&s);
+	ok = deliver_server_reply(fd, reply, local_conf.ipc_timeout,
+				  why ? NULL : req.id) == 0;
 	attr_free(&reply);
 	/* After a broken request the connection is out of step: close it. */
-	return ok && r == ATTR_OK ? 0 : -1;
+	return ok && r == DELIVER_SERVER_REQUEST ? 0 : -1;
 }
 
 /* One qmgr connection: the hello, then requests until it ends. */
 static void local_serve_conn(int fd)
 {
 	attr_t *a = attr_new();
-	const char *proto;
 	long served = 0;
-	int qfd = -1, r;
 
 	/* The hello and the first request are one request to the watchdog
 	 * (in the reader too, which daemon_detach() left without one). */
 	daemon_request_begin();
-	r = attr_recv_fd(fd, a, &qfd, local_conf.ipc_timeout);
-	proto = attr_get(a, "proto");
-	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
-	    strcmp(proto, DELIVER_PROTO) != 0 ||
-	    attr_get_long(a, "version", NULL) != DELIVER_VERSION) {
-		log_warn("bad or missing hello from qmgr; disconnecting");
-		if (qfd >= 0)
-			close(qfd);
+	if (deliver_server_hello(fd, a, local_conf.ipc_timeout) < 0) {
 		attr_free(&a);
 		return;
 	}

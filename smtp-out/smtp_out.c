@@ -33,7 +33,7 @@
 
 #include "config.h"
 #include "daemon.h"
-#include "deliver_proto.h"
+#include "deliver_server.h"
 #include "dns.h"
 #include "event.h"
 #include "log.h"
@@ -193,25 +193,21 @@ static int smtp_out_serve_one(int fd, attr_t *a, int first)
 {
 	attr_t *reply = attr_new();
 	const char *why = NULL;
+	enum deliver_server_recv r;
 	smtp_out_req_t req;
-	stream_t *st;
-	int qfd = -1, r, ok;
+	int qfd, ok;
 
-	r = attr_recv_fd(fd, a, &qfd, smtp_out_conf.ipc_timeout);
-	if (r == ATTR_EOF && !first) {
+	r = deliver_server_recv(fd, a, &qfd, smtp_out_conf.ipc_timeout, first, &why);
+	if (r == DELIVER_SERVER_END) {
 		attr_free(&reply);
 		return -1;
 	}
 	memset(&req, 0, sizeof(req));
-	if (r != ATTR_OK)
-		why = r == ATTR_BAD ? "malformed request" : "no request";
-	else
+	if (r == DELIVER_SERVER_REQUEST)
 		why = smtp_out_request_check(a, qfd, &req);
 	if (why != NULL) {
-		log_warn("%s: refused a delivery request: %s",
-			 req.id && queue_id_valid(req.id) ? req.id : "NOQUEUE", why);
-		attr_add(reply, "status", "error");
-		attr_add(reply, "reason", why);
+		deliver_server_refuse(reply, req.id, why);
+		smtp_out_request_release(&req);
 	} else {
 		smtp_out_qmgr_fd = fd;
 		smtp_out_deadline_ms = event_now_ms() + smtp_out_conf.request_limit * 1000;
@@ -222,35 +218,21 @@ static int smtp_out_serve_one(int fd, attr_t *a, int first)
 	}
 	if (qfd >= 0)
 		close(qfd);
-	st = stream_open(fd);
-	stream_set_timeout(st, smtp_out_conf.ipc_timeout);
-	ok = attr_write(st, reply) == ATTR_OK;
-	if (!ok)
-		log_warn("%s: cannot send the results to qmgr: %s",
-			 why ? "NOQUEUE" : req.id, stream_strerror(st));
-	stream_release_fd(&st);
+	ok = deliver_server_reply(fd, reply, smtp_out_conf.ipc_timeout,
+				  why ? NULL : req.id) == 0;
 	attr_free(&reply);
 	/* Only now, with qmgr answered, a session that may not be kept
 	 * says QUIT and waits for the reply. */
 	smtp_out_cache_settle();
-	return ok && r == ATTR_OK ? 0 : -1;
+	return ok && r == DELIVER_SERVER_REQUEST ? 0 : -1;
 }
 
 static void smtp_out_serve(daemon_client_t *client)
 {
 	attr_t *a = attr_new();
-	const char *proto;
 	long served = 0;
-	int qfd = -1, r;
 
-	r = attr_recv_fd(client->fd, a, &qfd, smtp_out_conf.ipc_timeout);
-	proto = attr_get(a, "proto");
-	if (r != ATTR_OK || qfd >= 0 || proto == NULL ||
-	    strcmp(proto, DELIVER_PROTO) != 0 ||
-	    attr_get_long(a, "version", NULL) != DELIVER_VERSION) {
-		log_warn("bad or missing hello from qmgr; disconnecting");
-		if (qfd >= 0)
-			close(qfd);
+	if (deliver_server_hello(client->fd, a, smtp_out_conf.ipc_timeout) < 0) {
 		attr_free(&a);
 		return;
 	}

@@ -121,7 +121,10 @@ int smtp_out_abandoned(void);
 /* Check qmgr's request a (with the queue file qfd) into req: NULL when
  * usable, else why not. */
 const char *smtp_out_request_check(const attr_t *a, int qfd, smtp_out_req_t *req);
+/* The answer to a delivered request; releases req's recipients. */
 void smtp_out_request_reply(smtp_out_req_t *req, attr_t *reply);
+/* What a checked request holds (also after a refusal). */
+void smtp_out_request_release(smtp_out_req_t *req);
 /* Set the result of recipient r, unless it has one. */
 void smtp_out_rcpt_set(smtp_out_rcpt_t *r, const char *dsn, const char *text);
 /* The same for every recipient still without a result. */

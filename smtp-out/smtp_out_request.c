@@ -163,9 +163,17 @@ void smtp_out_request_reply(smtp_out_req_t *req, attr_t *reply)
 		/* RFC 3461 §6.2: who reports success from here on. */
 		attr_add(reply, "dsn_relay", r->dsn.data[0] != '2' ? "none" :
 			 r->dsn_passed ? "passed" : "relayed");
-		buf_release(&r->dsn);
-		buf_release(&r->text);
+	}
+	smtp_out_request_release(req);
+}
+
+void smtp_out_request_release(smtp_out_req_t *req)
+{
+	for (size_t i = 0; req->rcpt != NULL && i < req->nrcpt; i++) {
+		buf_release(&req->rcpt[i].dsn);
+		buf_release(&req->rcpt[i].text);
 	}
 	mem_free(req->rcpt);
+	req->rcpt = NULL;
 	buf_release(&req->prepend);
 }
