@@ -10,27 +10,13 @@
 #include "../../lib/map_list.h"
 #include "../../lib/mem.h"
 #include "test.h"
+#include "test_map.h"
 
 static const char *test_dir;
 
 static char *make_map(const char *name, const char *text)
 {
-	char *src = mem_printf("%s/%s", test_dir, name);
-	char *db = mem_printf("%s.db", src), *err = NULL;
-	FILE *fp = fopen(src, "w");
-
-	if (fp == NULL) {
-		printf("  cannot write %s\n", src);
-		exit(1);
-	}
-	fputs(text, fp);
-	fclose(fp);
-	if (map_compile(src, db, 0, 1, &err) < 0) {
-		printf("  %s\n", err);
-		exit(1);
-	}
-	mem_free(db);
-	return src;
+	return test_map_make(test_dir, name, text);
 }
 
 static void test_map_list_order(void)

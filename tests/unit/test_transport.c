@@ -10,6 +10,7 @@
 #include "../../lib/mem.h"
 #include "../../lib/transport.h"
 #include "test.h"
+#include "test_map.h"
 
 static const char *test_dir;
 
@@ -18,26 +19,9 @@ static char *test_path(const char *name)
 	return mem_printf("%s/%s", test_dir, name);
 }
 
-/* Write name in the test directory and compile it into name.db, as
- * mailctl does; the source path, mem-allocated. */
 static char *make_map(const char *name, const char *text)
 {
-	char *src = test_path(name), *db = mem_printf("%s.db", src);
-	char *err = NULL;
-	FILE *fp = fopen(src, "w");
-
-	if (fp == NULL) {
-		printf("  cannot write %s\n", src);
-		exit(1);
-	}
-	fputs(text, fp);
-	fclose(fp);
-	if (map_compile(src, db, 0, 1, &err) < 0) {
-		printf("  %s\n", err);
-		exit(1);
-	}
-	mem_free(db);
-	return src;
+	return test_map_make(test_dir, name, text);
 }
 
 /* text as a next hop: its canonical form, or "ERR" (the reason in
