@@ -26,8 +26,14 @@
 # `postqueue -f`.  Postfix keeps its defaults otherwise, with
 # in_flow_delay = 0; its main.cf is restored at the end.
 #
+# A server that has not cleared the live mail within TIMEOUT is stopped
+# there and reported with what reached the sink by then; the two are then
+# compared by rate (messages at the sink per second since the release).
+#
 # Environment: COUNT (100000), DOMAINS (1000), SESSIONS (20), NO_MAKE=1,
-# KEEP=1, TIMEOUT (3600 s per server), ONLY=tern|postfix.
+# KEEP=1, TIMEOUT (3600 s per server), ONLY=tern|postfix, POSTFIX_SET
+# (extra "name=value" settings for Postfix, e.g. the tuning that
+# TUNING_README gives for dead destinations).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -129,16 +135,16 @@ sample_rss() { # OUTFILE PGREP-CMD...
 	done
 }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-wait_live() { # LABEL START_MS
+wait_live() { # LABEL START_MS: prints "MS DELIVERED"
 	local n t
 	while :; do
 		n=$(nfiles)
-		[ "$n" -ge "$live" ] && break
 		t=$(( $(now_ms) - $2 ))
-		[ "$t" -lt $((timeout * 1000)) ] || { say "$1: only $n of $live after ${t} ms"; return 1; }
+		[ "$n" -ge "$live" ] && break
+		[ "$t" -lt $((timeout * 1000)) ] || { say "$1: only $n of $live after ${t} ms"; break; }
 		sleep 0.2
 	done
-	echo $(( $(now_ms) - $2 ))
+	echo "$t $n"
 }
 
 run_tern() {
@@ -161,10 +167,10 @@ run_tern() {
 	"$tern_bin/mailctl" -c "$inst" reload >/dev/null 2>&1
 	sample_rss "$tmp/tern.rss" sh -c "for p in /proc/[0-9]*; do [ \"\$(readlink \$p/exe)\" = '$tern_bin/qmgr' ] && echo \${p#/proc/}; done" &
 	rss_pid=$!
-	ms=$(wait_live tern "$t0") || ms=
+	set -- $(wait_live tern "$t0")
 	kill "$rss_pid" 2>/dev/null
-	echo "tern: live mail out in ${ms:-timeout} ms; qmgr peak RSS $(cat "$tmp/tern.rss") kB"
-	echo "tern $ms $(cat "$tmp/tern.rss")" >>"$tmp/results"
+	echo "tern: $2 of $live live messages out in $1 ms; qmgr peak RSS $(cat "$tmp/tern.rss") kB"
+	echo "tern $1 $(cat "$tmp/tern.rss") $2" >>"$tmp/results"
 	inst_stop "$tern_bin" "$inst"
 	inst=
 }
@@ -188,6 +194,7 @@ run_postfix() {
 		"default_transport = smtp" "relay_transport = relay" \
 		"in_flow_delay = 0" "defer_transports = smtp" \
 		"smtp_dns_support_level = disabled"
+	[ -z "${POSTFIX_SET:-}" ] || postconf -e $POSTFIX_SET
 	if [ -n "$started_postfix" ]; then postfix start >/dev/null 2>&1; else postfix reload >/dev/null 2>&1; fi
 	sleep 1
 	say "postfix: queueing $count messages (defer_transports = smtp)"
@@ -200,10 +207,10 @@ run_postfix() {
 	postqueue -f
 	sample_rss "$tmp/postfix.rss" sh -c "for p in /proc/[0-9]*; do [ \"\$(readlink \$p/exe)\" = /usr/lib/postfix/sbin/qmgr ] && echo \${p#/proc/}; done" &
 	rss_pid=$!
-	ms=$(wait_live postfix "$t0") || ms=
+	set -- $(wait_live postfix "$t0")
 	kill "$rss_pid" 2>/dev/null
-	echo "postfix: live mail out in ${ms:-timeout} ms; qmgr peak RSS $(cat "$tmp/postfix.rss") kB"
-	echo "postfix $ms $(cat "$tmp/postfix.rss")" >>"$tmp/results"
+	echo "postfix: $2 of $live live messages out in $1 ms; qmgr peak RSS $(cat "$tmp/postfix.rss") kB"
+	echo "postfix $1 $(cat "$tmp/postfix.rss") $2" >>"$tmp/results"
 	# Postfix as it was, at once: not only when the script ends.
 	cp "$pf_saved" /etc/postfix/main.cf
 	cp "$pf_saved.master" /etc/postfix/master.cf
@@ -217,10 +224,15 @@ run_postfix() {
 
 [ "$only" = tern ] || run_postfix
 [ "$only" = postfix ] || run_tern
-awk '{ t[$1] = $2; m[$1] = $3 } END {
-	if (t["tern"] && t["postfix"])
+awk -v live="$live" '{ t[$1] = $2; m[$1] = $3; n[$1] = $4 } END {
+	if (n["tern"] == live && n["postfix"] == live)
 		printf "time to clear live mail: postfix %d ms, tern %d ms, speed %.2f\n",
 			t["postfix"], t["tern"], t["postfix"] / t["tern"]
+	else if (t["tern"] && t["postfix"])
+		printf "live mail out per second: postfix %.1f (%d in %d ms), tern %.1f (%d in %d ms), speed %.2f\n",
+			n["postfix"] * 1000 / t["postfix"], n["postfix"], t["postfix"],
+			n["tern"] * 1000 / t["tern"], n["tern"], t["tern"],
+			(n["tern"] / t["tern"]) / (n["postfix"] / t["postfix"])
 	if (m["tern"] && m["postfix"])
 		printf "qmgr peak RSS: postfix %d kB, tern %d kB, ratio %.2f\n",
 			m["postfix"], m["tern"], m["tern"] / m["postfix"]

@@ -9,6 +9,12 @@
  * carries the header only, whatever RET says (RFC 3461 §4.3).  Text that
  * came from elsewhere (reasons, addresses) is cleaned of control
  * characters so it can never break a header line.
+ *
+ * Mail that came with SMTPUTF8, or a report naming a non-ASCII address,
+ * gets RFC 6533's form: message/global-delivery-status with the "utf-8"
+ * address type (§3) for such addresses, and the original returned as
+ * message/global or message/global-headers (§6, RFC 6532 §3.7).  The
+ * report is then SMTPUTF8 mail itself (dsn_global()).
  */
 #include <string.h>
 #include <time.h>
@@ -37,6 +43,34 @@ static void dsn_text(const char *s, buf_t *out)
 {
 	for (; s && *s; s++)
 		buf_putc(out, (unsigned char) *s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
+static int dsn_ascii(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char) *s >= 0x80)
+			return 0;
+	return 1;
+}
+
+int dsn_global(const dsn_t *d)
+{
+	if (d->smtputf8 || !dsn_ascii(d->sender))
+		return 1;
+	for (size_t i = 0; i < d->nrcpts; i++)
+		if (!dsn_ascii(d->rcpts[i].final) || !dsn_ascii(d->rcpts[i].orig) ||
+		    !dsn_ascii(d->rcpts[i].orcpt))
+			return 1;
+	return 0;
+}
+
+/* "name: type; address": rfc822, or utf-8 for a non-ASCII address
+ * (RFC 6533 §3; raw UTF-8 is allowed in the global report, §6). */
+static void dsn_address_field(const char *name, const char *addr, buf_t *out)
+{
+	buf_printf(out, "%s: %s; ", name, dsn_ascii(addr) ? "rfc822" : "utf-8");
+	dsn_text(addr, out);
+	buf_putc(out, '\n');
 }
 
 static void dsn_human(const dsn_t *d, buf_t *out)
@@ -106,19 +140,16 @@ static void dsn_status(const dsn_t *d, buf_t *out)
 	for (size_t i = 0; i < d->nrcpts; i++) {
 		const dsn_rcpt_t *r = &d->rcpts[i];
 
-		buf_puts(out, "\nFinal-Recipient: rfc822; ");
-		dsn_text(r->final, out);
 		buf_putc(out, '\n');
-		if (r->orcpt && *r->orcpt) {
+		dsn_address_field("Final-Recipient", r->final, out);
+		if (r->orcpt && *r->orcpt && strchr(r->orcpt, ';') != NULL) {
 			buf_puts(out, "Original-Recipient: ");
-			if (strchr(r->orcpt, ';') == NULL)
-				buf_puts(out, "rfc822;");
 			dsn_text(r->orcpt, out);
 			buf_putc(out, '\n');
+		} else if (r->orcpt && *r->orcpt) {
+			dsn_address_field("Original-Recipient", r->orcpt, out);
 		} else if (r->orig) {
-			buf_puts(out, "Original-Recipient: rfc822; ");
-			dsn_text(r->orig, out);
-			buf_putc(out, '\n');
+			dsn_address_field("Original-Recipient", r->orig, out);
 		}
 		buf_printf(out, "Action: %s\n", dsn_action_name(d->action));
 		buf_puts(out, "Status: ");
@@ -154,6 +185,7 @@ void dsn_compose(const dsn_t *d, buf_t *out)
 	int success = d->action == DSN_DELIVERED || d->action == DSN_RELAYED;
 	int headers_only = d->headers_only || success;
 	const char *what = success ? "Delivered" : "Undelivered";
+	int global = dsn_global(d);
 
 	buf_printf(out, "From: MAILER-DAEMON@%s (Mail Delivery System)\n",
 		   d->hostname);
@@ -183,8 +215,9 @@ void dsn_compose(const dsn_t *d, buf_t *out)
 	dsn_human(d, out);
 
 	buf_printf(out, "--%s/%s\n", boundary, d->hostname);
-	buf_puts(out, "Content-Description: Delivery report\n"
-		 "Content-Type: message/delivery-status\n\n");
+	buf_printf(out, "Content-Description: Delivery report\n"
+		   "Content-Type: message/%sdelivery-status\n\n",
+		   global ? "global-" : "");
 	dsn_status(d, out);
 	buf_putc(out, '\n');
 
@@ -192,10 +225,12 @@ void dsn_compose(const dsn_t *d, buf_t *out)
 	if (headers_only) {
 		olen = dsn_header_len(d->orig, d->orig_len);
 		buf_printf(out, "Content-Description: %s Message Headers\n"
-			   "Content-Type: text/rfc822-headers\n\n", what);
+			   "Content-Type: %s\n\n", what, global ?
+			   "message/global-headers" : "text/rfc822-headers");
 	} else {
 		buf_printf(out, "Content-Description: %s Message\n"
-			   "Content-Type: message/rfc822\n\n", what);
+			   "Content-Type: message/%s\n\n", what,
+			   global ? "global" : "rfc822");
 	}
 	buf_append(out, d->orig, olen);
 	if (olen > 0 && d->orig[olen - 1] != '\n')

@@ -50,7 +50,12 @@ typedef struct dsn {
 	int headers_only;		/* return only orig's header (always
 					 * for DELIVERED and RELAYED: RFC
 					 * 3461 §4.3) */
+	int smtputf8;			/* the original came with SMTPUTF8 */
 } dsn_t;
+
+/* The report needs RFC 6533's internationalized form (UTF-8 addresses,
+ * message/global-delivery-status), and so SMTPUTF8 to be sent. */
+int dsn_global(const dsn_t *d);
 
 /* The whole report message, LF line ends, appended to out. */
 void dsn_compose(const dsn_t *d, buf_t *out);

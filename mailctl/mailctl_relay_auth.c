@@ -143,19 +143,14 @@ static int mailctl_relay_auth_del(const char *nexthop)
 	uid_t uid = (uid_t) -1;
 	gid_t gid = (gid_t) -1;
 	mailctl_textmap_t *m;
-	int lock, status = MAILCTL_OK;
+	int lock, status;
 
 	key = mailctl_relay_auth_key(nexthop);
 	mailctl_relay_auth_owner(&uid, &gid);
 	lock = mailctl_textmap_lock(path);
 	m = mailctl_textmap_load(path, 1);
-	if (mailctl_textmap_del(m, key) > 0) {
-		mailctl_textmap_save(m, uid == 0 ? 0640 : 0600, uid, gid, 1);
-		log_info("relay-auth %s: deleted", key);
-	} else {
-		log_error("relay-auth: no entry for %s in %s", key, path);
-		status = MAILCTL_FAIL;
-	}
+	status = mailctl_textmap_remove(m, "relay-auth", key,
+					uid == 0 ? 0640 : 0600, uid, gid, 1);
 	mailctl_textmap_free(&m);
 	close(lock);
 	mem_free(key);

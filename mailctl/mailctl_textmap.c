@@ -185,7 +185,7 @@ const char *mailctl_textmap_get(const mailctl_textmap_t *m, const char *key)
 	return value;
 }
 
-int mailctl_textmap_del(mailctl_textmap_t *m, const char *key)
+static int mailctl_textmap_del(mailctl_textmap_t *m, const char *key)
 {
 	int n = 0;
 
@@ -244,6 +244,19 @@ void mailctl_textmap_save(mailctl_textmap_t *m, mode_t mode, uid_t uid,
 	if (r < 0)
 		log_fatal("%s", err);
 	mailctl_map_compile(m->path, 0);
+}
+
+int mailctl_textmap_remove(mailctl_textmap_t *m, const char *cmd,
+			   const char *key, mode_t mode, uid_t uid, gid_t gid,
+			   int force)
+{
+	if (mailctl_textmap_del(m, key) == 0) {
+		log_error("%s: no entry for %s in %s", cmd, key, m->path);
+		return MAILCTL_FAIL;
+	}
+	mailctl_textmap_save(m, mode, uid, gid, force);
+	log_info("%s %s: deleted", cmd, key);
+	return MAILCTL_OK;
 }
 
 char *mailctl_textmap_first(const char *param, const char *what)

@@ -25,12 +25,16 @@ const char *mailctl_textmap_get(const mailctl_textmap_t *m, const char *key);
  * later ones dropped; a new key is appended. */
 void mailctl_textmap_set(mailctl_textmap_t *m, const char *key,
 			 const char *value);
-/* Drop every entry of key; how many there were. */
-int mailctl_textmap_del(mailctl_textmap_t *m, const char *key);
 /* Replace the file and recompile FILE.db; fatal on error.  mode, uid and
  * gid as mailctl_file_replace (force: mailctl_file_replace_as). */
 void mailctl_textmap_save(mailctl_textmap_t *m, mode_t mode, uid_t uid,
 			  gid_t gid, int force);
+/* The del command of cmd ("transport", ...): drop every entry of key and
+ * save as mailctl_textmap_save; MAILCTL_OK, or MAILCTL_FAIL (logged)
+ * when key had none. */
+int mailctl_textmap_remove(mailctl_textmap_t *m, const char *cmd,
+			   const char *key, mode_t mode, uid_t uid, gid_t gid,
+			   int force);
 
 /* The file edits go to: the first of the list parameter param (fatal
  * when the list is empty; what names the map in that message). */

@@ -71,13 +71,8 @@ static int mailctl_tls_policy_edit(const char *arg, const char *level)
 		mailctl_textmap_set(m, key, level);
 		mailctl_textmap_save(m, 0644, 0, 0, 0);
 		log_info("tls-policy %s: %s", key, level);
-	} else if (mailctl_textmap_del(m, key) > 0) {
-		mailctl_textmap_save(m, 0644, 0, 0, 0);
-		log_info("tls-policy %s: deleted", key);
-	} else {
-		log_error("tls-policy: no entry for %s in %s", key, path);
-		status = MAILCTL_FAIL;
-	}
+	} else
+		status = mailctl_textmap_remove(m, "tls-policy", key, 0644, 0, 0, 0);
 	mailctl_textmap_free(&m);
 	close(lock);
 	mem_free(key);

@@ -94,13 +94,8 @@ static int mailctl_transport_edit(int add, const char *domain,
 			log_warn("transport %s: the domain is in mydestination, "
 				 "so its mail is delivered locally and this "
 				 "entry is not used", key);
-	} else if (mailctl_textmap_del(m, key) > 0) {
-		mailctl_textmap_save(m, 0644, 0, 0, 0);
-		log_info("transport %s: deleted", key);
-	} else {
-		log_error("transport: no entry for %s in %s", key, path);
-		status = MAILCTL_FAIL;
-	}
+	} else
+		status = mailctl_textmap_remove(m, "transport", key, 0644, 0, 0, 0);
 	mailctl_textmap_free(&m);
 	close(lock);
 	mem_free(canon);

@@ -99,6 +99,8 @@ static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
 		return -1;
 	d->bounce_id = queue_writer_id(w);
 	dsn_compose(d, &text);
+	if (dsn_global(d))
+		attr_add(queue_writer_envelope(w), "smtputf8", "yes");
 	r = qmgr_notify_queue(msg->id, &w, to, &text,
 			      double_bounce ? "postmaster double-bounce" :
 			      d->action == DSN_FAILED ? "sender non-delivery" :
@@ -154,6 +156,7 @@ static int qmgr_notify_report(qmgr_msg_t *msg, enum dsn_action action,
 	d.arrival = (time_t) msg->arrival;
 	d.now = time(NULL);
 	d.retry_until = (time_t) msg->arrival + qmgr_conf.lifetime;
+	d.smtputf8 = attr_get(msg->q.env, "smtputf8") != NULL;
 	d.headers_only = action == DSN_DELIVERED || action == DSN_RELAYED ||
 		(ret && strcasecmp(ret, "HDRS") == 0) ||
 		msg->q.content_len > (size_t) qmgr_conf.bounce_size_limit;

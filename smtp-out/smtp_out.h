@@ -103,6 +103,7 @@ typedef struct smtp_out_sess {
 	smtp_ehlo_t ehlo;
 	int esmtp;		/* EHLO worked (else HELO) */
 	int tls;		/* STARTTLS done */
+	int plaintext;		/* no STARTTLS: a retry after a failed handshake */
 	int uses;		/* transactions so far */
 	time_t born;
 	int cut;		/* unusable: lost, timed out or out of step */
@@ -184,7 +185,10 @@ void smtp_out_tls_init(void);
 /* The level for a destination: smtp_tls_policy_maps, else the default. */
 enum smtp_tls_level smtp_out_tls_policy(const char *dest);
 /* STARTTLS on a fresh session by policy: 0 go on, -1 give up this
- * server (dsn/why set). */
+ * server (dsn/why set), SMTP_OUT_TLS_RETRY_PLAIN: the handshake failed
+ * where TLS is only opportunistic, so the server may be tried again in
+ * plaintext (dsn/why set for when it is not). */
+#define SMTP_OUT_TLS_RETRY_PLAIN (-2)
 int smtp_out_tls_start(smtp_out_sess_t *s, const smtp_out_target_t *t,
 		       char *dsn_r, char **why_r);
 

@@ -211,10 +211,15 @@ static void smtp_out_session_free(smtp_out_sess_t *s)
 	mem_free(s);
 }
 
-smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
-				       const char *dest, char *dsn_r, char **why_r)
+/* One connection to t: the session, or NULL with *retry_r set when the
+ * server should be tried again without STARTTLS. */
+static smtp_out_sess_t *smtp_out_session_try(const smtp_out_target_t *t,
+					     const char *dest, int plaintext,
+					     char *dsn_r, char **why_r,
+					     int *retry_r)
 {
 	smtp_out_sess_t *s;
+	int r;
 	int fd = smtp_out_tcp_connect(&t->addr, t->port);
 	char *label = smtp_out_label(t->host, &t->addr, t->port);
 
@@ -236,6 +241,7 @@ smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
 	s->port = t->port;
 	s->label = label;
 	s->born = time(NULL);
+	s->plaintext = plaintext;
 	smtp_reply_init(&s->reply, 0, 0);
 	if (smtp_out_session_reply(s, smtp_out_conf.helo_timeout, why_r) < 0) {
 		snprintf(dsn_r, SMTP_REPLY_ENHANCED_MAX + 1, "4.4.2");
@@ -254,15 +260,37 @@ smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
 				    "with my name)", dest, s->label);
 		goto fail;
 	}
-	if (smtp_out_session_hello(s, dsn_r, why_r) < 0 ||
-	    smtp_out_tls_start(s, t, dsn_r, why_r) < 0 ||
-	    smtp_out_auth(s, dsn_r, why_r) < 0)
+	if (smtp_out_session_hello(s, dsn_r, why_r) < 0)
+		goto fail;
+	if ((r = smtp_out_tls_start(s, t, dsn_r, why_r)) < 0) {
+		*retry_r = r == SMTP_OUT_TLS_RETRY_PLAIN;
+		goto fail;
+	}
+	if (smtp_out_auth(s, dsn_r, why_r) < 0)
 		goto fail;
 	return s;
 fail:
 	smtp_out_session_close(&s, 0);
 	return NULL;
 }
+
+smtp_out_sess_t *smtp_out_session_open(const smtp_out_target_t *t,
+				       const char *dest, char *dsn_r, char **why_r)
+{
+	int retry = 0;
+	smtp_out_sess_t *s = smtp_out_session_try(t, dest, 0, dsn_r, why_r, &retry);
+
+	if (s == NULL && retry && !smtp_out_expired()) {
+		log_info("%s; trying again without TLS", *why_r);
+		mem_free(*why_r);
+		*why_r = NULL;
+		retry = 0;
+		s = smtp_out_session_try(t, dest, 1, dsn_r, why_r, &retry);
+	}
+	return s;
+}
+
+
 
 void smtp_out_session_close(smtp_out_sess_t **sp, int wait)
 {

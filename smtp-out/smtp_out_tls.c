@@ -11,8 +11,11 @@
  *            CAs (or smtp_tls_CAfile) and names the server's host name,
  *            the MX host or relayhost as routed (RFC 7817 §3: the
  *            reference identity; no partial-label wildcards, RFC 6125).
- * A handshake that fails ends the session with this server; the next
- * server of the route is tried.  smtp_tls_policy_maps sets the level per
+ * A handshake that fails ends the session with this server.  At may the
+ * same server is then tried once more without STARTTLS, as Postfix does:
+ * a server with a broken TLS stack still gets its mail, as it would from
+ * a client that never tried TLS (RFC 3207 §4.1 leaves that choice to the
+ * client).  At encrypt and verify the next server of the route is tried.  smtp_tls_policy_maps sets the level per
  * destination (transport(5) has the format): a map that cannot be read
  * gives encrypt or stronger, never a weaker level than configured.
  *
@@ -79,7 +82,7 @@ int smtp_out_tls_start(smtp_out_sess_t *s, const smtp_out_target_t *t,
 	struct tls_ctx *ctx;
 	char *why = NULL;
 
-	if (level == SMTP_TLS_NONE)
+	if (level == SMTP_TLS_NONE || s->plaintext)
 		return 0;
 	if (!(s->ehlo.ext & SMTP_EXT_STARTTLS)) {
 		if (!required)
@@ -114,10 +117,11 @@ int smtp_out_tls_start(smtp_out_sess_t *s, const smtp_out_target_t *t,
 	}
 	if (stream_tls_connect(s->s, ctx, t->host) != STREAM_OK) {
 		s->cut = 1;
-		return smtp_out_tls_fail(level == SMTP_TLS_VERIFY ? "4.7.5" :
+		(void) smtp_out_tls_fail(level == SMTP_TLS_VERIFY ? "4.7.5" :
 					 "4.4.2", mem_printf(
 			"TLS handshake with %s failed: %s", s->label,
 			stream_strerror(s->s)), dsn_r, why_r);
+		return required ? -1 : SMTP_OUT_TLS_RETRY_PLAIN;
 	}
 	log_info("%s TLS connection established to %s: %s with cipher %s",
 		 level == SMTP_TLS_VERIFY ? "Verified" : "Untrusted", s->label,

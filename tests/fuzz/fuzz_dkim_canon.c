@@ -18,36 +18,7 @@
 #include "dkim_canon.h"
 #include "dkim_msg.h"
 #include "smtp_body.h"
-
-static void ref_relaxed(const char *wire, size_t len, buf_t *out)
-{
-	size_t pos = 0, keep = 0;
-
-	while (pos < len) {
-		size_t end = pos, start = out->len;
-		int space = 0;
-
-		while (end + 1 < len && !(wire[end] == '\r' && wire[end + 1] == '\n'))
-			end++;
-		if (end + 1 >= len)
-			end = len;
-		for (size_t i = pos; i < end; i++) {
-			if (wire[i] == ' ' || wire[i] == '\t') {
-				space = 1;
-				continue;
-			}
-			if (space)
-				buf_putc(out, ' ');
-			space = 0;
-			buf_putc(out, wire[i]);
-		}
-		buf_puts(out, "\r\n");
-		if (out->len - start > 2)
-			keep = out->len;
-		pos = end + 2;
-	}
-	buf_truncate(out, keep);
-}
+#include "../unit/dkim_canon_ref.h"
 
 static void collect(void *arg, const char *c, size_t len)
 {

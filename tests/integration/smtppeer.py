@@ -35,6 +35,10 @@ Server:
                        STARTTLS is offered until TLS is on.
     --tls-cert C --tls-key K
                        the server's pair for STARTTLS
+    --tls-broken       STARTTLS offered and answered 220, then a line of
+                       text where the handshake belongs, and the
+                       connection closed (a broken TLS stack); no
+                       --tls-cert needed
     --auth USER:PASS   a valid login (repeatable); PLAIN and LOGIN checked
     --auth-required    MAIL before a successful AUTH: 530 5.7.0
     --size-limit N     MAIL SIZE=n above N: 552 5.3.4; a message above N:
@@ -247,7 +251,10 @@ class Config:
             self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.tls.load_cert_chain(a.tls_cert, a.tls_key or a.tls_cert)
             self.tls.sni_callback = Session.note_sni
-        if 'STARTTLS' in self.ext and not self.tls:
+        self.tls_broken = a.tls_broken
+        if a.tls_broken:
+            self.ext.setdefault('STARTTLS', '')
+        if 'STARTTLS' in self.ext and not self.tls and not self.tls_broken:
             raise ValueError('STARTTLS offered without --tls-cert')
         greeting = ['CONNECT=' + a.greeting.replace('\\n', '\n')] if a.greeting else []
         self.replies = Rules([Rule(r.replace('\\n', '\n'), False) for r in a.reply] +
@@ -371,6 +378,7 @@ def main():
     p.add_argument('--ext')
     p.add_argument('--tls-cert')
     p.add_argument('--tls-key')
+    p.add_argument('--tls-broken', action='store_true')
     p.add_argument('--auth', action='append', default=[])
     p.add_argument('--auth-required', action='store_true')
     p.add_argument('--size-limit', type=int, default=0)

@@ -652,6 +652,10 @@ class Session:
             220, '2.0.0', 'Ready to start TLS')), check=False)
         if not reply.startswith('2'):
             return
+        if self.cfg.tls_broken:
+            self.sock.sendall(b'this is not TLS\r\n')
+            self.ev('tls_failed', error='--tls-broken')
+            raise Drop('server', 'TLS handshake failed')
         Session.handshake.sni = None
         try:
             tls = self.cfg.tls.wrap_socket(self.sock, server_side=True)

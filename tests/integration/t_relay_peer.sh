@@ -9,10 +9,11 @@
 #
 # Checked: SIZE above the peer's limit bounced 5.3.4 before MAIL (no DATA
 # or BDAT at the peer); SMTPUTF8 mail (a UTF-8 address or header field)
-# bounced 5.6.7 by a peer without SMTPUTF8, all-ASCII mail sent with
-# SMTPUTF8 delivered to it without, delivered with SMTPUTF8 on MAIL to a
-# peer with it; RET, ENVID, NOTIFY and ORCPT passed to a peer that offers
-# DSN, none of them to one that does not; a 550 for one of three
+# bounced 5.6.7 by a peer without SMTPUTF8 (the bounce in RFC 6533's global
+# form), all-ASCII mail sent with SMTPUTF8 delivered to it without,
+# delivered with SMTPUTF8 on MAIL to a peer with it; RET, ENVID, NOTIFY
+# and ORCPT passed to a peer that offers DSN, none of them to one that
+# does not; a 550 for one of three
 # recipients: one bounce naming it, two delivered in one transaction; a
 # 451 then 250: deferred, then delivered after `queue flush`; CHUNKING:
 # BDAT in chunks of smtp_bdat_chunk_size, the message at the peer (its
@@ -113,6 +114,11 @@ pysend alice@localhost "z$(printf '\303\266')e@noutf8.example" "$T/utf8.eml" "SM
 f=$(bounce_for "z.*e@noutf8\.example")
 t_file_has "$f" '^Status: 5\.6\.7$' "SMTPUTF8 to a peer without it: bounced 5.6.7"
 t_file_has "$f" 'does not support SMTPUTF8' "...the bounce says why"
+t_file_has "$f" '^Content-Type: message/global-delivery-status$' \
+	"...as RFC 6533's global report (the mail was SMTPUTF8)"
+t_file_has "$f" "^Final-Recipient: utf-8; z$(printf '\303\266')e@noutf8\.example$" \
+	"...naming the recipient with the utf-8 address type"
+t_file_has "$f" '^Content-Type: message/global$' "...and returning the message as message/global"
 printf 'Subject: caf\303\251\r\n\r\nhi\r\n' >"$T/utf8h.eml"
 pysend alice@localhost hdr@noutf8.example "$T/utf8h.eml" "SMTPUTF8 BODY=8BITMIME"
 f=$(bounce_for 'hdr@noutf8\.example')

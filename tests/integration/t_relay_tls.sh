@@ -10,10 +10,12 @@
 #   may      STARTTLS to B: A logs the TLS connection, B's Received field
 #            names the TLS version and cipher; a peer without STARTTLS,
 #            and one that refuses the command, get the mail in plaintext;
-#            a tls-policy entry "encrypt" for the first: deferred, 4.7.4
-#            in `queue list`, no MAIL sent;
+#            a peer whose handshake fails gets it on a second connection
+#            without STARTTLS; a tls-policy entry "encrypt" for the first:
+#            deferred, 4.7.4 in `queue list`, no MAIL sent;
 #   encrypt  another peer without STARTTLS: deferred with 4.7.4, QUIT sent;
 #            the peer that refuses STARTTLS: 4.7.4 with its reply; the
+#            broken handshake: deferred, not retried in plaintext; the
 #            first peer's entry changed to "none": its deferred mail
 #            delivered in plaintext after `queue flush`;
 #   verify   B's certificate, signed by the test CA for mx.b.example (the
@@ -117,7 +119,11 @@ PSELF=$PEER_PORT
 t_peer refuse 0 --tls-cert "$T/self.pem" --tls-key "$T/self.key" \
 	--reply 'STARTTLS=454 4.7.0 TLS not available now' || t_done
 PREFUSE=$PEER_PORT
+# A peer that offers STARTTLS and then cannot do the handshake.
+t_peer broken 0 --tls-broken || t_done
+PBROKEN=$PEER_PORT
 { tmailctl transport add notls.example "smtp:[127.0.0.1]:$PPLAIN" &&
+  tmailctl transport add broken.example "smtp:[127.0.0.1]:$PBROKEN" &&
   tmailctl transport add notls2.example "smtp:[127.0.0.1]:$PPLAIN2" &&
   tmailctl transport add wrongname.example "smtp:[wrong.b.example]:$B25" &&
   tmailctl transport add selfsigned.example "smtp:[self.b.example]:$PSELF" &&
@@ -149,6 +155,16 @@ t_eq "$(t_peer_q refuse message to tls accepted)" '["u1@refuse.example"] null tr
 t_file_has "$INST/log/maillog" "127\.0\.0\.1\[127\.0\.0\.1\]:$PREFUSE refused STARTTLS \(454 4\.7\.0 TLS not available now\); going on without TLS" \
 	"...and A logs that it went on without TLS"
 
+send u1@broken.example may-broken
+settle
+t_eq "$(t_peer_q broken message to tls accepted)" '["u1@broken.example"] null true' \
+	"may: a peer whose TLS handshake fails gets the mail in plaintext"
+t_match "$(t_peer_q broken tls_failed | wc -l)/$(t_peer_q broken cmd line | tr '\n' ' ')" \
+	'^1/EHLO [^ ]+ STARTTLS EHLO [^ ]+ MAIL FROM:<alice@localhost>[^A-Z]*( [A-Z0-9]+=[^ ]+)* RCPT TO:<u1@broken\.example>( [A-Z]+=[^ ]+)* (DATA|BDAT [0-9]+ LAST) ' \
+	"...on a second connection without STARTTLS"
+t_file_has "$INST/log/maillog" "TLS handshake with 127\.0\.0\.1\[127\.0\.0\.1\]:$PBROKEN failed: .*; trying again without TLS" \
+	"...and A logs the failed handshake and the retry"
+
 tmailctl tls-policy add "[127.0.0.1]:$PPLAIN" encrypt >"$T/pol.out" 2>&1 ||
 	t_fail "tls-policy add encrypt" "$(cat "$T/pol.out")"
 reload
@@ -178,6 +194,13 @@ t_peer_wait 10 refuse close conn="$C"
 t_match "$(t_peer_q refuse cmd conn="$C" line | tr '\n' ' ')/$(t_peer_q refuse close conn="$C" by reason)" \
 	'^EHLO [^ ]+ STARTTLS QUIT /server quit$' "...and QUIT sent before closing"
 t_eq "$(t_peer_q refuse message | wc -l)" 1 "...no message sent"
+
+send u2@broken.example encrypt-broken
+settle
+t_match "$(qline u2@broken.example)" "\(4\.4\.2 TLS handshake with 127\.0\.0\.1\[127\.0\.0\.1\]:$PBROKEN failed" \
+	"encrypt: a failed handshake defers (4.4.2), no plaintext retry"
+t_eq "$(t_peer_q broken message | wc -l)/$(t_peer_q broken tls_failed | wc -l)" 1/2 \
+	"...the peer saw one more failed handshake and no message"
 
 tmailctl tls-policy add "[127.0.0.1]:$PPLAIN" none >"$T/pol.out" 2>&1 ||
 	t_fail "tls-policy add none" "$(cat "$T/pol.out")"

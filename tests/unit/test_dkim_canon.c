@@ -11,6 +11,7 @@
 #include "../../lib/dkim_canon.h"
 #include "../../lib/smtp_body.h"
 #include "test.h"
+#include "dkim_canon_ref.h"
 
 struct canon_feed {
 	dkim_body_t b;
@@ -87,45 +88,6 @@ static void test_body_cr(void)
 	body_is("a \r", "a\r\n");
 	body_is("a\r\r\r\n", "a\r\n");
 	test_end();
-}
-
-/* The reference: the relaxed body of the CRLF wire form, line by line. */
-static void ref_relaxed(const char *wire, size_t len, buf_t *out)
-{
-	size_t pos = 0, keep = 0;
-
-	buf_reset(out);
-	while (pos + 1 < len || (pos < len)) {
-		const char *crlf = NULL;
-		size_t end;
-
-		for (size_t i = pos; i + 1 < len; i++)
-			if (wire[i] == '\r' && wire[i + 1] == '\n') {
-				crlf = wire + i;
-				break;
-			}
-		end = crlf ? (size_t) (crlf - wire) : len;
-		{
-			size_t start = out->len;
-			int space = 0;
-
-			for (size_t i = pos; i < end; i++) {
-				if (wire[i] == ' ' || wire[i] == '\t') {
-					space = 1;
-					continue;
-				}
-				if (space)
-					buf_putc(out, ' ');
-				space = 0;
-				buf_putc(out, wire[i]);
-			}
-			buf_puts(out, "\r\n");
-			if (out->len - start > 2)
-				keep = out->len;
-		}
-		pos = crlf ? end + 2 : len;
-	}
-	buf_truncate(out, keep);
 }
 
 static void test_body_differential(void)

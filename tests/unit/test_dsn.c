@@ -227,6 +227,54 @@ static void test_bounce_no_queue_id(void)
 	test_end();
 }
 
+static void test_bounce_global(void)
+{
+	static const dsn_rcpt_t rcpts[] = {
+		{ "jos\xc3\xa9@b\xc3\xbc" "cher.example", NULL,
+		  "info@b\xc3\xbc" "cher.example", "5.1.1", "unknown user" },
+		{ "bob@example.org", "rfc822;Bob@example.org", NULL, "5.1.1", "no" },
+	};
+	static const char utf8_orig[] =
+		"From: =?utf-8?q?x?= <s\xc3\xb8ren@example.org>\nSubject: hej\n\nbody\n";
+	dsn_t d = {
+		.action = DSN_FAILED, .id = "660D564FA364404772000",
+		.bounce_id = "660D564FA662D0460C000",
+		.sender = "s\xc3\xb8ren@example.org", .hostname = "mx.example.org",
+		.arrival = 1000000000, .now = 1000000060, .rcpts = rcpts,
+		.nrcpts = 2, .orig = utf8_orig, .orig_len = sizeof(utf8_orig) - 1,
+		.smtputf8 = 1,
+	};
+	dsn_rcpt_t ascii_rcpt = { "bad@localhost", NULL, NULL, "5.1.1", "no" };
+	dsn_t a = {
+		.action = DSN_FAILED, .bounce_id = "0123456789abcdef",
+		.sender = "a@example.org", .hostname = "mx.example.org",
+		.rcpts = &ascii_rcpt, .nrcpts = 1, .orig = orig,
+		.orig_len = sizeof(orig) - 1,
+	};
+	buf_t b = BUF_INIT;
+
+	test_begin("bounce: SMTPUTF8 mail gets RFC 6533's global report");
+	test_assert(dsn_global(&d));
+	test_assert(!dsn_global(&a));
+	ascii_rcpt.orig = "caf\xc3\xa9@localhost";
+	test_assert(dsn_global(&a));
+	dsn_compose(&d, &b);
+	test_assert(has_line(&b, "Content-Type: message/global-delivery-status"));
+	test_assert(has_line(&b, "Final-Recipient: utf-8; jos\xc3\xa9@b\xc3\xbc" "cher.example"));
+	test_assert(has_line(&b, "Original-Recipient: utf-8; info@b\xc3\xbc" "cher.example"));
+	test_assert(has_line(&b, "Final-Recipient: rfc822; bob@example.org"));
+	test_assert(has_line(&b, "Original-Recipient: rfc822;Bob@example.org"));
+	test_assert(has_line(&b, "Content-Type: message/global"));
+	test_assert(strstr(b.data, "message/delivery-status") == NULL);
+	test_assert(strstr(b.data, "message/rfc822") == NULL);
+	buf_reset(&b);
+	d.headers_only = 1;
+	dsn_compose(&d, &b);
+	test_assert(has_line(&b, "Content-Type: message/global-headers"));
+	buf_release(&b);
+	test_end();
+}
+
 static void test_bounce_notice(void)
 {
 	buf_t b = BUF_INIT;
@@ -253,7 +301,8 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_bounce_structure, test_bounce_fields, test_bounce_text_one_line,
 		test_bounce_original, test_bounce_delayed, test_bounce_delivered,
-		test_bounce_relayed, test_bounce_no_queue_id, test_bounce_notice, NULL,
+		test_bounce_relayed, test_bounce_no_queue_id, test_bounce_global,
+		test_bounce_notice, NULL,
 	};
 
 	return test_main(tests);
