@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "file_util.h"
 #include "maildir.h"
 #include "mem.h"
 
@@ -79,21 +80,6 @@ static void maildir_unique(buf_t *out)
 		   (long) tv.tv_usec, (long) getpid(), ++counter, maildir_host());
 }
 
-static int maildir_write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t) n;
-	}
-	return 0;
-}
-
 /* Copy the message; counts the LFs on the way for the ,W= size. */
 static int maildir_copy(int out, const char *prefix, size_t prefix_len,
 			int src, off_t off, size_t len, size_t *lf_r)
@@ -104,7 +90,7 @@ static int maildir_copy(int out, const char *prefix, size_t prefix_len,
 
 	for (size_t i = 0; i < prefix_len; i++)
 		lf += prefix[i] == '\n';
-	if (prefix_len && maildir_write_all(out, prefix, prefix_len) < 0)
+	if (prefix_len && file_write_all(out, prefix, prefix_len) < 0)
 		r = -1;
 	while (r == 0 && len > 0) {
 		size_t want = len < MAILDIR_COPY_CHUNK ? len : MAILDIR_COPY_CHUNK;
@@ -120,7 +106,7 @@ static int maildir_copy(int out, const char *prefix, size_t prefix_len,
 		}
 		for (ssize_t i = 0; i < n; i++)
 			lf += chunk[i] == '\n';
-		if (maildir_write_all(out, chunk, (size_t) n) < 0)
+		if (file_write_all(out, chunk, (size_t) n) < 0)
 			r = -1;
 		off += n;
 		len -= (size_t) n;
