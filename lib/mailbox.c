@@ -157,6 +157,11 @@ const char *mailbox_dir(const mailbox_t *mb)
 	return mb->dir;
 }
 
+int mailbox_dir_fd(const mailbox_t *mb)
+{
+	return mb->dir_fd;
+}
+
 int mailbox_lock(mailbox_t *mb)
 {
 	int fd, err;

@@ -43,6 +43,8 @@ void mailbox_path_virtual(const char *mail_directory, const char *user, buf_t *o
 mailbox_t *mailbox_open(const char *dir, char **err_r);
 void mailbox_close(mailbox_t **mbp);
 const char *mailbox_dir(const mailbox_t *mb);
+/* The descriptor of the Maildir's directory (the mailbox keeps it). */
+int mailbox_dir_fd(const mailbox_t *mb);
 
 /* An exclusive, non-blocking lock for a POP3 session (flock on a lock file
  * in the Maildir; released when the process dies).  0, or -1 with errno

@@ -1,0 +1,138 @@
+/* test_mail_view.c - unit tests for lib/mail_view.c: UIDs given in
+ * arrival order on the first look, \Recent in the first view only, new/
+ * moved to cur/ (not by a read-only view), flag changes and expunges by
+ * another view reported at the moment the caller asks, by sequence
+ * numbers in descending order. */
+#include <fcntl.h>
+
+#include "../../lib/buf.h"
+#include "../../lib/mail_view.h"
+#include "test.h"
+
+static void put(const char *dir, const char *sub, const char *name)
+{
+	char path[8192];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	test_assert(fd >= 0 && write(fd, "Subject: x\n\nbody\n", 17) == 17);
+	close(fd);
+}
+
+static int exists(const char *dir, const char *sub, const char *name)
+{
+	char path[8192];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
+	return stat(path, &st) == 0;
+}
+
+static buf_t seen;
+
+static void note(uint32_t seq, void *ctx)
+{
+	(void) ctx;
+	buf_printf(&seen, "%u ", seq);
+}
+
+static void test_view_basics(void)
+{
+	char dir[4096];
+	char *err = NULL;
+	mail_view_t *a, *b, *ro;
+	mail_flags_t f = { 0, 0 };
+
+	test_begin("view: UIDs, recent, new to cur, changes between views");
+	snprintf(dir, sizeof(dir), "%s/Maildir", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	test_assert(a != NULL && a->n == 0 && a->validity == 0);
+	put(dir, "new", "1000000003.M3P1.h,S=17,W=19");
+	put(dir, "new", "1000000001.M1P1.h,S=17,W=19");
+	put(dir, "cur", "1000000002.M2P1.h,S=17,W=19:2,S");
+	ro = mail_view_open(dir, 1, &err);
+	test_assert(ro != NULL && ro->n == 3 && ro->recent == 3);
+	test_assert(exists(dir, "new", "1000000001.M1P1.h,S=17,W=19"));
+	test_assert(strcmp(ro->msgs[0].name, "1000000001.M1P1.h,S=17,W=19") == 0);
+	test_assert(ro->msgs[0].uid == 1 && ro->msgs[1].uid == 2 && ro->msgs[2].uid == 3);
+	test_assert(ro->msgs[1].flags.upper == 1u << ('S' - 'A'));
+	test_assert(ro->msgs[0].wsize == 19);
+	test_assert(mail_view_sync(a) == 0);
+	test_assert(a->n == 3 && a->recent == 0 && a->next_uid == 4);
+	test_assert(exists(dir, "cur", "1000000001.M1P1.h,S=17,W=19:2,"));
+	test_assert(!exists(dir, "new", "1000000001.M1P1.h,S=17,W=19"));
+	test_assert(a->validity == ro->validity && a->validity > 0);
+
+	b = mail_view_open(dir, 0, &err);
+	test_assert(b != NULL && b->n == 3 && b->recent == 0);
+	f.upper = 1u << ('F' - 'A');
+	test_assert(mail_view_set_flags(b, &b->msgs[2], &f) == 0);
+	test_assert(exists(dir, "cur", "1000000003.M3P1.h,S=17,W=19:2,F"));
+	test_assert(mail_view_remove(b, &b->msgs[0]) == 0);
+	put(dir, "new", "1000000004.M4P1.h,S=17,W=19");
+	test_assert(mail_view_sync(a) == 0);
+	test_assert(a->n == 4 && a->expunges == 1 && a->recent == 1);
+	test_assert(a->msgs[3].uid == 4 && a->msgs[3].recent);
+	buf_reset(&seen);
+	mail_view_take_flag_changes(a, note, NULL);
+	test_assert(strcmp(buf_str(&seen), "3 ") == 0);
+	buf_reset(&seen);
+	mail_view_take_flag_changes(a, note, NULL);
+	test_assert(seen.len == 0);
+	mail_view_take_expunges(a, note, NULL);
+	test_assert(strcmp(buf_str(&seen), "1 ") == 0);
+	test_assert(a->n == 3 && a->msgs[0].uid == 2 && a->expunges == 0);
+	/* b removes two more: reported highest first. */
+	test_assert(mail_view_sync(b) == 0);
+	mail_view_take_expunges(b, note, NULL);
+	test_assert(mail_view_remove(b, &b->msgs[0]) == 0);
+	test_assert(mail_view_remove(b, &b->msgs[2]) == 0);
+	test_assert(mail_view_sync(a) == 0);
+	buf_reset(&seen);
+	mail_view_take_expunges(a, note, NULL);
+	test_assert(strcmp(buf_str(&seen), "3 1 ") == 0);
+	test_assert(a->n == 1 && a->msgs[0].uid == 3);
+	test_assert(mail_view_find_uid(a, 3, NULL) == &a->msgs[0]);
+	test_assert(mail_view_find_uid(a, 2, NULL) == NULL);
+	mail_view_close(&ro);
+	mail_view_close(&b);
+	mail_view_close(&a);
+	buf_release(&seen);
+	test_end();
+}
+
+static void test_view_gone_file(void)
+{
+	char dir[4096], path[4200];
+	char *err = NULL;
+	mail_view_t *a;
+	mail_flags_t f = { 1u << ('S' - 'A'), 0 };
+	off_t size;
+	int fd;
+
+	test_begin("view: a file removed behind the view's back");
+	snprintf(dir, sizeof(dir), "%s/Maildir2", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	put(dir, "new", "1000000005.M5P1.h,S=17,W=19");
+	test_assert(mail_view_sync(a) == 0 && a->n == 1);
+	fd = mail_view_msg_open(a, &a->msgs[0], &size);
+	test_assert(fd >= 0 && size == 17);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/cur/%s", dir, a->msgs[0].name);
+	test_assert(unlink(path) == 0);
+	test_assert(mail_view_set_flags(a, &a->msgs[0], &f) == -1 && errno == ENOENT);
+	test_assert(a->msgs[0].expunged && a->expunges == 1);
+	test_assert(mail_view_msg_open(a, &a->msgs[0], &size) == -1);
+	mail_view_close(&a);
+	test_end();
+}
+
+int main(void)
+{
+	static void (*const tests[])(void) = {
+		test_view_basics, test_view_gone_file, NULL,
+	};
+
+	return test_main(tests);
+}
