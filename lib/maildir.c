@@ -69,7 +69,7 @@ const char *maildir_host(void)
 	return host;
 }
 
-static void maildir_unique(buf_t *out)
+void maildir_unique(buf_t *out)
 {
 	static unsigned counter;
 	struct timeval tv;

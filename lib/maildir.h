@@ -34,6 +34,10 @@ int maildir_deliver(const char *dir, const char *prefix, size_t prefix_len,
  * through a rename of the host: pid and counter see to that). */
 const char *maildir_host(void);
 
+/* A new unique base name, "<sec>.M<usec>P<pid>Q<n>.<host>", into out
+ * (reset first). */
+void maildir_unique(buf_t *out);
+
 /* The ,S= and ,W= sizes from a file name; -1 when absent. */
 long long maildir_name_size(const char *name);
 long long maildir_name_wsize(const char *name);

@@ -1,0 +1,217 @@
+/* mail_save.c - saving and copying messages into a folder; see
+ * mail_save.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_util.h"
+#include "mail_save.h"
+#include "maildir.h"
+#include "mem.h"
+
+#define MAIL_SAVE_CHUNK 65536
+
+struct mail_save {
+	int folder_fd, tmp_fd, file_fd;
+	buf_t base;		/* the unique part of the name */
+	buf_t out;		/* converted octets not yet written */
+	unsigned long long size, wsize;
+	int pending_cr;		/* the last octet given was a CR */
+	int error;		/* errno of the first failure */
+};
+
+mail_save_t *mail_save_begin(int folder_fd)
+{
+	mail_save_t *s = MEM_NEW(mail_save_t);
+	int err;
+
+	s->folder_fd = dup(folder_fd);
+	s->tmp_fd = s->folder_fd >= 0 ?
+		openat(s->folder_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		       O_CLOEXEC) : -1;
+	s->file_fd = -1;
+	for (int tries = 0; s->tmp_fd >= 0 && s->file_fd < 0 && tries < 5; tries++) {
+		maildir_unique(&s->base);
+		s->file_fd = openat(s->tmp_fd, buf_str(&s->base), O_WRONLY |
+				    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (s->file_fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (s->file_fd < 0) {
+		err = errno;
+		mail_save_abort(&s);
+		errno = err;
+		return NULL;
+	}
+	return s;
+}
+
+static void mail_save_put(mail_save_t *s, const char *p, size_t n)
+{
+	buf_append(&s->out, p, n);
+	s->size += n;
+}
+
+static int mail_save_flush(mail_save_t *s)
+{
+	if (s->out.len == 0 || s->error)
+		return s->error ? -1 : 0;
+	if (file_write_all(s->file_fd, s->out.data, s->out.len) < 0)
+		s->error = errno;
+	buf_reset(&s->out);
+	return s->error ? -1 : 0;
+}
+
+/* Stored octets without a CR: each LF goes out as CRLF. */
+static void mail_save_run(mail_save_t *s, const char *p, size_t n)
+{
+	mail_save_put(s, p, n);
+	s->wsize += n;
+	for (const char *lf = p; (lf = memchr(lf, '\n', (size_t) (p + n - lf))) != NULL; lf++)
+		s->wsize++;
+}
+
+/* A CR: with the LF after it one stored LF, else a bare CR; both are
+ * two octets on the wire. */
+static void mail_save_cr(mail_save_t *s, int lf_follows)
+{
+	mail_save_put(s, lf_follows ? "\n" : "\r", 1);
+	s->wsize += 2;
+}
+
+int mail_save_write(mail_save_t *s, const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (s->error) {
+		errno = s->error;
+		return -1;
+	}
+	if (s->pending_cr && len > 0) {
+		s->pending_cr = 0;
+		mail_save_cr(s, data[0] == '\n');
+		i = data[0] == '\n';
+	}
+	while (i < len) {
+		const char *cr = memchr(data + i, '\r', len - i);
+		size_t end = cr ? (size_t) (cr - data) : len;
+
+		mail_save_run(s, data + i, end - i);
+		if (cr == NULL)
+			break;
+		if (end + 1 == len) {
+			s->pending_cr = 1;	/* its LF may be in the next piece */
+			break;
+		}
+		mail_save_cr(s, data[end + 1] == '\n');
+		i = end + 1 + (data[end + 1] == '\n');
+	}
+	if (s->out.len >= MAIL_SAVE_CHUNK && mail_save_flush(s) < 0) {
+		errno = s->error;
+		return -1;
+	}
+	return 0;
+}
+
+unsigned long long mail_save_size(const mail_save_t *s)
+{
+	return s->size + (unsigned long long) s->pending_cr;
+}
+
+void mail_save_abort(mail_save_t **sp)
+{
+	mail_save_t *s = *sp;
+
+	if (s == NULL)
+		return;
+	if (s->file_fd >= 0) {
+		close(s->file_fd);
+		(void) unlinkat(s->tmp_fd, buf_str(&s->base), 0);
+	}
+	if (s->tmp_fd >= 0)
+		close(s->tmp_fd);
+	if (s->folder_fd >= 0)
+		close(s->folder_fd);
+	buf_release(&s->base);
+	buf_release(&s->out);
+	mem_free(s);
+	*sp = NULL;
+}
+
+/* Link a file into the folder's cur/ and make that durable. */
+static int mail_save_link(int from_dir, const char *from, int folder_fd,
+			  const char *to)
+{
+	int cur = openat(folder_fd, "cur", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC);
+	int r = -1, err;
+
+	if (cur < 0)
+		return -1;
+	if (linkat(from_dir, from, cur, to, 0) == 0) {
+		r = fsync(cur);
+		if (r < 0) {
+			err = errno;
+			(void) unlinkat(cur, to, 0);
+			errno = err;
+		}
+	}
+	err = errno;
+	close(cur);
+	errno = err;
+	return r;
+}
+
+int mail_save_finish(mail_save_t **sp, const mail_flags_t *f, time_t date,
+		     buf_t *name_r)
+{
+	mail_save_t *s = *sp;
+	struct timespec times[2];
+	buf_t name = BUF_INIT;
+	int r = -1, err;
+
+	if (s->pending_cr) {
+		s->pending_cr = 0;
+		mail_save_cr(s, 0);
+	}
+	times[0].tv_sec = times[1].tv_sec = date ? date : time(NULL);
+	times[0].tv_nsec = times[1].tv_nsec = 0;
+	buf_printf(&name, "%s,S=%llu,W=%llu", buf_str(&s->base), s->size, s->wsize);
+	mail_flags_name(buf_str(&name), f, name_r);
+	if (mail_save_flush(s) == 0 && fsync(s->file_fd) == 0 &&
+	    futimens(s->file_fd, times) == 0 &&
+	    mail_save_link(s->tmp_fd, buf_str(&s->base), s->folder_fd,
+			   buf_str(name_r)) == 0)
+		r = 0;
+	else if (s->error)
+		errno = s->error;
+	buf_release(&name);
+	err = errno;
+	mail_save_abort(sp);	/* the tmp/ name goes either way */
+	errno = err;
+	return r;
+}
+
+int mail_save_copy(int src_dir_fd, const char *src_name, int dst_folder_fd,
+		   const mail_flags_t *f, buf_t *name_r)
+{
+	buf_t base = BUF_INIT;
+	long long size = maildir_name_size(src_name), wsize = maildir_name_wsize(src_name);
+	int r = -1;
+
+	for (int tries = 0; tries < 5 && r < 0; tries++) {
+		maildir_unique(&base);
+		if (size >= 0 && wsize >= 0)
+			buf_printf(&base, ",S=%lld,W=%lld", size, wsize);
+		buf_reset(name_r);
+		mail_flags_name(buf_str(&base), f, name_r);
+		r = mail_save_link(src_dir_fd, src_name, dst_folder_fd, buf_str(name_r));
+		if (r < 0 && errno != EEXIST)
+			break;
+	}
+	buf_release(&base);
+	return r;
+}
