@@ -149,7 +149,7 @@ wait_live() { # LABEL START_MS: prints "MS DELIVERED"
 
 run_tern() {
 	local t0 ms rss_pid
-	rm -f "$sinkdir"/new/*
+	find "$sinkdir/new" -type f -delete
 	inst=$tmp/inst
 	inst_only "$tern_bin" "$inst" "$pb" smtp smtp-out || die "tern instance"
 	cp "$tmp/transport" "$inst/transport"
@@ -161,7 +161,7 @@ run_tern() {
 	say "tern: queueing $count messages (qmgr not running)"
 	python3 "$top/bench/relay_inject.py" $((pb + 25)) "$count" "$domains" "$sessions" ||
 		die "tern: injection failed"
-	rm -f "$sinkdir"/new/*
+	find "$sinkdir/new" -type f -delete
 	inst_enable "$inst" qmgr || die "enable qmgr"
 	t0=$(now_ms)
 	"$tern_bin/mailctl" -c "$inst" reload >/dev/null 2>&1
@@ -200,7 +200,7 @@ run_postfix() {
 	say "postfix: queueing $count messages (defer_transports = smtp)"
 	python3 "$top/bench/relay_inject.py" 25 "$count" "$domains" "$sessions" ||
 		die "postfix: injection failed"
-	rm -f "$sinkdir"/new/*
+	find "$sinkdir/new" -type f -delete
 	postconf -e "defer_transports ="
 	t0=$(now_ms)
 	postfix reload >/dev/null 2>&1
