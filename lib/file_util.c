@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "file_util.h"
@@ -53,4 +54,23 @@ int file_replace_at(int dirfd, const char *name, const void *data, size_t len,
 	}
 	close(fd);
 	return fsync(dirfd);
+}
+
+int file_lock_at(int dirfd, const char *name, int wait)
+{
+	int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			0600);
+
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		int err = errno;
+
+		if (err == EINTR)
+			continue;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
 }

@@ -20,4 +20,11 @@ int file_write_all(int fd, const void *data, size_t len);
 int file_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		    mode_t mode);
 
+/* An flock() on the lock file dirfd/name (created when missing, mode
+ * 0600, never removed: removing lock files races with their users):
+ * its descriptor, whose close() drops the lock (so does the holder's
+ * death), or -1 with errno (EWOULDBLOCK when wait is 0 and another
+ * process holds it). */
+int file_lock_at(int dirfd, const char *name, int wait);
+
 #endif

@@ -8,9 +8,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
+#include "file_util.h"
 #include "log.h"
 #include "mail_view.h"
 #include "mem.h"
@@ -67,25 +67,10 @@ mail_view_t *mail_view_open(const char *dir, int readonly, char **err_r)
 
 int mail_view_lock(mail_view_t *v)
 {
-	int fd;
-
 	if (v->lock_fd >= 0)
 		return 0;
-	fd = openat(mailbox_dir_fd(v->mb), MAIL_VIEW_LOCK_FILE,
-		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX) < 0) {
-		int err = errno;
-
-		if (err == EINTR)
-			continue;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	v->lock_fd = fd;
-	return 0;
+	v->lock_fd = file_lock_at(mailbox_dir_fd(v->mb), MAIL_VIEW_LOCK_FILE, 1);
+	return v->lock_fd < 0 ? -1 : 0;
 }
 
 void mail_view_unlock(mail_view_t *v)

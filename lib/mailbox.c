@@ -33,10 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_util.h"
 #include "mailbox.h"
 #include "maildir.h"
 #include "mem.h"
@@ -164,24 +164,10 @@ int mailbox_dir_fd(const mailbox_t *mb)
 
 int mailbox_lock(mailbox_t *mb)
 {
-	int fd, err;
-
 	if (mb->lock_fd >= 0)
 		return 0;
-	fd = openat(mb->dir_fd, MAILBOX_LOCK_FILE,
-		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EINTR)
-			continue;
-		err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	mb->lock_fd = fd;
-	return 0;
+	mb->lock_fd = file_lock_at(mb->dir_fd, MAILBOX_LOCK_FILE, 0);
+	return mb->lock_fd < 0 ? -1 : 0;
 }
 
 void mailbox_unlock(mailbox_t *mb)

@@ -71,9 +71,32 @@ static void test_write_all(void)
 	test_end();
 }
 
+static void test_lock(void)
+{
+	const char *dir = test_tmpdir();
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd, again;
+
+	test_begin("file_lock_at: exclusive, refused without waiting, freed by close");
+	fd = file_lock_at(dfd, "x.lock", 1);
+	test_assert(fd >= 0);
+	/* A second open file description conflicts, as another process's. */
+	again = file_lock_at(dfd, "x.lock", 0);
+	test_assert(again == -1 && errno == EWOULDBLOCK);
+	close(fd);
+	again = file_lock_at(dfd, "x.lock", 0);
+	test_assert(again >= 0);
+	close(again);
+	test_assert(symlinkat("x.lock", dfd, "link.lock") == 0);
+	test_assert(file_lock_at(dfd, "link.lock", 0) == -1 && errno == ELOOP);
+	close(dfd);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = { test_replace, test_write_all, NULL };
+	static void (*const tests[])(void) = {
+		test_replace, test_write_all, test_lock, NULL,
+	};
 
 	return test_main(tests);
 }
