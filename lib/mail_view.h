@@ -34,7 +34,7 @@
 #include "mail_uidlist.h"
 #include "mailbox.h"
 
-#define MAIL_VIEW_LOCK_FILE	"tern-index.lock"
+#define MAIL_VIEW_LOCK_FILE	"tern-uidlist.lock"
 
 typedef struct mail_view_msg {
 	uint32_t uid;
