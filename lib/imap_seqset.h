@@ -50,6 +50,7 @@ typedef struct imap_seqset_iter {
 
 #define IMAP_SEQSET_INIT { NULL, 0, 0, 1, 0, 0, 0 }
 
+/* An empty, resolved set, as IMAP_SEQSET_INIT gives. */
 void imap_seqset_init(imap_seqset_t *s);
 /* Free the ranges; the set is empty (and resolved) again. */
 void imap_seqset_release(imap_seqset_t *s);
