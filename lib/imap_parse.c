@@ -20,7 +20,7 @@
 #include "imap_parse.h"
 #include "log.h"
 #include "mem.h"
-#include "utf8.h"
+#include "utf8_strict.h"
 
 enum imap_parse_stage {
 	STAGE_START,		/* the next line starts a command */
@@ -311,7 +311,7 @@ static const char *imap_parse_quoted(imap_parser_t *p, const char *line,
 		buf_putc(&p->text, c);
 	}
 	/* RFC 6855 §3: invalid UTF-8 in a quoted string gets a BAD. */
-	if (eight && !utf8_valid(p->text.data, p->text.len))
+	if (eight && !utf8_strict_valid(p->text.data, p->text.len))
 		return "invalid UTF-8 in quoted string";
 	if (!imap_parse_hold(p, p->text.len))
 		return "command too large";

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "imap_utf7.h"
-#include "utf8.h"
+#include "utf8_strict.h"
 
 static const char imap_utf7_b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -36,7 +36,7 @@ static int imap_utf7_shift(const char *in, size_t start, size_t end,
 {
 	uint32_t bits = 0, high = 0;
 	int nbits = 0;
-	unsigned char u8[UTF8_MAX_LEN];
+	unsigned char u8[UTF8_STRICT_MAX_LEN];
 
 	for (size_t i = start; i < end; i++) {
 		int v = imap_utf7_b64_value((unsigned char) in[i]);
@@ -57,7 +57,7 @@ static int imap_utf7_shift(const char *in, size_t start, size_t end,
 			if (unit < 0xdc00 || unit > 0xdfff)
 				return -1;
 			cp = 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00);
-			buf_append(out, u8, (size_t) utf8_encode(cp, u8));
+			buf_append(out, u8, (size_t) utf8_strict_encode(cp, u8));
 			high = 0;
 		} else if (unit >= 0xd800 && unit <= 0xdbff) {
 			high = unit;
@@ -67,7 +67,7 @@ static int imap_utf7_shift(const char *in, size_t start, size_t end,
 			/* NUL, or printable ASCII that stands for itself */
 			return -1;
 		} else {
-			buf_append(out, u8, (size_t) utf8_encode(unit, u8));
+			buf_append(out, u8, (size_t) utf8_strict_encode(unit, u8));
 		}
 	}
 	/* An unpaired high surrogate, a whole base64 character too many
@@ -158,7 +158,7 @@ int imap_utf8_to_utf7(const char *in, size_t len, buf_t *out)
 
 	while (i < len) {
 		uint32_t cp;
-		int l = utf8_decode(p + i, len - i, &cp);
+		int l = utf8_strict_decode(p + i, len - i, &cp);
 
 		if (l < 0 || cp == 0) {
 			buf_truncate(out, keep);

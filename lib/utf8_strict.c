@@ -1,13 +1,13 @@
-/* utf8.c - strict UTF-8 decoding and encoding (utf8.h).
+/* utf8_strict.c - strict UTF-8 decoding and encoding (utf8_strict.h).
  *
  * RFC 3629 §4 gives the well-formed sequences: the second octet's range
  * depends on the first (E0 needs A0-BF, ED 80-9F, F0 90-BF, F4 80-8F),
  * which excludes overlongs, surrogates and values above U+10FFFF without
  * a check after decoding.
  */
-#include "utf8.h"
+#include "utf8_strict.h"
 
-int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp_r)
+int utf8_strict_decode(const unsigned char *s, size_t len, uint32_t *cp_r)
 {
 	unsigned char c, lo = 0x80, hi = 0xbf;
 	uint32_t cp;
@@ -51,7 +51,7 @@ int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp_r)
 	return (int) n;
 }
 
-int utf8_encode(uint32_t cp, unsigned char *out)
+int utf8_strict_encode(uint32_t cp, unsigned char *out)
 {
 	if (cp < 0x80) {
 		out[0] = (unsigned char) cp;
@@ -79,13 +79,13 @@ int utf8_encode(uint32_t cp, unsigned char *out)
 	return 4;
 }
 
-int utf8_valid(const void *s, size_t len)
+int utf8_strict_valid(const void *s, size_t len)
 {
 	const unsigned char *p = s;
 	uint32_t cp;
 
 	while (len > 0) {
-		int n = utf8_decode(p, len, &cp);
+		int n = utf8_strict_decode(p, len, &cp);
 
 		if (n < 0)
 			return 0;
