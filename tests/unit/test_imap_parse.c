@@ -427,6 +427,34 @@ static void test_imap_parse_counts(void)
 	test_end();
 }
 
+static void test_imap_parse_multiappend(void)
+{
+	imap_parser_t *p = imap_parser_new(NULL, IMAP_PARSE_LITERAL_PLUS);
+	const imap_cmd_t *cmd = cmd_of(p);
+
+	test_begin("imap_parse: MULTIAPPEND and CATENATE literals, then the next command");
+	test_assert_int(line(p, "a APPEND box {1000+}\r\n"), IMAP_PARSE_LITERAL);
+	test_assert_int(cmd->literal_depth, 0);
+	test_assert_int(cmd->nargs, 1);
+	test_assert_int(imap_parse_literal_taken(p), IMAP_PARSE_MORE);
+	test_assert_int(line(p, " (\\Seen) {2000+}\r\n"), IMAP_PARSE_LITERAL);
+	test_assert_int(cmd->nargs, 3);
+	test_assert_int(imap_parse_literal_taken(p), IMAP_PARSE_MORE);
+	test_assert_int(line(p, " CATENATE (URL \"/x;UID=1\" TEXT {5+}\r\n"),
+			IMAP_PARSE_LITERAL);
+	test_assert_int(cmd->literal_depth, 1);
+	test_assert_int(imap_parse_literal_keep(p, "hello", 5), IMAP_PARSE_MORE);
+	ok(p, ")\r\n", "a APPEND box {1000}\r\n (\\Seen) {2000}\r\n CATENATE (URL \"/x;UID=1\" TEXT {5}\r\nhello)");
+	test_assert_int(cmd->nargs, 6);
+	test_assert_int(cmd->args[1].type, IMAP_ARG_LITERAL_TAKEN);
+	test_assert_int(cmd->args[1].len, 1000);
+	test_assert_int(cmd->args[3].len, 2000);
+	ok(p, "b NOOP\r\n", "b NOOP");
+	test_assert_int(cmd->nargs, 0);
+	imap_parser_free(&p);
+	test_end();
+}
+
 /* Every line and literal of wire, literals kept; the last result. */
 static enum imap_parse_result drive(imap_parser_t *p, const char *wire,
 				    size_t len)
@@ -498,6 +526,7 @@ int main(void)
 		test_imap_parse_nonsync_modes,
 		test_imap_parse_refuse,
 		test_imap_parse_counts,
+		test_imap_parse_multiappend,
 		test_imap_parse_roundtrip,
 		NULL,
 	};
