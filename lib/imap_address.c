@@ -33,6 +33,7 @@ typedef struct imap_addr_parser {
 	size_t comment_len;
 	buf_t phrase;		/* words with single spaces: a display name */
 	buf_t local;		/* the same without spaces: a local part */
+	unsigned int words;	/* tokens in them */
 	imap_address_t *addrs;
 	unsigned int n;
 	unsigned int reserve;	/* slots kept for an open group's end */
@@ -158,6 +159,7 @@ static void imap_addr_reset(imap_addr_parser_t *p)
 {
 	buf_reset(&p->phrase);
 	buf_reset(&p->local);
+	p->words = 0;
 	p->comment = NULL;
 }
 
@@ -202,13 +204,24 @@ static void imap_addr_add(imap_addr_parser_t *p, char *name, char *adl,
 	a->host = host;
 }
 
-/* Words not followed by '@' or '<': a mailbox without a host. */
+/* Words not followed by '@' or '<': a name without an address. */
 static void imap_addr_flush(imap_addr_parser_t *p)
 {
 	if (p->phrase.len > 0)
-		imap_addr_add(p, NULL, NULL, imap_addr_dup(&p->phrase),
+		imap_addr_add(p, imap_addr_dup(&p->phrase), NULL,
+			      mem_strdup(IMAP_ADDRESS_NO_MAILBOX),
 			      mem_strdup(IMAP_ADDRESS_NO_HOST));
 	imap_addr_reset(p);
+}
+
+/* The mailbox and host of an address, with the markers for what is
+ * missing. */
+static void imap_addr_add_spec(imap_addr_parser_t *p, char *name, char *adl,
+			       int have_local, const buf_t *local, const buf_t *host)
+{
+	imap_addr_add(p, name, adl,
+		      have_local ? imap_addr_dup(local) : mem_strdup(IMAP_ADDRESS_NO_MAILBOX),
+		      host->len > 0 ? imap_addr_dup(host) : mem_strdup(IMAP_ADDRESS_NO_HOST));
 }
 
 /* A domain after '@': words and dots that follow without a space (or
@@ -238,7 +251,7 @@ static void imap_addr_angle(imap_addr_parser_t *p)
 {
 	buf_t adl = BUF_INIT, local = BUF_INIT, host = BUF_INIT;
 	imap_tok_t t;
-	char *name;
+	int have_local = 0;
 
 	imap_addr_next(p, &t);
 	if (t.type == TOK_SPECIAL && t.c == '@') {
@@ -254,6 +267,7 @@ static void imap_addr_angle(imap_addr_parser_t *p)
 	while (t.type == TOK_WORD || t.type == TOK_QUOTED ||
 	       (t.type == TOK_SPECIAL && t.c == '.')) {
 		imap_addr_put(&local, &t);
+		have_local = 1;
 		imap_addr_next(p, &t);
 	}
 	if (t.type == TOK_SPECIAL && t.c == '@') {
@@ -263,13 +277,8 @@ static void imap_addr_angle(imap_addr_parser_t *p)
 	/* skip to the '>' */
 	while (t.type != TOK_END && !(t.type == TOK_SPECIAL && t.c == '>'))
 		imap_addr_next(p, &t);
-	if (local.len > 0 || host.len > 0) {
-		name = imap_addr_name(p);
-		imap_addr_add(p, name, adl.len > 0 ? imap_addr_dup(&adl) : NULL,
-			      imap_addr_dup(&local),
-			      host.len > 0 ? imap_addr_dup(&host) :
-			      mem_strdup(IMAP_ADDRESS_NO_HOST));
-	}
+	imap_addr_add_spec(p, imap_addr_name(p), adl.len > 0 ? imap_addr_dup(&adl) : NULL,
+			   have_local, &local, &host);
 	buf_release(&adl);
 	buf_release(&local);
 	buf_release(&host);
@@ -288,9 +297,7 @@ static void imap_addr_spec(imap_addr_parser_t *p)
 
 	imap_addr_domain(p, &host);
 	buf_reset(&p->phrase);
-	imap_addr_add(p, imap_addr_name(p), NULL, imap_addr_dup(&p->local),
-		      host.len > 0 ? imap_addr_dup(&host) :
-		      mem_strdup(IMAP_ADDRESS_NO_HOST));
+	imap_addr_add_spec(p, imap_addr_name(p), NULL, p->words > 0, &p->local, &host);
 	buf_release(&host);
 	imap_addr_reset(p);
 }
@@ -325,6 +332,7 @@ unsigned int imap_address_parse(const char *v, size_t len, imap_address_t **addr
 				buf_putc(&p.phrase, ' ');
 			imap_addr_put(&p.phrase, &t);
 			imap_addr_put(&p.local, &t);
+			p.words++;
 			continue;
 		}
 		switch (t.c) {

@@ -12,14 +12,17 @@
  *     without a display name, the text of a comment in the address
  *     ("user@host (Real Name)"), else NIL;
  *   - adl: an obsolete source route "@a,@b" (RFC 5322 §4.4), else NIL;
- *   - mailbox: the local part, a quoted local part unquoted;
+ *   - mailbox: the local part, a quoted local part unquoted; when the
+ *     address has none, IMAP_ADDRESS_NO_MAILBOX;
  *   - host: the domain as written; when the address has none,
- *     IMAP_ADDRESS_NO_HOST (UW-IMAP's marker: NIL would mean a group);
+ *     IMAP_ADDRESS_NO_HOST (NIL would mean a group; the markers are
+ *     Dovecot's);
  *   - a group "name: a, b;" is (NIL NIL "name" NIL), its members, then
  *     (NIL NIL NIL NIL); a group left open is closed at the end.
- * Lenient: words that are no address ("undisclosed recipients") give a
- * mailbox without host; a missing comma between addresses is tolerated;
- * an empty "<>" is dropped; anything unterminated runs to the end.
+ * Lenient: words that are no address ("undisclosed recipients") are a
+ * name with both markers, as are "<>" and a route without an address; a
+ * missing comma between addresses is tolerated; anything unterminated
+ * runs to the end.
  * At most IMAP_ADDRESS_MAX addresses (group markers included) are kept.
  */
 #ifndef TERN_IMAP_ADDRESS_H
@@ -30,7 +33,8 @@
 #include "buf.h"
 
 #define IMAP_ADDRESS_MAX 1000	/* addresses kept of one field */
-#define IMAP_ADDRESS_NO_HOST ".MISSING-HOST-NAME."
+#define IMAP_ADDRESS_NO_MAILBOX "MISSING_MAILBOX"
+#define IMAP_ADDRESS_NO_HOST "MISSING_DOMAIN"
 
 typedef struct imap_address {
 	char *name, *adl, *mailbox, *host;	/* NULL: NIL */

@@ -2,16 +2,18 @@
  * imap_bodystructure.h.  Recursion follows the part tree, whose depth
  * mime_parse bounds (MIME_MAX_DEPTH). */
 #include <string.h>
+#include <strings.h>
 
 #include "imap_bodystructure.h"
 #include "imap_envelope.h"
 #include "imap_quote.h"
 
-/* body-fld-param: "(" name SP value *(...) ")" or NIL. */
+/* body-fld-param: "(" name SP value *(...) ")" or NIL; with
+ * add_charset, a "charset" "us-ascii" pair at the end. */
 static void imap_bs_params(buf_t *out, const mime_param_t *params, unsigned int n,
-			   int flags)
+			   int add_charset, int flags)
 {
-	if (n == 0) {
+	if (n == 0 && !add_charset) {
 		buf_append(out, "NIL", 3);
 		return;
 	}
@@ -23,7 +25,21 @@ static void imap_bs_params(buf_t *out, const mime_param_t *params, unsigned int 
 		buf_putc(out, ' ');
 		imap_quote_nstr(out, params[i].value, flags);
 	}
+	if (add_charset)
+		buf_puts(out, n > 0 ? " \"charset\" \"us-ascii\"" : "\"charset\" \"us-ascii\"");
 	buf_putc(out, ')');
+}
+
+/* A text part without a charset parameter: RFC 2045 §5.2's us-ascii is
+ * shown, as Dovecot shows it. */
+static int imap_bs_needs_charset(const mime_part_t *part)
+{
+	if (!mime_part_is(part, "text", NULL))
+		return 0;
+	for (unsigned int i = 0; i < part->nparams; i++)
+		if (strcasecmp(part->params[i].name, "charset") == 0)
+			return 0;
+	return 1;
 }
 
 /* SP body-fld-dsp SP body-fld-lang SP body-fld-loc */
@@ -36,14 +52,12 @@ static void imap_bs_ext_tail(buf_t *out, const mime_part_t *part, int flags)
 		buf_putc(out, '(');
 		imap_quote_nstr(out, part->disposition, flags);
 		buf_putc(out, ' ');
-		imap_bs_params(out, part->disp_params, part->ndisp_params, flags);
+		imap_bs_params(out, part->disp_params, part->ndisp_params, 0, flags);
 		buf_putc(out, ')');
 	}
 	buf_putc(out, ' ');
 	if (part->nlanguages == 0) {
 		buf_append(out, "NIL", 3);
-	} else if (part->nlanguages == 1) {
-		imap_quote_nstr(out, part->languages[0], flags);
 	} else {
 		buf_putc(out, '(');
 		for (unsigned int i = 0; i < part->nlanguages; i++) {
@@ -76,7 +90,7 @@ static void imap_bs_multipart(buf_t *out, const char *msg, const mime_part_t *pa
 	imap_quote_nstr(out, part->subtype, flags);
 	if (extended) {
 		buf_putc(out, ' ');
-		imap_bs_params(out, part->params, part->nparams, flags);
+		imap_bs_params(out, part->params, part->nparams, 0, flags);
 		imap_bs_ext_tail(out, part, flags);
 	}
 	buf_putc(out, ')');
@@ -100,7 +114,8 @@ static void imap_bs_part(buf_t *out, const char *msg, const mime_part_t *part,
 		imap_quote_nstr(out, part->subtype, flags);
 	}
 	buf_putc(out, ' ');
-	imap_bs_params(out, part->params, part->nparams, flags);
+	imap_bs_params(out, part->params, part->nparams,
+		       !opaque && imap_bs_needs_charset(part), flags);
 	buf_putc(out, ' ');
 	imap_quote_nstr(out, part->id, flags);
 	buf_putc(out, ' ');

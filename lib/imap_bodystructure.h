@@ -13,7 +13,9 @@
  * BODYSTRUCTURE.  Choices where the RFC leaves room, as Dovecot makes
  * them: type, subtype and parameter names as the message writes them
  * (the defaults are "text" "plain" ("charset" "us-ascii"), and "7bit"
- * for a missing encoding); one language is a string, several a list; a
+ * for a missing encoding); a text part without a charset parameter gets
+ * "charset" "us-ascii" at the end of its list (RFC 2045 §5.2's default);
+ * languages are always a list, even of one; a
  * multipart without any body part (no boundary, no delimiter) shows one
  * empty text/plain part, since the grammar needs at least one; a part
  * mime_parse did not look into (MIME_PART_OPAQUE, past its limits) is

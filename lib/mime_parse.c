@@ -213,8 +213,9 @@ static void mime_header_end(mime_parser_t *p, mime_open_t *o, size_t off, size_t
 }
 
 /* Close every entity above stack level keep: they end at off, after lf
- * LFs.  One still in its header gets it ended there first (which may
- * push an empty enclosed message, closed in turn). */
+ * LFs, or where the part inside them ended, if later.  One still in its
+ * header gets it ended there first (which may push an empty enclosed
+ * message, closed in turn). */
 static void mime_close_above(mime_parser_t *p, unsigned int keep, size_t off, size_t lf)
 {
 	while (p->top > keep) {
@@ -233,9 +234,12 @@ static void mime_close_above(mime_parser_t *p, unsigned int keep, size_t off, si
 		part->end = end;
 		part->body_wsize = (end - part->body_off) + (lf_end - o->lf_body);
 		part->body_lines = lf_end - o->lf_body;
-		if (end > part->body_off && p->msg[end - 1] != '\n')
-			part->body_lines++;
 		p->top--;
+		/* An empty line that ends a header just before a delimiter
+		 * is the header's: the part then ends after it, and so must
+		 * every part around it. */
+		off = end;
+		lf = lf_end;
 	}
 }
 

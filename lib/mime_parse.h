@@ -26,14 +26,17 @@
  *     2046 §5.1.1 allows linear white space); so boundary "b" never
  *     matches "--b2".  The innermost open multipart is tried first.  A
  *     delimiter of an outer multipart ends every part inside it; a part
- *     whose close delimiter never comes ends where its parent ends.
+ *     whose close delimiter never comes ends where its parent ends.  The
+ *     line end between an inner close delimiter and an outer delimiter
+ *     right after it is the outer delimiter's (RFC 2046: the CRLF before
+ *     a delimiter is part of it; Dovecot counts it to the inner part).
  *   - Content-Type that cannot be parsed, or is absent: text/plain;
  *     charset=us-ascii (RFC 2045 §5.2), in a multipart/digest:
  *     message/rfc822 (RFC 2046 §5.1.5).  A multipart without a boundary
  *     parameter has no children.
- *   - body_lines: the LFs of the body, plus one for a last line without
- *     one (the line before a delimiter has its line end in the
- *     delimiter: "a\nb" before "\n--b" is two lines).
+ *   - body_lines: the LFs of the body, as Dovecot counts them (the line
+ *     before a delimiter has its line end in the delimiter, so "a\nb"
+ *     before "\n--b" counts 1).
  *   - Limits (never a crash, never unbounded memory): a part at depth
  *     MIME_MAX_DEPTH is not looked into, nor any after the first
  *     MIME_MAX_PARTS: a multipart or message/rfc822 part that cannot be

@@ -75,14 +75,16 @@ static const mime_part_t *mime_section_in_message(const mime_part_t *m, unsigned
 	return k == 1 ? m : NULL;
 }
 
-/* Part k after part p. */
+/* Part k after part p; of a part that is neither multipart nor
+ * message/rfc822, part 1 is the part itself (Dovecot's reading, which
+ * extends RFC 3501's rule for messages to every part). */
 static const mime_part_t *mime_section_step(const mime_part_t *p, unsigned int k)
 {
 	if (p->flags & MIME_PART_MULTIPART)
 		return mime_part_child(p, k);
 	if ((p->flags & MIME_PART_RFC822) && p->children != NULL)
 		return mime_section_in_message(p->children, k);
-	return NULL;
+	return k == 1 ? p : NULL;
 }
 
 static void mime_content_add(mime_content_t *c, const char *p, size_t len)

@@ -9,7 +9,9 @@
  *     message) that is multipart, n is its n-th body part; in one that is
  *     not, only 1 exists, and is the message's body;
  *   - after a multipart part, n is its n-th body part; after a
- *     message/rfc822 part, n counts in its enclosed message as above.
+ *     message/rfc822 part, n counts in its enclosed message as above;
+ *     after any other part, 1 is the part itself (as Dovecot answers
+ *     "1.1" of a text part: the rule for messages, for every part).
  * Section texts:
  *   ""                  the whole message;
  *   N                   the body of part N (of a message/rfc822 part:

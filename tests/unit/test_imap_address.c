@@ -53,6 +53,9 @@ static void test_groups(void)
 			"(\"John\" NIL \"jdoe\" \"one.test\")"
 			"(NIL NIL NIL NIL)"
 			"(NIL NIL \"x\" \"y\"))");
+	test_assert_str(addrs("group:;, group2: (foo) ;", 0),
+			"((NIL NIL \"group\" NIL)(NIL NIL NIL NIL)"
+			"(NIL NIL \"group2\" NIL)(NIL NIL NIL NIL))");
 	/* left open: closed at the end; nested ':' ignored */
 	test_assert_str(addrs("g: a@b, h: c@d", 0),
 			"((NIL NIL \"g\" NIL)(NIL NIL \"a\" \"b\")(NIL NIL \"c\" \"d\")"
@@ -66,10 +69,11 @@ static void test_odd(void)
 	test_assert_str(addrs("<@a.test,@b.test:joe@c.test>", 0),
 			"((NIL \"@a.test,@b.test\" \"joe\" \"c.test\"))");
 	test_assert_str(addrs("Undisclosed recipients", 0),
-			"((NIL NIL \"Undisclosed recipients\" \".MISSING-HOST-NAME.\"))");
-	/* "<>" and a route without an address are dropped */
+			"((\"Undisclosed recipients\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))");
 	test_assert_str(addrs("Name <user>, <>, Other <@host>, Third <\"\"@host>", 0),
-			"((\"Name\" NIL \"user\" \".MISSING-HOST-NAME.\")"
+			"((\"Name\" NIL \"user\" \"MISSING_DOMAIN\")"
+			"(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")"
+			"(\"Other\" \"@host\" \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")"
 			"(\"Third\" NIL \"\" \"host\"))");
 	test_assert_str(addrs("=?utf-8?q?J=C3=B6rg?= <j@x>", 0),
 			"((\"=?utf-8?q?J=C3=B6rg?=\" NIL \"j\" \"x\"))");
@@ -78,12 +82,12 @@ static void test_odd(void)
 	test_assert_str(addrs("J\xc3\xb6rg <j@x>", IMAP_QUOTE_UTF8),
 			"((\"J\xc3\xb6rg\" NIL \"j\" \"x\"))");
 	test_assert_str(addrs("\"unterminated <a@b>", 0),
-			"((NIL NIL \"unterminated <a@b>\" \".MISSING-HOST-NAME.\"))");
+			"((\"unterminated <a@b>\" NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))");
 	test_assert_str(addrs("Joe <joe@x", 0), "((\"Joe\" NIL \"joe\" \"x\"))");
 	test_assert_str(addrs("a@b c@d", 0), "((NIL NIL \"a\" \"b\")(NIL NIL \"c\" \"d\"))");
 	test_assert_str(addrs("Folded\r\n Name <f@x>,\r\n\tg@y", 0),
 			"((\"Folded Name\" NIL \"f\" \"x\")(NIL NIL \"g\" \"y\"))");
-	test_assert_str(addrs(">;,:@", 0), "((NIL NIL \"\" NIL)(NIL NIL \"\" \".MISSING-HOST-NAME.\")"
+	test_assert_str(addrs(">;,:@", 0), "((NIL NIL \"\" NIL)(NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\")"
 			"(NIL NIL NIL NIL))");
 	test_end();
 }

@@ -23,22 +23,22 @@ static void test_nested(void)
 {
 	test_begin("nested: multipart in message/rfc822 in multipart/mixed");
 	test_assert_str(bs(mime_test_nested, 1, 0),
-		"((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 1 NIL NIL NIL NIL)"
+		"((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 0 NIL NIL NIL NIL)"
 		"(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 263 "
 		"(NIL \"inner\" " CAROL " " CAROL " " CAROL " NIL NIL NIL NIL NIL) "
-		"((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 2 1 NIL NIL NIL NIL)"
-		"(\"text\" \"html\" NIL NIL NIL \"quoted-printable\" 11 1 NIL NIL NIL NIL) "
-		"\"alternative\" (\"boundary\" \"inner\") NIL NIL NIL) 15 NIL NIL NIL NIL)"
+		"((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 2 0 NIL NIL NIL NIL)"
+		"(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"quoted-printable\" 11 1 NIL NIL NIL NIL) "
+		"\"alternative\" (\"boundary\" \"inner\") NIL NIL NIL) 14 NIL NIL NIL NIL)"
 		"(\"application\" \"pdf\" (\"name\" \"a b.pdf\") \"<pdf@x>\" \"A file\" \"base64\" 4 "
 		"\"Q2hlY2sgSW50ZWdyaXR5IQ==\" (\"attachment\" (\"filename\" \"a b.pdf\")) "
 		"(\"en\" \"de\") \"http://x/a.pdf\") "
 		"\"mixed\" (\"boundary\" \"outer\") NIL NIL NIL)");
 	test_assert_str(bs(mime_test_nested, 0, 0),
-		"((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 1)"
+		"((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 10 0)"
 		"(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 263 "
 		"(NIL \"inner\" " CAROL " " CAROL " " CAROL " NIL NIL NIL NIL NIL) "
-		"((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 2 1)"
-		"(\"text\" \"html\" NIL NIL NIL \"quoted-printable\" 11 1) \"alternative\") 15)"
+		"((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 2 0)"
+		"(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"quoted-printable\" 11 1) \"alternative\") 14)"
 		"(\"application\" \"pdf\" (\"name\" \"a b.pdf\") \"<pdf@x>\" \"A file\" \"base64\" 4) "
 		"\"mixed\")");
 	test_end();
@@ -46,14 +46,18 @@ static void test_nested(void)
 
 static void test_single(void)
 {
-	test_begin("single parts: default, case kept, language string, 8-bit");
+	test_begin("single parts: default, case kept, one language, 8-bit");
 	test_assert_str(bs("Subject: x\n\nhello\nworld\n", 1, 0),
 		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 14 2 NIL NIL NIL NIL)");
 	test_assert_str(bs("Content-Type: TEXT/Plain; CHARSET=UTF-8\n"
 			   "Content-Language: fr\nContent-Transfer-Encoding: 8BIT\n"
 			   "Content-Disposition: inline\n\n\xc3\xa9t\xc3\xa9", 1, 0),
-		"(\"TEXT\" \"Plain\" (\"CHARSET\" \"UTF-8\") NIL NIL \"8BIT\" 5 1 NIL "
-		"(\"inline\" NIL) \"fr\" NIL)");
+		"(\"TEXT\" \"Plain\" (\"CHARSET\" \"UTF-8\") NIL NIL \"8BIT\" 5 0 NIL "
+		"(\"inline\" NIL) (\"fr\") NIL)");
+	/* a text part without charset: us-ascii shown last, as Dovecot */
+	test_assert_str(bs("Content-Type: text/html; format=flowed\n\nx\ny", 1, 0),
+		"(\"text\" \"html\" (\"format\" \"flowed\" \"charset\" \"us-ascii\") NIL NIL "
+		"\"7bit\" 4 1 NIL NIL NIL NIL)");
 	test_assert_str(bs("Content-Type: image/png; name=\"\xc3\xa9.png\"\n\nPNG", 1, 0),
 		"(\"image\" \"png\" (\"name\" {6}\r\n\xc3\xa9.png) NIL NIL \"7bit\" 3 NIL NIL NIL NIL)");
 	test_assert_str(bs("Content-Type: image/png; name=\"\xc3\xa9.png\"\n\nPNG", 0,
@@ -71,15 +75,15 @@ static void test_digest(void)
 		"((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 32 "
 		"(NIL \"one\" ((NIL NIL \"a\" \"b\")) ((NIL NIL \"a\" \"b\")) ((NIL NIL \"a\" \"b\")) "
 		"NIL NIL NIL NIL NIL) "
-		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1) 4)"
-		"(\"text\" \"plain\" NIL NIL NIL \"7bit\" 5 1)"
+		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 0) 3)"
+		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 0)"
 		"(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 0 "
 		"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) "
 		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) 0) \"digest\")");
 	test_assert_str(bs("Content-Type: Message/RFC822\n\nSubject: s\n\nb", 0, 0),
 		"(\"Message\" \"RFC822\" NIL NIL NIL \"7bit\" 15 "
 		"(NIL \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) "
-		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 1) 3)");
+		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0) 2)");
 	test_end();
 }
 

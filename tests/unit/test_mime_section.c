@@ -106,8 +106,12 @@ static void test_nested(void)
 	/* no such part, HEADER of a part that is no message: "" */
 	test_assert_str(fetch(m, "4", 0, ALL), "-");
 	test_assert_str(fetch(m, "2.3", 0, ALL), "-");
-	test_assert_str(fetch(m, "2.1.1", 0, ALL), "-");
-	test_assert_str(fetch(m, "1.1", 0, ALL), "-");
+	test_assert_str(fetch(m, "2.1.2", 0, ALL), "-");
+	test_assert_str(fetch(m, "1.2", 0, ALL), "-");
+	/* part 1 of a leaf is the leaf, as Dovecot has it */
+	test_assert_str(fetch(m, "2.1.1", 0, ALL), "hi");
+	test_assert_str(fetch(m, "1.1", 0, ALL), "plain body");
+	test_assert_str(fetch(m, "1.1.MIME", 0, ALL), "\r\n");
 	test_assert_str(fetch(m, "1.HEADER", 0, ALL), "-");
 	test_assert_str(fetch(m, "3.TEXT", 0, ALL), "-");
 	test_end();
@@ -126,6 +130,7 @@ static void test_single(void)
 			"Subject: one\r\n two\r\nFrom: a@b\r\n\r\n");
 	test_assert_str(fetch(m, "HEADER.FIELDS.NOT", 0, ALL), "X: y\r\n\r\n");
 	test_assert_str(fetch(m, "1.2", 0, ALL), "-");
+	test_assert_str(fetch(m, "1.1", 0, ALL), "line1\r\nline2\r\n");
 	test_assert_str(fetch(m, "2", 0, ALL), "-");
 	test_assert_str(fetch(m, "1", 5, 3), "\r\nl");
 	test_assert_str(fetch(m, "1", 6, 3), "\nli");
