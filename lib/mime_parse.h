@@ -95,7 +95,8 @@ typedef struct mime_part {
 } mime_part_t;
 
 /* Parse msg[0..len) (owned by the caller, which keeps it while offsets
- * are used).  Returns the root; free it with mime_part_free(). */
+ * are used; never NULL, "" for an empty message).  Returns the root;
+ * free it with mime_part_free(). */
 mime_part_t *mime_parse(const char *msg, size_t len);
 /* Free a tree from its root; sets *root NULL. */
 void mime_part_free(mime_part_t **root);

@@ -7,7 +7,9 @@
  * inside its parent's body; its wire sizes are those of its ranges; the
  * limits hold; both structure strings are well formed
  * (fuzz_imap_check.h); every section of a list of section texts lies in
- * the message, and reading it in pieces gives exactly its wire size.
+ * the message, and reading it in pieces gives exactly its wire size;
+ * the input's first line, taken as a section text from a client, parses
+ * within its bounds and resolves inside the message.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +87,24 @@ static void fuzz_check_sections(const char *d, size_t size, const mime_part_t *r
 			;
 		if (out.len != (c.wsize > size % 7 ? c.wsize - size % 7 : 0))
 			abort();
+	}
+	/* the first line as a section text from a client */
+	{
+		const char *nl = memchr(d, '\n', size);
+		size_t n = nl ? (size_t) (nl - d) : size, used;
+		mime_section_spec_t spec;
+
+		if (mime_section_parse(d, n, &spec, &used) == 0) {
+			if (used > n || spec.nparts > MIME_SECTION_MAX_PARTS)
+				abort();
+			spec.fields = names;
+			spec.nfields = 1;
+			if (mime_section_get(d, size, root, &spec, &c) == 0)
+				for (size_t i = 0; i < c.nseg; i++)
+					if (c.seg[i].len > 1 && (c.seg[i].p < d ||
+					    c.seg[i].p + c.seg[i].len > d + size))
+						abort();
+		}
 	}
 	mime_content_release(&c);
 	buf_release(&out);

@@ -74,6 +74,21 @@ static void test_parse(void)
 	test_assert_int(mime_section_parse("1.HEADERS", 9, &s, &used), -1);
 	test_assert_int(mime_section_parse("1.BODY", 6, &s, &used), -1);
 	test_assert_int(mime_section_parse("99999999999", 11, &s, &used), -1);
+	{
+		buf_t many = BUF_INIT;
+
+		for (int i = 0; i < MIME_SECTION_MAX_PARTS; i++)
+			buf_puts(&many, "1.");
+		buf_puts(&many, "TEXT");
+		test_assert_int(mime_section_parse(many.data, many.len, &s, &used), 0);
+		test_assert_int(s.nparts, MIME_SECTION_MAX_PARTS);
+		buf_reset(&many);
+		for (int i = 0; i <= MIME_SECTION_MAX_PARTS; i++)
+			buf_puts(&many, "1.");
+		buf_puts(&many, "TEXT");
+		test_assert_int(mime_section_parse(many.data, many.len, &s, &used), -1);
+		buf_release(&many);
+	}
 	test_end();
 }
 
@@ -170,11 +185,52 @@ static void test_rfc822_part1(void)
 	test_end();
 }
 
+static void test_epilogues(void)
+{
+	const char *m =
+		"Subject: outer\n"
+		"Content-Type: multipart/mixed; boundary=\"two\n words\"\n"
+		"\n"
+		"outer preamble\n"
+		"\n"
+		"--two words\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"first\n"
+		"\n"
+		"--two words\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"Subject: inner\n"
+		"Content-Type: multipart/related; boundary=in\n"
+		"\n"
+		"inner preamble\n"
+		"--in\n"
+		"\n"
+		"a\n"
+		"--in--\n"
+		"inner epilogue\n"
+		"\n"
+		"--two words--\n"
+		"outer epilogue\n";
+
+	test_begin("folded boundary, preambles and epilogues at two levels");
+	test_assert_str(fetch(m, "1", 0, ALL), "first\r\n");
+	test_assert_str(fetch(m, "2.1", 0, ALL), "a");
+	test_assert_str(fetch(m, "2.TEXT", 0, ALL),
+			"inner preamble\r\n--in\r\n\r\na\r\n--in--\r\ninner epilogue\r\n");
+	test_assert_str(fetch(m, "2.HEADER.FIELDS.NOT", 0, ALL),
+			"Content-Type: multipart/related; boundary=in\r\n\r\n");
+	test_assert_str(fetch(m, "2.1.MIME", 0, ALL), "\r\n");
+	test_assert_str(fetch(m, "3", 0, ALL), "-");
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_parse, test_nested, test_single, test_odd_headers,
-		test_rfc822_part1, NULL
+		test_rfc822_part1, test_epilogues, NULL
 	};
 
 	return test_main(tests);
