@@ -11,7 +11,9 @@
  * measures, and the octets pop3d_dot.c sends: RFC822.SIZE can come from
  * the name, and always equals the octets BODY[] gives.  It is also the
  * exact inverse of how smtpd stores what it received (smtp_data.h: CRLF
- * is stored as LF, a bare CR as itself).  smtp_body.h sends a bare CR as
+ * is stored as LF, a bare CR as itself), so a message APPENDed with a
+ * bare CR (stored the same way) is fetched back byte for byte, as
+ * mbsync-style synchronization needs.  smtp_body.h sends a bare CR as
  * a line end instead; that guards SMTP receivers against a "." line made
  * of a bare CR (smuggling), which has no meaning for an IMAP client, and
  * would make the octets disagree with ,W=.

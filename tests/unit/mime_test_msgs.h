@@ -77,4 +77,34 @@ static const char mime_test_header_only[] =
 	"Content-Type: text/html;\n"
 	" charset=\"utf-8\" (comment)";
 
+/* A boundary folded inside its quotes; preambles and epilogues at two
+ * levels.  Dovecot 2.3.19 gives this BODYSTRUCTURE byte for byte the
+ * same as tern (test_imap_bodystructure). */
+static const char mime_test_epilogues[] =
+	"Subject: outer\n"
+	"Content-Type: multipart/mixed; boundary=\"two\n words\"\n"
+	"\n"
+	"outer preamble\n"
+	"\n"
+	"--two words\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"first\n"
+	"\n"
+	"--two words\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"Subject: inner\n"
+	"Content-Type: multipart/related; boundary=in\n"
+	"\n"
+	"inner preamble\n"
+	"--in\n"
+	"\n"
+	"a\n"
+	"--in--\n"
+	"inner epilogue\n"
+	"\n"
+	"--two words--\n"
+	"outer epilogue\n";
+
 #endif

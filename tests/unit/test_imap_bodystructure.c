@@ -44,6 +44,19 @@ static void test_nested(void)
 	test_end();
 }
 
+static void test_epilogues(void)
+{
+	test_begin("preambles and epilogues, folded boundary (as Dovecot)");
+	test_assert_str(bs(mime_test_epilogues, 1, 0),
+		"((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 7 1 NIL NIL NIL NIL)"
+		"(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 115 "
+		"(NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+		"((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0 NIL NIL NIL NIL) "
+		"\"related\" (\"boundary\" \"in\") NIL NIL NIL) 9 NIL NIL NIL NIL) "
+		"\"mixed\" (\"boundary\" \"two words\") NIL NIL NIL)");
+	test_end();
+}
+
 static void test_single(void)
 {
 	test_begin("single parts: default, case kept, one language, 8-bit");
@@ -116,7 +129,7 @@ static void test_broken(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_nested, test_single, test_digest, test_broken, NULL
+		test_nested, test_epilogues, test_single, test_digest, test_broken, NULL
 	};
 
 	return test_main(tests);

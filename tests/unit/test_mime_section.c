@@ -187,32 +187,7 @@ static void test_rfc822_part1(void)
 
 static void test_epilogues(void)
 {
-	const char *m =
-		"Subject: outer\n"
-		"Content-Type: multipart/mixed; boundary=\"two\n words\"\n"
-		"\n"
-		"outer preamble\n"
-		"\n"
-		"--two words\n"
-		"Content-Type: text/plain\n"
-		"\n"
-		"first\n"
-		"\n"
-		"--two words\n"
-		"Content-Type: message/rfc822\n"
-		"\n"
-		"Subject: inner\n"
-		"Content-Type: multipart/related; boundary=in\n"
-		"\n"
-		"inner preamble\n"
-		"--in\n"
-		"\n"
-		"a\n"
-		"--in--\n"
-		"inner epilogue\n"
-		"\n"
-		"--two words--\n"
-		"outer epilogue\n";
+	const char *m = mime_test_epilogues;
 
 	test_begin("folded boundary, preambles and epilogues at two levels");
 	test_assert_str(fetch(m, "1", 0, ALL), "first\r\n");
