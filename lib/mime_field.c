@@ -10,12 +10,14 @@
 #include "buf.h"
 #include "mem.h"
 #include "mime_field.h"
+#include "mime_wire.h"
 
+/* A line with its line end (CR or LF, mime_wire.h). */
 static size_t mime_field_line_len(const char *p, size_t left)
 {
-	const char *nl = memchr(p, '\n', left);
+	size_t n = mime_wire_eol(p, left);
 
-	return nl ? (size_t) (nl - p) + 1 : left;
+	return n < left ? n + 1 : left;
 }
 
 int mime_field_next(const char *hdr, size_t len, size_t *pos, mime_field_t *f)
@@ -25,7 +27,7 @@ int mime_field_next(const char *hdr, size_t len, size_t *pos, mime_field_t *f)
 	if (p >= len)
 		return 0;
 	n = mime_field_line_len(hdr + p, len - p);
-	if (hdr[p] == '\n' || (hdr[p] == '\r' && n == 2 && hdr[p + 1] == '\n')) {
+	if (hdr[p] == '\n' || hdr[p] == '\r') {
 		*pos = p + n;
 		return 0;
 	}
@@ -54,11 +56,9 @@ int mime_field_next(const char *hdr, size_t len, size_t *pos, mime_field_t *f)
 		f->value = hdr + i + 1;
 		f->value_len = end - (i + 1);
 	}
-	if (f->value_len > 0 && f->value[f->value_len - 1] == '\n') {
+	if (f->value_len > 0 && (f->value[f->value_len - 1] == '\n' ||
+				 f->value[f->value_len - 1] == '\r'))
 		f->value_len--;
-		if (f->value_len > 0 && f->value[f->value_len - 1] == '\r')
-			f->value_len--;
-	}
 	*pos = end;
 	return 1;
 }
@@ -82,11 +82,9 @@ char *mime_field_unfold(const mime_field_t *f, size_t max)
 
 	while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
 		i++;
-	for (; i < n && out.len < max; i++) {
-		if (v[i] == '\n' || (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n'))
-			continue;
-		buf_putc(&out, v[i]);
-	}
+	for (; i < n && out.len < max; i++)
+		if (v[i] != '\n' && v[i] != '\r')
+			buf_putc(&out, v[i]);
 	while (out.len > 0 && (out.data[out.len - 1] == ' ' || out.data[out.len - 1] == '\t'))
 		buf_truncate(&out, out.len - 1);
 	return buf_steal(&out);

@@ -24,7 +24,8 @@
 
 /*
  * A header field: a line and the lines after it that start with a space
- * or a tab.  A line without a colon (or with an empty or invalid name
+ * or a tab.  Lines end at a CR or an LF, each a line end of its own on
+ * the wire (mime_wire.h).  A line without a colon (or with an empty or invalid name
  * before it, RFC 5322 §3.6.8) is a field with name_len 0: it stays part
  * of the header but no name matches it.
  */
@@ -40,15 +41,15 @@ typedef struct mime_field {
 /*
  * The next field of the header hdr[0..len), from *pos (start at 0).
  * Returns 1 with *f filled and *pos after the field; 0 at the end of the
- * header: at an empty line ("\n" or "\r\n"; *pos then after it) or at
- * the end of hdr.
+ * header: at an empty line (only its line end; *pos then after it) or
+ * at the end of hdr.
  */
 int mime_field_next(const char *hdr, size_t len, size_t *pos, mime_field_t *f);
 /* Case-insensitive name test (name NUL-terminated). */
 int mime_field_is(const mime_field_t *f, const char *name);
 /* The same for a name of n octets. */
 int mime_field_is_n(const mime_field_t *f, const char *name, size_t n);
-/* The value unfolded (every LF, and a CR just before it, removed), trimmed
+/* The value unfolded (every CR and LF removed), trimmed
  * of spaces and tabs at both ends, cut at max octets: a new string
  * (mem_free it). */
 char *mime_field_unfold(const mime_field_t *f, size_t max);

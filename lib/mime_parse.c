@@ -8,16 +8,18 @@
  * for its delimiters, a message/rfc822 part pushes its enclosed message,
  * anything else is a body to the end.  A line starting with "--" is
  * tried against the boundary of every open multipart, innermost first;
- * a match closes everything above that multipart.  The count of LFs
- * before the current line is kept, so each entity's wire sizes and lines
- * come from the counts where it starts and ends: nothing is read twice
- * except header fields.
+ * a match closes everything above that multipart.  Lines end at a CR or
+ * an LF, as on the wire (mime_wire.h).  The count of line ends before
+ * the current line is kept, so each entity's wire sizes and lines come
+ * from the counts where it starts and ends: nothing is read twice except
+ * header fields.
  */
 #include <string.h>
 #include <strings.h>
 
 #include "mem.h"
 #include "mime_parse.h"
+#include "mime_wire.h"
 
 enum mime_state {
 	MIME_IN_HEADER,
@@ -30,7 +32,7 @@ typedef struct mime_open {
 	enum mime_state state;
 	const char *boundary;	/* a multipart with children: its boundary */
 	size_t blen;
-	size_t lf_hdr, lf_body;	/* LFs before hdr_off and body_off */
+	size_t eol_hdr, eol_body;	/* line ends before hdr_off and body_off */
 	mime_part_t *last;	/* the last child so far */
 } mime_open_t;
 
@@ -40,7 +42,7 @@ typedef struct mime_parser {
 	mime_open_t stack[MIME_MAX_DEPTH + 1];
 	unsigned int top;	/* entities on the stack */
 	unsigned int nparts;
-	size_t lf;		/* LFs before the current line */
+	size_t eol;		/* line ends before the current line */
 } mime_parser_t;
 
 static const mime_param_t *mime_param_find(const mime_part_t *part, const char *name)
@@ -166,24 +168,24 @@ static mime_open_t *mime_push(mime_parser_t *p, mime_part_t *parent,
 	memset(o, 0, sizeof(*o));
 	o->part = part;
 	o->state = MIME_IN_HEADER;
-	o->lf_hdr = p->lf;
+	o->eol_hdr = p->eol;
 	return o;
 }
 
-/* The header of o ends; its body starts at off (after lf LFs).  May push
- * the enclosed message of a message/rfc822 part. */
-static void mime_header_end(mime_parser_t *p, mime_open_t *o, size_t off, size_t lf)
+/* The header of o ends; its body starts at off (after eol line ends).
+ * May push the enclosed message of a message/rfc822 part. */
+static void mime_header_end(mime_parser_t *p, mime_open_t *o, size_t off, size_t eol)
 {
 	mime_part_t *part = o->part;
 	int room = p->nparts < MIME_MAX_PARTS && part->depth < MIME_MAX_DEPTH;
 
 	if (off < part->hdr_off) {
 		off = part->hdr_off;
-		lf = o->lf_hdr;
+		eol = o->eol_hdr;
 	}
 	part->body_off = off;
-	o->lf_body = lf;
-	part->hdr_wsize = (off - part->hdr_off) + (lf - o->lf_hdr);
+	o->eol_body = eol;
+	part->hdr_wsize = (off - part->hdr_off) + (eol - o->eol_hdr);
 	o->state = MIME_IN_BODY;
 	mime_part_fields(part, p->msg);
 	if (strcasecmp(part->type, "multipart") == 0) {
@@ -199,12 +201,12 @@ static void mime_header_end(mime_parser_t *p, mime_open_t *o, size_t off, size_t
 			o->blen = strlen(b->value);
 		}
 	} else if (mime_part_is(part, "message", "rfc822")) {
-		size_t saved = p->lf;
+		size_t saved = p->eol;
 		mime_open_t *child;
 
-		p->lf = lf;
+		p->eol = eol;
 		child = room ? mime_push(p, part, o, off, MIME_PART_MESSAGE) : NULL;
-		p->lf = saved;
+		p->eol = saved;
 		if (child == NULL)
 			part->flags |= MIME_PART_OPAQUE;
 		else
@@ -212,39 +214,39 @@ static void mime_header_end(mime_parser_t *p, mime_open_t *o, size_t off, size_t
 	}
 }
 
-/* Close every entity above stack level keep: they end at off, after lf
- * LFs, or where the part inside them ended, if later.  One still in its
+/* Close every entity above stack level keep: they end at off, after eol
+ * line ends, or where the part inside them ended, if later.  One still in its
  * header gets it ended there first (which may push an empty enclosed
  * message, closed in turn). */
-static void mime_close_above(mime_parser_t *p, unsigned int keep, size_t off, size_t lf)
+static void mime_close_above(mime_parser_t *p, unsigned int keep, size_t off, size_t eol)
 {
 	while (p->top > keep) {
 		mime_open_t *o = &p->stack[p->top - 1];
 		mime_part_t *part = o->part;
-		size_t end = off, lf_end = lf;
+		size_t end = off, eol_end = eol;
 
 		if (o->state == MIME_IN_HEADER) {
-			mime_header_end(p, o, off, lf);
+			mime_header_end(p, o, off, eol);
 			continue;
 		}
 		if (end < part->body_off) {
 			end = part->body_off;
-			lf_end = o->lf_body;
+			eol_end = o->eol_body;
 		}
 		part->end = end;
-		part->body_wsize = (end - part->body_off) + (lf_end - o->lf_body);
-		part->body_lines = lf_end - o->lf_body;
+		part->body_wsize = (end - part->body_off) + (eol_end - o->eol_body);
+		part->body_lines = eol_end - o->eol_body;
 		p->top--;
 		/* An empty line that ends a header just before a delimiter
 		 * is the header's: the part then ends after it, and so must
 		 * every part around it. */
 		off = end;
-		lf = lf_end;
+		eol = eol_end;
 	}
 }
 
 /* Is line [ls, le) a delimiter of boundary b?  0 no, 1 delimiter, 2 close
- * delimiter (RFC 2046 §5.1.1; trailing white space and a CR allowed). */
+ * delimiter (RFC 2046 §5.1.1; trailing white space allowed). */
 static int mime_delimiter(const char *msg, size_t ls, size_t le, const char *b, size_t blen)
 {
 	size_t i = ls + 2 + blen;
@@ -256,9 +258,9 @@ static int mime_delimiter(const char *msg, size_t ls, size_t le, const char *b, 
 		close = 1;
 		i += 2;
 	}
-	while (i < le && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r'))
+	while (i < le && (msg[i] == ' ' || msg[i] == '\t'))
 		i++;
-	if (i < le && msg[i] != '\n')
+	if (i < le && msg[i] != '\n' && msg[i] != '\r')
 		return 0;
 	return close ? 2 : 1;
 }
@@ -276,16 +278,16 @@ static int mime_line_delimiter(mime_parser_t *p, size_t ls, size_t le)
 		if (d == 0)
 			continue;
 		/* the line end before the delimiter belongs to it */
-		mime_close_above(p, k + 1, ls > 0 ? ls - 1 : 0, p->lf > 0 ? p->lf - 1 : 0);
+		mime_close_above(p, k + 1, ls > 0 ? ls - 1 : 0, p->eol > 0 ? p->eol - 1 : 0);
 		o = &p->stack[k];
 		if (d == 2) {
 			o->state = MIME_IN_EPILOGUE;
 		} else if (o->state == MIME_IN_BODY) {
-			size_t saved = p->lf;
+			size_t saved = p->eol;
 
-			p->lf += le > ls && p->msg[le - 1] == '\n';
+			p->eol += p->msg[le - 1] == '\n' || p->msg[le - 1] == '\r';
 			mime_push(p, o->part, o, le, 0);
-			p->lf = saved;
+			p->eol = saved;
 		}
 		return 1;
 	}
@@ -301,9 +303,8 @@ static void mime_line(mime_parser_t *p, size_t ls, size_t le)
 	if (n >= 2 && line[0] == '-' && line[1] == '-' && mime_line_delimiter(p, ls, le))
 		return;
 	o = &p->stack[p->top - 1];
-	if (o->state == MIME_IN_HEADER &&
-	    ((n == 1 && line[0] == '\n') || (n == 2 && line[0] == '\r' && line[1] == '\n')))
-		mime_header_end(p, o, le, p->lf + 1);
+	if (o->state == MIME_IN_HEADER && n == 1 && (line[0] == '\n' || line[0] == '\r'))
+		mime_header_end(p, o, le, p->eol + 1);
 }
 
 mime_part_t *mime_parse(const char *msg, size_t len)
@@ -320,15 +321,15 @@ mime_part_t *mime_parse(const char *msg, size_t len)
 	p->top = 1;
 	p->nparts = 1;
 	while (pos < len) {
-		const char *nl = memchr(msg + pos, '\n', len - pos);
-		size_t le = nl ? (size_t) (nl - msg) + 1 : len;
+		size_t n = mime_wire_eol(msg + pos, len - pos);
+		size_t le = n < len - pos ? pos + n + 1 : len;
 
 		mime_line(p, pos, le);
-		if (nl != NULL)
-			p->lf++;
+		if (n < len - pos)
+			p->eol++;
 		pos = le;
 	}
-	mime_close_above(p, 0, len, p->lf);
+	mime_close_above(p, 0, len, p->eol);
 	mem_free(p);
 	return root;
 }

@@ -15,14 +15,17 @@
  *
  * One pass over the lines, with a stack of the multiparts whose boundary
  * is open, so the cost is linear in the message, whatever the nesting.
+ * The lines are those of the wire form (mime_wire.h): a stored CR ends a
+ * line as an LF does, so the structure is that of the octets BODY[]
+ * sends (a stored "\r\n" is two line ends, the second an empty line).
  * Decisions for what the RFCs leave open or real mail gets wrong:
- *   - A header ends at its first empty line ("\n"; "\r\n" too); a line
+ *   - A header ends at its first empty line; a line
  *     without a colon inside it is kept as part of the header (a field
  *     without a name, matched by nothing), so a stray "From " line does
  *     not turn the header into body.  A part without an empty line is
  *     all header and has an empty body.
  *   - A delimiter line is "--" boundary, then "--" for the close
- *     delimiter, then only spaces, tabs or a CR before its line end (RFC
+ *     delimiter, then only spaces and tabs before its line end (RFC
  *     2046 §5.1.1 allows linear white space); so boundary "b" never
  *     matches "--b2".  The innermost open multipart is tried first.  A
  *     delimiter of an outer multipart ends every part inside it; a part
@@ -34,9 +37,9 @@
  *     charset=us-ascii (RFC 2045 §5.2), in a multipart/digest:
  *     message/rfc822 (RFC 2046 §5.1.5).  A multipart without a boundary
  *     parameter has no children.
- *   - body_lines: the LFs of the body, as Dovecot counts them (the line
- *     before a delimiter has its line end in the delimiter, so "a\nb"
- *     before "\n--b" counts 1).
+ *   - body_lines: the line ends of the body, as Dovecot counts its LFs
+ *     (the line before a delimiter has its line end in the delimiter, so
+ *     "a\nb" before "\n--b" counts 1).
  *   - Limits (never a crash, never unbounded memory): a part at depth
  *     MIME_MAX_DEPTH is not looked into, nor any after the first
  *     MIME_MAX_PARTS: a multipart or message/rfc822 part that cannot be

@@ -128,7 +128,7 @@ static void mime_section_fields(const char *msg, const mime_part_t *m,
 	if (c->nseg > 0) {
 		const mime_wire_seg_t *last = &c->seg[c->nseg - 1];
 
-		if (last->p[last->len - 1] != '\n')
+		if (last->p[last->len - 1] != '\n' && last->p[last->len - 1] != '\r')
 			mime_content_add(c, lf, 1);
 	}
 	mime_content_add(c, lf, 1);

@@ -2,22 +2,38 @@
  *
  * The reader's position is a stored offset plus one bit (the CR of a line
  * end is out, its LF is owed), which is all the state a wire offset needs:
- * a partial fetch can start or stop between the CR and the LF.
+ * a partial fetch can start or stop between the CR and the LF.  Searches
+ * for line ends never look further than the octets still wanted, so
+ * reading a long body without line ends in small pieces stays linear.
  */
 #include <string.h>
 
 #include "mime_wire.h"
 
-size_t mime_wire_size(const char *p, size_t len)
+static size_t mime_wire_count(const char *p, size_t len, char c)
 {
-	size_t n = len;
-	const char *end = p + len, *nl;
+	const char *end = p + len, *hit;
+	size_t n = 0;
 
-	while (p < end && (nl = memchr(p, '\n', (size_t) (end - p))) != NULL) {
+	while (p < end && (hit = memchr(p, c, (size_t) (end - p))) != NULL) {
 		n++;
-		p = nl + 1;
+		p = hit + 1;
 	}
 	return n;
+}
+
+size_t mime_wire_size(const char *p, size_t len)
+{
+	return len + mime_wire_count(p, len, '\n') + mime_wire_count(p, len, '\r');
+}
+
+size_t mime_wire_eol(const char *p, size_t len)
+{
+	const char *nl = memchr(p, '\n', len);
+	size_t lim = nl ? (size_t) (nl - p) : len;
+	const char *cr = memchr(p, '\r', lim);
+
+	return cr ? (size_t) (cr - p) : lim;
 }
 
 /* Move the reader skip wire octets on (no further than the end). */
@@ -25,25 +41,21 @@ static void mime_wire_skip(mime_wire_t *w, size_t skip)
 {
 	while (skip > 0 && w->i < w->nseg) {
 		const mime_wire_seg_t *s = &w->seg[w->i];
-		const char *nl;
-		size_t run;
+		size_t avail, run;
 
 		if (w->off >= s->len) {
 			w->i++;
 			w->off = 0;
 			continue;
 		}
-		nl = memchr(s->p + w->off, '\n', s->len - w->off);
-		run = (nl ? (size_t) (nl - s->p) : s->len) - w->off;
-		if (skip < run) {
-			w->off += skip;
-			return;
-		}
-		w->off += run;
-		skip -= run;
-		if (nl == NULL || skip == 0)
+		avail = s->len - w->off;
+		run = mime_wire_eol(s->p + w->off, avail < skip ? avail : skip);
+		if (run > 0) {
+			w->off += run;
+			skip -= run;
 			continue;
-		/* at the stored LF: CR and LF on the wire */
+		}
+		/* a line end: CR and LF on the wire */
 		w->off++;
 		if (skip == 1) {
 			w->lf_owed = 1;
@@ -87,8 +99,7 @@ size_t mime_wire_read(mime_wire_t *w, buf_t *out, size_t max)
 		max = w->left;
 	while (done < max) {
 		const mime_wire_seg_t *s;
-		const char *nl;
-		size_t run;
+		size_t avail, room, run;
 
 		if (w->lf_owed) {
 			buf_putc(out, '\n');
@@ -104,19 +115,19 @@ size_t mime_wire_read(mime_wire_t *w, buf_t *out, size_t max)
 			w->off = 0;
 			continue;
 		}
-		nl = memchr(s->p + w->off, '\n', s->len - w->off);
-		run = (nl ? (size_t) (nl - s->p) : s->len) - w->off;
-		if (run > max - done)
-			run = max - done;
-		buf_append(out, s->p + w->off, run);
-		w->off += run;
-		done += run;
-		if (done < max && nl != NULL && s->p + w->off == nl) {
-			buf_putc(out, '\r');
-			w->off++;
-			w->lf_owed = 1;
-			done++;
+		avail = s->len - w->off;
+		room = max - done;
+		run = mime_wire_eol(s->p + w->off, avail < room ? avail : room);
+		if (run > 0) {
+			buf_append(out, s->p + w->off, run);
+			w->off += run;
+			done += run;
+			continue;
 		}
+		buf_putc(out, '\r');
+		w->off++;
+		w->lf_owed = 1;
+		done++;
 	}
 	w->left -= done;
 	return done;

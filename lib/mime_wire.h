@@ -3,20 +3,18 @@
  *
  * Messages are stored with LF line ends (maildir.h).  Every size and
  * offset IMAP shows is of the wire form: RFC822.SIZE, body-fld-octets,
- * the <start.len> of a partial fetch, body-fld-lines.  The rule, decided
- * once here: every stored LF is a line end and goes out as CRLF; every
- * other octet, a CR included, goes out as it is.  So the wire size of
- * stored octets is their count plus the count of their LFs, which is the
- * ,W= size maildir.c writes into a message's file name and mailbox.c
- * measures, and the octets pop3d_dot.c sends: RFC822.SIZE can come from
- * the name, and always equals the octets BODY[] gives.  It is also the
- * exact inverse of how smtpd stores what it received (smtp_data.h: CRLF
- * is stored as LF, a bare CR as itself), so a message APPENDed with a
- * bare CR (stored the same way) is fetched back byte for byte, as
- * mbsync-style synchronization needs.  smtp_body.h sends a bare CR as
- * a line end instead; that guards SMTP receivers against a "." line made
- * of a bare CR (smuggling), which has no meaning for an IMAP client, and
- * would make the octets disagree with ,W=.
+ * the <start.len> of a partial fetch, body-fld-lines.  The rule is
+ * smtp_body.h's, so that a message looks the same whether tern relays it
+ * or serves it: every stored LF and every stored CR is a line end of its
+ * own and goes out as CRLF; no bare CR ever reaches a client (RFC 5322
+ * §2.3 has CR only in CRLF).  The wire size of stored octets is thus
+ * their count plus the count of their CRs and LFs: the ,W= size that
+ * mail_save.c (APPEND) writes into a file name, so RFC822.SIZE can come
+ * from the name and always equals the octets BODY[] gives.  (smtpd keeps
+ * a received bare CR as a stored CR, and a stored "\r\n" is one it
+ * received as "\r\r\n": both come out as two line ends, as smtp-out
+ * sends them.)  mime_parse reads the structure of this same wire form,
+ * so BODYSTRUCTURE describes exactly the octets BODY[] sends.
  *
  * A piece of content to send is a list of stored segments (a whole
  * message, one part's body, or the chosen fields of a header); a reader
@@ -32,6 +30,9 @@
 
 /* Wire octets of the stored octets p[0..len). */
 size_t mime_wire_size(const char *p, size_t len);
+/* Octets before the first line end (CR or LF) of p[0..len), or len;
+ * costs no more than reading up to the first LF. */
+size_t mime_wire_eol(const char *p, size_t len);
 
 typedef struct mime_wire_seg {
 	const char *p;		/* stored octets, owned by the caller */

@@ -4,7 +4,8 @@
  * lib/mime_wire.c), all of which imapd runs on messages from anyone.
  *
  * Checked: every part's offsets are ordered and inside the message, and
- * inside its parent's body; its wire sizes are those of its ranges; the
+ * inside its parent's body; its wire sizes are those of its ranges, its
+ * lines the line ends of its body; the
  * limits hold; both structure strings are well formed
  * (fuzz_imap_check.h); every section of a list of section texts lies in
  * the message, and reading it in pieces gives exactly its wire size;
@@ -32,7 +33,7 @@ static void fuzz_check_part(const char *d, size_t size, const mime_part_t *p)
 		abort();
 	if (p->hdr_wsize != mime_wire_size(d + p->hdr_off, p->body_off - p->hdr_off) ||
 	    p->body_wsize != mime_wire_size(d + p->body_off, p->end - p->body_off) ||
-	    p->body_lines > p->body_wsize - (p->end - p->body_off) + 1)
+	    p->body_lines != p->body_wsize - (p->end - p->body_off))
 		abort();
 	if (p->type == NULL || p->subtype == NULL)
 		abort();

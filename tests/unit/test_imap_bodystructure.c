@@ -76,7 +76,7 @@ static void test_single(void)
 	test_assert_str(bs("Content-Type: image/png; name=\"\xc3\xa9.png\"\n\nPNG", 0,
 			   IMAP_QUOTE_UTF8),
 		"(\"image\" \"png\" (\"name\" \"\xc3\xa9.png\") NIL NIL \"7bit\" 3)");
-	test_assert_str(bs("Content-Description: two\n lines\r\n\n", 0, 0),
+	test_assert_str(bs("Content-Description: two\r lines\n\n", 0, 0),
 		"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL \"two lines\" \"7bit\" 0 0)");
 	test_end();
 }

@@ -58,11 +58,14 @@ static void test_defaults(void)
 static void test_odd(void)
 {
 	test_begin("folding, CR, 8-bit, no colon");
-	test_assert_str(env("subject: folded\r\n  twice\n\tthrice \nFROM x\nfrom: (c) f@g\n", 0),
+	test_assert_str(env("subject: folded\n  twice\n\tthrice \nFROM x\nfrom: (c) f@g\n", 0),
 			"(NIL \"folded  twice\tthrice\" ((\"c\" NIL \"f\" \"g\")) "
 			"((\"c\" NIL \"f\" \"g\")) ((\"c\" NIL \"f\" \"g\")) NIL NIL NIL NIL NIL)");
+	/* a stored CR ends a line, as on the wire */
 	test_assert_str(env("Subject: bare\rcr\n", 0),
-			"(NIL {7}\r\nbare\rcr NIL NIL NIL NIL NIL NIL NIL NIL)");
+			"(NIL \"bare\" NIL NIL NIL NIL NIL NIL NIL NIL)");
+	test_assert_str(env("Subject: a\r b\nTo: c@d\r\nCc: e@f\n", 0),
+			"(NIL \"a b\" NIL NIL NIL ((NIL NIL \"c\" \"d\")) NIL NIL NIL NIL)");
 	test_assert_str(env("Subject: caf\xc3\xa9\n", 0),
 			"(NIL {5}\r\ncaf\xc3\xa9 NIL NIL NIL NIL NIL NIL NIL NIL)");
 	test_assert_str(env("Subject: caf\xc3\xa9\n", IMAP_QUOTE_UTF8),

@@ -228,21 +228,40 @@ static void test_boundaries(void)
 
 static void test_cr(void)
 {
-	const char *m = "Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
-			"--b\r\nContent-Type: text/plain\r\n\r\nline\r\n--b--\r\n";
+	/* a stored CR ends a line as on the wire, where it is CRLF */
+	const char *m = "Subject: x\rContent-Type: multipart/mixed; boundary=b\r\r"
+			"--b\rContent-Type: text/plain\r\rline\r--b--\r";
 	mime_part_t *root = PARSE(m);
 
-	test_begin("stored CR: content, counted once; CRLF lines still parse");
+	test_begin("stored CR: a line end of its own, CRLF on the wire");
 	test_assert_int(root->nchildren, 1);
-	test_assert_int(root->hdr_wsize, 57 + 3);
-	test_assert_str(span(m, root->children->body_off, root->children->end), "line\r");
-	test_assert_int(root->children->body_wsize, 5);
+	test_assert_int(root->body_off, 54);
+	test_assert_int(root->hdr_wsize, 57);
+	test_assert_int(root->body_wsize, 46);
+	test_assert_int(root->body_lines, 5);
+	test_assert_str(span(m, root->children->body_off, root->children->end), "line");
+	test_assert_int(root->children->body_wsize, 4);
 	test_assert_int(root->children->body_lines, 0);
 	mime_part_free(&root);
 
+	/* "\r\n" is two line ends: the second is the empty line */
+	root = PARSE("A: b\r\nC: d\n\nx");
+	test_assert_int(root->body_off, 6);
+	test_assert_int(root->hdr_wsize, 8);
+	test_assert_int(root->body_wsize, 9);
+	test_assert_int(root->body_lines, 2);
+	mime_part_free(&root);
+
 	root = PARSE("A: b\r\rC: d\n\nx\ry\r");
-	test_assert_int(root->body_lines, 0);
-	test_assert_int(root->body_wsize, 4);
+	test_assert_int(root->body_off, 6);
+	test_assert_int(root->body_lines, 4);
+	test_assert_int(root->body_wsize, 14);
+	mime_part_free(&root);
+
+	/* a delimiter after a bare CR is one, as the client sees it */
+	root = PARSE("Content-Type: multipart/mixed; boundary=q\n\n--q\n\na\r--q--\n");
+	test_assert_int(root->nchildren, 1);
+	test_assert_int(root->children->body_wsize, 1);
 	mime_part_free(&root);
 	test_end();
 }

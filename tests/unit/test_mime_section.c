@@ -168,6 +168,11 @@ static void test_odd_headers(void)
 	test_assert_str(fetch("From x\nTo: y\n\n", "HEADER.FIELDS.NOT", 0, ALL),
 			"From x\r\nTo: y\r\n\r\n");
 	test_assert_str(fetch("", "HEADER.FIELDS", 0, ALL), "\r\n");
+	/* a stored CR is a line end: CRLF out, and it ends a field */
+	test_assert_str(fetch("To: x\rSubject: last\r", "HEADER.FIELDS", 0, ALL),
+			"Subject: last\r\n\r\n");
+	test_assert_str(fetch("A: b\n\nx\ry", "1", 0, ALL), "x\r\ny");
+	test_assert_str(fetch("A: b\n\nx\ry", "1", 2, 1), "\n");
 	test_assert_str(fetch("", "", 0, ALL), "");
 	test_end();
 }

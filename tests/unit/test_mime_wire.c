@@ -5,26 +5,31 @@
 
 #include "mime_wire.h"
 
-/* LF -> CRLF, everything else as it is. */
+/* CR -> CRLF, LF -> CRLF, everything else as it is. */
 static void reference(const mime_wire_seg_t *seg, size_t nseg, buf_t *out)
 {
 	buf_reset(out);
 	for (size_t i = 0; i < nseg; i++)
 		for (size_t j = 0; j < seg[i].len; j++) {
-			if (seg[i].p[j] == '\n')
-				buf_putc(out, '\r');
-			buf_putc(out, seg[i].p[j]);
+			if (seg[i].p[j] == '\n' || seg[i].p[j] == '\r')
+				buf_puts(out, "\r\n");
+			else
+				buf_putc(out, seg[i].p[j]);
 		}
 }
 
 static void test_size(void)
 {
-	test_begin("wire size: LF counts twice, CR once");
+	test_begin("wire size: CR and LF count twice");
 	test_assert_int(mime_wire_size("", 0), 0);
 	test_assert_int(mime_wire_size("abc", 3), 3);
 	test_assert_int(mime_wire_size("a\nb\n", 4), 6);
 	test_assert_int(mime_wire_size("\n\n\n", 3), 6);
-	test_assert_int(mime_wire_size("a\r\nb\r", 5), 6);
+	test_assert_int(mime_wire_size("a\r\nb\r", 5), 8);
+	test_assert_int(mime_wire_eol("abc", 3), 3);
+	test_assert_int(mime_wire_eol("ab\rc\n", 5), 2);
+	test_assert_int(mime_wire_eol("ab\nc\r", 5), 2);
+	test_assert_int(mime_wire_eol("", 0), 0);
 	test_end();
 }
 
@@ -66,10 +71,10 @@ static void test_partial(void)
 		mime_wire_t w;
 
 		mime_wire_init(&w, seg, 5, 0, (size_t) -1);
-		test_assert_int(mime_wire_left(&w), 17);
+		test_assert_int(mime_wire_left(&w), 18);
 		while (mime_wire_read(&w, &out, 3) > 0)
 			;
-		test_assert_str(buf_str(&out), "ab\r\ncd\r\nx\r\r\n\r\ny\r\n");
+		test_assert_str(buf_str(&out), "ab\r\ncd\r\nx\r\n\r\n\r\ny\r\n");
 	}
 	buf_release(&ref);
 	buf_release(&out);
