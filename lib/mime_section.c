@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "mem.h"
 #include "mime_section.h"
 
@@ -65,6 +66,91 @@ int mime_section_parse(const char *s, size_t len, mime_section_spec_t *spec,
 		return 0;
 	}
 	return -1;
+}
+
+/* An ASTRING-CHAR other than ')' (RFC 3501 §9): any CHAR above SP but
+ * DEL, '(', ')', '{', '%', '*', '"' and '\'. */
+static int mime_section_name_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\", c) == NULL;
+}
+
+/* One header-fld-name at s[*i]: a quoted string or an atom, as a new
+ * string; NULL on bad syntax. */
+static char *mime_section_name(const char *s, size_t len, size_t *i)
+{
+	buf_t name = BUF_INIT;
+	size_t j = *i;
+
+	if (j < len && s[j] == '"') {
+		for (j++; j < len && s[j] != '"'; j++) {
+			if (s[j] == '\\' && j + 1 < len && (s[j + 1] == '"' || s[j + 1] == '\\'))
+				j++;
+			else if (s[j] == '\\' || s[j] == '\r' || s[j] == '\n' || s[j] == '\0')
+				break;
+			buf_putc(&name, s[j]);
+		}
+		if (j >= len || s[j] != '"') {
+			buf_release(&name);
+			return NULL;
+		}
+		*i = j + 1;
+		return buf_steal(&name);
+	}
+	while (j < len && mime_section_name_char((unsigned char) s[j]))
+		j++;
+	if (j == *i)
+		return NULL;
+	buf_append(&name, s + *i, j - *i);
+	*i = j;
+	return buf_steal(&name);
+}
+
+int mime_section_parse_fields(const char *s, size_t len, char ***names_r,
+			      unsigned int *n_r, size_t *used_r)
+{
+	char **names = NULL;
+	unsigned int n = 0;
+	size_t i = 2;
+
+	if (len < 2 || s[0] != ' ' || s[1] != '(')
+		return -1;
+	for (;;) {
+		char *name;
+
+		if (n > 0) {
+			if (i < len && s[i] == ')')
+				break;
+			if (i >= len || s[i] != ' ')
+				goto bad;
+			i++;
+		}
+		name = mime_section_name(s, len, &i);
+		if (name == NULL)
+			goto bad;
+		if (n >= MIME_SECTION_MAX_FIELDS) {
+			mem_free(name);
+			goto bad;
+		}
+		names = mem_reallocarray(names, n + 1, sizeof(*names));
+		names[n++] = name;
+	}
+	*names_r = names;
+	*n_r = n;
+	*used_r = i + 1;
+	return 0;
+bad:
+	mime_section_fields_free(&names, n);
+	return -1;
+}
+
+void mime_section_fields_free(char ***names, unsigned int n)
+{
+	if (*names == NULL)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		mem_free((*names)[i]);
+	MEM_FREE(*names);
 }
 
 /* Part k of a message (RFC 3501 §6.4.5). */

@@ -68,6 +68,21 @@ typedef struct mime_section_spec {
 int mime_section_parse(const char *s, size_t len, mime_section_spec_t *spec,
 		       size_t *used_r);
 
+#define MIME_SECTION_MAX_FIELDS 1000	/* names in one HEADER.FIELDS list */
+
+/*
+ * The list after HEADER.FIELDS [.NOT] in s[0..len): SP "(" name *(SP
+ * name) ")", each name an atom or a quoted string (header-fld-name is an
+ * astring; a literal cannot stand inside a FETCH item's brackets as
+ * imap_arg.h tokenizes them).  0 with a new array of new names in
+ * *names_r, their count in *n_r and the octets taken in *used_r; -1 on
+ * bad syntax, an empty list, or more than MIME_SECTION_MAX_FIELDS names.
+ * Free the names with mime_section_fields_free().
+ */
+int mime_section_parse_fields(const char *s, size_t len, char ***names_r,
+			      unsigned int *n_r, size_t *used_r);
+void mime_section_fields_free(char ***names, unsigned int n);
+
 typedef struct mime_content {
 	mime_wire_seg_t *seg;	/* points into the message (or static "\n") */
 	size_t nseg;

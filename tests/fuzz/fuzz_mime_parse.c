@@ -94,18 +94,32 @@ static void fuzz_check_sections(const char *d, size_t size, const mime_part_t *r
 		const char *nl = memchr(d, '\n', size);
 		size_t n = nl ? (size_t) (nl - d) : size, used;
 		mime_section_spec_t spec;
+		char **list = NULL;
+		unsigned int nlist = 0;
+		size_t lused;
 
 		if (mime_section_parse(d, n, &spec, &used) == 0) {
 			if (used > n || spec.nparts > MIME_SECTION_MAX_PARTS)
 				abort();
 			spec.fields = names;
 			spec.nfields = 1;
+			if ((spec.kind == MIME_SECTION_HEADER_FIELDS ||
+			     spec.kind == MIME_SECTION_HEADER_FIELDS_NOT) &&
+			    mime_section_parse_fields(d + used, n - used, &list, &nlist,
+						      &lused) == 0) {
+				if (lused > n - used || nlist == 0 ||
+				    nlist > MIME_SECTION_MAX_FIELDS)
+					abort();
+				spec.fields = (const char *const *) list;
+				spec.nfields = nlist;
+			}
 			if (mime_section_get(d, size, root, &spec, &c) == 0)
 				for (size_t i = 0; i < c.nseg; i++)
 					if (c.seg[i].len > 1 && (c.seg[i].p < d ||
 					    c.seg[i].p + c.seg[i].len > d + size))
 						abort();
 		}
+		mime_section_fields_free(&list, nlist);
 	}
 	mime_content_release(&c);
 	buf_release(&out);

@@ -92,6 +92,49 @@ static void test_parse(void)
 	test_end();
 }
 
+static void test_parse_fields(void)
+{
+	const char *t = " (From \"To\" x-y \"a\\\"b\")]";
+	char **names;
+	unsigned int n;
+	size_t used;
+	buf_t many = BUF_INIT;
+
+	test_begin("HEADER.FIELDS lists");
+	test_assert_int(mime_section_parse_fields(t, strlen(t), &names, &n, &used), 0);
+	test_assert_int(n, 4);
+	test_assert_int(used, strlen(t) - 1);
+	test_assert_str(names[0], "From");
+	test_assert_str(names[1], "To");
+	test_assert_str(names[2], "x-y");
+	test_assert_str(names[3], "a\"b");
+	mime_section_fields_free(&names, n);
+	test_assert(names == NULL);
+	test_assert_int(mime_section_parse_fields(" (\"\")", 5, &names, &n, &used), 0);
+	test_assert_int(n, 1);
+	test_assert_str(names[0], "");
+	mime_section_fields_free(&names, n);
+	test_assert_int(mime_section_parse_fields("(From)", 6, &names, &n, &used), -1);
+	test_assert_int(mime_section_parse_fields(" ()", 3, &names, &n, &used), -1);
+	test_assert_int(mime_section_parse_fields(" (a b", 5, &names, &n, &used), -1);
+	test_assert_int(mime_section_parse_fields(" (a  b)", 7, &names, &n, &used), -1);
+	test_assert_int(mime_section_parse_fields(" (a\tb)", 6, &names, &n, &used), -1);
+	test_assert_int(mime_section_parse_fields(" (\"open)", 8, &names, &n, &used), -1);
+	test_assert_int(mime_section_parse_fields(" (a*)", 5, &names, &n, &used), -1);
+	buf_puts(&many, " (a");
+	for (int i = 1; i < MIME_SECTION_MAX_FIELDS; i++)
+		buf_puts(&many, " a");
+	buf_puts(&many, ")");
+	test_assert_int(mime_section_parse_fields(many.data, many.len, &names, &n, &used), 0);
+	test_assert_int(n, MIME_SECTION_MAX_FIELDS);
+	mime_section_fields_free(&names, n);
+	buf_truncate(&many, many.len - 1);
+	buf_puts(&many, " a)");
+	test_assert_int(mime_section_parse_fields(many.data, many.len, &names, &n, &used), -1);
+	buf_release(&many);
+	test_end();
+}
+
 static void test_nested(void)
 {
 	const char *m = mime_test_nested;
@@ -209,7 +252,7 @@ static void test_epilogues(void)
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_parse, test_nested, test_single, test_odd_headers,
+		test_parse, test_parse_fields, test_nested, test_single, test_odd_headers,
 		test_rfc822_part1, test_epilogues, NULL
 	};
 
