@@ -29,6 +29,9 @@
  * appends a small multiple of its input (a few octets of UTF-8 for each
  * input octet, pending ones included) and keeps nothing else.
  *
+ * ISO-2022-CN-EXT is refused (read as UTF-8): glibc's decoder gives
+ * different text for different cuts of the same input.
+ *
  * iconv_open() loads glibc's gconv modules (/usr/lib/.../gconv) for any
  * charset but a few built in; where that fails (a chroot without them),
  * the charset counts as unknown and is read as UTF-8 as above.

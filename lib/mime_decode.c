@@ -49,13 +49,13 @@ void mime_decoder_init(struct mime_decoder *d, enum mime_cte cte)
 static void base64_quantum_put(struct mime_decoder *d, buf_t *out)
 {
 	unsigned v = d->quantum << (6 * (4 - d->sextets));
+	unsigned char octets[3] = {
+		(unsigned char) (v >> 16), (unsigned char) (v >> 8), (unsigned char) v
+	};
 
+	/* n sextets hold n - 1 whole octets (none for one alone). */
 	if (d->sextets >= 2)
-		buf_putc(out, (int) (v >> 16 & 0xFF));
-	if (d->sextets >= 3)
-		buf_putc(out, (int) (v >> 8 & 0xFF));
-	if (d->sextets == 4)
-		buf_putc(out, (int) (v & 0xFF));
+		buf_append(out, octets, (size_t) d->sextets - 1);
 	d->quantum = 0;
 	d->sextets = 0;
 }

@@ -19,6 +19,9 @@ struct text_match {
 	buf_t needle;		/* folded */
 	size_t *fail;		/* KMP: longest proper border of needle[0..i] */
 	size_t state;		/* octets of the needle matched so far */
+	/* ASCII octets that cannot start a match: skipped in a tight loop
+	 * while nothing is matched, which is most of the time. */
+	unsigned char skip[128];
 	int found;
 	unsigned char pend[UTF8_SEQ_MAX];	/* a sequence cut by the piece's end */
 	size_t npend;
@@ -45,6 +48,11 @@ struct text_match *text_match_new(const char *needle, size_t len)
 		if (p[i] == p[k])
 			k++;
 		tm->fail[i] = k;
+	}
+	for (int c = 0; c < 128; c++) {
+		int folded = c >= 'A' && c <= 'Z' ? c + 32 : c;
+
+		tm->skip[c] = tm->needle.len > 0 && folded != p[0];
 	}
 	text_match_reset(tm);
 	return tm;
@@ -121,6 +129,12 @@ int text_match_feed(struct text_match *tm, const char *text, size_t len)
 	while (i < len && !tm->found) {
 		size_t n;
 
+		if (tm->state == 0) {
+			while (i < len && p[i] < 0x80 && tm->skip[p[i]])
+				i++;
+			if (i == len)
+				break;
+		}
 		if (p[i] < 0x80) {
 			text_match_octet(tm, p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 			i++;

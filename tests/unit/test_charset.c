@@ -127,6 +127,8 @@ static void test_charset_known(void)
 	test_assert(charset_search_supported("ISO-8859-1"));
 	test_assert(charset_search_supported("KOI8-R"));
 	test_assert(!charset_search_supported("x-bogus"));
+	test_assert(!charset_search_supported("ISO-2022-CN-EXT"));
+	test_assert(!charset_search_supported("iso2022cnext"));
 	test_assert(!charset_search_supported("UTF-8//IGNORE"));
 	test_assert(!charset_search_supported(""));
 	test_assert(!charset_search_supported(NULL));
