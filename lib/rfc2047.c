@@ -143,18 +143,27 @@ static size_t rfc2047_word(const char *v, size_t len, size_t at, struct rfc2047_
 	return end + 2;
 }
 
-/* Text outside encoded-words: unfolded, as UTF-8. */
+/* Text outside encoded-words, unfolded (RFC 5322 §2.2.3: a line break
+ * followed by a space or tab goes; others stay, so the fields of a whole
+ * header block stay apart), as UTF-8. */
 static void rfc2047_text(const char *p, size_t len, buf_t *out)
 {
 	buf_t unfolded = BUF_INIT;
 
-	if (memchr(p, '\r', len) == NULL && memchr(p, '\n', len) == NULL) {
+	if (memchr(p, '\n', len) == NULL) {
 		utf8_sanitize(p, len, out);
 		return;
 	}
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != '\r' && p[i] != '\n')
-			buf_putc(&unfolded, p[i]);
+	for (size_t i = 0; i < len; i++) {
+		size_t brk = p[i] == '\n' ? 1 :
+			     p[i] == '\r' && i + 1 < len && p[i + 1] == '\n' ? 2 : 0;
+
+		if (brk > 0 && i + brk < len && (p[i + brk] == ' ' || p[i + brk] == '\t')) {
+			i += brk - 1;
+			continue;
+		}
+		buf_putc(&unfolded, p[i]);
+	}
 	utf8_sanitize(buf_str(&unfolded), unfolded.len, out);
 	buf_release(&unfolded);
 }

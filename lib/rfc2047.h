@@ -25,8 +25,11 @@
  *   - leniency found in real mail: encoded-words are decoded also where
  *     §5 does not allow them (inside a quoted string, a word not
  *     separated from text by whitespace), and the text may hold "?";
- *   - text outside encoded-words is unfolded (CR and LF removed) and
- *     taken as UTF-8 (RFC 6532), U+FFFD for ill-formed octets.
+ *   - text outside encoded-words is unfolded (RFC 5322 §2.2.3: a line
+ *     break, CRLF or LF, followed by a space or tab is removed; other
+ *     line breaks stay, so a whole header block can be decoded at once
+ *     and its fields stay apart) and taken as UTF-8 (RFC 6532), U+FFFD
+ *     for ill-formed octets.
  * Memory: the output and one run of joined octets, both bounded by the
  * input; only the first RFC2047_INPUT_MAX octets of a value are decoded.
  */

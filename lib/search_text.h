@@ -49,7 +49,8 @@ int search_text_body(struct search_text *st, const char *cte, const char *charse
 		     const char *body, size_t len);
 
 /* 1 when the header field value[0..len) (folded or not, with encoded-words
- * or not) contains the needle once decoded (rfc2047.h). */
+ * or not) contains the needle once decoded (rfc2047.h).  A whole header
+ * block works too (for TEXT): its fields stay on lines of their own. */
 int search_text_header(struct search_text *st, const char *value, size_t len);
 
 #endif

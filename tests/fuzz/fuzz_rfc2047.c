@@ -5,8 +5,8 @@
  *
  * Checked: decoding never crashes or leaks; the output is well-formed
  * UTF-8; its size is bounded by a fixed multiple of the input's; and a
- * value without "=?" comes out as itself, unfolded, when it is
- * well-formed UTF-8.
+ * value without "=?" comes out as itself, unfolded (a line break before
+ * a space or tab removed), when it is well-formed UTF-8.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -33,9 +33,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memmem(in, size, "=?", 2) == NULL) {
 		buf_t plain = BUF_INIT;
 
-		for (size_t i = 0; i < size; i++)
-			if (in[i] != '\r' && in[i] != '\n')
+		for (size_t i = 0; i < size; i++) {
+			size_t brk = in[i] == '\n' ? 1 :
+				     in[i] == '\r' && i + 1 < size && in[i + 1] == '\n' ? 2 : 0;
+
+			if (brk > 0 && i + brk < size && (in[i + brk] == ' ' || in[i + brk] == '\t'))
+				i += brk - 1;
+			else
 				buf_putc(&plain, in[i]);
+		}
 		buf_reset(&check);
 		if (utf8_sanitize(plain.data ? plain.data : "", plain.len, &check) == 0 &&
 		    (plain.len != out.len || (out.len > 0 && memcmp(plain.data, out.data, out.len) != 0)))

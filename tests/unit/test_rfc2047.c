@@ -74,7 +74,11 @@ static void test_rfc2047_real(void)
 	test_assert(decodes("=?x-unknown?Q?caf=C3=A9_=E9?=", "caf\xC3\xA9 \xEF\xBF\xBD"));
 	/* Raw UTF-8 (RFC 6532) and folding. */
 	test_assert(decodes("Gr\xC3\xBC\xC3\x9F" "e\r\n aus Wien\xFF", "Gr\xC3\xBC\xC3\x9F" "e aus Wien\xEF\xBF\xBD"));
-	test_assert(decodes("=?utf-8?q?a?= \r\n", "a "));
+	test_assert(decodes("=?utf-8?q?a?= \r\n", "a \r\n"));
+	/* A header block: fields stay on their lines. */
+	test_assert(decodes("Subject: =?utf-8?q?caf=C3=A9?=\r\n =?utf-8?q?_noir?=\r\n"
+			    "From: =?utf-8?q?Z?= <z@x>\nTo: a,\n\tb\n",
+			    "Subject: caf\xC3\xA9 noir\r\nFrom: Z <z@x>\nTo: a,\tb\n"));
 	test_end();
 }
 
