@@ -1,5 +1,6 @@
-/* unicase.c - simple case folding by binary search in the generated range
- * table (unicase_table.c); see unicase.h. */
+/* unicase.c - simple case folding by a direct table below U+0530 and
+ * binary search in the generated range table above (unicase_table.c);
+ * see unicase.h. */
 #include "unicase.h"
 #include "unicase_impl.h"
 #include "utf8.h"
@@ -8,8 +9,8 @@ uint32_t unicase_fold(uint32_t cp)
 {
 	size_t lo = 0, hi = unicase_range_count;
 
-	if (cp < 0x80)
-		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+	if (cp < UNICASE_DIRECT_MAX)
+		return unicase_direct[cp];
 	/* The last range whose first is <= cp. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -17,4 +17,9 @@ struct unicase_range {
 extern const struct unicase_range unicase_ranges[];
 extern const size_t unicase_range_count;
 
+/* The folding of every code point below UNICASE_DIRECT_MAX (Latin,
+ * Greek, Cyrillic), so the common case needs no search. */
+#define UNICASE_DIRECT_MAX 0x530
+extern const uint16_t unicase_direct[UNICASE_DIRECT_MAX];
+
 #endif

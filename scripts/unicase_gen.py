@@ -14,11 +14,16 @@
 # point from first to last folds to itself plus delta, and the code
 # points in between a stride-2 range fold to themselves, so ranges never
 # overlap and a binary search finds the one range that can hold a code
-# point.
+# point.  The code points below U+0530 (Latin, Greek, Cyrillic), most of
+# the cased text in mail, are also in a direct table.
 #
 #   python3 scripts/unicase_gen.py > lib/unicase_table.c
 import sys
 import unicodedata
+
+# Code points below this are in a direct table too (unicase_impl.h has
+# the same number).
+DIRECT_MAX = 0x530
 
 
 def simple_fold(c):
@@ -77,6 +82,11 @@ def main():
     for first, last, delta, stride in ranges:
         out.write("\t{ 0x%05X, 0x%05X, %d, %d },\n" % (first, last, delta, stride))
     out.write("};\n\nconst size_t unicase_range_count = %d;\n" % len(ranges))
+    # Latin, Greek and Cyrillic looked up directly.
+    out.write("\nconst uint16_t unicase_direct[UNICASE_DIRECT_MAX] = {\n")
+    for base in range(0, DIRECT_MAX, 8):
+        out.write("\t" + " ".join("0x%04X," % simple_fold(c) for c in range(base, base + 8)) + "\n")
+    out.write("};\n")
 
 
 main()

@@ -38,6 +38,9 @@ static void test_text_match_cases(void)
 	test_assert(match("", ""));
 	test_assert(match("", "x"));
 	test_assert(!match("x", ""));
+	/* Non-ASCII that folds to ASCII: the Kelvin sign is a "k". */
+	test_assert(match("ok", "O\xE2\x84\xAA!"));
+	test_assert(match("\xE2\x84\xAA", "ok"));
 	test_end();
 }
 

@@ -4,6 +4,7 @@
 #include <locale.h>
 
 #include "../../lib/unicase.h"
+#include "../../lib/unicase_impl.h"
 #include "test.h"
 
 static void test_unicase_points(void)
@@ -58,6 +59,40 @@ static void test_unicase_idempotent(void)
 	test_end();
 }
 
+/* The two tables of unicase_table.c say the same below the direct
+ * table's end, and the ranges are sorted and apart. */
+static void test_unicase_tables(void)
+{
+	test_begin("unicase: direct table and ranges agree");
+	for (size_t i = 0; i < unicase_range_count; i++) {
+		const struct unicase_range *r = &unicase_ranges[i];
+
+		test_assert(r->first <= r->last && (r->stride == 1 || r->stride == 2));
+		test_assert(i == 0 || unicase_ranges[i - 1].last < r->first);
+		for (uint32_t cp = r->first; cp <= r->last && cp < UNICASE_DIRECT_MAX; cp++) {
+			uint32_t want = (cp - r->first) % r->stride ? cp :
+					(uint32_t) ((int32_t) cp + r->delta);
+
+			if (unicase_direct[cp] != want) {
+				printf("  U+%04X: direct U+%04X, range U+%04X\n", cp,
+				       unicase_direct[cp], want);
+				test_assert(0);
+			}
+		}
+	}
+	/* And what no range covers folds to itself. */
+	for (uint32_t cp = 0, i = 0; cp < UNICASE_DIRECT_MAX; cp++) {
+		while (i < unicase_range_count && unicase_ranges[i].last < cp)
+			i++;
+		if ((i == unicase_range_count || cp < unicase_ranges[i].first) &&
+		    unicase_direct[cp] != cp) {
+			printf("  U+%04X outside every range folds\n", cp);
+			test_assert(0);
+		}
+	}
+	test_end();
+}
+
 static void test_unicase_utf8(void)
 {
 	buf_t b = BUF_INIT;
@@ -80,6 +115,7 @@ int main(void)
 	static void (*const tests[])(void) = {
 		test_unicase_points,
 		test_unicase_idempotent,
+		test_unicase_tables,
 		test_unicase_utf8,
 		NULL
 	};
