@@ -34,7 +34,7 @@ void base64_encode(const void *data, size_t len, buf_t *out)
 	}
 }
 
-static int base64_value(char c)
+int base64_char_value(int c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -65,7 +65,7 @@ int base64_decode(const char *s, size_t len, buf_t *out)
 				continue;
 			}
 			/* Padding, once seen, must run to the end. */
-			if (pad || (v[k] = base64_value(s[i + k])) < 0)
+			if (pad || (v[k] = base64_char_value((unsigned char) s[i + k])) < 0)
 				return -1;
 		}
 		/* Bits after the last octet must be zero (RFC 4648 §3.5), so
