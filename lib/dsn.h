@@ -53,9 +53,13 @@ typedef struct dsn {
 	int smtputf8;			/* the original came with SMTPUTF8 */
 } dsn_t;
 
-/* The report needs RFC 6533's internationalized form (UTF-8 addresses,
- * message/global-delivery-status), and so SMTPUTF8 to be sent. */
+/* The report takes RFC 6533's internationalized form (UTF-8 addresses,
+ * message/global-delivery-status): SMTPUTF8 mail, or a non-ASCII
+ * address to report.  Its parts are then 7-bit encoded. */
 int dsn_global(const dsn_t *d);
+/* The report must travel with SMTPUTF8: its header names a non-ASCII
+ * address (the sender it goes to). */
+int dsn_needs_smtputf8(const dsn_t *d);
 
 /* The whole report message, LF line ends, appended to out. */
 void dsn_compose(const dsn_t *d, buf_t *out);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "smtp_parse.h"
+#include "utf8_strict.h"
 
 #define SMTP_SIZE_DIGITS_MAX	20	/* size-value ::= 1*20DIGIT (RFC 1870 §4) */
 
@@ -382,6 +383,12 @@ static int smtp_parse_orcpt(const char *v, size_t vlen, buf_t *out)
 	for (size_t i = 0; ok && i < addr.len; i++)
 		if ((unsigned char) addr.data[i] < 32 || addr.data[i] == 127)
 			ok = 0;
+	/* RFC 3461 §4.2: an rfc822 address is ASCII; only RFC 6533's
+	 * utf-8 type carries more, and then well-formed UTF-8. */
+	for (size_t i = 0; ok && i < addr.len; i++)
+		if ((unsigned char) addr.data[i] >= 0x80)
+			ok = (size_t) (semi - v) == 5 && strncasecmp(v, "utf-8", 5) == 0 &&
+				utf8_strict_valid(addr.data, addr.len);
 	if (ok) {
 		buf_reset(out);
 		buf_append(out, v, (size_t) (semi - v) + 1);

@@ -71,14 +71,30 @@ static char *mailctl_textmap_trimmed(const char *s, const char *e)
 static void mailctl_textmap_line(mailctl_textmap_t *m, const char *p,
 				 const char *e, int lineno)
 {
-	struct mailctl_textmap_chunk *c, *last = m->count > 0 ?
-		&m->chunks[m->count - 1] : NULL;
+	struct mailctl_textmap_chunk *c, *last = NULL;
 	const char *s = p, *ke;
 	char *piece, *joined;
+	size_t k = m->count;
 
 	while (s < e && mailctl_textmap_space((unsigned char) *s))
 		s++;
-	if (s > p && s < e && *s != '#' && last != NULL && last->key != NULL) {
+	/* A continuation line continues the last entry across blank and
+	 * comment lines, as map_compile reads it (and postmap): those lines
+	 * become part of the entry, so they go with it when it is deleted
+	 * and can never join another entry. */
+	while (k > 0 && m->chunks[k - 1].key == NULL)
+		k--;
+	if (s > p && s < e && *s != '#' && k > 0) {
+		last = &m->chunks[k - 1];
+		for (size_t i = k; i < m->count; i++) {
+			joined = mem_printf("%s%s", last->raw, m->chunks[i].raw);
+			mailctl_textmap_str_free(m, last->raw);
+			mailctl_textmap_str_free(m, m->chunks[i].raw);
+			last->raw = joined;
+		}
+		m->count = k;
+	}
+	if (last != NULL) {
 		piece = mailctl_textmap_trimmed(s, e);
 		joined = mem_printf("%s%.*s\n", last->raw, (int) (e - p), p);
 		mailctl_textmap_str_free(m, last->raw);
@@ -103,9 +119,9 @@ static void mailctl_textmap_line(mailctl_textmap_t *m, const char *p,
 	for (ke = s; ke < e && !mailctl_textmap_space((unsigned char) *ke); ke++)
 		;
 	c->key = mem_strndup(s, (size_t) (ke - s));
-	for (char *k = c->key; *k; k++)
-		if (*k >= 'A' && *k <= 'Z')
-			*k = (char) (*k - 'A' + 'a');
+	for (char *q = c->key; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char) (*q - 'A' + 'a');
 	c->value = mailctl_textmap_trimmed(ke, e);
 }
 

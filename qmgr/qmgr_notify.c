@@ -99,7 +99,7 @@ static int qmgr_notify_commit(const qmgr_msg_t *msg, const char *to,
 		return -1;
 	d->bounce_id = queue_writer_id(w);
 	dsn_compose(d, &text);
-	if (dsn_global(d))
+	if (dsn_needs_smtputf8(d))
 		attr_add(queue_writer_envelope(w), "smtputf8", "yes");
 	r = qmgr_notify_queue(msg->id, &w, to, &text,
 			      double_bounce ? "postmaster double-bounce" :

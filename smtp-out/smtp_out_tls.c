@@ -17,7 +17,8 @@
  * a client that never tried TLS (RFC 3207 §4.1 leaves that choice to the
  * client).  At encrypt and verify the next server of the route is tried.  smtp_tls_policy_maps sets the level per
  * destination (transport(5) has the format): a map that cannot be read
- * gives encrypt or stronger, never a weaker level than configured.
+ * gives encrypt or stronger, never a weaker level than configured, and
+ * an entry with an unknown level gives verify.
  *
  * After TLS, the server's capabilities are asked for again (RFC 3207
  * §4.2: the client must discard what it knew before), and enhanced
@@ -162,9 +163,11 @@ static int smtp_out_tls_policy_get(const char *key, enum smtp_tls_level *level_r
 				buf_release(&v);
 				return 1;
 			}
+		/* An entry that cannot be read may have meant the
+		 * strictest level: it gets that one. */
 		log_warn("smtp_tls_policy_maps: %s: unknown level \"%s\"; "
-			 "using encrypt", key, buf_str(&v));
-		*level_r = SMTP_TLS_ENCRYPT;
+			 "using verify", key, buf_str(&v));
+		*level_r = SMTP_TLS_VERIFY;
 	} else if (r < 0) {
 		/* A map that cannot be read must not weaken the policy. */
 		*level_r = smtp_out_conf.tls_level > SMTP_TLS_ENCRYPT ?

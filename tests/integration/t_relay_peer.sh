@@ -49,13 +49,19 @@ msg() {
 	  for l in "$@"; do printf '%s\r\n' "$l"; done; } >"$f"
 }
 settle() { sleep 0.3; t_wait 30 t_queue_idle; }
-# bounce_for PATTERN: alice's newest message with a Final-Recipient line
-# matching (an extended regex), waiting up to 15 s.
+# bounce_for RE: the bounce naming a recipient that matches RE, as text
+# with its parts decoded (mail_text.py: a global report's parts are
+# base64), in a file of its own; waits up to 15 s.
 bounce_for() {
-	local f
+	local f n=0
 	for _ in $(seq 1 150); do
-		f=$(grep -lE "^Final-Recipient: .*$1" "$MAIL/alice/new"/* 2>/dev/null | tail -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
+		for f in "$MAIL/alice/new"/*; do
+			[ -f "$f" ] || continue
+			n=$((n + 1))
+			python3 "$TOP/tests/integration/mail_text.py" "$f" >"$T/bounce.txt" 2>/dev/null &&
+				grep -qE "^Final-Recipient: .*$1" "$T/bounce.txt" &&
+				{ mv "$T/bounce.txt" "$T/bounce.$n.txt"; echo "$T/bounce.$n.txt"; return 0; }
+		done
 		sleep 0.1
 	done
 	return 1

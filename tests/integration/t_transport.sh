@@ -116,6 +116,19 @@ mailctl_rc transport del example.com
 t_eq "$RC" 1 "transport del of a missing entry fails"
 t_nomatch "$(tmailctl transport list 2>&1)" '^example\.com ' "list no longer shows it"
 
+# A continuation line after a comment belongs to the entry above it, for
+# the editor as for the compiler: a del takes it along, and it can never
+# join the entry before (audit i13b-05).
+printf 'kept.example smtp:[127.0.0.1]:2525\ngone.example\n# a comment\n  local\n' >> "$TR"
+tmailctl transport compile >/dev/null 2>&1
+mailctl_rc transport lookup gone.example
+t_match "$OUT" 'local' "a continuation after a comment continues the entry above"
+mailctl_rc transport del gone.example
+t_eq "$RC" 0 "transport del of that entry"
+mailctl_rc transport lookup kept.example
+t_match "$OUT" '^kept\.example smtp:\[127\.0\.0\.1\]:2525 ' "...the entry before it keeps its route"
+t_nomatch "$(cat "$TR")" '^  local$' "...and its continuation line left with it"
+
 # ---- transport: a bad route written by hand --------------------------------
 printf 'broken.example smtp:127.0.0.1\n' >> "$TR"
 mailctl_rc transport compile

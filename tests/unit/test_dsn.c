@@ -3,6 +3,7 @@
  * returned whole or as its header, and foreign text kept on one line;
  * the plain notices to postmaster. */
 #include "../../lib/buf.h"
+#include "../../lib/base64.h"
 #include "../../lib/dsn.h"
 #include "test.h"
 
@@ -39,6 +40,26 @@ static int has_line(const buf_t *b, const char *line)
 		p++;
 	}
 	return 0;
+}
+
+/* The base64 body of the part whose Content-Type line is ctype, decoded. */
+static int part_b64(const buf_t *b, const char *ctype, buf_t *out)
+{
+	const char *p = strstr(b->data, ctype), *body, *end;
+	buf_t text = BUF_INIT;
+	int r;
+
+	if (p == NULL || (p = strstr(p, "Content-Transfer-Encoding: base64\n\n")) == NULL)
+		return -1;
+	body = p + strlen("Content-Transfer-Encoding: base64\n\n");
+	end = strstr(body, "\n--");
+	for (const char *c = body; c < end; c++)
+		if (*c != '\n')
+			buf_putc(&text, *c);
+	buf_reset(out);
+	r = base64_decode(text.data, text.len, out);
+	buf_release(&text);
+	return r;
 }
 
 static size_t count(const buf_t *b, const char *s)
@@ -251,26 +272,68 @@ static void test_bounce_global(void)
 		.rcpts = &ascii_rcpt, .nrcpts = 1, .orig = orig,
 		.orig_len = sizeof(orig) - 1,
 	};
-	buf_t b = BUF_INIT;
+	buf_t b = BUF_INIT, st = BUF_INIT;
 
-	test_begin("bounce: SMTPUTF8 mail gets RFC 6533's global report");
+	test_begin("bounce: SMTPUTF8 mail gets RFC 6533's global report, 7-bit");
 	test_assert(dsn_global(&d));
 	test_assert(!dsn_global(&a));
+	test_assert(dsn_needs_smtputf8(&d) && !dsn_needs_smtputf8(&a));
 	ascii_rcpt.orig = "caf\xc3\xa9@localhost";
-	test_assert(dsn_global(&a));
+	test_assert(dsn_global(&a) && !dsn_needs_smtputf8(&a));
 	dsn_compose(&d, &b);
 	test_assert(has_line(&b, "Content-Type: message/global-delivery-status"));
-	test_assert(has_line(&b, "Final-Recipient: utf-8; jos\xc3\xa9@b\xc3\xbc" "cher.example"));
-	test_assert(has_line(&b, "Original-Recipient: utf-8; info@b\xc3\xbc" "cher.example"));
-	test_assert(has_line(&b, "Final-Recipient: rfc822; bob@example.org"));
-	test_assert(has_line(&b, "Original-Recipient: rfc822;Bob@example.org"));
+	test_assert(part_b64(&b, "message/global-delivery-status", &st) == 0);
+	test_assert(has_line(&st, "Final-Recipient: utf-8; jos\xc3\xa9@b\xc3\xbc" "cher.example"));
+	test_assert(has_line(&st, "Original-Recipient: utf-8; info@b\xc3\xbc" "cher.example"));
+	test_assert(has_line(&st, "Final-Recipient: rfc822; bob@example.org"));
+	test_assert(has_line(&st, "Original-Recipient: rfc822;Bob@example.org"));
 	test_assert(has_line(&b, "Content-Type: message/global"));
+	test_assert(part_b64(&b, "Content-Type: message/global\n", &st) == 0 &&
+		    strstr(st.data, "s\xc3\xb8ren@example.org") != NULL);
+	test_assert(strstr(b.data, "Content-Transfer-Encoding: quoted-printable") != NULL);
 	test_assert(strstr(b.data, "message/delivery-status") == NULL);
 	test_assert(strstr(b.data, "message/rfc822") == NULL);
+	/* Everything after the header is 7-bit. */
+	for (const char *c = strstr(b.data, "\n\n"); c && *c; c++)
+		if ((unsigned char) *c >= 0x80) {
+			test_assert(!"8-bit octet in the body");
+			break;
+		}
 	buf_reset(&b);
 	d.headers_only = 1;
 	dsn_compose(&d, &b);
 	test_assert(has_line(&b, "Content-Type: message/global-headers"));
+	buf_release(&b);
+	buf_release(&st);
+	test_end();
+}
+
+static void test_bounce_foreign_text(void)
+{
+	char longtext[3000];
+	dsn_rcpt_t r = { "x@localhost", NULL, NULL, "5.1.1", longtext };
+	dsn_t d = {
+		.action = DSN_FAILED, .bounce_id = "0123456789abcdef",
+		.sender = "a@example.org", .hostname = "mx.example.org",
+		.rcpts = &r, .nrcpts = 1, .orig = orig, .orig_len = sizeof(orig) - 1,
+	};
+	buf_t b = BUF_INIT;
+	size_t line = 0;
+
+	test_begin("bounce: a server's long or non-UTF-8 reply kept within bounds");
+	memset(longtext, 'x', sizeof(longtext) - 1);
+	longtext[sizeof(longtext) - 1] = '\0';
+	longtext[10] = (char) 0xe9;	/* Latin-1, not UTF-8 */
+	dsn_compose(&d, &b);
+	for (size_t i = 0; i < b.len; i++) {
+		line = b.data[i] == '\n' ? 0 : line + 1;
+		test_assert(line < 998);
+		test_assert((unsigned char) b.data[i] < 0x80);
+		if (line >= 998 || (unsigned char) b.data[i] >= 0x80)
+			break;
+	}
+	test_assert(strstr(b.data, "Diagnostic-Code: X-Tern; xxxxxxxxxx?xxx") != NULL);
+	test_assert(strstr(b.data, "xxx...\n") != NULL);
 	buf_release(&b);
 	test_end();
 }
@@ -302,6 +365,7 @@ int main(void)
 		test_bounce_structure, test_bounce_fields, test_bounce_text_one_line,
 		test_bounce_original, test_bounce_delayed, test_bounce_delivered,
 		test_bounce_relayed, test_bounce_no_queue_id, test_bounce_global,
+		test_bounce_foreign_text,
 		test_bounce_notice, NULL,
 	};
 

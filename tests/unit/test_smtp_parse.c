@@ -103,6 +103,10 @@ static void test_smtp_rcpt(void)
 	test_assert(strncmp(smtp_parse_rcpt("TO:<a@b.c> ORCPT=a@b.c", 0, &r), "501", 3) == 0);
 	test_assert(strncmp(smtp_parse_rcpt("TO:<a@b.c> ORCPT=;a@b.c", 0, &r), "501", 3) == 0);
 	test_assert(strncmp(smtp_parse_rcpt("TO:<a@b.c> ORCPT=rfc822;a+0Db", 0, &r), "501", 3) == 0);
+	/* 8-bit only as RFC 6533's utf-8 type, and then valid UTF-8. */
+	test_assert(strncmp(smtp_parse_rcpt("TO:<a@b.c> ORCPT=rfc822;a+FF+FE@b.c", 0, &r), "501", 3) == 0);
+	test_assert(strncmp(smtp_parse_rcpt("TO:<a@b.c> ORCPT=utf-8;a+FF+FE@b.c", 0, &r), "501", 3) == 0);
+	test_assert(smtp_parse_rcpt("TO:<a@b.c> ORCPT=utf-8;caf+C3+A9@b.c", 0, &r) == NULL);
 	test_assert(strncmp(smtp_parse_rcpt("TO:<a@b.c> FOO", 0, &r), "555", 3) == 0);
 	test_assert(strncmp(smtp_parse_rcpt("TO:<\xc3\xa9@b.c>", 0, &r), "553 5.6.7", 9) == 0);
 	test_assert(smtp_parse_rcpt("TO:<\xc3\xa9@b.c>", 1, &r) == NULL);
