@@ -34,6 +34,7 @@
 
 #include "attr.h"
 #include "event.h"
+#include "hex.h"
 #include "log.h"
 #include "mem.h"
 
@@ -275,17 +276,6 @@ int attr_encode_limited(const attr_t *a, buf_t *out, const attr_limits_t *lim)
 	return ATTR_OK;
 }
 
-static int attr_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Parse one line, given without its LF, into a.  *size counts the encoded
  * record so far, line feeds included, for the max_record check.
@@ -322,8 +312,8 @@ static enum attr_line attr_parse_line(attr_t *a, size_t *size,
 			*v++ = *p;
 			continue;
 		}
-		if (end - p < 3 || (hi = attr_hex(p[1])) < 0 ||
-		    (lo = attr_hex(p[2])) < 0)
+		if (end - p < 3 || (hi = hex_value(p[1])) < 0 ||
+		    (lo = hex_value(p[2])) < 0)
 			goto bad;
 		*v++ = (char) (hi << 4 | lo);
 		p += 2;

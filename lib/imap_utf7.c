@@ -8,25 +8,19 @@
  */
 #include <stdint.h>
 
+#include "base64.h"
 #include "imap_utf7.h"
 #include "utf8_strict.h"
 
 static const char imap_utf7_b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
+/* Modified UTF-7 is base64 with ',' for '/' (RFC 3501 §5.1.3). */
 static int imap_utf7_b64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
 	if (c == ',')
 		return 63;
-	return -1;
+	return c == '/' ? -1 : base64_char_value(c);
 }
 
 /* Decode the base64 of one shift, in[start..end) (without "&" and "-"),

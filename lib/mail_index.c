@@ -143,6 +143,20 @@ void mail_index_end(mail_index_t *ix)
 	ix->writing = ix->written = 0;
 }
 
+/* Before the first change of a writer: the mark that tells its remains
+ * should it die before mail_index_end(). */
+static int mail_index_dirty(mail_index_t *ix)
+{
+	if (ix->db == NULL || !ix->writing)
+		return -1;
+	if (!ix->written) {
+		if (map_put(ix->db, "dirty", "1", 1) < 0 || map_sync(ix->db) < 0)
+			return -1;
+		ix->written = 1;
+	}
+	return 0;
+}
+
 static void mail_index_key(uint32_t uid, char *key, size_t size)
 {
 	snprintf(key, size, "u%u", uid);
@@ -199,13 +213,8 @@ int mail_index_put(mail_index_t *ix, uint32_t uid, char field,
 	size_t left;
 	int r;
 
-	if (ix->db == NULL || !ix->writing)
+	if (mail_index_dirty(ix) < 0)
 		return -1;
-	if (!ix->written) {
-		if (map_put(ix->db, "dirty", "1", 1) < 0 || map_sync(ix->db) < 0)
-			return -1;
-		ix->written = 1;
-	}
 	mail_index_key(uid, key, sizeof(key));
 	if (map_get(ix->db, key, &ix->rec) != 1)
 		buf_reset(&ix->rec);
@@ -236,13 +245,8 @@ int mail_index_forget(mail_index_t *ix, uint32_t uid)
 {
 	char key[16];
 
-	if (ix->db == NULL || !ix->writing)
+	if (mail_index_dirty(ix) < 0)
 		return -1;
-	if (!ix->written) {
-		if (map_put(ix->db, "dirty", "1", 1) < 0 || map_sync(ix->db) < 0)
-			return -1;
-		ix->written = 1;
-	}
 	mail_index_key(uid, key, sizeof(key));
 	return map_del(ix->db, key) < 0 ? -1 : 0;
 }

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base64.h"
+#include "hex.h"
 #include "mime_decode.h"
 
 /* Quoted-printable states: what the held octets are. */
@@ -77,17 +78,6 @@ static void base64_feed(struct mime_decoder *d, const char *in, size_t len, buf_
 		if (++d->sextets == 4)
 			base64_quantum_put(d, out);
 	}
-}
-
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /* The held octets were ordinary text after all. */

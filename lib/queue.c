@@ -24,6 +24,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "log.h"
 #include "mem.h"
 #include "queue.h"
@@ -382,17 +383,6 @@ static void queue_escape(buf_t *out, const char *s, size_t max)
 	}
 }
 
-static int queue_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* In-place unescape; -1 on a bad escape. */
 int queue_unescape(char *s)
 {
@@ -400,8 +390,8 @@ int queue_unescape(char *s)
 
 	for (; *s; s++) {
 		if (*s == '%') {
-			int hi = queue_hexval((unsigned char) s[1]);
-			int lo = hi < 0 ? -1 : queue_hexval((unsigned char) s[2]);
+			int hi = hex_value((unsigned char) s[1]);
+			int lo = hi < 0 ? -1 : hex_value((unsigned char) s[2]);
 
 			if (lo < 0 || (hi == 0 && lo == 0))
 				return -1;

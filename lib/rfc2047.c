@@ -5,6 +5,7 @@
 
 #include "base64.h"
 #include "charset.h"
+#include "hex.h"
 #include "rfc2047.h"
 #include "utf8.h"
 
@@ -14,17 +15,6 @@ struct rfc2047_run {
 	buf_t octets;
 	int active;
 };
-
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 static int is_ws(char c)
 {
