@@ -321,7 +321,7 @@ static void test_bounce_foreign_text(void)
 	size_t line = 0;
 
 	test_begin("bounce: a server's long or non-UTF-8 reply kept within bounds");
-	memset(longtext, 'x', sizeof(longtext) - 1);
+	memset(longtext, 'y', sizeof(longtext) - 1);
 	longtext[sizeof(longtext) - 1] = '\0';
 	longtext[10] = (char) 0xe9;	/* Latin-1, not UTF-8 */
 	dsn_compose(&d, &b);
@@ -332,8 +332,8 @@ static void test_bounce_foreign_text(void)
 		if (line >= 998 || (unsigned char) b.data[i] >= 0x80)
 			break;
 	}
-	test_assert(strstr(b.data, "Diagnostic-Code: X-Tern; xxxxxxxxxx?xxx") != NULL);
-	test_assert(strstr(b.data, "xxx...\n") != NULL);
+	test_assert(strstr(b.data, "Diagnostic-Code: X-Tern; yyyyyyyyyy?yyy") != NULL);
+	test_assert(strstr(b.data, "yyy...\n") != NULL);
 	buf_release(&b);
 	test_end();
 }
