@@ -66,6 +66,8 @@ imap_parser_t *imap_parser_new(const imap_parse_limits_t *limits,
 	p->options = options;
 	p->root.type = IMAP_ARG_LIST;
 	buf_init(&p->text);
+	if (options & IMAP_PARSE_SECRET)
+		buf_set_secret(&p->text);
 	return p;
 }
 
@@ -96,6 +98,26 @@ void imap_parser_free(imap_parser_t **pp)
 void imap_parser_set_options(imap_parser_t *p, unsigned options)
 {
 	p->options = options;
+	if (options & IMAP_PARSE_SECRET)
+		buf_set_secret(&p->text);
+}
+
+/* Zero the texts of n arguments, lists included. */
+static void imap_parser_wipe_args(imap_arg_t *args, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (args[i].type == IMAP_ARG_LIST)
+			imap_parser_wipe_args(args[i].list, args[i].count);
+		else if (args[i].text != NULL)
+			explicit_bzero(args[i].text, args[i].len + 1);
+	}
+}
+
+void imap_parser_wipe(imap_parser_t *p)
+{
+	imap_parser_wipe_args(p->root.list, p->root.count);
+	buf_wipe(&p->text);
+	imap_parser_reset(p);
 }
 
 void imap_parser_reset(imap_parser_t *p)
