@@ -255,4 +255,83 @@ t_match "$out" '^a NO \[UNAVAILABLE\] ' "session service unreachable: NO [UNAVAI
 t_match "$out" '^c OK LOGOUT' "the client may go on after a failed hand-off"
 
 t_log_lacks "no password in the log, in any form" secret-a 'secret b'
+
+# ---- privilege separation (root) -------------------------------------------
+
+# role_pid PROGRAM SERVICE: a process of this instance running PROGRAM for
+# SERVICE (other tests may run beside this one).
+role_pid() {
+	local pid
+	for pid in $(pgrep -x "$1"); do
+		if tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "-c $INST -n $2 "; then
+			echo "$pid"; return 0
+		fi
+	done
+	return 1
+}
+if t_is_root; then
+	# A session held open while /proc is read.
+	python3 - "$P143" "$T" "$TOP/tests/integration" <<'PY' &
+import imaplib, sys
+port, t = int(sys.argv[1]), sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import tnet
+m = imaplib.IMAP4("127.0.0.1", port, timeout=20)
+m.login("a@localhost", "secret-a")
+m.select("INBOX")
+tnet.hold(t + "/held", t + "/release")
+m.logout()
+PY
+	holder=$!
+	t_wait 20 test -f "$T/held"
+	lpid=$(role_pid imapd imap)
+	spid=$(role_pid imapd-session imap-session)
+	if [ -n "$lpid" ] && [ -n "$spid" ]; then
+		t_eq "$(t_proc_status "$lpid" Uid | head -c 20)" "$(id -u ternnull)" "imapd runs as login_user (ternnull)"
+		t_eq "$(readlink "/proc/$lpid/root")" "$INST/queue/login" "imapd is chrooted to queue/login"
+		t_eq "$(t_proc_status "$lpid" CapEff)" 0000000000000000 "imapd: no effective capabilities"
+		t_eq "$(t_proc_status "$lpid" NoNewPrivs)" 1 "imapd: no_new_privs"
+		t_eq "$(t_proc_status "$spid" Uid)" "$(id -u vmail)" "imapd-session runs as the mailbox owner (vmail)"
+		t_eq "$(t_proc_status "$spid" CapEff)" 0000000000000000 "imapd-session: no effective capabilities"
+		t_eq "$(readlink "/proc/$spid/root")" / "imapd-session: not chrooted"
+		t_nomatch "$(cat "/proc/$spid/maps")" 'libssl|libcrypto' "imapd-session maps no libssl or libcrypto"
+		t_match "$(cat "/proc/$lpid/maps")" 'libssl' "imapd (the login role) maps libssl: TLS stays there"
+	else
+		t_fail "find the login and session processes" "login=$lpid session=$spid"
+	fi
+	touch "$T/release"
+	wait "$holder"
+	t_eq "$(ls -A "$INST/queue/login" | tr '\n' ' ')" "auth imap-session " \
+		"login_directory holds only the socket links (auth, imap-session)"
+	t_eq "$(stat -c %i "$INST/queue/login/imap-session")" \
+		"$(stat -c %i "$INST/queue/private/imap-session")" \
+		"login/imap-session is a hard link to private/imap-session"
+
+	out=$($IMAPC handoff "$INST/queue" 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff)
+	t_match "$out" '^status=fail' "a forged token: the session refuses the hand-off"
+	t_match "$out" '^client=\(nothing\)' "a forged token: the client gets nothing from the session"
+	# As login_user, the user the session service is there for (a
+	# compromised login process), with the system's python, which that
+	# user can run.
+	if [ -x /usr/bin/python3 ]; then
+		out=$(setpriv --reuid="$(id -u ternnull)" --regid="$(id -g ternnull)" \
+			--clear-groups /usr/bin/python3 "$TOP/tests/integration/imapc.py" \
+			handoff "$INST/queue" \
+			ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100 2>&1)
+		t_match "$out" '^status=fail' "a forged token from login_user: refused"
+		t_match "$out" '^client=\(nothing\)' "a forged token from login_user: the client gets nothing"
+	else
+		t_skip "a forged token from login_user (no /usr/bin/python3)"
+	fi
+	token=$($IMAPC token "$INST/queue" a@localhost secret-a)
+	out=$($IMAPC handoff "$INST/queue" "$token")
+	t_match "$out" '^status=ok' "a real token: the session takes the client"
+	t_match "$out" '^client=H1 OK \[CAPABILITY ' "a real token: the session answers the greeting tag"
+	out=$($IMAPC handoff "$INST/queue" "$token")
+	t_match "$out" '^status=fail' "a replayed token: the session refuses the hand-off"
+else
+	t_skip "uids, chroot and mappings of imapd and imapd-session (needs root)"
+	t_skip "forged and replayed tokens at the session socket (needs root)"
+fi
+
 t_done
