@@ -108,6 +108,9 @@ static void imapd_login_dispatch(imapd_login_t *l)
 		imapd_login_bye(l, NULL, "Too many junk commands");
 		return;
 	}
+	/* Junk counts in a row: a command that does something ends it. */
+	if (!c->junk && c->handle != imapd_login_cmd_noauth)
+		l->junk = 0;
 	c->handle(l, cmd->args, cmd->nargs);
 	if (c->handle == imapd_login_cmd_noauth)
 		imapd_login_bad(l);

@@ -102,7 +102,6 @@ void imapd_login_verify(imapd_login_t *l, attr_t *req)
 	 * a process that serves other clients (the parser's texts are wiped
 	 * when the command returns, imapd_login_read.c). */
 	secret_wipe(l->s, req, &l->line, NULL);
-	l->junk = 0;
 	if (l->auth == NULL) {
 		login_log_tempfail(buf_str(&l->client), l->mech, "auth unreachable");
 		imapd_status(l->s, buf_str(&l->tag), "NO", "UNAVAILABLE",
