@@ -19,16 +19,19 @@ t_instance
 P143=$((PB + 143))
 P144=$((PB + 144))
 P145=$((PB + 145))
+P146=$((PB + 146))
 P993=$((PB + 993))
 # Failures are not slowed here (t_auth tests auth's delays).
 t_set auth_failure_delay 0
 t_set auth_failure_limit 0
 t_set auth_failure_user_limit 0
-t_services imap imaps imap-session auth
+t_services imap imaps imap-session auth anvil
 cat >> "$INST/master.conf" <<EOT
 strict:$P144 inet n - y - imapd -o auth_plaintext=never
   -o imapd_login_failures=2 -o imapd_idle_timeout=3s
 broken:$P145 inet n - y - imapd -o imapd_session_socket=nowhere
+limited:$P146 inet n - y - imapd -o imapd_client_connection_count_limit=1
+  -o imapd_client_event_limit_exceptions=
 EOT
 { printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
   printf 'secret b "quoted"\n' | tmailctl user add b@localhost --password-stdin
@@ -254,6 +257,39 @@ out=$(printf 'a LOGIN a@localhost secret-a\r\nb NOOP\r\nc LOGOUT\r\n' | raw "$P1
 t_match "$out" '^a NO \[UNAVAILABLE\] ' "session service unreachable: NO [UNAVAILABLE]"
 t_match "$out" '^c OK LOGOUT' "the client may go on after a failed hand-off"
 
+# ---- connection limits per address (anvil) --------------------------------
+
+out=$(python3 - "$P146" "$TOP/tests/integration" <<'PY'
+import imaplib, sys, time
+sys.path.insert(0, sys.argv[2])
+import tnet
+port = int(sys.argv[1])
+first = imaplib.IMAP4("127.0.0.1", port, timeout=20)
+print("first:", first.welcome.decode())
+s = tnet.connect(port)
+print("second:", tnet.read_line(s))
+s.close()
+print("login:", first.login("a@localhost", "secret-a")[0])
+# Handed to the session, the client still counts (lib/login_anvil.h).
+s = tnet.connect(port)
+print("third:", tnet.read_line(s))
+s.close()
+first.logout()
+time.sleep(0.5)
+s = tnet.connect(port)
+print("after:", tnet.read_line(s))
+s.close()
+PY
+)
+t_match "$out" '^first: \* OK \[CAPABILITY ' "count limit 1: the first connection is greeted"
+t_match "$out" '^second: \* BYE \[UNAVAILABLE\] Too many connections from your address' \
+	"count limit 1: the second gets BYE [UNAVAILABLE] for a greeting"
+t_match "$out" '^login: OK' "count limit 1: the first logs in"
+t_match "$out" '^third: \* BYE \[UNAVAILABLE\]' "a logged-in session still counts against the limit"
+t_match "$out" '^after: \* OK ' "once it left, the address may connect again"
+t_file_has "$INST/log/maillog" 'Connection concurrency limit exceeded: 2 from \[127.0.0.1\]:[0-9]+ for service limited' \
+	"the refusal is logged"
+
 t_log_lacks "no password in the log, in any form" secret-a 'secret b'
 
 # ---- privilege separation (root) -------------------------------------------
@@ -268,6 +304,23 @@ role_pid() {
 		fi
 	done
 	return 1
+}
+# in_no_process SERVICE NEEDLE DESC: no imapd process of this instance
+# running SERVICE holds NEEDLE in its memory (memscan.py); a failure when
+# there is no such process to look at.
+in_no_process() {
+	local pid n=0 found=
+	for pid in $(pgrep -x imapd); do
+		tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST -n $1 " || continue
+		n=$((n + 1))
+		found="$found$(python3 "$TOP/tests/integration/memscan.py" "$pid" "$2" |
+			grep -v '^scanned')"
+	done
+	if [ "$n" -ge 1 ]; then
+		t_eq "$found" "" "$3"
+	else
+		t_fail "$3" "no $1 process of this instance found"
+	fi
 }
 if t_is_root; then
 	# A session held open while /proc is read.
@@ -299,10 +352,44 @@ PY
 	else
 		t_fail "find the login and session processes" "login=$lpid session=$spid"
 	fi
+	in_no_process imap secret-a \
+		"the password is in no imapd process of the imap service after login"
 	touch "$T/release"
 	wait "$holder"
-	t_eq "$(ls -A "$INST/queue/login" | tr '\n' ' ')" "auth imap-session " \
-		"login_directory holds only the socket links (auth, imap-session)"
+	# The login process relays a TLS session beside its other clients,
+	# and keeps serving others after a refused LOGIN: no copy of either
+	# password may live on in it (the parser's texts are wiped).
+	python3 - "$P993" "$P144" "$T" "$TOP/tests/integration" <<'PY' &
+import imaplib, sys
+sys.path.insert(0, sys.argv[4])
+import tnet
+t = sys.argv[3]
+m = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=tnet.tls_context(), timeout=20)
+m.login("a@localhost", "secret-a")
+m.select("INBOX")
+s = tnet.connect(int(sys.argv[2]))
+tnet.read_line(s)
+pw = b"refused-password-that-stays-Mz8QvT2c"
+s.sendall(b"a LOGIN a@localhost {%d}\r\n" % len(pw))
+tnet.read_line(s)
+s.sendall(pw + b"\r\n")
+tnet.read_line(s)
+s.sendall(b"b NOOP\r\n")
+tnet.read_line(s)
+tnet.hold(t + "/held2", t + "/release2")
+s.close()
+m.logout()
+PY
+	holder=$!
+	t_wait 20 test -f "$T/held2"
+	in_no_process imaps secret-a \
+		"IMAPS: the password is in no imaps process (TLS relay included) after login"
+	in_no_process strict stays-Mz8QvT2c \
+		"a LOGIN refused before auth (plaintext, as a literal) leaves no password in the login process"
+	touch "$T/release2"
+	wait "$holder"
+	t_eq "$(ls -A "$INST/queue/login" | tr '\n' ' ')" "anvil auth imap-session " \
+		"login_directory holds only the socket links (anvil, auth, imap-session)"
 	t_eq "$(stat -c %i "$INST/queue/login/imap-session")" \
 		"$(stat -c %i "$INST/queue/private/imap-session")" \
 		"login/imap-session is a hard link to private/imap-session"
