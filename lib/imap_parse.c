@@ -71,8 +71,24 @@ imap_parser_t *imap_parser_new(const imap_parse_limits_t *limits,
 	return p;
 }
 
+/* Zero the texts of n arguments, lists included. */
+static void imap_parser_wipe_args(imap_arg_t *args, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (args[i].type == IMAP_ARG_LIST)
+			imap_parser_wipe_args(args[i].list, args[i].count);
+		else if (args[i].text != NULL)
+			explicit_bzero(args[i].text, args[i].len + 1);
+	}
+}
+
 static void imap_parser_clear(imap_parser_t *p)
 {
+	/* IMAP_PARSE_SECRET: whatever ends a command zeroes its texts. */
+	if (p->options & IMAP_PARSE_SECRET) {
+		imap_parser_wipe_args(p->root.list, p->root.count);
+		buf_wipe(&p->text);
+	}
 	imap_args_release(p->root.list, p->root.count);
 	MEM_FREE(p->root.list);
 	p->root.count = p->root.alloc = 0;
@@ -100,17 +116,6 @@ void imap_parser_set_options(imap_parser_t *p, unsigned options)
 	p->options = options;
 	if (options & IMAP_PARSE_SECRET)
 		buf_set_secret(&p->text);
-}
-
-/* Zero the texts of n arguments, lists included. */
-static void imap_parser_wipe_args(imap_arg_t *args, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (args[i].type == IMAP_ARG_LIST)
-			imap_parser_wipe_args(args[i].list, args[i].count);
-		else if (args[i].text != NULL)
-			explicit_bzero(args[i].text, args[i].len + 1);
-	}
 }
 
 void imap_parser_wipe(imap_parser_t *p)

@@ -70,10 +70,11 @@ typedef struct imap_parse_limits {
 #define IMAP_PARSE_BARE_LF	0x10	/* a line may end in LF alone
 					 * (RFC 3501 §2.2 says CRLF) */
 #define IMAP_PARSE_SECRET	0x20	/* the input may carry passwords
-					 * (the login role): the buffer
-					 * that unescapes quoted strings is
-					 * wiped when it grows; see also
-					 * imap_parser_wipe() */
+					 * (the login role): a command's
+					 * texts are zeroed whenever the
+					 * parser lets them go, and the
+					 * buffer that unescapes quoted
+					 * strings when it grows */
 
 enum imap_parse_result {
 	IMAP_PARSE_DONE,
@@ -117,8 +118,8 @@ void imap_parser_reset(imap_parser_t *p);
 
 /* As imap_parser_reset(), but every text of the command (arguments,
  * literals, the quoted string being unescaped) is zeroed before it is
- * freed: a LOGIN's password leaves no copy in a process that serves other
- * clients. */
+ * freed, whatever the options: a LOGIN's password leaves no copy in a
+ * process that serves other clients. */
 void imap_parser_wipe(imap_parser_t *p);
 
 /* One line as read, with its CRLF (len octets; may hold NUL).  Not

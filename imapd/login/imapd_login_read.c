@@ -116,6 +116,17 @@ static void imapd_login_dispatch(imapd_login_t *l)
 		imapd_login_bad(l);
 }
 
+/* A command failed: the octets the client sends anyway are skipped, and
+ * its remaining lines too (the parser ignores them).  Its texts go now
+ * unless the parser still reads it; then they go when it ends (the
+ * parser is IMAP_PARSE_SECRET). */
+static void imapd_login_skip(imapd_login_t *l)
+{
+	l->skip = imap_parser_cmd(l->parser)->skip;
+	if (l->skip == 0)
+		imap_parser_wipe(l->parser);
+}
+
 /* What the parser said about a line or a literal. */
 static void imapd_login_parsed(imapd_login_t *l, enum imap_parse_result r)
 {
@@ -135,8 +146,7 @@ static void imapd_login_parsed(imapd_login_t *l, enum imap_parse_result r)
 			imapd_status(l->s, buf_str(&l->tag), "BAD", "TOOBIG",
 				     "Literal too large before login (at most "
 				     "%d octets)", IMAPD_LOGIN_LITERAL_MAX);
-			l->skip = imap_parser_cmd(l->parser)->skip;
-			imap_parser_wipe(l->parser);
+			imapd_login_skip(l);
 			imapd_login_bad(l);
 			break;
 		}
@@ -147,12 +157,11 @@ static void imapd_login_parsed(imapd_login_t *l, enum imap_parse_result r)
 		break;
 	case IMAP_PARSE_ERROR:
 		imapd_status(l->s, cmd->tag, "BAD", NULL, "%s", cmd->error);
-		l->skip = cmd->skip;
-		imap_parser_wipe(l->parser);
+		imapd_login_skip(l);
 		imapd_login_bad(l);
 		break;
 	case IMAP_PARSE_IGNORE:
-		l->skip = cmd->skip;
+		imapd_login_skip(l);
 		break;
 	case IMAP_PARSE_MORE:
 		break;

@@ -20,6 +20,7 @@ P143=$((PB + 143))
 P144=$((PB + 144))
 P145=$((PB + 145))
 P146=$((PB + 146))
+P147=$((PB + 147))
 P993=$((PB + 993))
 # Failures are not slowed here (t_auth tests auth's delays).
 t_set auth_failure_delay 0
@@ -32,6 +33,8 @@ strict:$P144 inet n - y - imapd -o auth_plaintext=never
 broken:$P145 inet n - y - imapd -o imapd_session_socket=nowhere
 limited:$P146 inet n - y - imapd -o imapd_client_connection_count_limit=1
   -o imapd_client_event_limit_exceptions=
+minus:$P147 inet n - y - imapd -o imapd_literal_minus=yes
+  -o imapd_junk_command_limit=5
 EOT
 { printf 'secret-a\n' | tmailctl user add a@localhost --password-stdin &&
   printf 'secret b "quoted"\n' | tmailctl user add b@localhost --password-stdin
@@ -97,6 +100,7 @@ t_match "$out" '^a BAD \[TOOBIG\] Literal too large' "a 9000-octet literal befor
 t_match "$out" '^b OK NOOP' "after a refused synchronizing literal the next command is read"
 t_match "$out" '^c BAD \[TOOBIG\]' "a 9000-octet non-synchronizing literal: BAD [TOOBIG]"
 t_match "$out" '^d OK NOOP' "...its octets are skipped, the next command is read"
+t_nomatch "$out" '^\* BAD' "...and the rest of its command line too"
 t_nomatch "$out" '^\+ OK' "no continuation for a refused literal"
 
 long=$(head -c 9000 /dev/zero | tr '\0' 'y')
@@ -105,6 +109,22 @@ t_match "$out" '^\* BYE Line too long' "a 9000-octet line: BYE"
 t_nomatch "$out" '^b OK' "...and the connection ends"
 
 t_log_lacks "no password in the log, in any form" secret-a
+
+# LITERAL- (RFC 7888 §5): non-synchronizing literals of 4096 octets at
+# most; and imapd_junk_command_limit.
+mid=$(head -c 5000 /dev/zero | tr '\0' 'z')
+out=$(printf 'a CAPABILITY\r\nb LOGIN {5000+}\r\n%s x\r\nc LOGIN {11+}\r\na@localhost {8+}\r\nsecret-a\r\nd LOGOUT\r\n' "$mid" | raw "$P147")
+capa=$(echo "$out" | grep '^\* CAPABILITY ')
+t_match "$capa" ' LITERAL- ' "imapd_literal_minus=yes: LITERAL- offered"
+t_nomatch "$capa" 'LITERAL\+' "imapd_literal_minus=yes: no LITERAL+ (never both)"
+t_match "$out" '^b BAD \[TOOBIG\]' "LITERAL-: a 5000-octet non-synchronizing literal is refused"
+t_nomatch "$out" '^\* BAD' "LITERAL-: the refused literal's octets and the rest of its command are skipped"
+t_match "$out" '^c OK \[CAPABILITY ' "LITERAL-: small non-synchronizing literals log in"
+out=$(printf 'a NOOP\r\nb CAPABILITY\r\nc NOOP\r\nd ID NIL\r\ne NOOP\r\nf NOOP\r\ng NOOP\r\nh NOOP\r\ni NOOP\r\nj NOOP\r\n' | raw "$P147")
+t_match "$out" '^g OK NOOP' "imapd_junk_command_limit=5: ID ends a run of junk"
+t_match "$out" '^i OK NOOP' "imapd_junk_command_limit=5: the fifth NOOP in a row is answered"
+t_match "$out" '^\* BYE Too many junk commands' "imapd_junk_command_limit=5: the sixth gets BYE"
+t_nomatch "$out" '^j ' "nothing is answered after the BYE"
 
 # ---- logging in: the session answers the tag -------------------------------
 
@@ -299,7 +319,7 @@ t_log_lacks "no password in the log, in any form" secret-a 'secret b'
 role_pid() {
 	local pid
 	for pid in $(pgrep -x "$1"); do
-		if tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "-c $INST -n $2 "; then
+		if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-c $INST -n $2 "; then
 			echo "$pid"; return 0
 		fi
 	done
