@@ -141,8 +141,10 @@ static void imapd_login_parsed(imapd_login_t *l, enum imap_parse_result r)
 	case IMAP_PARSE_LITERAL:
 		if (cmd->literal_size > IMAPD_LOGIN_LITERAL_MAX ||
 		    !cmd->literal_fits) {
-			buf_set(&l->tag, cmd->tag);
-			r = imap_parse_literal_refuse(l->parser);
+			buf_set(&l->tag, cmd->tag != NULL ? cmd->tag : "*");
+			/* IGNORE, with the octets to skip when the client
+			 * sends them anyway ({n+}). */
+			imap_parse_literal_refuse(l->parser);
 			imapd_status(l->s, buf_str(&l->tag), "BAD", "TOOBIG",
 				     "Literal too large before login (at most "
 				     "%d octets)", IMAPD_LOGIN_LITERAL_MAX);
