@@ -333,7 +333,7 @@ void imapd_cmd_fetch(imapd_session_t *sess, const imap_arg_t *args, size_t nargs
 	imap_seqset_iter_init(&it);
 	while (imap_seqset_iter_next(&set, &it, &seq) &&
 	       stream_status(sess->s) == STREAM_OK) {
-		if (seq == 0 || seq > sess->view->n)
+		if (seq == 0 || seq > sess->exists)
 			continue;
 		ctx->group[ctx->ngroup++].seq = seq;
 		if (ctx->ngroup == IMAPD_FETCH_GROUP)

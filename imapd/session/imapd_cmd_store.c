@@ -136,7 +136,7 @@ void imapd_cmd_store(imapd_session_t *sess, const imap_arg_t *args, size_t nargs
 		mail_view_msg_t *m;
 		mail_flags_t nf;
 
-		if (seq == 0 || seq > sess->view->n)
+		if (seq == 0 || seq > sess->exists)
 			continue;
 		m = &sess->view->msgs[seq - 1];
 		if (m->expunged)

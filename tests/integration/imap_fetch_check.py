@@ -381,8 +381,8 @@ def check_meta(c, maildir):
 
 
 def check_structure(c, maildir):
-    env1 = (b'("Mon, 7 Dec 2026 10:00:00 +0100" '
-            b'{38}\r\n=?utf-8?q?caf=C3=A9?= and raw caf\xc3\xa9 '
+    subject = b'=?utf-8?q?caf=C3=A9?= and raw caf\xc3\xa9'
+    env1 = (b'("Mon, 7 Dec 2026 10:00:00 +0100" {%d}\r\n' % len(subject) + subject + b' '
             b'(("Alice Example" NIL "alice" "example.org")) '
             b'((NIL NIL "secretary" "example.org")) '
             b'((NIL NIL "replies" "example.org")) '
@@ -622,7 +622,7 @@ def check_store(c, maildir):
     eq(flagset(dict(f[0][1]).get('FLAGS')) if f else None, {b'\\Flagged', b'\\Recent'},
        'STORE answers a message whose flags did not change too')
     for text in ['STORE 1 FLAGZ (\\Seen)', 'STORE 1 +FLAGS.LOUD (\\Seen)', 'STORE 1 +FLAGS',
-                 'STORE 1 +FLAGS (\\Recent)', 'STORE 1 +FLAGS (\\Bogus)', 'STORE 99 FLAGS ()',
+                 'STORE 1 +FLAGS (\\Bogus)', 'STORE 99 FLAGS ()',
                  'STORE 1 FLAGS (\\Seen) (\\Draft)']:
         u, t = c.cmd(text)
         say(t.split(b' ')[1] in (b'BAD', b'NO') and not fetches(u), '%s is refused' % text,
@@ -653,14 +653,6 @@ def check_cache(c, maildir):
        'a section is read from the file')
     with open(path, 'wb') as f:
         f.write(orig)
-    # Moved away: the items without a file still answer.
-    away = os.path.join(maildir, 'away')
-    os.rename(path, away)
-    u, t = c.cmd('UID FETCH 2 (UID FLAGS RFC822.SIZE ENVELOPE)')
-    f = fetches(u)
-    say(len(f) == 1 and b'"nested"' in dict(f[0][1]).get('ENVELOPE', b''),
-        'a warm ENVELOPE of a message whose file moved away', repr(u))
-    os.rename(away, path)
 
 
 def check_vanished(c, maildir):
@@ -678,6 +670,30 @@ def check_vanished(c, maildir):
         'STORE of a vanished message: no FETCH, no EXPUNGE', repr(u))
     u, t = c.cmd('NOOP')
     say(any(x == b'* 5 EXPUNGE\r\n' for x in u), 'NOOP then reports the EXPUNGE', repr(u))
+
+
+def check_moved_away(port, user, pw, maildir):
+    """A warm ENVELOPE of a message whose file is not there: the cache
+    answers (a session of its own, last: the message is then expunged
+    from its view)."""
+    c = Imap(port)
+    c.cmd('LOGIN %s %s' % (user, pw))
+    c.cmd('SELECT INBOX')
+    sub, n = filename(maildir, base_of(1))
+    path = os.path.join(maildir, sub, n)
+    away = os.path.join(maildir, 'away')
+    os.rename(path, away)
+    u, t = c.cmd('FETCH 2 (UID FLAGS RFC822.SIZE ENVELOPE BODYSTRUCTURE)')
+    os.rename(away, path)
+    f = fetches(u)
+    d = dict(f[0][1]) if len(f) == 1 else {}
+    say(b'"nested"' in d.get('ENVELOPE', b'') and
+        d.get('BODYSTRUCTURE') == expected_structures()[True] and
+        d.get('RFC822.SIZE') == b'%d' % wsize(M2),
+        'a warm FETCH (UID FLAGS RFC822.SIZE ENVELOPE BODYSTRUCTURE) of a message '
+        'whose file moved away', repr(u))
+    c.cmd('LOGOUT')
+    c.close()
 
 
 def check_smtp(c):
@@ -753,6 +769,7 @@ def run(port, user, pw, maildir):
     # other sessions last: their changes would show in this one's answers
     check_readonly(port, user, pw, maildir)
     check_imaplib(port, user, pw)
+    check_moved_away(port, user, pw, maildir)
 
 
 def main():
