@@ -74,6 +74,7 @@ typedef struct imapd_fetch_ctx {
 	size_t ngroup;
 	size_t failed;		/* messages that could not be read */
 	uint64_t sent;
+	buf_t out;		/* one message's response, reused */
 } imapd_fetch_ctx_t;
 
 /* The index of kind in imapd_fetch_cached, or -1. */
@@ -215,7 +216,7 @@ static void imapd_fetch_one(imapd_fetch_ctx_t *ctx, imapd_fetch_msg_t *fm)
 	imapd_session_t *sess = ctx->sess;
 	mail_view_msg_t *m = &sess->view->msgs[fm->seq - 1];
 	imapd_msgfile_t mf;
-	buf_t out = BUF_INIT;
+	buf_t *out = &ctx->out;
 	int opened = 0, seen_now;
 
 	if (m->expunged)
@@ -233,27 +234,28 @@ static void imapd_fetch_one(imapd_fetch_ctx_t *ctx, imapd_fetch_msg_t *fm)
 	}
 	seen_now = imapd_fetch_set_seen(ctx, m);
 
-	buf_printf(&out, "* %u FETCH (", fm->seq);
+	buf_reset(out);
+	buf_printf(out, "* %u FETCH (", fm->seq);
 	for (size_t i = 0; i < ctx->f->n; i++) {
 		const imapd_fetch_item_t *item = &ctx->f->items[i];
 
 		if (i > 0)
-			buf_putc(&out, ' ');
+			buf_putc(out, ' ');
 		switch (item->kind) {
 		case IMAPD_FETCH_UID:
-			buf_printf(&out, "UID %u", m->uid);
+			buf_printf(out, "UID %u", m->uid);
 			break;
 		case IMAPD_FETCH_FLAGS:
-			imapd_fetch_flags(sess, m, &out);
+			imapd_fetch_flags(sess, m, out);
 			break;
 		case IMAPD_FETCH_INTERNALDATE:
-			buf_puts(&out, "INTERNALDATE \"");
+			buf_puts(out, "INTERNALDATE \"");
 			imap_date_time_format(m->mtime, imap_date_local_zone(m->mtime),
-					      &out);
-			buf_putc(&out, '"');
+					      out);
+			buf_putc(out, '"');
 			break;
 		case IMAPD_FETCH_RFC822_SIZE:
-			buf_printf(&out, "RFC822.SIZE %lld", m->wsize);
+			buf_printf(out, "RFC822.SIZE %lld", m->wsize);
 			break;
 		case IMAPD_FETCH_ENVELOPE:
 		case IMAPD_FETCH_BODY:
@@ -261,23 +263,22 @@ static void imapd_fetch_one(imapd_fetch_ctx_t *ctx, imapd_fetch_msg_t *fm)
 			const buf_t *text = imapd_fetch_structure(ctx, fm, &mf,
 								  item->kind);
 
-			buf_printf(&out, "%s ", item->label);
-			buf_append(&out, text->data, text->len);
+			buf_printf(out, "%s ", item->label);
+			buf_append(out, text->data, text->len);
 			break;
 		}
 		case IMAPD_FETCH_SECTION:
-			ctx->sent += imapd_fetch_body_write(sess, &mf, item, &out);
+			ctx->sent += imapd_fetch_body_write(sess, &mf, item, out);
 			break;
 		}
 	}
 	if (seen_now && !(ctx->f->kinds & IMAPD_FETCH_BIT(IMAPD_FETCH_FLAGS))) {
-		buf_putc(&out, ' ');
-		imapd_fetch_flags(sess, m, &out);
+		buf_putc(out, ' ');
+		imapd_fetch_flags(sess, m, out);
 	}
-	buf_puts(&out, ")\r\n");
-	stream_write(sess->s, out.data, out.len);
-	ctx->sent += out.len;
-	buf_release(&out);
+	buf_puts(out, ")\r\n");
+	stream_write(sess->s, out->data, out->len);
+	ctx->sent += out->len;
 	if (opened)
 		imapd_msgfile_close(&mf);
 }
@@ -351,6 +352,7 @@ void imapd_cmd_fetch(imapd_session_t *sess, const imap_arg_t *args, size_t nargs
 	for (size_t g = 0; g < IMAPD_FETCH_GROUP; g++)
 		for (size_t i = 0; i < IMAPD_FETCH_NCACHED; i++)
 			buf_release(&ctx->group[g].cached[i]);
+	buf_release(&ctx->out);
 	mem_free(ctx);
 	imap_seqset_release(&set);
 	imapd_fetch_free(&f);
