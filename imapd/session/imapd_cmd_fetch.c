@@ -156,14 +156,14 @@ static const buf_t *imapd_fetch_structure(imapd_fetch_ctx_t *ctx,
 	if (fm->have & (1u << i))
 		return out;
 	buf_reset(out);
-	root = imapd_msgfile_mime(mf);
-	if (kind == IMAPD_FETCH_ENVELOPE)
-		imap_envelope_write(out, msg + root->hdr_off,
-				    root->body_off - root->hdr_off, ctx->qflags);
-	else
+	if (kind == IMAPD_FETCH_ENVELOPE) {
+		imap_envelope_write(out, msg, imapd_msgfile_header(mf), ctx->qflags);
+	} else {
+		root = imapd_msgfile_mime(mf);
 		imap_bodystructure_write(out, msg, root,
 					 kind == IMAPD_FETCH_BODYSTRUCTURE,
 					 ctx->qflags);
+	}
 	fm->have |= 1u << i;
 	if (ctx->use_cache)
 		fm->computed |= 1u << i;

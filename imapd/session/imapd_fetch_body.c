@@ -6,6 +6,10 @@
  * mapped file and lib/mime_wire.h gives their wire form (CRLF) from the
  * partial's origin, in pieces: a 30 MB BODY[] goes out through one
  * piece-sized buffer and the stream's own, never whole in memory.  The
+ * whole message, its TEXT and the sections of its header need no MIME
+ * tree (imapd_msgfile_header() finds the header's end), so a client
+ * that asks for BODY.PEEK[HEADER.FIELDS (...)] of a large message reads
+ * its first pages only.  The
  * literal's size is known before its first octet (the wire size of the
  * segments), so nothing is read twice to announce it.
  *
@@ -59,11 +63,26 @@ uint64_t imapd_fetch_body_write(imapd_session_t *sess, imapd_msgfile_t *mf,
 
 	buf_puts(out, item->label);
 	buf_putc(out, ' ');
-	if (item->spec.nparts == 0 && item->spec.kind == MIME_SECTION_PART) {
-		whole.p = msg;
-		whole.len = mf->len;
+	if (item->spec.nparts == 0 && (item->spec.kind == MIME_SECTION_PART ||
+					item->spec.kind == MIME_SECTION_TEXT)) {
+		size_t start = item->spec.kind == MIME_SECTION_TEXT ?
+			imapd_msgfile_header(mf) : 0;
+
+		whole.p = msg + start;
+		whole.len = mf->len - start;
 		seg = &whole;
 		nseg = 1;
+	} else if (item->spec.nparts == 0 && mf->mime == NULL) {
+		/* a section of the message's own header: the header alone
+		 * is parsed, the body never read */
+		size_t hlen = imapd_msgfile_header(mf);
+		mime_part_t *root = mime_parse(msg, hlen);
+
+		if (mime_section_get(msg, hlen, root, &item->spec, &c) == 0) {
+			seg = c.seg;
+			nseg = c.nseg;
+		}
+		mime_part_free(&root);
 	} else if (mime_section_get(msg, mf->len, imapd_msgfile_mime(mf),
 				    &item->spec, &c) == 0) {
 		seg = c.seg;

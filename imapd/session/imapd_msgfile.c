@@ -7,7 +7,8 @@
  * rename), so the mapping stays the message's content.  When mmap(2)
  * fails (a file system without it) the file is read into memory.  The
  * MIME tree is built on first use only: FLAGS, UID, RFC822.SIZE and
- * BODY[] need none.
+ * BODY[] need none, ENVELOPE and the header sections only the header's
+ * end.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "imapd_session.h"
 #include "mem.h"
+#include "mime_wire.h"
 
 /* Read the whole file the slow way: size octets from fd. */
 static int imapd_msgfile_read(int fd, size_t size, imapd_msgfile_t *mf)
@@ -75,6 +77,23 @@ const mime_part_t *imapd_msgfile_mime(imapd_msgfile_t *mf)
 	if (mf->mime == NULL)
 		mf->mime = mime_parse(mf->data != NULL ? mf->data : "", mf->len);
 	return mf->mime;
+}
+
+/* mime_parse.h's rule: lines end at every CR and every LF (the wire
+ * form's lines), and the header ends with the first empty one. */
+size_t imapd_msgfile_header(const imapd_msgfile_t *mf)
+{
+	size_t i = 0, run;
+
+	if (mf->mime != NULL)
+		return mf->mime->body_off;
+	while (i < mf->len) {
+		run = mime_wire_eol(mf->data + i, mf->len - i);
+		if (run == 0)
+			return i + 1;
+		i += run + 1;
+	}
+	return mf->len;
 }
 
 void imapd_msgfile_close(imapd_msgfile_t *mf)

@@ -106,8 +106,15 @@ M4 = M4_HDR + b''.join(
 # All header, no empty line: an empty body.
 M5 = b'From: e@example.org\nSubject: header only\n'
 
-# (content, with ,S=/,W= in the name) in arrival order: UIDs 1-5
-MESSAGES = [(M1, True), (M2, True), (M3, True), (M4, False), (M5, True)]
+# Lines that end in a stored CRLF: each CR and LF a line end of its own
+# (lib/mime_wire.h), so the header ends at the LF after the first CR.
+M6 = b'Subject: crlf\r\nX-After: y\r\n\r\nbody\r\n'
+
+# (content, with ,S=/,W= in the name) in arrival order: UIDs 1-6
+MESSAGES = [(M1, True), (M2, True), (M3, True), (M4, False), (M5, True),
+            (M6, True)]
+# the message delivered over SMTP comes after them
+SMTP_UID = len(MESSAGES) + 1
 
 SMTP_BODY = b'hello over smtp\r\nsecond line\r\n'
 
@@ -349,10 +356,10 @@ def expected_structures():
 def check_meta(c, maildir):
     u, t = c.cmd('UID FETCH 1:* (UID RFC822.SIZE INTERNALDATE FLAGS)')
     f = fetches(u)
-    eq(len(f), 6, 'UID FETCH 1:* answers for the six messages')
+    eq(len(f), SMTP_UID, 'UID FETCH 1:* answers for every message')
     for seq, items in f:
         d = dict(items)
-        if seq <= 5:
+        if seq < SMTP_UID:
             content = MESSAGES[seq - 1][0]
             eq(d.get('RFC822.SIZE'), b'%d' % wsize(content),
                'RFC822.SIZE of message %d is its wire size' % seq)
@@ -473,6 +480,25 @@ def check_sections(c):
                        'FETCH a header-only message')
     eq(value(d.get('BODY[HEADER]')), wire(M5), 'HEADER of a message without empty line')
     eq(d.get('BODY[TEXT]'), b'""', 'its TEXT is the empty string')
+
+
+def check_crlf(c):
+    hdr, text = b'Subject: crlf\r\n', b'X-After: y\r\n\r\nbody\r\n'
+    d, labels = fetch1(c, 'FETCH 6 (BODY.PEEK[HEADER] BODY.PEEK[HEADER.FIELDS (X-After)] '
+                       'BODY.PEEK[TEXT] ENVELOPE)', 'FETCH a message with stored CRLFs')
+    eq(value(d.get('BODY[HEADER]')), wire(hdr), 'its header ends at the first empty line')
+    eq(value(d.get('BODY[HEADER.FIELDS (X-After)]')), b'\r\n',
+       'a field after the empty line is no header field')
+    eq(value(d.get('BODY[TEXT]')), wire(text), 'its TEXT')
+    say(d.get('ENVELOPE', b'').startswith(b'(NIL "crlf" NIL'), 'its ENVELOPE',
+        repr(d.get('ENVELOPE')))
+    d, labels = fetch1(c, 'FETCH 6 (BODYSTRUCTURE BODY.PEEK[HEADER] BODY.PEEK[1.MIME] '
+                       'BODY.PEEK[1])', 'the same after a full parse')
+    eq(value(d.get('BODY[HEADER]')), wire(hdr), 'the header as the full parse sees it')
+    eq(value(d.get('BODY[1.MIME]')), wire(hdr), 'BODY[1.MIME] of the single part')
+    eq(value(d.get('BODY[1]')), wire(text), 'BODY[1] of the single part')
+    eq(d.get('BODYSTRUCTURE'), bs_text(wsize(text), 6),
+       'its BODYSTRUCTURE: each stored CR and LF a line')
 
 
 def check_partial(c):
@@ -697,7 +723,8 @@ def check_moved_away(port, user, pw, maildir):
 
 
 def check_smtp(c):
-    d, labels = fetch1(c, 'UID FETCH 6 (RFC822.SIZE ENVELOPE BODY.PEEK[] BODY.PEEK[TEXT])',
+    d, labels = fetch1(c, 'UID FETCH %d (RFC822.SIZE ENVELOPE BODY.PEEK[] BODY.PEEK[TEXT])'
+                       % SMTP_UID,
                        'FETCH the delivered message')
     body = value(d.get('BODY[]', b'""'))
     eq(int(d.get('RFC822.SIZE', b'-1')), len(body),
@@ -712,11 +739,11 @@ def check_readonly(port, user, pw, maildir):
     c.cmd('LOGIN %s %s' % (user, pw))
     u, t = c.cmd('EXAMINE INBOX')
     say(b'READ-ONLY' in t, 'EXAMINE is read-only', repr(t))
-    u, t = c.cmd('UID FETCH 6 (BODY[TEXT])')
+    u, t = c.cmd('UID FETCH %d (BODY[TEXT])' % SMTP_UID)
     f = fetches(u)
     say(len(f) == 1 and [x[0] for x in f[0][1]] == ['UID', 'BODY[TEXT]'],
         'BODY[] in a read-only folder adds no FLAGS', repr(u))
-    u, t = c.cmd('UID FETCH 6 FLAGS')
+    u, t = c.cmd('UID FETCH %d FLAGS' % SMTP_UID)
     say(b'\\Seen' not in b''.join(u), 'and does not set \\Seen', repr(u))
     u, t = c.cmd('STORE 2 +FLAGS (\\Seen)')
     say(t.split(b' ')[1] == b'NO' and not fetches(u), 'STORE in a read-only folder is NO',
@@ -753,10 +780,12 @@ def run(port, user, pw, maildir):
         say(False, 'LOGIN', repr(t))
         return
     u, t = c.cmd('SELECT INBOX')
-    say(b' OK' in t and b'* 6 EXISTS\r\n' in u, 'SELECT INBOX with six messages', repr(u))
+    say(b' OK' in t and b'* %d EXISTS\r\n' % SMTP_UID in u,
+        'SELECT INBOX with %d messages' % SMTP_UID, repr(u))
     for step in (check_meta, check_structure):
         step(c, maildir)
     check_sections(c)
+    check_crlf(c)
     check_partial(c)
     check_rfc822(c)
     check_bad(c)
