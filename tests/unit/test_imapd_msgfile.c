@@ -1,5 +1,6 @@
 /* test_imapd_msgfile.c - unit tests for imapd/session/imapd_msgfile.c: a
- * message of a view opened (mapped), an empty one, one whose file is gone
+ * message of a view opened (read when small, mapped when large), an
+ * empty one, one whose file is gone
  * (ENOENT, marked expunged in the view), the MIME tree built once on
  * demand, and the header's end found without a parse: the same as
  * mime_parse's body_off for every line-end form and for random octets.
@@ -25,6 +26,16 @@ static void put(const char *dir, const char *name, const char *content)
 	close(fd);
 }
 
+/* The message of the view whose name starts with base. */
+static mail_view_msg_t *msg(mail_view_t *v, const char *base)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strncmp(v->msgs[i].name, base, strlen(base)) == 0)
+			return &v->msgs[i];
+	printf("  no message %s\n", base);
+	exit(1);
+}
+
 static void test_msgfile_open(void)
 {
 	char dir[4096];
@@ -32,6 +43,7 @@ static void test_msgfile_open(void)
 	imapd_session_t sess;
 	imapd_msgfile_t mf;
 	const mime_part_t *root;
+	char *big;
 
 	test_begin("imapd_msgfile: open, map, MIME tree, empty, gone");
 	snprintf(dir, sizeof(dir), "%s/Maildir", test_tmpdir());
@@ -41,10 +53,21 @@ static void test_msgfile_open(void)
 	put(dir, "1000000001.M1P1.h", "Subject: one\n\nbody\n");
 	put(dir, "1000000002.M2P1.h", "");
 	put(dir, "1000000003.M3P1.h", "Subject: three\n\n");
-	test_assert(mail_view_sync(sess.view) == 0 && sess.view->n == 3);
+	big = mem_alloc(600000);
+	memset(big, 'x', 599999);
+	memcpy(big, "Subject: big\n\n", 14);
+	big[599999] = '\0';
+	put(dir, "1000000004.M4P1.h", big);
+	test_assert(mail_view_sync(sess.view) == 0 && sess.view->n == 4);
 
-	test_assert(imapd_msgfile_open(&sess, &sess.view->msgs[0], &mf) == 0);
-	test_assert(mf.len == 19 && mf.mapped && memcmp(mf.data, "Subject: one\n", 13) == 0);
+	test_assert(imapd_msgfile_open(&sess, msg(sess.view, "1000000004."), &mf) == 0);
+	test_assert(mf.len == 599999 && mf.mapped && memcmp(mf.data, big, mf.len) == 0);
+	test_assert_int(imapd_msgfile_header(&mf), 14);
+	imapd_msgfile_close(&mf);
+	mem_free(big);
+
+	test_assert(imapd_msgfile_open(&sess, msg(sess.view, "1000000001."), &mf) == 0);
+	test_assert(mf.len == 19 && !mf.mapped && memcmp(mf.data, "Subject: one\n", 13) == 0);
 	test_assert(mf.mime == NULL);
 	test_assert_int(imapd_msgfile_header(&mf), 14);
 	root = imapd_msgfile_mime(&mf);
@@ -54,7 +77,7 @@ static void test_msgfile_open(void)
 	imapd_msgfile_close(&mf);
 	test_assert(mf.data == NULL && mf.mime == NULL);
 
-	test_assert(imapd_msgfile_open(&sess, &sess.view->msgs[1], &mf) == 0);
+	test_assert(imapd_msgfile_open(&sess, msg(sess.view, "1000000002."), &mf) == 0);
 	test_assert(mf.data == NULL && mf.len == 0 && !mf.mapped);
 	test_assert_int(imapd_msgfile_header(&mf), 0);
 	root = imapd_msgfile_mime(&mf);
@@ -64,13 +87,14 @@ static void test_msgfile_open(void)
 	{
 		char path[8192];
 
-		snprintf(path, sizeof(path), "%s/cur/%s", dir, sess.view->msgs[2].name);
+		snprintf(path, sizeof(path), "%s/cur/%s", dir,
+			 msg(sess.view, "1000000003.")->name);
 		test_assert(unlink(path) == 0);
 	}
 	errno = 0;
-	test_assert(imapd_msgfile_open(&sess, &sess.view->msgs[2], &mf) == -1);
+	test_assert(imapd_msgfile_open(&sess, msg(sess.view, "1000000003."), &mf) == -1);
 	test_assert(errno == ENOENT);
-	test_assert(sess.view->msgs[2].expunged && sess.view->expunges == 1);
+	test_assert(msg(sess.view, "1000000003.")->expunged && sess.view->expunges == 1);
 	mail_view_close(&sess.view);
 	mem_free(err);
 	test_end();
