@@ -104,6 +104,12 @@ static int imapd_fetch_section(imapd_fetch_t *f, const char *s, size_t len,
 					      &used) < 0)
 			return -1;
 		i += used;
+		/* a quoted string is 7-bit text (RFC 3501 §9 TEXT-CHAR); a
+		 * header field name is printable ASCII (RFC 5322 §3.6.8) */
+		for (unsigned int k = 0; k < nnames; k++)
+			for (const char *c = names[k]; *c != '\0'; c++)
+				if ((unsigned char) *c < 0x20 || (unsigned char) *c > 0x7e)
+					goto bad;
 	}
 	if (i >= len || s[i] != ']')
 		goto bad;
@@ -138,7 +144,12 @@ static int imapd_fetch_section(imapd_fetch_t *f, const char *s, size_t len,
 		for (unsigned int k = 0; k < nnames; k++) {
 			if (k > 0)
 				buf_putc(&label, ' ');
-			imap_quote_astring(&label, names[k], strlen(names[k]), 0);
+			/* quoted when it holds "]": an astring may, but a
+			 * client scanning for the section's end would stop */
+			if (strchr(names[k], ']') != NULL)
+				imap_quote_string(&label, names[k], strlen(names[k]), 0);
+			else
+				imap_quote_astring(&label, names[k], strlen(names[k]), 0);
 		}
 		buf_putc(&label, ')');
 	}

@@ -133,6 +133,8 @@ static void test_fetch_sections(void)
 			"BODY[HEADER.FIELDS.NOT (X-A x-b)]");
 	test_assert_str(norm("BODY[HEADER.FIELDS (\"a b\")]", 0),
 			"BODY[HEADER.FIELDS (\"a b\")]");
+	test_assert_str(norm("BODY[HEADER.FIELDS (\"a]\" \"b\\\\c\")]", 0),
+			"BODY[HEADER.FIELDS (\"a]\" \"b\\\\c\")]");
 	test_assert_str(norm("BODY[2.HEADER.FIELDS (Subject)]<5.10>", 0),
 			"BODY[2.HEADER.FIELDS (Subject)]<5>");
 	test_assert_str(norm("BODY[]<0.2048>", 0), "BODY[]<0>");
@@ -182,6 +184,7 @@ static void test_fetch_bad(void)
 		"BODY[]<0.4294967296>", "BODY[]<-1.2>", "BODYSTRUCTURE[]",
 		"RFC822.PEEK", "\"FLAGS\"", "(\"FLAGS\")", "((FLAGS))",
 		"FLAGS UID", "ENVELOPE ()", "BODY[2147483648]",
+		"BODY[HEADER.FIELDS (\"T\xfc\")]", "BODY[HEADER.FIELDS (\"a\tb\")]",
 	};
 	imapd_fetch_t f;
 
