@@ -331,6 +331,9 @@ void imapd_cmd_fetch(imapd_session_t *sess, const imap_arg_t *args, size_t nargs
 		(f.kinds & (IMAPD_FETCH_BIT(IMAPD_FETCH_ENVELOPE) |
 			    IMAPD_FETCH_BIT(IMAPD_FETCH_BODY) |
 			    IMAPD_FETCH_BIT(IMAPD_FETCH_BODYSTRUCTURE))) != 0;
+	/* \Seen is added to the flags on disk now (as STORE does) */
+	if (f.sets_seen && !sess->readonly)
+		(void) mail_view_sync(sess->view);
 	imap_seqset_iter_init(&it);
 	while (imap_seqset_iter_next(&set, &it, &seq) &&
 	       stream_status(sess->s) == STREAM_OK) {

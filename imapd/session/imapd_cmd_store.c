@@ -6,7 +6,10 @@
  * the folder's list for FLAGS and +FLAGS (not for -FLAGS: a keyword no
  * message has needs no removing).  Each message's file is renamed to its
  * new flag letters (mail_view_set_flags); a message whose flags already
- * are the asked ones is left alone.  FLAGS replaces the system flags
+ * are the asked ones is left alone.  The changes are made to the flags
+ * the files have when the command comes (the folder is looked at first),
+ * so that another session's change since this one's last look is kept.
+ * FLAGS replaces the system flags
  * IMAP knows and the keywords; a letter without an IMAP flag (Maildir's
  * P, "passed") is kept, so that a flag another program set survives.
  *
@@ -129,6 +132,11 @@ void imapd_cmd_store(imapd_session_t *sess, const imap_arg_t *args, size_t nargs
 	}
 	if (imapd_store_keyword_count(sess->view) > sess->keywords_announced)
 		imapd_sync_flags_announce(sess);
+	/* The flags as they are on disk now, not as this view last saw
+	 * them: +FLAGS of one session and -FLAGS of another must both
+	 * last.  What the look finds is reported after the command, as
+	 * the dispatcher's own look would. */
+	(void) mail_view_sync(sess->view);
 
 	imap_seqset_iter_init(&it);
 	while (imap_seqset_iter_next(&set, &it, &seq) &&

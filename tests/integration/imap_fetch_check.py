@@ -176,7 +176,8 @@ class Imap:
     """A raw client: each command's untagged responses as the wire has
     them (literals inline) and its tagged line."""
 
-    def __init__(self, port):
+    def __init__(self, port, user=None, pw=None):
+        self.port, self.user, self.pw = port, user, pw
         self.sock = connect(port, timeout=60)
         self.buf = b''
         self.n = 0
@@ -647,6 +648,29 @@ def check_store(c, maildir):
     f = fetches(u)
     eq(flagset(dict(f[0][1]).get('FLAGS')) if f else None, {b'\\Flagged', b'\\Recent'},
        'STORE answers a message whose flags did not change too')
+    # Two sessions: each STORE changes the flags the file has, not the
+    # ones its session last saw.
+    c2 = Imap(c.port)
+    c2.cmd('LOGIN %s %s' % (c.user, c.pw))
+    c2.cmd('SELECT INBOX')
+    c.cmd('STORE 3 +FLAGS (\\Answered)')
+    u, t = c2.cmd('STORE 3 -FLAGS (\\Flagged)')
+    f = fetches(u)
+    eq(flagset(dict(f[-1][1]).get('FLAGS')) if f else None, {b'\\Answered'},
+       "a second session's -FLAGS keeps the first one's +FLAGS")
+    u, t = c2.cmd('FETCH 3 (BODY[TEXT])')
+    f = fetches(u)
+    eq(flagset(dict(f[-1][1]).get('FLAGS')) if f else None, {b'\\Answered', b'\\Seen'},
+       '\\Seen set by FETCH keeps the flags on disk')
+    c2.cmd('LOGOUT')
+    c2.close()
+    u, t = c.cmd('NOOP')
+    f = fetches(u)
+    eq([(x[0], flagset(dict(x[1]).get('FLAGS'))) for x in f],
+       [(3, {b'\\Answered', b'\\Seen', b'\\Recent'})],
+       'the first session is told of the change with NOOP')
+    sub, n = filename(maildir, base_of(2))
+    say(n is not None and n.endswith(':2,RS'), 'the file name has both changes', n)
     for text in ['STORE 1 FLAGZ (\\Seen)', 'STORE 1 +FLAGS.LOUD (\\Seen)', 'STORE 1 +FLAGS',
                  'STORE 1 +FLAGS (\\Bogus)', 'STORE 99 FLAGS ()',
                  'STORE 1 FLAGS (\\Seen) (\\Draft)']:
@@ -794,7 +818,7 @@ def check_imaplib(port, user, pw):
 
 
 def run(port, user, pw, maildir):
-    c = Imap(port)
+    c = Imap(port, user, pw)
     u, t = c.cmd('LOGIN %s %s' % (user, pw))
     if b' OK' not in t:
         say(False, 'LOGIN', repr(t))
