@@ -152,7 +152,7 @@ int imapd_append_literal(imapd_session_t *sess, const imap_cmd_t *cmd)
 			      &failed);
 	if (r != STREAM_OK) {
 		imapd_append_abort(sess);
-		return -1;
+		return r;
 	}
 	/* What went wrong is answered when the command is complete. */
 	if (failed)

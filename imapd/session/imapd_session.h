@@ -234,8 +234,9 @@ imapd_handler_t imapd_cmd_append, imapd_cmd_copy, imapd_cmd_move;
  * APPEND (the message).  Returns 1 when it took the literal (it read its
  * octets to disk itself; the session then tells the parser
  * imap_parse_literal_taken), 0 when it refuses it (it set the tagged NO,
- * e.g. [TOOBIG]: the parser is told imap_parse_literal_refuse), -1 when
- * the connection failed while reading.  For a synchronizing literal it
+ * e.g. [TOOBIG]: the parser is told imap_parse_literal_refuse), or the
+ * reader's status (STREAM_EOF, STREAM_TIMEOUT, IMAPD_SHUTDOWN, ...: all
+ * negative) when the connection failed while reading.  For a synchronizing literal it
  * sends the "+" continuation itself when it accepts. */
 int imapd_append_literal(imapd_session_t *sess, const imap_cmd_t *cmd);
 /* Drop a message taken but not saved (the command failed later). */

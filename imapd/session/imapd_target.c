@@ -23,6 +23,7 @@
 #include "file_util.h"
 #include "imapd_session.h"
 #include "log.h"
+#include "maildir.h"
 #include "mem.h"
 
 int imapd_target_open(imapd_session_t *sess, const imap_arg_t *arg,
@@ -107,7 +108,7 @@ int imapd_target_assign(imapd_session_t *sess, imapd_target_t *t,
 	int r = 0;
 
 	for (size_t i = 0; i < n; i++)
-		bases[i] = mem_strndup(names[i], strcspn(names[i], ":"));
+		bases[i] = mem_strndup(names[i], maildir_name_base_len(names[i]));
 	if (n > 0 && mail_uidlist_append(t->fd, &t->uidlist,
 					   (const char *const *) bases, n, 0) < 0) {
 		imapd_log_error(sess, "%s: cannot give UIDs: %s",
