@@ -302,6 +302,7 @@ static void imapd_session_loop(imapd_session_t *sess)
 		switch (r) {
 		case IMAP_PARSE_DONE:
 			imapd_dispatch(sess, cmd);
+			imapd_append_abort(sess);	/* a message left unsaved */
 			break;
 		case IMAP_PARSE_ERROR:
 			imapd_append_abort(sess);

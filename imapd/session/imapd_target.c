@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file_util.h"
@@ -54,6 +55,19 @@ int imapd_target_open(imapd_session_t *sess, const imap_arg_t *arg,
 	return 0;
 }
 
+/* Is the folder's name still the directory opened?  A DELETE or RENAME
+ * in between (another session; APPEND's literal takes time) moves the
+ * directory away, and the descriptor with it. */
+static int imapd_target_same(imapd_session_t *sess, imapd_target_t *t)
+{
+	struct stat opened, named;
+
+	return fstat(t->fd, &opened) == 0 &&
+		fstatat(sess->root_fd, t->dir.len ? buf_str(&t->dir) : ".",
+			&named, AT_SYMLINK_NOFOLLOW) == 0 &&
+		opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
+}
+
 int imapd_target_lock(imapd_session_t *sess, imapd_target_t *t)
 {
 	if (t->lock_fd >= 0)
@@ -63,6 +77,11 @@ int imapd_target_lock(imapd_session_t *sess, imapd_target_t *t)
 		imapd_log_error(sess, "%s: cannot lock: %s", buf_str(&t->name),
 				strerror(errno));
 		imapd_no(sess, "SERVERBUG", "Cannot lock the mailbox");
+		return -1;
+	}
+	if (!imapd_target_same(sess, t)) {
+		imapd_no(sess, "TRYCREATE", "The mailbox is gone");
+		imapd_target_unlock(t);
 		return -1;
 	}
 	/* Only the lock's holder writes these: read them afresh now. */

@@ -13,7 +13,8 @@
 #       empty messages), a 10 MB APPEND with the session's memory checked
 #       in /proc, COPY and UID COPY (COPYUID, hard links, keywords by
 #       name), MOVE and UID MOVE (the untagged sequence), MOVE within a
-#       folder.  The folder "Target" must exist, "Nope" must not.
+#       folder.  The folders "Target" and "Gone" must exist, "Nope" must
+#       not.
 #   imap_append.py kill PORT USER PASS MAILDIR
 #       an APPEND cut by kill -9 of its session halfway through the
 #       literal: nothing in cur/ or new/, and the next APPEND works.
@@ -364,7 +365,42 @@ def check_append_raw(port, user, password, maildir, limit):
     else:
         skip('LITERAL+ APPEND', 'LITERAL- configured')
 
+    # The mailbox name as a literal too: only the last literal is the
+    # message.
+    msg = b'Subject: name literal\r\n\r\nx\r\n'
+    r.send(b'A2 APPEND {5}\r\n')
+    c1 = r.line()
+    r.send(b'INBOX {%d}\r\n' % len(msg))
+    c2 = r.line()
+    r.send(msg + b'\r\n')
+    out = r.until(b'A2')
+    au = appenduid(out[-1])
+    path = file_of(maildir, 'INBOX', au[1]) if au else None
+    say(c1.startswith(b'+') and c2.startswith(b'+') and path is not None,
+        'APPEND with the mailbox name as a literal', repr(out))
+
     before = set(files(maildir, 'INBOX'))
+    # One message per APPEND (no MULTIAPPEND): the second literal is
+    # refused, and the first is not saved.
+    r.send(b'MA APPEND INBOX {3}\r\n')
+    r.line()
+    r.send(b'abc (\\Seen) {3}\r\n')
+    out = r.until(b'MA')
+    say(len(out) == 1 and out[0].startswith(b'MA BAD'), 'a second message in one APPEND: BAD', repr(out))
+    # The folder renamed away while its literal arrives: NO, and nothing
+    # put in the renamed directory.
+    gone = folder_dir(maildir, 'Gone')
+    part1, part2 = b'Subject: ', b'x\r\n\r\n'
+    r.send(b'G1 APPEND Gone {%d}\r\n' % len(part1 + part2))
+    cont = r.line()
+    r.send(part1)
+    time.sleep(0.2)
+    os.rename(gone, gone + 'Moved')
+    r.send(part2 + b'\r\n')
+    out = r.until(b'G1')
+    left = os.listdir(gone + 'Moved/cur') + os.listdir(gone + 'Moved/new') + os.listdir(gone + 'Moved/tmp')
+    say(cont.startswith(b'+') and out[-1].startswith(b'G1 NO [TRYCREATE]') and left == [],
+        'a folder renamed during the literal: NO [TRYCREATE], nothing left in it', '%r %r' % (out, left))
     # Refused before the octets: no continuation, the connection goes on.
     out = r.cmd(b'T1', b'APPEND Nope {5}')
     say(len(out) == 1 and out[0].startswith(b'T1 NO [TRYCREATE]'),

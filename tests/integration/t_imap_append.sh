@@ -64,7 +64,7 @@ fi
 
 # 1. APPEND, COPY, MOVE; the target folder has a keyword list of its
 # own, so that a copied keyword must change its letter.
-mkbox bob Target
+mkbox bob Target Gone
 printf '0 Other\n' > "$MAIL/bob/.Target/dovecot-keywords"
 chown "$OWNER" "$MAIL/bob/.Target/dovecot-keywords"
 py all "$P" bob@localhost pw-bob "$MAIL/bob" $LIMIT
