@@ -1,6 +1,7 @@
 /* mail_save.c - saving and copying messages into a folder; see
  * mail_save.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -214,4 +215,32 @@ int mail_save_copy(int src_dir_fd, const char *src_name, int dst_folder_fd,
 	}
 	buf_release(&base);
 	return r;
+}
+
+int mail_save_clean_tmp(int folder_fd, time_t now)
+{
+	int fd = openat(folder_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	struct stat st;
+	int removed = 0;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) ||
+		    st.st_mtime + MAIL_SAVE_TMP_MAX_AGE >= now ||
+		    st.st_ctime + MAIL_SAVE_TMP_MAX_AGE >= now)
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

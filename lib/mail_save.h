@@ -38,6 +38,15 @@ int mail_save_finish(mail_save_t **sp, const mail_flags_t *f, time_t date,
 /* Give up: the temporary file goes. */
 void mail_save_abort(mail_save_t **sp);
 
+/* Files a save left in tmp/ once its process died (a session killed
+ * mid-APPEND): regular files of the folder's tmp/ whose mtime and ctime
+ * are both more than MAIL_SAVE_TMP_MAX_AGE seconds before now are removed,
+ * as Maildir readers do.  A save in progress is never that old: writing
+ * and dating a file (futimens) both make its ctime new.  The number
+ * removed, or -1 with errno. */
+#define MAIL_SAVE_TMP_MAX_AGE	(36 * 3600)
+int mail_save_clean_tmp(int folder_fd, time_t now);
+
 /* Link src_name (in the directory src_dir_fd: a folder's cur/ or new/)
  * into the folder dst_folder_fd's cur/ under a new unique base name with
  * flags f; the new name into name_r.  0, or -1 with errno. */

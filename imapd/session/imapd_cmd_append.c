@@ -10,10 +10,11 @@
  * imapd_cmd_append() puts the file in place under the target's lock
  * (imapd_target.c) with its flags and date and answers the UID it got.
  * A session killed in between leaves at most a file in tmp/, which no
- * listing shows (architecture §3).
+ * listing shows (architecture §3) and a later APPEND removes.
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "imap_date.h"
 #include "imapd_session.h"
@@ -103,7 +104,7 @@ int imapd_append_literal(imapd_session_t *sess, const imap_cmd_t *cmd)
 	imapd_append_t *a;
 	const imap_arg_t *flags;
 	time_t date;
-	int r, failed = 0;
+	int r, removed, failed = 0;
 
 	/* One message per APPEND: MULTIAPPEND (RFC 3502) is not offered. */
 	if (sess->append != NULL || cmd->literal_depth != 0) {
@@ -136,6 +137,11 @@ int imapd_append_literal(imapd_session_t *sess, const imap_cmd_t *cmd)
 			 imapd_conf.message_size_limit);
 		return 0;
 	}
+	/* A session killed mid-APPEND left its file in tmp/: saves clean up
+	 * after the dead, as Maildir readers do. */
+	if ((removed = mail_save_clean_tmp(a->target.fd, time(NULL))) > 0)
+		imapd_log_info(sess, "%s: %d stale files removed from tmp/",
+			       buf_str(&a->target.name), removed);
 	a->save = mail_save_begin(a->target.fd);
 	if (a->save == NULL) {
 		imapd_log_error(sess, "%s: cannot start a message: %s",

@@ -2,7 +2,7 @@
  * CRLF input in pieces of every size is stored with LF ends and named
  * with its stored and wire sizes and flags, dated as asked, nothing left
  * in tmp/; an aborted save leaves nothing; a copy is a link under a new
- * name. */
+ * name; tmp/ is cleaned of a dead save's file only. */
 #include <fcntl.h>
 
 #include "../../lib/buf.h"
@@ -115,9 +115,36 @@ static void test_abort_and_copy(void)
 	test_end();
 }
 
+static void test_clean_tmp(void)
+{
+	char a[4096], path[8192];
+	int afd, fd;
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+	test_begin("save: tmp/ cleaned of files a dead save left, not of live ones");
+	snprintf(a, sizeof(a), "%s/C", test_tmpdir());
+	test_assert(maildir_create(a) == 0);
+	afd = open(a, O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof(path), "%s/tmp/dated", a);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	test_assert(fd >= 0 && write(fd, "x", 1) == 1);
+	/* An old mtime, as a save gives the internal date before its link:
+	 * the new ctime keeps it. */
+	test_assert(futimens(fd, old) == 0);
+	close(fd);
+	test_assert(mail_save_clean_tmp(afd, time(NULL)) == 0);
+	test_assert(access(path, F_OK) == 0);
+	/* Seen 37 hours later, it is a dead save's. */
+	test_assert(mail_save_clean_tmp(afd, time(NULL) + 37 * 3600) == 1);
+	test_assert(access(path, F_OK) < 0);
+	close(afd);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = { test_save, test_abort_and_copy, NULL };
+	static void (*const tests[])(void) = { test_save, test_abort_and_copy,
+					       test_clean_tmp, NULL };
 
 	return test_main(tests);
 }
