@@ -195,7 +195,7 @@ static int imapd_append_save(imapd_session_t *sess, imapd_append_t *a,
 			r = imapd_target_assign(sess, t, names, 1, uid_r);
 		}
 	}
-	imapd_target_done(sess, t, uid_r, r == 0);
+	imapd_target_done(sess, t, r == 0);
 	buf_release(&name);
 	return r;
 }

@@ -286,7 +286,7 @@ static void imapd_copy_move(imapd_session_t *sess, const imap_arg_t *args,
 		imapd_target_unlock(&c.target);
 		goto out;
 	}
-	imapd_target_done(sess, &c.target, c.dst_uids, c.n);
+	imapd_target_done(sess, &c.target, c.n);
 	imapd_copy_code(&c, &code);
 	if (move) {
 		imapd_untagged(sess, "OK [%s] Moved", buf_str(&code));

@@ -247,7 +247,7 @@ void imapd_append_abort(imapd_session_t *sess);
  * lock (its keyword list and UID list are then read afresh and only this
  * session writes them), add keywords to t->keywords and save them before
  * any file names them, link the files into cur/, assign their UIDs in
- * order, done (unlock; the selected view takes them in, \Recent), close.
+ * order, done (unlock; the selected view takes the n new ones in), close.
  * The int functions give 0, or -1 after imapd_no(). */
 typedef struct imapd_target {
 	buf_t name;		/* canonical wire name */
@@ -267,8 +267,7 @@ int imapd_target_save_keywords(imapd_session_t *sess, imapd_target_t *t);
  * uids_r. */
 int imapd_target_assign(imapd_session_t *sess, imapd_target_t *t,
 			const char *const *names, size_t n, uint32_t *uids_r);
-void imapd_target_done(imapd_session_t *sess, imapd_target_t *t,
-		       const uint32_t *uids, size_t n);
+void imapd_target_done(imapd_session_t *sess, imapd_target_t *t, size_t n);
 void imapd_target_close(imapd_target_t *t);
 /* UIDVALIDITY after an assign. */
 uint32_t imapd_target_validity(const imapd_target_t *t);

@@ -10,10 +10,11 @@
  * command gives (RFC 4315 §3: COPYUID pairs them in source order) and no
  * other writer can slip in between.  The selected view does not hold the
  * lock between its own calls, so taking it here through a descriptor of
- * our own cannot deadlock against it.  When the target is the selected
- * folder, its view is synced afterwards: the new messages enter it (the
- * dispatcher then reports EXISTS) and are \Recent there (RFC 3501
- * §6.3.11, §6.4.7), as this session is the first to see them.
+ * our own cannot deadlock against it (it is let go before the view is
+ * synced).  The new messages are \Recent (RFC 3501 §6.3.11, §6.4.7) for
+ * the first session that sees them (lib/mail_view.h): when the target is
+ * the selected folder, that is this one, as its view is synced at once
+ * (the dispatcher then reports EXISTS and RECENT).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,28 +149,13 @@ int imapd_target_assign(imapd_session_t *sess, imapd_target_t *t,
 	return r;
 }
 
-void imapd_target_done(imapd_session_t *sess, imapd_target_t *t,
-		       const uint32_t *uids, size_t n)
+void imapd_target_done(imapd_session_t *sess, imapd_target_t *t, size_t n)
 {
-	mail_view_t *v = sess->view;
-
 	imapd_target_unlock(t);
-	if (!t->selected || n == 0)
-		return;
-	if (mail_view_sync(v) < 0) {
-		/* The messages are saved; the next sync shows them. */
+	/* The view claims the new messages as \Recent (lib/mail_view.h). */
+	if (t->selected && n > 0 && mail_view_sync(sess->view) < 0)
 		imapd_log_error(sess, "%s: cannot sync the view: %s",
 				buf_str(&t->name), strerror(errno));
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		mail_view_msg_t *m = mail_view_find_uid(v, uids[i], NULL);
-
-		if (m != NULL && !m->recent) {
-			m->recent = 1;
-			v->recent++;
-		}
-	}
 }
 
 void imapd_target_close(imapd_target_t *t)

@@ -523,6 +523,33 @@ def check_copy(port, user, password, maildir, first_uid):
     out = r.cmd(b'C5', b'COPY 99999 Target')
     say(out[-1].startswith(b'C5 BAD') or out[-1].startswith(b'C5 NO'),
         'COPY of a sequence number past the end is refused', repr(out))
+    # The copy is \Recent for the session that has the target selected
+    # (the first to see it), and for no session after it.
+    r2 = Raw(port)
+    r2.login(user, password)
+    sel = r2.cmd(b'S', b'SELECT Target')
+    nt = [int(x.split()[1]) for x in sel if re.match(rb'\* \d+ EXISTS', x)][-1]
+    rt = [int(x.split()[1]) for x in sel if re.match(rb'\* \d+ RECENT', x)][-1]
+    out = r.cmd(b'C7', b'COPY 1:2 Target')
+    out2 = r2.cmd(b'N', b'NOOP')
+    say(out[-1].startswith(b'C7 OK') and b'* %d EXISTS' % (nt + 2) in out2
+        and b'* %d RECENT' % (rt + 2) in out2,
+        'the session with the target selected sees the copies as new and \\Recent', repr(out2))
+    r3 = Raw(port)
+    r3.login(user, password)
+    sel = r3.cmd(b'S', b'SELECT Target')
+    say(b'* 0 RECENT' in sel, 'a later session does not see them as \\Recent', repr(sel))
+    for c in (r2, r3):
+        c.cmd(b'O', b'LOGOUT')
+        c.close()
+    r4 = Raw(port)
+    r4.login(user, password)
+    out = r.cmd(b'C8', b'COPY 1 Target')
+    out4 = r4.cmd(b'E', b'EXAMINE Target')
+    say(b'* 1 RECENT' in out4, 'a copy into a folder nobody has selected is \\Recent for the next session',
+        repr(out4))
+    r4.cmd(b'O', b'LOGOUT')
+    r4.close()
     # All or nothing: a target whose cur/ refuses links gets no file.
     tcur = os.path.join(folder_dir(maildir, 'Target'), 'cur')
     nfiles = len(files(maildir, 'Target'))
