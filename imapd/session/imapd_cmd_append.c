@@ -107,7 +107,7 @@ int imapd_append_literal(imapd_session_t *sess, const imap_cmd_t *cmd)
 	int r, removed, failed = 0;
 
 	/* One message per APPEND: MULTIAPPEND (RFC 3502) is not offered. */
-	if (sess->append != NULL || cmd->literal_depth != 0) {
+	if (sess->append != NULL) {
 		imapd_append_abort(sess);
 		imapd_bad(sess, NULL, "One message per APPEND");
 		return 0;
