@@ -142,9 +142,10 @@ void mail_save_abort(mail_save_t **sp)
 	*sp = NULL;
 }
 
-/* Link a file into the folder's cur/ and make that durable. */
+/* Link a file into the folder's cur/, and make that durable when sync
+ * is set. */
 static int mail_save_link(int from_dir, const char *from, int folder_fd,
-			  const char *to)
+			  const char *to, int sync)
 {
 	int cur = openat(folder_fd, "cur", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			 O_CLOEXEC);
@@ -153,7 +154,7 @@ static int mail_save_link(int from_dir, const char *from, int folder_fd,
 	if (cur < 0)
 		return -1;
 	if (linkat(from_dir, from, cur, to, 0) == 0) {
-		r = fsync(cur);
+		r = sync ? fsync(cur) : 0;
 		if (r < 0) {
 			err = errno;
 			(void) unlinkat(cur, to, 0);
@@ -185,7 +186,7 @@ int mail_save_finish(mail_save_t **sp, const mail_flags_t *f, time_t date,
 	if (mail_save_flush(s) == 0 && fsync(s->file_fd) == 0 &&
 	    futimens(s->file_fd, times) == 0 &&
 	    mail_save_link(s->tmp_fd, buf_str(&s->base), s->folder_fd,
-			   buf_str(name_r)) == 0)
+			   buf_str(name_r), 1) == 0)
 		r = 0;
 	else if (s->error)
 		errno = s->error;
@@ -209,7 +210,8 @@ int mail_save_copy(int src_dir_fd, const char *src_name, int dst_folder_fd,
 			buf_printf(&base, ",S=%lld,W=%lld", size, wsize);
 		buf_reset(name_r);
 		mail_flags_name(buf_str(&base), f, name_r);
-		r = mail_save_link(src_dir_fd, src_name, dst_folder_fd, buf_str(name_r));
+		r = mail_save_link(src_dir_fd, src_name, dst_folder_fd,
+				   buf_str(name_r), 0);
 		if (r < 0 && errno != EEXIST)
 			break;
 	}
@@ -243,4 +245,19 @@ int mail_save_clean_tmp(int folder_fd, time_t now)
 	}
 	closedir(d);
 	return removed;
+}
+
+int mail_save_copy_sync(int dst_folder_fd)
+{
+	int cur = openat(dst_folder_fd, "cur", O_RDONLY | O_DIRECTORY |
+			 O_NOFOLLOW | O_CLOEXEC);
+	int r, err;
+
+	if (cur < 0)
+		return -1;
+	r = fsync(cur);
+	err = errno;
+	close(cur);
+	errno = err;
+	return r;
 }

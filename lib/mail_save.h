@@ -9,8 +9,9 @@
  * file in tmp/).  The wire size counts what IMAP will send: each LF and
  * each bare CR as CRLF.  A copy is a hard link of the source file under
  * a new unique name (a folder never holds one base name twice), so it
- * costs no data.  UIDs are given by the caller (mail_view, mail_uidlist)
- * once the file is in place.
+ * costs no data (and one fsync per COPY, not per message).  UIDs are
+ * given by the caller (mail_view, mail_uidlist) once the file is in
+ * place.
  */
 #ifndef TERN_MAIL_SAVE_H
 #define TERN_MAIL_SAVE_H
@@ -49,8 +50,11 @@ int mail_save_clean_tmp(int folder_fd, time_t now);
 
 /* Link src_name (in the directory src_dir_fd: a folder's cur/ or new/)
  * into the folder dst_folder_fd's cur/ under a new unique base name with
- * flags f; the new name into name_r.  0, or -1 with errno. */
+ * flags f; the new name into name_r.  0, or -1 with errno.  The links are
+ * durable once mail_save_copy_sync() succeeded after the last of them (one
+ * fsync of cur/ for a whole COPY). */
 int mail_save_copy(int src_dir_fd, const char *src_name, int dst_folder_fd,
 		   const mail_flags_t *f, buf_t *name_r);
+int mail_save_copy_sync(int dst_folder_fd);
 
 #endif

@@ -169,6 +169,12 @@ static int imapd_copy_run(imapd_session_t *sess, imapd_copy_t *c)
 			r = -1;
 		}
 	}
+	if (r == 0 && mail_save_copy_sync(c->target.fd) < 0) {
+		imapd_log_error(sess, "%s: cannot sync its cur/: %s",
+				buf_str(&c->target.name), strerror(errno));
+		imapd_no(sess, "SERVERBUG", "Cannot copy the messages");
+		r = -1;
+	}
 	if (r == 0) {
 		names = mem_reallocarray(NULL, c->n + 1, sizeof(*names));
 		for (size_t i = 0; i < c->n; i++)

@@ -100,6 +100,7 @@ static void test_abort_and_copy(void)
 	test_assert(mail_save_finish(&s, &none, 0, &name) == 0);
 	cur = openat(afd, "cur", O_RDONLY | O_DIRECTORY);
 	test_assert(mail_save_copy(cur, buf_str(&name), bfd, &flagged, &copy) == 0);
+	test_assert(mail_save_copy_sync(bfd) == 0);
 	test_assert(strstr(buf_str(&copy), ",S=17,W=20:2,F") != NULL);
 	test_assert(strncmp(buf_str(&copy), buf_str(&name), strcspn(buf_str(&name), ",")) != 0);
 	snprintf(path, sizeof(path), "%s/cur/%s", a, buf_str(&name));
