@@ -16,7 +16,7 @@ LIMIT=12582912
 
 t_instance
 t_set message_size_limit $LIMIT
-t_services auth imap imap-session
+t_services auth anvil imap imap-session
 echo "pw-bob" | tmailctl user add "bob@localhost" --password-stdin >/dev/null 2>&1
 echo "pw-kim" | tmailctl user add "kim@localhost" --password-stdin >/dev/null 2>&1
 t_start
