@@ -3,12 +3,14 @@
  *
  * A saved message is written to tmp/ as it arrives (never held in
  * memory), with the client's CRLF line ends made LF as every message is
- * stored, fsynced, given the internal date as its modification time, and
+ * stored, fsynced, given the internal date as its modification time and
+ * as the time part of its unique name (where lib/mailbox.c reads it), and
  * linked into cur/ as "<unique>,S=<size>,W=<wire size>:2,<flags>" before
  * cur/ is fsynced: only then is it there (a crash before leaves at most a
  * file in tmp/).  The wire size counts what IMAP will send: each LF and
  * each bare CR as CRLF.  A copy is a hard link of the source file under
- * a new unique name (a folder never holds one base name twice), so it
+ * a new unique name with the source's time part (a folder never holds
+ * one base name twice; the internal date stays), so it
  * costs no data (and one fsync per COPY, not per message).  UIDs are
  * given by the caller (mail_view, mail_uidlist) once the file is in
  * place.

@@ -49,6 +49,7 @@ static int imapd_copy_collect(imapd_session_t *sess, const imap_seqset_t *set,
 	uint32_t seq;
 	int r = 0;
 
+	memset(&src_kw, 0, sizeof(src_kw));
 	if (mail_keywords_load(mailbox_dir_fd(v->mb), &src_kw) < 0) {
 		imapd_no(sess, "SERVERBUG", "Cannot read the keyword list");
 		return -1;

@@ -139,7 +139,7 @@ static void test_view_recent_claim(void)
 	int dfd;
 
 	test_begin("view: UIDs given outside a view are recent for the first reader only");
-	snprintf(dir, sizeof(dir), "%s/Maildir3", test_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/Maildir4", test_tmpdir());
 	a = mail_view_open(dir, 0, &err);
 	ro = mail_view_open(dir, 1, &err);
 	test_assert(a != NULL && ro != NULL && a->n == 0);
