@@ -269,8 +269,9 @@ def check_append_imaplib(port, user, password, maildir):
     want = 'FS' + (chr(ord('a') + kw['$Label1']) if '$Label1' in kw else '?')
     say(letters(path) == want, 'the file name carries \\Seen \\Flagged and the keyword\'s letter',
         '%s vs %s' % (letters(path), want))
-    say(int(os.stat(path).st_mtime) == T1, 'the internal date is the file\'s mtime',
-        '%s vs %s' % (os.stat(path).st_mtime, T1))
+    say(int(os.stat(path).st_mtime) == T1 and os.path.basename(path).split('.')[0] == str(T1),
+        'the internal date is the file\'s mtime and its name\'s time part',
+        '%s vs %s' % (path, T1))
     m = re.search(r',S=(\d+),W=(\d+)', path)
     say(m is not None and int(m.group(1)) == len(stored(MSG1)) and int(m.group(2)) == len(MSG1),
         'the file name has the stored and wire sizes', path)
@@ -498,6 +499,9 @@ def check_copy(port, user, password, maildir, first_uid):
     dst = file_of(maildir, 'Target', cu[2][0])
     say(dst is not None and src is not None and os.stat(dst).st_ino == os.stat(src).st_ino,
         'the copy is a hard link of the source file', '%r %r' % (src, dst))
+    # The internal date is the name's time part (where readers take it).
+    say(dst is not None and os.path.basename(dst).split('.')[0] == str(T1),
+        'the copy keeps the internal date in its name', repr(dst))
     kw = keywords(maildir, 'Target')
     say(kw.get('Other') == 0 and '$Label1' in kw, 'the keyword is added to the target\'s list by name', repr(kw))
     if dst:
