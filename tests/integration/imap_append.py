@@ -13,7 +13,8 @@
 #       empty messages), a 10 MB APPEND with the session's memory checked
 #       in /proc, COPY and UID COPY (COPYUID, hard links, keywords by
 #       name), MOVE and UID MOVE (the untagged sequence), MOVE within a
-#       folder.  The folders "Target" and "Gone" must exist, "Nope" must
+#       folder, four clients appending at once to a folder two sessions
+#       have selected.  The folders "Target" and "Gone" must exist, "Nope" must
 #       not.
 #   imap_append.py kill PORT USER PASS MAILDIR
 #       an APPEND cut by kill -9 of its session halfway through the
@@ -629,6 +630,60 @@ def check_move(port, user, password, maildir):
     r.close()
 
 
+def check_concurrent(port, user, password, maildir):
+    """Four clients append to one folder at once while two sessions have
+    it selected: every UID is given once, to one file, and each message
+    is \\Recent in exactly one of the two sessions."""
+    import threading
+    watchers = []
+    for _ in range(2):
+        w = Raw(port)
+        w.login(user, password)
+        sel = w.cmd(b'S', b'SELECT Target')
+        watchers.append([w, [int(x.split()[1]) for x in sel if re.match(rb'\* \d+ EXISTS', x)][-1],
+                         [int(x.split()[1]) for x in sel if re.match(rb'\* \d+ RECENT', x)][-1]])
+    before = set(files(maildir, 'Target'))
+    uids, errors = [], []
+
+    def client(k):
+        try:
+            M = imaplib.IMAP4('127.0.0.1', port)
+            M.login(user, password)
+            for i in range(20):
+                typ, data = M.append('Target', None, None,
+                                     b'Subject: c%d-%d\r\n\r\nbody\r\n' % (k, i))
+                au = appenduid(data[0] or b'')
+                if typ != 'OK' or au is None:
+                    errors.append(repr(data))
+                else:
+                    uids.append(au[1])
+            M.logout()
+        except Exception as e:
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    v, ul = uidlist(maildir, 'Target')
+    new = set(files(maildir, 'Target')) - before
+    bases = set(f.split(',')[0] for f in new)
+    say(not errors and len(uids) == 80 and len(set(uids)) == 80, 'four clients appending at once: 80 distinct UIDs',
+        repr(errors[:3]))
+    say(len(new) == 80 and all(ul.get(u) in bases for u in uids), 'each UID names its own new file', repr(len(new)))
+    recent = 0
+    for w, n, r0 in watchers:
+        out = w.cmd(b'N', b'NOOP')
+        ex = [int(x.split()[1]) for x in out if re.match(rb'\* \d+ EXISTS', x)]
+        rc = [int(x.split()[1]) for x in out if re.match(rb'\* \d+ RECENT', x)]
+        say(ex and ex[-1] == n + 80, 'a session with the folder selected sees all 80', repr(out[-3:]))
+        recent += (rc[-1] if rc else r0) - r0
+        w.cmd(b'O', b'LOGOUT')
+        w.close()
+    say(recent == 80, 'each new message is \\Recent in one session only', 'recent counts sum to %d' % recent)
+
+
 def kill_mid_append(port, user, password, maildir):
     before = set(files(maildir, 'INBOX'))
     r = Raw(port)
@@ -675,6 +730,7 @@ def main():
         if uid is not None:
             check_copy(port, user, password, maildir, uid)
         check_move(port, user, password, maildir)
+        check_concurrent(port, user, password, maildir)
     elif what == 'kill':
         kill_mid_append(port, user, password, maildir)
 
