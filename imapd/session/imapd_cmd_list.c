@@ -63,6 +63,8 @@ typedef struct imapd_list {
 	mail_subscriptions_t subs;
 	list_cand_t *v;		/* sorted by strcmp */
 	size_t n;
+	char **parents;		/* names made for parents of subscribed ones */
+	size_t nparents;
 } imapd_list_t;
 
 /* A LIST or LSUB argument's text: an atom (which may hold '%' and '*',
@@ -105,6 +107,9 @@ static void imapd_list_release(imapd_list_t *l)
 	mem_free(l->owned);
 	mem_free(l->patterns);
 	mem_free(l->v);
+	for (size_t i = 0; i < l->nparents; i++)
+		mem_free(l->parents[i]);
+	mem_free(l->parents);
 	mail_folder_list_free(&l->folders);
 	mail_subscribe_free(&l->subs);
 }
@@ -112,6 +117,29 @@ static void imapd_list_release(imapd_list_t *l)
 static int imapd_list_cand_cmp(const void *a, const void *b)
 {
 	return strcmp(((const list_cand_t *) a)->name, ((const list_cand_t *) b)->name);
+}
+
+static list_cand_t *imapd_list_find(imapd_list_t *l, size_t n, const char *name)
+{
+	list_cand_t key = { .name = name };
+
+	return bsearch(&key, l->v, n, sizeof(*l->v), imapd_list_cand_cmp);
+}
+
+/* A name that is no folder: subscribed, or a parent of one. */
+static void imapd_list_add(imapd_list_t *l, size_t *cap, const char *name,
+			   int subscribed)
+{
+	list_cand_t *c;
+
+	if (l->n == *cap) {
+		*cap *= 2;
+		l->v = mem_reallocarray(l->v, *cap, sizeof(*l->v));
+	}
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->subscribed = subscribed;
 }
 
 /* The candidates: every folder and implied parent, and with subscribed
@@ -131,8 +159,8 @@ static int imapd_list_gather(imapd_list_t *l, int with_subs)
 		imapd_no(sess, "SERVERBUG", "Cannot read the subscriptions");
 		return -1;
 	}
-	cap = l->folders.n + l->subs.n;
-	l->v = mem_reallocarray(NULL, cap ? cap : 1, sizeof(*l->v));
+	cap = l->folders.n + 1;
+	l->v = mem_reallocarray(NULL, cap, sizeof(*l->v));
 	for (size_t i = 0; i < l->folders.n; i++) {
 		list_cand_t *c = &l->v[l->n++];
 
@@ -147,16 +175,33 @@ static int imapd_list_gather(imapd_list_t *l, int with_subs)
 		size_t real = l->n;
 
 		for (size_t i = 0; i < l->subs.n; i++) {
-			list_cand_t key = { .name = l->subs.names[i] }, *c;
+			const char *s = l->subs.names[i];
 
-			if (bsearch(&key, l->v, real, sizeof(*l->v), imapd_list_cand_cmp))
-				continue;
-			c = &l->v[l->n++];
-			memset(c, 0, sizeof(*c));
-			c->name = l->subs.names[i];
-			c->subscribed = 1;
+			if (imapd_list_find(l, real, s) == NULL)
+				imapd_list_add(l, &cap, s, 1);
+			/* Its parents too, which RECURSIVEMATCH may return. */
+			for (const char *slash = strchr(s, '/'); slash;
+			     slash = strchr(slash + 1, '/')) {
+				char *parent = mem_strndup(s, (size_t) (slash - s));
+
+				if (imapd_list_find(l, real, parent) == NULL &&
+				    !mail_subscribe_has(&l->subs, parent)) {
+					l->parents = mem_reallocarray(l->parents, l->nparents + 1,
+								      sizeof(*l->parents));
+					l->parents[l->nparents++] = parent;
+					imapd_list_add(l, &cap, parent, 0);
+				} else {
+					mem_free(parent);
+				}
+			}
 		}
 		qsort(l->v, l->n, sizeof(*l->v), imapd_list_cand_cmp);
+		/* A parent of several subscribed names was added once each. */
+		real = 0;
+		for (size_t i = 0; i < l->n; i++)
+			if (real == 0 || strcmp(l->v[real - 1].name, l->v[i].name) != 0)
+				l->v[real++] = l->v[i];
+		l->n = real;
 	}
 	return 0;
 }
