@@ -1,5 +1,6 @@
-/* imapd_cmd_status.c - STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE), and the
- * same answer for LIST's RETURN (STATUS (...)) (RFC 5819).
+/* imapd_cmd_status.c - STATUS (RFC 3501 §6.3.10, RFC 8438 SIZE, RFC 7889
+ * APPENDLIMIT), and the same answer for LIST's RETURN (STATUS (...))
+ * (RFC 5819).
  *
  * Cheap by design: one listing of the folder's new/ and cur/ through
  * lib/mailbox.h (names carry flags and ,W= sizes, so no message file is
@@ -18,7 +19,9 @@
  *                to, never selected) gets its list now, with a value from
  *                imapd_validity.c, so the value shown is the one kept;
  *   UNSEEN       the files without the S flag;
- *   SIZE         the sum of the messages' RFC822.SIZE (CRLF octets).
+ *   SIZE         the sum of the messages' RFC822.SIZE (CRLF octets);
+ *   APPENDLIMIT  message_size_limit, the same for every folder (NIL when
+ *                there is none).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +48,7 @@ static const struct {
 	{ "UIDVALIDITY", IMAPD_STATUS_UIDVALIDITY },
 	{ "UNSEEN", IMAPD_STATUS_UNSEEN },
 	{ "SIZE", IMAPD_STATUS_SIZE },
+	{ "APPENDLIMIT", IMAPD_STATUS_APPENDLIMIT },
 };
 
 #define IMAPD_STATUS_WORDS	(sizeof(imapd_status_words) / sizeof(imapd_status_words[0]))
@@ -143,10 +147,15 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 			bit == IMAPD_STATUS_UIDVALIDITY ? ul.validity :
 			bit == IMAPD_STATUS_UNSEEN ? unseen : size;
 
-		if (items & bit) {
+		if (!(items & bit))
+			continue;
+		if (bit == IMAPD_STATUS_APPENDLIMIT)
+			v = imapd_conf.message_size_limit;
+		if (bit == IMAPD_STATUS_APPENDLIMIT && v == 0)
+			buf_printf(&line, "%sAPPENDLIMIT NIL", sep);
+		else
 			buf_printf(&line, "%s%s %llu", sep, imapd_status_words[w].word, v);
-			sep = " ";
-		}
+		sep = " ";
 	}
 	buf_puts(&line, ")\r\n");
 	stream_write(sess->s, line.data, line.len);

@@ -63,13 +63,15 @@ int imapd_special_use_set(int root_fd, const char *dir, unsigned uses);
 void imapd_special_use_write(unsigned uses, buf_t *out);
 
 /* imapd_cmd_status.c: the STATUS items (RFC 3501 §6.3.10, RFC 8438
- * SIZE), for STATUS and LIST's RETURN (STATUS (...)) (RFC 5819). */
+ * SIZE, RFC 7889 APPENDLIMIT), for STATUS and LIST's RETURN (STATUS
+ * (...)) (RFC 5819). */
 #define IMAPD_STATUS_MESSAGES	0x01
 #define IMAPD_STATUS_RECENT	0x02
 #define IMAPD_STATUS_UIDNEXT	0x04
 #define IMAPD_STATUS_UIDVALIDITY 0x08
 #define IMAPD_STATUS_UNSEEN	0x10
 #define IMAPD_STATUS_SIZE	0x20
+#define IMAPD_STATUS_APPENDLIMIT 0x40
 /* The items of the list arg into *items_r: 0, or -1 after imapd_bad(). */
 int imapd_status_items(imapd_session_t *sess, const imap_arg_t *arg,
 		       unsigned *items_r);
