@@ -483,6 +483,10 @@ def status(port, user, password, maildir, n):
     say(items4.get('RECENT') == 0 and items4.get('UIDVALIDITY') == validity and
         items4.get('UIDNEXT') == n + 1,
         'a later session: RECENT 0, the same UIDVALIDITY and UIDNEXT', items4)
+    limit = [w for w in c.M.capabilities if w.startswith('APPENDLIMIT=')]
+    typ, text, items5, _ = c.status('INBOX', '(APPENDLIMIT)')
+    say(limit and items5 == {'APPENDLIMIT': int(limit[0].split('=')[1])},
+        'STATUS APPENDLIMIT is the APPENDLIMIT capability\'s', '%s %s' % (limit, items5))
     typ, text, got, order, st = c.list('""', '"INBOX"', 'RETURN', '(STATUS (MESSAGES UNSEEN SIZE))')
     say(st.get('INBOX') == {'MESSAGES': n, 'UNSEEN': n - 1, 'SIZE': size},
         'LIST-STATUS gives the same values', st)
