@@ -138,7 +138,7 @@ static void imapd_folder_leave(imapd_session_t *sess, const char *dir)
 		return;
 	if (strncmp(sess->sel_dir, dir, len) == 0 &&
 	    (sess->sel_dir[len] == '\0' || sess->sel_dir[len] == '.'))
-		imapd_cmd_unselect(sess, NULL, 0);
+		imapd_select_close(sess);
 }
 
 /* CREATE-SPECIAL-USE parameters (RFC 6154 §3): "(USE (\Drafts ...))".
