@@ -74,6 +74,8 @@ class Client:
         for k, v in M.untagged_responses.items():
             unt[k] = [x.decode('latin-1') if isinstance(x, bytes) else x for x in v]
         M.untagged_responses.clear()
+        if name in ('SELECT', 'EXAMINE'):
+            M.state = 'SELECTED' if typ == 'OK' else 'AUTH'
         return typ, text, unt
 
     def list(self, *args, cmd='LIST'):
