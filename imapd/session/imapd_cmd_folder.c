@@ -26,9 +26,9 @@
  *     their file names refer to) into it; INBOX stays, empty, with its
  *     own folders below it untouched.  The moved messages get new UIDs in
  *     the new folder, under its new UIDVALIDITY.
- *   - DELETE or RENAME of the selected folder (or of a folder above it)
- *     closes it first, as UNSELECT would: the session is then in the
- *     authenticated state.
+ *   - DELETE of the selected folder, or RENAME of it or of a folder
+ *     above it, closes it first, as UNSELECT would: the session is then
+ *     in the authenticated state.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -129,15 +129,16 @@ static int imapd_folder_make(imapd_session_t *sess, const char *dir, unsigned us
 	return r;
 }
 
-/* Close the selected folder when it is dir or lies below it. */
-static void imapd_folder_leave(imapd_session_t *sess, const char *dir)
+/* Close the selected folder when it is dir, or lies below it and
+ * children is set (a RENAME moves them; a DELETE leaves them). */
+static void imapd_folder_leave(imapd_session_t *sess, const char *dir, int children)
 {
 	size_t len = strlen(dir);
 
 	if (sess->state != IMAPD_SELECTED || sess->sel_dir == NULL)
 		return;
 	if (strncmp(sess->sel_dir, dir, len) == 0 &&
-	    (sess->sel_dir[len] == '\0' || sess->sel_dir[len] == '.'))
+	    (sess->sel_dir[len] == '\0' || (children && sess->sel_dir[len] == '.')))
 		imapd_select_close(sess);
 }
 
@@ -250,7 +251,7 @@ void imapd_cmd_delete(imapd_session_t *sess, const imap_arg_t *args, size_t narg
 		imapd_log_error(sess, "save %s: %s", IMAPD_VALIDITY_FILE, strerror(errno));
 		imapd_no(sess, "SERVERBUG", "Cannot delete the mailbox");
 	} else {
-		imapd_folder_leave(sess, buf_str(&dir));
+		imapd_folder_leave(sess, buf_str(&dir), 0);
 		if (mail_folder_delete(sess->root_fd, buf_str(&dir)) == 0) {
 			imapd_ok(sess, NULL, "Delete completed");
 		} else if (errno == ENOENT) {
@@ -420,7 +421,7 @@ void imapd_cmd_rename(imapd_session_t *sess, const imap_arg_t *args, size_t narg
 		imapd_log_error(sess, "save %s: %s", IMAPD_VALIDITY_FILE, strerror(errno));
 		imapd_no(sess, "SERVERBUG", "Cannot rename the mailbox");
 	} else {
-		imapd_folder_leave(sess, buf_str(&from_dir));
+		imapd_folder_leave(sess, buf_str(&from_dir), 1);
 		if (mail_folder_rename(sess->root_fd, buf_str(&from_dir), buf_str(&to_dir)) == 0) {
 			imapd_rename_subscriptions(sess, buf_str(&from), buf_str(&to));
 			imapd_ok(sess, NULL, "Rename completed");

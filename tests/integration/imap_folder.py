@@ -354,7 +354,13 @@ def folders(port, user, password, maildir):
     expect('RENAME of the selected folder\'s parent', run('RENAME', 'New', 'Newer'), 'OK')
     typ, text, unt = run('SELECT', 'Newer/Child')
     say(typ == 'OK', 'SELECT of the renamed child works', '%s %s' % (typ, text))
+    expect('DELETE of the selected folder\'s parent', run('DELETE', 'Newer'), 'OK')
+    typ, text, unt = run('CHECK')
+    say(typ == 'OK', 'the child stays selected when its parent is deleted', '%s %s' % (typ, text))
     expect('DELETE of the selected folder', run('DELETE', 'Newer/Child'), 'OK')
+    typ, text, unt = run('CHECK')
+    say(typ == 'BAD', 'deleting the selected folder leaves the selected state',
+        '%s %s' % (typ, text))
     typ, text, unt = run('NOOP')
     say(typ == 'OK', 'the session goes on after deleting its selected folder',
         '%s %s' % (typ, text))
