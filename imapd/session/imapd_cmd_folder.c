@@ -25,7 +25,9 @@
  *     new folder and moves INBOX's messages (and its keyword names, which
  *     their file names refer to) into it; INBOX stays, empty, with its
  *     own folders below it untouched.  The moved messages get new UIDs in
- *     the new folder, under its new UIDVALIDITY.
+ *     the new folder, under its new UIDVALIDITY.  A name that is only the
+ *     parent of folders (no directory of its own) cannot be renamed: NO
+ *     [NONEXISTENT], as for DELETE.
  *   - DELETE of the selected folder, or RENAME of it or of a folder
  *     above it, closes it first, as UNSELECT would: the session is then
  *     in the authenticated state.
