@@ -339,6 +339,7 @@ static void imapd_rename_inbox(imapd_session_t *sess, const char *to_dir)
 	if ((lock = file_lock_at(sess->root_fd, MAIL_VIEW_LOCK_FILE, 1)) < 0) {
 		imapd_log_error(sess, "lock INBOX: %s", strerror(errno));
 		imapd_no(sess, "SERVERBUG", "Cannot rename INBOX now");
+		(void) mail_folder_delete(sess->root_fd, to_dir);
 		return;
 	}
 	dfd = openat(sess->root_fd, to_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
