@@ -24,6 +24,7 @@ import imaplib
 import os
 import re
 import sys
+import threading
 
 T0 = 1700000000
 
@@ -113,6 +114,21 @@ class Client:
             self.M.logout()
         except Exception:
             pass
+
+
+def concurrently(calls):
+    """Run (client, command, argument) calls in threads at once; their
+    statuses in order."""
+    out = [None] * len(calls)
+
+    def one(i, cl, name, arg):
+        out[i] = cl.run(name, arg)[0]
+    threads = [threading.Thread(target=one, args=(i,) + call) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
 
 
 def parse_items(text):
@@ -411,6 +427,19 @@ def folders(port, user, password, maildir):
     typ, text, got, order, st = c.list('()', '""', '"%"', 'RETURN', '(CHILDREN)')
     say(all(('\\haschildren' in a) != ('\\hasnochildren' in a) for a, _ in got.values()),
         'RETURN (CHILDREN): each name has one of \\HasChildren and \\HasNoChildren', got)
+
+    # Two sessions changing the tree at once.
+    others = [Client(port, user, password), Client(port, user, password)]
+    got = concurrently([(o, 'CREATE', 'Race') for o in others])
+    say(sorted(got) == ['NO', 'OK'], 'two sessions creating one name: one OK, one NO', got)
+    got = concurrently([(o, 'CREATE', 'Race%d' % i) for i, o in enumerate(others)])
+    v = [c.status('Race%d' % i, '(UIDVALIDITY)')[2].get('UIDVALIDITY') for i in range(2)]
+    say(got == ['OK', 'OK'] and v[0] and v[1] and v[0] != v[1],
+        'two folders created at once get different UIDVALIDITY values', '%s %s' % (got, v))
+    got = concurrently([(o, 'DELETE', 'Race') for o in others])
+    say(sorted(got) == ['NO', 'OK'], 'two sessions deleting one folder: one OK, one NO', got)
+    for o in others:
+        o.close()
 
     # STATUS errors.
     expect('STATUS of a missing folder: NO [NONEXISTENT]',
