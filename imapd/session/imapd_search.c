@@ -65,6 +65,13 @@ static int search_bind(imapd_search_t *se, imap_search_node_t *node)
 			return -1;
 	switch (node->type) {
 	case IMAP_SEARCH_SEQSET:
+		/* as for every command (imapd_msgset.c): a number above the
+		 * count, or "*" in an empty folder, is an error */
+		if ((node->set_nums.star && se->count == 0) ||
+		    node->set_nums.max_explicit > se->count) {
+			imapd_bad(se->sess, NULL, "Invalid message sequence number");
+			return -1;
+		}
 		imap_seqset_resolve(&node->set_nums, se->count);
 		return 0;
 	case IMAP_SEARCH_UID:

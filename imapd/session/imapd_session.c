@@ -65,6 +65,7 @@ static const imapd_command_t imapd_commands[] = {
 	{ "UNSELECT", imapd_cmd_unselect, ST_SEL | NO_SYNC },
 	{ "EXPUNGE", imapd_cmd_expunge, ST_SEL | UID_OK },
 	{ "CHECK", imapd_cmd_check, ST_SEL | JUNK },
+	{ "SEARCH", imapd_cmd_search, ST_SEL | UID_OK | NO_EXPUNGE },
 	/* valid only before login (RFC 3501 §6.2) */
 	{ "LOGIN", imapd_cmd_not_now, 0 },
 	{ "AUTHENTICATE", imapd_cmd_not_now, 0 },
