@@ -49,6 +49,7 @@ typedef struct search_msg {
 	int64_t day;		/* internal date's day, once computed */
 	int have_day;
 	imapd_msgfile_t *mf;	/* NULL while the file is not open */
+	const char *data;	/* its octets ("" for an empty file) */
 	size_t hdr_len;		/* the header block, once found */
 	int have_hdr;
 	int64_t sent_day;	/* the Date: field's day, once looked at */
@@ -161,7 +162,7 @@ static size_t search_header_len(search_msg_t *sm)
 		mime_field_t f;
 		size_t pos = 0;
 
-		while (mime_field_next(sm->mf->data, sm->mf->len, &pos, &f))
+		while (mime_field_next(sm->data, sm->mf->len, &pos, &f))
 			;
 		sm->hdr_len = pos;
 		sm->have_hdr = 1;
@@ -177,7 +178,7 @@ static int search_header(search_msg_t *sm, const char *name, struct search_text 
 	mime_field_t f;
 	size_t pos = 0, len = search_header_len(sm);
 
-	while (mime_field_next(sm->mf->data, len, &pos, &f)) {
+	while (mime_field_next(sm->data, len, &pos, &f)) {
 		if (!mime_field_is(&f, name))
 			continue;
 		if (needle_len == 0 || search_text_header(st, f.value, f.value_len))
@@ -197,7 +198,7 @@ static int search_sent_day(search_msg_t *sm, int64_t *day_r)
 		int zone;
 
 		sm->sent_state = -1;
-		while (mime_field_next(sm->mf->data, len, &pos, &f)) {
+		while (mime_field_next(sm->data, len, &pos, &f)) {
 			if (!mime_field_is(&f, "Date"))
 				continue;
 			if (imap_date_rfc5322_parse(f.value, f.value_len, &t, &zone) == 0) {
@@ -225,7 +226,7 @@ static const char *search_charset(const mime_part_t *part)
 static int search_body_part(search_msg_t *sm, const mime_part_t *part,
 			    struct search_text *st)
 {
-	const char *data = sm->mf->data;
+	const char *data = sm->data;
 
 	if (part->flags & MIME_PART_OPAQUE)
 		return 0;
@@ -330,7 +331,7 @@ static int search_eval(search_msg_t *sm, const imap_search_node_t *node)
 	case IMAP_SEARCH_HEADER:
 		return search_bool(search_header(sm, node->field, b->st, node->text_len));
 	case IMAP_SEARCH_TEXT:
-		if (search_text_header(b->st, sm->mf->data, search_header_len(sm)))
+		if (search_text_header(b->st, sm->data, search_header_len(sm)))
 			return SEARCH_YES;
 		return search_bool(search_body(sm, b->st));
 	case IMAP_SEARCH_BODY:
@@ -366,6 +367,7 @@ int imapd_search_match(imapd_search_t *se, uint32_t seq)
 		return 0;
 	}
 	sm.mf = &mf;
+	sm.data = mf.data != NULL ? mf.data : "";
 	r = search_eval(&sm, se->root);
 	imapd_msgfile_close(&mf);
 	return r == SEARCH_YES;
