@@ -220,7 +220,8 @@ static int mailbox_name_time(const char *name, time_t *sec_r, long *usec_r)
 	return 1;
 }
 
-/* Count octets and LFs of an unconventionally named file. */
+/* Count octets and line ends (LF and CR: mime_wire.h) of an
+ * unconventionally named file. */
 static int mailbox_measure(int dfd, const char *name, long long *size_r,
 			   long long *wsize_r)
 {
@@ -244,8 +245,8 @@ static int mailbox_measure(int dfd, const char *name, long long *size_r,
 			break;
 		}
 		size += n;
-		for (char *p = chunk; (p = memchr(p, '\n', (size_t) (chunk + n - p))) != NULL; p++)
-			lf++;
+		for (ssize_t i = 0; i < n; i++)
+			lf += chunk[i] == '\n' || chunk[i] == '\r';
 	}
 	mem_free(chunk);
 	close(fd);

@@ -80,7 +80,8 @@ void maildir_unique(buf_t *out)
 		   (long) tv.tv_usec, (long) getpid(), ++counter, maildir_host());
 }
 
-/* Copy the message; counts the LFs on the way for the ,W= size. */
+/* Copy the message; counts the line ends on the way for the ,W= size:
+ * every stored LF and every stored CR goes out as CRLF (mime_wire.h). */
 static int maildir_copy(int out, const char *prefix, size_t prefix_len,
 			int src, off_t off, size_t len, size_t *lf_r)
 {
@@ -89,7 +90,7 @@ static int maildir_copy(int out, const char *prefix, size_t prefix_len,
 	int r = 0;
 
 	for (size_t i = 0; i < prefix_len; i++)
-		lf += prefix[i] == '\n';
+		lf += prefix[i] == '\n' || prefix[i] == '\r';
 	if (prefix_len && file_write_all(out, prefix, prefix_len) < 0)
 		r = -1;
 	while (r == 0 && len > 0) {
@@ -105,7 +106,7 @@ static int maildir_copy(int out, const char *prefix, size_t prefix_len,
 			break;
 		}
 		for (ssize_t i = 0; i < n; i++)
-			lf += chunk[i] == '\n';
+			lf += chunk[i] == '\n' || chunk[i] == '\r';
 		if (file_write_all(out, chunk, (size_t) n) < 0)
 			r = -1;
 		off += n;

@@ -33,6 +33,7 @@ void imapd_cmd_idle(imapd_session_t *sess, const imap_arg_t *args, size_t nargs)
 	if (sess->state == IMAPD_SELECTED)
 		(void) imapd_sync(sess, 1);
 	stream_puts(sess->s, "+ idling\r\n");
+	stream_flush(sess->s);
 	while (sess->state != IMAPD_LOGOUT) {
 		event_wait_t w = EVENT_WAIT_INIT;
 		long long left = deadline - event_now_ms();
@@ -62,6 +63,7 @@ void imapd_cmd_idle(imapd_session_t *sess, const imap_arg_t *args, size_t nargs)
 				(void) maildir_watch_drain(sess->watch_fd);
 			if (sess->state == IMAPD_SELECTED)
 				(void) imapd_sync(sess, 1);
+			stream_flush(sess->s);
 			continue;
 		}
 		switch (imapd_read_line(sess, &line, imapd_conf.max_line)) {

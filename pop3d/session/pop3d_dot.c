@@ -2,10 +2,11 @@
  *
  * Messages are stored with LF line ends (lib/maildir.h).  On the wire
  * every line ends with CRLF, a line starting with "." gets another "."
- * in front (RFC 1939 §3), and the response ends with ".".  Every LF
- * becomes CRLF: the inverse of how smtpd and local stored the message,
- * and the very count the ,W= size in the name was made with, so the
- * octets sent match what LIST and STAT said.  A message that does not end
+ * in front (RFC 1939 §3), and the response ends with ".".  Every stored
+ * LF, and every stored CR, is a line end of its own and becomes CRLF:
+ * the rule of lib/mime_wire.h, which IMAP shows the same message by, and
+ * the very count the ,W= size in the name was made with, so the octets
+ * sent match what LIST and STAT said (no bare CR reaches a client).  A message that does not end
  * with LF still gets a CRLF before the ".".  The state carries across
  * chunks, so the file may be fed in pieces of any size.
  *
@@ -14,6 +15,7 @@
  */
 #include <string.h>
 
+#include "mime_wire.h"
 #include "pop3d_session.h"
 
 void pop3d_dot_init(pop3d_dot_t *d, stream_t *s, long top_lines)
@@ -33,7 +35,7 @@ void pop3d_dot_write(pop3d_dot_t *d, const char *p, size_t n)
 		const char *nl;
 
 		if (d->bol) {
-			if (!d->in_body && *p == '\n') {
+			if (!d->in_body && (*p == '\n' || *p == '\r')) {
 				/* the blank line that ends the header */
 				stream_write(d->s, "\r\n", 2);
 				d->octets += 2;
@@ -47,8 +49,8 @@ void pop3d_dot_write(pop3d_dot_t *d, const char *p, size_t n)
 				stream_write(d->s, ".", 1);
 			d->bol = 0;
 		}
-		nl = memchr(p, '\n', (size_t) (end - p));
-		if (nl == NULL) {
+		nl = p + mime_wire_eol(p, (size_t) (end - p));
+		if (nl == end) {
 			stream_write(d->s, p, (size_t) (end - p));
 			d->octets += end - p;
 			break;

@@ -83,8 +83,10 @@ static void test_dot_retr(void)
 	/* no LF at the end: CRLF before the dot */
 	check("a\nlast", -1, "a\r\nlast\r\n.\r\n", 7);
 	check(".", -1, "..\r\n.\r\n", 1);
-	/* every LF becomes CRLF, as ,W= counts it */
-	check("cr\r\n", -1, "cr\r\r\n.\r\n", 5);
+	/* every stored LF and every stored CR is a line end and becomes
+	 * CRLF, as ,W= counts it and IMAP sends it (mime_wire.h) */
+	check("cr\r\n", -1, "cr\r\n\r\n.\r\n", 6);
+	check("a\rb\n", -1, "a\r\nb\r\n.\r\n", 6);
 	check("\n\n", -1, "\r\n\r\n.\r\n", 4);
 	test_end();
 }
