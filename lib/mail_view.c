@@ -206,16 +206,20 @@ int mail_view_sync(mail_view_t *v)
 	mailbox_msg_t *disk;
 	mail_view_pair_t *p = NULL;
 	size_t nd, np, i, j, old_n;
-	uint32_t first_mine, max = v->n ? v->msgs[v->n - 1].uid : 0;
+	uint32_t first_mine = 0, first, max = v->n ? v->msgs[v->n - 1].uid : 0;
 	int relisted = 0;
 
 again:
 	if (mailbox_list(v->mb, &disk, &nd) < 0 ||
 	    mail_uidlist_refresh(dfd, &v->uidlist) < 0 ||
-	    mail_view_assign(v, disk, nd, &first_mine) < 0) {
+	    mail_view_assign(v, disk, nd, &first) < 0) {
 		mem_free(p);
 		return -1;
 	}
+	/* The second listing finds nothing new to give: the UIDs this view
+	 * gave on the first are still its own (\Recent). */
+	if (first != 0 && (first_mine == 0 || first < first_mine))
+		first_mine = first;
 	if (v->validity != 0 && v->uidlist.validity != v->validity) {
 		/* The UIDs this view knows mean nothing now. */
 		log_error("%s: UIDVALIDITY changed from %u to %u", v->dir,
