@@ -11,7 +11,8 @@
  *
  * The text keys (RFC 3501 §6.4.4) go through lib/search_text.h: header
  * keys match the field's value with its encoded-words decoded (RFC
- * 2047); BODY matches the text parts of the body (and, inside an
+ * 2047), and an address field also as its addresses read without
+ * comments (FROM is "the envelope structure's FROM field"); BODY matches the text parts of the body (and, inside an
  * attached message/rfc822, its header and text parts), TEXT the header
  * block and the same; both after their transfer encoding is undone and
  * their charset converted to UTF-8.  Parts of other types (images,
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "imap_address.h"
 #include "imap_date.h"
 #include "imapd_search.h"
 #include "log.h"
@@ -170,18 +172,74 @@ static size_t search_header_len(search_msg_t *sm)
 	return sm->hdr_len;
 }
 
+/* The fields whose value is an address list (RFC 5322 §3.6.2, §3.6.3,
+ * §3.6.6). */
+static int search_address_field(const char *name)
+{
+	static const char *const fields[] = {
+		"From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From",
+		"Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc",
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcasecmp(fields[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* An address list as the reader sees it, comments and folding gone:
+ * "Name <mailbox@host>, group: ..." (the name's encoded-words are
+ * decoded by the match).  FROM "user@host" then finds
+ * "<user (comment)@ host>" too. */
+static int search_addresses(const mime_field_t *f, struct search_text *st)
+{
+	imap_address_t *addrs;
+	unsigned n = imap_address_parse(f->value, f->value_len, &addrs);
+	buf_t text = BUF_INIT;
+	int r;
+
+	for (unsigned i = 0; i < n; i++) {
+		const imap_address_t *a = &addrs[i];
+
+		if (a->host == NULL) {
+			/* a group's start (its name) or end */
+			if (a->mailbox != NULL)
+				buf_printf(&text, "%s: ", a->mailbox);
+			continue;
+		}
+		if (a->name != NULL)
+			buf_printf(&text, "%s ", a->name);
+		/* a name alone ("undisclosed recipients") has no mailbox */
+		if (strcmp(a->mailbox, IMAP_ADDRESS_NO_MAILBOX) != 0) {
+			if (strcmp(a->host, IMAP_ADDRESS_NO_HOST) == 0)
+				buf_printf(&text, "<%s>", a->mailbox);
+			else
+				buf_printf(&text, "<%s@%s>", a->mailbox, a->host);
+		}
+		buf_puts(&text, ", ");
+	}
+	r = text.len > 0 && search_text_header(st, text.data, text.len);
+	imap_address_free(&addrs, n);
+	buf_release(&text);
+	return r;
+}
+
 /* Does a field named name (the message's own header) contain the
- * needle?  An empty needle: is there such a field (§6.4.4 HEADER). */
+ * needle, as written (encoded-words decoded) or, for an address field,
+ * as its addresses read?  An empty needle: is there such a field
+ * (§6.4.4 HEADER). */
 static int search_header(search_msg_t *sm, const char *name, struct search_text *st,
 			 size_t needle_len)
 {
+	int addresses = search_address_field(name);
 	mime_field_t f;
 	size_t pos = 0, len = search_header_len(sm);
 
 	while (mime_field_next(sm->data, len, &pos, &f)) {
 		if (!mime_field_is(&f, name))
 			continue;
-		if (needle_len == 0 || search_text_header(st, f.value, f.value_len))
+		if (needle_len == 0 || search_text_header(st, f.value, f.value_len) ||
+		    (addresses && search_addresses(&f, st)))
 			return 1;
 	}
 	return 0;

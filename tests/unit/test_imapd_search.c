@@ -85,7 +85,7 @@ static const struct {
 	  "Subject: base64\nDate: 8 Mar 2023 09:15 +0100\n"
 	  "Content-Transfer-Encoding: base64\n\n"
 	  "VGhlIHNlY3JldCB3b3JkIGlzIFplYnJhZmlzaC4K\n" },
-	{ "T", "From: dave@example.com\nSubject: qp\n"
+	{ "T", "From: <dave (the one)@ (at) example.com>\nTo: bob\nSubject: qp\n"
 	  "Content-Type: text/plain; charset=iso-8859-1\n"
 	  "Content-Transfer-Encoding: quoted-printable\n\n"
 	  "Caf=E9 cr=E8me, soft=\nbroken.\n" },
@@ -248,6 +248,12 @@ static void test_search_file_keys(void)
 	test_assert_str(s("SUBJECT \"GR\xc3\x9c\xc3\x9f" "E AUS\""), "2");
 	test_assert_str(s("SUBJECT R3LDvMOf"), "");
 	test_assert_str(s("CC carol"), "3");
+	test_assert_str(s("FROM dave@example.com"), "4");
+	test_assert_str(s("FROM \"the one\""), "4");
+	test_assert_str(s("HEADER from dave@example.com"), "4");
+	test_assert_str(s("TO bob"), "4");
+	test_assert_str(s("TO missing"), "");
+	test_assert_str(s("FROM \"Alice <alice@example.org>\""), "1");
 	test_assert_str(s("HEADER X-Priority \"\""), "5");
 	test_assert_str(s("HEADER x-priority 1"), "5");
 	test_assert_str(s("HEADER Date \"\""), "1 2 3 5");
