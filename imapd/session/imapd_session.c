@@ -81,6 +81,7 @@ static const imapd_command_t imapd_commands[] = {
 	{ "LSUB", imapd_cmd_lsub, ST_ANY },
 	{ "NAMESPACE", imapd_cmd_namespace, ST_ANY },
 	{ "STATUS", imapd_cmd_status, ST_ANY },
+	{ "SEARCH", imapd_cmd_search, ST_SEL | UID_OK | NO_EXPUNGE },
 	/* valid only before login (RFC 3501 §6.2) */
 	{ "LOGIN", imapd_cmd_not_now, 0 },
 	{ "AUTHENTICATE", imapd_cmd_not_now, 0 },
