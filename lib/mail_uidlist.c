@@ -275,6 +275,8 @@ int mail_uidlist_append(int dirfd, mail_uidlist_t *ul, const char *const *bases,
 	ul->dev = st.st_dev;
 	ul->ino = st.st_ino;
 	ul->size = st.st_size;
+	/* What follows in the file is entries: the header is behind us. */
+	ul->header_read = 1;
 	buf_release(&text);
 	return 0;
 }
@@ -310,5 +312,6 @@ int mail_uidlist_rewrite(int dirfd, mail_uidlist_t *ul,
 	ul->dev = st.st_dev;
 	ul->ino = st.st_ino;
 	ul->size = st.st_size;
+	ul->header_read = 1;
 	return 0;
 }

@@ -101,7 +101,9 @@ static int mail_view_assign(mail_view_t *v, const mailbox_msg_t *disk, size_t nd
 	for (size_t i = 0; i < nd; i++)
 		if (mail_uidlist_find(&v->uidlist, disk[i].base) == 0)
 			n++;
-	if (n == 0)
+	/* An empty folder without a list still needs its UIDVALIDITY
+	 * (RFC 3501 §9: a nz-number) and UIDNEXT: the list is made now. */
+	if (n == 0 && v->uidlist.validity != 0)
 		return 0;
 	if (mail_view_lock(v) < 0)
 		return -1;
@@ -109,14 +111,15 @@ static int mail_view_assign(mail_view_t *v, const mailbox_msg_t *disk, size_t nd
 		mail_view_unlock(v);
 		return -1;
 	}
-	bases = mem_reallocarray(NULL, n, sizeof(*bases));
+	bases = mem_reallocarray(NULL, n ? n : 1, sizeof(*bases));
 	n = 0;
 	/* disk is in arrival order: so are the UIDs (RFC 3501 §2.3.1.1). */
 	for (size_t i = 0; i < nd; i++)
 		if (mail_uidlist_find(&v->uidlist, disk[i].base) == 0)
 			bases[n++] = disk[i].base;
 	*first_r = v->uidlist.next ? v->uidlist.next : 1;
-	r = n ? mail_uidlist_append(mailbox_dir_fd(v->mb), &v->uidlist, bases, n,
+	r = n || v->uidlist.validity == 0 ?
+		mail_uidlist_append(mailbox_dir_fd(v->mb), &v->uidlist, bases, n,
 				    v->validity ? v->validity + 1 : 0) : 0;
 	if (r < 0)
 		log_error("%s: cannot give UIDs to %zu new messages: %s", v->dir,

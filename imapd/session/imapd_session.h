@@ -46,7 +46,9 @@
 #include "buf.h"
 #include "imap_parse.h"
 #include "imap_seqset.h"
+#include "log.h"
 #include "login.h"
+#include "mail_folder.h"
 #include "mail_flags.h"
 #include "mail_index.h"
 #include "mail_view.h"
@@ -147,6 +149,9 @@ int imapd_read_exact(imapd_session_t *sess, buf_t *out, size_t len);
 int imapd_read_stream(imapd_session_t *sess, uint64_t len,
 		      int (*cb)(const char *p, size_t n, void *ctx), void *ctx,
 		      int *cb_failed);
+
+/* imapd_cmd_select.c: leave the selected folder (no expunge), if any. */
+void imapd_select_close(imapd_session_t *sess);
 
 /* imapd_sync.c: look at the selected folder's disk again and write the
  * untagged responses for what changed: new messages (EXISTS, RECENT),

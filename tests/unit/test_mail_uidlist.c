@@ -47,6 +47,12 @@ static void test_uidlist_assign(void)
 	test_assert(other.validity == ul.validity && other.next == 4 && other.n == 3);
 	test_assert(mail_uidlist_find(&other, "100.M1P1.h") == 1);
 	test_assert(mail_uidlist_find(&other, "nope") == 0);
+	/* The maker of the file reads what another process appends after
+	 * it: the lines after its own are entries, not a header. */
+	test_assert(mail_uidlist_append(dfd, &other, (const char *[]){ "300.M1P3.h" },
+					1, 0) == 0);
+	test_assert(mail_uidlist_refresh(dfd, &ul) == 0);
+	test_assert(ul.n == 4 && ul.next == 5 && mail_uidlist_find(&ul, "300.M1P3.h") == 4);
 	mail_uidlist_free(&other);
 	mail_uidlist_free(&ul);
 	close(dfd);

@@ -47,7 +47,8 @@ static void test_view_basics(void)
 	test_begin("view: UIDs, recent, new to cur, changes between views");
 	snprintf(dir, sizeof(dir), "%s/Maildir", test_tmpdir());
 	a = mail_view_open(dir, 0, &err);
-	test_assert(a != NULL && a->n == 0 && a->validity == 0);
+	/* an empty folder gets its UID list, UIDVALIDITY and UIDNEXT at once */
+	test_assert(a != NULL && a->n == 0 && a->validity != 0 && a->next_uid == 1);
 	put(dir, "new", "1000000003.M3P1.h,S=17,W=19");
 	put(dir, "new", "1000000001.M1P1.h,S=17,W=19");
 	put(dir, "cur", "1000000002.M2P1.h,S=17,W=19:2,S");
