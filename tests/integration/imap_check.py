@@ -682,7 +682,6 @@ def sec_bad(c):
                       ('FETCH 1 (FLAGS', 'FETCH with an unclosed list'),
                       ('FETCH 1 BODY[1.]', 'a malformed section'),
                       ('FETCH 1 NOSUCHITEM', 'an unknown FETCH item'),
-                      ('STORE 1 FLAGS (\\Recent)', 'STORE of \\Recent'),
                       ('STORE 1 +FLAGS (\\NoSuchFlag)', 'STORE of an unknown system flag'),
                       ('SEARCH NOSUCHKEY', 'an unknown SEARCH key'),
                       ('UID FOO 1', 'UID with an unknown command'),
@@ -690,6 +689,10 @@ def sec_bad(c):
         u, t = w.cmd(cmd)
         say(status_of(t) == 'BAD' and not any(re.match(rb'^\* \d+ FETCH', x) for x in u),
             '%s is BAD' % desc, show(u + [t]))
+    # RFC 3501 §2.3.2: \Recent cannot be altered by the client (and
+    # imapd_flags_parse() promises to refuse it).
+    u, t = w.cmd('STORE 1 FLAGS (\\Recent)')
+    say(status_of(t) in ('BAD', 'NO'), 'STORE of \\Recent is refused', show(u + [t]))
     # Deep parentheses: a protocol error, never a crash or a stack
     # overflow, and the session goes on.
     for depth in (100, 10000):
@@ -712,10 +715,12 @@ def sec_bad(c):
                         rb'^h1 NO \[(TOOBIG|LIMIT)\]', 'NO [TOOBIG] (RFC 7889)')
     w = refused_literal(c, w, 'SELECT {99999999999}', 'a 100 GB literal in SELECT',
                         rb'^(h1 (BAD|NO)|\* BYE)', 'BAD, NO or BYE')
-    w = refused_literal(c, w, 'APPEND INBOX {99999999999+}', 'APPEND of a 100 GB non-synchronizing literal',
-                        rb'^(h1 (BAD|NO)|\* BYE)', 'BAD, NO or BYE')
     u, t = w.cmd('NOOP')
     say(ok_line(t), 'the session goes on after refused literals', t)
+    # RFC 7888 §4: the server may refuse at once but must then read the
+    # literal or close; either way this connection is done with.
+    w = refused_literal(c, w, 'APPEND INBOX {99999999999+}', 'APPEND of a 100 GB non-synchronizing literal',
+                        rb'^(h1 (BAD|NO)|\* BYE)', 'BAD, NO or BYE', keep=False)
     # Over the line limit (imapd_max_line_length, 64 KiB by default).
     w.send('l1 NOOP ' + 'x' * 100000 + '\r\n')
     got, m = w.wait_for(rb'BAD|^\* BYE', 10)
@@ -748,10 +753,10 @@ def sec_bad(c):
     say(any(x.startswith(b'* BYE') for x in got), 'after 20 bad commands in a row: * BYE', show(got[-4:]))
 
 
-def refused_literal(c, w, cmd, desc, want, wantdesc):
+def refused_literal(c, w, cmd, desc, want, wantdesc, keep=True):
     """cmd announces a literal that must be refused with want (a regex
     on the first line back); no continuation may come.  The connection to
-    go on with: the same, or a new one when the server ended it."""
+    go on with: the same (keep), or a new one when the server ended it."""
     w.send('h1 %s\r\n' % cmd)
     try:
         w.sock.settimeout(10)
@@ -760,7 +765,7 @@ def refused_literal(c, w, cmd, desc, want, wantdesc):
         line = ('(%s)' % e).encode()
     say(not line.startswith(b'+'), '%s: no continuation' % desc, line)
     say(re.match(want, line) is not None, '%s: refused with %s' % (desc, wantdesc), line)
-    if line.startswith(b'h1 '):
+    if keep and line.startswith(b'h1 '):
         w.sock.settimeout(20)
         return w
     w.close()
