@@ -44,7 +44,8 @@ def say(ok, desc, detail=''):
     if ok:
         print('ok %s' % desc)
     else:
-        print('FAIL %s: %s' % (desc, str(detail)[:800]))
+        detail = str(detail)[:800].replace('\r', '\\r').replace('\n', '\\n')
+        print('FAIL %s: %s' % (desc, detail))
     sys.stdout.flush()
 
 
@@ -408,15 +409,15 @@ def sec_select(c):
     say(ok_line(t2) and re.search(rb'\[READ-ONLY\]', t2) is not None, 'EXAMINE: tagged OK [READ-ONLY]', t2)
     say(untagged_num(u2, 'EXISTS') == [4] and code_value(u2, 'UIDVALIDITY') == uv,
         'EXAMINE: EXISTS and the same UIDVALIDITY', show(u2))
-    u2, t2 = w2.cmd('FETCH 3 BODY[]')
+    u2, t2 = w2.cmd('UID FETCH %d BODY[]' % uids[0])
     say(ok_line(t2) and any(b'Subject: appended 1' in x for x in u2), 'EXAMINE: FETCH BODY[] works', show(u2)[:300])
-    u2, t2 = w2.cmd('FETCH 3 FLAGS')
+    u2, t2 = w2.cmd('UID FETCH %d FLAGS' % uids[0])
     say(not any(b'\\Seen' in x for x in u2), 'EXAMINE: FETCH BODY[] does not set \\Seen (RFC 3501 §6.3.2)', show(u2))
-    u2, t2 = w2.cmd('STORE 3 +FLAGS (\\Flagged)')
-    u3, t3 = w2.cmd('FETCH 3 FLAGS')
+    u2, t2 = w2.cmd('UID STORE %d +FLAGS (\\Flagged)' % uids[0])
+    u3, t3 = w2.cmd('UID FETCH %d FLAGS' % uids[0])
     say(status_of(t2) in ('NO', 'OK') and not any(b'\\Flagged' in x for x in u2 + u3),
         'EXAMINE: STORE changes no flag (%s)' % status_of(t2), show(u2 + [t2] + u3))
-    u2, t2 = w2.cmd('STORE 3 +FLAGS.SILENT (\\Deleted)')
+    u2, t2 = w2.cmd('UID STORE %d +FLAGS.SILENT (\\Deleted)' % uids[0])
     u2, t2 = w2.cmd('EXPUNGE')
     say(not untagged_num(u2, 'EXPUNGE') and len(c.files()) == 4,
         'EXAMINE: EXPUNGE removes nothing (%s)' % status_of(t2), show(u2 + [t2]))
