@@ -311,12 +311,19 @@ def sec_session(c):
                                              (b'\\trash', b'Trash'), (b'\\junk', b'Junk'),
                                              (b'\\archive', b'Archive'))),
         'a new user has Drafts, Sent, Trash, Junk, Archive with their SPECIAL-USE attributes', data)
-    typ, data = m.create('Work/Projects')
-    say(typ == 'OK', 'CREATE Work/Projects', data)
+    for name in ('Work', 'Work/Projects'):
+        typ, data = m.create(name)
+        say(typ == 'OK', 'CREATE %s' % name, data)
     typ, data = m.list('""', 'Work*')
     say(typ == 'OK' and any(x.endswith(b'"Work/Projects"') or x.endswith(b' Work/Projects') for x in data)
         and any(re.search(rb'\\HasChildren', x) and x.rstrip(b'"').endswith(b'Work') for x in data),
         'LIST Work* shows Work with \\HasChildren and Work/Projects', data)
+    # RFC 3501 §6.3.3: CREATE SHOULD make the superior names it needs.
+    typ, data = m.create('Deep/Er')
+    typ2, data2 = m.list('""', 'Deep')
+    say(typ == 'OK' and typ2 == 'OK' and data2 and data2[0] is not None and
+        any(x.rstrip(b'"').endswith(b'Deep') and re.search(rb'\\HasChildren', x) for x in data2),
+        'CREATE Deep/Er makes Deep, listed with \\HasChildren', '%s %s' % (data, data2))
     body = b'From: alice@localhost\r\nSubject: hello there\r\nTo: bob@localhost\r\n\r\nline one\r\nline two\r\n'
     typ, data = m.append('INBOX', '(\\Flagged)', None, body)
     mm = re.search(rb'\[APPENDUID (\d+) (\d+)\]', data[0] or b'')
@@ -347,8 +354,9 @@ def sec_session(c):
         and b'$Label1' in b' '.join(x for x in data if isinstance(x, bytes)),
         'UID STORE +FLAGS (\\Seen $Label1) answers the new flags', data)
     typ, data = m.uid('COPY', str(auid), 'Work/Projects')
-    say(typ == 'OK' and re.search(rb'COPYUID \d+ %d \d+' % auid, data[-1] or b'') is not None,
-        'UID COPY answers [COPYUID]', data)
+    typ2, code = m.response('COPYUID')
+    say(typ == 'OK' and code and code[0] is not None and re.match(rb'\d+ %d \d+$' % auid, code[0]) is not None,
+        'UID COPY answers [COPYUID uidvalidity %d uid]' % auid, '%s %s' % (data, code))
     typ, data = m.status('Work/Projects', '(MESSAGES)')
     say(typ == 'OK' and b'MESSAGES 1' in data[0], 'the copy is in Work/Projects', data)
     typ, data = m.uid('MOVE', str(auid), 'Archive')
@@ -367,7 +375,7 @@ def sec_session(c):
     say(typ == 'OK', 'DELETE Work/Projects', data)
     typ, data = m.rename('Work', 'Play')
     say(typ == 'OK', 'RENAME Work Play', data)
-    typ, data = m.list('', '*')
+    typ, data = m.list('""', '*')
     say(any(x.endswith(b'Play') or x.endswith(b'Play"') for x in data) and
         not any(b'Work' in x for x in data), 'LIST shows Play, no Work', data)
     m.logout()
