@@ -88,8 +88,10 @@ for f in "$IT"/tests/*; do
 	fi
 	nrun=$((nrun + 1))
 	if grep -Eq "^\*\*\* Test $g (command|initialization)" "$T/compliance.out"; then
-		t_fail "imaptest group $g" "$(grep -E -A 6 "^\*\*\* Test $g (command|initialization)" \
-			"$T/compliance.out" | head -n 40)"
+		t_fail "imaptest group $g" "$(awk -v g="$g" '
+			/^\*\*\* Test / { on = ($3 == g) }
+			/^$/ { on = 0 }
+			on' "$T/compliance.out" | head -n 40)"
 	else
 		npass=$((npass + 1))
 		t_pass "imaptest group $g"
