@@ -500,6 +500,20 @@ def sec_concurrent(c):
     u, t = b.cmd('FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])')
     subj = re.findall(rb'Subject: (shared \d)', b' '.join(u))
     say(subj == [b'shared 1', b'shared 2', b'shared 4'], 'it sees messages 1, 2 and 4 left', show(u))
+    # A STORE on a message whose file the other session has just renamed
+    # (its flags changed) finds the file again: both changes kept.
+    u, t = b.cmd('STORE 3 FLAGS (\\Answered)')
+    u, t = a.cmd('STORE 3 +FLAGS (\\Draft)')
+    f3 = [x for x in u if re.match(rb'^\* 3 FETCH', x)]
+    say(ok_line(t) and f3 and b'\\Answered' in f3[-1] and b'\\Draft' in f3[-1],
+        'a STORE on a message the other session just changed: * 3 FETCH (FLAGS (\\Answered \\Draft))', show(u + [t]))
+    u, t = a.cmd('NOOP')
+    u2, t2 = b.cmd('NOOP')
+    say(not untagged_num(u + u2, 'EXPUNGE'), 'neither session then sees an EXPUNGE', show(u + u2))
+    say(any(re.search(r':2,[A-Z]*D[A-Z]*R', f) for f in c.files()) and len(c.files()) == 3,
+        'the file has both flags (:2,DR), three files', c.files())
+    u, t = b.cmd('FETCH 3 FLAGS')
+    say(any(b'\\Answered' in x and b'\\Draft' in x for x in u), 'the other session sees both flags', show(u))
     a.close()
     b.close()
 
