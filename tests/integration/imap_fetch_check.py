@@ -680,7 +680,7 @@ def check_store(c, maildir):
     eq(flagset(dict(f[0][1]).get('FLAGS')) if f else None, {b'\\Recent'},
        'and its removal, case-insensitively')
     for text in ['STORE 1 FLAGZ (\\Seen)', 'STORE 1 +FLAGS.LOUD (\\Seen)', 'STORE 1 +FLAGS',
-                 'STORE 1 +FLAGS (\\Bogus)', 'STORE 99 FLAGS ()',
+                 'STORE 1 +FLAGS (\\Recent)', 'STORE 1 +FLAGS (\\Bogus)', 'STORE 99 FLAGS ()',
                  'STORE 1 FLAGS (\\Seen) (\\Draft)']:
         u, t = c.cmd(text)
         say(t.split(b' ')[1] in (b'BAD', b'NO') and not fetches(u), '%s is refused' % text,
