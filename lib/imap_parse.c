@@ -257,7 +257,9 @@ static char *imap_parse_dup(const char *s, size_t len)
 
 /* The atom at line[*pos] (the caller saw a token character or '\').
  * A '[' opens a group that runs to its ']' with spaces, parentheses and
- * quoted strings inside (a FETCH section).  Returns an error text or
+ * quoted strings inside (a FETCH section); with no ']' after it on the
+ * line it is an atom character like any other (RFC 3501 §9: '[' is no
+ * atom-special, so "SELECT x[y" names a mailbox).  Returns an error text or
  * NULL with *pos past the atom. */
 static const char *imap_parse_atom(imap_parser_t *p, const char *line,
 				   size_t end, size_t *pos)
@@ -270,7 +272,10 @@ static const char *imap_parse_atom(imap_parser_t *p, const char *line,
 	while (i < end) {
 		unsigned char c = (unsigned char) line[i];
 
-		if (c == '[') {
+		if (c == '[' && memchr(line + i, ']', end - i) == NULL) {
+			/* no section: an atom char (a mailbox "x[y") */
+			i++;
+		} else if (c == '[') {
 			for (i++; i < end && line[i] != ']'; i++) {
 				c = (unsigned char) line[i];
 				if (c == '"') {
