@@ -45,8 +45,7 @@ static int imapd_keyword_add(imapd_session_t *sess, const char *name)
 static int imapd_flag_check(imapd_session_t *sess, const imap_arg_t *a,
 			    mail_flags_t *f, const char **name_r)
 {
-	/* "NIL" is an atom like any other as a flag (RFC 3501 §9
-	 * flag-keyword), though the parser marks it */
+	/* NIL is an atom here: the keyword "NIL" (flag-keyword = atom). */
 	const char *name = a->type == IMAP_ARG_NIL ? a->text : imap_arg_atom(a);
 
 	*name_r = name;
