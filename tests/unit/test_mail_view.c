@@ -2,7 +2,8 @@
  * arrival order on the first look, \Recent in the first view only, new/
  * moved to cur/ (not by a read-only view), flag changes and expunges by
  * another view reported at the moment the caller asks, by sequence
- * numbers in descending order. */
+ * numbers in descending order; UIDs given outside any view (APPEND,
+ * COPY) recent for the first read-write view to see them. */
 #include <fcntl.h>
 
 #include "../../lib/buf.h"
@@ -139,7 +140,7 @@ static void test_view_recent_after_relist(void)
 	mail_view_t *a, *b;
 
 	test_begin("view: \\Recent kept when a listed file is gone");
-	snprintf(dir, sizeof(dir), "%s/Maildir3", test_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/Maildir5", test_tmpdir());
 	a = mail_view_open(dir, 0, &err);
 	mail_view_close(&a);
 	put(dir, "new", "1000000010.M10P1.h,S=17,W=19");
@@ -158,11 +159,84 @@ static void test_view_recent_after_relist(void)
 	test_end();
 }
 
+/* Another view renamed the file (a flag change): this view's stale name
+ * still finds it, for a flag change, an open and a removal. */
+static void test_view_renamed_file(void)
+{
+	char dir[4096];
+	char *err = NULL;
+	mail_view_t *a, *b;
+	mail_flags_t f = { 1u << ('F' - 'A'), 0 }, g = { 1u << ('S' - 'A'), 0 };
+	off_t size;
+	int fd;
+
+	test_begin("view: a file renamed behind the view's back");
+	snprintf(dir, sizeof(dir), "%s/Maildir3", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	put(dir, "new", "1000000006.M6P1.h,S=17,W=19");
+	put(dir, "new", "1000000007.M7P1.h,S=17,W=19");
+	test_assert(mail_view_sync(a) == 0 && a->n == 2);
+	b = mail_view_open(dir, 0, &err);
+	test_assert(b != NULL && b->n == 2);
+	test_assert(mail_view_set_flags(b, &b->msgs[0], &f) == 0);
+	test_assert(mail_view_set_flags(b, &b->msgs[1], &f) == 0);
+	test_assert(mail_view_set_flags(a, &a->msgs[0], &g) == 0);
+	test_assert(!a->msgs[0].expunged && a->expunges == 0);
+	test_assert(exists(dir, "cur", "1000000006.M6P1.h,S=17,W=19:2,S"));
+	fd = mail_view_msg_open(a, &a->msgs[1], &size);
+	test_assert(fd >= 0 && size == 17);
+	if (fd >= 0)
+		close(fd);
+	test_assert(strcmp(a->msgs[1].name, "1000000007.M7P1.h,S=17,W=19:2,F") == 0);
+	test_assert(mail_view_set_flags(b, &b->msgs[1], &g) == 0);
+	test_assert(mail_view_remove(a, &a->msgs[1]) == 0);
+	test_assert(!exists(dir, "cur", "1000000007.M7P1.h,S=17,W=19:2,S"));
+	mail_view_close(&b);
+	mail_view_close(&a);
+	test_end();
+}
+
+static void test_view_recent_claim(void)
+{
+	char dir[4096];
+	char *err = NULL;
+	const char *base[] = { "1000000007.M7P1.h" };
+	mail_view_t *a, *b, *ro;
+	int dfd;
+
+	test_begin("view: UIDs given outside a view are recent for the first reader only");
+	snprintf(dir, sizeof(dir), "%s/Maildir4", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	ro = mail_view_open(dir, 1, &err);
+	test_assert(a != NULL && ro != NULL && a->n == 0);
+	/* As APPEND to a folder another session has selected: the file and
+	 * its UID, by the folder's lock but no view. */
+	put(dir, "cur", "1000000007.M7P1.h,S=17,W=19:2,S");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	test_assert(mail_view_lock(a) == 0);
+	test_assert(mail_uidlist_refresh(dfd, &a->uidlist) == 0);
+	test_assert(mail_uidlist_append(dfd, &a->uidlist, base, 1, 0) == 0);
+	mail_view_unlock(a);
+	test_assert(mail_view_first_recent(dfd) <= 1);
+	/* A read-only view sees it recent and leaves it so. */
+	test_assert(mail_view_sync(ro) == 0 && ro->n == 1 && ro->recent == 1);
+	test_assert(mail_view_first_recent(dfd) <= 1);
+	test_assert(mail_view_sync(a) == 0 && a->n == 1 && a->recent == 1);
+	test_assert(mail_view_first_recent(dfd) == 2);
+	b = mail_view_open(dir, 0, &err);
+	test_assert(b != NULL && b->n == 1 && b->recent == 0);
+	close(dfd);
+	mail_view_close(&b);
+	mail_view_close(&ro);
+	mail_view_close(&a);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_view_basics, test_view_gone_file,
-		test_view_recent_after_relist, NULL,
+		test_view_basics, test_view_gone_file, test_view_renamed_file,
+		test_view_recent_claim, test_view_recent_after_relist, NULL,
 	};
 
 	return test_main(tests);
