@@ -130,35 +130,6 @@ static void test_view_gone_file(void)
 	test_end();
 }
 
-/* A message of the UID list whose file is gone makes the view list the
- * folder twice (a UID given after its listing?): the UIDs it gave on the
- * first listing stay \Recent for it. */
-static void test_view_recent_after_relist(void)
-{
-	char dir[4096], path[4200];
-	char *err = NULL;
-	mail_view_t *a, *b;
-
-	test_begin("view: \\Recent kept when a listed file is gone");
-	snprintf(dir, sizeof(dir), "%s/Maildir5", test_tmpdir());
-	a = mail_view_open(dir, 0, &err);
-	mail_view_close(&a);
-	put(dir, "new", "1000000010.M10P1.h,S=17,W=19");
-	put(dir, "new", "1000000011.M11P1.h,S=17,W=19");
-	a = mail_view_open(dir, 0, &err);
-	test_assert(a != NULL && a->n == 2 && a->recent == 2);
-	snprintf(path, sizeof(path), "%s/cur/%s", dir, a->msgs[0].name);
-	test_assert(unlink(path) == 0);
-	mail_view_close(&a);
-	put(dir, "new", "1000000012.M12P1.h,S=17,W=19");
-	b = mail_view_open(dir, 0, &err);
-	test_assert(b != NULL && b->n == 2 && b->recent == 1);
-	test_assert(b != NULL && b->n == 2 && b->msgs[1].uid == 3 && b->msgs[1].recent);
-	test_assert(b != NULL && b->n == 2 && !b->msgs[0].recent);
-	mail_view_close(&b);
-	test_end();
-}
-
 /* Another view renamed the file (a flag change): this view's stale name
  * still finds it, for a flag change, an open and a removal. */
 static void test_view_renamed_file(void)
@@ -229,6 +200,35 @@ static void test_view_recent_claim(void)
 	mail_view_close(&b);
 	mail_view_close(&ro);
 	mail_view_close(&a);
+	test_end();
+}
+
+/* A message of the UID list whose file is gone makes the view list the
+ * folder twice (a UID given after its listing?): the UIDs it gave on the
+ * first listing stay \Recent for it. */
+static void test_view_recent_after_relist(void)
+{
+	char dir[4096], path[4200];
+	char *err = NULL;
+	mail_view_t *a, *b;
+
+	test_begin("view: \\Recent kept when a listed file is gone");
+	snprintf(dir, sizeof(dir), "%s/Maildir5", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	mail_view_close(&a);
+	put(dir, "new", "1000000010.M10P1.h,S=17,W=19");
+	put(dir, "new", "1000000011.M11P1.h,S=17,W=19");
+	a = mail_view_open(dir, 0, &err);
+	test_assert(a != NULL && a->n == 2 && a->recent == 2);
+	snprintf(path, sizeof(path), "%s/cur/%s", dir, a->msgs[0].name);
+	test_assert(unlink(path) == 0);
+	mail_view_close(&a);
+	put(dir, "new", "1000000012.M12P1.h,S=17,W=19");
+	b = mail_view_open(dir, 0, &err);
+	test_assert(b != NULL && b->n == 2 && b->recent == 1);
+	test_assert(b != NULL && b->n == 2 && b->msgs[1].uid == 3 && b->msgs[1].recent);
+	test_assert(b != NULL && b->n == 2 && !b->msgs[0].recent);
+	mail_view_close(&b);
 	test_end();
 }
 
