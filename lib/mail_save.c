@@ -1,6 +1,7 @@
 /* mail_save.c - saving and copying messages into a folder; see
  * mail_save.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -141,9 +142,10 @@ void mail_save_abort(mail_save_t **sp)
 	*sp = NULL;
 }
 
-/* Link a file into the folder's cur/ and make that durable. */
+/* Link a file into the folder's cur/, and make that durable when sync
+ * is set. */
 static int mail_save_link(int from_dir, const char *from, int folder_fd,
-			  const char *to)
+			  const char *to, int sync)
 {
 	int cur = openat(folder_fd, "cur", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			 O_CLOEXEC);
@@ -152,7 +154,7 @@ static int mail_save_link(int from_dir, const char *from, int folder_fd,
 	if (cur < 0)
 		return -1;
 	if (linkat(from_dir, from, cur, to, 0) == 0) {
-		r = fsync(cur);
+		r = sync ? fsync(cur) : 0;
 		if (r < 0) {
 			err = errno;
 			(void) unlinkat(cur, to, 0);
@@ -163,6 +165,37 @@ static int mail_save_link(int from_dir, const char *from, int folder_fd,
 	close(cur);
 	errno = err;
 	return r;
+}
+
+/* A unique name (maildir_unique) whose time part, up to the first '.',
+ * is date instead, into out: lib/mailbox.c reads a message's internal
+ * date from there without a stat.  The rest (microseconds, process,
+ * counter, host) keeps it unique. */
+static void mail_save_dated(const char *unique, long long date, buf_t *out)
+{
+	const char *rest = strchr(unique, '.');
+
+	buf_reset(out);
+	if (date > 0 && rest != NULL)
+		buf_printf(out, "%lld%s", date, rest);
+	else
+		buf_puts(out, unique);
+}
+
+/* The internal date of a stored message: its name's time part, as
+ * lib/mailbox.c reads it, else its mtime; 0 when neither is known. */
+static long long mail_save_name_date(int dir_fd, const char *name)
+{
+	long long date = 0;
+	const char *p = name;
+	struct stat st;
+
+	for (; *p >= '0' && *p <= '9' && date < 100000000000LL; p++)
+		date = date * 10 + (*p - '0');
+	if (p > name && *p == '.')
+		return date;
+	return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ?
+		(long long) st.st_mtime : 0;
 }
 
 int mail_save_finish(mail_save_t **sp, const mail_flags_t *f, time_t date,
@@ -177,14 +210,17 @@ int mail_save_finish(mail_save_t **sp, const mail_flags_t *f, time_t date,
 		s->pending_cr = 0;
 		mail_save_cr(s, 0);
 	}
-	times[0].tv_sec = times[1].tv_sec = date ? date : time(NULL);
+	if (date == 0)
+		date = time(NULL);
+	times[0].tv_sec = times[1].tv_sec = date;
 	times[0].tv_nsec = times[1].tv_nsec = 0;
-	buf_printf(&name, "%s,S=%llu,W=%llu", buf_str(&s->base), s->size, s->wsize);
+	mail_save_dated(buf_str(&s->base), (long long) date, &name);
+	buf_printf(&name, ",S=%llu,W=%llu", s->size, s->wsize);
 	mail_flags_name(buf_str(&name), f, name_r);
 	if (mail_save_flush(s) == 0 && fsync(s->file_fd) == 0 &&
 	    futimens(s->file_fd, times) == 0 &&
 	    mail_save_link(s->tmp_fd, buf_str(&s->base), s->folder_fd,
-			   buf_str(name_r)) == 0)
+			   buf_str(name_r), 1) == 0)
 		r = 0;
 	else if (s->error)
 		errno = s->error;
@@ -198,20 +234,68 @@ int mail_save_finish(mail_save_t **sp, const mail_flags_t *f, time_t date,
 int mail_save_copy(int src_dir_fd, const char *src_name, int dst_folder_fd,
 		   const mail_flags_t *f, buf_t *name_r)
 {
-	buf_t base = BUF_INIT;
+	buf_t unique = BUF_INIT, base = BUF_INIT;
 	long long size = maildir_name_size(src_name), wsize = maildir_name_wsize(src_name);
+	/* RFC 3501 §6.4.7: the copy keeps the internal date. */
+	long long date = mail_save_name_date(src_dir_fd, src_name);
 	int r = -1;
 
 	for (int tries = 0; tries < 5 && r < 0; tries++) {
-		maildir_unique(&base);
+		maildir_unique(&unique);
+		mail_save_dated(buf_str(&unique), date, &base);
 		if (size >= 0 && wsize >= 0)
 			buf_printf(&base, ",S=%lld,W=%lld", size, wsize);
 		buf_reset(name_r);
 		mail_flags_name(buf_str(&base), f, name_r);
-		r = mail_save_link(src_dir_fd, src_name, dst_folder_fd, buf_str(name_r));
+		r = mail_save_link(src_dir_fd, src_name, dst_folder_fd,
+				   buf_str(name_r), 0);
 		if (r < 0 && errno != EEXIST)
 			break;
 	}
+	buf_release(&unique);
 	buf_release(&base);
+	return r;
+}
+
+int mail_save_clean_tmp(int folder_fd, time_t now)
+{
+	int fd = openat(folder_fd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	struct stat st;
+	int removed = 0;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' ||
+		    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) ||
+		    st.st_mtime + MAIL_SAVE_TMP_MAX_AGE >= now ||
+		    st.st_ctime + MAIL_SAVE_TMP_MAX_AGE >= now)
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int mail_save_copy_sync(int dst_folder_fd)
+{
+	int cur = openat(dst_folder_fd, "cur", O_RDONLY | O_DIRECTORY |
+			 O_NOFOLLOW | O_CLOEXEC);
+	int r, err;
+
+	if (cur < 0)
+		return -1;
+	r = fsync(cur);
+	err = errno;
+	close(cur);
+	errno = err;
 	return r;
 }

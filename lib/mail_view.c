@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,16 +90,15 @@ static int mail_view_pair_cmp(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
-/* Give UIDs to the listed files that have none, under the lock.  The
- * UIDs given are [*first_r, v->uidlist.next). */
+/* Give UIDs to the listed files that have none, under the lock; *gave_r
+ * is set when it gave some. */
 static int mail_view_assign(mail_view_t *v, const mailbox_msg_t *disk, size_t nd,
-			    uint32_t *first_r)
+			    int *gave_r)
 {
 	const char **bases = NULL;
 	size_t n = 0;
 	int r;
 
-	*first_r = 0;
 	for (size_t i = 0; i < nd; i++)
 		if (mail_uidlist_find(&v->uidlist, disk[i].base) == 0)
 			n++;
@@ -118,7 +118,6 @@ static int mail_view_assign(mail_view_t *v, const mailbox_msg_t *disk, size_t nd
 	for (size_t i = 0; i < nd; i++)
 		if (mail_uidlist_find(&v->uidlist, disk[i].base) == 0)
 			bases[n++] = disk[i].base;
-	*first_r = v->uidlist.next ? v->uidlist.next : 1;
 	r = n || v->uidlist.validity == 0 ?
 		mail_uidlist_append(mailbox_dir_fd(v->mb), &v->uidlist, bases, n,
 				    v->validity ? v->validity + 1 : 0) : 0;
@@ -127,9 +126,68 @@ static int mail_view_assign(mail_view_t *v, const mailbox_msg_t *disk, size_t nd
 			  n, strerror(errno));
 	mail_view_unlock(v);
 	mem_free(bases);
-	if (n == 0 || r < 0)
-		*first_r = 0;
+	if (n > 0 && r == 0)
+		*gave_r = 1;
 	return r;
+}
+
+uint32_t mail_view_first_recent(int dirfd)
+{
+	int fd = openat(dirfd, MAIL_VIEW_RECENT_FILE, O_RDONLY | O_NOFOLLOW |
+			O_CLOEXEC);
+	char text[32];
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	return (uint32_t) strtoul(text, NULL, 10);
+}
+
+/* The messages added from index from on: those no session was told of
+ * yet are \Recent here (RFC 3501 §2.3.2).  A read-write view claims them
+ * for itself by moving the folder's first recent UID past them, under
+ * the lock; so does a read-only view for the UIDs it gave; any other
+ * read-only view sees them as recent and leaves them to the next session
+ * (§6.3.2: EXAMINE must not make messages lose \Recent). */
+static void mail_view_claim(mail_view_t *v, size_t from, int gave)
+{
+	int dfd = mailbox_dir_fd(v->mb);
+	uint32_t first, hi;
+	char text[32];
+	int len;
+
+	if (from >= v->n)
+		return;
+	hi = v->msgs[v->n - 1].uid;
+	if (hi < (first = mail_view_first_recent(dfd)))
+		return;
+	if (!v->readonly || gave) {
+		if (mail_view_lock(v) < 0)
+			return;
+		first = mail_view_first_recent(dfd);
+		len = snprintf(text, sizeof(text), "%u\n", hi + 1);
+		if (hi >= first && file_replace_at(dfd, MAIL_VIEW_RECENT_FILE, text,
+						   (size_t) len, 0600) < 0) {
+			/* Unrecorded, a claim could be made twice. */
+			log_error("%s: cannot write %s: %s", v->dir,
+				  MAIL_VIEW_RECENT_FILE, strerror(errno));
+			first = hi + 1;
+		}
+		mail_view_unlock(v);
+	}
+	for (size_t i = from; i < v->n; i++) {
+		mail_view_msg_t *m = &v->msgs[i];
+
+		if (m->uid >= first && !m->recent && !m->expunged) {
+			m->recent = 1;
+			v->recent++;
+		}
+	}
 }
 
 static void mail_view_fill(mail_view_msg_t *m, const mailbox_msg_t *d)
@@ -151,8 +209,7 @@ static void mail_view_fill(mail_view_msg_t *m, const mailbox_msg_t *d)
 	m->mtime = d->mtime;
 }
 
-static void mail_view_add(mail_view_t *v, uint32_t uid, const mailbox_msg_t *d,
-			  int recent)
+static void mail_view_add(mail_view_t *v, uint32_t uid, const mailbox_msg_t *d)
 {
 	mail_view_msg_t *m;
 
@@ -165,8 +222,6 @@ static void mail_view_add(mail_view_t *v, uint32_t uid, const mailbox_msg_t *d,
 	m->uid = uid;
 	mail_view_fill(m, d);
 	m->flags_changed = 0;	/* new: reported whole, not as a change */
-	m->recent = recent;
-	v->recent += recent;
 }
 
 /* Is every UID of the list between lo and hi (exclusive) among pairs? */
@@ -207,13 +262,13 @@ int mail_view_sync(mail_view_t *v)
 	mailbox_msg_t *disk;
 	mail_view_pair_t *p = NULL;
 	size_t nd, np, i, j, old_n;
-	uint32_t first_mine, max = v->n ? v->msgs[v->n - 1].uid : 0;
-	int relisted = 0;
+	uint32_t max = v->n ? v->msgs[v->n - 1].uid : 0;
+	int relisted = 0, gave = 0;
 
 again:
 	if (mailbox_list(v->mb, &disk, &nd) < 0 ||
 	    mail_uidlist_refresh(dfd, &v->uidlist) < 0 ||
-	    mail_view_assign(v, disk, nd, &first_mine) < 0) {
+	    mail_view_assign(v, disk, nd, &gave) < 0) {
 		mem_free(p);
 		return -1;
 	}
@@ -260,10 +315,10 @@ again:
 	old_n = v->n;
 	for (j = 0; j < np; j++)
 		if (p[j].uid > max)
-			mail_view_add(v, p[j].uid, p[j].m,
-				      first_mine && p[j].uid >= first_mine);
+			mail_view_add(v, p[j].uid, p[j].m);
 	v->next_uid = v->uidlist.next;
 	mem_free(p);
+	mail_view_claim(v, old_n, gave);
 	if (!v->readonly)
 		mail_view_to_cur(v, old_n);
 	return 0;

@@ -7,10 +7,15 @@
  * Maildir and compares it with the view:
  *   - a file whose base has no UID yet gets one: under the folder's lock
  *     (mail_view_lock), the UID list is read again and the new bases are
- *     appended in arrival order; the UIDs this session gave are \Recent
- *     in this view only (RFC 3501 §2.3.2: one session sees a message as
- *     recent); unless the view is read-only, those files are moved from
- *     new/ to cur/;
+ *     appended in arrival order; unless the view is read-only, those
+ *     files are moved from new/ to cur/;
+ *   - new messages no session was told of yet are \Recent in this view
+ *     only (RFC 3501 §2.3.2): the folder's MAIL_VIEW_RECENT_FILE holds
+ *     the lowest UID not yet claimed, and a view claims the messages at
+ *     or above it by moving it past them under the lock (a read-only
+ *     view only those it gave UIDs itself, §6.3.2), so UIDs that APPEND
+ *     or COPY gave from another session are recent for the first session
+ *     that sees them;
  *   - messages with UIDs above the view's highest are added at the end,
  *     in UID order, so that sequence numbers stay in UID order; a UID in
  *     the list whose file the listing did not show (another session gave
@@ -35,6 +40,7 @@
 #include "mailbox.h"
 
 #define MAIL_VIEW_LOCK_FILE	"tern-uidlist.lock"
+#define MAIL_VIEW_RECENT_FILE	"tern-recent"
 
 typedef struct mail_view_msg {
 	uint32_t uid;
@@ -94,6 +100,11 @@ int mail_view_set_flags(mail_view_t *v, mail_view_msg_t *m,
 int mail_view_remove(mail_view_t *v, mail_view_msg_t *m);
 /* Open a message for reading: fd, its stored size in *size_r. */
 int mail_view_msg_open(mail_view_t *v, mail_view_msg_t *m, off_t *size_r);
+
+/* The lowest UID of the folder dirfd that no session has been told of
+ * as \Recent (0 before any): STATUS RECENT counts the messages at or
+ * above it. */
+uint32_t mail_view_first_recent(int dirfd);
 
 /* The folder's lock (flock on MAIL_VIEW_LOCK_FILE): only its holder
  * assigns UIDs and writes the keyword list.  0 or -1 with errno. */

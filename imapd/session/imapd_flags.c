@@ -5,8 +5,8 @@
  * on the folder (and with Dovecot, same file): a new keyword is added
  * under the folder's lock, after reading the list again, so two sessions
  * adding keywords at once do not lose one.  \Recent cannot be set or
- * cleared by a client (§2.3.2) and is ignored in a flag list, as other
- * servers do; any other unknown \flag is an error.
+ * cleared by a client (§2.3.2): in a flag list it is an error, as any
+ * other unknown \flag is.
  */
 #include <string.h>
 
@@ -40,12 +40,14 @@ static int imapd_keyword_add(imapd_session_t *sess, const char *name)
 	return i;
 }
 
-static int imapd_flag_one(imapd_session_t *sess, const imap_arg_t *a,
-			  mail_flags_t *f, int add_keywords)
+/* A flag's syntax: a system flag, set in f (1); a
+ * valid keyword, for the caller (0); or -1 after imapd_bad(). */
+static int imapd_flag_check(imapd_session_t *sess, const imap_arg_t *a,
+			    mail_flags_t *f, const char **name_r)
 {
 	const char *name = imap_arg_atom(a);
-	int i;
 
+	*name_r = name;
 	if (name == NULL) {
 		imapd_bad(sess, NULL, "Flags are atoms");
 		return -1;
@@ -55,17 +57,29 @@ static int imapd_flag_one(imapd_session_t *sess, const imap_arg_t *a,
 
 		if (letter != 0) {
 			f->upper |= 1u << (letter - 'A');
-			return 0;
+			return 1;
 		}
 		if (strcasecmp(name, "\\Recent") == 0)
-			return 0;
-		imapd_bad(sess, NULL, "Unknown system flag %.40s", name);
+			imapd_bad(sess, NULL, "\\Recent cannot be changed");
+		else
+			imapd_bad(sess, NULL, "Unknown system flag %.40s", name);
 		return -1;
 	}
 	if (!mail_keyword_valid(name)) {
 		imapd_bad(sess, NULL, "Invalid keyword");
 		return -1;
 	}
+	return 0;
+}
+
+static int imapd_flag_one(imapd_session_t *sess, const imap_arg_t *a,
+			  mail_flags_t *f, int add_keywords)
+{
+	const char *name;
+	int i = imapd_flag_check(sess, a, f, &name);
+
+	if (i != 0)
+		return i < 0 ? -1 : 0;
 	if (sess->view == NULL)
 		return 0;
 	if ((i = mail_keywords_find(&sess->view->keywords, name)) < 0 && add_keywords)
@@ -89,6 +103,33 @@ int imapd_flags_parse(imapd_session_t *sess, const imap_arg_t *arg,
 	for (size_t i = 0; i < n; i++)
 		if (imapd_flag_one(sess, &items[i], f, add_keywords) < 0)
 			return -1;
+	return 0;
+}
+
+int imapd_flags_parse_kw(imapd_session_t *sess, const imap_arg_t *arg,
+			 mail_flags_t *f, mail_keywords_t *kw)
+{
+	const imap_arg_t *items;
+	const char *name;
+	size_t n;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	if ((items = imap_arg_list(arg, &n)) == NULL) {
+		items = arg;
+		n = 1;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if ((i = imapd_flag_check(sess, &items[j], f, &name)) < 0)
+			return -1;
+		if (i > 0 || kw == NULL)
+			continue;
+		if ((i = mail_keywords_add(kw, name)) < 0) {
+			imapd_no(sess, "LIMIT", "Too many keywords in this mailbox");
+			return -1;
+		}
+		f->keywords |= 1u << i;
+	}
 	return 0;
 }
 

@@ -36,6 +36,7 @@
 #include "mailbox.h"
 #include "maildir.h"
 #include "mem.h"
+#include "imapd_folder_ops.h"
 #include "imapd_session.h"
 
 /* States a command is valid in, and how it is served. */
@@ -68,6 +69,19 @@ static const imapd_command_t imapd_commands[] = {
 	{ "CHECK", imapd_cmd_check, ST_SEL | JUNK },
 	{ "FETCH", imapd_cmd_fetch, ST_SEL | UID_OK | NO_EXPUNGE },
 	{ "STORE", imapd_cmd_store, ST_SEL | UID_OK | NO_EXPUNGE },
+	{ "APPEND", imapd_cmd_append, ST_ANY },
+	{ "COPY", imapd_cmd_copy, ST_SEL | UID_OK },
+	{ "MOVE", imapd_cmd_move, ST_SEL | UID_OK },
+	{ "CREATE", imapd_cmd_create, ST_ANY },
+	{ "DELETE", imapd_cmd_delete, ST_ANY },
+	{ "RENAME", imapd_cmd_rename, ST_ANY },
+	{ "SUBSCRIBE", imapd_cmd_subscribe, ST_ANY },
+	{ "UNSUBSCRIBE", imapd_cmd_unsubscribe, ST_ANY },
+	{ "LIST", imapd_cmd_list, ST_ANY },
+	{ "LSUB", imapd_cmd_lsub, ST_ANY },
+	{ "NAMESPACE", imapd_cmd_namespace, ST_ANY },
+	{ "STATUS", imapd_cmd_status, ST_ANY },
+	{ "SEARCH", imapd_cmd_search, ST_SEL | UID_OK | NO_EXPUNGE },
 	/* valid only before login (RFC 3501 §6.2) */
 	{ "LOGIN", imapd_cmd_not_now, 0 },
 	{ "AUTHENTICATE", imapd_cmd_not_now, 0 },
@@ -238,6 +252,19 @@ static enum imap_parse_result imapd_literal(imapd_session_t *sess,
 	enum imap_parse_result r;
 
 	*status_r = STREAM_OK;
+	/* APPEND's message (after its mailbox, at the top level) goes to
+	 * disk, whatever its size. */
+	if (cmd->name != NULL && strcmp(cmd->name, "APPEND") == 0 &&
+	    cmd->literal_depth == 0 && cmd->nargs > 0) {
+		int taken = imapd_append_literal(sess, cmd);
+
+		if (taken > 0)
+			return imap_parse_literal_taken(sess->parser);
+		if (taken == 0)
+			return imap_parse_literal_refuse(sess->parser);
+		*status_r = taken;
+		return IMAP_PARSE_IGNORE;
+	}
 	if (!cmd->literal_fits) {
 		imapd_bad(sess, "TOOBIG", "Literal too large");
 		return imap_parse_literal_refuse(sess->parser);
@@ -289,8 +316,10 @@ static void imapd_session_loop(imapd_session_t *sess)
 		switch (r) {
 		case IMAP_PARSE_DONE:
 			imapd_dispatch(sess, cmd);
+			imapd_append_abort(sess);	/* a message left unsaved */
 			break;
 		case IMAP_PARSE_ERROR:
+			imapd_append_abort(sess);
 			sess->nbad++;
 			imapd_status(sess->s, cmd->tag, "BAD", NULL, "%s", cmd->error);
 			status = imapd_skip(sess, cmd->skip);
@@ -298,6 +327,7 @@ static void imapd_session_loop(imapd_session_t *sess)
 		case IMAP_PARSE_IGNORE:
 			/* A refused literal: its command was answered here or
 			 * by APPEND (the result), once. */
+			imapd_append_abort(sess);
 			if (sess->result.status != NULL) {
 				if (strcmp(sess->result.status, "BAD") == 0)
 					sess->nbad++;
@@ -361,6 +391,7 @@ static int imapd_session_open(imapd_session_t *sess)
 		return -1;
 	}
 	sess->root = buf_steal(&path);
+	imapd_folder_defaults(sess);
 	log_info("user=<%s>, client=%s, service=%s: logged in%s",
 		 sess->info.user, buf_str(&sess->client), sess->info.service,
 		 sess->info.tls_version ? ", tls" : "");
@@ -410,6 +441,7 @@ void imapd_session_serve(daemon_client_t *client)
 	stream_close(&sess.s);
 	if (sess.anvil_held)
 		login_anvil_release(sess.info.service, sess.info.client);
+	imapd_append_abort(&sess);
 	imapd_select_close(&sess);
 	imap_parser_free(&sess.parser);
 	if (sess.root_fd >= 0)

@@ -30,6 +30,7 @@
  *   imapd_search*.c      SEARCH
  *   imapd_cmd_append.c   APPEND (the literal streamed to disk)
  *   imapd_cmd_copy.c     COPY MOVE
+ *   imapd_target.c       the folder APPEND, COPY and MOVE write into
  *
  * SECURITY: runs as the mailbox owner, never as root, with no capability;
  * the user comes from auth's redeem of the token, never from the login
@@ -179,6 +180,11 @@ int imapd_msgset(imapd_session_t *sess, const imap_arg_t *arg, int uid,
  * after imapd_bad()/imapd_no(). */
 int imapd_flags_parse(imapd_session_t *sess, const imap_arg_t *arg,
 		      mail_flags_t *f, int add_keywords);
+/* The same for any folder (APPEND's target): keywords go into kw, the
+ * list of a folder whose lock the caller holds (full: [LIMIT]); kw NULL:
+ * only checked, no keyword bit set. */
+int imapd_flags_parse_kw(imapd_session_t *sess, const imap_arg_t *arg,
+			 mail_flags_t *f, mail_keywords_t *kw);
 /* "(\Seen \Answered kw ...)" of a message into out, \Recent included
  * when recent. */
 void imapd_flags_write(imapd_session_t *sess, const mail_flags_t *f,
@@ -232,11 +238,42 @@ imapd_handler_t imapd_cmd_append, imapd_cmd_copy, imapd_cmd_move;
  * APPEND (the message).  Returns 1 when it took the literal (it read its
  * octets to disk itself; the session then tells the parser
  * imap_parse_literal_taken), 0 when it refuses it (it set the tagged NO,
- * e.g. [TOOBIG]: the parser is told imap_parse_literal_refuse), -1 when
- * the connection failed while reading.  For a synchronizing literal it
+ * e.g. [TOOBIG]: the parser is told imap_parse_literal_refuse), or the
+ * reader's status (STREAM_EOF, STREAM_TIMEOUT, IMAPD_SHUTDOWN, ...: all
+ * negative) when the connection failed while reading.  For a synchronizing literal it
  * sends the "+" continuation itself when it accepts. */
 int imapd_append_literal(imapd_session_t *sess, const imap_cmd_t *cmd);
 /* Drop a message taken but not saved (the command failed later). */
 void imapd_append_abort(imapd_session_t *sess);
+
+/* imapd_target.c: the folder APPEND, COPY and MOVE put messages into.
+ * Use: open (the client's name: NO [TRYCREATE] when it does not exist),
+ * lock (its keyword list and UID list are then read afresh and only this
+ * session writes them), add keywords to t->keywords and save them before
+ * any file names them, link the files into cur/, assign their UIDs in
+ * order, done (unlock; the selected view takes the n new ones in), close.
+ * The int functions give 0, or -1 after imapd_no(). */
+typedef struct imapd_target {
+	buf_t name;		/* canonical wire name */
+	buf_t dir;		/* relative to the user's Maildir */
+	int fd;			/* the folder's directory */
+	int lock_fd;		/* MAIL_VIEW_LOCK_FILE held, -1: not */
+	int selected;		/* it is the selected folder */
+	mail_keywords_t keywords;	/* read under the lock */
+	mail_uidlist_t uidlist;		/* read under the lock */
+} imapd_target_t;
+int imapd_target_open(imapd_session_t *sess, const imap_arg_t *arg,
+		      imapd_target_t *t);
+int imapd_target_lock(imapd_session_t *sess, imapd_target_t *t);
+void imapd_target_unlock(imapd_target_t *t);
+int imapd_target_save_keywords(imapd_session_t *sess, imapd_target_t *t);
+/* The files names[0..n) (in cur/) get the next UIDs in that order, into
+ * uids_r. */
+int imapd_target_assign(imapd_session_t *sess, imapd_target_t *t,
+			const char *const *names, size_t n, uint32_t *uids_r);
+void imapd_target_done(imapd_session_t *sess, imapd_target_t *t, size_t n);
+void imapd_target_close(imapd_target_t *t);
+/* UIDVALIDITY after an assign. */
+uint32_t imapd_target_validity(const imapd_target_t *t);
 
 #endif

@@ -1,8 +1,9 @@
 /* test_mail_save.c - unit tests for lib/mail_save.c: a message saved from
  * CRLF input in pieces of every size is stored with LF ends and named
- * with its stored and wire sizes and flags, dated as asked, nothing left
- * in tmp/; an aborted save leaves nothing; a copy is a link under a new
- * name. */
+ * with its stored and wire sizes and flags, dated as asked (mtime and
+ * name), nothing left in tmp/; an aborted save leaves nothing; a copy is
+ * a link under a new name with the same date; tmp/ is cleaned of a dead
+ * save's file only. */
 #include <fcntl.h>
 
 #include "../../lib/buf.h"
@@ -56,6 +57,8 @@ static void test_save(void)
 		buf_printf(&want, ",S=%zu,W=%zu:2,Sa", sizeof(stored) - 1, sizeof(wire) + 1);
 		test_assert(name.len > want.len &&
 			    strcmp(buf_str(&name) + name.len - want.len, buf_str(&want)) == 0);
+		/* The internal date is in the name, where readers look. */
+		test_assert(strncmp(buf_str(&name), "1000000000.M", 12) == 0);
 		snprintf(path, sizeof(path), "%s/cur/%s", dir, buf_str(&name));
 		fd = open(path, O_RDONLY);
 		n = read(fd, back, sizeof(back));
@@ -97,11 +100,13 @@ static void test_abort_and_copy(void)
 
 	s = mail_save_begin(afd);
 	test_assert(mail_save_write(s, "Subject: c\r\n\r\nbody\r\n", 20) == 0);
-	test_assert(mail_save_finish(&s, &none, 0, &name) == 0);
+	test_assert(mail_save_finish(&s, &none, 1234567890, &name) == 0);
 	cur = openat(afd, "cur", O_RDONLY | O_DIRECTORY);
 	test_assert(mail_save_copy(cur, buf_str(&name), bfd, &flagged, &copy) == 0);
+	test_assert(mail_save_copy_sync(bfd) == 0);
 	test_assert(strstr(buf_str(&copy), ",S=17,W=20:2,F") != NULL);
 	test_assert(strncmp(buf_str(&copy), buf_str(&name), strcspn(buf_str(&name), ",")) != 0);
+	test_assert(strncmp(buf_str(&copy), "1234567890.M", 12) == 0);
 	snprintf(path, sizeof(path), "%s/cur/%s", a, buf_str(&name));
 	test_assert(stat(path, &st1) == 0);
 	snprintf(path, sizeof(path), "%s/cur/%s", b, buf_str(&copy));
@@ -115,9 +120,36 @@ static void test_abort_and_copy(void)
 	test_end();
 }
 
+static void test_clean_tmp(void)
+{
+	char a[4096], path[8192];
+	int afd, fd;
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+	test_begin("save: tmp/ cleaned of files a dead save left, not of live ones");
+	snprintf(a, sizeof(a), "%s/C", test_tmpdir());
+	test_assert(maildir_create(a) == 0);
+	afd = open(a, O_RDONLY | O_DIRECTORY);
+	snprintf(path, sizeof(path), "%s/tmp/dated", a);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	test_assert(fd >= 0 && write(fd, "x", 1) == 1);
+	/* An old mtime, as a save gives the internal date before its link:
+	 * the new ctime keeps it. */
+	test_assert(futimens(fd, old) == 0);
+	close(fd);
+	test_assert(mail_save_clean_tmp(afd, time(NULL)) == 0);
+	test_assert(access(path, F_OK) == 0);
+	/* Seen 37 hours later, it is a dead save's. */
+	test_assert(mail_save_clean_tmp(afd, time(NULL) + 37 * 3600) == 1);
+	test_assert(access(path, F_OK) < 0);
+	close(afd);
+	test_end();
+}
+
 int main(void)
 {
-	static void (*const tests[])(void) = { test_save, test_abort_and_copy, NULL };
+	static void (*const tests[])(void) = { test_save, test_abort_and_copy,
+					       test_clean_tmp, NULL };
 
 	return test_main(tests);
 }
