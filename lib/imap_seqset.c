@@ -85,7 +85,8 @@ static void imap_seqset_normalize(imap_seqset_t *s)
 
 	if (s->count < 2)
 		return;
-	qsort(s->ranges, s->count, sizeof(*s->ranges), imap_range_cmp);
+	if (s->count > 1)
+		qsort(s->ranges, s->count, sizeof(*s->ranges), imap_range_cmp);
 	for (size_t i = 1; i < s->count; i++) {
 		imap_range_t *last = &s->ranges[out];
 

@@ -203,7 +203,8 @@ int mail_folder_list(int root_fd, mail_folder_list_t *list)
 	buf_release(&name);
 	/* The parents that only their children imply: added, then the
 	 * doubles (a parent of several children) dropped. */
-	qsort(list->v, list->n, sizeof(*list->v), mail_folder_cmp);
+	if (list->n > 1)
+		qsort(list->v, list->n, sizeof(*list->v), mail_folder_cmp);
 	real = list->n;
 	for (size_t i = 0; i < real; i++) {
 		const char *n = list->v[i].name;
@@ -220,7 +221,8 @@ int mail_folder_list(int root_fd, mail_folder_list_t *list)
 			n = list->v[i].name;	/* the array may have moved */
 		}
 	}
-	qsort(list->v, list->n, sizeof(*list->v), mail_folder_cmp);
+	if (list->n > 1)
+		qsort(list->v, list->n, sizeof(*list->v), mail_folder_cmp);
 	real = 0;
 	for (size_t i = 0; i < list->n; i++) {
 		if (real > 0 && strcmp(list->v[real - 1].name, list->v[i].name) == 0) {

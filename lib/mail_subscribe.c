@@ -82,7 +82,8 @@ int mail_subscribe_load(int root_fd, mail_subscriptions_t *subs)
 		mail_subscribe_add(subs, mem_strdup(line));
 	}
 	buf_release(&text);
-	qsort(subs->names, subs->n, sizeof(*subs->names), mail_subscribe_cmp);
+	if (subs->n > 1)
+		qsort(subs->names, subs->n, sizeof(*subs->names), mail_subscribe_cmp);
 	for (size_t i = 0; i < subs->n; i++) {
 		if (out > 0 && strcmp(subs->names[out - 1], subs->names[i]) == 0) {
 			mem_free(subs->names[i]);

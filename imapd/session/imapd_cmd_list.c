@@ -170,7 +170,8 @@ static int imapd_list_gather(imapd_list_t *l, int with_subs)
 		c->children = l->folders.v[i].children;
 		c->subscribed = with_subs && mail_subscribe_has(&l->subs, c->name);
 	}
-	qsort(l->v, l->n, sizeof(*l->v), imapd_list_cand_cmp);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), imapd_list_cand_cmp);
 	if (l->sel & LIST_SEL_SUBSCRIBED) {
 		size_t real = l->n;
 
@@ -195,7 +196,8 @@ static int imapd_list_gather(imapd_list_t *l, int with_subs)
 				}
 			}
 		}
-		qsort(l->v, l->n, sizeof(*l->v), imapd_list_cand_cmp);
+		if (l->n > 1)
+			qsort(l->v, l->n, sizeof(*l->v), imapd_list_cand_cmp);
 		/* A parent of several subscribed names was added once each. */
 		real = 0;
 		for (size_t i = 0; i < l->n; i++)
@@ -533,7 +535,8 @@ void imapd_cmd_lsub(imapd_session_t *sess, const imap_arg_t *args, size_t nargs)
 			}
 		}
 	}
-	qsort(e, ne, sizeof(*e), imapd_lsub_cmp);
+	if (ne > 1)
+		qsort(e, ne, sizeof(*e), imapd_lsub_cmp);
 	for (size_t i = 0; i < ne; i++) {
 		if (i > 0 && strcmp(e[i - 1].name, e[i].name) == 0)
 			continue;
