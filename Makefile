@@ -85,12 +85,14 @@ endif
 # session processes never map libcrypto.  NAME_DIRS lists the folders of a
 # program whose sources are not just the folder of its name.
 PROGS := master mailctl auth anvil qmgr local smtpd pop3d pop3d-session \
-	 pickup terndrop smtp-out dkim-sign imapd-session
+	 imapd imapd-session pickup terndrop smtp-out dkim-sign
 pop3d_DIRS         := pop3d pop3d/login
 pop3d-session_DIRS := pop3d pop3d/session
+imapd_DIRS         := imapd imapd/login
 imapd-session_DIRS := imapd imapd/session
 # Man pages that document a second program: LINK:PAGE (one page for both).
-MAN_LINKS := man8/pop3d-session.8:pop3d.8 man8/mailq.8:sendmail.8 \
+MAN_LINKS := man8/pop3d-session.8:pop3d.8 man8/imapd-session.8:imapd.8 \
+	     man8/mailq.8:sendmail.8 \
 	     man8/newaliases.8:sendmail.8
 # Built beside them for the tests, never installed.
 TEST_PROGS := testd qinject

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "imapd.h"
+#include "login_anvil.h"
 #include "mem.h"
 
 imapd_conf_t imapd_conf;
@@ -59,4 +60,14 @@ void imapd_post_drop(void)
 		(unsigned long long) config_size("message_size_limit");
 	if (imapd_conf.role == IMAPD_ROLE_SESSION)
 		imapd_conf.mail_directory = mem_strdup(config_str("mail_directory"));
+	{
+		char *anvil = imapd_socket_path("anvil");
+
+		/* The limits per client address (lib/login_anvil.h): the
+		 * login role admits, the session holds a handed-over client
+		 * with login_anvil_hold() until it leaves. */
+		login_anvil_init("imapd", anvil, imapd_conf.ipc_timeout,
+				 imapd_conf.role == IMAPD_ROLE_LOGIN);
+		mem_free(anvil);
+	}
 }

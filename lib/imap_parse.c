@@ -66,11 +66,29 @@ imap_parser_t *imap_parser_new(const imap_parse_limits_t *limits,
 	p->options = options;
 	p->root.type = IMAP_ARG_LIST;
 	buf_init(&p->text);
+	if (options & IMAP_PARSE_SECRET)
+		buf_set_secret(&p->text);
 	return p;
+}
+
+/* Zero the texts of n arguments, lists included. */
+static void imap_parser_wipe_args(imap_arg_t *args, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (args[i].type == IMAP_ARG_LIST)
+			imap_parser_wipe_args(args[i].list, args[i].count);
+		else if (args[i].text != NULL)
+			explicit_bzero(args[i].text, args[i].len + 1);
+	}
 }
 
 static void imap_parser_clear(imap_parser_t *p)
 {
+	/* IMAP_PARSE_SECRET: whatever ends a command zeroes its texts. */
+	if (p->options & IMAP_PARSE_SECRET) {
+		imap_parser_wipe_args(p->root.list, p->root.count);
+		buf_wipe(&p->text);
+	}
 	imap_args_release(p->root.list, p->root.count);
 	MEM_FREE(p->root.list);
 	p->root.count = p->root.alloc = 0;
@@ -96,6 +114,15 @@ void imap_parser_free(imap_parser_t **pp)
 void imap_parser_set_options(imap_parser_t *p, unsigned options)
 {
 	p->options = options;
+	if (options & IMAP_PARSE_SECRET)
+		buf_set_secret(&p->text);
+}
+
+void imap_parser_wipe(imap_parser_t *p)
+{
+	imap_parser_wipe_args(p->root.list, p->root.count);
+	buf_wipe(&p->text);
+	imap_parser_reset(p);
 }
 
 void imap_parser_reset(imap_parser_t *p)

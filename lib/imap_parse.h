@@ -69,6 +69,12 @@ typedef struct imap_parse_limits {
 					 * (RFC 6855 §3, UTF8=ACCEPT) */
 #define IMAP_PARSE_BARE_LF	0x10	/* a line may end in LF alone
 					 * (RFC 3501 §2.2 says CRLF) */
+#define IMAP_PARSE_SECRET	0x20	/* the input may carry passwords
+					 * (the login role): a command's
+					 * texts are zeroed whenever the
+					 * parser lets them go, and the
+					 * buffer that unescapes quoted
+					 * strings when it grows */
 
 enum imap_parse_result {
 	IMAP_PARSE_DONE,
@@ -109,6 +115,12 @@ void imap_parser_set_options(imap_parser_t *p, unsigned options);
 /* Drop the command in progress (and its tree): the next line starts a
  * new one.  For a caller that answered a synchronizing literal itself. */
 void imap_parser_reset(imap_parser_t *p);
+
+/* As imap_parser_reset(), but every text of the command (arguments,
+ * literals, the quoted string being unescaped) is zeroed before it is
+ * freed, whatever the options: a LOGIN's password leaves no copy in a
+ * process that serves other clients. */
+void imap_parser_wipe(imap_parser_t *p);
 
 /* One line as read, with its CRLF (len octets; may hold NUL).  Not
  * while a literal is pending (that is a bug: log_panic). */

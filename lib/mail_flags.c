@@ -130,12 +130,14 @@ static void mail_keywords_line(mail_keywords_t *kw, char *line)
 
 int mail_keywords_load(int dirfd, mail_keywords_t *kw)
 {
-	int fd = openat(dirfd, MAIL_KEYWORDS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	buf_t text = BUF_INIT;
 	char chunk[4096];
 	ssize_t n;
+	int fd;
 
-	memset(kw, 0, sizeof(*kw));
+	/* a reload (every sync of a view) replaces the names it had */
+	mail_keywords_free(kw);
+	fd = openat(dirfd, MAIL_KEYWORDS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	/* 26 lines of at most ~140 octets: anything longer is not ours. */

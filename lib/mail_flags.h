@@ -49,8 +49,9 @@ typedef struct mail_keywords {
 } mail_keywords_t;
 
 /* Load the list from the folder whose directory descriptor is dirfd (a
- * missing file is an empty list; malformed lines are skipped).  0, or -1
- * with errno on a read error. */
+ * missing file is an empty list; malformed lines are skipped) into kw,
+ * which is empty (zeroed) or a list loaded before, whose names are freed.
+ * 0, or -1 with errno on a read error. */
 int mail_keywords_load(int dirfd, mail_keywords_t *kw);
 /* Write it by a temporary file, fsync and rename.  0 or -1 with errno. */
 int mail_keywords_save(int dirfd, const mail_keywords_t *kw);

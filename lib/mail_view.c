@@ -14,6 +14,7 @@
 #include "file_util.h"
 #include "log.h"
 #include "mail_view.h"
+#include "maildir.h"
 #include "mem.h"
 
 typedef struct mail_view_pair {
@@ -381,7 +382,9 @@ static void mail_view_as_mailbox_msg(const mail_view_msg_t *m, mailbox_msg_t *mm
 {
 	memset(mm, 0, sizeof(*mm));
 	mm->name = mem_strdup(m->name);
-	mm->base = mem_strndup(m->name, strcspn(m->name, ":"));
+	/* the base as mailbox.c keys it (up to ',' or ':'), so that its
+	 * rescan finds a file another session renamed */
+	mm->base = mem_strndup(m->name, maildir_name_base_len(m->name));
 	mm->in_new = m->in_new;
 	mm->size = m->size;
 	mm->wsize = m->wsize;

@@ -141,16 +141,34 @@ out:
 	mem_free(key_param);
 }
 
-/* pop3d's pair defaults to smtpd's (lib/params.c); a pair of its own is
- * checked as smtpd's is, and the same files are not checked twice. */
+/* Whether PREFIX's pair is one already checked as smtpd's or pop3d's. */
+static int mailctl_check_tls_seen(const char *prefix, const char *seen)
+{
+	char *cert = mem_printf("%s_tls_cert_file", prefix);
+	char *key = mem_printf("%s_tls_key_file", prefix);
+	char *seen_cert = mem_printf("%s_tls_cert_file", seen);
+	char *seen_key = mem_printf("%s_tls_key_file", seen);
+	int same = strcmp(config_str(cert), config_str(seen_cert)) == 0 &&
+		strcmp(config_str(key), config_str(seen_key)) == 0;
+
+	mem_free(cert);
+	mem_free(key);
+	mem_free(seen_cert);
+	mem_free(seen_key);
+	return same;
+}
+
+/* pop3d's and imapd's pairs default to smtpd's (lib/params.c); a pair of
+ * its own is checked as smtpd's is, and the same files are not checked
+ * twice. */
 static void mailctl_check_tls(mailctl_check_t *c)
 {
 	mailctl_check_tls_pair("smtpd", c);
-	if (strcmp(config_str("pop3d_tls_cert_file"),
-		   config_str("smtpd_tls_cert_file")) != 0 ||
-	    strcmp(config_str("pop3d_tls_key_file"),
-		   config_str("smtpd_tls_key_file")) != 0)
+	if (!mailctl_check_tls_seen("pop3d", "smtpd"))
 		mailctl_check_tls_pair("pop3d", c);
+	if (!mailctl_check_tls_seen("imapd", "smtpd") &&
+	    !mailctl_check_tls_seen("imapd", "pop3d"))
+		mailctl_check_tls_pair("imapd", c);
 }
 
 /* A text map and its compiled FILE.db: both there, the db not older.

@@ -136,12 +136,14 @@ static const struct mailctl_init_service {
 	{ "pop3s", 995, "n       -       y       -", "pop3d",
 	  "-o pop3d_tls_wrappermode=yes" },
 	{ "pop3-session", 0, "-       -       n       -", "pop3d-session", "" },
-	{ "imap", 143, "n       -       n       -", "imapd", "" },
-	{ "imaps", 993, "n       -       n       -", "imapd",
+	/* IMAP: the same split as POP3. */
+	{ "imap", 143, "n       -       y       -", "imapd", "" },
+	{ "imaps", 993, "n       -       y       -", "imapd",
 	  "-o imapd_tls_wrappermode=yes" },
+	{ "imap-session", 0, "-       -       n       -", "imapd-session", "" },
 	{ "auth", 0, "-       -       n       1", "auth",
 	  "-o max_use=0 -o max_idle=0" },
-	/* Connection counts per client address for smtpd and pop3d. */
+	/* Connection counts per client address for smtpd, pop3d and imapd. */
 	{ "anvil", 0, "-       -       n       1", "anvil",
 	  "-o max_use=0 -o max_idle=0" },
 	{ "qmgr", 0, "-       -       n       1", "qmgr", "" },

@@ -12,8 +12,9 @@
  * old generation holds it.
  *
  * A new certificate or key (the files of smtpd_tls_cert_file,
- * smtpd_tls_key_file and pop3d's pair) counts as a change of main.conf: the documented way
- * to install one is to replace the files and reload.  So does a change of
+ * smtpd_tls_key_file, pop3d's and imapd's pairs) counts as a change of
+ * main.conf: the documented way to install one is to replace the files
+ * and reload.  So does a change of
  * the DKIM keys (`mailctl dkim keygen`, dkim-sign(8)): the key directory
  * and each domain's directory in it are stamped, since a key added or
  * removed changes the time of the directory that holds it, and the new
@@ -106,6 +107,8 @@ char *master_settings_text(void)
 	master_settings_stamp(&b, config_str("smtpd_tls_key_file"));
 	master_settings_stamp(&b, config_str("pop3d_tls_cert_file"));
 	master_settings_stamp(&b, config_str("pop3d_tls_key_file"));
+	master_settings_stamp(&b, config_str("imapd_tls_cert_file"));
+	master_settings_stamp(&b, config_str("imapd_tls_key_file"));
 	master_settings_stamp_dkim(&b, config_str("dkim_key_directory"));
 	/* smtp-out keeps these open from its start (it chroots, map_list.h),
 	 * so an edit takes new processes, as a new certificate does. */

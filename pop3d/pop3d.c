@@ -61,5 +61,12 @@ void pop3d_post_drop(void)
 	pop3d_conf.junk_limit = config_int("pop3d_junk_command_limit");
 	if (pop3d_conf.role == POP3D_ROLE_SESSION)
 		pop3d_conf.mail_directory = mem_strdup(config_str("mail_directory"));
-	pop3d_anvil_init();
+	{
+		char *anvil = pop3d_socket_path("anvil");
+
+		/* The limits per client address (lib/login_anvil.h). */
+		login_anvil_init("pop3d", anvil, pop3d_conf.ipc_timeout,
+				 pop3d_conf.role == POP3D_ROLE_LOGIN);
+		mem_free(anvil);
+	}
 }

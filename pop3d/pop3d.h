@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "daemon.h"
+#include "login_anvil.h"
 #include "pop3_parse.h"
 #include "stream.h"
 
@@ -105,21 +106,5 @@ void pop3d_post_drop(void);
  * pop3d_junk_command_limit in both roles: past it the client gets
  * "-ERR Too many junk commands" and the connection ends.  The session
  * starts the count again after each RETR, TOP and DELE that succeeded. */
-
-/* pop3d_anvil.c: the limits per client address (see the file). */
-/* After the drop: the anvil client, and in the login role the limits. */
-void pop3d_anvil_init(void);
-/* Login role, at connect: 1 when the client was counted (give it back
- * with pop3d_anvil_release or hand it on), 0 when it was not (an
- * exception, no limits, anvil unavailable), -1 when it is over a limit
- * (logged, answered -ERR [SYS/TEMP] unless tls_wrapper, given back).
- * client names it in the log ("[ADDR]:PORT"). */
-int pop3d_anvil_admit(stream_t *s, const char *service, const char *addr,
-		      const char *client, int tls_wrapper);
-/* Count a client handed over by the login process (session role, or the
- * login role after a failed hand-off): 1 when counted, 0 when not. */
-int pop3d_anvil_hold(const char *service, const char *addr);
-/* The counted client left. */
-void pop3d_anvil_release(const char *service, const char *addr);
 
 #endif

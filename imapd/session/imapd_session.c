@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "login_anvil.h"
 #include "login_log.h"
 #include "mailbox.h"
 #include "maildir.h"
@@ -68,6 +69,8 @@ static const imapd_command_t imapd_commands[] = {
 	{ "APPEND", imapd_cmd_append, ST_ANY },
 	{ "COPY", imapd_cmd_copy, ST_SEL | UID_OK },
 	{ "MOVE", imapd_cmd_move, ST_SEL | UID_OK },
+	{ "FETCH", imapd_cmd_fetch, ST_SEL | UID_OK | NO_EXPUNGE },
+	{ "STORE", imapd_cmd_store, ST_SEL | UID_OK | NO_EXPUNGE },
 	/* valid only before login (RFC 3501 §6.2) */
 	{ "LOGIN", imapd_cmd_not_now, 0 },
 	{ "AUTHENTICATE", imapd_cmd_not_now, 0 },
@@ -406,6 +409,11 @@ void imapd_session_serve(daemon_client_t *client)
 	}
 	login_log_client(&sess.client, sess.info.client, sess.info.port);
 	stream_set_timeout(sess.s, imapd_conf.idle_timeout);
+	/* The login process counted the client until now: the count goes
+	 * on here until the client leaves (lib/login_anvil.h). */
+	if (sess.info.anvil)
+		sess.anvil_held = login_anvil_hold(sess.info.service,
+						   sess.info.client);
 	sess.parser = imap_parser_new(NULL, imapd_parse_options());
 	if (imapd_session_open(&sess) == 0) {
 		buf_t details = BUF_INIT;
@@ -420,6 +428,8 @@ void imapd_session_serve(daemon_client_t *client)
 	stream_flush(sess.s);
 	stream_close(&sess.s);
 	imapd_append_abort(&sess);
+	if (sess.anvil_held)
+		login_anvil_release(sess.info.service, sess.info.client);
 	imapd_select_close(&sess);
 	imap_parser_free(&sess.parser);
 	if (sess.root_fd >= 0)

@@ -214,6 +214,10 @@ typedef struct imapd_msgfile {
 int imapd_msgfile_open(imapd_session_t *sess, mail_view_msg_t *m,
 		       imapd_msgfile_t *mf);
 const mime_part_t *imapd_msgfile_mime(imapd_msgfile_t *mf);
+/* The octets of the message's header with its empty line (the root's
+ * body_off), found without parsing the rest: ENVELOPE and the header
+ * sections of a large message read only its first pages. */
+size_t imapd_msgfile_header(const imapd_msgfile_t *mf);
 void imapd_msgfile_close(imapd_msgfile_t *mf);
 
 /* The commands, by file (imapd_session.c holds the table). */

@@ -7,7 +7,7 @@
  * Dovecot's "high-performance" mode (architecture §2).  Each client is a
  * state machine (pop3d_login.h) driven by lib/event: nothing here waits
  * for one client while others are waiting, apart from two short local
- * requests answered at once - anvil's count at connect (pop3d_anvil.c,
+ * requests answered at once - anvil's count at connect (lib/login_anvil.h,
  * bounded by ipc_timeout; anvil never delays an answer) and the connect
  * to the session service (a UNIX connect, which waits only when that
  * service's backlog is full).  The TLS handshakes, auth's verdicts (held
@@ -24,7 +24,7 @@
  * which answers the authentication command once it holds the mailbox.
  *
  * Limits: before the greeting, a client over its connection limits is
- * refused (../pop3d_anvil.c); CAPA, NOOP and RSET count against
+ * refused (lib/login_anvil.h); CAPA, NOOP and RSET count against
  * pop3d_junk_command_limit; after pop3d_login_failures failed logins the
  * client gets its -ERR after a further pause and is disconnected;
  * pop3d_idle_timeout bounds the wait for each command line; the TLS
@@ -156,7 +156,7 @@ void pop3d_login_free(pop3d_login_t *l)
 	auth_request_cancel(&l->auth);
 	pop3d_login_handoff_abandon(l);
 	if (l->anvil_held)
-		pop3d_anvil_release(l->service, l->addr);
+		login_anvil_release(l->service, l->addr);
 	if (l->s != NULL) {
 		/* Before the close: the descriptor may live on elsewhere. */
 		event_del_fd(stream_fd(l->s));
@@ -610,10 +610,14 @@ void pop3d_login_accept(const daemon_client_t *client)
 	log_info("connect from %s", buf_str(&l->client));
 	pop3d_login_lifetime_start(l);
 	/* Before any TLS work: a refused client costs nothing more. */
-	l->anvil_held = pop3d_anvil_admit(l->s, l->service, l->addr,
-					  buf_str(&l->client),
-					  pop3d_login_conf.tls_wrapper);
+	l->anvil_held = login_anvil_admit(l->service, l->addr,
+					  buf_str(&l->client), &l->line);
 	if (l->anvil_held < 0) {
+		/* RFC 3206: SYS/TEMP, try again later; on pop3s, before the
+		 * handshake, there is nobody to tell. */
+		if (!pop3d_login_conf.tls_wrapper)
+			pop3d_err(l->s, POP3D_RC_SYS_TEMP, "%s", buf_str(&l->line));
+		buf_reset(&l->line);
 		l->anvil_held = 0;
 		pop3d_login_finish(l);
 		pop3d_login_update(l);

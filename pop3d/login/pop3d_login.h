@@ -65,7 +65,7 @@ typedef struct pop3d_login {
 	long failures;
 	long junk;			/* CAPA, NOOP, RSET so far */
 	long errors;			/* bad commands so far */
-	int anvil_held;			/* counted by anvil (pop3d_anvil.c) */
+	int anvil_held;			/* counted by anvil (lib/login_anvil.h) */
 	int stls;			/* STLS answered: handshake when flushed */
 	buf_t line;			/* the command line; secret (PASS) */
 	pop3_cmd_t cmd;			/* points into line */

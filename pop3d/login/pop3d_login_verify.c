@@ -139,9 +139,9 @@ static void pop3d_login_on_handoff(int fd, int events, void *ctx)
 		pop3d_login_handoff_failed(l, err);
 		return;
 	}
-	/* The session counts the client from now on (pop3d_anvil.c). */
+	/* The session counts the client from now on (lib/login_anvil.h). */
 	if (l->anvil_held) {
-		pop3d_anvil_release(l->service, l->addr);
+		login_anvil_release(l->service, l->addr);
 		l->anvil_held = 0;
 	}
 	login_log_success(buf_str(&l->client), buf_str(&l->login_user), l->mech,

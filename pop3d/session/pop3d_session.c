@@ -19,7 +19,7 @@
  * past pop3d_junk_command_limit of them since the last RETR, TOP or DELE
  * that succeeded.
  * When the login process counted the client with anvil, the session
- * counts it on until the client leaves (../pop3d_anvil.c).
+ * counts it on until the client leaves (lib/login_anvil.h).
  *
  * SECURITY: runs as the mailbox owner (vmail_owner for virtual users),
  * never as root, with no capability; it trusts auth for the user name and
@@ -283,7 +283,7 @@ void pop3d_session_serve(daemon_client_t *client)
 	stream_set_timeout(sess.s, pop3d_conf.idle_timeout);
 	/* The login process counted the client until now. */
 	if (sess.info.anvil)
-		sess.anvil_held = pop3d_anvil_hold(sess.info.service,
+		sess.anvil_held = login_anvil_hold(sess.info.service,
 						   sess.info.client);
 	if (pop3d_session_open(&sess) == 0) {
 		pop3d_session_loop(&sess);
@@ -301,7 +301,7 @@ void pop3d_session_serve(daemon_client_t *client)
 	stream_flush(sess.s);
 	stream_close(&sess.s);
 	if (sess.anvil_held)
-		pop3d_anvil_release(sess.info.service, sess.info.client);
+		login_anvil_release(sess.info.service, sess.info.client);
 	pop3d_read_ahead_drop(&sess);
 	mailbox_close(&sess.mb);	/* releases the lock */
 	mem_free(sess.marks);

@@ -56,7 +56,7 @@ typedef struct pop3d_session {
 	long nretr, ntop, ndele, nerrors;
 	long nbad;			/* of nerrors: bad commands (pop3d.h) */
 	long junk;			/* CAPA NOOP RSET since RETR TOP DELE */
-	int anvil_held;			/* counted by anvil (../pop3d_anvil.c) */
+	int anvil_held;			/* counted by anvil (lib/login_anvil.h) */
 	long long sent_octets;
 } pop3d_session_t;
 

@@ -105,7 +105,9 @@ sed -i -E -e "s/^smtp:smtp /smtp:$((PB + 25)) /" \
 	-e "s/^submission:587 /submission:$((PB + 587)) /" \
 	-e "s/^smtps:465 /smtps:$((PB + 465)) /" \
 	-e "s/^pop3:pop3 /pop3:$((PB + 110)) /" \
-	-e "s/^pop3s:995 /pop3s:$((PB + 995)) /" "$CONF/master.conf"
+	-e "s/^pop3s:995 /pop3s:$((PB + 995)) /" \
+	-e "s/^imap:imap /imap:$((PB + 143)) /" \
+	-e "s/^imaps:993 /imaps:$((PB + 993)) /" "$CONF/master.conf"
 
 OUT=$("$MC" check 2>&1)
 t_eq "$?" 0 "mailctl check passes on the shipped files (exit 0: warnings only)"

@@ -479,6 +479,31 @@ static enum imap_parse_result drive(imap_parser_t *p, const char *wire,
 	return r;
 }
 
+/* imap_parser_wipe(): the command and its texts (a quoted password, a
+ * literal) are gone and the next command parses.  The texts are zeroed
+ * before they are freed, which only a look at the process's memory can
+ * see: t_imap_login.sh scans the login processes for the password. */
+static void test_imap_parse_wipe(void)
+{
+	imap_parser_t *p = imap_parser_new(NULL, IMAP_PARSE_LITERAL_PLUS |
+					   IMAP_PARSE_SECRET);
+
+	test_begin("imap_parse: wipe drops the command, then a new one parses");
+	test_assert_int(line(p, "a LOGIN \"us\\\"r\" {6+}\r\n"), IMAP_PARSE_LITERAL);
+	test_assert_int(imap_parse_literal_keep(p, "secret", 6), IMAP_PARSE_MORE);
+	ok(p, "\r\n", "a LOGIN \"us\\\"r\" {6}\r\nsecret");
+	imap_parser_wipe(p);
+	test_assert_int(cmd_of(p)->nargs, 0);
+	test_assert(cmd_of(p)->tag == NULL);
+	ok(p, "b NOOP\r\n", "b NOOP");
+	/* in the middle of a command too: the rest is a new command */
+	test_assert_int(line(p, "c LOGIN {6+}\r\n"), IMAP_PARSE_LITERAL);
+	imap_parser_wipe(p);
+	ok(p, "d NOOP\r\n", "d NOOP");
+	imap_parser_free(&p);
+	test_end();
+}
+
 static void test_imap_parse_roundtrip(void)
 {
 	static const char *const lines[] = {
@@ -528,6 +553,7 @@ int main(void)
 		test_imap_parse_counts,
 		test_imap_parse_multiappend,
 		test_imap_parse_roundtrip,
+		test_imap_parse_wipe,
 		NULL,
 	};
 

@@ -58,7 +58,7 @@ static void test_keywords_file(void)
 {
 	const char *dir = test_tmpdir();
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	mail_keywords_t kw;
+	mail_keywords_t kw = { { NULL }, 0 };
 	char path[4096];
 	FILE *fp;
 
@@ -78,6 +78,9 @@ static void test_keywords_file(void)
 	test_assert(kw.changed);
 	test_assert(mail_keywords_save(dfd, &kw) == 0);
 	mail_keywords_free(&kw);
+	test_assert(mail_keywords_load(dfd, &kw) == 0);
+	test_assert(strcmp(kw.names[1], "NonJunk") == 0 && !kw.changed);
+	/* loaded again over itself: the same list, the old names freed */
 	test_assert(mail_keywords_load(dfd, &kw) == 0);
 	test_assert(strcmp(kw.names[1], "NonJunk") == 0 && !kw.changed);
 	for (int i = 0; i < 30; i++) {

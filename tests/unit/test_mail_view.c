@@ -166,10 +166,48 @@ static void test_view_recent_claim(void)
 	test_end();
 }
 
+/* Another view renamed the file (a flag change): this view's stale name
+ * still finds it, for a flag change, an open and a removal. */
+static void test_view_renamed_file(void)
+{
+	char dir[4096];
+	char *err = NULL;
+	mail_view_t *a, *b;
+	mail_flags_t f = { 1u << ('F' - 'A'), 0 }, g = { 1u << ('S' - 'A'), 0 };
+	off_t size;
+	int fd;
+
+	test_begin("view: a file renamed behind the view's back");
+	snprintf(dir, sizeof(dir), "%s/Maildir3", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	put(dir, "new", "1000000006.M6P1.h,S=17,W=19");
+	put(dir, "new", "1000000007.M7P1.h,S=17,W=19");
+	test_assert(mail_view_sync(a) == 0 && a->n == 2);
+	b = mail_view_open(dir, 0, &err);
+	test_assert(b != NULL && b->n == 2);
+	test_assert(mail_view_set_flags(b, &b->msgs[0], &f) == 0);
+	test_assert(mail_view_set_flags(b, &b->msgs[1], &f) == 0);
+	test_assert(mail_view_set_flags(a, &a->msgs[0], &g) == 0);
+	test_assert(!a->msgs[0].expunged && a->expunges == 0);
+	test_assert(exists(dir, "cur", "1000000006.M6P1.h,S=17,W=19:2,S"));
+	fd = mail_view_msg_open(a, &a->msgs[1], &size);
+	test_assert(fd >= 0 && size == 17);
+	if (fd >= 0)
+		close(fd);
+	test_assert(strcmp(a->msgs[1].name, "1000000007.M7P1.h,S=17,W=19:2,F") == 0);
+	test_assert(mail_view_set_flags(b, &b->msgs[1], &g) == 0);
+	test_assert(mail_view_remove(a, &a->msgs[1]) == 0);
+	test_assert(!exists(dir, "cur", "1000000007.M7P1.h,S=17,W=19:2,S"));
+	mail_view_close(&b);
+	mail_view_close(&a);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
-		test_view_basics, test_view_gone_file, test_view_recent_claim, NULL,
+		test_view_basics, test_view_gone_file, test_view_renamed_file,
+		test_view_recent_claim, NULL,
 	};
 
 	return test_main(tests);
