@@ -12,10 +12,15 @@ BUILD_PKGS="gcc make libc6-dev libssl-dev libdb-dev libcap-dev libcrypt-dev libu
 # brings smtp-source; clang and its runtime build the fuzz targets;
 # swaks needs libnet-ssleay-perl for --tls and --tlsc (only a Recommends,
 # which --no-install-recommends below leaves out); python3-dkim (dkimpy)
-# verifies the DKIM signatures tern makes (t_dkim).
+# verifies the DKIM signatures tern makes (t_dkim).  The IMAP clients:
+# isync (mbsync), offlineimap3, fetchmail, neomutt driven through tmux;
+# dovecot-core (libdovecot.so) and dovecot-dev (headers) with the
+# autotools build Dovecot's conformance tester, imaptest
+# (t_imaptest), out of the tree.
 TEST_PKGS="python3 swaks libnet-ssleay-perl curl socat fetchmail isync strace postfix mandoc
 	iproute2 procps psmisc util-linux clang libclang-rt-14-dev ca-certificates
-	python3-dkim"
+	python3-dkim offlineimap3 neomutt tmux
+	dovecot-core dovecot-dev autoconf automake libtool pkg-config"
 
 missing=
 for p in $BUILD_PKGS $TEST_PKGS; do
@@ -38,6 +43,16 @@ echo "deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # The postfix package is only wanted for smtp-source: no mail configuration.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# Installing dovecot-core (or postfix) must not start a system daemon on
+# the standard ports: a policy-rc.d that says "no" (exit 101) is in place
+# while apt runs, as Debian's build tools do.  One already there is the
+# machine's and stays as it is; only ours is removed afterwards.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	trap 'rm -f "$policy"' EXIT
+	{ printf '#!/bin/sh\n# deps.sh: no service starts while packages install\nexit 101\n' >"$policy" &&
+		chmod 755 "$policy"; } || exit 1
+fi
 apt-get update -qq || exit 1
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null || exit 1

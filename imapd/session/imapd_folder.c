@@ -12,14 +12,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imap_utf7.h"
 #include "mem.h"
 #include "imapd_session.h"
 
 int imapd_folder_arg(imapd_session_t *sess, const imap_arg_t *arg,
 		     buf_t *name_r, buf_t *dir_r)
 {
-	const char *name = imap_arg_astring(arg, NULL);
+	size_t len;
+	const char *name = imap_arg_astring(arg, &len);
 	const char *why = NULL;
+	buf_t utf8 = BUF_INIT;
+	int valid;
 
 	if (name == NULL) {
 		imapd_bad(sess, NULL, "Invalid mailbox name argument");
@@ -29,6 +33,14 @@ int imapd_folder_arg(imapd_session_t *sess, const imap_arg_t *arg,
 	buf_reset(dir_r);
 	if (mail_folder_dir(name, name_r, dir_r, &why) < 0) {
 		imapd_no(sess, "CANNOT", "Invalid mailbox name: %s", why);
+		return -1;
+	}
+	/* RFC 3501 §5.1.3: the name is modified UTF-7, in its one canonical
+	 * spelling, so two wire names never reach one folder. */
+	valid = imap_utf7_to_utf8(name, len, &utf8) == 0;
+	buf_release(&utf8);
+	if (!valid) {
+		imapd_no(sess, "CANNOT", "Invalid mailbox name: not modified UTF-7");
 		return -1;
 	}
 	return 0;

@@ -36,6 +36,7 @@
 #include "mailbox.h"
 #include "maildir.h"
 #include "mem.h"
+#include "imapd_folder_ops.h"
 #include "imapd_session.h"
 
 /* States a command is valid in, and how it is served. */
@@ -66,11 +67,21 @@ static const imapd_command_t imapd_commands[] = {
 	{ "UNSELECT", imapd_cmd_unselect, ST_SEL | NO_SYNC },
 	{ "EXPUNGE", imapd_cmd_expunge, ST_SEL | UID_OK },
 	{ "CHECK", imapd_cmd_check, ST_SEL | JUNK },
+	{ "FETCH", imapd_cmd_fetch, ST_SEL | UID_OK | NO_EXPUNGE },
+	{ "STORE", imapd_cmd_store, ST_SEL | UID_OK | NO_EXPUNGE },
 	{ "APPEND", imapd_cmd_append, ST_ANY },
 	{ "COPY", imapd_cmd_copy, ST_SEL | UID_OK },
 	{ "MOVE", imapd_cmd_move, ST_SEL | UID_OK },
-	{ "FETCH", imapd_cmd_fetch, ST_SEL | UID_OK | NO_EXPUNGE },
-	{ "STORE", imapd_cmd_store, ST_SEL | UID_OK | NO_EXPUNGE },
+	{ "CREATE", imapd_cmd_create, ST_ANY },
+	{ "DELETE", imapd_cmd_delete, ST_ANY },
+	{ "RENAME", imapd_cmd_rename, ST_ANY },
+	{ "SUBSCRIBE", imapd_cmd_subscribe, ST_ANY },
+	{ "UNSUBSCRIBE", imapd_cmd_unsubscribe, ST_ANY },
+	{ "LIST", imapd_cmd_list, ST_ANY },
+	{ "LSUB", imapd_cmd_lsub, ST_ANY },
+	{ "NAMESPACE", imapd_cmd_namespace, ST_ANY },
+	{ "STATUS", imapd_cmd_status, ST_ANY },
+	{ "SEARCH", imapd_cmd_search, ST_SEL | UID_OK | NO_EXPUNGE },
 	/* valid only before login (RFC 3501 §6.2) */
 	{ "LOGIN", imapd_cmd_not_now, 0 },
 	{ "AUTHENTICATE", imapd_cmd_not_now, 0 },
@@ -380,6 +391,7 @@ static int imapd_session_open(imapd_session_t *sess)
 		return -1;
 	}
 	sess->root = buf_steal(&path);
+	imapd_folder_defaults(sess);
 	log_info("user=<%s>, client=%s, service=%s: logged in%s",
 		 sess->info.user, buf_str(&sess->client), sess->info.service,
 		 sess->info.tls_version ? ", tls" : "");
@@ -427,9 +439,9 @@ void imapd_session_serve(daemon_client_t *client)
 	}
 	stream_flush(sess.s);
 	stream_close(&sess.s);
-	imapd_append_abort(&sess);
 	if (sess.anvil_held)
 		login_anvil_release(sess.info.service, sess.info.client);
+	imapd_append_abort(&sess);
 	imapd_select_close(&sess);
 	imap_parser_free(&sess.parser);
 	if (sess.root_fd >= 0)

@@ -130,42 +130,6 @@ static void test_view_gone_file(void)
 	test_end();
 }
 
-static void test_view_recent_claim(void)
-{
-	char dir[4096];
-	char *err = NULL;
-	const char *base[] = { "1000000007.M7P1.h" };
-	mail_view_t *a, *b, *ro;
-	int dfd;
-
-	test_begin("view: UIDs given outside a view are recent for the first reader only");
-	snprintf(dir, sizeof(dir), "%s/Maildir4", test_tmpdir());
-	a = mail_view_open(dir, 0, &err);
-	ro = mail_view_open(dir, 1, &err);
-	test_assert(a != NULL && ro != NULL && a->n == 0);
-	/* As APPEND to a folder another session has selected: the file and
-	 * its UID, by the folder's lock but no view. */
-	put(dir, "cur", "1000000007.M7P1.h,S=17,W=19:2,S");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	test_assert(mail_view_lock(a) == 0);
-	test_assert(mail_uidlist_refresh(dfd, &a->uidlist) == 0);
-	test_assert(mail_uidlist_append(dfd, &a->uidlist, base, 1, 0) == 0);
-	mail_view_unlock(a);
-	test_assert(mail_view_first_recent(dfd) <= 1);
-	/* A read-only view sees it recent and leaves it so. */
-	test_assert(mail_view_sync(ro) == 0 && ro->n == 1 && ro->recent == 1);
-	test_assert(mail_view_first_recent(dfd) <= 1);
-	test_assert(mail_view_sync(a) == 0 && a->n == 1 && a->recent == 1);
-	test_assert(mail_view_first_recent(dfd) == 2);
-	b = mail_view_open(dir, 0, &err);
-	test_assert(b != NULL && b->n == 1 && b->recent == 0);
-	close(dfd);
-	mail_view_close(&b);
-	mail_view_close(&ro);
-	mail_view_close(&a);
-	test_end();
-}
-
 /* Another view renamed the file (a flag change): this view's stale name
  * still finds it, for a flag change, an open and a removal. */
 static void test_view_renamed_file(void)
@@ -203,11 +167,76 @@ static void test_view_renamed_file(void)
 	test_end();
 }
 
+static void test_view_recent_claim(void)
+{
+	char dir[4096];
+	char *err = NULL;
+	const char *base[] = { "1000000007.M7P1.h" };
+	mail_view_t *a, *b, *ro;
+	int dfd;
+
+	test_begin("view: UIDs given outside a view are recent for the first reader only");
+	snprintf(dir, sizeof(dir), "%s/Maildir4", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	ro = mail_view_open(dir, 1, &err);
+	test_assert(a != NULL && ro != NULL && a->n == 0);
+	/* As APPEND to a folder another session has selected: the file and
+	 * its UID, by the folder's lock but no view. */
+	put(dir, "cur", "1000000007.M7P1.h,S=17,W=19:2,S");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	test_assert(mail_view_lock(a) == 0);
+	test_assert(mail_uidlist_refresh(dfd, &a->uidlist) == 0);
+	test_assert(mail_uidlist_append(dfd, &a->uidlist, base, 1, 0) == 0);
+	mail_view_unlock(a);
+	test_assert(mail_view_first_recent(dfd) <= 1);
+	/* A read-only view sees it recent and leaves it so. */
+	test_assert(mail_view_sync(ro) == 0 && ro->n == 1 && ro->recent == 1);
+	test_assert(mail_view_first_recent(dfd) <= 1);
+	test_assert(mail_view_sync(a) == 0 && a->n == 1 && a->recent == 1);
+	test_assert(mail_view_first_recent(dfd) == 2);
+	b = mail_view_open(dir, 0, &err);
+	test_assert(b != NULL && b->n == 1 && b->recent == 0);
+	close(dfd);
+	mail_view_close(&b);
+	mail_view_close(&ro);
+	mail_view_close(&a);
+	test_end();
+}
+
+/* A message of the UID list whose file is gone makes the view list the
+ * folder twice (a UID given after its listing?): the UIDs it gave on the
+ * first listing stay \Recent for it. */
+static void test_view_recent_after_relist(void)
+{
+	char dir[4096], path[4200];
+	char *err = NULL;
+	mail_view_t *a, *b;
+
+	test_begin("view: \\Recent kept when a listed file is gone");
+	snprintf(dir, sizeof(dir), "%s/Maildir5", test_tmpdir());
+	a = mail_view_open(dir, 0, &err);
+	mail_view_close(&a);
+	put(dir, "new", "1000000010.M10P1.h,S=17,W=19");
+	put(dir, "new", "1000000011.M11P1.h,S=17,W=19");
+	a = mail_view_open(dir, 0, &err);
+	test_assert(a != NULL && a->n == 2 && a->recent == 2);
+	snprintf(path, sizeof(path), "%s/cur/%s", dir, a->msgs[0].name);
+	test_assert(unlink(path) == 0);
+	mail_view_close(&a);
+	put(dir, "new", "1000000012.M12P1.h,S=17,W=19");
+	b = mail_view_open(dir, 0, &err);
+	test_assert(b != NULL && b->n == 2 && b->recent == 1);
+	test_assert(b != NULL && b->n == 2 && b->msgs[1].uid == 3 && b->msgs[1].recent);
+	test_assert(b != NULL && b->n == 2 && !b->msgs[0].recent);
+	mail_view_close(&b);
+	test_end();
+}
+
 int main(void)
 {
 	static void (*const tests[])(void) = {
 		test_view_basics, test_view_gone_file, test_view_renamed_file,
-		test_view_recent_claim, NULL,
+		test_view_recent_claim, test_view_recent_after_relist, NULL,
 	};
 
 	return test_main(tests);
