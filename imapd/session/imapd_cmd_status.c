@@ -8,10 +8,13 @@
  * STATUS never takes \Recent away from the session that selects the
  * folder next.  Hence:
  *   MESSAGES     the files listed;
- *   RECENT       the files that have no UID yet: the next session to
- *                look at the folder gives them UIDs and sees them \Recent
- *                (for the folder this session has selected, its own
- *                \Recent messages are added);
+ *   RECENT       the messages no session has claimed as \Recent
+ *                (lib/mail_view.h): the files that have no UID yet and
+ *                those whose UID is at least the folder's first recent
+ *                UID (APPEND and COPY from a session that has another
+ *                folder selected); the next session to look at the folder
+ *                sees them \Recent (for the folder this session has
+ *                selected read-write, its own \Recent messages are added);
  *   UIDNEXT      the UID list's next UID plus those files, the UIDs they
  *                are about to get (RFC 3501 §2.3.1.1: UIDNEXT changes
  *                whenever messages arrive);
@@ -109,7 +112,7 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 	unsigned long long size = 0;
 	buf_t line = BUF_INIT;
 	const char *sep = "";
-	uint32_t next;
+	uint32_t next, first_recent, uid;
 	int r = -1;
 
 	mem_free(path);
@@ -124,16 +127,22 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 	     imapd_status_validity(sess, mailbox_dir_fd(mb), &ul) < 0) ||
 	    mailbox_list(mb, &msgs, &n) < 0)
 		goto out;
+	first_recent = mail_view_first_recent(mailbox_dir_fd(mb));
+	recent = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (strchr(mailbox_msg_flags(&msgs[i]), 'S') == NULL)
 			unseen++;
-		if (mail_uidlist_find(&ul, msgs[i].base) == 0)
+		if ((uid = mail_uidlist_find(&ul, msgs[i].base)) == 0)
 			fresh++;
+		else if (uid >= first_recent)
+			recent++;
 		size += (unsigned long long) msgs[i].wsize;
 	}
-	recent = fresh;
+	recent += fresh;
+	/* A read-only view's \Recent messages are unclaimed, counted above. */
 	if (sess->state == IMAPD_SELECTED && sess->view != NULL &&
-	    sess->sel_dir != NULL && strcmp(sess->sel_dir, dir) == 0)
+	    !sess->view->readonly && sess->sel_dir != NULL &&
+	    strcmp(sess->sel_dir, dir) == 0)
 		recent += sess->view->recent;
 	next = (ul.next ? ul.next : 1) + (uint32_t) fresh;
 	buf_puts(&line, "* STATUS ");
