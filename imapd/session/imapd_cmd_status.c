@@ -8,13 +8,13 @@
  * STATUS never takes \Recent away from the session that selects the
  * folder next.  Hence:
  *   MESSAGES     the files listed;
- *   RECENT       the messages no session has claimed as \Recent
- *                (lib/mail_view.h): the files that have no UID yet and
- *                those whose UID is at least the folder's first recent
- *                UID (APPEND and COPY from a session that has another
- *                folder selected); the next session to look at the folder
- *                sees them \Recent (for the folder this session has
- *                selected read-write, its own \Recent messages are added);
+ *   RECENT       the files that have no UID yet, and those whose UIDs
+ *                no session has claimed (at or above the folder's
+ *                tern-recent mark, lib/mail_view.h: APPEND and COPY give
+ *                UIDs outside a view): the next session to look at the
+ *                folder sees them \Recent (for the folder this session
+ *                has selected read-write, its own \Recent messages are
+ *                added);
  *   UIDNEXT      the UID list's next UID plus those files, the UIDs they
  *                are about to get (RFC 3501 §2.3.1.1: UIDNEXT changes
  *                whenever messages arrive);
@@ -108,11 +108,12 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 	mailbox_t *mb = mailbox_open(path, &err);
 	mailbox_msg_t *msgs;
 	mail_uidlist_t ul;
-	size_t n = 0, unseen = 0, fresh = 0, recent;
+	size_t n = 0, unseen = 0, fresh = 0, unclaimed = 0, recent;
+	uint32_t first_recent;
 	unsigned long long size = 0;
 	buf_t line = BUF_INIT;
 	const char *sep = "";
-	uint32_t next, first_recent, uid;
+	uint32_t next;
 	int r = -1;
 
 	mem_free(path);
@@ -128,18 +129,19 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 	    mailbox_list(mb, &msgs, &n) < 0)
 		goto out;
 	first_recent = mail_view_first_recent(mailbox_dir_fd(mb));
-	recent = 0;
 	for (size_t i = 0; i < n; i++) {
+		uint32_t uid = mail_uidlist_find(&ul, msgs[i].base);
+
 		if (strchr(mailbox_msg_flags(&msgs[i]), 'S') == NULL)
 			unseen++;
-		if ((uid = mail_uidlist_find(&ul, msgs[i].base)) == 0)
+		if (uid == 0)
 			fresh++;
 		else if (uid >= first_recent)
-			recent++;
+			unclaimed++;
 		size += (unsigned long long) msgs[i].wsize;
 	}
-	recent += fresh;
-	/* A read-only view's \Recent messages are unclaimed, counted above. */
+	recent = fresh + unclaimed;
+	/* A read-only view's \Recent messages are unclaimed: counted above. */
 	if (sess->state == IMAPD_SELECTED && sess->view != NULL &&
 	    !sess->view->readonly && sess->sel_dir != NULL &&
 	    strcmp(sess->sel_dir, dir) == 0)

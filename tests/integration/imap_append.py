@@ -555,6 +555,9 @@ def check_copy(port, user, password, maildir, first_uid):
     say(b'* 1 RECENT' in out4, 'a copy into a folder nobody has selected is \\Recent for the next session',
         repr(out4))
     st2 = r.cmd(b'ST2', b'STATUS Target (RECENT)')
+    st_ro = r4.cmd(b'ST4', b'STATUS Target (RECENT)')
+    say(any(b'(RECENT 1)' in x for x in st_ro), 'STATUS of the folder EXAMINEd counts its recent copy once',
+        repr(st_ro))
     r4.cmd(b'S', b'SELECT Target')
     st3 = r.cmd(b'ST3', b'STATUS Target (RECENT)')
     say(b'(RECENT 1)' in st1[0] and b'(RECENT 1)' in st2[0] and b'(RECENT 0)' in st3[0],
