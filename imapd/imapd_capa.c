@@ -29,7 +29,12 @@ void imapd_capabilities(buf_t *out, int authenticated, int starttls,
 	buf_puts(out, " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN"
 		 " SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS"
 		 " STATUS=SIZE");
-	buf_printf(out, " APPENDLIMIT=%llu", imapd_conf.message_size_limit);
+	/* RFC 7889 §3: without a value the limit is per folder (STATUS
+	 * APPENDLIMIT, NIL: none); "=0" would forbid every APPEND. */
+	if (imapd_conf.message_size_limit != 0)
+		buf_printf(out, " APPENDLIMIT=%llu", imapd_conf.message_size_limit);
+	else
+		buf_puts(out, " APPENDLIMIT");
 }
 
 unsigned imapd_parse_options(void)

@@ -13,7 +13,8 @@
  *                tern-recent mark, lib/mail_view.h: APPEND and COPY give
  *                UIDs outside a view): the next session to look at the
  *                folder sees them \Recent (for the folder this session
- *                has selected, its own \Recent messages are added);
+ *                has selected read-write, its own \Recent messages are
+ *                added);
  *   UIDNEXT      the UID list's next UID plus those files, the UIDs they
  *                are about to get (RFC 3501 §2.3.1.1: UIDNEXT changes
  *                whenever messages arrive);
@@ -140,8 +141,10 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 		size += (unsigned long long) msgs[i].wsize;
 	}
 	recent = fresh + unclaimed;
+	/* A read-only view's \Recent messages are unclaimed: counted above. */
 	if (sess->state == IMAPD_SELECTED && sess->view != NULL &&
-	    sess->sel_dir != NULL && strcmp(sess->sel_dir, dir) == 0)
+	    !sess->view->readonly && sess->sel_dir != NULL &&
+	    strcmp(sess->sel_dir, dir) == 0)
 		recent += sess->view->recent;
 	next = (ul.next ? ul.next : 1) + (uint32_t) fresh;
 	buf_puts(&line, "* STATUS ");

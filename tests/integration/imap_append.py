@@ -550,9 +550,19 @@ def check_copy(port, user, password, maildir, first_uid):
     r4 = Raw(port)
     r4.login(user, password)
     out = r.cmd(b'C8', b'COPY 1 Target')
+    st1 = r.cmd(b'ST1', b'STATUS Target (RECENT)')
     out4 = r4.cmd(b'E', b'EXAMINE Target')
     say(b'* 1 RECENT' in out4, 'a copy into a folder nobody has selected is \\Recent for the next session',
         repr(out4))
+    st2 = r.cmd(b'ST2', b'STATUS Target (RECENT)')
+    st_ro = r4.cmd(b'ST4', b'STATUS Target (RECENT)')
+    say(any(b'(RECENT 1)' in x for x in st_ro), 'STATUS of the folder EXAMINEd counts its recent copy once',
+        repr(st_ro))
+    r4.cmd(b'S', b'SELECT Target')
+    st3 = r.cmd(b'ST3', b'STATUS Target (RECENT)')
+    say(b'(RECENT 1)' in st1[0] and b'(RECENT 1)' in st2[0] and b'(RECENT 0)' in st3[0],
+        'STATUS RECENT counts the copy until a SELECT (not an EXAMINE) claims it',
+        repr([st1[0], st2[0], st3[0]]))
     r4.cmd(b'O', b'LOGOUT')
     r4.close()
     # All or nothing: a target whose cur/ refuses links gets no file.

@@ -6,7 +6,7 @@
 # LITERAL+, COPY and UID COPY with COPYUID and keywords by name, MOVE and
 # UID MOVE with their untagged sequence, and an APPEND cut by kill -9 of
 # its session: no message, nothing half-written in cur/ or new/, the next
-# APPEND fine.
+# APPEND fine; without a size limit, APPENDLIMIT has no value.
 . "$(dirname "$0")/lib.sh"
 
 PY=$TOP/tests/integration/imap_append.py
@@ -17,6 +17,14 @@ LIMIT=12582912
 t_instance
 t_set message_size_limit $LIMIT
 t_services auth anvil imap imap-session
+# A second IMAP service without a size limit, with a session service of
+# its own: APPENDLIMIT then has no value (RFC 7889 §3).  Its login role
+# is not chrooted, so that it reaches a session socket of another name.
+cat >> "$INST/master.conf" <<EOT
+nolimit:$((PB + 144)) inet n - n - imapd -o message_size_limit=0
+  -o imapd_session_socket=imap-session-nolimit
+imap-session-nolimit unix - - n - imapd-session -o message_size_limit=0
+EOT
 echo "pw-bob" | tmailctl user add "bob@localhost" --password-stdin >/dev/null 2>&1
 echo "pw-kim" | tmailctl user add "kim@localhost" --password-stdin >/dev/null 2>&1
 t_start
@@ -69,7 +77,25 @@ printf '0 Other\n' > "$MAIL/bob/.Target/dovecot-keywords"
 chown "$OWNER" "$MAIL/bob/.Target/dovecot-keywords"
 py all "$P" bob@localhost pw-bob "$MAIL/bob" $LIMIT
 
-# 2. kill -9 of the session halfway through an APPEND's literal.
+# 2. No size limit: a bare APPENDLIMIT, STATUS APPENDLIMIT NIL, and an
+# APPEND larger than the first service's limit.
+out=$(timeout 120 python3 - "$((PB + 144))" <<'EOF' 2>&1
+import imaplib, re, sys
+M = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+M.login('bob@localhost', 'pw-bob')
+print('caps', M.capability()[1][0].decode())
+typ, data = M.append('INBOX', None, None, b'Subject: big\r\n\r\n' + b'z' * 13000000 + b'\r\n')
+print('append', typ, data[0].decode())
+print('status', M.status('INBOX', '(APPENDLIMIT)')[1][0].decode())
+M.logout()
+EOF
+)
+t_match "$out" '^caps .* APPENDLIMIT( |$)' "without message_size_limit: APPENDLIMIT without a value"
+t_nomatch "$out" 'APPENDLIMIT=' "and no APPENDLIMIT=0"
+t_match "$out" '^append OK \[APPENDUID [0-9]+ [0-9]+\]' "an APPEND over the other service's limit is taken"
+t_match "$out" '^status "INBOX" \(APPENDLIMIT NIL\)' "STATUS APPENDLIMIT NIL"
+
+# 3. kill -9 of the session halfway through an APPEND's literal.
 mkbox kim
 python3 - "$P" "$MAIL/kim" <<'EOF' >/dev/null 2>&1
 import imaplib, sys
