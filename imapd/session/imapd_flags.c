@@ -5,8 +5,8 @@
  * on the folder (and with Dovecot, same file): a new keyword is added
  * under the folder's lock, after reading the list again, so two sessions
  * adding keywords at once do not lose one.  \Recent cannot be set or
- * cleared by a client (§2.3.2) and is ignored in a flag list, as other
- * servers do; any other unknown \flag is an error.
+ * cleared by a client (§2.3.2): in a flag list it is an error, as any
+ * other unknown \flag is.
  */
 #include <string.h>
 
@@ -40,7 +40,7 @@ static int imapd_keyword_add(imapd_session_t *sess, const char *name)
 	return i;
 }
 
-/* A flag's syntax: a system flag, set in f, or \Recent, ignored (1); a
+/* A flag's syntax: a system flag, set in f (1); a
  * valid keyword, for the caller (0); or -1 after imapd_bad(). */
 static int imapd_flag_check(imapd_session_t *sess, const imap_arg_t *a,
 			    mail_flags_t *f, const char **name_r)
@@ -60,8 +60,9 @@ static int imapd_flag_check(imapd_session_t *sess, const imap_arg_t *a,
 			return 1;
 		}
 		if (strcasecmp(name, "\\Recent") == 0)
-			return 1;
-		imapd_bad(sess, NULL, "Unknown system flag %.40s", name);
+			imapd_bad(sess, NULL, "\\Recent cannot be changed");
+		else
+			imapd_bad(sess, NULL, "Unknown system flag %.40s", name);
 		return -1;
 	}
 	if (!mail_keyword_valid(name)) {
