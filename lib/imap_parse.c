@@ -257,7 +257,8 @@ static char *imap_parse_dup(const char *s, size_t len)
 
 /* The atom at line[*pos] (the caller saw a token character or '\').
  * A '[' opens a group that runs to its ']' with spaces, parentheses and
- * quoted strings inside (a FETCH section).  Returns an error text or
+ * quoted strings inside (a FETCH section); without that ']' it is an
+ * ordinary atom character.  Returns an error text or
  * NULL with *pos past the atom. */
 static const char *imap_parse_atom(imap_parser_t *p, const char *line,
 				   size_t end, size_t *pos)
@@ -271,6 +272,8 @@ static const char *imap_parse_atom(imap_parser_t *p, const char *line,
 		unsigned char c = (unsigned char) line[i];
 
 		if (c == '[') {
+			size_t open = i;
+
 			for (i++; i < end && line[i] != ']'; i++) {
 				c = (unsigned char) line[i];
 				if (c == '"') {
@@ -278,13 +281,15 @@ static const char *imap_parse_atom(imap_parser_t *p, const char *line,
 						if (line[i] == '\\' && i + 1 < end)
 							i++;
 					if (i == end)
-						return "unterminated quoted string in section";
+						break;
 				} else if (c < 0x20 || c >= 0x7f || c == '{') {
-					return "invalid character in section";
+					break;
 				}
 			}
-			if (i == end)
-				return "missing ] in section";
+			/* No section after all: '[' is an ATOM-CHAR (RFC 3501
+			 * §9 excludes only ']'), as in a mailbox name "a[b". */
+			if (i >= end || line[i] != ']')
+				i = open;
 			i++;
 		} else if (imap_parse_token_char(c)) {
 			i++;

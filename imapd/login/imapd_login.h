@@ -31,9 +31,11 @@
 #include "stream.h"
 #include "tls.h"
 
-/* Before login nothing needs a long argument: a line (and the parser's
- * text) at most this long, a literal at most IMAPD_LOGIN_LITERAL_MAX. */
-#define IMAPD_LOGIN_LINE_MAX	8192
+/* Before login the longest command a client may rightly send is an ID
+ * with RFC 2971 §3.3's most: 30 fields of 30 octets with values of 1024,
+ * quoted (about 32 KiB); a line (and the parser's text) at most this
+ * long, a literal at most IMAPD_LOGIN_LITERAL_MAX. */
+#define IMAPD_LOGIN_LINE_MAX	40960
 #define IMAPD_LOGIN_LITERAL_MAX	8192
 /* Replies buffered before the process stops reading a client's commands
  * until they went out: a client that pipelines and never reads holds

@@ -8,10 +8,12 @@
  * STATUS never takes \Recent away from the session that selects the
  * folder next.  Hence:
  *   MESSAGES     the files listed;
- *   RECENT       the files that have no UID yet: the next session to
- *                look at the folder gives them UIDs and sees them \Recent
- *                (for the folder this session has selected, its own
- *                \Recent messages are added);
+ *   RECENT       the files that have no UID yet, and those whose UIDs
+ *                no session has claimed (at or above the folder's
+ *                tern-recent mark, lib/mail_view.h: APPEND and COPY give
+ *                UIDs outside a view): the next session to look at the
+ *                folder sees them \Recent (for the folder this session
+ *                has selected, its own \Recent messages are added);
  *   UIDNEXT      the UID list's next UID plus those files, the UIDs they
  *                are about to get (RFC 3501 §2.3.1.1: UIDNEXT changes
  *                whenever messages arrive);
@@ -105,7 +107,8 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 	mailbox_t *mb = mailbox_open(path, &err);
 	mailbox_msg_t *msgs;
 	mail_uidlist_t ul;
-	size_t n = 0, unseen = 0, fresh = 0, recent;
+	size_t n = 0, unseen = 0, fresh = 0, unclaimed = 0, recent;
+	uint32_t first_recent;
 	unsigned long long size = 0;
 	buf_t line = BUF_INIT;
 	const char *sep = "";
@@ -124,14 +127,19 @@ int imapd_status_send(imapd_session_t *sess, const char *name, const char *dir,
 	     imapd_status_validity(sess, mailbox_dir_fd(mb), &ul) < 0) ||
 	    mailbox_list(mb, &msgs, &n) < 0)
 		goto out;
+	first_recent = mail_view_first_recent(mailbox_dir_fd(mb));
 	for (size_t i = 0; i < n; i++) {
+		uint32_t uid = mail_uidlist_find(&ul, msgs[i].base);
+
 		if (strchr(mailbox_msg_flags(&msgs[i]), 'S') == NULL)
 			unseen++;
-		if (mail_uidlist_find(&ul, msgs[i].base) == 0)
+		if (uid == 0)
 			fresh++;
+		else if (uid >= first_recent)
+			unclaimed++;
 		size += (unsigned long long) msgs[i].wsize;
 	}
-	recent = fresh;
+	recent = fresh + unclaimed;
 	if (sess->state == IMAPD_SELECTED && sess->view != NULL &&
 	    sess->sel_dir != NULL && strcmp(sess->sel_dir, dir) == 0)
 		recent += sess->view->recent;

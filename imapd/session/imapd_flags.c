@@ -45,7 +45,8 @@ static int imapd_keyword_add(imapd_session_t *sess, const char *name)
 static int imapd_flag_check(imapd_session_t *sess, const imap_arg_t *a,
 			    mail_flags_t *f, const char **name_r)
 {
-	const char *name = imap_arg_atom(a);
+	/* NIL is an atom here: the keyword "NIL" (flag-keyword = atom). */
+	const char *name = a->type == IMAP_ARG_NIL ? a->text : imap_arg_atom(a);
 
 	*name_r = name;
 	if (name == NULL) {
