@@ -387,6 +387,11 @@ def sec_select(c):
     wait_files(c, 2)
     uids = c.append(2, 'appended')
     w = c.wire()
+    # RFC 3501 §6.3.10: STATUS counts \Recent as SELECT will, and takes
+    # it from nobody; APPEND sets it too (§6.3.11).
+    u, t = w.cmd('STATUS INBOX (MESSAGES RECENT)')
+    say(any(re.search(rb'MESSAGES 4 RECENT 4\)', x) for x in u),
+        'STATUS before any SELECT: MESSAGES 4 RECENT 4 (two delivered, two appended)', show(u + [t]))
     u, t = w.cmd('SELECT INBOX')
     say(ok_line(t) and re.search(rb'\[READ-WRITE\]', t) is not None, 'SELECT INBOX: tagged OK [READ-WRITE]', t)
     flags = [x for x in u if re.match(rb'^\* FLAGS \(', x, re.I)]
@@ -394,7 +399,7 @@ def sec_select(c):
     say(len(flags) == 1 and {f.encode() for f in SYSTEM_FLAGS} <= fl, 'SELECT: * FLAGS with the five system flags', show(u))
     say(untagged_num(u, 'EXISTS') == [4], 'SELECT: * 4 EXISTS', show(u))
     rec = untagged_num(u, 'RECENT')
-    say(len(rec) == 1 and rec[0] >= 2, 'SELECT: * n RECENT counts the new messages', show(u))
+    say(rec == [4], 'SELECT: * 4 RECENT, delivered and appended messages alike', show(u))
     uv = code_value(u, 'UIDVALIDITY')
     say(uv is not None and uv.isdigit() and int(uv) > 0, 'SELECT: * OK [UIDVALIDITY n], n > 0', show(u))
     un = code_value(u, 'UIDNEXT')

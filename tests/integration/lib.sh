@@ -20,7 +20,7 @@
 #                  t_queue_empty, t_queue_idle, t_count_new, t_wait_new,
 #                  t_newest, t_with_subject (mailboxes of domain localhost)
 #   results        t_pass, t_fail, t_setup, t_skip, t_eq, t_match,
-#                  t_nomatch, t_file_has, t_log_lacks, t_done
+#                  t_nomatch, t_file_has, t_log_lacks, t_no_deaths, t_done
 #   servers        t_bg_start, t_bg_stop (a test's own background
 #                  servers), t_free_port, t_peer, t_peer_q, t_peer_wait
 #                  (smtppeer.py)
@@ -129,6 +129,21 @@ t_log_lacks() {
 		done
 	done
 	t_pass "$desc"
+}
+
+# t_no_deaths PROGRAM-ERE: no process of those programs died - master's
+# "terminated on signal" or a non-zero "exit status" (a sanitizer ends a
+# process with status 1 and its report may be lost with it) - in the
+# instance's maillog.  One check, failed with the lines that say so.
+t_no_deaths() {
+	local re="warning: process [^ ]*/($1) pid [0-9]+ (terminated on signal|exit status [1-9])"
+	if [ ! -f "$INST/log/maillog" ]; then
+		t_fail "no $1 process died" "no maillog"
+	elif grep -Eq "$re" "$INST/log/maillog"; then
+		t_fail "no $1 process died" "$(grep -E "$re" "$INST/log/maillog" | head -n 5)"
+	else
+		t_pass "no $1 process died"
+	fi
 }
 
 # t_results DESC OUTPUT: the lines "ok DESC" and "FAIL DESC: DETAIL" that

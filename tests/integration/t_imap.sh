@@ -86,4 +86,6 @@ out=$({ sleep 1; printf 'a STARTTLS\r\n'; sleep 1; } |
 	timeout 10 openssl s_client -connect "127.0.0.1:$PS" 2>&1 | tr -d '\r')
 t_match "$out" '^a BAD' "imaps: STARTTLS inside TLS is BAD"
 
+t_no_deaths 'imapd|imapd-session'
+
 t_done

@@ -288,4 +288,6 @@ EOF
 		"IMAP: the saved copy is byte-exact"
 fi
 
+t_no_deaths 'imapd|imapd-session'
+
 t_done
