@@ -235,6 +235,16 @@ if [ "$big" -gt 0 ]; then
 fi
 
 # ---- 3. memory per idle authenticated connection ---------------------------
+# tern's master keeps a finished session's process for the next client:
+# a fresh start before each measurement, so that every connection's
+# processes are counted as new ones.
+tern_restart() {
+	inst_stop "$tern_bin" "$inst"
+	"$tern_bin/mailctl" -c "$inst" start >"$tmp/start.out" 2>&1 ||
+		die "mailctl start: $(cat "$tmp/start.out")"
+	inst_wait_listen "$tport" && inst_wait_listen "$tsport" || die "tern imapd not listening again"
+	sleep 1
+}
 if [ "$idle_conns" -gt 0 ]; then
 	reset "$tmp/empty" "$dmail/idle/Maildir"
 	reset "$tmp/empty" "$tmail/idle"
@@ -243,6 +253,7 @@ if [ "$idle_conns" -gt 0 ]; then
 			--user idle --password benchpass --conns "$idle_conns" --label dovecot \
 			--proc-exe-prefix /usr/lib/dovecot/ --proc-exe-prefix /usr/sbin/dovecot "${dov[@]}"
 		sleep 2
+		tern_restart
 		"$drv" idle --port "$([ -n "$tls" ] && echo "$tsport" || echo "$tport")" $tls \
 			--user idle@localhost --password benchpass --conns "$idle_conns" --label tern \
 			--proc-exe-prefix "$tern_bin/" "${trn[@]}"

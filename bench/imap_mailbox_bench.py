@@ -249,9 +249,9 @@ def idle(a):
            "by_name_after": after["by_name"]}
     for m in conns:
         m.close()
-    # the sessions' processes gone again, so that the next measurement's
-    # "before" holds none of them
-    deadline = time.monotonic() + 30
+    # the sessions' processes gone again (Dovecot's end with their
+    # connection), so that the next measurement's "before" holds none
+    deadline = time.monotonic() + 10
     while (time.monotonic() < deadline
            and procmem.snapshot(a.proc_exe_prefix, roots)["n"] > before["n"]):
         time.sleep(0.2)
