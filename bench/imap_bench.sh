@@ -3,7 +3,7 @@
 # Performance).
 #
 # Both servers get the same generated mailboxes (bench/imap_mailbox_bench.py
-# gen: COUNT messages of about SIZE bytes, named as tern's `local` names
+# gen: COUNT messages of SIZE bytes, named as tern's `local` names
 # them, ",S=,W=" included, which Dovecot's Maildir reads the same way) and
 # are measured alternately, run by run, by bench/imap_mailbox_bench.py:
 #

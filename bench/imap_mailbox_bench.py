@@ -6,7 +6,7 @@ place) for issue 14's performance lines; bench/imap_bench.sh runs it
 against Dovecot and tern in turn and prints both and the ratios.
 
     imap_mailbox_bench.py gen DST --count N [--size 4096] --owner UID:GID
-        A Maildir of N generated messages of about SIZE bytes in DST/new,
+        A Maildir of N generated messages of SIZE bytes each in DST/new,
         named as tern's `local` names them (",S=<size>,W=<size + LFs>"),
         which Dovecot reads the same way.  Every 100th message holds the
         word WORD (--word) in its body; the senders cycle through 50 names,
@@ -159,12 +159,17 @@ def gen(a):
         body = []
         size = len(hdr)
         marked = i % 100 == 7
-        while size < a.size - 80:
+        # lines of words while a whole one still fits, then one cut to
+        # length: every message is exactly SIZE bytes (LF line ends)
+        while size + 130 < a.size:
             line = " ".join(rnd.choice(WORDS) for _ in range(11))
             if marked and len(body) == 10:
                 line += " " + a.word
             body.append(line)
             size += len(line) + 1
+        pad = a.size - size - 1
+        if pad > 0:
+            body.append(("filler " * 20)[:pad].rstrip().ljust(pad, "."))
         data = (hdr + "\n".join(body) + "\n").encode()
         base = "%d.M%dP%d.bench" % (t0 + i, i, 14)
         name = "%s,S=%d,W=%d" % (base, len(data), len(data) + data.count(b"\n"))
