@@ -1,0 +1,13 @@
+# common.sh - the instance every i14 audit repro starts: smtp, auth, local
+# delivery, imap (plain) and imap-session, with users victim@ and
+# attacker@localhost.  Sourced after tests/integration/lib.sh.
+t_instance
+t_services smtp auth qmgr local imap imap-session
+for u in victim attacker; do
+	echo "pw-$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1 ||
+		t_fail "mailctl user add $u@localhost"
+done
+t_start
+P=$((PB + 143))
+MAIL=$INST/mail/localhost
+inst_wait_listen "$P" || t_fail "imapd listens on $P"
