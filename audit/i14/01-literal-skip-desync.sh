@@ -12,5 +12,7 @@ t_nomatch "$(printf '%s\n' "$out" | grep zeros)" VULNERABLE \
 	"a literal announced with leading zeros is skipped after a BAD"
 t_nomatch "$(printf '%s\n' "$out" | grep 4GB)" VULNERABLE \
 	"a literal over 4 GB is not read as commands"
+t_nomatch "$(printf '%s\n' "$out" | grep prelogin)" VULNERABLE \
+	"before login, a literal after a BAD is not read as commands"
 t_eq "$(ls -a "$MAIL/attacker" | grep -c smuggled)" 0 "no smuggled folder was made"
 t_done
