@@ -58,8 +58,10 @@ void imapd_post_drop(void)
 	imapd_conf.junk_limit = config_int("imapd_junk_command_limit");
 	imapd_conf.message_size_limit =
 		(unsigned long long) config_size("message_size_limit");
-	if (imapd_conf.role == IMAPD_ROLE_SESSION)
+	if (imapd_conf.role == IMAPD_ROLE_SESSION) {
 		imapd_conf.mail_directory = mem_strdup(config_str("mail_directory"));
+		imapd_conf.user_session_limit = config_int("imapd_user_session_limit");
+	}
 	{
 		char *anvil = imapd_socket_path("anvil");
 

@@ -51,6 +51,7 @@ typedef struct imapd_conf {
 					 * LITERAL+ (RFC 7888 §5) */
 	long junk_limit;		/* imapd_junk_command_limit, 0: none */
 	unsigned long long message_size_limit;	/* APPENDLIMIT */
+	long user_session_limit;	/* imapd_user_session_limit, 0: none */
 	char *mail_directory;		/* session role only */
 } imapd_conf_t;
 

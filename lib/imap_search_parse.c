@@ -401,8 +401,10 @@ static void search_write_node(const imap_search_node_t *node, buf_t *out, int to
 		buf_printf(out, "UID %s", node->text);
 		return;
 	case IMAP_SEARCH_HEADER:
+		/* quoted even when an atom would do: the command parser reads
+		 * an atom with "[" up to its "]" (FETCH's sections) */
 		buf_puts(out, "HEADER ");
-		imap_quote_astring(out, node->field, strlen(node->field), 0);
+		imap_quote_string(out, node->field, strlen(node->field), 0);
 		buf_putc(out, ' ');
 		imap_quote_string(out, node->text, node->text_len, 0);
 		return;

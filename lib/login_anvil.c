@@ -90,3 +90,19 @@ void login_anvil_release(const char *service, const char *addr)
 {
 	anvil_client_disconnect(login_anvil.anvil, service, addr);
 }
+
+int login_anvil_user(const char *service, const char *user, long limit)
+{
+	long count, rate;
+
+	/* A hand-off count: sessions of a user are no connection rate. */
+	if (limit <= 0 || anvil_client_connect(login_anvil.anvil, service, user,
+					       1, &count, &rate) != ANVIL_OK)
+		return 0;
+	if (count <= limit)
+		return 1;
+	log_warn("Session limit exceeded: %ld sessions of user <%s> for %s "
+		 "(limit %ld)", count, user, service, limit);
+	login_anvil_release(service, user);
+	return -1;
+}

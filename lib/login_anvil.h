@@ -46,5 +46,12 @@ int login_anvil_admit(const char *service, const char *addr,
 int login_anvil_hold(const char *service, const char *addr);
 /* The counted client left. */
 void login_anvil_release(const char *service, const char *addr);
+/* Session role: count a session of user under service (a name of its
+ * own, e.g. "imap-user", so that users and addresses never share a
+ * count) and compare with limit (0: none, nothing counted).  1 when
+ * counted (give it back with login_anvil_release(service, user)), 0 when
+ * not (no limit, anvil unavailable: fail open), -1 when over the limit
+ * (logged, given back). */
+int login_anvil_user(const char *service, const char *user, long limit);
 
 #endif

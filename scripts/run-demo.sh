@@ -30,6 +30,7 @@ awk '$2 == "inet" && $1 !~ /^#/ { split($1, a, ":"); printf "  %-12s port %s\n",
 cat <<MSG
 Try:  swaks --server 127.0.0.1:$((BASE + 25)) --to demo@localhost --body hello
       curl -s pop3://127.0.0.1:$((BASE + 110))/1 -u demo@localhost:demo
+      curl -s 'imap://127.0.0.1:$((BASE + 143))/INBOX;UID=1' -u demo@localhost:demo
 Starting master in the foreground; Ctrl-C stops it.
 MSG
 exec "$MAILCTL" -c "$DIR" start -f

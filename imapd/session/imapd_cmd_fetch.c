@@ -50,7 +50,7 @@ static const struct {
 	enum imapd_fetch_kind kind;
 	char field;
 } imapd_fetch_cached[] = {
-	{ IMAPD_FETCH_ENVELOPE, 'E' },
+	{ IMAPD_FETCH_ENVELOPE, IMAPD_CACHE_ENVELOPE },
 	{ IMAPD_FETCH_BODY, 'B' },
 	{ IMAPD_FETCH_BODYSTRUCTURE, 'S' },
 };

@@ -30,6 +30,10 @@ enum imapd_fetch_kind {
 };
 #define IMAPD_FETCH_BIT(kind)	(1u << (kind))
 
+/* The folder cache's field (lib/mail_index.h) of the ENVELOPE text, as
+ * FETCH writes it (no UTF8=ACCEPT); SEARCH reads it too. */
+#define IMAPD_CACHE_ENVELOPE	'E'
+
 typedef struct imapd_fetch_item {
 	enum imapd_fetch_kind kind;
 	/* IMAPD_FETCH_SECTION */

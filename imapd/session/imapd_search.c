@@ -29,6 +29,7 @@
 
 #include "imap_address.h"
 #include "imap_date.h"
+#include "imapd_fetch.h"
 #include "imapd_search.h"
 #include "log.h"
 #include "mem.h"
@@ -36,6 +37,12 @@
 #include "search_text.h"
 
 enum { SEARCH_NO, SEARCH_YES, SEARCH_FILE };
+
+#define IMAPD_SEARCH_GROUP 512	/* messages per look into the cache */
+
+/* ENVELOPE's items (RFC 3501 §7.4.2) that SEARCH reads. */
+enum { ENV_DATE, ENV_SUBJECT, ENV_FROM, ENV_SENDER, ENV_REPLY_TO, ENV_TO,
+	ENV_CC, ENV_BCC, ENV_IN_REPLY_TO, ENV_MESSAGE_ID, ENV_ITEMS };
 
 /* What prepare binds to a node (node->context). */
 typedef struct search_bind {
@@ -51,6 +58,7 @@ typedef struct search_msg {
 	int64_t day;		/* internal date's day, once computed */
 	int have_day;
 	imapd_msgfile_t *mf;	/* NULL while the file is not open */
+	const imap_arg_t *env;	/* else its cached ENVELOPE's items */
 	const char *data;	/* its octets ("" for an empty file) */
 	size_t hdr_len;		/* the header block, once found */
 	int have_hdr;
@@ -117,6 +125,42 @@ static void search_unbind(imap_search_node_t *node)
 	}
 }
 
+/* The ENVELOPE item of a header key's field, or -1. */
+static int search_env_item(const char *field)
+{
+	static const struct {
+		const char *field;
+		int item;
+	} items[] = {
+		{ "SUBJECT", ENV_SUBJECT }, { "FROM", ENV_FROM }, { "TO", ENV_TO },
+		{ "CC", ENV_CC }, { "BCC", ENV_BCC },
+	};
+
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		if (strcasecmp(items[i].field, field) == 0)
+			return items[i].item;
+	return -1;
+}
+
+/* Can a cached ENVELOPE answer every key of the tree that needs the
+ * file?  Not BODY or TEXT, nor a header key for a field it lacks, nor
+ * HEADER's "is there such a field" (an empty field is NIL there). */
+static int search_cache_answers(const imap_search_node_t *node)
+{
+	for (const imap_search_node_t *c = node->children; c != NULL; c = c->next)
+		if (!search_cache_answers(c))
+			return 0;
+	switch (node->type) {
+	case IMAP_SEARCH_BODY:
+	case IMAP_SEARCH_TEXT:
+		return 0;
+	case IMAP_SEARCH_HEADER:
+		return node->text_len > 0 && search_env_item(node->field) >= 0;
+	default:
+		return 1;
+	}
+}
+
 int imapd_search_prepare(imapd_search_t *se, imapd_session_t *sess,
 			 imap_search_node_t *root)
 {
@@ -131,6 +175,9 @@ int imapd_search_prepare(imapd_search_t *se, imapd_session_t *sess,
 		imapd_search_release(se);
 		return -1;
 	}
+	/* the cache holds ENVELOPEs as written without UTF8=ACCEPT */
+	se->use_cache = sess->index != NULL &&
+		!(sess->enabled & IMAPD_ENABLED_UTF8) && search_cache_answers(root);
 	return 0;
 }
 
@@ -139,6 +186,13 @@ void imapd_search_release(imapd_search_t *se)
 	if (se->root != NULL)
 		search_unbind(se->root);
 	se->root = NULL;
+	if (se->envelopes != NULL) {
+		for (size_t i = 0; i < IMAPD_SEARCH_GROUP; i++)
+			buf_release(&se->envelopes[i]);
+		mem_free(se->envelopes);
+		se->envelopes = NULL;
+	}
+	imap_parser_free(&se->parser);
 }
 
 static int search_bool(int yes)
@@ -187,10 +241,34 @@ static int search_address_field(const char *name)
 	return 0;
 }
 
-/* An address list as the reader sees it, comments and folding gone:
- * "Name <mailbox@host>, group: ..." (the name's encoded-words are
- * decoded by the match).  FROM "user@host" then finds
- * "<user (comment)@ host>" too. */
+/* One address of an address list as the reader sees it, appended to
+ * text: "Name <mailbox@host>, ", a group's name as "name: " (host NULL,
+ * mailbox the name), nothing for a group's end (all NULL). */
+static void search_address_add(buf_t *text, const char *name,
+			       const char *mailbox, const char *host)
+{
+	if (host == NULL) {
+		if (mailbox != NULL)
+			buf_printf(text, "%s: ", mailbox);
+		return;
+	}
+	if (name != NULL)
+		buf_printf(text, "%s ", name);
+	/* a name alone ("undisclosed recipients") has no mailbox */
+	if (mailbox != NULL && strcmp(mailbox, IMAP_ADDRESS_NO_MAILBOX) != 0) {
+		if (strcmp(host, IMAP_ADDRESS_NO_HOST) == 0)
+			buf_printf(text, "<%s>", mailbox);
+		else
+			buf_printf(text, "<%s@%s>", mailbox, host);
+	}
+	buf_puts(text, ", ");
+}
+
+/* An address field matched as its addresses read, comments, quoting and
+ * folding gone: "Name <mailbox@host>, group: ..." (the name's
+ * encoded-words are decoded by the match).  FROM "user@host" then finds
+ * "<user (comment)@ host>" too, and the cached ENVELOPE (which holds
+ * the same addresses) answers as the file does. */
 static int search_addresses(const mime_field_t *f, struct search_text *st)
 {
 	imap_address_t *addrs;
@@ -198,35 +276,18 @@ static int search_addresses(const mime_field_t *f, struct search_text *st)
 	buf_t text = BUF_INIT;
 	int r;
 
-	for (unsigned i = 0; i < n; i++) {
-		const imap_address_t *a = &addrs[i];
-
-		if (a->host == NULL) {
-			/* a group's start (its name) or end */
-			if (a->mailbox != NULL)
-				buf_printf(&text, "%s: ", a->mailbox);
-			continue;
-		}
-		if (a->name != NULL)
-			buf_printf(&text, "%s ", a->name);
-		/* a name alone ("undisclosed recipients") has no mailbox */
-		if (strcmp(a->mailbox, IMAP_ADDRESS_NO_MAILBOX) != 0) {
-			if (strcmp(a->host, IMAP_ADDRESS_NO_HOST) == 0)
-				buf_printf(&text, "<%s>", a->mailbox);
-			else
-				buf_printf(&text, "<%s@%s>", a->mailbox, a->host);
-		}
-		buf_puts(&text, ", ");
-	}
-	r = text.len > 0 && search_text_header(st, text.data, text.len);
+	for (unsigned i = 0; i < n; i++)
+		search_address_add(&text, addrs[i].name, addrs[i].mailbox,
+				   addrs[i].host);
+	r = search_text_header(st, text.data != NULL ? text.data : "", text.len);
 	imap_address_free(&addrs, n);
 	buf_release(&text);
 	return r;
 }
 
 /* Does a field named name (the message's own header) contain the
- * needle, as written (encoded-words decoded) or, for an address field,
- * as its addresses read?  An empty needle: is there such a field
+ * needle: its value with encoded-words decoded, or for an address field
+ * its addresses (above)?  An empty needle: is there such a field
  * (§6.4.4 HEADER). */
 static int search_header(search_msg_t *sm, const char *name, struct search_text *st,
 			 size_t needle_len)
@@ -238,8 +299,9 @@ static int search_header(search_msg_t *sm, const char *name, struct search_text 
 	while (mime_field_next(sm->data, len, &pos, &f)) {
 		if (!mime_field_is(&f, name))
 			continue;
-		if (needle_len == 0 || search_text_header(st, f.value, f.value_len) ||
-		    (addresses && search_addresses(&f, st)))
+		if (needle_len == 0 ||
+		    (addresses ? search_addresses(&f, st) :
+		     search_text_header(st, f.value, f.value_len)))
 			return 1;
 	}
 	return 0;
@@ -316,6 +378,66 @@ static int search_body(search_msg_t *sm, struct search_text *st)
 	return root != NULL && search_body_part(sm, root, st);
 }
 
+static int search_sent(const imap_search_node_t *node, int64_t day)
+{
+	if (node->type == IMAP_SEARCH_SENTBEFORE)
+		return search_bool(day < node->day);
+	if (node->type == IMAP_SEARCH_SENTON)
+		return search_bool(day == node->day);
+	return search_bool(day >= node->day);
+}
+
+/* An nstring of the ENVELOPE: its text, or NULL for NIL. */
+static const char *search_env_string(const imap_arg_t *a, size_t *len_r)
+{
+	return a->type == IMAP_ARG_NIL ? NULL : imap_arg_string(a, 0, len_r);
+}
+
+/* A header or SENT key answered from the cached ENVELOPE, as the file
+ * would answer it (the same address text, the first Date: field). */
+static int search_env_eval(const search_msg_t *sm, const imap_search_node_t *node,
+			   const search_bind_t *b)
+{
+	const imap_arg_t *env = sm->env, *addrs;
+	const char *text;
+	size_t len, n;
+	buf_t list = BUF_INIT;
+	time_t t;
+	int zone, item, r;
+
+	switch (node->type) {
+	case IMAP_SEARCH_SENTBEFORE:
+	case IMAP_SEARCH_SENTON:
+	case IMAP_SEARCH_SENTSINCE:
+		text = search_env_string(&env[ENV_DATE], &len);
+		if (text == NULL || imap_date_rfc5322_parse(text, len, &t, &zone) < 0)
+			return SEARCH_NO;
+		return search_sent(node, imap_date_day(t, zone));
+	case IMAP_SEARCH_HEADER:
+		item = search_env_item(node->field);
+		if (item == ENV_SUBJECT) {
+			text = search_env_string(&env[item], &len);
+			return search_bool(text != NULL && search_text_header(b->st, text, len));
+		}
+		addrs = imap_arg_list(&env[item], &n);
+		if (addrs == NULL)
+			return SEARCH_NO;
+		for (size_t i = 0; i < n; i++) {
+			const imap_arg_t *a = imap_arg_list(&addrs[i], &len);
+
+			if (a != NULL && len == 4)
+				search_address_add(&list, search_env_string(&a[0], NULL),
+						   search_env_string(&a[2], NULL),
+						   search_env_string(&a[3], NULL));
+		}
+		r = search_text_header(b->st, list.data != NULL ? list.data : "", list.len);
+		buf_release(&list);
+		return search_bool(r);
+	default:
+		return SEARCH_NO;
+	}
+}
+
 static int search_eval(search_msg_t *sm, const imap_search_node_t *node)
 {
 	const mail_view_msg_t *m = sm->m;
@@ -373,6 +495,8 @@ static int search_eval(search_msg_t *sm, const imap_search_node_t *node)
 	default:
 		break;
 	}
+	if (sm->env != NULL)
+		return search_env_eval(sm, node, b);
 	if (sm->mf == NULL)
 		return SEARCH_FILE;
 	switch (node->type) {
@@ -381,11 +505,7 @@ static int search_eval(search_msg_t *sm, const imap_search_node_t *node)
 	case IMAP_SEARCH_SENTSINCE:
 		if (!search_sent_day(sm, &day))
 			return SEARCH_NO;
-		if (node->type == IMAP_SEARCH_SENTBEFORE)
-			return search_bool(day < node->day);
-		if (node->type == IMAP_SEARCH_SENTON)
-			return search_bool(day == node->day);
-		return search_bool(day >= node->day);
+		return search_sent(node, day);
 	case IMAP_SEARCH_HEADER:
 		return search_bool(search_header(sm, node->field, b->st, node->text_len));
 	case IMAP_SEARCH_TEXT:
@@ -398,6 +518,84 @@ static int search_eval(search_msg_t *sm, const imap_search_node_t *node)
 		break;
 	}
 	return SEARCH_NO;
+}
+
+/* Read the cached ENVELOPEs of the group of messages from seq on, under
+ * one shared lock, left before any of them is judged. */
+static void search_cache_read(imapd_search_t *se, uint32_t seq)
+{
+	mail_index_t *ix = se->sess->index;
+	mail_view_t *v = se->sess->view;
+
+	if (se->envelopes == NULL)
+		se->envelopes = mem_zalloc(IMAPD_SEARCH_GROUP * sizeof(*se->envelopes));
+	for (size_t i = 0; i < IMAPD_SEARCH_GROUP; i++)
+		buf_reset(&se->envelopes[i]);
+	se->group_first = seq;
+	if (mail_index_begin(ix, 0) == 0) {
+		for (size_t i = 0; i < IMAPD_SEARCH_GROUP && seq + i <= se->count; i++) {
+			const mail_view_msg_t *m = &v->msgs[seq + i - 1];
+
+			if (m->expunged ||
+			    mail_index_get(ix, m->uid, IMAPD_CACHE_ENVELOPE,
+					   &se->envelopes[i]) != 1)
+				buf_reset(&se->envelopes[i]);
+		}
+	}
+	mail_index_end(ix);
+}
+
+/* The items of message seq's cached ENVELOPE, read back with the
+ * command parser (its strings may be literals), or NULL when it is not
+ * cached (or not as expected). */
+static const imap_arg_t *search_cached_envelope(imapd_search_t *se, uint32_t seq)
+{
+	enum imap_parse_result r = IMAP_PARSE_ERROR;
+	const imap_arg_t *items = NULL;
+	const imap_cmd_t *cmd;
+	const buf_t *env;
+	buf_t text = BUF_INIT;
+	size_t pos = 0, n;
+
+	if (se->group_first == 0 || seq < se->group_first ||
+	    seq - se->group_first >= IMAPD_SEARCH_GROUP)
+		search_cache_read(se, seq);
+	env = &se->envelopes[seq - se->group_first];
+	if (env->len == 0)
+		return NULL;
+	if (se->parser == NULL)
+		se->parser = imap_parser_new(NULL, 0);
+	buf_puts(&text, "e ENVELOPE ");
+	buf_append(&text, env->data, env->len);
+	buf_puts(&text, "\r\n");
+	while (pos < text.len) {
+		const char *nl = memchr(text.data + pos, '\n', text.len - pos);
+		size_t l = nl != NULL ? (size_t) (nl - (text.data + pos)) + 1 : text.len - pos;
+
+		r = imap_parse_line(se->parser, text.data + pos, l);
+		pos += l;
+		if (r == IMAP_PARSE_LITERAL) {
+			l = imap_parser_cmd(se->parser)->literal_size;
+			if (l > text.len - pos) {
+				imap_parser_reset(se->parser);
+				r = IMAP_PARSE_ERROR;
+				break;
+			}
+			r = imap_parse_literal_keep(se->parser, text.data + pos, l);
+			pos += l;
+		}
+		if (r != IMAP_PARSE_MORE)
+			break;
+	}
+	buf_release(&text);
+	if (r != IMAP_PARSE_DONE) {
+		imap_parser_reset(se->parser);
+		return NULL;
+	}
+	cmd = imap_parser_cmd(se->parser);
+	if (cmd->nargs == 1)
+		items = imap_arg_list(&cmd->args[0], &n);
+	return items != NULL && n == ENV_ITEMS ? items : NULL;
 }
 
 int imapd_search_match(imapd_search_t *se, uint32_t seq)
@@ -415,6 +613,8 @@ int imapd_search_match(imapd_search_t *se, uint32_t seq)
 	r = search_eval(&sm, se->root);
 	if (r != SEARCH_FILE)
 		return r == SEARCH_YES;
+	if (se->use_cache && (sm.env = search_cached_envelope(se, seq)) != NULL)
+		return search_eval(&sm, se->root) == SEARCH_YES;
 	memset(&mf, 0, sizeof(mf));
 	if (imapd_msgfile_open(se->sess, sm.m, &mf) < 0) {
 		int err = errno;

@@ -6,7 +6,8 @@
  * and UID sets, keyword names to the folder's keyword indexes, one text
  * matcher per string key.  imapd_search_match() then answers message by
  * message, reading the file only when a key needs it and the keys that
- * need none did not decide already.
+ * need none did not decide already (and the folder's cache of ENVELOPEs
+ * cannot answer instead).
  */
 #ifndef TERN_IMAPD_SEARCH_H
 #define TERN_IMAPD_SEARCH_H
@@ -22,6 +23,14 @@ typedef struct imapd_search {
 	uint32_t count;		/* messages searched: sequence numbers
 				 * 1..count of the view */
 	unsigned long unreadable;	/* files that failed but for ENOENT */
+	/* When every key that needs the file is one the ENVELOPE answers
+	 * (FROM TO CC BCC SUBJECT, SENT*), the cached ENVELOPEs FETCH left
+	 * are read instead, a group of messages under one lock. */
+	int use_cache;
+	uint32_t group_first;	/* the group read: its first sequence
+				 * number, 0: none yet */
+	buf_t *envelopes;	/* the group's, empty for a miss */
+	imap_parser_t *parser;	/* reads one back into arguments */
 } imapd_search_t;
 
 /* Bind root (kept by the caller, freed after imapd_search_release) to

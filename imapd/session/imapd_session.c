@@ -39,6 +39,9 @@
 #include "imapd_folder_ops.h"
 #include "imapd_session.h"
 
+/* anvil's name for the count of a user's sessions (lib/login_anvil.h). */
+#define IMAPD_USER_COUNT	"imap-user"
+
 /* States a command is valid in, and how it is served. */
 #define ST_AUTH		0x01	/* authenticated (not selected) */
 #define ST_SEL		0x02	/* selected */
@@ -375,6 +378,16 @@ static int imapd_session_open(imapd_session_t *sess)
 	buf_t path = BUF_INIT, capa = BUF_INIT;
 	const char *tag = sess->info.greeting_tag;
 
+	/* Sessions per user, over every address (the login role counts
+	 * connections per address): RFC 5530 LIMIT. */
+	if ((sess->user_held = login_anvil_user(IMAPD_USER_COUNT, sess->info.user,
+						imapd_conf.user_session_limit)) < 0) {
+		sess->user_held = 0;
+		imapd_status(sess->s, tag, "NO", "LIMIT",
+			     "Too many sessions of this user at once");
+		imapd_untagged(sess, "BYE Too many sessions of this user");
+		return -1;
+	}
 	mailbox_path_virtual(imapd_conf.mail_directory, sess->info.user, &path);
 	if (path.len == 0) {
 		imapd_log_error(sess, "the user cannot name a mailbox");
@@ -441,6 +454,8 @@ void imapd_session_serve(daemon_client_t *client)
 	stream_close(&sess.s);
 	if (sess.anvil_held)
 		login_anvil_release(sess.info.service, sess.info.client);
+	if (sess.user_held)
+		login_anvil_release(IMAPD_USER_COUNT, sess.info.user);
 	imapd_append_abort(&sess);
 	imapd_select_close(&sess);
 	imap_parser_free(&sess.parser);

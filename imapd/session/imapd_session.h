@@ -107,7 +107,8 @@ typedef struct imapd_session {
 	long junk;		/* do-nothing commands in a row */
 	long ncommands;
 	long long sent_octets;
-	int anvil_held;
+	int anvil_held;		/* counted per address (lib/login_anvil.h) */
+	int user_held;		/* counted per user */
 } imapd_session_t;
 
 /* A command handler: the arguments after the command name (after "UID

@@ -671,8 +671,16 @@ def check_store(c, maildir):
        'the first session is told of the change with NOOP')
     sub, n = filename(maildir, base_of(2))
     say(n is not None and n.endswith(':2,RS'), 'the file name has both changes', n)
+    u, t = c.cmd('STORE 4 +FLAGS NIL')
+    f = fetches(u)
+    eq(flagset(dict(f[0][1]).get('FLAGS')) if f else None, {b'NIL', b'\\Recent'},
+       'STORE of the keyword NIL (an atom as a flag)')
+    u, t = c.cmd('STORE 4 -FLAGS (nil)')
+    f = fetches(u)
+    eq(flagset(dict(f[0][1]).get('FLAGS')) if f else None, {b'\\Recent'},
+       'and its removal, case-insensitively')
     for text in ['STORE 1 FLAGZ (\\Seen)', 'STORE 1 +FLAGS.LOUD (\\Seen)', 'STORE 1 +FLAGS',
-                 'STORE 1 +FLAGS (\\Bogus)', 'STORE 99 FLAGS ()',
+                 'STORE 1 +FLAGS (\\Recent)', 'STORE 1 +FLAGS (\\Bogus)', 'STORE 99 FLAGS ()',
                  'STORE 1 FLAGS (\\Seen) (\\Draft)']:
         u, t = c.cmd(text)
         say(t.split(b' ')[1] in (b'BAD', b'NO') and not fetches(u), '%s is refused' % text,

@@ -285,26 +285,37 @@ def run(port, user, password, maildir):
     check('ON 9-Mar-2023', [4], 'ON', '9-Mar-2023')
     check('ON with a quoted date', [4], 'ON', '"9-Mar-2023"')
     check('SINCE and BEFORE together', [3, 4], 'SINCE', '8-Mar-2023', 'BEFORE', '10-Mar-2023')
-    # Date: field (its own zone; a message without one matches no SENT key)
-    check('SENTON 7-Mar-2023: the day in the Date field\'s own zone', [2],
-          'SENTON', '7-Mar-2023')
-    check('SENTON 8-Mar-2023 (a Date without weekday and seconds)', [3],
-          'SENTON', '8-Mar-2023')
-    check('SENTBEFORE 8-Mar-2023', [1, 2], 'SENTBEFORE', '8-Mar-2023')
-    check('SENTSINCE 10-Mar-2023', [5, 6, 7], 'SENTSINCE', '10-Mar-2023')
-    check('NOT SENTSINCE 1-Jan-2000: the message without Date', [4],
-          'NOT', 'SENTSINCE', '1-Jan-2000')
-    # header keys, RFC 2047 decoded
-    check('FROM alice', [1], 'FROM', 'alice')
-    check('FROM "Jörg Müller" (Q-encoded ISO-8859-1, literal)', [2], 'FROM',
-          charset='UTF-8', literal='Jörg Müller'.encode())
-    check('SUBJECT matches a B-encoded UTF-8 subject', [2], 'SUBJECT',
-          charset='UTF-8', literal='grüße AUS köln'.encode())
-    check('SUBJECT is case-insensitive in ASCII', [1], 'SUBJECT', 'LUNCH')
-    check('SUBJECT does not match the encoded form', [], 'SUBJECT', 'R3LDvMOf')
-    check('TO bob: all', [1, 2, 3, 4, 5, 6, 7], 'TO', 'bob@example.org')
-    check('CC carol', [3], 'CC', 'carol')
-    check('BCC dave', [4], 'BCC', 'dave')
+    # Date: field (its own zone; a message without one matches no SENT
+    # key) and header keys (RFC 2047 decoded); run from the files, then
+    # again once FETCH ENVELOPE filled the folder's cache, which answers
+    # them instead
+    env_checks = [
+        ('SENTON 7-Mar-2023: the day in the Date field\'s own zone', [2],
+         ('SENTON', '7-Mar-2023'), {}),
+        ('SENTON 8-Mar-2023 (a Date without weekday and seconds)', [3],
+         ('SENTON', '8-Mar-2023'), {}),
+        ('SENTBEFORE 8-Mar-2023', [1, 2], ('SENTBEFORE', '8-Mar-2023'), {}),
+        ('SENTSINCE 10-Mar-2023', [5, 6, 7], ('SENTSINCE', '10-Mar-2023'), {}),
+        ('NOT SENTSINCE 1-Jan-2000: the message without Date', [4],
+         ('NOT', 'SENTSINCE', '1-Jan-2000'), {}),
+        ('FROM alice', [1], ('FROM', 'alice'), {}),
+        ('FROM "Alice Example <alice@example.org>"', [1],
+         ('FROM', '"Alice Example <alice@example.org>"'), {}),
+        ('FROM "Jörg Müller" (Q-encoded ISO-8859-1, literal)', [2], ('FROM',),
+         dict(charset='UTF-8', literal='Jörg Müller'.encode())),
+        ('SUBJECT matches a B-encoded UTF-8 subject', [2], ('SUBJECT',),
+         dict(charset='UTF-8', literal='grüße AUS köln'.encode())),
+        ('SUBJECT is case-insensitive in ASCII', [1], ('SUBJECT', 'LUNCH'), {}),
+        ('SUBJECT does not match the encoded form', [], ('SUBJECT', 'R3LDvMOf'), {}),
+        ('TO bob: all', [1, 2, 3, 4, 5, 6, 7], ('TO', 'bob@example.org'), {}),
+        ('CC carol', [3], ('CC', 'carol'), {}),
+        ('BCC dave', [4], ('BCC', 'dave'), {}),
+        ('UNSEEN FROM example.org', [5, 6, 7], ('UNSEEN', 'FROM', 'example.org'), {}),
+        ('OR SUBJECT latin1 SENTON 6-Mar-2023', [1, 5],
+         ('OR', 'SUBJECT', 'latin1', 'SENTON', '6-Mar-2023'), {}),
+    ]
+    for desc, want, crit, kw in env_checks:
+        check(desc, want, *crit, **kw)
     check('HEADER X-Priority 1', [5], 'HEADER', 'X-Priority', '1')
     check('HEADER X-Priority "": has the field', [5], 'HEADER', 'X-Priority', '""')
     check('HEADER Message-ID "": has the field', [1], 'HEADER', 'MESSAGE-ID', '""')
@@ -369,6 +380,12 @@ def run(port, user, password, maildir):
     ucheck('UID SEARCH BODY', [4], 'BODY', 'zebrafish')
     ucheck('UID SEARCH with CHARSET', [3], 'CHARSET', 'UTF-8', 'SUBJECT', 'aus')
 
+    typ, data = m.fetch('1:*', '(ENVELOPE)')
+    say(typ == 'OK' and len([d for d in data if d]) >= 7,
+        'FETCH ENVELOPE of every message (the cache now holds them)', typ)
+    for desc, want, crit, kw in env_checks:
+        check(desc + ', from the cache', want, *crit, **kw)
+
     # refusals, on the raw wire
     r = Raw(port, user, password)
     r.cmd('SELECT INBOX')
@@ -402,7 +419,7 @@ def run(port, user, password, maildir):
     # a message whose file vanished: not found, and no EXPUNGE until allowed
     os.unlink(find_file(maildir, bases[1]))
     m.untagged_responses.pop('EXPUNGE', None)
-    check('a message whose file is gone is not found by a text key', [], 'FROM', 'alice')
+    check('a message whose file is gone is not found by a body key', [], 'BODY', 'noon')
     say('EXPUNGE' not in m.untagged_responses, 'no EXPUNGE during SEARCH',
         m.untagged_responses.get('EXPUNGE'))
     check('nor by a flag key once the view knows it is gone', [2], 'SEEN')
@@ -417,8 +434,8 @@ def run(port, user, password, maildir):
 
 def many(port, user, password, maildir, n):
     owner = owner_of(maildir)
-    for k in range(n):
-        put(maildir, k, b'Subject: m%d\n\nword%05d\n' % (k, k), None, owner)
+    bases = [put(maildir, k, b'Subject: m%05d\n\nword%05d\n' % (k, k), None, owner)
+             for k in range(n)]
     m = imaplib.IMAP4('127.0.0.1', port, timeout=120)
     m.login(user, password)
     m.select('INBOX')
@@ -433,6 +450,22 @@ def many(port, user, password, maildir, n):
     got = nums(data)
     say(typ == 'OK' and len(got) == n - 1 and n - 1 not in got,
         'NOT BODY lists all but one of %d' % n, 'got %d numbers' % len(got))
+    typ, data = m.search(None, 'SUBJECT', 'm00009')
+    say(typ == 'OK' and nums(data) == [10], 'SUBJECT from the files', data)
+    typ, data = m.fetch('1:*', '(ENVELOPE)')
+    say(typ == 'OK' and len(data) == n, 'FETCH ENVELOPE of all %d fills the cache' % n, typ)
+    # the cache answers header keys: a file removed meanwhile is still
+    # found (the message is there for the client until its EXPUNGE)
+    os.unlink(find_file(maildir, bases[9]))
+    typ, data = m.search(None, 'SUBJECT', 'm00009')
+    say(typ == 'OK' and nums(data) == [10], 'SUBJECT answered from the cached ENVELOPE', data)
+    typ, data = m.search(None, 'BODY', 'word00009')
+    say(typ == 'OK' and nums(data) == [], 'BODY of the removed file finds nothing', data)
+    m.noop()
+    say(m.untagged_responses.get('EXPUNGE') == [b'10'], 'NOOP reports its EXPUNGE',
+        m.untagged_responses.get('EXPUNGE'))
+    typ, data = m.search(None, 'OR', 'SUBJECT', 'm00008', 'SUBJECT', 'm00010')
+    say(typ == 'OK' and nums(data) == [9, 10], 'the cache after the EXPUNGE', data)
     m.logout()
 
 

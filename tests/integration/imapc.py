@@ -3,7 +3,11 @@
 
   imapc.py raw PORT [--tls]      send stdin as it is (one write: pipelining),
                                  print every reply line until the server
-                                 closes or stays silent for 3 seconds
+                                 closes or stays silent for 10 seconds
+                                 (the tests end their input with LOGOUT or
+                                 what makes the server close, so that only
+                                 a slow server, on a loaded machine, is
+                                 waited for)
   imapc.py starttls-inject PORT  "a STARTTLS\\r\\nb CAPABILITY\\r\\n" in one
                                  packet, then TLS, then LOGOUT: prints what
                                  came back over TLS
@@ -29,7 +33,7 @@ def cmd_raw(port, tls=False):
     if tls:
         s = tls_context().wrap_socket(s)
     s.sendall(sys.stdin.buffer.read())
-    sys.stdout.write(read_all(s, 3.0).decode("latin-1").replace("\r\n", "\n"))
+    sys.stdout.write(read_all(s, 10.0).decode("latin-1").replace("\r\n", "\n"))
 
 
 def cmd_starttls_inject(port):
@@ -39,7 +43,7 @@ def cmd_starttls_inject(port):
     print("starttls:", read_line(s))
     t = tls_context().wrap_socket(s)
     t.sendall(b"c LOGOUT\r\n")
-    for line in read_all(t, 3.0).decode("latin-1").splitlines():
+    for line in read_all(t, 10.0).decode("latin-1").splitlines():
         print("tls:", line)
 
 
@@ -52,7 +56,7 @@ def cmd_literal(port, user, password):
     s.sendall(u + b" {%d}\r\n" % len(p))
     print(read_line(s))
     s.sendall(p + b"\r\nL2 NOOP\r\nL3 LOGOUT\r\n")
-    sys.stdout.write(read_all(s, 3.0).decode("latin-1").replace("\r\n", "\n"))
+    sys.stdout.write(read_all(s, 10.0).decode("latin-1").replace("\r\n", "\n"))
 
 
 def cmd_handoff(qdir, token):

@@ -103,9 +103,9 @@ t_match "$out" '^d OK NOOP' "...its octets are skipped, the next command is read
 t_nomatch "$out" '^\* BAD' "...and the rest of its command line too"
 t_nomatch "$out" '^\+ OK' "no continuation for a refused literal"
 
-long=$(head -c 9000 /dev/zero | tr '\0' 'y')
+long=$(head -c 50000 /dev/zero | tr '\0' 'y')
 out=$(printf 'a NOOP %s\r\nb NOOP\r\n' "$long" | raw "$P143")
-t_match "$out" '^\* BYE Line too long' "a 9000-octet line: BYE"
+t_match "$out" '^\* BYE Line too long' "a 50000-octet line (over the 40960 of the login role): BYE"
 t_nomatch "$out" '^b OK' "...and the connection ends"
 
 t_log_lacks "no password in the log, in any form" secret-a

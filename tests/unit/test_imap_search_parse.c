@@ -100,15 +100,16 @@ static void test_search_parse_keys(void)
 	test_assert_str(norm("SENTBEFORE 1-Jan-1970 SENTON 31-dec-1969 SENTSINCE 1-Mar-2400"),
 			"SENTBEFORE 1-Jan-1970 SENTON 31-Dec-1969 SENTSINCE 1-Mar-2400");
 	test_assert_str(norm("FROM alice TO \"bob b\" CC carol BCC dave SUBJECT hi"),
-			"HEADER FROM \"alice\" HEADER TO \"bob b\" HEADER CC \"carol\" "
-			"HEADER BCC \"dave\" HEADER SUBJECT \"hi\"");
-	test_assert_str(norm("HEADER X-Mailer \"\""), "HEADER X-Mailer \"\"");
+			"HEADER \"FROM\" \"alice\" HEADER \"TO\" \"bob b\" HEADER \"CC\" \"carol\" "
+			"HEADER \"BCC\" \"dave\" HEADER \"SUBJECT\" \"hi\"");
+	test_assert_str(norm("HEADER X-Mailer \"\""), "HEADER \"X-Mailer\" \"\"");
+	test_assert_str(norm("HEADER \"A[1\" x"), "HEADER \"A[1\" \"x\"");
 	test_assert_str(norm("BODY word TEXT \"two words\""),
 			"BODY \"word\" TEXT \"two words\"");
 	test_assert_str(norm("1:3,5"), "1:3,5");
 	test_assert_str(norm("2:* UID 10:*"), "2:* UID 10:*");
 	test_assert_str(norm("uid 4"), "UID 4");
-	test_assert_str(norm("SUBJECT NIL"), "HEADER SUBJECT \"NIL\"");
+	test_assert_str(norm("SUBJECT NIL"), "HEADER \"SUBJECT\" \"NIL\"");
 	test_end();
 }
 
@@ -124,7 +125,7 @@ static void test_search_parse_nesting(void)
 	test_assert_str(norm("OR SEEN FLAGGED"), "OR SEEN FLAGGED");
 	test_assert_str(norm("OR OR SEEN FLAGGED DRAFT"), "OR OR SEEN FLAGGED DRAFT");
 	test_assert_str(norm("OR (SEEN FROM x) NOT (UID 1:5 LARGER 3)"),
-			"OR (SEEN HEADER FROM \"x\") NOT (UID 1:5 LARGER 3)");
+			"OR (SEEN HEADER \"FROM\" \"x\") NOT (UID 1:5 LARGER 3)");
 	test_assert_str(norm("NOT OR 1 2 3"), "NOT OR 1 2 3");
 	test_end();
 }
@@ -132,10 +133,10 @@ static void test_search_parse_nesting(void)
 static void test_search_parse_strings(void)
 {
 	test_begin("imap_search_parse: strings as atoms, quoted, literals");
-	test_assert_str(norm("SUBJECT {5}\r\nhe\"lo"), "HEADER SUBJECT \"he\\\"lo\"");
+	test_assert_str(norm("SUBJECT {5}\r\nhe\"lo"), "HEADER \"SUBJECT\" \"he\\\"lo\"");
 	test_assert_str(norm("BODY {4}\r\na\r\nb FLAGGED"), "BODY {4}\r\na\r\nb FLAGGED");
 	test_assert_str(norm("CHARSET UTF-8 SUBJECT {5}\r\nk\xc3\xa4se"),
-			"HEADER SUBJECT {5}\r\nk\xc3\xa4se");
+			"HEADER \"SUBJECT\" {5}\r\nk\xc3\xa4se");
 	test_assert_str(norm("CHARSET \"us-ascii\" TEXT \"a\\\\b\""), "TEXT \"a\\\\b\"");
 	test_assert_str(norm("charset utf-8 ALL"), "ALL");
 	test_assert_str(norm("TEXT \"k\xc3\xa4se\""), "TEXT {5}\r\nk\xc3\xa4se");

@@ -174,7 +174,7 @@ static void test_fetch_bad(void)
 {
 	static const char *const bad[] = {
 		"(ALL)", "(FLAGS FAST)", "()", "NOSUCH", "(FLAGS NOSUCH)",
-		"BODY.PEEK", "BODY[]]", "BODY[]x",
+		"BODY.PEEK", "BODY.PEEK[", "BODY[", "BODY[HEADER", "BODY[]]", "BODY[]x",
 		"BODY[MIME]", "BODY[0]", "BODY[1.]", "BODY[.1]", "BODY[01]",
 		"BODY[1.2.]", "BODY[HEADERX]", "BODY[HEADER.FIELDS]",
 		"BODY[HEADER.FIELDS ()]", "BODY[HEADER.FIELDS (a]",
