@@ -1,9 +1,9 @@
 # common.sh - the instance every i14 audit repro starts: smtp, auth, local
-# delivery, imap (plain) and imap-session, with users victim@ and
-# attacker@localhost.  Sourced after tests/integration/lib.sh.
+# delivery, anvil, imap (plain) and imap-session, with users victim@,
+# attacker@ and attacker2@localhost.  Sourced after tests/integration/lib.sh.
 t_instance
 t_services smtp auth qmgr local anvil imap imap-session
-for u in victim attacker; do
+for u in victim attacker attacker2; do
 	echo "pw-$u" | tmailctl user add "$u@localhost" --password-stdin >/dev/null 2>&1 ||
 		t_fail "mailctl user add $u@localhost"
 done
