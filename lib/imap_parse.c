@@ -161,8 +161,7 @@ static long imap_parse_content_len(const imap_parser_t *p,
 /* RFC 7888 §3: the receiver checks the end of every line for {n+} (and
  * ~{n+}, RFC 4466): the client sends those n octets without waiting, so
  * a failed command's literal must be skipped to find the next command.
- * Returns n, or 0 when the line ends otherwise (or n needs over 32 bits:
- * the caller then meets the octets as lines and answers them BAD). */
+ * Returns n, or 0 when the line ends otherwise. */
 static uint32_t imap_parse_nonsync_suffix(const char *line, size_t len)
 {
 	size_t end = len, digits;
@@ -178,12 +177,15 @@ static uint32_t imap_parse_nonsync_suffix(const char *line, size_t len)
 	for (digits = 0; digits < end && line[end - 1 - digits] >= '0' &&
 	     line[end - 1 - digits] <= '9'; digits++)
 		;
-	if (digits == 0 || digits > 10 || digits == end ||
-	    line[end - 1 - digits] != '{')
+	if (digits == 0 || digits == end || line[end - 1 - digits] != '{')
 		return 0;
-	for (size_t i = end - digits; i < end; i++)
+	/* Any number of digits (leading zeros too): what the client will
+	 * send is what it announced, however it wrote the number.  A size
+	 * beyond 32 bits is cut to 4 GiB - 1: a client would have to send
+	 * that much before its octets were read as commands again. */
+	for (size_t i = end - digits; i < end && n <= UINT32_MAX; i++)
 		n = n * 10 + (uint64_t) (line[i] - '0');
-	return n > UINT32_MAX ? 0 : (uint32_t) n;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t) n;
 }
 
 static enum imap_parse_result imap_parse_fail(imap_parser_t *p,

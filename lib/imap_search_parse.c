@@ -17,6 +17,8 @@
 
 typedef struct search_parser {
 	buf_t *err;
+	unsigned texts;		/* keys that match text: at most
+				 * IMAP_SEARCH_TEXT_MAX */
 } search_parser_t;
 
 /* The keys that take no argument, or one of a kind, by name. */
@@ -231,6 +233,8 @@ static imap_search_node_t *search_key(search_parser_t *p, const imap_arg_t *args
 		*pos += 2;
 		if (field == NULL || s == NULL || field_len == 0)
 			return search_fail(p, "Invalid argument to", a);
+		if (++p->texts > IMAP_SEARCH_TEXT_MAX)
+			return search_fail(p, "Too many text search keys", NULL);
 		node = search_node(IMAP_SEARCH_HEADER);
 		node->field = mem_strndup(field, field_len);
 		node->text = mem_strndup(s, len);
@@ -266,6 +270,10 @@ static imap_search_node_t *search_key(search_parser_t *p, const imap_arg_t *args
 		s = imap_arg_astring(&args[*pos], &len);
 		if (s == NULL)
 			goto bad;
+		if (++p->texts > IMAP_SEARCH_TEXT_MAX) {
+			imap_search_free(&node);
+			return search_fail(p, "Too many text search keys", NULL);
+		}
 		node->text = mem_strndup(s, len);
 		node->text_len = len;
 		if (k->type == IMAP_SEARCH_HEADER)
@@ -312,7 +320,7 @@ enum imap_search_result imap_search_parse(const imap_arg_t *args, size_t n,
 					  imap_search_node_t **root_r,
 					  buf_t *err)
 {
-	search_parser_t p = { err };
+	search_parser_t p = { err, 0 };
 
 	buf_reset(err);
 	*root_r = NULL;

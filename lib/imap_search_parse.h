@@ -22,6 +22,10 @@
  *     LARGER and SMALLER), keywords atoms (mail_flags.h's rule), sequence
  *     sets as imap_seqset.h parses them, left unresolved ("*" needs the
  *     folder); "$" (RFC 5182, SEARCHRES) is not offered and refused;
+ *   - more than IMAP_SEARCH_TEXT_MAX keys that match text (HEADER,
+ *     BCC CC FROM SUBJECT TO, BODY, TEXT) are refused: each may read
+ *     every message through, so their number bounds a SEARCH's work
+ *     (audit i14-03);
  *   - nesting (lists, NOT, OR) deeper than IMAP_SEARCH_DEPTH_MAX is
  *     refused, so neither the parser's nor an evaluator's recursion can
  *     grow with the input; every node takes one argument at least, so
@@ -40,6 +44,8 @@
 /* Levels of nesting: a key inside a list, or the operand of NOT or OR,
  * is one level below it; the top-level keys are at level 1. */
 #define IMAP_SEARCH_DEPTH_MAX	100
+/* Keys that match text in one SEARCH. */
+#define IMAP_SEARCH_TEXT_MAX	64
 
 enum imap_search_type {
 	IMAP_SEARCH_ALL,

@@ -295,7 +295,7 @@ const param_def_t config_params[] = {
 	{ "imapd_client_event_limit_exceptions", PARAM_LIST,
 	  "$smtpd_client_event_limit_exceptions",
 	  "client networks the IMAP connection limits do not apply to" },
-	{ "imapd_user_session_limit", PARAM_INT, "50",
+	{ "imapd_user_session_limit", PARAM_INT, "20",
 	  "most IMAP sessions one user has open at once, over every address; 0: no limit",
 	  RANGE("0", "100000") },
 	{ "imapd_junk_command_limit", PARAM_INT, "1000",

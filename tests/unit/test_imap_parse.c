@@ -363,6 +363,10 @@ static void test_imap_parse_nonsync_modes(void)
 	test_assert_int(line(p, "\r\n"), IMAP_PARSE_IGNORE);
 	bad(p, "a X \"unterminated {7+}\r\n", "a", 7);
 	test_assert_int(line(p, "\r\n"), IMAP_PARSE_IGNORE);
+	/* however the size is written (audit i14-01: leading zeros made
+	 * the octets commands) */
+	bad(p, "a X ) {00000000023+}\r\n", "a", 23);
+	test_assert_int(line(p, "\r\n"), IMAP_PARSE_IGNORE);
 	bad(p, "a X ) {5}\r\n", "a", 0);
 	ok(p, "b NOOP\r\n", "b NOOP");
 	imap_parser_free(&p);

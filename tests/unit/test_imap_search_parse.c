@@ -227,6 +227,13 @@ static void test_search_parse_depth(void)
 	test_assert_str(norm(nest("NOT (", "SEEN", ")", 30)), nest("NOT ", "SEEN", "", 30));
 	/* the command parser's own list limit comes first for lists */
 	test_assert_str(norm(nest("(", "SEEN", ")", 70)), "(syntax)");
+	/* keys that match text: at most IMAP_SEARCH_TEXT_MAX (audit i14-03) */
+	test_assert(strncmp(norm(nest("TEXT w ", "ALL", "", IMAP_SEARCH_TEXT_MAX)),
+			    "TEXT ", 5) == 0);
+	test_assert_str(norm(nest("NOT TEXT w ", "ALL", "", IMAP_SEARCH_TEXT_MAX + 1)),
+			"BAD: Too many text search keys");
+	test_assert_str(norm(nest("HEADER X w ", "ALL", "", IMAP_SEARCH_TEXT_MAX + 1)),
+			"BAD: Too many text search keys");
 	test_end();
 }
 
