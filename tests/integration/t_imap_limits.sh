@@ -4,6 +4,7 @@
 # session of another user and of the same user after one left go in, and
 # the count is given back when a session process is killed.
 . "$(dirname "$0")/lib.sh"
+T_SIGNALS_EXPECTED=1	# session processes are killed with -9 on purpose
 
 t_instance
 P=$((PB + 143))
